@@ -1,0 +1,82 @@
+//! The `Driver` trait: the only thing that touches the outside world.
+
+use crate::inventory::ResourceSpec;
+use crate::lifecycle::{Action, Lifecycle};
+use std::time::Duration;
+
+/// What a driver observes of a resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observed {
+    pub state: Lifecycle,
+    /// A human-readable detail (an exit status, a BMC message).
+    pub detail: Option<String>,
+}
+
+impl Observed {
+    pub fn new(state: Lifecycle) -> Self {
+        Observed {
+            state,
+            detail: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DriverError {
+    /// The external system refused or failed the action; worth retrying.
+    #[error("{0}")]
+    Failed(String),
+    /// The resource is unknown to the driver or misconfigured; retrying will not help.
+    #[error("{0}")]
+    Permanent(String),
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+}
+
+impl DriverError {
+    pub fn is_retryable(&self) -> bool {
+        !matches!(self, DriverError::Permanent(_))
+    }
+}
+
+/// Every method is idempotent: asking to start a running resource reports running without acting,
+/// and asking again while an earlier request is still in progress does not act twice.
+#[async_trait::async_trait]
+pub trait Driver: Send + Sync + 'static {
+    /// Makes sure the driver knows the resource (called for every resource at start-up).
+    async fn register(&self, resource: &ResourceSpec) -> Result<(), DriverError>;
+
+    /// Asks the outside world to perform `action`; returns once the request was made.
+    async fn perform(&self, resource: &ResourceSpec, action: Action) -> Result<(), DriverError>;
+
+    /// What the outside world says right now.
+    async fn observe(&self, resource: &ResourceSpec) -> Result<Observed, DriverError>;
+
+    /// Waits until the resource reaches `target` or the driver sees that it never will.
+    /// The default polls `observe`; drivers that know when a transition ends may do better.
+    async fn wait_for(
+        &self,
+        resource: &ResourceSpec,
+        target: Lifecycle,
+        timeout: Duration,
+    ) -> Result<Observed, DriverError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut interval = Duration::from_millis(20);
+        loop {
+            let seen = self.observe(resource).await?;
+            if seen.state == target || seen.state.is_failed() {
+                return Ok(seen);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(DriverError::Timeout(timeout));
+            }
+            tokio::time::sleep(interval).await;
+            interval = (interval * 2).min(Duration::from_millis(500));
+        }
+    }
+
+    /// How long `action` is expected to take, for progress estimates.
+    fn expected_duration(&self, _resource: &ResourceSpec, _action: Action) -> Duration {
+        Duration::from_secs(2)
+    }
+}

@@ -1,0 +1,207 @@
+//! The dependency graph of the inventory: validated once at load, then queried by the planner.
+
+use std::collections::HashMap;
+
+/// Why a set of dependency declarations is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GraphError {
+    #[error("{node} depends on unknown {missing}")]
+    UnknownDependency { node: String, missing: String },
+    #[error("dependency cycle: {}", .0.join(" -> "))]
+    Cycle(Vec<String>),
+    #[error("{0} is declared twice")]
+    Duplicate(String),
+}
+
+/// Nodes are identified by name; edges point from a node to what it depends on.
+#[derive(Debug, Clone, Default)]
+pub struct DependencyGraph {
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+    deps: Vec<Vec<usize>>,
+    dependents: Vec<Vec<usize>>,
+}
+
+impl DependencyGraph {
+    /// Builds and validates the graph: every dependency must exist and there must be no cycle.
+    pub fn new<'a, I, D>(nodes: I) -> Result<Self, GraphError>
+    where
+        I: IntoIterator<Item = (&'a str, D)>,
+        D: IntoIterator<Item = &'a str>,
+    {
+        let pending: Vec<(&str, Vec<&str>)> = nodes
+            .into_iter()
+            .map(|(n, d)| (n, d.into_iter().collect()))
+            .collect();
+        let mut graph = DependencyGraph::default();
+        for (name, _) in &pending {
+            if graph
+                .index
+                .insert(name.to_string(), graph.names.len())
+                .is_some()
+            {
+                return Err(GraphError::Duplicate(name.to_string()));
+            }
+            graph.names.push(name.to_string());
+        }
+        graph.deps = vec![Vec::new(); graph.names.len()];
+        graph.dependents = vec![Vec::new(); graph.names.len()];
+        for (i, (name, deps)) in pending.iter().enumerate() {
+            for dep in deps {
+                let Some(&j) = graph.index.get(*dep) else {
+                    return Err(GraphError::UnknownDependency {
+                        node: name.to_string(),
+                        missing: dep.to_string(),
+                    });
+                };
+                if !graph.deps[i].contains(&j) {
+                    graph.deps[i].push(j);
+                    graph.dependents[j].push(i);
+                }
+            }
+        }
+        if let Some(cycle) = graph.find_cycle() {
+            return Err(GraphError::Cycle(
+                cycle.into_iter().map(|i| graph.names[i].clone()).collect(),
+            ));
+        }
+        Ok(graph)
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    pub fn name(&self, node: usize) -> &str {
+        &self.names[node]
+    }
+
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
+    /// Direct dependencies of `node`.
+    pub fn deps(&self, node: usize) -> &[usize] {
+        &self.deps[node]
+    }
+
+    /// Direct dependents of `node`.
+    pub fn dependents(&self, node: usize) -> &[usize] {
+        &self.dependents[node]
+    }
+
+    /// Everything `node` depends on, directly or not (excluding itself).
+    pub fn transitive_deps(&self, node: usize) -> Vec<usize> {
+        self.reach(node, &self.deps)
+    }
+
+    /// Everything that depends on `node`, directly or not (excluding itself).
+    pub fn transitive_dependents(&self, node: usize) -> Vec<usize> {
+        self.reach(node, &self.dependents)
+    }
+
+    fn reach(&self, start: usize, edges: &[Vec<usize>]) -> Vec<usize> {
+        let mut seen = vec![false; self.names.len()];
+        let mut stack = vec![start];
+        let mut out = Vec::new();
+        while let Some(n) = stack.pop() {
+            for &m in &edges[n] {
+                if !seen[m] && m != start {
+                    seen[m] = true;
+                    out.push(m);
+                    stack.push(m);
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// A cycle as a closed walk `a -> b -> … -> a`, if there is one.
+    fn find_cycle(&self) -> Option<Vec<usize>> {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Mark {
+            New,
+            OnPath,
+            Done,
+        }
+        let mut mark = vec![Mark::New; self.names.len()];
+        for root in 0..self.names.len() {
+            if mark[root] != Mark::New {
+                continue;
+            }
+            // Iterative DFS keeping the current path so the cycle can be named.
+            let mut path: Vec<(usize, usize)> = vec![(root, 0)];
+            mark[root] = Mark::OnPath;
+            while let Some(&mut (node, ref mut next)) = path.last_mut() {
+                if let Some(&dep) = self.deps[node].get(*next) {
+                    *next += 1;
+                    match mark[dep] {
+                        Mark::New => {
+                            mark[dep] = Mark::OnPath;
+                            path.push((dep, 0));
+                        }
+                        Mark::OnPath => {
+                            let from = path.iter().position(|&(n, _)| n == dep).unwrap_or(0);
+                            let mut cycle: Vec<usize> =
+                                path[from..].iter().map(|&(n, _)| n).collect();
+                            cycle.push(dep);
+                            return Some(cycle);
+                        }
+                        Mark::Done => {}
+                    }
+                } else {
+                    mark[node] = Mark::Done;
+                    path.pop();
+                }
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph(spec: &[(&'static str, &[&'static str])]) -> Result<DependencyGraph, GraphError> {
+        DependencyGraph::new(spec.iter().map(|(n, d)| (*n, d.iter().copied())))
+    }
+
+    #[test]
+    fn unknown_dependency_is_named() {
+        let err = graph(&[("HDFS", &["ZooKeeper"])]).unwrap_err();
+        assert_eq!(err.to_string(), "HDFS depends on unknown ZooKeeper");
+    }
+
+    #[test]
+    fn cycle_is_named_as_a_closed_walk() {
+        let err = graph(&[("A", &["B"]), ("B", &["C"]), ("C", &["A"]), ("D", &[])]).unwrap_err();
+        let GraphError::Cycle(walk) = err else {
+            panic!("expected a cycle")
+        };
+        assert_eq!(walk.first(), walk.last());
+        assert_eq!(walk.len(), 4);
+        for n in ["A", "B", "C"] {
+            assert!(walk.iter().any(|w| w == n));
+        }
+    }
+
+    #[test]
+    fn transitive_queries() {
+        let g = graph(&[("Z", &[]), ("H", &["Z"]), ("Y", &["H", "Z"]), ("K", &["Z"])]).unwrap();
+        let z = g.index_of("Z").unwrap();
+        let y = g.index_of("Y").unwrap();
+        let names = |v: Vec<usize>| {
+            v.into_iter()
+                .map(|i| g.name(i).to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(g.transitive_deps(y)), vec!["Z", "H"]);
+        assert_eq!(names(g.transitive_dependents(z)), vec!["H", "Y", "K"]);
+    }
+}

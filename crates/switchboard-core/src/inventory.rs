@@ -1,0 +1,236 @@
+//! The inventory: domains, projects and the resources they own, as written in the TOML config,
+//! validated and flattened into `ResourceSpec`s.
+
+use crate::graph::{DependencyGraph, GraphError};
+use crate::lifecycle::Lifecycle;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    ClusterService,
+    DbomInstance,
+    Flow,
+    Server,
+}
+
+impl ResourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::ClusterService => "cluster_service",
+            ResourceKind::DbomInstance => "dbom_instance",
+            ResourceKind::Flow => "flow",
+            ResourceKind::Server => "server",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ResourceKind> {
+        [
+            ResourceKind::ClusterService,
+            ResourceKind::DbomInstance,
+            ResourceKind::Flow,
+            ResourceKind::Server,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomainSpec {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectSpec {
+    pub id: String,
+    pub name: String,
+    /// Name of the domain that owns the project.
+    pub domain: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSpec {
+    /// MRS cluster id (an integer; Manager's default cluster is 1).
+    pub id: i64,
+    /// Project name or id that owns the cluster.
+    pub project: String,
+    pub name: String,
+    #[serde(default = "default_version")]
+    pub version: String,
+    #[serde(default)]
+    pub services: Vec<ServiceSpec>,
+}
+
+fn default_version() -> String {
+    "3.1.0".to_string()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSpec {
+    pub name: String,
+    /// Names of services of the same cluster this one needs running.
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    /// State on first start (`stopped` or `running`).
+    #[serde(default = "stopped")]
+    pub state: Lifecycle,
+    /// Driver name; `sim` by default.
+    #[serde(default = "sim")]
+    pub driver: String,
+    /// Driver-specific settings (for `sim`: `start`, `stop`, `restart` durations).
+    #[serde(default)]
+    pub config: serde_json::Value,
+}
+
+fn stopped() -> Lifecycle {
+    Lifecycle::Stopped
+}
+
+fn sim() -> String {
+    "sim".to_string()
+}
+
+/// The inventory part of the configuration file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Inventory {
+    #[serde(default)]
+    pub domains: Vec<DomainSpec>,
+    #[serde(default)]
+    pub projects: Vec<ProjectSpec>,
+    #[serde(default)]
+    pub clusters: Vec<ClusterSpec>,
+}
+
+/// One managed resource, flattened out of the inventory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceSpec {
+    pub id: String,
+    pub project_id: String,
+    pub kind: ResourceKind,
+    pub name: String,
+    /// The MRS cluster id for cluster services.
+    pub cluster: Option<i64>,
+    pub driver: String,
+    pub driver_config: serde_json::Value,
+    /// Ids of the resources this one depends on.
+    pub depends_on: Vec<String>,
+    pub initial_state: Lifecycle,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InventoryError {
+    #[error("project {project} names unknown domain {domain}")]
+    UnknownDomain { project: String, domain: String },
+    #[error("cluster {cluster} names unknown project {project}")]
+    UnknownProject { cluster: i64, project: String },
+    #[error("{what} {name} is declared twice")]
+    Duplicate { what: &'static str, name: String },
+    #[error("cluster {cluster}: {source}")]
+    Graph { cluster: i64, source: GraphError },
+    #[error("service {service}: initial state must be stopped or running, not {state}")]
+    BadInitialState {
+        service: String,
+        state: &'static str,
+    },
+}
+
+impl Inventory {
+    /// The id of a cluster service resource.
+    pub fn service_id(cluster: i64, name: &str) -> String {
+        format!("mrs.{cluster}.{name}")
+    }
+
+    /// Checks references, duplicates and dependency cycles, and flattens the resources.
+    pub fn resources(&self) -> Result<Vec<ResourceSpec>, InventoryError> {
+        let mut seen = HashSet::new();
+        for d in &self.domains {
+            if !seen.insert(("domain", d.name.clone())) || !seen.insert(("domain id", d.id.clone()))
+            {
+                return Err(dup("domain", &d.name));
+            }
+        }
+        for p in &self.projects {
+            if !self.domains.iter().any(|d| d.name == p.domain) {
+                return Err(InventoryError::UnknownDomain {
+                    project: p.name.clone(),
+                    domain: p.domain.clone(),
+                });
+            }
+            if !seen.insert(("project", p.name.clone()))
+                || !seen.insert(("project id", p.id.clone()))
+            {
+                return Err(dup("project", &p.name));
+            }
+        }
+        let mut out = Vec::new();
+        for c in &self.clusters {
+            if !seen.insert(("cluster", c.id.to_string())) {
+                return Err(dup("cluster", &c.id.to_string()));
+            }
+            let project = self
+                .projects
+                .iter()
+                .find(|p| p.name == c.project || p.id == c.project)
+                .ok_or_else(|| InventoryError::UnknownProject {
+                    cluster: c.id,
+                    project: c.project.clone(),
+                })?;
+            DependencyGraph::new(
+                c.services
+                    .iter()
+                    .map(|s| (s.name.as_str(), s.depends_on.iter().map(String::as_str))),
+            )
+            .map_err(|source| InventoryError::Graph {
+                cluster: c.id,
+                source,
+            })?;
+            for s in &c.services {
+                if !matches!(s.state, Lifecycle::Stopped | Lifecycle::Running) {
+                    return Err(InventoryError::BadInitialState {
+                        service: s.name.clone(),
+                        state: s.state.as_str(),
+                    });
+                }
+                out.push(ResourceSpec {
+                    id: Self::service_id(c.id, &s.name),
+                    project_id: project.id.clone(),
+                    kind: ResourceKind::ClusterService,
+                    name: s.name.clone(),
+                    cluster: Some(c.id),
+                    driver: s.driver.clone(),
+                    driver_config: s.config.clone(),
+                    depends_on: s
+                        .depends_on
+                        .iter()
+                        .map(|d| Self::service_id(c.id, d))
+                        .collect(),
+                    initial_state: s.state,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn dup(what: &'static str, name: &str) -> InventoryError {
+    InventoryError::Duplicate {
+        what,
+        name: name.to_string(),
+    }
+}
+
+/// The dependency graph over resource ids.
+pub fn resource_graph(resources: &[ResourceSpec]) -> Result<DependencyGraph, GraphError> {
+    DependencyGraph::new(
+        resources
+            .iter()
+            .map(|r| (r.id.as_str(), r.depends_on.iter().map(String::as_str))),
+    )
+}
