@@ -47,7 +47,13 @@ pub trait Driver: Send + Sync + 'static {
     async fn register(&self, resource: &ResourceSpec) -> Result<(), DriverError>;
 
     /// Asks the outside world to perform `action`; returns once the request was made.
-    async fn perform(&self, resource: &ResourceSpec, action: Action) -> Result<(), DriverError>;
+    /// `op` identifies the operation attempt: performing the same `op` twice acts once.
+    async fn perform(
+        &self,
+        resource: &ResourceSpec,
+        action: Action,
+        op: &str,
+    ) -> Result<(), DriverError>;
 
     /// What the outside world says right now.
     async fn observe(&self, resource: &ResourceSpec) -> Result<Observed, DriverError>;

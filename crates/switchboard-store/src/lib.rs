@@ -1,1 +1,86 @@
-//! placeholder
+//! Persistence behind one `Store` trait. SQLite (WAL) is the embedded default; every write goes
+//! through `Store::commit`, which the SQLite implementation group-commits so that many concurrent
+//! operations share one transaction and one fsync.
+
+mod records;
+mod sqlite;
+mod writer;
+
+pub use records::*;
+pub use sqlite::{SqliteStore, Synchronous};
+
+use switchboard_core::{ResourceSpec, TaskId, TaskState};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    #[error("the store is shutting down")]
+    Closed,
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Everything the rest of Switchboard asks of persistence. Reads may run concurrently; writes are
+/// expressed as `Write`s and applied atomically by `commit`.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Applies all `writes` in one transaction; returns once they are durable.
+    async fn commit(&self, writes: Vec<Write>) -> StoreResult<()>;
+
+    /// Makes the stored domains, projects and resources match the inventory: new resources are
+    /// inserted in their initial state, known ones keep their state and get the new spec.
+    async fn sync_inventory(
+        &self,
+        domains: &[(String, String)],
+        projects: &[(String, String, String)],
+        resources: &[ResourceSpec],
+    ) -> StoreResult<()>;
+
+    async fn resources(&self) -> StoreResult<Vec<ResourceRecord>>;
+
+    async fn user_by_name(
+        &self,
+        domain_name: &str,
+        user_name: &str,
+    ) -> StoreResult<Option<UserRecord>>;
+    async fn user_by_id(&self, user_id: &str) -> StoreResult<Option<UserRecord>>;
+    async fn upsert_user(&self, user: &UserRecord) -> StoreResult<()>;
+    async fn assign_role(&self, user_id: &str, project_id: &str, role: &str) -> StoreResult<()>;
+    async fn roles(&self, user_id: &str, project_id: &str) -> StoreResult<Vec<String>>;
+    async fn domain(&self, id_or_name: &str) -> StoreResult<Option<DomainRecord>>;
+    async fn project(&self, id: &str) -> StoreResult<Option<ProjectRecord>>;
+    async fn project_by_name(
+        &self,
+        name: &str,
+        domain_id: Option<&str>,
+    ) -> StoreResult<Vec<ProjectRecord>>;
+
+    async fn insert_token(&self, token: &TokenRecord) -> StoreResult<()>;
+    async fn token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
+
+    async fn max_task_id(&self) -> StoreResult<TaskId>;
+    async fn task(&self, id: TaskId) -> StoreResult<Option<TaskRecord>>;
+    async fn steps(&self, task_id: TaskId) -> StoreResult<Vec<StepRecord>>;
+    /// Tasks newest first, optionally of one project and state, at most `limit` after `offset`.
+    async fn tasks(&self, filter: &TaskFilter) -> StoreResult<Vec<TaskRecord>>;
+    async fn unfinished_tasks(&self) -> StoreResult<Vec<TaskRecord>>;
+    async fn audit(
+        &self,
+        project_id: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<AuditRecord>>;
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    pub project_id: Option<String>,
+    pub state: Option<TaskState>,
+    pub limit: i64,
+    pub offset: i64,
+}

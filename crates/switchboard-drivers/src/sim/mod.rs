@@ -1,0 +1,201 @@
+//! The `sim` driver: a deterministic simulated world with per-resource durations, jitter from a
+//! seed, and fault rules. Its state lives in `DATA_DIR/sim/actions.jsonl`.
+
+mod config;
+mod world;
+
+pub use config::{SimConfig, SimFault, SimResourceConfig};
+pub use world::{read_log, LogEntry, Outcome};
+
+use rand::{Rng, SeedableRng};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+use switchboard_core::{
+    now_millis, Action, Driver, DriverError, Lifecycle, Observed, ResourceSpec,
+};
+use world::{SimResource, World};
+
+pub struct SimDriver {
+    config: SimConfig,
+    world: Mutex<World>,
+}
+
+impl SimDriver {
+    /// Opens the simulated world kept in `dir` (created if missing).
+    pub fn open(dir: &Path, config: SimConfig) -> Result<SimDriver, DriverError> {
+        for f in &config.faults {
+            f.validate().map_err(DriverError::Permanent)?;
+        }
+        if config.speed <= 0.0 || !config.speed.is_finite() {
+            return Err(DriverError::Permanent(
+                "sim speed must be a positive number".into(),
+            ));
+        }
+        let world =
+            World::open(dir).map_err(|e| DriverError::Permanent(format!("sim world: {e}")))?;
+        Ok(SimDriver {
+            config,
+            world: Mutex::new(world),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The configured duration of `action` on `resource`, before jitter and speed.
+    fn base_duration(&self, resource: &ResourceSpec, action: Action) -> Duration {
+        let own: SimResourceConfig =
+            serde_json::from_value(resource.driver_config.clone()).unwrap_or_default();
+        match action {
+            Action::Start => own.start.unwrap_or(self.config.start),
+            Action::Stop => own.stop.unwrap_or(self.config.stop),
+            Action::Restart => own.restart.unwrap_or(self.config.restart),
+        }
+    }
+
+    /// Jittered and sped-up duration; deterministic for (seed, resource, sequence number).
+    fn duration(&self, base: Duration, resource: &str, seq: u64) -> Duration {
+        let mut h = self.config.seed ^ seq.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        for b in resource.bytes() {
+            h = (h ^ b as u64).wrapping_mul(0x100_0000_01B3);
+        }
+        let jitter = self.config.jitter.clamp(0.0, 1.0);
+        let factor = if jitter > 0.0 {
+            1.0 + rand::rngs::StdRng::seed_from_u64(h).gen_range(-jitter..=jitter)
+        } else {
+            1.0
+        };
+        base.mul_f64(factor / self.config.speed)
+    }
+}
+
+#[async_trait::async_trait]
+impl Driver for SimDriver {
+    async fn register(&self, resource: &ResourceSpec) -> Result<(), DriverError> {
+        let mut w = self.lock();
+        w.resources
+            .entry(resource.id.clone())
+            .or_insert(SimResource {
+                initial: resource.initial_state,
+                last: None,
+            });
+        if let Some(r) = w.resources.get_mut(&resource.id) {
+            r.initial = resource.initial_state;
+        }
+        Ok(())
+    }
+
+    async fn perform(
+        &self,
+        resource: &ResourceSpec,
+        action: Action,
+        op: &str,
+    ) -> Result<(), DriverError> {
+        let now = now_millis();
+        let mut w = self.lock();
+        if w.ops.contains(op) {
+            return Ok(());
+        }
+        let r = w.resources.get(&resource.id).ok_or_else(|| {
+            DriverError::Permanent(format!("{} is not in the simulated world", resource.id))
+        })?;
+        let (state, _) = r.state_at(now);
+        if state.is_transitional() {
+            let busy_with = r.last.as_ref().map(|t| t.action);
+            return if busy_with == Some(action) {
+                Ok(())
+            } else {
+                Err(DriverError::Failed(format!(
+                    "{} is busy ({})",
+                    resource.name,
+                    state.as_str()
+                )))
+            };
+        }
+        if !state.needs(action) {
+            return Ok(());
+        }
+        let fault = self.config.faults.iter().enumerate().find(|(i, f)| {
+            f.matches(&resource.id, &resource.name, action)
+                && f.fail_next
+                    .is_none_or(|n| w.fault_uses.get(i).copied().unwrap_or(0) < n)
+        });
+        let seq = w.seq + 1;
+        let base = fault
+            .and_then(|(_, f)| f.take)
+            .unwrap_or_else(|| self.base_duration(resource, action));
+        let took = self.duration(base, &resource.id, seq);
+        let outcome = match fault {
+            Some((_, f)) if f.hang => Outcome::Hang,
+            Some((_, f)) if f.fail_next.is_some() => {
+                Outcome::Fail(f.message.clone().unwrap_or_else(|| {
+                    format!("simulated failure of {} {}", action.as_str(), resource.name)
+                }))
+            }
+            _ => Outcome::Ok,
+        };
+        let entry = LogEntry {
+            seq,
+            at_ms: now,
+            resource: resource.id.clone(),
+            action,
+            op: op.to_string(),
+            until_ms: now + took.as_millis() as i64,
+            outcome,
+            fault: fault.map(|(i, _)| i),
+        };
+        w.record(entry)
+            .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))
+    }
+
+    async fn observe(&self, resource: &ResourceSpec) -> Result<Observed, DriverError> {
+        let w = self.lock();
+        let r = w.resources.get(&resource.id).ok_or_else(|| {
+            DriverError::Permanent(format!("{} is not in the simulated world", resource.id))
+        })?;
+        let (state, detail) = r.state_at(now_millis());
+        Ok(Observed { state, detail })
+    }
+
+    async fn wait_for(
+        &self,
+        resource: &ResourceSpec,
+        target: Lifecycle,
+        timeout: Duration,
+    ) -> Result<Observed, DriverError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let (seen, until) = {
+                let w = self.lock();
+                let r = w.resources.get(&resource.id).ok_or_else(|| {
+                    DriverError::Permanent(format!("{} is not in the simulated world", resource.id))
+                })?;
+                let (state, detail) = r.state_at(now_millis());
+                (
+                    Observed { state, detail },
+                    r.last.as_ref().map(|t| t.until_ms),
+                )
+            };
+            if seen.state == target || !seen.state.is_transitional() {
+                return Ok(seen);
+            }
+            let wait = until.map_or(0, |u| (u - now_millis()).max(1)) as u64;
+            let wake = tokio::time::Instant::now() + Duration::from_millis(wait);
+            if wake > deadline {
+                tokio::time::sleep_until(deadline).await;
+                return Err(DriverError::Timeout(timeout));
+            }
+            tokio::time::sleep_until(wake).await;
+        }
+    }
+
+    fn expected_duration(&self, resource: &ResourceSpec, action: Action) -> Duration {
+        self.base_duration(resource, action)
+            .div_f64(self.config.speed)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,127 @@
+//! The simulated world's state. It is nothing but a replay of the action log, so it outlives the
+//! server exactly like a real external system would, and the log proves what was performed.
+
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, Write};
+use std::path::Path;
+use switchboard_core::{Action, Lifecycle, Millis};
+
+/// How a simulated operation ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Ok,
+    Fail(String),
+    Hang,
+}
+
+/// One line of `sim/actions.jsonl`: an action the simulated world performed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub seq: u64,
+    pub at_ms: Millis,
+    pub resource: String,
+    pub action: Action,
+    /// The caller's operation id; the same id is never performed twice.
+    pub op: String,
+    pub until_ms: Millis,
+    pub outcome: Outcome,
+    /// Index of the fault rule that shaped this action.
+    pub fault: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct SimResource {
+    pub initial: Lifecycle,
+    pub last: Option<LogEntry>,
+}
+
+impl SimResource {
+    /// The state at `now`, with the failure message if the last action failed.
+    pub fn state_at(&self, now: Millis) -> (Lifecycle, Option<String>) {
+        match &self.last {
+            None => (self.initial, None),
+            Some(t) if now < t.until_ms || t.outcome == Outcome::Hang => {
+                (t.action.pending_state(), None)
+            }
+            Some(t) => match &t.outcome {
+                Outcome::Fail(msg) => (t.action.failed_state(), Some(msg.clone())),
+                _ => (t.action.target_state(), None),
+            },
+        }
+    }
+}
+
+pub(crate) struct World {
+    pub resources: HashMap<String, SimResource>,
+    pub ops: HashSet<String>,
+    pub fault_uses: HashMap<usize, u32>,
+    pub seq: u64,
+    log: std::fs::File,
+}
+
+impl World {
+    /// Opens the log in `dir`, replaying what it holds.
+    pub fn open(dir: &Path) -> std::io::Result<World> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join("actions.jsonl");
+        let mut world = World {
+            resources: HashMap::new(),
+            ops: HashSet::new(),
+            fault_uses: HashMap::new(),
+            seq: 0,
+            log: std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)?,
+        };
+        for entry in read_log(dir)? {
+            world.apply(entry);
+        }
+        Ok(world)
+    }
+
+    fn apply(&mut self, entry: LogEntry) {
+        self.seq = self.seq.max(entry.seq);
+        self.ops.insert(entry.op.clone());
+        if let Some(f) = entry.fault {
+            *self.fault_uses.entry(f).or_default() += 1;
+        }
+        let r = self
+            .resources
+            .entry(entry.resource.clone())
+            .or_insert(SimResource {
+                initial: Lifecycle::Stopped,
+                last: None,
+            });
+        r.last = Some(entry);
+    }
+
+    /// Writes the entry to the log (one `write`, so a killed server leaves whole lines) and applies it.
+    pub fn record(&mut self, entry: LogEntry) -> std::io::Result<()> {
+        let mut line = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
+        line.push(b'\n');
+        self.log.write_all(&line)?;
+        self.apply(entry);
+        Ok(())
+    }
+}
+
+/// Every action the simulated world in `dir` has performed, oldest first. A torn last line (a
+/// server killed mid-write) is ignored.
+pub fn read_log(dir: &Path) -> std::io::Result<Vec<LogEntry>> {
+    let path = dir.join("actions.jsonl");
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut out = Vec::new();
+    for line in std::io::BufReader::new(file).lines() {
+        if let Ok(entry) = serde_json::from_str::<LogEntry>(&line?) {
+            out.push(entry);
+        }
+    }
+    Ok(out)
+}

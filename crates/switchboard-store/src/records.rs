@@ -1,0 +1,155 @@
+//! Plain records the store reads and writes.
+
+use switchboard_core::{Action, Lifecycle, Millis, ResourceSpec, StepState, TaskId, TaskState};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DomainRecord {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectRecord {
+    pub id: String,
+    pub name: String,
+    pub domain_id: String,
+}
+
+/// A user; `password_hash` is an Argon2id PHC string, never the password.
+#[derive(Clone, PartialEq)]
+pub struct UserRecord {
+    pub id: String,
+    pub domain_id: String,
+    pub name: String,
+    pub password_hash: String,
+    pub created_at: Millis,
+}
+
+impl std::fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRecord")
+            .field("id", &self.id)
+            .field("domain_id", &self.domain_id)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, PartialEq)]
+pub struct TokenRecord {
+    pub token_hash: String,
+    pub user_id: String,
+    pub project_id: Option<String>,
+    pub issued_at: Millis,
+    pub expires_at: Millis,
+}
+
+impl std::fmt::Debug for TokenRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenRecord")
+            .field("user_id", &self.user_id)
+            .field("project_id", &self.project_id)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceRecord {
+    pub spec: ResourceSpec,
+    pub state: Lifecycle,
+    pub active_task: Option<TaskId>,
+    pub last_error: Option<String>,
+    pub updated_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRecord {
+    pub id: TaskId,
+    pub project_id: String,
+    /// Which family created it (`mrs.service`, …).
+    pub kind: String,
+    pub action: Action,
+    pub target_id: Option<String>,
+    pub only_self: bool,
+    pub principal: String,
+    pub request_id: String,
+    pub state: TaskState,
+    /// 0–100.
+    pub progress: f64,
+    pub error: Option<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub finished_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepRecord {
+    pub task_id: TaskId,
+    pub idx: usize,
+    pub resource_id: String,
+    pub action: Action,
+    /// Set when the step waits for another task's step on the same resource.
+    pub follow_task: Option<TaskId>,
+    /// Indices of steps of the same task that must be done first.
+    pub after: Vec<usize>,
+    pub state: StepState,
+    pub attempts: u32,
+    /// The resource's state before the task claimed it, restored if the step never runs.
+    pub prior_state: Lifecycle,
+    pub expected_ms: i64,
+    pub started_at: Option<Millis>,
+    pub finished_at: Option<Millis>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: Millis,
+    pub principal: String,
+    pub project_id: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub request_id: String,
+    pub source: Option<String>,
+    pub outcome: String,
+    pub detail: Option<String>,
+}
+
+/// One change, applied by `Store::commit` together with the others of its batch.
+#[derive(Debug, Clone)]
+pub enum Write {
+    /// A new task with its steps (the id is chosen by the engine).
+    InsertTask {
+        task: TaskRecord,
+        steps: Vec<StepRecord>,
+    },
+    UpdateTask {
+        id: TaskId,
+        state: TaskState,
+        progress: f64,
+        error: Option<String>,
+        updated_at: Millis,
+        finished_at: Option<Millis>,
+    },
+    UpdateStep {
+        task_id: TaskId,
+        idx: usize,
+        state: StepState,
+        attempts: u32,
+        started_at: Option<Millis>,
+        finished_at: Option<Millis>,
+        error: Option<String>,
+    },
+    /// The engine-side state of a resource and the task holding it.
+    SetResource {
+        id: String,
+        state: Lifecycle,
+        active_task: Option<TaskId>,
+        last_error: Option<String>,
+        updated_at: Millis,
+    },
+    /// `id` is ignored; the store numbers audit records.
+    Audit(AuditRecord),
+}

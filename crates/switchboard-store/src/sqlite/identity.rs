@@ -1,0 +1,176 @@
+//! Users, projects, domains and tokens.
+
+use crate::{DomainRecord, ProjectRecord, StoreResult, TokenRecord, UserRecord};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqlitePool};
+
+fn user(row: &SqliteRow) -> StoreResult<UserRecord> {
+    Ok(UserRecord {
+        id: row.try_get("id")?,
+        domain_id: row.try_get("domain_id")?,
+        name: row.try_get("name")?,
+        password_hash: row.try_get("password_hash")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn project_row(row: &SqliteRow) -> StoreResult<ProjectRecord> {
+    Ok(ProjectRecord {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        domain_id: row.try_get("domain_id")?,
+    })
+}
+
+pub(super) async fn user_by_name(
+    pool: &SqlitePool,
+    domain_name: &str,
+    name: &str,
+) -> StoreResult<Option<UserRecord>> {
+    sqlx::query(
+        "SELECT u.* FROM users u JOIN domains d ON d.id = u.domain_id WHERE d.name = ? AND u.name = ?",
+    )
+    .bind(domain_name)
+    .bind(name)
+    .fetch_optional(pool)
+    .await?
+    .as_ref()
+    .map(user)
+    .transpose()
+}
+
+pub(super) async fn user_by_id(pool: &SqlitePool, id: &str) -> StoreResult<Option<UserRecord>> {
+    sqlx::query("SELECT * FROM users WHERE id = ?")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(user)
+        .transpose()
+}
+
+pub(super) async fn upsert_user(pool: &SqlitePool, u: &UserRecord) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO users (id, domain_id, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET password_hash = excluded.password_hash",
+    )
+    .bind(&u.id)
+    .bind(&u.domain_id)
+    .bind(&u.name)
+    .bind(&u.password_hash)
+    .bind(u.created_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn assign_role(
+    pool: &SqlitePool,
+    user_id: &str,
+    project_id: &str,
+    role: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT OR IGNORE INTO role_assignments (user_id, project_id, role) VALUES (?, ?, ?)",
+    )
+    .bind(user_id)
+    .bind(project_id)
+    .bind(role)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn roles(
+    pool: &SqlitePool,
+    user_id: &str,
+    project_id: &str,
+) -> StoreResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT role FROM role_assignments WHERE user_id = ? AND project_id = ? ORDER BY role",
+    )
+    .bind(user_id)
+    .bind(project_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+pub(super) async fn domain(
+    pool: &SqlitePool,
+    id_or_name: &str,
+) -> StoreResult<Option<DomainRecord>> {
+    let row = sqlx::query(
+        "SELECT id, name FROM domains WHERE id = ?1 OR name = ?1 ORDER BY id = ?1 DESC LIMIT 1",
+    )
+    .bind(id_or_name)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| {
+        Ok(DomainRecord {
+            id: r.try_get("id")?,
+            name: r.try_get("name")?,
+        })
+    })
+    .transpose()
+}
+
+pub(super) async fn project(pool: &SqlitePool, id: &str) -> StoreResult<Option<ProjectRecord>> {
+    sqlx::query("SELECT * FROM projects WHERE id = ?")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(project_row)
+        .transpose()
+}
+
+pub(super) async fn project_by_name(
+    pool: &SqlitePool,
+    name: &str,
+    domain_id: Option<&str>,
+) -> StoreResult<Vec<ProjectRecord>> {
+    sqlx::query(
+        "SELECT * FROM projects WHERE name = ?1 AND (?2 IS NULL OR domain_id = ?2) ORDER BY id",
+    )
+    .bind(name)
+    .bind(domain_id)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(project_row)
+    .collect()
+}
+
+pub(super) async fn insert_token(pool: &SqlitePool, t: &TokenRecord) -> StoreResult<()> {
+    // Expired tokens are pruned as new ones are issued, so the table stays small.
+    sqlx::query("DELETE FROM tokens WHERE expires_at < ?")
+        .bind(t.issued_at)
+        .execute(pool)
+        .await?;
+    sqlx::query("INSERT INTO tokens (token_hash, user_id, project_id, issued_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(&t.token_hash)
+        .bind(&t.user_id)
+        .bind(&t.project_id)
+        .bind(t.issued_at)
+        .bind(t.expires_at)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn token(pool: &SqlitePool, hash: &str) -> StoreResult<Option<TokenRecord>> {
+    let row = sqlx::query("SELECT * FROM tokens WHERE token_hash = ?")
+        .bind(hash)
+        .fetch_optional(pool)
+        .await?;
+    row.map(|r| {
+        Ok(TokenRecord {
+            token_hash: r.try_get("token_hash")?,
+            user_id: r.try_get("user_id")?,
+            project_id: r.try_get("project_id")?,
+            issued_at: r.try_get("issued_at")?,
+            expires_at: r.try_get("expires_at")?,
+        })
+    })
+    .transpose()
+}

@@ -1,0 +1,249 @@
+//! The SQLite store: WAL mode, a pool of readers and one group-committing writer.
+
+mod identity;
+mod rows;
+
+use crate::writer::{self, Submission};
+use crate::{
+    AuditRecord, ResourceRecord, StepRecord, Store, StoreError, StoreResult, TaskFilter,
+    TaskRecord, Write,
+};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::ConnectOptions;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+use switchboard_core::{now_millis, ResourceSpec, TaskId};
+use tokio::sync::{mpsc, oneshot};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// How hard SQLite works to make a commit durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Synchronous {
+    /// fsync on every commit: an answered operation survives power loss as well as `kill -9`.
+    #[default]
+    Full,
+    /// fsync at checkpoints only: survives `kill -9` of the server, not power loss.
+    Normal,
+}
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+    writer: mpsc::UnboundedSender<Submission>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `dir/switchboard.db` and runs the embedded migrations.
+    pub async fn open(dir: &Path, synchronous: Synchronous) -> StoreResult<Self> {
+        let url = format!("sqlite://{}", dir.join("switchboard.db").display());
+        let options = SqliteConnectOptions::from_str(&url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(match synchronous {
+                Synchronous::Full => SqliteSynchronous::Full,
+                Synchronous::Normal => SqliteSynchronous::Normal,
+            })
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .disable_statement_logging();
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options.clone())
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        let writer = writer::spawn(options.connect().await?);
+        Ok(SqliteStore { pool, writer })
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn commit(&self, writes: Vec<Write>) -> StoreResult<()> {
+        let (done, wait) = oneshot::channel();
+        self.writer
+            .send(Submission { writes, done })
+            .map_err(|_| StoreError::Closed)?;
+        wait.await.map_err(|_| StoreError::Closed)?
+    }
+
+    async fn sync_inventory(
+        &self,
+        domains: &[(String, String)],
+        projects: &[(String, String, String)],
+        resources: &[ResourceSpec],
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for (id, name) in domains {
+            sqlx::query("INSERT INTO domains (id, name) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name")
+                .bind(id)
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (id, name, domain_id) in projects {
+            sqlx::query(
+                "INSERT INTO projects (id, name, domain_id) VALUES (?, ?, ?)
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, domain_id = excluded.domain_id",
+            )
+            .bind(id)
+            .bind(name)
+            .bind(domain_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let now = now_millis();
+        for r in resources {
+            let spec = serde_json::to_string(r).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            sqlx::query(
+                "INSERT INTO resources (id, project_id, kind, name, cluster_id, spec, state, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT(id) DO UPDATE SET project_id = excluded.project_id, kind = excluded.kind,
+                 name = excluded.name, cluster_id = excluded.cluster_id, spec = excluded.spec",
+            )
+            .bind(&r.id)
+            .bind(&r.project_id)
+            .bind(r.kind.as_str())
+            .bind(&r.name)
+            .bind(r.cluster)
+            .bind(spec)
+            .bind(r.initial_state.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn resources(&self) -> StoreResult<Vec<ResourceRecord>> {
+        sqlx::query("SELECT * FROM resources ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(rows::resource)
+            .collect()
+    }
+
+    async fn user_by_name(
+        &self,
+        domain_name: &str,
+        user_name: &str,
+    ) -> StoreResult<Option<crate::UserRecord>> {
+        identity::user_by_name(&self.pool, domain_name, user_name).await
+    }
+
+    async fn user_by_id(&self, user_id: &str) -> StoreResult<Option<crate::UserRecord>> {
+        identity::user_by_id(&self.pool, user_id).await
+    }
+
+    async fn upsert_user(&self, user: &crate::UserRecord) -> StoreResult<()> {
+        identity::upsert_user(&self.pool, user).await
+    }
+
+    async fn assign_role(&self, user_id: &str, project_id: &str, role: &str) -> StoreResult<()> {
+        identity::assign_role(&self.pool, user_id, project_id, role).await
+    }
+
+    async fn roles(&self, user_id: &str, project_id: &str) -> StoreResult<Vec<String>> {
+        identity::roles(&self.pool, user_id, project_id).await
+    }
+
+    async fn domain(&self, id_or_name: &str) -> StoreResult<Option<crate::DomainRecord>> {
+        identity::domain(&self.pool, id_or_name).await
+    }
+
+    async fn project(&self, id: &str) -> StoreResult<Option<crate::ProjectRecord>> {
+        identity::project(&self.pool, id).await
+    }
+
+    async fn project_by_name(
+        &self,
+        name: &str,
+        domain_id: Option<&str>,
+    ) -> StoreResult<Vec<crate::ProjectRecord>> {
+        identity::project_by_name(&self.pool, name, domain_id).await
+    }
+
+    async fn insert_token(&self, token: &crate::TokenRecord) -> StoreResult<()> {
+        identity::insert_token(&self.pool, token).await
+    }
+
+    async fn token(&self, token_hash: &str) -> StoreResult<Option<crate::TokenRecord>> {
+        identity::token(&self.pool, token_hash).await
+    }
+
+    async fn max_task_id(&self) -> StoreResult<TaskId> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM tasks")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(id.unwrap_or(0))
+    }
+
+    async fn task(&self, id: TaskId) -> StoreResult<Option<TaskRecord>> {
+        sqlx::query("SELECT * FROM tasks WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(rows::task)
+            .transpose()
+    }
+
+    async fn steps(&self, task_id: TaskId) -> StoreResult<Vec<StepRecord>> {
+        sqlx::query("SELECT * FROM steps WHERE task_id = ? ORDER BY idx")
+            .bind(task_id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(rows::step)
+            .collect()
+    }
+
+    async fn tasks(&self, filter: &TaskFilter) -> StoreResult<Vec<TaskRecord>> {
+        sqlx::query(
+            "SELECT * FROM tasks WHERE (?1 IS NULL OR project_id = ?1) AND (?2 IS NULL OR state = ?2)
+             ORDER BY id DESC LIMIT ?3 OFFSET ?4",
+        )
+        .bind(&filter.project_id)
+        .bind(filter.state.map(|s| s.as_str()))
+        .bind(filter.limit)
+        .bind(filter.offset)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(rows::task)
+        .collect()
+    }
+
+    async fn unfinished_tasks(&self) -> StoreResult<Vec<TaskRecord>> {
+        sqlx::query("SELECT * FROM tasks WHERE state IN ('NEW', 'IN_PROGRESS') ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(rows::task)
+            .collect()
+    }
+
+    async fn audit(
+        &self,
+        project_id: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        sqlx::query(
+            "SELECT * FROM audit WHERE (?1 IS NULL OR project_id = ?1) ORDER BY id DESC LIMIT ?2 OFFSET ?3",
+        )
+        .bind(project_id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(rows::audit)
+        .collect()
+    }
+}

@@ -1,0 +1,86 @@
+//! Decoding SQLite rows into records.
+
+use crate::{AuditRecord, ResourceRecord, StepRecord, StoreError, StoreResult, TaskRecord};
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+use switchboard_core::{Action, Lifecycle, StepState, TaskState};
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {value:?}"))
+}
+
+fn action(s: &str) -> StoreResult<Action> {
+    Action::parse(s).ok_or_else(|| corrupt("action", s))
+}
+
+fn lifecycle(s: &str) -> StoreResult<Lifecycle> {
+    Lifecycle::parse(s).ok_or_else(|| corrupt("lifecycle", s))
+}
+
+pub(crate) fn resource(row: &SqliteRow) -> StoreResult<ResourceRecord> {
+    let spec: String = row.try_get("spec")?;
+    Ok(ResourceRecord {
+        spec: serde_json::from_str(&spec).map_err(|e| corrupt("resource spec", &e.to_string()))?,
+        state: lifecycle(row.try_get("state")?)?,
+        active_task: row.try_get("active_task_id")?,
+        last_error: row.try_get("last_error")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+pub(crate) fn task(row: &SqliteRow) -> StoreResult<TaskRecord> {
+    let state: &str = row.try_get("state")?;
+    Ok(TaskRecord {
+        id: row.try_get("id")?,
+        project_id: row.try_get("project_id")?,
+        kind: row.try_get("kind")?,
+        action: action(row.try_get("action")?)?,
+        target_id: row.try_get("target_id")?,
+        only_self: row.try_get("only_self")?,
+        principal: row.try_get("principal")?,
+        request_id: row.try_get("request_id")?,
+        state: TaskState::parse(state).ok_or_else(|| corrupt("task state", state))?,
+        progress: row.try_get("progress")?,
+        error: row.try_get("error")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        finished_at: row.try_get("finished_at")?,
+    })
+}
+
+pub(crate) fn step(row: &SqliteRow) -> StoreResult<StepRecord> {
+    let state: &str = row.try_get("state")?;
+    let after: &str = row.try_get("after")?;
+    let idx: i64 = row.try_get("idx")?;
+    let attempts: i64 = row.try_get("attempts")?;
+    Ok(StepRecord {
+        task_id: row.try_get("task_id")?,
+        idx: idx as usize,
+        resource_id: row.try_get("resource_id")?,
+        action: action(row.try_get("action")?)?,
+        follow_task: row.try_get("follow_task")?,
+        after: serde_json::from_str(after).map_err(|_| corrupt("step after", after))?,
+        state: StepState::parse(state).ok_or_else(|| corrupt("step state", state))?,
+        attempts: attempts as u32,
+        prior_state: lifecycle(row.try_get("prior_state")?)?,
+        expected_ms: row.try_get("expected_ms")?,
+        started_at: row.try_get("started_at")?,
+        finished_at: row.try_get("finished_at")?,
+        error: row.try_get("error")?,
+    })
+}
+
+pub(crate) fn audit(row: &SqliteRow) -> StoreResult<AuditRecord> {
+    Ok(AuditRecord {
+        id: row.try_get("id")?,
+        at: row.try_get("at")?,
+        principal: row.try_get("principal")?,
+        project_id: row.try_get("project_id")?,
+        action: row.try_get("action")?,
+        target: row.try_get("target")?,
+        request_id: row.try_get("request_id")?,
+        source: row.try_get("source")?,
+        outcome: row.try_get("outcome")?,
+        detail: row.try_get("detail")?,
+    })
+}
