@@ -1,1 +1,131 @@
-//! placeholder
+//! The durable task engine. Every lifecycle operation becomes a task row, written together with
+//! the resources' pending transition before the caller is answered; the plan (a DAG of steps)
+//! then runs through the drivers, every ready step at once, and resumes after a restart.
+
+mod config;
+mod runner;
+mod step;
+mod submit;
+mod view;
+mod world;
+
+pub use config::EngineConfig;
+pub use submit::{Operation, SubmitError, Submitted};
+pub use view::{ResourceSnapshot, StepView, TaskView};
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicI64;
+use std::sync::{Arc, Mutex};
+use switchboard_core::inventory::resource_graph;
+use switchboard_core::{DependencyGraph, Driver, ResourceSpec, TaskId};
+use switchboard_store::{Store, StoreError, Write};
+use tokio::sync::watch;
+use world::{NodeState, World};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("inventory: {0}")]
+    Inventory(String),
+    #[error("no driver named {driver} (resource {resource})")]
+    UnknownDriver { driver: String, resource: String },
+    #[error("driver: {0}")]
+    Driver(#[from] switchboard_core::DriverError),
+}
+
+/// Cheap to clone; all clones share one engine.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    store: Arc<dyn Store>,
+    config: EngineConfig,
+    graph: DependencyGraph,
+    specs: Vec<ResourceSpec>,
+    drivers: Vec<Arc<dyn Driver>>,
+    world: Mutex<World>,
+    next_id: AtomicI64,
+    /// Bumped whenever a resource's state or claim changes; follow steps wait on it.
+    changed: watch::Sender<u64>,
+    /// Highest progress reported per task, so that estimates never go backwards.
+    progress_seen: Mutex<HashMap<TaskId, f64>>,
+    cancels: Mutex<HashMap<TaskId, watch::Sender<bool>>>,
+}
+
+impl Engine {
+    /// Loads the resources already synced into `store`, registers them with their drivers and
+    /// resumes every task that was accepted but not finished.
+    pub async fn open(
+        store: Arc<dyn Store>,
+        drivers: HashMap<String, Arc<dyn Driver>>,
+        config: EngineConfig,
+    ) -> Result<Engine, EngineError> {
+        let records = store.resources().await?;
+        let specs: Vec<ResourceSpec> = records.iter().map(|r| r.spec.clone()).collect();
+        let graph = resource_graph(&specs).map_err(|e| EngineError::Inventory(e.to_string()))?;
+        let mut node_drivers = Vec::with_capacity(specs.len());
+        for spec in &specs {
+            let driver = drivers
+                .get(&spec.driver)
+                .ok_or_else(|| EngineError::UnknownDriver {
+                    driver: spec.driver.clone(),
+                    resource: spec.id.clone(),
+                })?;
+            driver.register(spec).await?;
+            node_drivers.push(driver.clone());
+        }
+        let nodes = records
+            .iter()
+            .map(|r| NodeState {
+                state: r.state,
+                claim: None,
+                last_error: r.last_error.clone(),
+            })
+            .collect();
+        let max_id = store.max_task_id().await?;
+        let inner = Arc::new(Inner {
+            store,
+            config,
+            graph,
+            specs,
+            drivers: node_drivers,
+            world: Mutex::new(World {
+                nodes,
+                active: HashMap::new(),
+            }),
+            next_id: AtomicI64::new(max_id + 1),
+            changed: watch::channel(0).0,
+            progress_seen: Mutex::new(HashMap::new()),
+            cancels: Mutex::new(HashMap::new()),
+        });
+        runner::recover(&inner).await?;
+        Ok(Engine { inner })
+    }
+
+    /// The resource with this id.
+    pub fn node_of(&self, resource_id: &str) -> Option<usize> {
+        self.inner.graph.index_of(resource_id)
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// Records an audit entry on its own (operations record theirs with the task).
+    pub async fn audit(&self, record: switchboard_store::AuditRecord) -> Result<(), EngineError> {
+        Ok(self.inner.store.commit(vec![Write::Audit(record)]).await?)
+    }
+}
+
+impl Inner {
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn notify_changed(&self) {
+        self.changed.send_modify(|v| *v = v.wrapping_add(1));
+    }
+}

@@ -1,0 +1,228 @@
+//! Running one step: call the driver, wait for readiness, retry with backoff; or, for a step
+//! that follows another task, wait for that task's outcome on the resource.
+
+use crate::Inner;
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard_core::{now_millis, Action, DriverError, Lifecycle, StepState, TaskId};
+use switchboard_store::{StepRecord, Write};
+
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Runs `step` of `task` to a finished state and returns it; every change is durable first.
+pub(crate) async fn run(inner: &Arc<Inner>, task: TaskId, mut step: StepRecord) -> StepRecord {
+    let Some(node) = inner.graph.index_of(&step.resource_id) else {
+        let error = format!("unknown resource {}", step.resource_id);
+        return finish(inner, task, step, Err(error)).await;
+    };
+    let outcome = match step.follow_task {
+        Some(other) => {
+            mark_running(inner, &mut step, false).await;
+            follow(inner, node, step.action, other).await
+        }
+        None => attempt_until_done(inner, task, node, &mut step).await,
+    };
+    finish(inner, task, step, outcome).await
+}
+
+async fn attempt_until_done(
+    inner: &Arc<Inner>,
+    task: TaskId,
+    node: usize,
+    step: &mut StepRecord,
+) -> Result<(), String> {
+    // A step found RUNNING after a restart continues its current attempt: the operation id is
+    // the same, so the driver does not act twice.
+    let mut resume = step.state == StepState::Running && step.attempts > 0;
+    loop {
+        if !resume {
+            mark_running(inner, step, true).await;
+        }
+        resume = false;
+        let op_id = format!("task-{task}-step-{}-attempt-{}", step.idx, step.attempts);
+        let result = match dependency_not_running(inner, node, step.action) {
+            Some(message) => Err((message, false)),
+            None => attempt(inner, node, step.action, &op_id).await,
+        };
+        match result {
+            Ok(()) => return Ok(()),
+            Err((message, retryable)) => {
+                if !retryable || step.attempts > inner.config.step_retries {
+                    return Err(message);
+                }
+                tracing::warn!(task, resource = %step.resource_id, attempt = step.attempts, %message, "step attempt failed; retrying");
+                let backoff = inner
+                    .config
+                    .retry_backoff
+                    .saturating_mul(1 << (step.attempts - 1).min(16));
+                tokio::time::sleep(backoff.min(MAX_BACKOFF)).await;
+            }
+        }
+    }
+}
+
+/// A start (or restart) needs every dependency running; the error names the first that is not.
+fn dependency_not_running(inner: &Inner, node: usize, action: Action) -> Option<String> {
+    if action == Action::Stop {
+        return None;
+    }
+    let world = inner.lock();
+    inner.graph.deps(node).iter().find_map(|&d| {
+        let state = world.nodes[d].state;
+        (state != Lifecycle::Running).then(|| {
+            format!(
+                "cannot {} {}: dependency {} is not running ({})",
+                action.as_str(),
+                inner.specs[node].name,
+                inner.specs[d].name,
+                state.as_str()
+            )
+        })
+    })
+}
+
+/// One attempt: ask the driver, then wait for the target state. Errors say whether to retry.
+async fn attempt(
+    inner: &Inner,
+    node: usize,
+    action: Action,
+    op_id: &str,
+) -> Result<(), (String, bool)> {
+    let (spec, driver) = (&inner.specs[node], &inner.drivers[node]);
+    let timeout = inner.config.step_timeout;
+    let target = action.target_state();
+    let work = async {
+        driver.perform(spec, action, op_id).await?;
+        driver.wait_for(spec, target, timeout).await
+    };
+    let seen = match tokio::time::timeout(timeout, work).await {
+        Ok(Ok(seen)) => seen,
+        Ok(Err(e)) => {
+            return Err((
+                format!("{} {}: {e}", action.as_str(), spec.name),
+                e.is_retryable(),
+            ))
+        }
+        Err(_) => {
+            let e = DriverError::Timeout(timeout);
+            return Err((format!("{} {}: {e}", action.as_str(), spec.name), true));
+        }
+    };
+    if seen.state == target {
+        return Ok(());
+    }
+    let why = seen
+        .detail
+        .unwrap_or_else(|| format!("it is {}", seen.state.as_str()));
+    Err((
+        format!("{} {} failed: {why}", action.as_str(), spec.name),
+        true,
+    ))
+}
+
+/// Waits for task `other`, which holds the resource, to bring it to the target state.
+async fn follow(
+    inner: &Arc<Inner>,
+    node: usize,
+    action: Action,
+    other: TaskId,
+) -> Result<(), String> {
+    let mut changed = inner.changed.subscribe();
+    let target = action.target_state();
+    loop {
+        {
+            let world = inner.lock();
+            let n = &world.nodes[node];
+            let name = &inner.specs[node].name;
+            if n.state == target {
+                return Ok(());
+            }
+            if n.state.is_failed() || n.claim.map(|c| c.0) != Some(other) {
+                let why = n
+                    .last_error
+                    .clone()
+                    .unwrap_or_else(|| n.state.as_str().to_string());
+                return Err(format!(
+                    "{} {} failed in command {other}: {why}",
+                    action.as_str(),
+                    name
+                ));
+            }
+        }
+        if changed.changed().await.is_err() {
+            return Err("engine shutting down".into());
+        }
+    }
+}
+
+async fn mark_running(inner: &Inner, step: &mut StepRecord, new_attempt: bool) {
+    if new_attempt {
+        step.attempts += 1;
+    }
+    step.state = StepState::Running;
+    step.started_at.get_or_insert_with(now_millis);
+    commit_retrying(inner, vec![update(step)]).await;
+}
+
+async fn finish(
+    inner: &Arc<Inner>,
+    task: TaskId,
+    mut step: StepRecord,
+    outcome: Result<(), String>,
+) -> StepRecord {
+    let node = inner.graph.index_of(&step.resource_id);
+    step.finished_at = Some(now_millis());
+    let (state, resource_state, error) = match outcome {
+        Ok(()) => (StepState::Done, step.action.target_state(), None),
+        Err(message) => (StepState::Failed, step.action.failed_state(), Some(message)),
+    };
+    step.state = state;
+    step.error = error.clone();
+    let mut writes = vec![update(&step)];
+    // A follow step does not own the resource: its state is the other task's to set.
+    if let (Some(node), None) = (node, step.follow_task) {
+        writes.push(Write::SetResource {
+            id: step.resource_id.clone(),
+            state: resource_state,
+            active_task: Some(task),
+            last_error: error.clone(),
+            updated_at: now_millis(),
+        });
+        commit_retrying(inner, writes).await;
+        let mut world = inner.lock();
+        world.nodes[node].state = resource_state;
+        world.nodes[node].last_error = error;
+    } else {
+        commit_retrying(inner, writes).await;
+    }
+    inner.notify_changed();
+    step
+}
+
+pub(crate) fn update(step: &StepRecord) -> Write {
+    Write::UpdateStep {
+        task_id: step.task_id,
+        idx: step.idx,
+        state: step.state,
+        attempts: step.attempts,
+        started_at: step.started_at,
+        finished_at: step.finished_at,
+        error: step.error.clone(),
+    }
+}
+
+/// Progress records must not be lost to a transient store error: retry until it takes.
+pub(crate) async fn commit_retrying(inner: &Inner, writes: Vec<Write>) {
+    let mut delay = Duration::from_millis(50);
+    loop {
+        match inner.store.commit(writes.clone()).await {
+            Ok(()) => return,
+            Err(switchboard_store::StoreError::Closed) => return,
+            Err(err) => {
+                tracing::error!(%err, "store commit failed; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}

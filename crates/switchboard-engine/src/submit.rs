@@ -1,0 +1,296 @@
+//! Accepting an operation: plan it against the current world, claim its resources, and make the
+//! task durable before answering. Decisions are serialized by the world lock; commits of
+//! concurrent submissions share one transaction in the store.
+
+use crate::world::ActiveTask;
+use crate::{Engine, EngineError};
+use std::sync::atomic::Ordering;
+use switchboard_core::plan::ResourceView;
+use switchboard_core::{
+    now_millis, plan_operation, Action, PlanError, PlannedStep, StepMode, StepState, TaskId,
+    TaskState,
+};
+use switchboard_store::{AuditRecord, StepRecord, TaskRecord, Write};
+use tokio::sync::watch;
+
+/// One requested lifecycle operation.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub project_id: String,
+    /// Which family asked (`mrs.service`, …); kept on the task.
+    pub kind: String,
+    /// Resource ids; usually one.
+    pub targets: Vec<String>,
+    pub action: Action,
+    pub only_self: bool,
+    pub principal: String,
+    pub request_id: String,
+    /// Where the request came from, for the audit trail.
+    pub source: Option<String>,
+    /// Action name recorded in the audit trail (`mrs:service:start`).
+    pub audit_action: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submitted {
+    pub task_id: TaskId,
+    pub state: TaskState,
+    /// False when an identical operation was already in flight and its task is returned.
+    pub created: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("unknown resource {0}")]
+    UnknownResource(String),
+    #[error("{resource} is busy: command {task} is running {} on it", action.as_str())]
+    Conflict {
+        resource: String,
+        task: TaskId,
+        action: Action,
+    },
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+impl Engine {
+    /// Accepts `op`: returns once its task is durable (or the identical in-flight task is).
+    pub async fn submit(&self, op: Operation) -> Result<Submitted, SubmitError> {
+        let inner = &self.inner;
+        let mut targets = Vec::with_capacity(op.targets.len());
+        for t in &op.targets {
+            let node = inner
+                .graph
+                .index_of(t)
+                .ok_or_else(|| SubmitError::UnknownResource(t.clone()))?;
+            targets.push(node);
+        }
+        let now = now_millis();
+        let decided = {
+            let mut world = inner.lock();
+            if let Some((task_id, active)) = world.identical(&targets, op.action, op.only_self) {
+                Decision::Existing(task_id, active.committed.clone())
+            } else {
+                match merged_plan(self, &world, &targets, op.action, op.only_self) {
+                    Err(PlanError::Conflict {
+                        resource,
+                        task,
+                        action,
+                    }) => Decision::Refused(SubmitError::Conflict {
+                        resource,
+                        task,
+                        action,
+                    }),
+                    Ok(steps) => {
+                        let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
+                        let mut writes = Vec::with_capacity(steps.len() + 2);
+                        let mut records = Vec::with_capacity(steps.len());
+                        for (idx, s) in steps.iter().enumerate() {
+                            let node = &mut world.nodes[s.node];
+                            records.push(StepRecord {
+                                task_id: id,
+                                idx,
+                                resource_id: inner.specs[s.node].id.clone(),
+                                action: s.action,
+                                follow_task: match s.mode {
+                                    StepMode::Follow(t) => Some(t),
+                                    StepMode::Run => None,
+                                },
+                                after: s.after.clone(),
+                                state: StepState::Pending,
+                                attempts: 0,
+                                prior_state: node.state,
+                                expected_ms: inner.drivers[s.node]
+                                    .expected_duration(&inner.specs[s.node], s.action)
+                                    .as_millis()
+                                    as i64,
+                                started_at: None,
+                                finished_at: None,
+                                error: None,
+                            });
+                            if s.mode == StepMode::Run {
+                                node.claim = Some((id, s.action));
+                                node.state = s.action.pending_state();
+                                writes.push(Write::SetResource {
+                                    id: inner.specs[s.node].id.clone(),
+                                    state: node.state,
+                                    active_task: Some(id),
+                                    last_error: node.last_error.clone(),
+                                    updated_at: now,
+                                });
+                            }
+                        }
+                        let state = if steps.is_empty() {
+                            TaskState::Complete
+                        } else {
+                            TaskState::InProgress
+                        };
+                        let (tx, rx) = watch::channel(None);
+                        if !steps.is_empty() {
+                            world.active.insert(
+                                id,
+                                ActiveTask {
+                                    targets: targets.clone(),
+                                    action: op.action,
+                                    only_self: op.only_self,
+                                    committed: rx,
+                                },
+                            );
+                        }
+                        let task = TaskRecord {
+                            id,
+                            project_id: op.project_id.clone(),
+                            kind: op.kind.clone(),
+                            action: op.action,
+                            target_id: op.targets.first().cloned(),
+                            only_self: op.only_self,
+                            principal: op.principal.clone(),
+                            request_id: op.request_id.clone(),
+                            state,
+                            progress: if steps.is_empty() { 100.0 } else { 0.0 },
+                            error: None,
+                            created_at: now,
+                            updated_at: now,
+                            finished_at: steps.is_empty().then_some(now),
+                        };
+                        writes.insert(
+                            0,
+                            Write::InsertTask {
+                                task: task.clone(),
+                                steps: records.clone(),
+                            },
+                        );
+                        Decision::New {
+                            task,
+                            steps: records,
+                            writes,
+                            committed: tx,
+                        }
+                    }
+                }
+            }
+        };
+        match decided {
+            Decision::Existing(task_id, mut committed) => {
+                let ok = committed
+                    .wait_for(|c| c.is_some())
+                    .await
+                    .map(|c| *c == Some(true));
+                match ok {
+                    Ok(true) => Ok(Submitted {
+                        task_id,
+                        state: TaskState::InProgress,
+                        created: false,
+                    }),
+                    _ => Err(SubmitError::Engine(EngineError::Store(
+                        switchboard_store::StoreError::Closed,
+                    ))),
+                }
+            }
+            Decision::Refused(err) => {
+                let audit = audit_record(&op, now, None, format!("refused: {err}"));
+                inner
+                    .store
+                    .commit(vec![Write::Audit(audit)])
+                    .await
+                    .map_err(EngineError::from)?;
+                Err(err)
+            }
+            Decision::New {
+                task,
+                steps,
+                mut writes,
+                committed,
+            } => {
+                writes.push(Write::Audit(audit_record(
+                    &op,
+                    now,
+                    Some(task.id),
+                    "accepted".into(),
+                )));
+                if let Err(err) = inner.store.commit(writes).await {
+                    crate::runner::abandon(inner, &task, &steps);
+                    let _ = committed.send(Some(false));
+                    return Err(EngineError::from(err).into());
+                }
+                let _ = committed.send(Some(true));
+                inner.notify_changed();
+                let state = task.state;
+                if !steps.is_empty() {
+                    crate::runner::spawn(self.inner.clone(), task.clone(), steps);
+                }
+                Ok(Submitted {
+                    task_id: task.id,
+                    state,
+                    created: true,
+                })
+            }
+        }
+    }
+}
+
+enum Decision {
+    Existing(TaskId, watch::Receiver<Option<bool>>),
+    Refused(SubmitError),
+    New {
+        task: TaskRecord,
+        steps: Vec<StepRecord>,
+        writes: Vec<Write>,
+        committed: watch::Sender<Option<bool>>,
+    },
+}
+
+/// One plan for several targets: the union of each target's plan, each resource once.
+fn merged_plan(
+    engine: &Engine,
+    world: &crate::world::World,
+    targets: &[usize],
+    action: Action,
+    only_self: bool,
+) -> Result<Vec<PlannedStep>, PlanError> {
+    let view = |n: usize| ResourceView {
+        state: world.nodes[n].state,
+        claim: world.nodes[n].claim,
+    };
+    let mut merged: Vec<PlannedStep> = Vec::new();
+    for &t in targets {
+        let plan = plan_operation(&engine.inner.graph, t, action, only_self, view)?;
+        let base: Vec<usize> = plan
+            .steps
+            .iter()
+            .map(|s| match merged.iter().position(|m| m.node == s.node) {
+                Some(i) => i,
+                None => {
+                    merged.push(PlannedStep {
+                        after: Vec::new(),
+                        ..s.clone()
+                    });
+                    merged.len() - 1
+                }
+            })
+            .collect();
+        for (s, &at) in plan.steps.iter().zip(&base) {
+            for &a in &s.after {
+                if !merged[at].after.contains(&base[a]) {
+                    merged[at].after.push(base[a]);
+                }
+            }
+        }
+    }
+    Ok(merged)
+}
+
+fn audit_record(op: &Operation, at: i64, task: Option<TaskId>, outcome: String) -> AuditRecord {
+    AuditRecord {
+        id: 0,
+        at,
+        principal: op.principal.clone(),
+        project_id: Some(op.project_id.clone()),
+        action: op.audit_action.clone(),
+        target: Some(op.targets.join(",")),
+        request_id: op.request_id.clone(),
+        source: op.source.clone(),
+        outcome,
+        detail: task.map(|t| format!("task {t}, only_self={}", op.only_self)),
+    }
+}

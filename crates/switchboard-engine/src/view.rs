@@ -1,0 +1,150 @@
+//! Read models: tasks with live progress, resources with their state.
+
+use crate::{Engine, EngineError};
+use switchboard_core::{Lifecycle, Millis, ResourceSpec, StepState, TaskId, TaskState};
+use switchboard_store::{StepRecord, TaskRecord, Write};
+
+/// Share of an unfinished running step credited to progress at most.
+const RUNNING_CREDIT_CAP: f64 = 0.9;
+
+#[derive(Debug, Clone)]
+pub struct StepView {
+    pub record: StepRecord,
+    pub resource_name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct TaskView {
+    pub task: TaskRecord,
+    pub steps: Vec<StepView>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ResourceSnapshot {
+    pub spec: ResourceSpec,
+    pub state: Lifecycle,
+    pub active_task: Option<TaskId>,
+    pub last_error: Option<String>,
+}
+
+/// Percentage of the plan done: finished steps count whole, running ones by elapsed share of
+/// their expected duration (capped, so a slow step never looks finished).
+pub(crate) fn progress_of(steps: &[StepRecord], now: Millis) -> f64 {
+    if steps.is_empty() {
+        return 100.0;
+    }
+    let credit: f64 = steps
+        .iter()
+        .map(|s| match s.state {
+            StepState::Pending => 0.0,
+            StepState::Running => match s.started_at {
+                Some(t) if s.expected_ms > 0 => {
+                    ((now - t) as f64 / s.expected_ms as f64).clamp(0.0, RUNNING_CREDIT_CAP)
+                }
+                _ => 0.0,
+            },
+            _ => 1.0,
+        })
+        .sum();
+    (credit * 100.0 / steps.len() as f64 * 10.0).round() / 10.0
+}
+
+impl Engine {
+    /// A task with its steps; `progress` never decreases across calls.
+    pub async fn task(&self, id: TaskId) -> Result<Option<TaskView>, EngineError> {
+        let store = &self.inner.store;
+        let Some(mut task) = store.task(id).await? else {
+            return Ok(None);
+        };
+        let steps = store.steps(id).await?;
+        if !task.state.is_terminal() {
+            let estimate = progress_of(&steps, switchboard_core::now_millis());
+            let mut seen = self
+                .inner
+                .progress_seen
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let best = seen.entry(id).or_insert(0.0);
+            *best = best.max(estimate).max(task.progress);
+            task.progress = *best;
+        }
+        let steps = steps
+            .into_iter()
+            .map(|record| StepView {
+                resource_name: self
+                    .node_of(&record.resource_id)
+                    .map(|n| self.inner.specs[n].name.clone())
+                    .unwrap_or_else(|| record.resource_id.clone()),
+                record,
+            })
+            .collect();
+        Ok(Some(TaskView { task, steps }))
+    }
+
+    /// Stops scheduling new steps of task `id`. Returns the task as it stood, or `None` if unknown.
+    pub async fn cancel(
+        &self,
+        id: TaskId,
+        audit: switchboard_store::AuditRecord,
+    ) -> Result<Option<TaskRecord>, EngineError> {
+        let Some(task) = self.inner.store.task(id).await? else {
+            return Ok(None);
+        };
+        if task.state.is_terminal() {
+            return Ok(Some(task));
+        }
+        self.inner.store.commit(vec![Write::Audit(audit)]).await?;
+        if let Some(tx) = self
+            .inner
+            .cancels
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+        {
+            let _ = tx.send(true);
+        }
+        Ok(Some(task))
+    }
+
+    /// Waits until task `id` is finished (for tests and tools); `None` if it does not exist.
+    pub async fn wait(
+        &self,
+        id: TaskId,
+        timeout: std::time::Duration,
+    ) -> Result<Option<TaskState>, EngineError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut changed = self.inner.changed.subscribe();
+        loop {
+            match self.inner.store.task(id).await? {
+                None => return Ok(None),
+                Some(t) if t.state.is_terminal() => return Ok(Some(t.state)),
+                Some(t) if tokio::time::Instant::now() >= deadline => return Ok(Some(t.state)),
+                Some(_) => {}
+            }
+            let _ = tokio::time::timeout_at(deadline, changed.changed()).await;
+        }
+    }
+
+    pub fn resource(&self, id: &str) -> Option<ResourceSnapshot> {
+        let node = self.node_of(id)?;
+        Some(self.snapshot(node, &self.inner.lock()))
+    }
+
+    /// Every resource, in inventory order.
+    pub fn resources(&self) -> Vec<ResourceSnapshot> {
+        let world = self.inner.lock();
+        (0..self.inner.specs.len())
+            .map(|n| self.snapshot(n, &world))
+            .collect()
+    }
+
+    fn snapshot(&self, node: usize, world: &crate::world::World) -> ResourceSnapshot {
+        let n = &world.nodes[node];
+        ResourceSnapshot {
+            spec: self.inner.specs[node].clone(),
+            state: n.state,
+            active_task: n.claim.map(|c| c.0),
+            last_error: n.last_error.clone(),
+        }
+    }
+}
