@@ -1,1 +1,58 @@
-//! placeholder
+//! The HTTP API: one router (`routes.rs`), one module per API family, each owning its DTOs and
+//! its error envelope. Handlers are thin: extract, authorize, call the engine, map to the DTO.
+
+mod auth;
+mod body;
+mod gateway;
+mod iam;
+mod mrs;
+mod native;
+mod request_id;
+mod routes;
+mod time;
+
+pub use auth::AuthService;
+pub use routes::router;
+
+use std::sync::Arc;
+use std::time::Duration;
+use switchboard_engine::Engine;
+use switchboard_store::Store;
+
+/// An MRS cluster as the API presents it.
+#[derive(Debug, Clone)]
+pub struct ClusterInfo {
+    pub id: i64,
+    pub project_id: String,
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// The URL clients reach this server at (for the service catalog); taken from the request's
+    /// `Host` when unset.
+    pub public_url: Option<String>,
+    pub token_ttl: Duration,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            public_url: None,
+            token_ttl: Duration::from_secs(24 * 3600),
+            max_body_bytes: 1 << 20,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Engine,
+    pub store: Arc<dyn Store>,
+    pub auth: Arc<AuthService>,
+    pub config: Arc<ApiConfig>,
+    pub clusters: Arc<Vec<ClusterInfo>>,
+}

@@ -1,0 +1,129 @@
+//! Token authentication: `X-Auth-Token` → `Principal`, with a small cache in front of the store.
+
+use crate::gateway::GatewayError;
+use crate::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use switchboard_core::now_millis;
+use switchboard_identity::{token_hash, Principal};
+use switchboard_store::{Store, StoreError};
+
+/// Most tokens kept in the validation cache before it is emptied.
+const CACHE_LIMIT: usize = 50_000;
+
+pub struct AuthService {
+    store: Arc<dyn Store>,
+    cache: Mutex<HashMap<String, Principal>>,
+}
+
+pub enum TokenCheck {
+    Valid(Principal),
+    Unknown,
+    Expired(i64),
+}
+
+impl AuthService {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        AuthService {
+            store,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Resolves a presented token.
+    pub async fn check(&self, token: &str) -> Result<TokenCheck, StoreError> {
+        let hash = token_hash(token);
+        let cached = self.lock().get(&hash).cloned();
+        let principal = match cached {
+            Some(p) => p,
+            None => {
+                let Some(record) = self.store.token(&hash).await? else {
+                    return Ok(TokenCheck::Unknown);
+                };
+                let Some(user) = self.store.user_by_id(&record.user_id).await? else {
+                    return Ok(TokenCheck::Unknown);
+                };
+                let roles = match &record.project_id {
+                    Some(p) => self.store.roles(&user.id, p).await?,
+                    None => Vec::new(),
+                };
+                let principal = Principal {
+                    user_id: user.id,
+                    user_name: user.name,
+                    domain_id: user.domain_id,
+                    project_id: record.project_id,
+                    roles,
+                    expires_at: record.expires_at,
+                };
+                let mut cache = self.lock();
+                if cache.len() >= CACHE_LIMIT {
+                    cache.clear();
+                }
+                cache.insert(hash, principal.clone());
+                principal
+            }
+        };
+        if principal.expires_at <= now_millis() {
+            return Ok(TokenCheck::Expired(principal.expires_at));
+        }
+        Ok(TokenCheck::Valid(principal))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Principal>> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A request made with a valid token.
+pub struct Authenticated(pub Principal);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = GatewayError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(token) = parts.headers.get("x-auth-token") else {
+            return Err(GatewayError::unauthorized("x-auth-token not found"));
+        };
+        let token = token
+            .to_str()
+            .map_err(|_| GatewayError::unauthorized("decrypt token fail"))?;
+        match state.auth.check(token).await {
+            Ok(TokenCheck::Valid(p)) => Ok(Authenticated(p)),
+            Ok(TokenCheck::Unknown) => Err(GatewayError::unauthorized("decrypt token fail")),
+            Ok(TokenCheck::Expired(at)) => Err(GatewayError::unauthorized(&format!(
+                "token expires, expires_at: {}",
+                crate::time::iso_micros(at)
+            ))),
+            Err(err) => {
+                tracing::error!(%err, "token lookup failed");
+                Err(GatewayError::unavailable())
+            }
+        }
+    }
+}
+
+/// The client's address (first `X-Forwarded-For` entry, else the peer), for the audit trail.
+pub struct Source(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Source {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|s| s.split(',').next())
+            .map(|s| s.trim().to_string());
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        Ok(Source(forwarded.or(peer)))
+    }
+}

@@ -1,0 +1,65 @@
+//! Request and response bodies of `POST /v3/auth/tokens`.
+
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct AuthRequest {
+    pub auth: Auth,
+}
+
+#[derive(Deserialize)]
+pub struct Auth {
+    pub identity: Identity,
+    #[serde(default)]
+    pub scope: Option<Scope>,
+}
+
+#[derive(Deserialize)]
+pub struct Identity {
+    pub methods: Vec<String>,
+    #[serde(default)]
+    pub password: Option<PasswordMethod>,
+}
+
+#[derive(Deserialize)]
+pub struct PasswordMethod {
+    pub user: UserRef,
+}
+
+/// A user named by id, or by name within a domain.
+#[derive(Deserialize)]
+pub struct UserRef {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub domain: Option<NameOrId>,
+    pub password: String,
+}
+
+#[derive(Deserialize)]
+pub struct NameOrId {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct Scope {
+    #[serde(default)]
+    pub project: Option<ProjectRef>,
+    #[serde(default)]
+    pub domain: Option<NameOrId>,
+}
+
+#[derive(Deserialize)]
+pub struct ProjectRef {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub domain: Option<NameOrId>,
+}

@@ -1,0 +1,8 @@
+//! Keystone v3 compatible identity: tokens and the version document.
+
+mod dto;
+mod error;
+mod tokens;
+
+pub use error::KeystoneError;
+pub use tokens::{create_token, version_v3};

@@ -1,0 +1,273 @@
+//! `POST /v3/auth/tokens` (password method, project or domain scope) and `GET /v3`.
+
+use super::dto::{AuthRequest, NameOrId, ProjectRef, Scope, UserRef};
+use super::KeystoneError;
+use crate::auth::Source;
+use crate::time::iso_micros;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use switchboard_core::now_millis;
+use switchboard_identity::{new_token, token_hash, verify_password};
+use switchboard_store::{AuditRecord, DomainRecord, ProjectRecord, TokenRecord, UserRecord};
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    Source(source): Source,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, KeystoneError> {
+    let request: AuthRequest = crate::body::parse(body)?
+        .ok_or_else(|| KeystoneError::bad_request("Expecting to find auth in request body."))?;
+    let identity = request.auth.identity;
+    if !identity.methods.iter().any(|m| m == "password") {
+        return Err(KeystoneError::unauthorized());
+    }
+    let user_ref = identity
+        .password
+        .ok_or_else(|| KeystoneError::bad_request("Expecting to find password in identity."))?
+        .user;
+    let user = find_user(&state, &user_ref).await?;
+    let password = user_ref.password;
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let verified =
+        tokio::task::spawn_blocking(move || hash.is_some_and(|h| verify_password(&password, &h)))
+            .await
+            .unwrap_or(false);
+    let (Some(user), true) = (user, verified) else {
+        audit(
+            &state,
+            "unknown",
+            None,
+            "rejected: wrong user or password",
+            source,
+        )
+        .await;
+        return Err(KeystoneError::unauthorized());
+    };
+    let user_domain = state
+        .store
+        .domain(&user.domain_id)
+        .await?
+        .ok_or_else(KeystoneError::unauthorized)?;
+    let scope = resolve_scope(&state, &user, request.auth.scope).await?;
+    let now = now_millis();
+    let expires_at = now + state.config.token_ttl.as_millis() as i64;
+    let token = new_token();
+    let project_id = match &scope {
+        Scoped::Project(p, _) => Some(p.id.clone()),
+        _ => None,
+    };
+    state
+        .store
+        .insert_token(&TokenRecord {
+            token_hash: token_hash(&token),
+            user_id: user.id.clone(),
+            project_id: project_id.clone(),
+            issued_at: now,
+            expires_at,
+        })
+        .await?;
+    audit(
+        &state,
+        &format!("{}@{}", user.name, user.domain_id),
+        project_id,
+        "issued",
+        source,
+    )
+    .await;
+
+    let mut body = json!({
+        "methods": ["password"],
+        "expires_at": iso_micros(expires_at),
+        "issued_at": iso_micros(now),
+        "audit_ids": [uuid::Uuid::new_v4().simple().to_string()[..22].to_string()],
+        "user": {
+            "domain": {"id": user_domain.id, "name": user_domain.name},
+            "id": user.id, "name": user.name, "password_expires_at": null
+        },
+    });
+    match scope {
+        Scoped::Project(project, roles) => {
+            let domain = state.store.domain(&project.domain_id).await?;
+            body["project"] = json!({
+                "domain": {"id": project.domain_id, "name": domain.map(|d| d.name)},
+                "id": project.id, "name": project.name
+            });
+            body["is_domain"] = json!(false);
+            body["roles"] = roles.iter().map(|r| json!({"id": r, "name": r})).collect();
+            body["catalog"] = catalog(&state, &headers, &project.id);
+        }
+        Scoped::Domain(domain) => {
+            body["domain"] = json!({"id": domain.id, "name": domain.name});
+            body["roles"] = json!([]);
+        }
+        Scoped::None => {}
+    }
+    let mut response = (StatusCode::CREATED, Json(json!({ "token": body }))).into_response();
+    if let Ok(v) = token.parse() {
+        response.headers_mut().insert("x-subject-token", v);
+    }
+    Ok(response)
+}
+
+enum Scoped {
+    Project(ProjectRecord, Vec<String>),
+    Domain(DomainRecord),
+    None,
+}
+
+async fn find_domain(
+    state: &AppState,
+    d: &NameOrId,
+) -> Result<Option<DomainRecord>, KeystoneError> {
+    match (&d.id, &d.name) {
+        (Some(id), _) => Ok(state.store.domain(id).await?.filter(|r| &r.id == id)),
+        (None, Some(name)) => Ok(state.store.domain(name).await?.filter(|r| &r.name == name)),
+        (None, None) => Err(KeystoneError::bad_request(
+            "Expecting to find id or name in domain.",
+        )),
+    }
+}
+
+async fn find_user(state: &AppState, u: &UserRef) -> Result<Option<UserRecord>, KeystoneError> {
+    if let Some(id) = &u.id {
+        return Ok(state.store.user_by_id(id).await?);
+    }
+    let name = u
+        .name
+        .as_deref()
+        .ok_or_else(|| KeystoneError::bad_request("Expecting to find id or name in user."))?;
+    let domain = u
+        .domain
+        .as_ref()
+        .ok_or_else(|| KeystoneError::bad_request("Expecting to find domain in user."))?;
+    let Some(domain) = find_domain(state, domain).await? else {
+        return Ok(None);
+    };
+    Ok(state.store.user_by_name(&domain.name, name).await?)
+}
+
+async fn resolve_scope(
+    state: &AppState,
+    user: &UserRecord,
+    scope: Option<Scope>,
+) -> Result<Scoped, KeystoneError> {
+    let Some(scope) = scope else {
+        return Ok(Scoped::None);
+    };
+    if let Some(p) = scope.project {
+        let project = find_project(state, &p)
+            .await?
+            .ok_or_else(KeystoneError::unauthorized)?;
+        let roles = state.store.roles(&user.id, &project.id).await?;
+        if roles.is_empty() {
+            return Err(KeystoneError::unauthorized());
+        }
+        return Ok(Scoped::Project(project, roles));
+    }
+    if let Some(d) = scope.domain {
+        let domain = find_domain(state, &d)
+            .await?
+            .ok_or_else(KeystoneError::unauthorized)?;
+        if domain.id != user.domain_id {
+            return Err(KeystoneError::unauthorized());
+        }
+        return Ok(Scoped::Domain(domain));
+    }
+    Err(KeystoneError::bad_request(
+        "Expecting to find project or domain in scope.",
+    ))
+}
+
+async fn find_project(
+    state: &AppState,
+    p: &ProjectRef,
+) -> Result<Option<ProjectRecord>, KeystoneError> {
+    if let Some(id) = &p.id {
+        return Ok(state.store.project(id).await?);
+    }
+    let name = p
+        .name
+        .as_deref()
+        .ok_or_else(|| KeystoneError::bad_request("Expecting to find id or name in project."))?;
+    let domain_id = match &p.domain {
+        Some(d) => match find_domain(state, d).await? {
+            Some(d) => Some(d.id),
+            None => return Ok(None),
+        },
+        None => None,
+    };
+    let mut found = state
+        .store
+        .project_by_name(name, domain_id.as_deref())
+        .await?;
+    // A project name alone (as Huawei IAM accepts) must be unambiguous.
+    Ok(if found.len() == 1 { found.pop() } else { None })
+}
+
+/// The URL clients use to reach this server.
+pub fn public_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.config.public_url {
+        return url.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    format!("http://{host}")
+}
+
+fn catalog(state: &AppState, headers: &HeaderMap, project_id: &str) -> Value {
+    let base = public_url(state, headers);
+    let entry = |kind: &str, name: &str, url: String| {
+        json!({
+            "type": kind, "name": name, "id": format!("{kind}-svc"),
+            "endpoints": [{"id": format!("{kind}-public"), "interface": "public",
+                           "region": "local", "region_id": "local", "url": url}]
+        })
+    };
+    json!([
+        entry("identity", "keystone", format!("{base}/v3")),
+        entry("compute", "nova", format!("{base}/v2.1/{project_id}")),
+        entry("mrs-manager", "mrs", format!("{base}/web")),
+    ])
+}
+
+async fn audit(
+    state: &AppState,
+    principal: &str,
+    project_id: Option<String>,
+    outcome: &str,
+    source: Option<String>,
+) {
+    let record = AuditRecord {
+        id: 0,
+        at: now_millis(),
+        principal: principal.to_string(),
+        project_id,
+        action: "iam:token:create".into(),
+        target: None,
+        request_id: crate::request_id::current(),
+        source,
+        outcome: outcome.to_string(),
+        detail: None,
+    };
+    if let Err(err) = state.engine.audit(record).await {
+        tracing::error!(%err, "audit write failed");
+    }
+}
+
+pub async fn version_v3(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
+    let base = public_url(&state, &headers);
+    Json(json!({"version": {
+        "id": "v3.14", "status": "stable", "updated": "2020-04-07T00:00:00Z",
+        "links": [{"rel": "self", "href": format!("{base}/v3/")}],
+        "media-types": [{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}]
+    }}))
+}

@@ -1,0 +1,43 @@
+//! `GET /web/v1/clusters` and `GET /web/v1/cluster/{cluster_id}/status`.
+
+use super::{ok_envelope, visible_cluster, MrsError};
+use crate::auth::Authenticated;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::Json;
+use serde_json::{json, Value};
+
+pub async fn list_clusters(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+) -> Json<Value> {
+    let clusters: Vec<Value> = state
+        .clusters
+        .iter()
+        .filter(|c| who.project_id.as_deref() == Some(c.project_id.as_str()))
+        .map(|c| {
+            json!({
+                "stack": format!("MRS {}", c.version), "id": c.id, "name": c.name,
+                "description": "", "version": c.version, "cluster_state": null,
+                "stack_model": "NoSec", "lic_state": "Normal",
+            })
+        })
+        .collect();
+    ok_envelope(json!({ "clusters": clusters }))
+}
+
+/// GOOD unless a service of the cluster is failed or unknown.
+pub async fn cluster_status(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    Path(cluster_id): Path<String>,
+) -> Result<Json<Value>, MrsError> {
+    let cluster = visible_cluster(&state, &who, &cluster_id)?;
+    let bad = state.engine.resources().iter().any(|r| {
+        r.spec.cluster == Some(cluster.id)
+            && (r.state.is_failed() || r.state == switchboard_core::Lifecycle::Unknown)
+    });
+    Ok(ok_envelope(
+        json!({ "state": if bad { "BAD" } else { "GOOD" } }),
+    ))
+}

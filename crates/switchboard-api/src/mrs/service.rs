@@ -1,0 +1,186 @@
+//! `POST …/service/{service_name}/start|stop|restart` and `GET …/services/{service_name}`.
+
+use super::{codes, ok_envelope, status_name, visible_cluster, MrsError};
+use crate::auth::{Authenticated, Source};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use switchboard_core::{Action, Inventory, TaskState};
+use switchboard_engine::{Operation, ResourceSnapshot, SubmitError};
+use switchboard_identity::{verify_password, Principal};
+
+#[derive(Deserialize)]
+struct OperateBody {
+    #[serde(default)]
+    user_password: Option<String>,
+    /// Omitted means true: only this service.
+    #[serde(default)]
+    only_self: Option<bool>,
+}
+
+pub async fn start_service(
+    state: State<AppState>,
+    who: Authenticated,
+    source: Source,
+    path: Path<(String, String)>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, MrsError> {
+    operate(state, who, source, path, body, Action::Start).await
+}
+
+pub async fn stop_service(
+    state: State<AppState>,
+    who: Authenticated,
+    source: Source,
+    path: Path<(String, String)>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, MrsError> {
+    operate(state, who, source, path, body, Action::Stop).await
+}
+
+pub async fn restart_service(
+    state: State<AppState>,
+    who: Authenticated,
+    source: Source,
+    path: Path<(String, String)>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, MrsError> {
+    operate(state, who, source, path, body, Action::Restart).await
+}
+
+async fn operate(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    Source(source): Source,
+    Path((cluster_id, service_name)): Path<(String, String)>,
+    body: Result<Bytes, BytesRejection>,
+    action: Action,
+) -> Result<Json<Value>, MrsError> {
+    let body: Option<OperateBody> = crate::body::parse(body)?;
+    let service = visible_service(&state, &who, &cluster_id, &service_name)?;
+    let (password, only_self) = body.map_or((None, None), |b| (b.user_password, b.only_self));
+    if let Some(password) = password.filter(|p| !p.is_empty()) {
+        check_secondary_password(&state, &who, password).await?;
+    }
+    let op = Operation {
+        project_id: service.spec.project_id.clone(),
+        kind: "mrs.service".into(),
+        targets: vec![service.spec.id.clone()],
+        action,
+        only_self: only_self.unwrap_or(true),
+        principal: who.audit_name(),
+        request_id: crate::request_id::current(),
+        source,
+        audit_action: format!("mrs:service:{}", action.as_str()),
+    };
+    match state.engine.submit(op).await {
+        Ok(s) => Ok(Json(json!({
+            "id": s.task_id,
+            "state": if s.state == TaskState::Complete { "COMPLETE" } else { "IN_PROGRESS" },
+            "error_code": 0,
+            "error_description": "",
+            "total_progress": if s.state == TaskState::Complete { 100.0 } else { 0.0 },
+        }))),
+        Err(SubmitError::Conflict {
+            resource,
+            task,
+            action,
+        }) => {
+            let name = state
+                .engine
+                .resource(&resource)
+                .map_or(resource, |r| r.spec.name);
+            Err(MrsError::new(
+                StatusCode::CONFLICT,
+                codes::CONFLICT,
+                format!(
+                    "service {name} is busy: command {task} is performing {} on it",
+                    action.as_str()
+                ),
+            ))
+        }
+        Err(SubmitError::UnknownResource(r)) => Err(MrsError::new(
+            StatusCode::NOT_FOUND,
+            codes::NO_SUCH_SERVICE,
+            format!("service {r} does not exist"),
+        )),
+        Err(SubmitError::Engine(e)) => Err(MrsError::internal(e)),
+    }
+}
+
+async fn check_secondary_password(
+    state: &AppState,
+    who: &Principal,
+    password: String,
+) -> Result<(), MrsError> {
+    let user = state
+        .store
+        .user_by_id(&who.user_id)
+        .await
+        .map_err(MrsError::internal)?;
+    let hash = user.map(|u| u.password_hash);
+    let ok =
+        tokio::task::spawn_blocking(move || hash.is_some_and(|h| verify_password(&password, &h)))
+            .await
+            .unwrap_or(false);
+    if ok {
+        Ok(())
+    } else {
+        Err(MrsError::new(
+            StatusCode::FORBIDDEN,
+            codes::SECONDARY_AUTH_FAILED,
+            "secondary authentication failed: user_password is wrong",
+        ))
+    }
+}
+
+fn visible_service(
+    state: &AppState,
+    who: &Principal,
+    cluster_id: &str,
+    name: &str,
+) -> Result<ResourceSnapshot, MrsError> {
+    let cluster = visible_cluster(state, who, cluster_id)?;
+    state
+        .engine
+        .resource(&Inventory::service_id(cluster.id, name))
+        .ok_or_else(|| {
+            MrsError::new(
+                StatusCode::NOT_FOUND,
+                codes::NO_SUCH_SERVICE,
+                format!("service {name} does not exist in cluster {}", cluster.id),
+            )
+        })
+}
+
+pub async fn service_summary(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    Path((cluster_id, service_name)): Path<(String, String)>,
+) -> Result<Json<Value>, MrsError> {
+    let service = visible_service(&state, &who, &cluster_id, &service_name)?;
+    let depends_on: Vec<String> = service
+        .spec
+        .depends_on
+        .iter()
+        .filter_map(|d| state.engine.resource(d).map(|r| r.spec.name))
+        .collect();
+    let mut props = vec![
+        json!({"name": "Service", "value": service.spec.name, "type": "TEXT"}),
+        json!({"name": "Running Status", "value": status_name(service.state), "type": "STATUS"}),
+        json!({"name": "Configuration Status", "value": "Synchronized", "type": "TEXT"}),
+        json!({"name": "Depends On", "value": depends_on.join(","), "type": "TEXT"}),
+    ];
+    if let Some(task) = service.active_task {
+        props.push(json!({"name": "Running Command", "value": task, "type": "TEXT"}));
+    }
+    if let Some(err) = &service.last_error {
+        props.push(json!({"name": "Last Error", "value": err, "type": "TEXT"}));
+    }
+    Ok(ok_envelope(json!({ "key_property": props })))
+}

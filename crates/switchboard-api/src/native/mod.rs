@@ -1,0 +1,95 @@
+//! Switchboard's own API under `/switchboard/v1`: tasks, resources, audit. One error envelope:
+//! `{"error":{"code":"not_found","message":…,"request_id":…}}`.
+
+mod resources;
+mod tasks;
+
+pub use resources::{list_audit, list_resources};
+pub use tasks::{cancel_task, get_task, list_tasks};
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+#[derive(Debug)]
+pub struct NativeError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl NativeError {
+    pub fn not_found(message: impl Into<String>) -> Self {
+        NativeError {
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        NativeError {
+            status: StatusCode::BAD_REQUEST,
+            code: "bad_request",
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        NativeError {
+            status: StatusCode::CONFLICT,
+            code: "conflict",
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(err: impl std::fmt::Display) -> Self {
+        tracing::error!(%err, "native API request failed");
+        NativeError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal",
+            message: "internal error".into(),
+        }
+    }
+}
+
+impl IntoResponse for NativeError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({"error": {
+            "code": self.code, "message": self.message, "request_id": crate::request_id::current()
+        }});
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// `?limit=&offset=` with bounds.
+#[derive(Debug, Deserialize)]
+pub struct Page {
+    #[serde(default)]
+    pub limit: Option<String>,
+    #[serde(default)]
+    pub offset: Option<String>,
+}
+
+impl Page {
+    /// (limit 1–1000, default 100; offset ≥ 0, default 0).
+    pub fn bounds(&self) -> Result<(i64, i64), NativeError> {
+        let limit = parse_int("limit", self.limit.as_deref(), 100)?;
+        let offset = parse_int("offset", self.offset.as_deref(), 0)?;
+        if !(1..=1000).contains(&limit) {
+            return Err(NativeError::bad_request("limit must be between 1 and 1000"));
+        }
+        if offset < 0 {
+            return Err(NativeError::bad_request("offset must not be negative"));
+        }
+        Ok((limit, offset))
+    }
+}
+
+fn parse_int(name: &str, raw: Option<&str>, default: i64) -> Result<i64, NativeError> {
+    raw.map_or(Ok(default), |v| {
+        v.parse()
+            .map_err(|_| NativeError::bad_request(format!("{name} must be an integer, not {v:?}")))
+    })
+}

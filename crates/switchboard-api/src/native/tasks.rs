@@ -1,0 +1,146 @@
+//! `GET /switchboard/v1/tasks[/{id}]` and `POST /switchboard/v1/tasks/{id}/cancel`.
+
+use super::{NativeError, Page};
+use crate::auth::{Authenticated, Source};
+use crate::time::iso_millis;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use switchboard_core::{now_millis, TaskState};
+use switchboard_engine::TaskView;
+use switchboard_identity::Principal;
+use switchboard_store::{AuditRecord, TaskFilter, TaskRecord};
+
+fn task_json(t: &TaskRecord) -> Value {
+    json!({
+        "id": t.id, "kind": t.kind, "action": t.action.as_str(), "target": t.target_id,
+        "only_self": t.only_self, "project_id": t.project_id, "principal": t.principal,
+        "request_id": t.request_id, "state": t.state.as_str(), "progress": t.progress, "error": t.error,
+        "created_at": iso_millis(t.created_at), "updated_at": iso_millis(t.updated_at),
+        "finished_at": t.finished_at.map(iso_millis),
+    })
+}
+
+fn view_json(v: &TaskView) -> Value {
+    let mut out = task_json(&v.task);
+    out["steps"] = v
+        .steps
+        .iter()
+        .map(|s| {
+            let r = &s.record;
+            json!({
+                "index": r.idx, "resource_id": r.resource_id, "resource_name": s.resource_name,
+                "action": r.action.as_str(), "state": r.state.as_str(), "attempts": r.attempts,
+                "after": r.after, "follows_task": r.follow_task, "error": r.error,
+                "started_at": r.started_at.map(iso_millis), "finished_at": r.finished_at.map(iso_millis),
+            })
+        })
+        .collect();
+    out
+}
+
+fn parse_id(raw: &str) -> Result<i64, NativeError> {
+    raw.parse()
+        .map_err(|_| NativeError::bad_request(format!("task id must be an integer, not {raw:?}")))
+}
+
+async fn visible_task(
+    state: &AppState,
+    who: &Principal,
+    raw: &str,
+) -> Result<TaskView, NativeError> {
+    let id = parse_id(raw)?;
+    state
+        .engine
+        .task(id)
+        .await
+        .map_err(NativeError::internal)?
+        .filter(|v| who.project_id.as_deref() == Some(v.task.project_id.as_str()))
+        .ok_or_else(|| NativeError::not_found(format!("task {raw} does not exist")))
+}
+
+pub async fn get_task(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, NativeError> {
+    Ok(Json(view_json(&visible_task(&state, &who, &raw).await?)))
+}
+
+#[derive(Deserialize)]
+pub struct TaskQuery {
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(flatten)]
+    page: Page,
+}
+
+pub async fn list_tasks(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    Query(q): Query<TaskQuery>,
+) -> Result<Json<Value>, NativeError> {
+    let (limit, offset) = q.page.bounds()?;
+    let wanted = match q.state.as_deref() {
+        None => None,
+        Some(s) => Some(
+            TaskState::parse(s)
+                .ok_or_else(|| NativeError::bad_request(format!("unknown task state {s:?}")))?,
+        ),
+    };
+    let Some(project_id) = who.project_id.clone() else {
+        return Ok(Json(json!({"tasks": [], "limit": limit, "offset": offset})));
+    };
+    let filter = TaskFilter {
+        project_id: Some(project_id),
+        state: wanted,
+        limit,
+        offset,
+    };
+    let tasks = state
+        .store
+        .tasks(&filter)
+        .await
+        .map_err(NativeError::internal)?;
+    Ok(Json(json!({
+        "tasks": tasks.iter().map(task_json).collect::<Vec<_>>(), "limit": limit, "offset": offset,
+    })))
+}
+
+pub async fn cancel_task(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    Source(source): Source,
+    Path(raw): Path<String>,
+) -> Result<(StatusCode, Json<Value>), NativeError> {
+    let view = visible_task(&state, &who, &raw).await?;
+    if view.task.state.is_terminal() {
+        return Err(NativeError::conflict(format!(
+            "task {} already finished ({})",
+            view.task.id,
+            view.task.state.as_str()
+        )));
+    }
+    let audit = AuditRecord {
+        id: 0,
+        at: now_millis(),
+        principal: who.audit_name(),
+        project_id: who.project_id.clone(),
+        action: "switchboard:task:cancel".into(),
+        target: Some(view.task.id.to_string()),
+        request_id: crate::request_id::current(),
+        source,
+        outcome: "accepted".into(),
+        detail: None,
+    };
+    let task = state
+        .engine
+        .cancel(view.task.id, audit)
+        .await
+        .map_err(NativeError::internal)?
+        .ok_or_else(|| NativeError::not_found(format!("task {raw} does not exist")))?;
+    Ok((StatusCode::ACCEPTED, Json(task_json(&task))))
+}

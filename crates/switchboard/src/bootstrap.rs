@@ -1,0 +1,70 @@
+//! The administrator account: created on first start, password from `SWITCHBOARD_ADMIN_PASSWORD`
+//! or generated and printed once; admin role on every project of the inventory.
+
+use anyhow::{Context, Result};
+use switchboard_core::now_millis;
+use switchboard_identity::{hash_password, new_password, verify_password};
+use switchboard_store::{Store, UserRecord};
+
+pub async fn admin(
+    store: &dyn Store,
+    user: &str,
+    domain: &str,
+    project_ids: &[String],
+) -> Result<()> {
+    let env_password = std::env::var("SWITCHBOARD_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let domain_record = store
+        .domain(domain)
+        .await?
+        .with_context(|| format!("domain {domain} missing"))?;
+    let existing = store.user_by_name(&domain_record.name, user).await?;
+    let record = match (existing, env_password) {
+        (Some(u), None) => u,
+        (Some(mut u), Some(pw)) => {
+            let (candidate, hash) = (pw.clone(), u.password_hash.clone());
+            if !tokio::task::spawn_blocking(move || verify_password(&candidate, &hash)).await? {
+                u.password_hash = hash_blocking(pw).await?;
+                store.upsert_user(&u).await?;
+                tracing::info!(
+                    user,
+                    "admin password updated from SWITCHBOARD_ADMIN_PASSWORD"
+                );
+            }
+            u
+        }
+        (None, supplied) => {
+            let generated = supplied.is_none();
+            let password = supplied.unwrap_or_else(new_password);
+            let u = UserRecord {
+                id: uuid_like(),
+                domain_id: domain_record.id.clone(),
+                name: user.to_string(),
+                password_hash: hash_blocking(password.clone()).await?,
+                created_at: now_millis(),
+            };
+            store.upsert_user(&u).await?;
+            if generated {
+                // Printed once, on the terminal only: it is never logged or stored in clear.
+                println!("Generated password for {user}@{domain}: {password}");
+                println!(
+                    "(set SWITCHBOARD_ADMIN_PASSWORD to choose it; it will not be shown again)"
+                );
+            }
+            u
+        }
+    };
+    for project in project_ids {
+        store.assign_role(&record.id, project, "admin").await?;
+    }
+    Ok(())
+}
+
+async fn hash_blocking(password: String) -> Result<String> {
+    Ok(tokio::task::spawn_blocking(move || hash_password(&password)).await??)
+}
+
+fn uuid_like() -> String {
+    switchboard_identity::random_hex(16)
+}

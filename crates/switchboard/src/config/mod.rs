@@ -1,0 +1,219 @@
+//! Configuration: built-in defaults → TOML file → `SWITCHBOARD_*` environment → flags.
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use switchboard_core::inventory::{ClusterSpec, DomainSpec, ProjectSpec};
+use switchboard_core::Inventory;
+use switchboard_drivers::SimConfig;
+use switchboard_engine::EngineConfig;
+use switchboard_store::Synchronous;
+
+/// The built-in demo, which is also the commented example configuration.
+pub const DEMO: &str = include_str!("../../../../switchboard.example.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub public_url: Option<String>,
+    pub log: String,
+    pub admin: AdminConfig,
+    pub auth: AuthConfig,
+    pub api: ApiSection,
+    pub store: StoreConfig,
+    pub engine: EngineConfig,
+    pub sim: SimConfig,
+    pub domains: Vec<DomainSpec>,
+    pub projects: Vec<ProjectSpec>,
+    pub clusters: Vec<ClusterSpec>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./switchboard-data"),
+            public_url: None,
+            log: "info".into(),
+            admin: AdminConfig::default(),
+            auth: AuthConfig::default(),
+            api: ApiSection::default(),
+            store: StoreConfig::default(),
+            engine: EngineConfig::default(),
+            sim: SimConfig::default(),
+            domains: Vec::new(),
+            projects: Vec::new(),
+            clusters: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminConfig {
+    /// Name of the bootstrap administrator.
+    pub user: String,
+    /// Name of the domain it belongs to.
+    pub domain: String,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        AdminConfig {
+            user: "admin".into(),
+            domain: "switchboard".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Lifetime of issued tokens.
+    #[serde(with = "humantime_serde")]
+    pub token_ttl: Duration,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            token_ttl: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiSection {
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ApiSection {
+    fn default() -> Self {
+        ApiSection {
+            max_body_bytes: 1 << 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    pub synchronous: Synchronous,
+}
+
+/// Values given on the command line; `None` leaves the layers below in force.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub sim_speed: Option<f64>,
+    pub public_url: Option<String>,
+}
+
+impl Config {
+    pub fn parse(text: &str, origin: &str) -> Result<Config> {
+        toml::from_str(text).with_context(|| format!("invalid configuration in {origin}"))
+    }
+
+    /// The file (or the built-in demo), then the environment, then the flags.
+    pub fn load(file: Option<&Path>, flags: &Overrides) -> Result<Config> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                Config::parse(&text, &path.display().to_string())?
+            }
+            None => Config::parse(DEMO, "the built-in demo")?,
+        };
+        config.apply_env(|k| std::env::var(k).ok())?;
+        config.apply_flags(flags);
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<()> {
+        if let Some(v) = var("SWITCHBOARD_LISTEN") {
+            self.listen = v
+                .parse()
+                .with_context(|| format!("SWITCHBOARD_LISTEN={v:?} is not an address"))?;
+        }
+        if let Some(v) = var("SWITCHBOARD_DATA_DIR") {
+            self.data_dir = v.into();
+        }
+        if let Some(v) = var("SWITCHBOARD_PUBLIC_URL") {
+            self.public_url = Some(v);
+        }
+        if let Some(v) = var("SWITCHBOARD_SIM_SPEED") {
+            self.sim.speed = v
+                .parse()
+                .with_context(|| format!("SWITCHBOARD_SIM_SPEED={v:?} is not a number"))?;
+        }
+        if let Some(v) = var("SWITCHBOARD_TOKEN_TTL") {
+            self.auth.token_ttl = humantime::parse_duration(&v)
+                .with_context(|| format!("SWITCHBOARD_TOKEN_TTL={v:?}"))?;
+        }
+        if let Some(v) = var("SWITCHBOARD_LOG") {
+            self.log = v;
+        }
+        if let Some(v) = var("SWITCHBOARD_SYNCHRONOUS") {
+            self.store.synchronous = match v.as_str() {
+                "full" => Synchronous::Full,
+                "normal" => Synchronous::Normal,
+                _ => bail!("SWITCHBOARD_SYNCHRONOUS must be full or normal, not {v:?}"),
+            };
+        }
+        Ok(())
+    }
+
+    pub fn apply_flags(&mut self, flags: &Overrides) {
+        if let Some(v) = flags.listen {
+            self.listen = v;
+        }
+        if let Some(v) = &flags.data_dir {
+            self.data_dir = v.clone();
+        }
+        if let Some(v) = flags.sim_speed {
+            self.sim.speed = v;
+        }
+        if let Some(v) = &flags.public_url {
+            self.public_url = Some(v.clone());
+        }
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        if !(self.sim.speed > 0.0 && self.sim.speed.is_finite()) {
+            bail!(
+                "sim speed must be a positive number, not {}",
+                self.sim.speed
+            );
+        }
+        for f in &self.sim.faults {
+            f.validate().map_err(anyhow::Error::msg)?;
+        }
+        self.inventory().resources().context("invalid inventory")?;
+        if !self.domains.iter().any(|d| d.name == self.admin.domain) {
+            bail!(
+                "admin domain {} is not declared in [[domains]]",
+                self.admin.domain
+            );
+        }
+        Ok(())
+    }
+
+    pub fn inventory(&self) -> Inventory {
+        Inventory {
+            domains: self.domains.clone(),
+            projects: self.projects.clone(),
+            clusters: self.clusters.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
