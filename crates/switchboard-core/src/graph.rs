@@ -20,6 +20,8 @@ pub struct DependencyGraph {
     index: HashMap<String, usize>,
     deps: Vec<Vec<usize>>,
     dependents: Vec<Vec<usize>>,
+    /// Position of each node in a topological order (dependencies first).
+    rank: Vec<usize>,
 }
 
 impl DependencyGraph {
@@ -65,6 +67,7 @@ impl DependencyGraph {
                 cycle.into_iter().map(|i| graph.names[i].clone()).collect(),
             ));
         }
+        graph.rank = graph.topological_ranks();
         Ok(graph)
     }
 
@@ -92,6 +95,31 @@ impl DependencyGraph {
     /// Direct dependents of `node`.
     pub fn dependents(&self, node: usize) -> &[usize] {
         &self.dependents[node]
+    }
+
+    /// Position of `node` in a topological order: every dependency ranks lower.
+    pub fn rank(&self, node: usize) -> usize {
+        self.rank[node]
+    }
+
+    /// Kahn's algorithm, ties broken by declaration order (the graph is known to be acyclic).
+    fn topological_ranks(&self) -> Vec<usize> {
+        let mut missing: Vec<usize> = self.deps.iter().map(Vec::len).collect();
+        let mut ready: std::collections::BTreeSet<usize> =
+            (0..self.names.len()).filter(|&n| missing[n] == 0).collect();
+        let mut rank = vec![0; self.names.len()];
+        let mut next = 0;
+        while let Some(n) = ready.pop_first() {
+            rank[n] = next;
+            next += 1;
+            for &d in &self.dependents[n] {
+                missing[d] -= 1;
+                if missing[d] == 0 {
+                    ready.insert(d);
+                }
+            }
+        }
+        rank
     }
 
     /// Everything `node` depends on, directly or not (excluding itself).

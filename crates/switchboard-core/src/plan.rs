@@ -78,7 +78,12 @@ pub fn plan_operation(
         }
     }
     members.retain(|&n| view(n).state.needs(action));
-    members.sort_unstable();
+    // Steps are listed in the order they can run: dependencies first for start and restart,
+    // dependents first for stop.
+    members.sort_unstable_by_key(|&n| {
+        let rank = graph.rank(n);
+        if forward { rank } else { usize::MAX - rank }
+    });
 
     let mut steps = Vec::with_capacity(members.len());
     for &node in &members {
@@ -102,9 +107,11 @@ pub fn plan_operation(
         } else {
             graph.transitive_dependents(node)
         };
-        let after = before
+        let after = members
             .iter()
-            .filter_map(|n| members.binary_search(n).ok())
+            .enumerate()
+            .filter(|(_, m)| before.binary_search(m).is_ok())
+            .map(|(i, _)| i)
             .collect();
         steps.push(PlannedStep {
             node,

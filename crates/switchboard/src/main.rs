@@ -1,10 +1,8 @@
 //! The `switchboard` binary.
 
-mod bootstrap;
-mod config;
-mod serve;
-
 use anyhow::Result;
+use std::io::IsTerminal;
+use switchboard::{config, serve};
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -88,6 +86,7 @@ fn init_tracing(default: &str) {
         .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .init();
 }

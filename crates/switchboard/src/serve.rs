@@ -11,8 +11,9 @@ use switchboard_drivers::SimDriver;
 use switchboard_engine::Engine;
 use switchboard_store::{SqliteStore, Store};
 
-/// Everything `serve` builds before it listens; benchmarks reuse it in-process.
-pub async fn build(config: &Config) -> Result<(AppState, axum::Router)> {
+/// Everything `serve` builds before it listens; tests and benchmarks reuse it in-process.
+/// `admin_password` plays the part of `SWITCHBOARD_ADMIN_PASSWORD`.
+pub async fn build(config: &Config, admin_password: Option<String>) -> Result<(AppState, axum::Router)> {
     let inventory = config.inventory();
     let resources = inventory.resources().context("invalid inventory")?;
     std::fs::create_dir_all(&config.data_dir)
@@ -49,6 +50,7 @@ pub async fn build(config: &Config) -> Result<(AppState, axum::Router)> {
         &config.admin.user,
         &config.admin.domain,
         &project_ids,
+        admin_password,
     )
     .await?;
 
@@ -88,7 +90,7 @@ pub async fn build(config: &Config) -> Result<(AppState, axum::Router)> {
 }
 
 pub async fn run(config: Config) -> Result<()> {
-    let (_state, app) = build(&config).await?;
+    let (_state, app) = build(&config, std::env::var("SWITCHBOARD_ADMIN_PASSWORD").ok()).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;

@@ -165,6 +165,9 @@ proptest! {
         let plan = plan_operation(&g, t, Action::Start, false, all(Lifecycle::Stopped)).unwrap();
         let order = execution_order(&plan);
         prop_assert_eq!(order.len(), g.transitive_deps(t).len() + 1);
+        for (i, s) in plan.steps.iter().enumerate() {
+            prop_assert!(s.after.iter().all(|&a| a < i), "steps are listed in the order they can run");
+        }
         for (&node, &pos) in &order {
             for d in g.transitive_deps(node) {
                 prop_assert!(order[&d] < pos, "dependency must start first");

@@ -120,7 +120,7 @@ impl Store for SqliteStore {
     }
 
     async fn resources(&self) -> StoreResult<Vec<ResourceRecord>> {
-        sqlx::query("SELECT * FROM resources ORDER BY id")
+        sqlx::query("SELECT * FROM resources ORDER BY rowid")
             .fetch_all(&self.pool)
             .await?
             .iter()

@@ -1,0 +1,8 @@
+//! The Switchboard server as a library: configuration loading and the `serve` wiring, shared by
+//! the binary, the integration tests and the benchmarks.
+
+pub mod bootstrap;
+pub mod config;
+pub mod serve;
+
+pub use config::{Config, Overrides};
