@@ -6,15 +6,15 @@ use switchboard_core::now_millis;
 use switchboard_identity::{hash_password, new_password, verify_password};
 use switchboard_store::{Store, UserRecord};
 
+/// `env_password` is the value of `SWITCHBOARD_ADMIN_PASSWORD`, if set.
 pub async fn admin(
     store: &dyn Store,
     user: &str,
     domain: &str,
     project_ids: &[String],
+    env_password: Option<String>,
 ) -> Result<()> {
-    let env_password = std::env::var("SWITCHBOARD_ADMIN_PASSWORD")
-        .ok()
-        .filter(|p| !p.is_empty());
+    let env_password = env_password.filter(|p| !p.is_empty());
     let domain_record = store
         .domain(domain)
         .await?
