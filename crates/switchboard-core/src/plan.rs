@@ -82,23 +82,36 @@ pub fn plan_operation(
     // dependents first for stop.
     members.sort_unstable_by_key(|&n| {
         let rank = graph.rank(n);
-        if forward { rank } else { usize::MAX - rank }
+        if forward {
+            rank
+        } else {
+            usize::MAX - rank
+        }
     });
 
-    let mut steps = Vec::with_capacity(members.len());
-    for &node in &members {
-        let mode = match view(node).claim {
-            None => StepMode::Run,
-            Some((task, claimed)) if claimed == action && action != Action::Restart => {
-                StepMode::Follow(task)
-            }
-            Some((task, claimed)) => {
+    // Claims by another action are conflicts; the target is checked first, so that a conflict
+    // names what was asked for when it is busy itself.
+    let target_first = members
+        .iter()
+        .copied()
+        .filter(|&n| n == target)
+        .chain(members.iter().copied().filter(|&n| n != target));
+    for node in target_first {
+        if let Some((task, claimed)) = view(node).claim {
+            if claimed != action || action == Action::Restart {
                 return Err(PlanError::Conflict {
                     resource: graph.name(node).to_string(),
                     task,
                     action: claimed,
-                })
+                });
             }
+        }
+    }
+    let mut steps = Vec::with_capacity(members.len());
+    for &node in &members {
+        let mode = match view(node).claim {
+            None => StepMode::Run,
+            Some((task, _)) => StepMode::Follow(task),
         };
         // Prerequisites: the members this one must wait for, transitively, so that a member
         // whose direct neighbour is already in the right state still waits for the rest.

@@ -1,11 +1,11 @@
 //! The `switchboard` binary.
 
 use anyhow::Result;
-use std::io::IsTerminal;
-use switchboard::{config, serve};
 use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use switchboard::{config, serve};
 
 #[derive(Parser)]
 #[command(

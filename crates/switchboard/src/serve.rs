@@ -13,7 +13,10 @@ use switchboard_store::{SqliteStore, Store};
 
 /// Everything `serve` builds before it listens; tests and benchmarks reuse it in-process.
 /// `admin_password` plays the part of `SWITCHBOARD_ADMIN_PASSWORD`.
-pub async fn build(config: &Config, admin_password: Option<String>) -> Result<(AppState, axum::Router)> {
+pub async fn build(
+    config: &Config,
+    admin_password: Option<String>,
+) -> Result<(AppState, axum::Router)> {
     let inventory = config.inventory();
     let resources = inventory.resources().context("invalid inventory")?;
     std::fs::create_dir_all(&config.data_dir)

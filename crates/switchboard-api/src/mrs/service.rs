@@ -67,6 +67,7 @@ async fn operate(
     if let Some(password) = password.filter(|p| !p.is_empty()) {
         check_secondary_password(&state, &who, password).await?;
     }
+    let op_action = action;
     let op = Operation {
         project_id: service.spec.project_id.clone(),
         kind: "mrs.service".into(),
@@ -99,7 +100,9 @@ async fn operate(
                 StatusCode::CONFLICT,
                 codes::CONFLICT,
                 format!(
-                    "service {name} is busy: command {task} is performing {} on it",
+                    "cannot {} {}: service {name} is busy, command {task} is performing {} on it",
+                    op_action.as_str(),
+                    service.spec.name,
                     action.as_str()
                 ),
             ))
