@@ -1,0 +1,49 @@
+//! Benchmarks that print numbers (not timed tests). See the README's Benchmarks section.
+//!
+//!   switchboard-bench orchestration [--services 200] [--step-ms 100] [--seed 7]
+//!   switchboard-bench accept [--connections 64] [--per-connection 40]
+
+mod accept;
+mod harness;
+mod orchestration;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "switchboard-bench")]
+struct Cli {
+    #[command(subcommand)]
+    bench: Bench,
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Start the sinks of a random DAG with their dependencies; compare wall time to the critical path.
+    Orchestration {
+        #[arg(long, default_value_t = 200)]
+        services: usize,
+        #[arg(long, default_value_t = 100)]
+        step_ms: u64,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+    /// Concurrent clients issuing start/stop on distinct services through HTTP.
+    Accept {
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        #[arg(long, default_value_t = 40)]
+        per_connection: usize,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        match cli.bench {
+            Bench::Orchestration { services, step_ms, seed } => orchestration::run(services, step_ms, seed).await,
+            Bench::Accept { connections, per_connection } => accept::run(connections, per_connection).await,
+        }
+    })
+}
