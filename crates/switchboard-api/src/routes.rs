@@ -14,17 +14,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v3/", get(iam::version_v3))
         .route("/v3/auth/tokens", post(iam::create_token))
         // MRS Manager
+        // start and stop (seeds 000, 001) and restart (extension)
         .route(
-            "/web/v1/maintain/cluster/{cluster_id}/service/{service_name}/start",
-            post(mrs::start_service),
-        )
-        .route(
-            "/web/v1/maintain/cluster/{cluster_id}/service/{service_name}/stop",
-            post(mrs::stop_service),
-        )
-        .route(
-            "/web/v1/maintain/cluster/{cluster_id}/service/{service_name}/restart",
-            post(mrs::restart_service),
+            "/web/v1/maintain/cluster/{cluster_id}/service/{service_name}/{operation}",
+            post(mrs::operate_service),
         )
         .route(
             "/web/v1/common/command/{command_id}/progress",

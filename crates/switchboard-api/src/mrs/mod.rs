@@ -8,7 +8,7 @@ mod service;
 
 pub use cluster::{cluster_status, list_clusters};
 pub use command::command_progress;
-pub use service::{restart_service, service_summary, start_service, stop_service};
+pub use service::{operate_service, service_summary};
 
 use crate::{AppState, ClusterInfo};
 use axum::http::StatusCode;

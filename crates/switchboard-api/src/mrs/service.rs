@@ -2,7 +2,9 @@
 
 use super::{codes, ok_envelope, status_name, visible_cluster, MrsError};
 use crate::auth::{Authenticated, Source};
+use crate::gateway::GatewayError;
 use crate::AppState;
+use axum::response::{IntoResponse, Response};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
@@ -23,41 +25,26 @@ struct OperateBody {
     only_self: Option<bool>,
 }
 
-pub async fn start_service(
-    state: State<AppState>,
-    who: Authenticated,
-    source: Source,
-    path: Path<(String, String)>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, MrsError> {
-    operate(state, who, source, path, body, Action::Start).await
-}
-
-pub async fn stop_service(
-    state: State<AppState>,
-    who: Authenticated,
-    source: Source,
-    path: Path<(String, String)>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, MrsError> {
-    operate(state, who, source, path, body, Action::Stop).await
-}
-
-pub async fn restart_service(
-    state: State<AppState>,
-    who: Authenticated,
-    source: Source,
-    path: Path<(String, String)>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, MrsError> {
-    operate(state, who, source, path, body, Action::Restart).await
-}
-
-async fn operate(
+/// `POST …/service/{service_name}/{operation}`: `start`, `stop`, or the `restart` extension.
+pub async fn operate_service(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
     Source(source): Source,
-    Path((cluster_id, service_name)): Path<(String, String)>,
+    Path((cluster_id, service_name, operation)): Path<(String, String, String)>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, Response> {
+    let action = Action::parse(&operation).ok_or_else(|| GatewayError::not_found().into_response())?;
+    operate(state, who, source, cluster_id, service_name, body, action)
+        .await
+        .map_err(IntoResponse::into_response)
+}
+
+async fn operate(
+    state: AppState,
+    who: Principal,
+    source: Option<String>,
+    cluster_id: String,
+    service_name: String,
     body: Result<Bytes, BytesRejection>,
     action: Action,
 ) -> Result<Json<Value>, MrsError> {
