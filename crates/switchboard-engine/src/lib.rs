@@ -18,7 +18,7 @@ use std::sync::atomic::AtomicI64;
 use std::sync::{Arc, Mutex};
 use switchboard_core::inventory::resource_graph;
 use switchboard_core::{DependencyGraph, Driver, ResourceSpec, TaskId};
-use switchboard_store::{Store, StoreError, Write};
+use switchboard_store::{Priority, Store, StoreError, Write};
 use tokio::sync::watch;
 use world::{NodeState, World};
 
@@ -116,7 +116,11 @@ impl Engine {
 
     /// Records an audit entry on its own (operations record theirs with the task).
     pub async fn audit(&self, record: switchboard_store::AuditRecord) -> Result<(), EngineError> {
-        Ok(self.inner.store.commit(vec![Write::Audit(record)]).await?)
+        Ok(self
+            .inner
+            .store
+            .commit(vec![Write::Audit(record)], Priority::Answer)
+            .await?)
     }
 }
 

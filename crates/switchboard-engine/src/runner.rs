@@ -1,14 +1,15 @@
 //! Runs a task's DAG: every step whose prerequisites are done starts at once; a failed step
-//! skips what needs it while independent branches finish; cancel stops scheduling. On start the
-//! engine resumes every task that was accepted and not finished.
+//! skips what needs it while independent branches finish; cancel stops scheduling. Each step's
+//! outcome, the skips it causes and (for the last one) the task's end go into one commit. On
+//! start the engine resumes every task that was accepted and not finished.
 
 use crate::step::{self, commit_retrying};
 use crate::world::ActiveTask;
 use crate::{EngineError, Inner};
 use futures::stream::{FuturesUnordered, StreamExt};
 use std::sync::Arc;
-use switchboard_core::{now_millis, StepState, TaskState};
-use switchboard_store::{StepRecord, TaskRecord, Write};
+use switchboard_core::{now_millis, Lifecycle, StepState, TaskState};
+use switchboard_store::{Priority, StepRecord, TaskRecord, Write};
 use tokio::sync::watch;
 
 pub(crate) fn spawn(inner: Arc<Inner>, task: TaskRecord, steps: Vec<StepRecord>) {
@@ -21,6 +22,65 @@ pub(crate) fn spawn(inner: Arc<Inner>, task: TaskRecord, steps: Vec<StepRecord>)
     tokio::spawn(run(inner, task, steps, cancel_rx));
 }
 
+/// Writes made durable together, and the resource states to show once they are.
+#[derive(Default)]
+struct Batch {
+    writes: Vec<Write>,
+    states: Vec<(usize, Lifecycle, Option<String>)>,
+}
+
+impl Batch {
+    /// Records the resource's new state (a later one for the same resource replaces it).
+    fn set_resource(&mut self, node: usize, state: Lifecycle, error: Option<String>) {
+        self.states.retain(|(n, _, _)| *n != node);
+        self.states.push((node, state, error));
+    }
+
+    fn writes(&mut self, inner: &Inner, task: i64, release: bool) -> Vec<Write> {
+        let now = now_millis();
+        let mut writes = std::mem::take(&mut self.writes);
+        for (node, state, error) in &self.states {
+            writes.push(Write::SetResource {
+                id: inner.specs[*node].id.clone(),
+                state: *state,
+                active_task: (!release).then_some(task),
+                last_error: error.clone(),
+                updated_at: now,
+            });
+        }
+        writes
+    }
+
+    /// Shows the new resource states at once; their writes follow in order behind them.
+    fn show(&mut self, inner: &Inner) {
+        {
+            let mut world = inner.lock();
+            for (node, state, error) in self.states.drain(..) {
+                world.nodes[node].state = state;
+                world.nodes[node].last_error = error;
+            }
+        }
+        inner.notify_changed();
+    }
+
+    /// Queues the writes and shows the states without waiting for durability: a crash before
+    /// they land re-runs the steps, which the drivers recognise.
+    fn flush(&mut self, inner: &Inner, task: i64) {
+        let writes = self.writes(inner, task, false);
+        if !writes.is_empty() {
+            inner.store.enqueue(writes);
+        }
+        self.show(inner);
+    }
+
+    /// The task's end is committed before its claims go, so readers see the final state first.
+    async fn finish(&mut self, inner: &Inner, task: i64) {
+        let writes = self.writes(inner, task, true);
+        commit_retrying(inner, writes, Priority::Background).await;
+        self.show(inner);
+    }
+}
+
 async fn run(
     inner: Arc<Inner>,
     task: TaskRecord,
@@ -28,48 +88,58 @@ async fn run(
     mut cancel: watch::Receiver<bool>,
 ) {
     let mut running = FuturesUnordered::new();
-    let mut launched = vec![false; steps.len()];
+    // Steps found RUNNING were interrupted by a restart and resume at once.
+    let mut launched: Vec<bool> = vec![false; steps.len()];
     let mut cancelled = false;
+    let mut batch = Batch::default();
     loop {
-        settle_blocked(&inner, &mut steps, cancelled).await;
-        for i in 0..steps.len() {
-            let s = &steps[i];
-            // A step found RUNNING was interrupted by a restart and resumes at once.
-            let ready = s.state == StepState::Running
-                || (s.state == StepState::Pending
-                    && !cancelled
-                    && s.after.iter().all(|&a| steps[a].state == StepState::Done));
-            if ready && !launched[i] {
-                launched[i] = true;
-                let (inner, record) = (inner.clone(), s.clone());
-                running.push(async move { step::run(&inner, task.id, record).await });
-                steps[i].state = StepState::Running;
-            }
+        settle_blocked(&inner, &mut steps, cancelled, &mut batch);
+        let ready: Vec<usize> = (0..steps.len())
+            .filter(|&i| {
+                let s = &steps[i];
+                !launched[i]
+                    && (s.state == StepState::Running
+                        || (s.state == StepState::Pending
+                            && !cancelled
+                            && s.after.iter().all(|&a| steps[a].state == StepState::Done)))
+            })
+            .collect();
+        let finishing = running.is_empty() && ready.is_empty();
+        if finishing {
+            finish_into(&inner, &task, &steps, cancelled, &mut batch);
+            batch.finish(&inner, task.id).await;
+            release(&inner, task.id);
+            return;
         }
-        if running.is_empty() {
-            break;
+        batch.flush(&inner, task.id);
+        for i in ready {
+            launched[i] = true;
+            let (inner, record) = (inner.clone(), steps[i].clone());
+            running.push(async move { step::run(&inner, task.id, record).await });
+            steps[i].state = StepState::Running;
         }
         tokio::select! {
             Some(done) = running.next() => {
                 let idx = done.idx;
+                batch.writes.push(step::update(&done));
+                if done.follow_task.is_none() {
+                    if let Some(node) = inner.graph.index_of(&done.resource_id) {
+                        let state = if done.state == StepState::Done { done.action.target_state() } else { done.action.failed_state() };
+                        batch.set_resource(node, state, done.error.clone());
+                    }
+                }
                 steps[idx] = done;
-                let progress = crate::view::progress_of(&steps, now_millis());
-                commit_retrying(&inner, vec![Write::UpdateTask {
-                    id: task.id, state: TaskState::InProgress, progress,
-                    error: None, updated_at: now_millis(), finished_at: None,
-                }]).await;
             }
             changed = cancel.changed(), if !cancelled => {
                 cancelled = changed.is_err() || *cancel.borrow();
             }
         }
     }
-    finish(&inner, &task, &steps, cancelled).await;
 }
 
-/// Pending steps that can never run (a prerequisite failed, or the task was cancelled) are
-/// finished as SKIPPED or CANCELLED, and their resources go back to their prior state.
-async fn settle_blocked(inner: &Inner, steps: &mut [StepRecord], cancelled: bool) {
+/// Pending steps that can never run (a prerequisite failed, or the task was cancelled) become
+/// SKIPPED or CANCELLED, and their resources go back to their prior state.
+fn settle_blocked(inner: &Inner, steps: &mut [StepRecord], cancelled: bool, batch: &mut Batch) {
     loop {
         let blocked = (0..steps.len()).find(|&i| {
             steps[i].state == StepState::Pending
@@ -86,25 +156,24 @@ async fn settle_blocked(inner: &Inner, steps: &mut [StepRecord], cancelled: bool
             StepState::Skipped
         };
         s.finished_at = Some(now_millis());
-        let mut writes = vec![step::update(s)];
+        batch.writes.push(step::update(s));
         if s.follow_task.is_none() {
             if let Some(node) = inner.graph.index_of(&s.resource_id) {
-                let mut world = inner.lock();
-                world.nodes[node].state = s.prior_state;
-                writes.push(Write::SetResource {
-                    id: s.resource_id.clone(),
-                    state: s.prior_state,
-                    active_task: Some(s.task_id),
-                    last_error: world.nodes[node].last_error.clone(),
-                    updated_at: now_millis(),
-                });
+                let error = inner.lock().nodes[node].last_error.clone();
+                batch.set_resource(node, s.prior_state, error);
             }
         }
-        commit_retrying(inner, writes).await;
     }
 }
 
-async fn finish(inner: &Arc<Inner>, task: &TaskRecord, steps: &[StepRecord], cancelled: bool) {
+/// The task's final state; every resource it holds is released in the same commit.
+fn finish_into(
+    inner: &Inner,
+    task: &TaskRecord,
+    steps: &[StepRecord],
+    cancelled: bool,
+    batch: &mut Batch,
+) {
     let failed: Vec<&StepRecord> = steps
         .iter()
         .filter(|s| s.state == StepState::Failed)
@@ -129,30 +198,23 @@ async fn finish(inner: &Arc<Inner>, task: &TaskRecord, steps: &[StepRecord], can
     } else {
         crate::view::progress_of(steps, now)
     };
-    let mut writes = vec![Write::UpdateTask {
+    batch.writes.push(Write::UpdateTask {
         id: task.id,
         state,
         progress,
         error,
         updated_at: now,
         finished_at: Some(now),
-    }];
-    {
-        let world = inner.lock();
-        for s in steps.iter().filter(|s| s.follow_task.is_none()) {
-            if let Some(node) = inner.graph.index_of(&s.resource_id) {
-                writes.push(Write::SetResource {
-                    id: s.resource_id.clone(),
-                    state: world.nodes[node].state,
-                    active_task: None,
-                    last_error: world.nodes[node].last_error.clone(),
-                    updated_at: now,
-                });
+    });
+    let world = inner.lock();
+    for s in steps.iter().filter(|s| s.follow_task.is_none()) {
+        if let Some(node) = inner.graph.index_of(&s.resource_id) {
+            if !batch.states.iter().any(|(n, _, _)| *n == node) {
+                let n = &world.nodes[node];
+                batch.states.push((node, n.state, n.last_error.clone()));
             }
         }
     }
-    commit_retrying(inner, writes).await;
-    release(inner, task.id);
     tracing::info!(task = task.id, state = state.as_str(), "task finished");
 }
 

@@ -5,24 +5,32 @@ use crate::Inner;
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_core::{now_millis, Action, DriverError, Lifecycle, StepState, TaskId};
-use switchboard_store::{StepRecord, Write};
+use switchboard_store::{Priority, StepRecord, Write};
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// Runs `step` of `task` to a finished state and returns it; every change is durable first.
+/// Runs `step` of `task` until it is DONE or FAILED and returns it. The start of each attempt
+/// is durable before the driver is asked; the final state is left to the runner to commit
+/// together with what follows from it.
 pub(crate) async fn run(inner: &Arc<Inner>, task: TaskId, mut step: StepRecord) -> StepRecord {
-    let Some(node) = inner.graph.index_of(&step.resource_id) else {
-        let error = format!("unknown resource {}", step.resource_id);
-        return finish(inner, task, step, Err(error)).await;
+    let outcome = match (inner.graph.index_of(&step.resource_id), step.follow_task) {
+        (None, _) => Err(format!("unknown resource {}", step.resource_id)),
+        // Following acts on nothing, so there is nothing to make durable before waiting.
+        (Some(node), Some(other)) => follow(inner, node, step.action, other).await,
+        (Some(node), None) => attempt_until_done(inner, task, node, &mut step).await,
     };
-    let outcome = match step.follow_task {
-        Some(other) => {
-            mark_running(inner, &mut step, false).await;
-            follow(inner, node, step.action, other).await
+    step.finished_at = Some(now_millis());
+    match outcome {
+        Ok(()) => {
+            step.state = StepState::Done;
+            step.error = None;
         }
-        None => attempt_until_done(inner, task, node, &mut step).await,
-    };
-    finish(inner, task, step, outcome).await
+        Err(message) => {
+            step.state = StepState::Failed;
+            step.error = Some(message);
+        }
+    }
+    step
 }
 
 async fn attempt_until_done(
@@ -36,7 +44,12 @@ async fn attempt_until_done(
     let mut resume = step.state == StepState::Running && step.attempts > 0;
     loop {
         if !resume {
-            mark_running(inner, step, true).await;
+            step.attempts += 1;
+            step.state = StepState::Running;
+            step.started_at.get_or_insert_with(now_millis);
+            // Not awaited: the operation id below depends only on the attempt number, so an
+            // attempt whose start was not yet durable is recognised by the driver after a crash.
+            inner.store.enqueue(vec![update(step)]);
         }
         resume = false;
         let op_id = format!("task-{task}-step-{}-attempt-{}", step.idx, step.attempts);
@@ -155,50 +168,6 @@ async fn follow(
     }
 }
 
-async fn mark_running(inner: &Inner, step: &mut StepRecord, new_attempt: bool) {
-    if new_attempt {
-        step.attempts += 1;
-    }
-    step.state = StepState::Running;
-    step.started_at.get_or_insert_with(now_millis);
-    commit_retrying(inner, vec![update(step)]).await;
-}
-
-async fn finish(
-    inner: &Arc<Inner>,
-    task: TaskId,
-    mut step: StepRecord,
-    outcome: Result<(), String>,
-) -> StepRecord {
-    let node = inner.graph.index_of(&step.resource_id);
-    step.finished_at = Some(now_millis());
-    let (state, resource_state, error) = match outcome {
-        Ok(()) => (StepState::Done, step.action.target_state(), None),
-        Err(message) => (StepState::Failed, step.action.failed_state(), Some(message)),
-    };
-    step.state = state;
-    step.error = error.clone();
-    let mut writes = vec![update(&step)];
-    // A follow step does not own the resource: its state is the other task's to set.
-    if let (Some(node), None) = (node, step.follow_task) {
-        writes.push(Write::SetResource {
-            id: step.resource_id.clone(),
-            state: resource_state,
-            active_task: Some(task),
-            last_error: error.clone(),
-            updated_at: now_millis(),
-        });
-        commit_retrying(inner, writes).await;
-        let mut world = inner.lock();
-        world.nodes[node].state = resource_state;
-        world.nodes[node].last_error = error;
-    } else {
-        commit_retrying(inner, writes).await;
-    }
-    inner.notify_changed();
-    step
-}
-
 pub(crate) fn update(step: &StepRecord) -> Write {
     Write::UpdateStep {
         task_id: step.task_id,
@@ -212,10 +181,10 @@ pub(crate) fn update(step: &StepRecord) -> Write {
 }
 
 /// Progress records must not be lost to a transient store error: retry until it takes.
-pub(crate) async fn commit_retrying(inner: &Inner, writes: Vec<Write>) {
+pub(crate) async fn commit_retrying(inner: &Inner, writes: Vec<Write>, priority: Priority) {
     let mut delay = Duration::from_millis(50);
     loop {
-        match inner.store.commit(writes.clone()).await {
+        match inner.store.commit(writes.clone(), priority).await {
             Ok(()) => return,
             Err(switchboard_store::StoreError::Closed) => return,
             Err(err) => {

@@ -10,7 +10,7 @@ use switchboard_core::{
     now_millis, plan_operation, Action, PlanError, PlannedStep, StepMode, StepState, TaskId,
     TaskState,
 };
-use switchboard_store::{AuditRecord, StepRecord, TaskRecord, Write};
+use switchboard_store::{AuditRecord, Priority, StepRecord, TaskRecord, Write};
 use tokio::sync::watch;
 
 /// One requested lifecycle operation.
@@ -191,7 +191,7 @@ impl Engine {
                 let audit = audit_record(&op, now, None, format!("refused: {err}"));
                 inner
                     .store
-                    .commit(vec![Write::Audit(audit)])
+                    .commit(vec![Write::Audit(audit)], Priority::Answer)
                     .await
                     .map_err(EngineError::from)?;
                 Err(err)
@@ -208,7 +208,7 @@ impl Engine {
                     Some(task.id),
                     "accepted".into(),
                 )));
-                if let Err(err) = inner.store.commit(writes).await {
+                if let Err(err) = inner.store.commit(writes, Priority::Answer).await {
                     crate::runner::abandon(inner, &task, &steps);
                     let _ = committed.send(Some(false));
                     return Err(EngineError::from(err).into());

@@ -2,7 +2,7 @@
 
 use crate::{Engine, EngineError};
 use switchboard_core::{Lifecycle, Millis, ResourceSpec, StepState, TaskId, TaskState};
-use switchboard_store::{StepRecord, TaskRecord, Write};
+use switchboard_store::{Priority, StepRecord, TaskRecord, Write};
 
 /// Share of an unfinished running step credited to progress at most.
 const RUNNING_CREDIT_CAP: f64 = 0.9;
@@ -93,7 +93,10 @@ impl Engine {
         if task.state.is_terminal() {
             return Ok(Some(task));
         }
-        self.inner.store.commit(vec![Write::Audit(audit)]).await?;
+        self.inner
+            .store
+            .commit(vec![Write::Audit(audit)], Priority::Answer)
+            .await?;
         if let Some(tx) = self
             .inner
             .cancels

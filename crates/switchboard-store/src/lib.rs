@@ -2,6 +2,7 @@
 //! through `Store::commit`, which the SQLite implementation group-commits so that many concurrent
 //! operations share one transaction and one fsync.
 
+mod bulk;
 mod records;
 mod sqlite;
 mod writer;
@@ -30,7 +31,11 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Applies all `writes` in one transaction; returns once they are durable.
-    async fn commit(&self, writes: Vec<Write>) -> StoreResult<()>;
+    async fn commit(&self, writes: Vec<Write>, priority: Priority) -> StoreResult<()>;
+
+    /// Queues background `writes` without waiting: they become durable after everything queued
+    /// or committed before them and before anything after. A failure is logged.
+    fn enqueue(&self, writes: Vec<Write>);
 
     /// Makes the stored domains, projects and resources match the inventory: new resources are
     /// inserted in their initial state, known ones keep their state and get the new spec.
@@ -75,6 +80,15 @@ pub trait Store: Send + Sync + 'static {
         limit: i64,
         offset: i64,
     ) -> StoreResult<Vec<AuditRecord>>;
+}
+
+/// Whether someone is waiting on a commit to answer a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    /// A caller's answer waits on it: committed before any background work that is queued.
+    Answer,
+    /// Engine bookkeeping (step progress, task ends): batched behind answers.
+    Background,
 }
 
 #[derive(Debug, Clone, Default)]

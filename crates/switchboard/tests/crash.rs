@@ -10,7 +10,11 @@ const PASSWORD: &str = "Crash-Test-Password-1";
 const PROJECT: &str = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b";
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Server {
@@ -20,18 +24,35 @@ struct Server {
 
 impl Server {
     async fn start(data_dir: &Path, port: u16) -> Server {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(data_dir.join("server.log")).unwrap();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(data_dir.join("server.log"))
+            .unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--sim-speed", "3", "--data-dir"])
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--sim-speed",
+                "3",
+                "--data-dir",
+            ])
             .arg(data_dir)
             .env("SWITCHBOARD_ADMIN_PASSWORD", PASSWORD)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .unwrap();
-        let server = Server { child, base: format!("http://127.0.0.1:{port}") };
+        let server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
         let deadline = Instant::now() + Duration::from_secs(30);
-        while reqwest::get(format!("{}/health", server.base)).await.is_err() {
+        while reqwest::get(format!("{}/health", server.base))
+            .await
+            .is_err()
+        {
             assert!(Instant::now() < deadline, "server did not come up");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -56,13 +77,23 @@ async fn token(base: &str) -> String {
     let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user":
         {"name": "admin", "password": PASSWORD, "domain": {"name": "switchboard"}}}},
         "scope": {"project": {"id": PROJECT}}}});
-    let r = reqwest::Client::new().post(format!("{base}/v3/auth/tokens")).json(&body).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .post(format!("{base}/v3/auth/tokens"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     r.headers()["x-subject-token"].to_str().unwrap().to_string()
 }
 
 async fn get(base: &str, token: &str, path: &str) -> Value {
-    let r = reqwest::Client::new().get(format!("{base}{path}")).header("X-Auth-Token", token).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .header("X-Auth-Token", token)
+        .send()
+        .await
+        .unwrap();
     r.json().await.unwrap()
 }
 
@@ -73,7 +104,10 @@ async fn an_accepted_command_survives_kill_9_and_nothing_runs_twice() {
     let server = Server::start(dir.path(), port).await;
     let tok = token(&server.base).await;
     let r: Value = reqwest::Client::new()
-        .post(format!("{}/web/v1/maintain/cluster/1/service/Spark/start", server.base))
+        .post(format!(
+            "{}/web/v1/maintain/cluster/1/service/Spark/start",
+            server.base
+        ))
         .header("X-Auth-Token", &tok)
         .json(&json!({"only_self": false}))
         .send()
@@ -109,7 +143,10 @@ async fn an_accepted_command_survives_kill_9_and_nothing_runs_twice() {
         if p["state"] != "IN_PROGRESS" {
             break p;
         }
-        assert!(Instant::now() < deadline, "command never finished after restart");
+        assert!(
+            Instant::now() < deadline,
+            "command never finished after restart"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(done["state"], "COMPLETE", "{done}");
@@ -117,11 +154,22 @@ async fn an_accepted_command_survives_kill_9_and_nothing_runs_twice() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| s["name"].as_str().unwrap().trim_start_matches("Start ").to_string())
+        .map(|s| {
+            s["name"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("Start ")
+                .to_string()
+        })
         .collect();
     assert_eq!(planned.len(), 7);
     for svc in &planned {
-        let summary = get(&server.base, &tok, &format!("/web/v1/cluster/1/services/{svc}")).await;
+        let summary = get(
+            &server.base,
+            &tok,
+            &format!("/web/v1/cluster/1/services/{svc}"),
+        )
+        .await;
         let status = summary["res_obj"]["key_property"]
             .as_array()
             .unwrap()
@@ -133,11 +181,20 @@ async fn an_accepted_command_survives_kill_9_and_nothing_runs_twice() {
     }
     let log = switchboard_drivers::sim::read_log(&dir.path().join("sim")).unwrap();
     for svc in &planned {
-        let starts = log.iter().filter(|e| e.resource == format!("mrs.1.{svc}") && e.action == Action::Start).count();
+        let starts = log
+            .iter()
+            .filter(|e| e.resource == format!("mrs.1.{svc}") && e.action == Action::Start)
+            .count();
         assert_eq!(starts, 1, "{svc} was started {starts} times");
     }
     assert_eq!(log.len(), planned.len());
     let server_log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
-    assert!(server_log.contains("resuming task after restart"), "{server_log}");
-    assert!(!server_log.contains(PASSWORD) && !server_log.contains(&tok), "a secret reached the log");
+    assert!(
+        server_log.contains("resuming task after restart"),
+        "{server_log}"
+    );
+    assert!(
+        !server_log.contains(PASSWORD) && !server_log.contains(&tok),
+        "a secret reached the log"
+    );
 }

@@ -294,9 +294,14 @@ async fn bad_requests_get_the_mrs_envelope_with_a_4xx() {
         assert!(!r.body["error_description"].as_str().unwrap().is_empty());
         assert!(r.headers.contains_key("x-request-id"));
     }
-    let r = s.raw(Method::POST, &format!("{START}/HDFS/explode"), t, None).await;
+    let r = s
+        .raw(Method::POST, &format!("{START}/HDFS/explode"), t, None)
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert_eq!(r.body["error_code"], "APIGW.0101", "an unknown operation is an unknown API");
+    assert_eq!(
+        r.body["error_code"], "APIGW.0101",
+        "an unknown operation is an unknown API"
+    );
     assert!(s.sim_log().is_empty(), "no bad request performed anything");
     // An empty body with a JSON content type is fine and means only_self=true.
     let r = s

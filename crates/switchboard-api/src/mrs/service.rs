@@ -4,11 +4,11 @@ use super::{codes, ok_envelope, status_name, visible_cluster, MrsError};
 use crate::auth::{Authenticated, Source};
 use crate::gateway::GatewayError;
 use crate::AppState;
-use axum::response::{IntoResponse, Response};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -33,7 +33,8 @@ pub async fn operate_service(
     Path((cluster_id, service_name, operation)): Path<(String, String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, Response> {
-    let action = Action::parse(&operation).ok_or_else(|| GatewayError::not_found().into_response())?;
+    let action =
+        Action::parse(&operation).ok_or_else(|| GatewayError::not_found().into_response())?;
     operate(state, who, source, cluster_id, service_name, body, action)
         .await
         .map_err(IntoResponse::into_response)

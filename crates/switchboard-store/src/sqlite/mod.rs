@@ -3,9 +3,9 @@
 mod identity;
 mod rows;
 
-use crate::writer::{self, Submission};
+use crate::writer::{self, Submission, WriterHandle};
 use crate::{
-    AuditRecord, ResourceRecord, StepRecord, Store, StoreError, StoreResult, TaskFilter,
+    AuditRecord, Priority, ResourceRecord, StepRecord, Store, StoreError, StoreResult, TaskFilter,
     TaskRecord, Write,
 };
 use sqlx::sqlite::{
@@ -16,9 +16,11 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 use switchboard_core::{now_millis, ResourceSpec, TaskId};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 /// How hard SQLite works to make a commit durable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
@@ -33,7 +35,7 @@ pub enum Synchronous {
 
 pub struct SqliteStore {
     pool: SqlitePool,
-    writer: mpsc::UnboundedSender<Submission>,
+    writer: WriterHandle,
 }
 
 impl SqliteStore {
@@ -49,6 +51,8 @@ impl SqliteStore {
             })
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
+            // Checkpoints run in the background (below), never inside a commit someone waits on.
+            .pragma("wal_autocheckpoint", "0")
             .disable_statement_logging();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
@@ -56,18 +60,49 @@ impl SqliteStore {
             .await?;
         MIGRATOR.run(&pool).await?;
         let writer = writer::spawn(options.connect().await?);
+        tokio::spawn(checkpoint_periodically(pool.clone()));
         Ok(SqliteStore { pool, writer })
+    }
+}
+
+/// Copies the WAL back into the database file every so often. PASSIVE never blocks the writer
+/// or readers; it stops when the pool is closed.
+async fn checkpoint_periodically(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            tracing::warn!(%err, "WAL checkpoint failed");
+        }
     }
 }
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
-    async fn commit(&self, writes: Vec<Write>) -> StoreResult<()> {
+    async fn commit(&self, writes: Vec<Write>, priority: Priority) -> StoreResult<()> {
         let (done, wait) = oneshot::channel();
         self.writer
-            .send(Submission { writes, done })
+            .send(Submission { writes, done }, priority)
             .map_err(|_| StoreError::Closed)?;
         wait.await.map_err(|_| StoreError::Closed)?
+    }
+
+    fn enqueue(&self, writes: Vec<Write>) {
+        let (done, _) = oneshot::channel();
+        if self
+            .writer
+            .send(Submission { writes, done }, Priority::Background)
+            .is_err()
+        {
+            tracing::warn!("write dropped: the store is closed");
+        }
     }
 
     async fn sync_inventory(

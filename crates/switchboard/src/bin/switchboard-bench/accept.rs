@@ -17,7 +17,10 @@ pub async fn run(connections: usize, per_connection: usize) -> Result<()> {
         let started = Instant::now();
         let clients = (0..connections).map(|c| {
             // One client (one keep-alive connection) per simulated user.
-            let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().expect("client");
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(1)
+                .build()
+                .expect("client");
             let (base, token) = (bench.base.clone(), bench.token.clone());
             tokio::spawn(async move {
                 let mut latencies = Vec::with_capacity(per_connection);
@@ -25,7 +28,9 @@ pub async fn run(connections: usize, per_connection: usize) -> Result<()> {
                     let svc = c * per_connection + i;
                     let t = Instant::now();
                     let r = client
-                        .post(format!("{base}/web/v1/maintain/cluster/1/service/s{svc}/{op}"))
+                        .post(format!(
+                            "{base}/web/v1/maintain/cluster/1/service/s{svc}/{op}"
+                        ))
                         .header("X-Auth-Token", &token)
                         .json(&json!({"only_self": true}))
                         .send()
@@ -59,7 +64,13 @@ pub async fn run(connections: usize, per_connection: usize) -> Result<()> {
         all_latencies.extend(latencies);
         // Let every task of this phase finish before the opposite operation.
         let deadline = Instant::now() + Duration::from_secs(300);
-        while bench.state.engine.resources().iter().any(|r| r.active_task.is_some()) {
+        while bench
+            .state
+            .engine
+            .resources()
+            .iter()
+            .any(|r| r.active_task.is_some())
+        {
             if Instant::now() > deadline {
                 bail!("tasks did not finish");
             }

@@ -40,15 +40,28 @@ pub async fn start(services: Vec<ServiceSpec>) -> Result<Bench> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
-        let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
+        let _ = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
     });
     let base = format!("http://{addr}");
     let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user":
         {"name": "admin", "password": PASSWORD, "domain": {"name": "switchboard"}}}},
         "scope": {"project": {"name": "local-1"}}}});
-    let r = reqwest::Client::new().post(format!("{base}/v3/auth/tokens")).json(&body).send().await?;
+    let r = reqwest::Client::new()
+        .post(format!("{base}/v3/auth/tokens"))
+        .json(&body)
+        .send()
+        .await?;
     let token = r.headers()["x-subject-token"].to_str()?.to_string();
-    Ok(Bench { base, token, state, _dir: dir })
+    Ok(Bench {
+        base,
+        token,
+        state,
+        _dir: dir,
+    })
 }
 
 /// The `q`-quantile of sorted durations in microseconds, as milliseconds.

@@ -39,11 +39,20 @@ enum Bench {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         match cli.bench {
-            Bench::Orchestration { services, step_ms, seed } => orchestration::run(services, step_ms, seed).await,
-            Bench::Accept { connections, per_connection } => accept::run(connections, per_connection).await,
+            Bench::Orchestration {
+                services,
+                step_ms,
+                seed,
+            } => orchestration::run(services, step_ms, seed).await,
+            Bench::Accept {
+                connections,
+                per_connection,
+            } => accept::run(connections, per_connection).await,
         }
     })
 }

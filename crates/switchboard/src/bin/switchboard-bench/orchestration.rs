@@ -13,7 +13,13 @@ fn random_dag(n: usize, seed: u64) -> Vec<Vec<usize>> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     (0..n)
         .map(|i| {
-            let mut deps: Vec<usize> = if i == 0 { vec![] } else { (0..rng.gen_range(0..=3)).map(|_| rng.gen_range(0..i)).collect() };
+            let mut deps: Vec<usize> = if i == 0 {
+                vec![]
+            } else {
+                (0..rng.gen_range(0..=3))
+                    .map(|_| rng.gen_range(0..i))
+                    .collect()
+            };
             deps.sort_unstable();
             deps.dedup();
             deps
@@ -32,9 +38,17 @@ fn critical_path(deps: &[Vec<usize>]) -> usize {
 
 pub async fn run(n: usize, step_ms: u64, seed: u64) -> Result<()> {
     let deps = random_dag(n, seed);
-    let sinks: Vec<usize> = (0..n).filter(|&i| !deps.iter().any(|d| d.contains(&i))).collect();
+    let sinks: Vec<usize> = (0..n)
+        .filter(|&i| !deps.iter().any(|d| d.contains(&i)))
+        .collect();
     let depth = critical_path(&deps);
-    let bench = harness::start(deps.iter().enumerate().map(|(i, d)| service(i, d, step_ms)).collect()).await?;
+    let bench = harness::start(
+        deps.iter()
+            .enumerate()
+            .map(|(i, d)| service(i, d, step_ms))
+            .collect(),
+    )
+    .await?;
     let client = reqwest::Client::new();
 
     let started = Instant::now();
@@ -42,35 +56,61 @@ pub async fn run(n: usize, step_ms: u64, seed: u64) -> Result<()> {
         let (client, base, token) = (client.clone(), bench.base.clone(), bench.token.clone());
         async move {
             let r = client
-                .post(format!("{base}/web/v1/maintain/cluster/1/service/s{s}/start"))
+                .post(format!(
+                    "{base}/web/v1/maintain/cluster/1/service/s{s}/start"
+                ))
                 .header("X-Auth-Token", token)
                 .json(&json!({"only_self": false}))
                 .send()
                 .await?;
             let body: serde_json::Value = r.json().await?;
-            body["id"].as_i64().ok_or_else(|| anyhow::anyhow!("start refused: {body}"))
+            body["id"]
+                .as_i64()
+                .ok_or_else(|| anyhow::anyhow!("start refused: {body}"))
         }
     });
     let ids = futures_join(requests).await?;
     for id in &ids {
-        match bench.state.engine.wait(*id, Duration::from_secs(600)).await? {
+        match bench
+            .state
+            .engine
+            .wait(*id, Duration::from_secs(600))
+            .await?
+        {
             Some(TaskState::Complete) => {}
             other => bail!("command {id} ended {other:?}"),
         }
     }
     let wall = started.elapsed();
     let ideal = Duration::from_millis(step_ms * depth as u64);
-    let running = bench.state.engine.resources().iter().filter(|r| r.state == switchboard_core::Lifecycle::Running).count();
-    println!("orchestration: {n} services, {} sinks, {} edges, seed {seed}, steps of {step_ms} ms",
-        sinks.len(), deps.iter().map(Vec::len).sum::<usize>());
+    let running = bench
+        .state
+        .engine
+        .resources()
+        .iter()
+        .filter(|r| r.state == switchboard_core::Lifecycle::Running)
+        .count();
+    println!(
+        "orchestration: {n} services, {} sinks, {} edges, seed {seed}, steps of {step_ms} ms",
+        sinks.len(),
+        deps.iter().map(Vec::len).sum::<usize>()
+    );
     println!("  services running at the end: {running}/{n}");
-    println!("  critical path: {depth} steps = {:.3} s", ideal.as_secs_f64());
+    println!(
+        "  critical path: {depth} steps = {:.3} s",
+        ideal.as_secs_f64()
+    );
     println!("  wall time:     {:.3} s", wall.as_secs_f64());
-    println!("  ratio:         {:.3} (target <= 1.10)", wall.as_secs_f64() / ideal.as_secs_f64());
+    println!(
+        "  ratio:         {:.3} (target <= 1.10)",
+        wall.as_secs_f64() / ideal.as_secs_f64()
+    );
     Ok(())
 }
 
-async fn futures_join<F: std::future::Future<Output = Result<i64>>>(futs: impl Iterator<Item = F>) -> Result<Vec<i64>> {
+async fn futures_join<F: std::future::Future<Output = Result<i64>>>(
+    futs: impl Iterator<Item = F>,
+) -> Result<Vec<i64>> {
     let handles: Vec<F> = futs.collect();
     let mut out = Vec::with_capacity(handles.len());
     for r in futures::future::join_all(handles).await {

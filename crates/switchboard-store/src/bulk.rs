@@ -1,0 +1,221 @@
+//! Applying a group of writes as a few multi-row statements: one per kind of change instead of
+//! one per row, since each statement costs a round trip to SQLite's worker thread.
+
+use crate::{AuditRecord, StepRecord, StoreError, StoreResult, TaskRecord, Write};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use std::collections::HashMap;
+
+/// Rows per statement, well under SQLite's limit of 32766 bound variables.
+const CHUNK: usize = 1000;
+
+/// The writes of a group sorted by kind; later changes to the same row replace earlier ones.
+#[derive(Default)]
+pub(crate) struct Grouped<'a> {
+    tasks: Vec<&'a TaskRecord>,
+    steps: Vec<&'a StepRecord>,
+    step_updates: Vec<&'a Write>,
+    task_updates: Vec<&'a Write>,
+    resource_updates: Vec<&'a Write>,
+    audits: Vec<&'a AuditRecord>,
+}
+
+impl<'a> Grouped<'a> {
+    pub fn new(writes: impl Iterator<Item = &'a Write>) -> Self {
+        let mut g = Grouped::default();
+        let (mut steps_at, mut tasks_at, mut resources_at) =
+            (HashMap::new(), HashMap::new(), HashMap::new());
+        for w in writes {
+            match w {
+                Write::InsertTask { task, steps } => {
+                    g.tasks.push(task);
+                    g.steps.extend(steps);
+                }
+                Write::UpdateStep { task_id, idx, .. } => {
+                    last_wins(&mut g.step_updates, &mut steps_at, (*task_id, *idx), w)
+                }
+                Write::UpdateTask { id, .. } => {
+                    last_wins(&mut g.task_updates, &mut tasks_at, *id, w)
+                }
+                Write::SetResource { id, .. } => {
+                    last_wins(&mut g.resource_updates, &mut resources_at, id.clone(), w)
+                }
+                Write::Audit(a) => g.audits.push(a),
+            }
+        }
+        g
+    }
+
+    /// Inserts first: a row is only ever updated after the commit that inserted it.
+    pub async fn apply(&self, conn: &mut SqliteConnection) -> StoreResult<()> {
+        for chunk in self.tasks.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO tasks (id, project_id, kind, action, target_id, only_self, principal,
+                 request_id, state, progress, error, created_at, updated_at, finished_at) ",
+            );
+            q.push_values(chunk, |mut b, t| {
+                b.push_bind(t.id)
+                    .push_bind(&t.project_id)
+                    .push_bind(&t.kind)
+                    .push_bind(t.action.as_str())
+                    .push_bind(&t.target_id)
+                    .push_bind(t.only_self)
+                    .push_bind(&t.principal)
+                    .push_bind(&t.request_id)
+                    .push_bind(t.state.as_str())
+                    .push_bind(t.progress)
+                    .push_bind(&t.error)
+                    .push_bind(t.created_at)
+                    .push_bind(t.updated_at)
+                    .push_bind(t.finished_at);
+            });
+            q.build().persistent(false).execute(&mut *conn).await?;
+        }
+        for chunk in self.steps.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO steps (task_id, idx, resource_id, action, follow_task, after, state,
+                 attempts, prior_state, expected_ms, started_at, finished_at, error) ",
+            );
+            let mut afters = Vec::with_capacity(chunk.len());
+            for s in chunk {
+                afters.push(
+                    serde_json::to_string(&s.after)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                );
+            }
+            q.push_values(chunk.iter().zip(&afters), |mut b, (s, after)| {
+                b.push_bind(s.task_id)
+                    .push_bind(s.idx as i64)
+                    .push_bind(&s.resource_id)
+                    .push_bind(s.action.as_str())
+                    .push_bind(s.follow_task)
+                    .push_bind(after)
+                    .push_bind(s.state.as_str())
+                    .push_bind(s.attempts as i64)
+                    .push_bind(s.prior_state.as_str())
+                    .push_bind(s.expected_ms)
+                    .push_bind(s.started_at)
+                    .push_bind(s.finished_at)
+                    .push_bind(&s.error);
+            });
+            q.build().persistent(false).execute(&mut *conn).await?;
+        }
+        for chunk in self.step_updates.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "WITH v(task_id, idx, state, attempts, started_at, finished_at, error) AS (",
+            );
+            q.push_values(chunk, |mut b, w| {
+                if let Write::UpdateStep {
+                    task_id,
+                    idx,
+                    state,
+                    attempts,
+                    started_at,
+                    finished_at,
+                    error,
+                } = w
+                {
+                    b.push_bind(*task_id)
+                        .push_bind(*idx as i64)
+                        .push_bind(state.as_str())
+                        .push_bind(*attempts as i64)
+                        .push_bind(*started_at)
+                        .push_bind(*finished_at)
+                        .push_bind(error.clone());
+                }
+            });
+            q.push(
+                ") UPDATE steps SET state = v.state, attempts = v.attempts, started_at = v.started_at,
+                 finished_at = v.finished_at, error = v.error
+                 FROM v WHERE steps.task_id = v.task_id AND steps.idx = v.idx",
+            );
+            q.build().persistent(false).execute(&mut *conn).await?;
+        }
+        for chunk in self.task_updates.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "WITH v(id, state, progress, error, updated_at, finished_at) AS (",
+            );
+            q.push_values(chunk, |mut b, w| {
+                if let Write::UpdateTask {
+                    id,
+                    state,
+                    progress,
+                    error,
+                    updated_at,
+                    finished_at,
+                } = w
+                {
+                    b.push_bind(*id)
+                        .push_bind(state.as_str())
+                        .push_bind(*progress)
+                        .push_bind(error.clone())
+                        .push_bind(*updated_at)
+                        .push_bind(*finished_at);
+                }
+            });
+            q.push(
+                ") UPDATE tasks SET state = v.state, progress = MAX(tasks.progress, v.progress), error = v.error,
+                 updated_at = v.updated_at, finished_at = v.finished_at FROM v WHERE tasks.id = v.id",
+            );
+            q.build().persistent(false).execute(&mut *conn).await?;
+        }
+        for chunk in self.resource_updates.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "WITH v(id, state, active_task_id, last_error, updated_at) AS (",
+            );
+            q.push_values(chunk, |mut b, w| {
+                if let Write::SetResource {
+                    id,
+                    state,
+                    active_task,
+                    last_error,
+                    updated_at,
+                } = w
+                {
+                    b.push_bind(id.clone())
+                        .push_bind(state.as_str())
+                        .push_bind(*active_task)
+                        .push_bind(last_error.clone())
+                        .push_bind(*updated_at);
+                }
+            });
+            q.push(
+                ") UPDATE resources SET state = v.state, active_task_id = v.active_task_id,
+                 last_error = v.last_error, updated_at = v.updated_at FROM v WHERE resources.id = v.id",
+            );
+            q.build().persistent(false).execute(&mut *conn).await?;
+        }
+        for chunk in self.audits.chunks(CHUNK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO audit (at, principal, project_id, action, target, request_id, source, outcome, detail) ",
+            );
+            q.push_values(chunk, |mut b, a| {
+                b.push_bind(a.at)
+                    .push_bind(&a.principal)
+                    .push_bind(&a.project_id)
+                    .push_bind(&a.action)
+                    .push_bind(&a.target)
+                    .push_bind(&a.request_id)
+                    .push_bind(&a.source)
+                    .push_bind(&a.outcome)
+                    .push_bind(&a.detail);
+            });
+            q.build().persistent(false).execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+}
+
+fn last_wins<'a, K: std::hash::Hash + Eq>(
+    list: &mut Vec<&'a Write>,
+    at: &mut HashMap<K, usize>,
+    key: K,
+    w: &'a Write,
+) {
+    match at.get(&key) {
+        Some(&i) => list[i] = w,
+        None => {
+            at.insert(key, list.len());
+            list.push(w);
+        }
+    }
+}
