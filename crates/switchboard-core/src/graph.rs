@@ -97,6 +97,33 @@ impl DependencyGraph {
         &self.dependents[node]
     }
 
+    /// Adds a node that depends on existing ones (so no cycle can form); returns its index.
+    pub fn add_node(&mut self, name: &str, deps: &[&str]) -> Result<usize, GraphError> {
+        if self.index.contains_key(name) {
+            return Err(GraphError::Duplicate(name.to_string()));
+        }
+        let mut dep_nodes = Vec::with_capacity(deps.len());
+        for d in deps {
+            let j = self
+                .index_of(d)
+                .ok_or_else(|| GraphError::UnknownDependency {
+                    node: name.to_string(),
+                    missing: d.to_string(),
+                })?;
+            dep_nodes.push(j);
+        }
+        let node = self.names.len();
+        self.names.push(name.to_string());
+        self.index.insert(name.to_string(), node);
+        for &j in &dep_nodes {
+            self.dependents[j].push(node);
+        }
+        self.deps.push(dep_nodes);
+        self.dependents.push(Vec::new());
+        self.rank.push(node);
+        Ok(node)
+    }
+
     /// Position of `node` in a topological order: every dependency ranks lower.
     pub fn rank(&self, node: usize) -> usize {
         self.rank[node]
@@ -217,6 +244,23 @@ mod tests {
         for n in ["A", "B", "C"] {
             assert!(walk.iter().any(|w| w == n));
         }
+    }
+
+    #[test]
+    fn added_nodes_depend_only_on_existing_ones() {
+        let mut g = graph(&[("Z", &[])]).unwrap();
+        let h = g.add_node("H", &["Z"]).unwrap();
+        assert_eq!(g.deps(h), &[0]);
+        assert!(g.rank(h) > g.rank(0));
+        assert_eq!(g.transitive_dependents(0), vec![h]);
+        assert!(matches!(
+            g.add_node("H", &[]),
+            Err(GraphError::Duplicate(_))
+        ));
+        assert!(matches!(
+            g.add_node("K", &["nope"]),
+            Err(GraphError::UnknownDependency { .. })
+        ));
     }
 
     #[test]

@@ -122,6 +122,9 @@ pub struct ResourceSpec {
     /// Ids of the resources this one depends on.
     pub depends_on: Vec<String>,
     pub initial_state: Lifecycle,
+    /// Family-specific attributes (a flow's sources, a server's flavor and addresses, …).
+    #[serde(default)]
+    pub attrs: serde_json::Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -212,6 +215,7 @@ impl Inventory {
                         .map(|d| Self::service_id(c.id, d))
                         .collect(),
                     initial_state: s.state,
+                    attrs: serde_json::Value::Null,
                 });
             }
         }

@@ -3,6 +3,7 @@
 //! then runs through the drivers, every ready step at once, and resumes after a restart.
 
 mod config;
+mod resources;
 mod runner;
 mod step;
 mod submit;
@@ -10,6 +11,7 @@ mod view;
 mod world;
 
 pub use config::EngineConfig;
+pub use resources::ResourceError;
 pub use submit::{Operation, SubmitError, Submitted};
 pub use view::{ResourceSnapshot, StepView, TaskView};
 
@@ -17,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicI64;
 use std::sync::{Arc, Mutex};
 use switchboard_core::inventory::resource_graph;
-use switchboard_core::{DependencyGraph, Driver, ResourceSpec, TaskId};
+use switchboard_core::{Driver, ResourceSpec, TaskId};
 use switchboard_store::{Priority, Store, StoreError, Write};
 use tokio::sync::watch;
 use world::{NodeState, World};
@@ -43,9 +45,8 @@ pub struct Engine {
 pub(crate) struct Inner {
     store: Arc<dyn Store>,
     config: EngineConfig,
-    graph: DependencyGraph,
-    specs: Vec<ResourceSpec>,
-    drivers: Vec<Arc<dyn Driver>>,
+    /// Drivers by name, for resources created at run time.
+    registry: HashMap<String, Arc<dyn Driver>>,
     world: Mutex<World>,
     next_id: AtomicI64,
     /// Bumped whenever a resource's state or claim changes; follow steps wait on it.
@@ -53,6 +54,19 @@ pub(crate) struct Inner {
     /// Highest progress reported per task, so that estimates never go backwards.
     progress_seen: Mutex<HashMap<TaskId, f64>>,
     cancels: Mutex<HashMap<TaskId, watch::Sender<bool>>>,
+}
+
+fn driver_for(
+    drivers: &HashMap<String, Arc<dyn Driver>>,
+    spec: &ResourceSpec,
+) -> Result<Arc<dyn Driver>, EngineError> {
+    drivers
+        .get(&spec.driver)
+        .cloned()
+        .ok_or_else(|| EngineError::UnknownDriver {
+            driver: spec.driver.clone(),
+            resource: spec.id.clone(),
+        })
 }
 
 impl Engine {
@@ -67,15 +81,12 @@ impl Engine {
         let specs: Vec<ResourceSpec> = records.iter().map(|r| r.spec.clone()).collect();
         let graph = resource_graph(&specs).map_err(|e| EngineError::Inventory(e.to_string()))?;
         let mut node_drivers = Vec::with_capacity(specs.len());
-        for spec in &specs {
-            let driver = drivers
-                .get(&spec.driver)
-                .ok_or_else(|| EngineError::UnknownDriver {
-                    driver: spec.driver.clone(),
-                    resource: spec.id.clone(),
-                })?;
-            driver.register(spec).await?;
-            node_drivers.push(driver.clone());
+        for r in &records {
+            let driver = driver_for(&drivers, &r.spec)?;
+            if !r.deleted {
+                driver.register(&r.spec).await?;
+            }
+            node_drivers.push(driver);
         }
         let nodes = records
             .iter()
@@ -83,16 +94,18 @@ impl Engine {
                 state: r.state,
                 claim: None,
                 last_error: r.last_error.clone(),
+                deleted: r.deleted,
             })
             .collect();
         let max_id = store.max_task_id().await?;
         let inner = Arc::new(Inner {
             store,
             config,
-            graph,
-            specs,
-            drivers: node_drivers,
+            registry: drivers,
             world: Mutex::new(World {
+                graph,
+                specs: specs.into_iter().map(Arc::new).collect(),
+                drivers: node_drivers,
                 nodes,
                 active: HashMap::new(),
             }),
@@ -103,11 +116,6 @@ impl Engine {
         });
         runner::recover(&inner).await?;
         Ok(Engine { inner })
-    }
-
-    /// The resource with this id.
-    pub fn node_of(&self, resource_id: &str) -> Option<usize> {
-        self.inner.graph.index_of(resource_id)
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -127,6 +135,11 @@ impl Engine {
 impl Inner {
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, World> {
         self.world.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The node of an existing resource.
+    pub(crate) fn index_of(&self, resource_id: &str) -> Option<usize> {
+        self.lock().index_of(resource_id)
     }
 
     pub(crate) fn notify_changed(&self) {

@@ -39,9 +39,10 @@ impl Batch {
     fn writes(&mut self, inner: &Inner, task: i64, release: bool) -> Vec<Write> {
         let now = now_millis();
         let mut writes = std::mem::take(&mut self.writes);
+        let world = inner.lock();
         for (node, state, error) in &self.states {
             writes.push(Write::SetResource {
-                id: inner.specs[*node].id.clone(),
+                id: world.specs[*node].id.clone(),
                 state: *state,
                 active_task: (!release).then_some(task),
                 last_error: error.clone(),
@@ -123,7 +124,7 @@ async fn run(
                 let idx = done.idx;
                 batch.writes.push(step::update(&done));
                 if done.follow_task.is_none() {
-                    if let Some(node) = inner.graph.index_of(&done.resource_id) {
+                    if let Some(node) = inner.index_of(&done.resource_id) {
                         let state = if done.state == StepState::Done { done.action.target_state() } else { done.action.failed_state() };
                         batch.set_resource(node, state, done.error.clone());
                     }
@@ -158,7 +159,7 @@ fn settle_blocked(inner: &Inner, steps: &mut [StepRecord], cancelled: bool, batc
         s.finished_at = Some(now_millis());
         batch.writes.push(step::update(s));
         if s.follow_task.is_none() {
-            if let Some(node) = inner.graph.index_of(&s.resource_id) {
+            if let Some(node) = inner.index_of(&s.resource_id) {
                 let error = inner.lock().nodes[node].last_error.clone();
                 batch.set_resource(node, s.prior_state, error);
             }
@@ -208,7 +209,7 @@ fn finish_into(
     });
     let world = inner.lock();
     for s in steps.iter().filter(|s| s.follow_task.is_none()) {
-        if let Some(node) = inner.graph.index_of(&s.resource_id) {
+        if let Some(node) = world.index_of(&s.resource_id) {
             if !batch.states.iter().any(|(n, _, _)| *n == node) {
                 let n = &world.nodes[node];
                 batch.states.push((node, n.state, n.last_error.clone()));
@@ -247,7 +248,7 @@ pub(crate) fn abandon(inner: &Inner, task: &TaskRecord, steps: &[StepRecord]) {
     {
         let mut world = inner.lock();
         for s in steps.iter().filter(|s| s.follow_task.is_none()) {
-            if let Some(node) = inner.graph.index_of(&s.resource_id) {
+            if let Some(node) = world.index_of(&s.resource_id) {
                 world.nodes[node].state = s.prior_state;
             }
         }
@@ -264,14 +265,14 @@ pub(crate) async fn recover(inner: &Arc<Inner>) -> Result<(), EngineError> {
         {
             let mut world = inner.lock();
             for s in steps.iter().filter(|s| s.follow_task.is_none()) {
-                if let Some(node) = inner.graph.index_of(&s.resource_id) {
+                if let Some(node) = world.index_of(&s.resource_id) {
                     world.nodes[node].claim = Some((task.id, s.action));
                 }
             }
             let targets = task
                 .target_id
                 .iter()
-                .filter_map(|t| inner.graph.index_of(t))
+                .filter_map(|t| world.index_of(t))
                 .collect();
             world.active.insert(
                 task.id,

@@ -13,7 +13,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// is durable before the driver is asked; the final state is left to the runner to commit
 /// together with what follows from it.
 pub(crate) async fn run(inner: &Arc<Inner>, task: TaskId, mut step: StepRecord) -> StepRecord {
-    let outcome = match (inner.graph.index_of(&step.resource_id), step.follow_task) {
+    let outcome = match (inner.index_of(&step.resource_id), step.follow_task) {
         (None, _) => Err(format!("unknown resource {}", step.resource_id)),
         // Following acts on nothing, so there is nothing to make durable before waiting.
         (Some(node), Some(other)) => follow(inner, node, step.action, other).await,
@@ -80,14 +80,14 @@ fn dependency_not_running(inner: &Inner, node: usize, action: Action) -> Option<
         return None;
     }
     let world = inner.lock();
-    inner.graph.deps(node).iter().find_map(|&d| {
+    world.graph.deps(node).iter().find_map(|&d| {
         let state = world.nodes[d].state;
         (state != Lifecycle::Running).then(|| {
             format!(
                 "cannot {} {}: dependency {} is not running ({})",
                 action.as_str(),
-                inner.specs[node].name,
-                inner.specs[d].name,
+                world.specs[node].name,
+                world.specs[d].name,
                 state.as_str()
             )
         })
@@ -101,7 +101,11 @@ async fn attempt(
     action: Action,
     op_id: &str,
 ) -> Result<(), (String, bool)> {
-    let (spec, driver) = (&inner.specs[node], &inner.drivers[node]);
+    let (spec, driver) = {
+        let world = inner.lock();
+        (world.specs[node].clone(), world.drivers[node].clone())
+    };
+    let spec = spec.as_ref();
     let timeout = inner.config.step_timeout;
     let target = action.target_state();
     let work = async {
@@ -146,7 +150,7 @@ async fn follow(
         {
             let world = inner.lock();
             let n = &world.nodes[node];
-            let name = &inner.specs[node].name;
+            let name = &world.specs[node].name;
             if n.state == target {
                 return Ok(());
             }

@@ -57,21 +57,21 @@ impl Engine {
     /// Accepts `op`: returns once its task is durable (or the identical in-flight task is).
     pub async fn submit(&self, op: Operation) -> Result<Submitted, SubmitError> {
         let inner = &self.inner;
-        let mut targets = Vec::with_capacity(op.targets.len());
-        for t in &op.targets {
-            let node = inner
-                .graph
-                .index_of(t)
-                .ok_or_else(|| SubmitError::UnknownResource(t.clone()))?;
-            targets.push(node);
-        }
         let now = now_millis();
         let decided = {
-            let mut world = inner.lock();
+            let mut guard = inner.lock();
+            let world = &mut *guard;
+            let mut targets = Vec::with_capacity(op.targets.len());
+            for t in &op.targets {
+                let node = world
+                    .index_of(t)
+                    .ok_or_else(|| SubmitError::UnknownResource(t.clone()))?;
+                targets.push(node);
+            }
             if let Some((task_id, active)) = world.identical(&targets, op.action, op.only_self) {
                 Decision::Existing(task_id, active.committed.clone())
             } else {
-                match merged_plan(self, &world, &targets, op.action, op.only_self) {
+                match merged_plan(world, &targets, op.action, op.only_self) {
                     Err(PlanError::Conflict {
                         resource,
                         task,
@@ -90,7 +90,7 @@ impl Engine {
                             records.push(StepRecord {
                                 task_id: id,
                                 idx,
-                                resource_id: inner.specs[s.node].id.clone(),
+                                resource_id: world.specs[s.node].id.clone(),
                                 action: s.action,
                                 follow_task: match s.mode {
                                     StepMode::Follow(t) => Some(t),
@@ -100,8 +100,8 @@ impl Engine {
                                 state: StepState::Pending,
                                 attempts: 0,
                                 prior_state: node.state,
-                                expected_ms: inner.drivers[s.node]
-                                    .expected_duration(&inner.specs[s.node], s.action)
+                                expected_ms: world.drivers[s.node]
+                                    .expected_duration(&world.specs[s.node], s.action)
                                     .as_millis()
                                     as i64,
                                 started_at: None,
@@ -112,7 +112,7 @@ impl Engine {
                                 node.claim = Some((id, s.action));
                                 node.state = s.action.pending_state();
                                 writes.push(Write::SetResource {
-                                    id: inner.specs[s.node].id.clone(),
+                                    id: world.specs[s.node].id.clone(),
                                     state: node.state,
                                     active_task: Some(id),
                                     last_error: node.last_error.clone(),
@@ -242,7 +242,6 @@ enum Decision {
 
 /// One plan for several targets: the union of each target's plan, each resource once.
 fn merged_plan(
-    engine: &Engine,
     world: &crate::world::World,
     targets: &[usize],
     action: Action,
@@ -254,7 +253,7 @@ fn merged_plan(
     };
     let mut merged: Vec<PlannedStep> = Vec::new();
     for &t in targets {
-        let plan = plan_operation(&engine.inner.graph, t, action, only_self, view)?;
+        let plan = plan_operation(&world.graph, t, action, only_self, view)?;
         let base: Vec<usize> = plan
             .steps
             .iter()

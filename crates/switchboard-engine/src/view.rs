@@ -21,7 +21,7 @@ pub struct TaskView {
 
 #[derive(Debug, Clone)]
 pub struct ResourceSnapshot {
-    pub spec: ResourceSpec,
+    pub spec: std::sync::Arc<ResourceSpec>,
     pub state: Lifecycle,
     pub active_task: Option<TaskId>,
     pub last_error: Option<String>,
@@ -71,10 +71,14 @@ impl Engine {
         let steps = steps
             .into_iter()
             .map(|record| StepView {
-                resource_name: self
-                    .node_of(&record.resource_id)
-                    .map(|n| self.inner.specs[n].name.clone())
-                    .unwrap_or_else(|| record.resource_id.clone()),
+                resource_name: {
+                    let world = self.inner.lock();
+                    world
+                        .graph
+                        .index_of(&record.resource_id)
+                        .map(|n| world.specs[n].name.clone())
+                        .unwrap_or_else(|| record.resource_id.clone())
+                },
                 record,
             })
             .collect();
@@ -129,25 +133,27 @@ impl Engine {
     }
 
     pub fn resource(&self, id: &str) -> Option<ResourceSnapshot> {
-        let node = self.node_of(id)?;
-        Some(self.snapshot(node, &self.inner.lock()))
+        let world = self.inner.lock();
+        let node = world.index_of(id)?;
+        Some(snapshot(node, &world))
     }
 
-    /// Every resource, in inventory order.
+    /// Every existing resource, in inventory order.
     pub fn resources(&self) -> Vec<ResourceSnapshot> {
         let world = self.inner.lock();
-        (0..self.inner.specs.len())
-            .map(|n| self.snapshot(n, &world))
+        (0..world.specs.len())
+            .filter(|&n| !world.nodes[n].deleted)
+            .map(|n| snapshot(n, &world))
             .collect()
     }
+}
 
-    fn snapshot(&self, node: usize, world: &crate::world::World) -> ResourceSnapshot {
-        let n = &world.nodes[node];
-        ResourceSnapshot {
-            spec: self.inner.specs[node].clone(),
-            state: n.state,
-            active_task: n.claim.map(|c| c.0),
-            last_error: n.last_error.clone(),
-        }
+fn snapshot(node: usize, world: &crate::world::World) -> ResourceSnapshot {
+    let n = &world.nodes[node];
+    ResourceSnapshot {
+        spec: world.specs[node].clone(),
+        state: n.state,
+        active_task: n.claim.map(|c| c.0),
+        last_error: n.last_error.clone(),
     }
 }

@@ -2,7 +2,8 @@
 //! flight. It is loaded from the store at start and changed only together with a store commit.
 
 use std::collections::HashMap;
-use switchboard_core::{Action, Lifecycle, TaskId};
+use std::sync::Arc;
+use switchboard_core::{Action, DependencyGraph, Driver, Lifecycle, ResourceSpec, TaskId};
 use tokio::sync::watch;
 
 #[derive(Debug, Clone)]
@@ -10,6 +11,8 @@ pub(crate) struct NodeState {
     pub state: Lifecycle,
     pub claim: Option<(TaskId, Action)>,
     pub last_error: Option<String>,
+    /// Deleted resources keep their node (indices never move) but are found no more.
+    pub deleted: bool,
 }
 
 /// A task that has been accepted and not yet finished.
@@ -21,12 +24,23 @@ pub(crate) struct ActiveTask {
     pub committed: watch::Receiver<Option<bool>>,
 }
 
+/// Node `n` of the graph is `specs[n]`, driven by `drivers[n]`, in state `nodes[n]`.
 pub(crate) struct World {
+    pub graph: DependencyGraph,
+    pub specs: Vec<Arc<ResourceSpec>>,
+    pub drivers: Vec<Arc<dyn Driver>>,
     pub nodes: Vec<NodeState>,
     pub active: HashMap<TaskId, ActiveTask>,
 }
 
 impl World {
+    /// The node of a resource that exists (not deleted).
+    pub fn index_of(&self, resource_id: &str) -> Option<usize> {
+        self.graph
+            .index_of(resource_id)
+            .filter(|&n| !self.nodes[n].deleted)
+    }
+
     /// The in-flight task doing exactly this request, if any.
     pub fn identical(
         &self,

@@ -17,6 +17,8 @@ pub(crate) struct Grouped<'a> {
     task_updates: Vec<&'a Write>,
     resource_updates: Vec<&'a Write>,
     audits: Vec<&'a AuditRecord>,
+    /// Resource creations and deletions: rare, applied one by one, in order, first.
+    resource_changes: Vec<&'a Write>,
 }
 
 impl<'a> Grouped<'a> {
@@ -40,6 +42,9 @@ impl<'a> Grouped<'a> {
                     last_wins(&mut g.resource_updates, &mut resources_at, id.clone(), w)
                 }
                 Write::Audit(a) => g.audits.push(a),
+                Write::InsertResource { .. } | Write::DeleteResource { .. } => {
+                    g.resource_changes.push(w)
+                }
             }
         }
         g
@@ -47,6 +52,9 @@ impl<'a> Grouped<'a> {
 
     /// Inserts first: a row is only ever updated after the commit that inserted it.
     pub async fn apply(&self, conn: &mut SqliteConnection) -> StoreResult<()> {
+        for w in &self.resource_changes {
+            apply_resource_change(conn, w).await?;
+        }
         for chunk in self.tasks.chunks(CHUNK) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO tasks (id, project_id, kind, action, target_id, only_self, principal,
@@ -203,6 +211,38 @@ impl<'a> Grouped<'a> {
         }
         Ok(())
     }
+}
+
+async fn apply_resource_change(conn: &mut SqliteConnection, w: &Write) -> StoreResult<()> {
+    match w {
+        Write::InsertResource { spec, state, at } => {
+            let json =
+                serde_json::to_string(spec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            sqlx::query(
+                "INSERT INTO resources (id, project_id, kind, name, cluster_id, spec, state, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&spec.id)
+            .bind(&spec.project_id)
+            .bind(spec.kind.as_str())
+            .bind(&spec.name)
+            .bind(spec.cluster)
+            .bind(json)
+            .bind(state.as_str())
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Write::DeleteResource { id, at } => {
+            sqlx::query("UPDATE resources SET deleted = 1, active_task_id = NULL, updated_at = ? WHERE id = ?")
+                .bind(at)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn last_wins<'a, K: std::hash::Hash + Eq>(

@@ -58,6 +58,7 @@ impl std::fmt::Debug for TokenRecord {
 pub struct ResourceRecord {
     pub spec: ResourceSpec,
     pub state: Lifecycle,
+    pub deleted: bool,
     pub active_task: Option<TaskId>,
     pub last_error: Option<String>,
     pub updated_at: Millis,
@@ -152,4 +153,12 @@ pub enum Write {
     },
     /// `id` is ignored; the store numbers audit records.
     Audit(AuditRecord),
+    /// A resource created through the API.
+    InsertResource {
+        spec: ResourceSpec,
+        state: Lifecycle,
+        at: Millis,
+    },
+    /// Marks a resource deleted; its row stays for the tasks that name it.
+    DeleteResource { id: String, at: Millis },
 }

@@ -83,7 +83,7 @@ async fn operate(
             let name = state
                 .engine
                 .resource(&resource)
-                .map_or(resource, |r| r.spec.name);
+                .map_or(resource, |r| r.spec.name.clone());
             Err(MrsError::new(
                 StatusCode::CONFLICT,
                 codes::CONFLICT,
@@ -159,7 +159,7 @@ pub async fn service_summary(
         .spec
         .depends_on
         .iter()
-        .filter_map(|d| state.engine.resource(d).map(|r| r.spec.name))
+        .filter_map(|d| state.engine.resource(d).map(|r| r.spec.name.clone()))
         .collect();
     let mut props = vec![
         json!({"name": "Service", "value": service.spec.name, "type": "TEXT"}),

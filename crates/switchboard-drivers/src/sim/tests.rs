@@ -12,6 +12,7 @@ fn spec(name: &str, state: Lifecycle) -> ResourceSpec {
         driver_config: serde_json::json!({"start": "40ms", "stop": "20ms"}),
         depends_on: vec![],
         initial_state: state,
+        attrs: serde_json::Value::Null,
     }
 }
 

@@ -23,6 +23,7 @@ pub(crate) fn resource(row: &SqliteRow) -> StoreResult<ResourceRecord> {
         spec: serde_json::from_str(&spec).map_err(|e| corrupt("resource spec", &e.to_string()))?,
         state: lifecycle(row.try_get("state")?)?,
         active_task: row.try_get("active_task_id")?,
+        deleted: row.try_get("deleted")?,
         last_error: row.try_get("last_error")?,
         updated_at: row.try_get("updated_at")?,
     })

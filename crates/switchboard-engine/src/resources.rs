@@ -1,0 +1,99 @@
+//! Resources created and deleted through the API (Live flows, DB O&M instances).
+
+use crate::world::NodeState;
+use crate::{Engine, EngineError};
+use std::sync::Arc;
+use switchboard_core::{now_millis, ResourceSpec, TaskId};
+use switchboard_store::{AuditRecord, Priority, Write};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ResourceError {
+    #[error("resource {0} already exists")]
+    Exists(String),
+    #[error("resource {0} does not exist")]
+    Unknown(String),
+    #[error("resource {resource} is busy with command {task}")]
+    Busy { resource: String, task: TaskId },
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+impl Engine {
+    /// Adds a resource in its initial state; it is durable before this returns.
+    pub async fn add_resource(
+        &self,
+        spec: ResourceSpec,
+        audit: AuditRecord,
+    ) -> Result<(), ResourceError> {
+        let inner = &self.inner;
+        let driver = crate::driver_for(&inner.registry, &spec)?;
+        driver.register(&spec).await.map_err(EngineError::from)?;
+        let node = {
+            let mut world = inner.lock();
+            let deps: Vec<&str> = spec.depends_on.iter().map(String::as_str).collect();
+            let node = world.graph.add_node(&spec.id, &deps).map_err(|e| match e {
+                switchboard_core::GraphError::Duplicate(id) => ResourceError::Exists(id),
+                other => ResourceError::Engine(EngineError::Inventory(other.to_string())),
+            })?;
+            world.specs.push(Arc::new(spec.clone()));
+            world.drivers.push(driver);
+            // Hidden until durable.
+            world.nodes.push(NodeState {
+                state: spec.initial_state,
+                claim: None,
+                last_error: None,
+                deleted: true,
+            });
+            node
+        };
+        let state = spec.initial_state;
+        let writes = vec![
+            Write::InsertResource {
+                spec,
+                state,
+                at: now_millis(),
+            },
+            Write::Audit(audit),
+        ];
+        inner
+            .store
+            .commit(writes, Priority::Answer)
+            .await
+            .map_err(EngineError::from)?;
+        inner.lock().nodes[node].deleted = false;
+        inner.notify_changed();
+        Ok(())
+    }
+
+    /// Deletes a resource no task holds.
+    pub async fn remove_resource(&self, id: &str, audit: AuditRecord) -> Result<(), ResourceError> {
+        let inner = &self.inner;
+        let node = {
+            let mut world = inner.lock();
+            let node = world
+                .index_of(id)
+                .ok_or_else(|| ResourceError::Unknown(id.to_string()))?;
+            if let Some((task, _)) = world.nodes[node].claim {
+                return Err(ResourceError::Busy {
+                    resource: id.to_string(),
+                    task,
+                });
+            }
+            world.nodes[node].deleted = true;
+            node
+        };
+        let writes = vec![
+            Write::DeleteResource {
+                id: id.to_string(),
+                at: now_millis(),
+            },
+            Write::Audit(audit),
+        ];
+        if let Err(err) = inner.store.commit(writes, Priority::Answer).await {
+            inner.lock().nodes[node].deleted = false;
+            return Err(EngineError::from(err).into());
+        }
+        inner.notify_changed();
+        Ok(())
+    }
+}
