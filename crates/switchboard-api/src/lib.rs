@@ -36,6 +36,10 @@ pub struct ApiConfig {
     pub token_ttl: Duration,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
+    /// 204 (BMS documentation) or 202 (upstream Nova) for successful server actions.
+    pub nova_action_status: u16,
+    /// How long a Live flow start/stop waits for the flow to settle before answering.
+    pub live_wait: Duration,
 }
 
 impl Default for ApiConfig {
@@ -44,6 +48,8 @@ impl Default for ApiConfig {
             public_url: None,
             token_ttl: Duration::from_secs(24 * 3600),
             max_body_bytes: 1 << 20,
+            nova_action_status: 204,
+            live_wait: Duration::from_secs(10),
         }
     }
 }

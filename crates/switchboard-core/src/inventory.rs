@@ -97,6 +97,27 @@ fn sim() -> String {
     "sim".to_string()
 }
 
+/// A DB O&M instance, a Live flow or a bare-metal server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberSpec {
+    pub id: String,
+    /// Project name or id that owns it.
+    pub project: String,
+    pub name: String,
+    /// State on first start (`stopped` or `running`).
+    #[serde(default = "stopped")]
+    pub state: Lifecycle,
+    #[serde(default = "sim")]
+    pub driver: String,
+    /// Driver-specific settings.
+    #[serde(default)]
+    pub config: serde_json::Value,
+    /// Attributes its family shows (a flow's region and sources, a server's flavor, …).
+    #[serde(default)]
+    pub attrs: serde_json::Value,
+}
+
 /// The inventory part of the configuration file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Inventory {
@@ -106,6 +127,12 @@ pub struct Inventory {
     pub projects: Vec<ProjectSpec>,
     #[serde(default)]
     pub clusters: Vec<ClusterSpec>,
+    #[serde(default)]
+    pub dbom_instances: Vec<MemberSpec>,
+    #[serde(default)]
+    pub flows: Vec<MemberSpec>,
+    #[serde(default)]
+    pub servers: Vec<MemberSpec>,
 }
 
 /// One managed resource, flattened out of the inventory.
@@ -131,13 +158,13 @@ pub struct ResourceSpec {
 pub enum InventoryError {
     #[error("project {project} names unknown domain {domain}")]
     UnknownDomain { project: String, domain: String },
-    #[error("cluster {cluster} names unknown project {project}")]
-    UnknownProject { cluster: i64, project: String },
+    #[error("{owner} names unknown project {project}")]
+    UnknownProject { owner: String, project: String },
     #[error("{what} {name} is declared twice")]
     Duplicate { what: &'static str, name: String },
     #[error("cluster {cluster}: {source}")]
     Graph { cluster: i64, source: GraphError },
-    #[error("service {service}: initial state must be stopped or running, not {state}")]
+    #[error("{service}: initial state must be stopped or running, not {state}")]
     BadInitialState {
         service: String,
         state: &'static str,
@@ -182,7 +209,7 @@ impl Inventory {
                 .iter()
                 .find(|p| p.name == c.project || p.id == c.project)
                 .ok_or_else(|| InventoryError::UnknownProject {
-                    cluster: c.id,
+                    owner: format!("cluster {}", c.id),
                     project: c.project.clone(),
                 })?;
             DependencyGraph::new(
@@ -195,12 +222,7 @@ impl Inventory {
                 source,
             })?;
             for s in &c.services {
-                if !matches!(s.state, Lifecycle::Stopped | Lifecycle::Running) {
-                    return Err(InventoryError::BadInitialState {
-                        service: s.name.clone(),
-                        state: s.state.as_str(),
-                    });
-                }
+                check_initial_state(&s.name, s.state)?;
                 out.push(ResourceSpec {
                     id: Self::service_id(c.id, &s.name),
                     project_id: project.id.clone(),
@@ -219,7 +241,51 @@ impl Inventory {
                 });
             }
         }
+        let members = [
+            (ResourceKind::DbomInstance, &self.dbom_instances),
+            (ResourceKind::Flow, &self.flows),
+            (ResourceKind::Server, &self.servers),
+        ];
+        for (kind, list) in members {
+            for m in list {
+                if !seen.insert(("resource", m.id.clone())) {
+                    return Err(dup("resource", &m.id));
+                }
+                let project = self
+                    .projects
+                    .iter()
+                    .find(|p| p.name == m.project || p.id == m.project)
+                    .ok_or_else(|| InventoryError::UnknownProject {
+                        owner: format!("{} {}", kind.as_str(), m.name),
+                        project: m.project.clone(),
+                    })?;
+                check_initial_state(&m.name, m.state)?;
+                out.push(ResourceSpec {
+                    id: m.id.clone(),
+                    project_id: project.id.clone(),
+                    kind,
+                    name: m.name.clone(),
+                    cluster: None,
+                    driver: m.driver.clone(),
+                    driver_config: m.config.clone(),
+                    depends_on: Vec::new(),
+                    initial_state: m.state,
+                    attrs: m.attrs.clone(),
+                });
+            }
+        }
         Ok(out)
+    }
+}
+
+fn check_initial_state(name: &str, state: Lifecycle) -> Result<(), InventoryError> {
+    if matches!(state, Lifecycle::Stopped | Lifecycle::Running) {
+        Ok(())
+    } else {
+        Err(InventoryError::BadInitialState {
+            service: name.to_string(),
+            state: state.as_str(),
+        })
     }
 }
 

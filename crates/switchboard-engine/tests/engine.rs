@@ -45,6 +45,7 @@ fn inventory() -> Inventory {
                 svc("Kafka", &["ZooKeeper"]),
             ],
         }],
+        ..Inventory::default()
     }
 }
 

@@ -85,6 +85,8 @@ pub async fn build(
             public_url: config.public_url.clone(),
             token_ttl: config.auth.token_ttl,
             max_body_bytes: config.api.max_body_bytes,
+            nova_action_status: config.api.nova_action_status,
+            live_wait: config.api.live_wait,
         }),
         clusters: Arc::new(clusters),
     };

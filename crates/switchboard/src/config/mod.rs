@@ -5,7 +5,7 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use switchboard_core::inventory::{ClusterSpec, DomainSpec, ProjectSpec};
+use switchboard_core::inventory::{ClusterSpec, DomainSpec, MemberSpec, ProjectSpec};
 use switchboard_core::Inventory;
 use switchboard_drivers::SimConfig;
 use switchboard_engine::EngineConfig;
@@ -30,6 +30,9 @@ pub struct Config {
     pub domains: Vec<DomainSpec>,
     pub projects: Vec<ProjectSpec>,
     pub clusters: Vec<ClusterSpec>,
+    pub dbom_instances: Vec<MemberSpec>,
+    pub flows: Vec<MemberSpec>,
+    pub servers: Vec<MemberSpec>,
 }
 
 impl Default for Config {
@@ -48,6 +51,9 @@ impl Default for Config {
             domains: Vec::new(),
             projects: Vec::new(),
             clusters: Vec::new(),
+            dbom_instances: Vec::new(),
+            flows: Vec::new(),
+            servers: Vec::new(),
         }
     }
 }
@@ -91,12 +97,19 @@ impl Default for AuthConfig {
 pub struct ApiSection {
     /// Largest request body accepted.
     pub max_body_bytes: usize,
+    /// Success status of Nova server actions: 204 (BMS documentation) or 202 (upstream Nova).
+    pub nova_action_status: u16,
+    /// How long a Live flow start/stop waits for the flow to settle before answering.
+    #[serde(with = "humantime_serde")]
+    pub live_wait: Duration,
 }
 
 impl Default for ApiSection {
     fn default() -> Self {
         ApiSection {
             max_body_bytes: 1 << 20,
+            nova_action_status: 204,
+            live_wait: Duration::from_secs(10),
         }
     }
 }
@@ -197,6 +210,9 @@ impl Config {
             f.validate().map_err(anyhow::Error::msg)?;
         }
         self.inventory().resources().context("invalid inventory")?;
+        if !matches!(self.api.nova_action_status, 202 | 204) {
+            bail!("api.nova_action_status must be 202 or 204, not {}", self.api.nova_action_status);
+        }
         if !self.domains.iter().any(|d| d.name == self.admin.domain) {
             bail!(
                 "admin domain {} is not declared in [[domains]]",
@@ -211,6 +227,9 @@ impl Config {
             domains: self.domains.clone(),
             projects: self.projects.clone(),
             clusters: self.clusters.clone(),
+            dbom_instances: self.dbom_instances.clone(),
+            flows: self.flows.clone(),
+            servers: self.servers.clone(),
         }
     }
 }
