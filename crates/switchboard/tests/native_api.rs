@@ -118,7 +118,11 @@ async fn resources_show_state_and_audit_records_every_mutation() {
 
     let r = s.get("/switchboard/v1/resources").await;
     let resources = r.body["resources"].as_array().unwrap();
-    assert_eq!(resources.len(), 20, "14 services, 2 instances, 2 flows, 2 servers");
+    assert_eq!(
+        resources.len(),
+        20,
+        "14 services, 2 instances, 2 flows, 2 servers"
+    );
     let zk = resources.iter().find(|x| x["name"] == "ZooKeeper").unwrap();
     assert_eq!(zk["state"], "running");
     assert_eq!(zk["kind"], "cluster_service");

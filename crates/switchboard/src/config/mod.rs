@@ -211,7 +211,10 @@ impl Config {
         }
         self.inventory().resources().context("invalid inventory")?;
         if !matches!(self.api.nova_action_status, 202 | 204) {
-            bail!("api.nova_action_status must be 202 or 204, not {}", self.api.nova_action_status);
+            bail!(
+                "api.nova_action_status must be 202 or 204, not {}",
+                self.api.nova_action_status
+            );
         }
         if !self.domains.iter().any(|d| d.name == self.admin.domain) {
             bail!(

@@ -8,12 +8,33 @@ fn the_example_config_is_the_demo_and_parses() {
     assert_eq!(c.data_dir, PathBuf::from("./switchboard-data"));
     assert_eq!(c.projects[0].id, "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b");
     let resources = c.inventory().resources().unwrap();
-    assert_eq!(resources.len(), 14);
-    let spark = resources.iter().find(|r| r.name == "Spark").unwrap();
+    let services: Vec<_> = resources.iter().filter(|r| r.cluster == Some(1)).collect();
+    assert_eq!(services.len(), 14);
+    let spark = services.iter().find(|r| r.name == "Spark").unwrap();
     assert_eq!(spark.depends_on.len(), 5);
-    assert!(resources
+    assert!(services
         .iter()
         .all(|r| r.initial_state == switchboard_core::Lifecycle::Stopped));
+    use switchboard_core::Lifecycle::{Running, Stopped};
+    for (id, name, state) in [
+        ("a1b2c3d4e5f60718293a4b5c6d7e8f90", "dbom-prod", Stopped),
+        ("0f9e8d7c6b5a49382716059483726150", "dbom-test", Running),
+        ("ec897482-d24b-4d64-aa39-407980902b1d", "flow-news", Stopped),
+        (
+            "3c1f5e2a-8b7d-4c6e-9f0a-1b2c3d4e5f60",
+            "flow-sports",
+            Running,
+        ),
+        ("95bf2490-5428-432c-ad9b-5e3406f869dd", "bms-db-01", Running),
+        (
+            "c2d4e6f8-1a3b-4c5d-8e7f-9a0b1c2d3e4f",
+            "bms-web-01",
+            Stopped,
+        ),
+    ] {
+        let r = resources.iter().find(|r| r.id == id).unwrap();
+        assert_eq!((r.name.as_str(), r.initial_state), (name, state));
+    }
 }
 
 #[test]
