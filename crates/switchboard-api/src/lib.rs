@@ -3,8 +3,11 @@
 
 mod auth;
 mod body;
+mod dbss;
 mod gateway;
 mod iam;
+mod live;
+mod lookup;
 mod mrs;
 mod native;
 mod request_id;

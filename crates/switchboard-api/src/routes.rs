@@ -1,8 +1,8 @@
 //! Every route of every family, in one place.
 
-use crate::{gateway, iam, mrs, native, request_id, AppState};
+use crate::{dbss, gateway, iam, live, mrs, native, request_id, AppState};
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{middleware, Json, Router};
 
 pub fn router(state: AppState) -> Router {
@@ -32,6 +32,29 @@ pub fn router(state: AppState) -> Router {
             get(mrs::cluster_status),
         )
         .route("/web/v1/clusters", get(mrs::list_clusters))
+        // DBSS database O&M instances (seed 002)
+        .route(
+            "/v1/{project_id}/db-om/{instance_id}/{operation}",
+            post(dbss::operate_instance),
+        )
+        .route(
+            "/v1/{project_id}/db-om/{instance_id}",
+            get(dbss::show_instance).delete(dbss::delete_instance),
+        )
+        .route(
+            "/v2/{project_id}/db-om/instances",
+            post(dbss::list_instances),
+        )
+        // Live flows (seed 003)
+        .route("/v1/{project_id}/flows/start", put(live::start_flow))
+        .route("/v1/{project_id}/flows/stop", put(live::stop_flow))
+        .route("/v1/{project_id}/flows/detail", get(live::flow_detail))
+        .route(
+            "/v1/{project_id}/flows",
+            get(live::list_flows)
+                .post(live::create_flow)
+                .delete(live::delete_flow),
+        )
         // Switchboard's own API
         .route("/switchboard/v1/tasks", get(native::list_tasks))
         .route("/switchboard/v1/tasks/{id}", get(native::get_task))

@@ -29,6 +29,24 @@ impl Action {
         }
     }
 
+    /// "starting", "stopping", "restarting".
+    pub fn progressive(self) -> &'static str {
+        match self {
+            Action::Start => "starting",
+            Action::Stop => "stopping",
+            Action::Restart => "restarting",
+        }
+    }
+
+    /// "started", "stopped", "restarted".
+    pub fn past(self) -> &'static str {
+        match self {
+            Action::Start => "started",
+            Action::Stop => "stopped",
+            Action::Restart => "restarted",
+        }
+    }
+
     /// The transitional state a resource shows while this action is pending or running.
     pub fn pending_state(self) -> Lifecycle {
         match self {

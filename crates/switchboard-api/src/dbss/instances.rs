@@ -1,0 +1,174 @@
+//! `POST /v1/{project_id}/db-om/{instance_id}/start|stop|reboot`, `POST /v2/{project_id}/db-om/instances`,
+//! `GET` (extension) and `DELETE /v1/{project_id}/db-om/{instance_id}`.
+
+use super::{cluster_json, codes, status_of, DbssError};
+use crate::auth::{Authenticated, Source};
+use crate::gateway::GatewayError;
+use crate::lookup;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use switchboard_core::{Action, Lifecycle, ResourceKind};
+use switchboard_engine::{ResourceError, ResourceSnapshot, SubmitError};
+use switchboard_identity::Principal;
+
+/// Project and instance ids are 32–64 characters; the instance must be the caller's.
+fn find(
+    state: &AppState,
+    who: &Principal,
+    project_id: &str,
+    instance_id: &str,
+) -> Result<ResourceSnapshot, Response> {
+    check_project(who, project_id)?;
+    if !(32..=64).contains(&instance_id.len()) {
+        let msg = format!(
+            "Invalid request parameter ID: instance_id must be 32 to 64 characters, got {}",
+            instance_id.len()
+        );
+        return Err(
+            DbssError::new(StatusCode::BAD_REQUEST, codes::INVALID_ID, msg).into_response(),
+        );
+    }
+    lookup::owned(state, who, ResourceKind::DbomInstance, instance_id).ok_or_else(|| {
+        DbssError::new(
+            StatusCode::NOT_FOUND,
+            codes::NOT_FOUND,
+            format!("The instance {instance_id} does not exist."),
+        )
+        .into_response()
+    })
+}
+
+fn check_project(who: &Principal, project_id: &str) -> Result<(), Response> {
+    if !(32..=64).contains(&project_id.len()) {
+        let msg = format!(
+            "Invalid request parameter ID: project_id must be 32 to 64 characters, got {}",
+            project_id.len()
+        );
+        return Err(
+            DbssError::new(StatusCode::BAD_REQUEST, codes::INVALID_ID, msg).into_response(),
+        );
+    }
+    if !lookup::same_project(who, project_id) {
+        return Err(
+            GatewayError::forbidden("the token is not scoped to this project").into_response(),
+        );
+    }
+    Ok(())
+}
+
+/// `start`, `stop` or `reboot`; answers `{"result":"success"}` once the operation is accepted.
+pub async fn operate_instance(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    Source(source): Source,
+    Path((project_id, instance_id, operation)): Path<(String, String, String)>,
+) -> Result<Json<Value>, Response> {
+    let action = match operation.as_str() {
+        "start" => Action::Start,
+        "stop" => Action::Stop,
+        "reboot" => Action::Restart,
+        _ => return Err(GatewayError::not_found().into_response()),
+    };
+    let instance = find(&state, &who, &project_id, &instance_id)?;
+    let (status, task_status) = status_of(instance.state);
+    if instance.active_task.is_some() || instance.state.is_transitional() {
+        let why = format!("the instance is {status} with task {task_status}");
+        return Err(DbssError::refused(action, why).into_response());
+    }
+    match (action, instance.state) {
+        (Action::Start, Lifecycle::Running) | (Action::Stop, Lifecycle::Stopped) => {
+            return Ok(Json(json!({"result": "success"})));
+        }
+        (Action::Restart, Lifecycle::Stopped) => {
+            return Err(DbssError::refused(action, "the instance is SHUTOFF").into_response());
+        }
+        _ => {}
+    }
+    let audit_action = format!("dbss:instance:{operation}");
+    match lookup::submit(
+        &state,
+        &who,
+        source,
+        "dbss.instance",
+        vec![instance_id],
+        action,
+        &audit_action,
+    )
+    .await
+    {
+        Ok(_) => Ok(Json(json!({"result": "success"}))),
+        Err(SubmitError::Conflict { .. }) => Err(DbssError::refused(
+            action,
+            "another operation is in progress on the instance",
+        )
+        .into_response()),
+        Err(SubmitError::UnknownResource(id)) => Err(DbssError::new(
+            StatusCode::NOT_FOUND,
+            codes::NOT_FOUND,
+            format!("The instance {id} does not exist."),
+        )
+        .into_response()),
+        Err(SubmitError::Engine(e)) => Err(DbssError::internal(e).into_response()),
+    }
+}
+
+pub async fn list_instances(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    Path(project_id): Path<String>,
+) -> Result<Json<Value>, Response> {
+    check_project(&who, &project_id)?;
+    let clusters: Vec<Value> = lookup::owned_all(&state, &who, ResourceKind::DbomInstance)
+        .iter()
+        .map(cluster_json)
+        .collect();
+    Ok(Json(json!({ "clusters": clusters })))
+}
+
+/// Extension: one entry of the list.
+pub async fn show_instance(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    Path((project_id, instance_id)): Path<(String, String)>,
+) -> Result<Json<Value>, Response> {
+    let instance = find(&state, &who, &project_id, &instance_id)?;
+    Ok(Json(cluster_json(&instance)))
+}
+
+pub async fn delete_instance(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    Source(source): Source,
+    Path((project_id, instance_id)): Path<(String, String)>,
+) -> Result<Json<Value>, Response> {
+    let instance = find(&state, &who, &project_id, &instance_id)?;
+    let audit = lookup::audit(
+        &who,
+        source,
+        "dbss:instance:delete",
+        &instance_id,
+        "deleted",
+    );
+    match state.engine.remove_resource(&instance.spec.id, audit).await {
+        Ok(()) => Ok(Json(json!({"result": "success"}))),
+        Err(ResourceError::Busy { .. }) => Err(DbssError::new(
+            StatusCode::BAD_REQUEST,
+            codes::INVALID_REQUEST,
+            format!(
+                "The instance {instance_id} cannot be deleted while an operation is in progress."
+            ),
+        )
+        .into_response()),
+        Err(ResourceError::Unknown(_)) => Err(DbssError::new(
+            StatusCode::NOT_FOUND,
+            codes::NOT_FOUND,
+            format!("The instance {instance_id} does not exist."),
+        )
+        .into_response()),
+        Err(e) => Err(DbssError::internal(e).into_response()),
+    }
+}

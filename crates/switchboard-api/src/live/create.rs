@@ -1,0 +1,184 @@
+//! `POST /v1/{project_id}/flows`: validates the documented body and creates a STANDBY flow.
+
+use super::{check_project, detail_json, LiveError};
+use crate::auth::{Authenticated, Source};
+use crate::lookup;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Map, Value};
+use switchboard_core::{Lifecycle, ResourceKind, ResourceSpec};
+
+/// Listener ports the service reserves.
+const FORBIDDEN_PORTS: [i64; 2] = [2077, 2088];
+const PROTOCOLS: [&str; 2] = ["srt-caller", "srt-listener"];
+
+pub async fn create_flow(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    Source(source): Source,
+    Path(project_id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if let Err(r) = check_project(&who, &project_id) {
+        return r;
+    }
+    let body: Value = match crate::body::parse(body) {
+        Ok(Some(v)) => v,
+        Ok(None) => return LiveError::invalid("the request body is required").into_response(),
+        Err(e) => return LiveError::from(e).into_response(),
+    };
+    let (name, region, sources) = match validate(&body) {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
+    if lookup::owned_all(&state, &who, ResourceKind::Flow)
+        .iter()
+        .any(|f| f.spec.name == name)
+    {
+        return LiveError::invalid(format!("name: a flow named {name} already exists"))
+            .into_response();
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let spec = ResourceSpec {
+        id: id.clone(),
+        project_id: project_id.clone(),
+        kind: ResourceKind::Flow,
+        name,
+        cluster: None,
+        driver: "sim".into(),
+        driver_config: Value::Null,
+        depends_on: Vec::new(),
+        initial_state: Lifecycle::Stopped,
+        attrs: json!({"region": region, "sources": sources, "outputs": [], "description": ""}),
+    };
+    let audit = lookup::audit(&who, source, "live:ott:createFlow", &id, "created");
+    if let Err(e) = state.engine.add_resource(spec, audit).await {
+        return LiveError::internal(e).into_response();
+    }
+    match state.engine.resource(&id) {
+        Some(flow) => (
+            StatusCode::CREATED,
+            Json(json!({ "flow": detail_json(&flow) })),
+        )
+            .into_response(),
+        None => LiveError::internal("created flow vanished").into_response(),
+    }
+}
+
+/// (name, region, sources) of a valid body, or what is wrong with it.
+fn validate(body: &Value) -> Result<(String, String, Vec<Value>), LiveError> {
+    let obj = body
+        .as_object()
+        .ok_or_else(|| LiveError::invalid("the body must be a JSON object"))?;
+    let name = required_text(obj, "name")?;
+    if name.len() > 128 {
+        return Err(LiveError::invalid("name must be at most 128 characters"));
+    }
+    let region = required_text(obj, "region")?;
+    let sources = obj
+        .get("sources")
+        .and_then(Value::as_array)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| LiveError::invalid("sources must be a non-empty array"))?;
+    for (i, source) in sources.iter().enumerate() {
+        validate_source(source).map_err(|m| LiveError::invalid(format!("sources[{i}].{m}")))?;
+    }
+    Ok((name, region, sources.clone()))
+}
+
+fn required_text(obj: &Map<String, Value>, key: &str) -> Result<String, LiveError> {
+    match obj.get(key) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
+        Some(Value::String(_)) | None | Some(Value::Null) => {
+            Err(LiveError::invalid(format!("{key} is required")))
+        }
+        Some(_) => Err(LiveError::invalid(format!("{key} must be a string"))),
+    }
+}
+
+fn validate_source(source: &Value) -> Result<(), String> {
+    let s = source.as_object().ok_or("source must be an object")?;
+    match s.get("protocol").and_then(Value::as_str) {
+        Some(p) if PROTOCOLS.contains(&p) => {}
+        Some(p) => {
+            return Err(format!(
+                "protocol {p:?} is not one of srt-caller, srt-listener"
+            ))
+        }
+        None => return Err("protocol is required".into()),
+    }
+    for key in [
+        "name",
+        "source_listener_address",
+        "stream_id",
+        "description",
+    ] {
+        if s.get(key).is_some_and(|v| !v.is_string()) {
+            return Err(format!("{key} must be a string"));
+        }
+    }
+    if let Some(port) = s.get("source_listener_port") {
+        let port = port
+            .as_i64()
+            .ok_or("source_listener_port must be an integer")?;
+        if !(1..=65535).contains(&port) {
+            return Err(format!(
+                "source_listener_port {port} is out of range 1-65535"
+            ));
+        }
+        if FORBIDDEN_PORTS.contains(&port) {
+            return Err(format!(
+                "source_listener_port {port} is reserved (2077 and 2088 are not allowed)"
+            ));
+        }
+    }
+    if let Some(latency) = s.get("min_latency") {
+        if !latency.as_i64().is_some_and(|l| l >= 0) {
+            return Err("min_latency must be a non-negative integer (milliseconds)".into());
+        }
+    }
+    if let Some(list) = s.get("cidr_whitelist") {
+        if !list
+            .as_array()
+            .is_some_and(|l| l.iter().all(Value::is_string))
+        {
+            return Err("cidr_whitelist must be an array of strings".into());
+        }
+    }
+    if let Some(health) = s.get("health_status") {
+        if !matches!(health.as_str(), Some("CONNECTED" | "DISCONNECTED")) {
+            return Err("health_status must be CONNECTED or DISCONNECTED".into());
+        }
+    }
+    if let Some(d) = s.get("decryption") {
+        let d = d.as_object().ok_or("decryption must be an object")?;
+        if !matches!(
+            d.get("algorithm").and_then(Value::as_str),
+            Some("aes128" | "aes192" | "aes256")
+        ) {
+            return Err("decryption.algorithm must be aes128, aes192 or aes256".into());
+        }
+        match d.get("key_type").and_then(Value::as_str) {
+            Some("srt-password") => {}
+            Some(k @ ("speke" | "static-key")) => {
+                return Err(format!(
+                    "decryption.key_type {k} is not supported; use srt-password"
+                ))
+            }
+            _ => return Err("decryption.key_type must be srt-password".into()),
+        }
+        if !d
+            .get("passphrase")
+            .and_then(Value::as_str)
+            .is_some_and(|p| (10..=79).contains(&p.len()))
+        {
+            return Err("decryption.passphrase must be 10 to 79 characters".into());
+        }
+    }
+    Ok(())
+}
