@@ -2,6 +2,7 @@
 //! its error envelope. Handlers are thin: extract, authorize, call the engine, map to the DTO.
 
 mod auth;
+mod bms;
 mod body;
 mod dbss;
 mod gateway;
@@ -10,6 +11,7 @@ mod live;
 mod lookup;
 mod mrs;
 mod native;
+mod nova;
 mod request_id;
 mod routes;
 mod time;

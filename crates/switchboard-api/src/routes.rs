@@ -1,6 +1,6 @@
 //! Every route of every family, in one place.
 
-use crate::{dbss, gateway, iam, live, mrs, native, request_id, AppState};
+use crate::{bms, dbss, gateway, iam, live, mrs, native, nova, request_id, AppState};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::{middleware, Json, Router};
@@ -55,6 +55,29 @@ pub fn router(state: AppState) -> Router {
                 .post(live::create_flow)
                 .delete(live::delete_flow),
         )
+        // BMS native OpenStack / Nova v2.1 (seed 004)
+        .route("/", get(nova::version_root))
+        .route("/v2.1", get(nova::version_v21))
+        .route("/v2.1/", get(nova::version_v21))
+        .route("/v2.1/{project_id}/servers", get(nova::list_servers))
+        .route(
+            "/v2.1/{project_id}/servers/detail",
+            get(nova::list_servers_detail),
+        )
+        .route(
+            "/v2.1/{project_id}/servers/{server_id}",
+            get(nova::show_server),
+        )
+        .route(
+            "/v2.1/{project_id}/servers/{server_id}/action",
+            post(nova::server_action),
+        )
+        // BMS v1 batch actions and jobs
+        .route(
+            "/v1/{project_id}/baremetalservers/action",
+            post(bms::batch_action),
+        )
+        .route("/v1/{project_id}/jobs/{job_id}", get(bms::show_job))
         // Switchboard's own API
         .route("/switchboard/v1/tasks", get(native::list_tasks))
         .route("/switchboard/v1/tasks/{id}", get(native::get_task))

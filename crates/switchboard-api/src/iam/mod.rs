@@ -5,4 +5,4 @@ mod error;
 mod tokens;
 
 pub use error::KeystoneError;
-pub use tokens::{create_token, version_v3};
+pub use tokens::{create_token, public_url, version_v3};

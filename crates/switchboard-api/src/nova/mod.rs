@@ -1,0 +1,104 @@
+//! BMS native OpenStack (Nova v2.1): version documents, servers (show, list, detail) and the
+//! reboot / os-start / os-stop actions with Nova's preconditions. Errors are Nova faults:
+//! `{"<faultName>": {"code": <int>, "message": …}}`.
+
+mod microversion;
+mod render;
+mod servers;
+mod versions;
+
+pub use microversion::Microversion;
+pub use servers::{list_servers, list_servers_detail, server_action, show_server};
+pub use versions::{version_root, version_v21};
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+#[derive(Debug)]
+pub struct NovaError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl NovaError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        NovaError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        NovaError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn not_found(server_id: &str) -> Self {
+        NovaError::new(
+            StatusCode::NOT_FOUND,
+            format!("Instance {server_id} could not be found."),
+        )
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        NovaError::new(StatusCode::CONFLICT, message)
+    }
+
+    pub fn internal(err: impl std::fmt::Display) -> Self {
+        tracing::error!(%err, "Nova request failed");
+        NovaError::new(StatusCode::INTERNAL_SERVER_ERROR, "Unexpected API Error.")
+    }
+
+    fn fault_name(&self) -> &'static str {
+        match self.status.as_u16() {
+            400 => "badRequest",
+            401 => "unauthorized",
+            403 => "forbidden",
+            404 => "itemNotFound",
+            405 => "badMethod",
+            409 => "conflictingRequest",
+            413 | 429 => "overLimit",
+            415 => "badMediaType",
+            501 => "notImplemented",
+            503 => "serviceUnavailable",
+            _ => "computeFault",
+        }
+    }
+}
+
+impl From<crate::body::BodyError> for NovaError {
+    fn from(e: crate::body::BodyError) -> Self {
+        match e {
+            crate::body::BodyError::Malformed(_) => {
+                NovaError::bad_request("Malformed request body")
+            }
+            other => NovaError::new(other.status(), other.message()),
+        }
+    }
+}
+
+impl IntoResponse for NovaError {
+    fn into_response(self) -> Response {
+        let body =
+            json!({ self.fault_name(): {"code": self.status.as_u16(), "message": self.message} });
+        let mut response = (self.status, Json(body)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=UTF-8"),
+        );
+        response
+    }
+}
+
+/// Nova's request-id headers on every compute answer.
+pub fn with_compute_headers(mut response: Response, version: &Microversion) -> Response {
+    let id = format!("req-{}", uuid::Uuid::new_v4());
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        headers.insert("x-compute-request-id", v.clone());
+        headers.insert("x-openstack-request-id", v);
+    }
+    version.echo(headers);
+    response
+}
