@@ -144,8 +144,9 @@ async fn act(
 ) -> Result<(), NovaError> {
     let body: Value = crate::body::parse(body)?
         .ok_or_else(|| NovaError::bad_request("Malformed request body"))?;
-    let server = find(state, who, project_id, server_id)?;
+    // Like Nova, an unknown action is refused before the server is looked up.
     let (action, name) = parse_action(&body)?;
+    let server = find(state, who, project_id, server_id)?;
     check_precondition(&server, action, name)?;
     let audit_action = format!("nova:server:{name}");
     match lookup::submit(
