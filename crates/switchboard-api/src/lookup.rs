@@ -6,6 +6,12 @@ use switchboard_core::{Action, ResourceKind};
 use switchboard_engine::{Operation, ResourceSnapshot, SubmitError, Submitted};
 use switchboard_identity::Principal;
 
+/// Code and message of a credential used on another project's path, for families that have
+/// no 403 of their own (the gateway's "not authorized").
+pub const WRONG_PROJECT_CODE: &str = "APIGW.0302";
+pub const WRONG_PROJECT: &str =
+    "The IAM user is not authorized to access the API: the token is not scoped to this project";
+
 /// Whether the credential is scoped to the project named in the path.
 pub fn same_project(who: &Principal, path_project: &str) -> bool {
     who.project_id.as_deref() == Some(path_project)

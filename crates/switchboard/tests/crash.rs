@@ -24,6 +24,10 @@ struct Server {
 
 impl Server {
     async fn start(data_dir: &Path, port: u16) -> Server {
+        Server::start_with(data_dir, port, &[]).await
+    }
+
+    async fn start_with(data_dir: &Path, port: u16, extra: &[&str]) -> Server {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -39,6 +43,7 @@ impl Server {
                 "--data-dir",
             ])
             .arg(data_dir)
+            .args(extra)
             .env("SWITCHBOARD_ADMIN_PASSWORD", PASSWORD)
             .stdout(Stdio::null())
             .stderr(log)
@@ -196,5 +201,105 @@ async fn an_accepted_command_survives_kill_9_and_nothing_runs_twice() {
     assert!(
         !server_log.contains(PASSWORD) && !server_log.contains(&tok),
         "a secret reached the log"
+    );
+}
+
+/// The demo plus four servers whose reboot takes three times as long as the demo's two.
+fn config_with_more_servers(dir: &Path) -> std::path::PathBuf {
+    let mut text = include_str!("../../../switchboard.example.toml").to_string();
+    for i in 1..=4 {
+        text.push_str(&format!(
+            "\n[[servers]]\nid = \"00000000-0000-4000-8000-00000000000{i}\"\nproject = \"local-1\"\n\
+             name = \"bms-extra-0{i}\"\nstate = \"running\"\nconfig = {{ restart = \"6s\" }}\n"
+        ));
+    }
+    let path = dir.join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+async fn job_status(base: &str, token: &str, job: &str) -> Value {
+    get(base, token, &format!("/v1/{PROJECT}/jobs/{job}")).await
+}
+
+#[tokio::test]
+async fn a_batch_reboot_survives_kill_9_and_no_server_reboots_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let config_dir = tempfile::tempdir().unwrap();
+    let config = config_with_more_servers(config_dir.path());
+    let args = ["--config", config.to_str().unwrap()];
+    let port = free_port();
+    let server = Server::start_with(dir.path(), port, &args).await;
+    let tok = token(&server.base).await;
+    let ids: Vec<String> = [
+        "95bf2490-5428-432c-ad9b-5e3406f869dd",
+        "c2d4e6f8-1a3b-4c5d-8e7f-9a0b1c2d3e4f",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain((1..=4).map(|i| format!("00000000-0000-4000-8000-00000000000{i}")))
+    .collect();
+    let servers: Vec<Value> = ids.iter().map(|id| json!({"id": id})).collect();
+    let r: Value = reqwest::Client::new()
+        .post(format!(
+            "{}/v1/{PROJECT}/baremetalservers/action",
+            server.base
+        ))
+        .header("X-Auth-Token", &tok)
+        .json(&json!({"reboot": {"type": "HARD", "servers": servers}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let job = r["job_id"].as_str().unwrap().to_string();
+
+    // Kill once the two quick reboots are done and the four slow ones are still running.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let j = job_status(&server.base, &tok, &job).await;
+        let subs = j["entities"]["sub_jobs"].as_array().unwrap().clone();
+        let done = subs.iter().filter(|s| s["status"] == "SUCCESS").count();
+        let running = subs.iter().filter(|s| s["status"] == "RUNNING").count();
+        if done == 2 && running == 4 {
+            assert_eq!(j["status"], "RUNNING");
+            break;
+        }
+        assert!(done < 6, "finished before the crash could happen: {j}");
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    server.kill9();
+
+    let server = Server::start_with(dir.path(), port, &args).await;
+    let tok = token(&server.base).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let done = loop {
+        let j = job_status(&server.base, &tok, &job).await;
+        if j["status"] != "RUNNING" && j["status"] != "INIT" {
+            break j;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "job never finished after restart"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(done["status"], "SUCCESS", "{done}");
+    let log = switchboard_drivers::sim::read_log(&dir.path().join("sim")).unwrap();
+    for id in &ids {
+        let reboots = log
+            .iter()
+            .filter(|e| &e.resource == id && e.action == Action::Restart)
+            .count();
+        assert_eq!(reboots, 1, "{id} was rebooted {reboots} times");
+    }
+    let first = log.iter().map(|e| e.at_ms).min().unwrap();
+    let last = log.iter().map(|e| e.at_ms).max().unwrap();
+    assert!(
+        last - first < 500,
+        "the six reboots began together (spread {} ms)",
+        last - first
     );
 }

@@ -15,49 +15,45 @@ use switchboard_core::{Action, Lifecycle, ResourceKind};
 use switchboard_engine::{ResourceError, ResourceSnapshot, SubmitError};
 use switchboard_identity::Principal;
 
+fn invalid_id(what: &str, id: &str) -> DbssError {
+    let msg = format!(
+        "Invalid request parameter ID: {what} must be 32 to 64 characters, got {}",
+        id.len()
+    );
+    DbssError::new(StatusCode::BAD_REQUEST, codes::INVALID_ID, msg)
+}
+
+fn not_found(instance_id: &str) -> DbssError {
+    DbssError::new(
+        StatusCode::NOT_FOUND,
+        codes::NOT_FOUND,
+        format!("The instance {instance_id} does not exist."),
+    )
+}
+
+fn check_project(who: &Principal, project_id: &str) -> Result<(), DbssError> {
+    if !(32..=64).contains(&project_id.len()) {
+        return Err(invalid_id("project_id", project_id));
+    }
+    if !lookup::same_project(who, project_id) {
+        return Err(DbssError::forbidden());
+    }
+    Ok(())
+}
+
 /// Project and instance ids are 32–64 characters; the instance must be the caller's.
 fn find(
     state: &AppState,
     who: &Principal,
     project_id: &str,
     instance_id: &str,
-) -> Result<ResourceSnapshot, Response> {
+) -> Result<ResourceSnapshot, DbssError> {
     check_project(who, project_id)?;
     if !(32..=64).contains(&instance_id.len()) {
-        let msg = format!(
-            "Invalid request parameter ID: instance_id must be 32 to 64 characters, got {}",
-            instance_id.len()
-        );
-        return Err(
-            DbssError::new(StatusCode::BAD_REQUEST, codes::INVALID_ID, msg).into_response(),
-        );
+        return Err(invalid_id("instance_id", instance_id));
     }
-    lookup::owned(state, who, ResourceKind::DbomInstance, instance_id).ok_or_else(|| {
-        DbssError::new(
-            StatusCode::NOT_FOUND,
-            codes::NOT_FOUND,
-            format!("The instance {instance_id} does not exist."),
-        )
-        .into_response()
-    })
-}
-
-fn check_project(who: &Principal, project_id: &str) -> Result<(), Response> {
-    if !(32..=64).contains(&project_id.len()) {
-        let msg = format!(
-            "Invalid request parameter ID: project_id must be 32 to 64 characters, got {}",
-            project_id.len()
-        );
-        return Err(
-            DbssError::new(StatusCode::BAD_REQUEST, codes::INVALID_ID, msg).into_response(),
-        );
-    }
-    if !lookup::same_project(who, project_id) {
-        return Err(
-            GatewayError::forbidden("the token is not scoped to this project").into_response(),
-        );
-    }
-    Ok(())
+    lookup::owned(state, who, ResourceKind::DbomInstance, instance_id)
+        .ok_or_else(|| not_found(instance_id))
 }
 
 /// `start`, `stop` or `reboot`; answers `{"result":"success"}` once the operation is accepted.
@@ -66,35 +62,56 @@ pub async fn operate_instance(
     Authenticated(who): Authenticated,
     Source(source): Source,
     Path((project_id, instance_id, operation)): Path<(String, String, String)>,
-) -> Result<Json<Value>, Response> {
+) -> Response {
     let action = match operation.as_str() {
         "start" => Action::Start,
         "stop" => Action::Stop,
         "reboot" => Action::Restart,
-        _ => return Err(GatewayError::not_found().into_response()),
+        _ => return GatewayError::not_found().into_response(),
     };
-    let instance = find(&state, &who, &project_id, &instance_id)?;
+    operate(&state, &who, source, &project_id, &instance_id, action)
+        .await
+        .into_response()
+}
+
+async fn operate(
+    state: &AppState,
+    who: &Principal,
+    source: Option<String>,
+    project_id: &str,
+    instance_id: &str,
+    action: Action,
+) -> Result<Json<Value>, DbssError> {
+    let instance = find(state, who, project_id, instance_id)?;
     let (status, task_status) = status_of(instance.state);
     if instance.active_task.is_some() || instance.state.is_transitional() {
-        let why = format!("the instance is {status} with task {task_status}");
-        return Err(DbssError::refused(action, why).into_response());
+        return Err(DbssError::refused(
+            action,
+            format!("the instance is {status} with task {task_status}"),
+        ));
     }
     match (action, instance.state) {
         (Action::Start, Lifecycle::Running) | (Action::Stop, Lifecycle::Stopped) => {
             return Ok(Json(json!({"result": "success"})));
         }
         (Action::Restart, Lifecycle::Stopped) => {
-            return Err(DbssError::refused(action, "the instance is SHUTOFF").into_response());
+            return Err(DbssError::refused(action, "the instance is SHUTOFF"))
         }
         _ => {}
     }
-    let audit_action = format!("dbss:instance:{operation}");
+    let verb = if action == Action::Restart {
+        "reboot"
+    } else {
+        action.as_str()
+    };
+    let audit_action = format!("dbss:instance:{verb}");
+    let targets = vec![instance_id.to_string()];
     match lookup::submit(
-        &state,
-        &who,
+        state,
+        who,
         source,
         "dbss.instance",
-        vec![instance_id],
+        targets,
         action,
         &audit_action,
     )
@@ -104,15 +121,9 @@ pub async fn operate_instance(
         Err(SubmitError::Conflict { .. }) => Err(DbssError::refused(
             action,
             "another operation is in progress on the instance",
-        )
-        .into_response()),
-        Err(SubmitError::UnknownResource(id)) => Err(DbssError::new(
-            StatusCode::NOT_FOUND,
-            codes::NOT_FOUND,
-            format!("The instance {id} does not exist."),
-        )
-        .into_response()),
-        Err(SubmitError::Engine(e)) => Err(DbssError::internal(e).into_response()),
+        )),
+        Err(SubmitError::UnknownResource(id)) => Err(not_found(&id)),
+        Err(SubmitError::Engine(e)) => Err(DbssError::internal(e)),
     }
 }
 
@@ -120,7 +131,7 @@ pub async fn list_instances(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
     Path(project_id): Path<String>,
-) -> Result<Json<Value>, Response> {
+) -> Result<Json<Value>, DbssError> {
     check_project(&who, &project_id)?;
     let clusters: Vec<Value> = lookup::owned_all(&state, &who, ResourceKind::DbomInstance)
         .iter()
@@ -134,9 +145,13 @@ pub async fn show_instance(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
     Path((project_id, instance_id)): Path<(String, String)>,
-) -> Result<Json<Value>, Response> {
-    let instance = find(&state, &who, &project_id, &instance_id)?;
-    Ok(Json(cluster_json(&instance)))
+) -> Result<Json<Value>, DbssError> {
+    Ok(Json(cluster_json(&find(
+        &state,
+        &who,
+        &project_id,
+        &instance_id,
+    )?)))
 }
 
 pub async fn delete_instance(
@@ -144,7 +159,7 @@ pub async fn delete_instance(
     Authenticated(who): Authenticated,
     Source(source): Source,
     Path((project_id, instance_id)): Path<(String, String)>,
-) -> Result<Json<Value>, Response> {
+) -> Result<Json<Value>, DbssError> {
     let instance = find(&state, &who, &project_id, &instance_id)?;
     let audit = lookup::audit(
         &who,
@@ -161,14 +176,8 @@ pub async fn delete_instance(
             format!(
                 "The instance {instance_id} cannot be deleted while an operation is in progress."
             ),
-        )
-        .into_response()),
-        Err(ResourceError::Unknown(_)) => Err(DbssError::new(
-            StatusCode::NOT_FOUND,
-            codes::NOT_FOUND,
-            format!("The instance {instance_id} does not exist."),
-        )
-        .into_response()),
-        Err(e) => Err(DbssError::internal(e).into_response()),
+        )),
+        Err(ResourceError::Unknown(_)) => Err(not_found(&instance_id)),
+        Err(e) => Err(DbssError::internal(e)),
     }
 }

@@ -5,6 +5,7 @@ mod instances;
 
 pub use instances::{delete_instance, list_instances, operate_instance, show_instance};
 
+use crate::lookup;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -36,6 +37,15 @@ impl DbssError {
             code,
             message: message.into(),
         }
+    }
+
+    /// A credential of another project than the path's.
+    pub fn forbidden() -> Self {
+        DbssError::new(
+            StatusCode::FORBIDDEN,
+            lookup::WRONG_PROJECT_CODE,
+            lookup::WRONG_PROJECT,
+        )
     }
 
     pub fn internal(err: impl std::fmt::Display) -> Self {

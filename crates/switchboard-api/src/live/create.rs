@@ -24,8 +24,8 @@ pub async fn create_flow(
     Path(project_id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    if let Err(r) = check_project(&who, &project_id) {
-        return r;
+    if let Err(e) = check_project(&who, &project_id) {
+        return e.into_response();
     }
     let body: Value = match crate::body::parse(body) {
         Ok(Some(v)) => v,
@@ -138,7 +138,7 @@ fn validate_source(source: &Value) -> Result<(), String> {
         }
     }
     if let Some(latency) = s.get("min_latency") {
-        if !latency.as_i64().is_some_and(|l| l >= 0) {
+        if latency.as_i64().is_none_or(|l| l < 0) {
             return Err("min_latency must be a non-negative integer (milliseconds)".into());
         }
     }

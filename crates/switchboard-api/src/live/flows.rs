@@ -44,8 +44,8 @@ async fn change(
     Query(query): Params,
     action: Action,
 ) -> Response {
-    if let Err(r) = check_project(&who, &project_id) {
-        return r;
+    if let Err(e) = check_project(&who, &project_id) {
+        return e.into_response();
     }
     let flow = match flow_from_query(&state, &who, &query) {
         Ok(f) => f,
@@ -123,8 +123,8 @@ pub async fn list_flows(
     Path(project_id): Path<String>,
     Query(query): Params,
 ) -> Response {
-    if let Err(r) = check_project(&who, &project_id) {
-        return r;
+    if let Err(e) = check_project(&who, &project_id) {
+        return e.into_response();
     }
     let int = |name: &str, default: i64| -> Result<i64, LiveError> {
         query.get(name).map_or(Ok(default), |v| {
@@ -166,8 +166,8 @@ pub async fn flow_detail(
     Path(project_id): Path<String>,
     Query(query): Params,
 ) -> Response {
-    if let Err(r) = check_project(&who, &project_id) {
-        return r;
+    if let Err(e) = check_project(&who, &project_id) {
+        return e.into_response();
     }
     match flow_from_query(&state, &who, &query) {
         Ok(flow) => Json(detail_json(&flow)).into_response(),
@@ -182,8 +182,8 @@ pub async fn delete_flow(
     Path(project_id): Path<String>,
     Query(query): Params,
 ) -> Response {
-    if let Err(r) = check_project(&who, &project_id) {
-        return r;
+    if let Err(e) = check_project(&who, &project_id) {
+        return e.into_response();
     }
     let flow = match flow_from_query(&state, &who, &query) {
         Ok(f) => f,

@@ -7,7 +7,6 @@ mod flows;
 pub use create::create_flow;
 pub use flows::{delete_flow, flow_detail, list_flows, start_flow, stop_flow};
 
-use crate::gateway::GatewayError;
 use crate::lookup;
 use crate::AppState;
 use axum::http::StatusCode;
@@ -24,6 +23,7 @@ pub const INVALID_PARAMETER: &str = "LIVE.100011001";
 #[derive(Debug)]
 pub struct LiveError {
     pub status: StatusCode,
+    pub code: &'static str,
     pub message: String,
 }
 
@@ -32,6 +32,7 @@ impl LiveError {
     pub fn invalid(what: impl std::fmt::Display) -> Self {
         LiveError {
             status: StatusCode::BAD_REQUEST,
+            code: INVALID_PARAMETER,
             message: format!("Invalid request parameter: {what}"),
         }
     }
@@ -40,6 +41,7 @@ impl LiveError {
         tracing::error!(%err, "Live request failed");
         LiveError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: INVALID_PARAMETER,
             message: "Internal error".into(),
         }
     }
@@ -49,6 +51,7 @@ impl From<crate::body::BodyError> for LiveError {
     fn from(e: crate::body::BodyError) -> Self {
         LiveError {
             status: e.status(),
+            code: INVALID_PARAMETER,
             message: format!("Invalid request parameter: {}", e.message()),
         }
     }
@@ -56,7 +59,7 @@ impl From<crate::body::BodyError> for LiveError {
 
 impl IntoResponse for LiveError {
     fn into_response(self) -> Response {
-        let body = json!({"error_code": INVALID_PARAMETER, "error_msg": self.message});
+        let body = json!({"error_code": self.code, "error_msg": self.message});
         (self.status, Json(body)).into_response()
     }
 }
@@ -69,12 +72,16 @@ pub fn status_of(state: Lifecycle) -> &'static str {
     }
 }
 
-/// The caller's project must be the path's.
-pub fn check_project(who: &Principal, project_id: &str) -> Result<(), Response> {
+/// The caller's project must be the path's; otherwise 403 with the gateway's code.
+pub fn check_project(who: &Principal, project_id: &str) -> Result<(), LiveError> {
     if lookup::same_project(who, project_id) {
         Ok(())
     } else {
-        Err(GatewayError::forbidden("the token is not scoped to this project").into_response())
+        Err(LiveError {
+            status: StatusCode::FORBIDDEN,
+            code: lookup::WRONG_PROJECT_CODE,
+            message: lookup::WRONG_PROJECT.into(),
+        })
     }
 }
 
