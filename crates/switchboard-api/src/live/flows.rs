@@ -44,10 +44,7 @@ async fn change(
     Query(query): Params,
     action: Action,
 ) -> Response {
-    if let Err(e) = check_project(&who, &project_id) {
-        return e.into_response();
-    }
-    let flow = match flow_from_query(&state, &who, &query) {
+    let flow = match flow_from_query(&state, &who, &project_id, &query) {
         Ok(f) => f,
         Err(e) => return e.into_response(),
     };
@@ -166,10 +163,7 @@ pub async fn flow_detail(
     Path(project_id): Path<String>,
     Query(query): Params,
 ) -> Response {
-    if let Err(e) = check_project(&who, &project_id) {
-        return e.into_response();
-    }
-    match flow_from_query(&state, &who, &query) {
+    match flow_from_query(&state, &who, &project_id, &query) {
         Ok(flow) => Json(detail_json(&flow)).into_response(),
         Err(e) => e.into_response(),
     }
@@ -182,10 +176,7 @@ pub async fn delete_flow(
     Path(project_id): Path<String>,
     Query(query): Params,
 ) -> Response {
-    if let Err(e) = check_project(&who, &project_id) {
-        return e.into_response();
-    }
-    let flow = match flow_from_query(&state, &who, &query) {
+    let flow = match flow_from_query(&state, &who, &project_id, &query) {
         Ok(f) => f,
         Err(e) => return e.into_response(),
     };

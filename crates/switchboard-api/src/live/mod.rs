@@ -85,12 +85,14 @@ pub fn check_project(who: &Principal, project_id: &str) -> Result<(), LiveError>
     }
 }
 
-/// The flow named by the required `flow_id` query parameter.
+/// The flow named by the required `flow_id` query parameter, in the path's project.
 pub fn flow_from_query(
     state: &AppState,
     who: &Principal,
+    project_id: &str,
     query: &HashMap<String, String>,
 ) -> Result<ResourceSnapshot, LiveError> {
+    check_project(who, project_id)?;
     let id = query.get("flow_id").map(String::as_str).unwrap_or("");
     if id.is_empty() {
         return Err(LiveError::invalid("flow_id is required"));

@@ -55,42 +55,50 @@ fn matching(
 }
 
 pub async fn list_servers(
-    State(state): State<AppState>,
-    Authenticated(who): Authenticated,
+    state: State<AppState>,
+    who: Authenticated,
     version: Microversion,
     headers: HeaderMap,
-    Path(project_id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    path: Path<String>,
+    query: Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(e) = check_project(&who, &project_id) {
-        return e.into_response();
-    }
-    let base = public_url(&state, &headers);
-    let servers: Vec<Value> = matching(&state, &who, &query)
-        .iter()
-        .map(|s| render::summary(s, &base))
-        .collect();
-    with_compute_headers(
-        Json(json!({ "servers": servers })).into_response(),
-        &version,
-    )
+    list(state, who, version, headers, path, query, false)
 }
 
 pub async fn list_servers_detail(
+    state: State<AppState>,
+    who: Authenticated,
+    version: Microversion,
+    headers: HeaderMap,
+    path: Path<String>,
+    query: Query<HashMap<String, String>>,
+) -> Response {
+    list(state, who, version, headers, path, query, true)
+}
+
+/// `{"servers": […]}`: id, name and links, or (`detail`) the full server bodies.
+fn list(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
     version: Microversion,
     headers: HeaderMap,
     Path(project_id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
+    detail: bool,
 ) -> Response {
     if let Err(e) = check_project(&who, &project_id) {
-        return e.into_response();
+        return with_compute_headers(e.into_response(), &version);
     }
     let base = public_url(&state, &headers);
     let servers: Vec<Value> = matching(&state, &who, &query)
         .iter()
-        .map(|s| render::server(s, &base, &version))
+        .map(|s| {
+            if detail {
+                render::server(s, &base, &version)
+            } else {
+                render::summary(s, &base)
+            }
+        })
         .collect();
     with_compute_headers(
         Json(json!({ "servers": servers })).into_response(),
