@@ -1,6 +1,8 @@
 //! Passwords hashed with Argon2id, opaque bearer tokens stored only as their SHA-256, and the
 //! principal a request acts as.
 
+pub mod signing;
+
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
