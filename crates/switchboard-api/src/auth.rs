@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use switchboard_core::now_millis;
+use switchboard_identity::secrets::MasterKey;
 use switchboard_identity::{token_hash, Principal};
 use switchboard_store::{Store, StoreError};
 
@@ -16,6 +17,9 @@ const CACHE_LIMIT: usize = 50_000;
 pub struct AuthService {
     store: Arc<dyn Store>,
     cache: Mutex<HashMap<String, Principal>>,
+    master_key: MasterKey,
+    /// AK/SK failures and locks per access key.
+    pub(crate) lockouts: crate::aksk::Lockouts,
 }
 
 pub enum TokenCheck {
@@ -25,11 +29,50 @@ pub enum TokenCheck {
 }
 
 impl AuthService {
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<dyn Store>, master_key: MasterKey) -> Self {
         AuthService {
             store,
             cache: Mutex::new(HashMap::new()),
+            master_key,
+            lockouts: Default::default(),
         }
+    }
+
+    pub fn master_key(&self) -> &MasterKey {
+        &self.master_key
+    }
+
+    /// The principal of `user_id` acting in `project_id`; `None` if the user does not exist or
+    /// has no role in that project.
+    pub async fn principal(
+        &self,
+        user_id: &str,
+        project_id: Option<String>,
+        expires_at: i64,
+    ) -> Result<Option<Principal>, StoreError> {
+        let Some(user) = self.store.user_by_id(user_id).await? else {
+            return Ok(None);
+        };
+        let roles = match &project_id {
+            Some(p) => self.store.roles(&user.id, p).await?,
+            None => Vec::new(),
+        };
+        if project_id.is_some() && roles.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Principal {
+            user_id: user.id,
+            user_name: user.name,
+            domain_id: user.domain_id,
+            project_id,
+            roles,
+            expires_at,
+        }))
+    }
+
+    /// Forgets a revoked token.
+    pub fn forget(&self, token_hash: &str) {
+        self.lock().remove(token_hash);
     }
 
     /// Resolves a presented token.
@@ -42,20 +85,11 @@ impl AuthService {
                 let Some(record) = self.store.token(&hash).await? else {
                     return Ok(TokenCheck::Unknown);
                 };
-                let Some(user) = self.store.user_by_id(&record.user_id).await? else {
+                let found = self
+                    .principal(&record.user_id, record.project_id, record.expires_at)
+                    .await?;
+                let Some(principal) = found else {
                     return Ok(TokenCheck::Unknown);
-                };
-                let roles = match &record.project_id {
-                    Some(p) => self.store.roles(&user.id, p).await?,
-                    None => Vec::new(),
-                };
-                let principal = Principal {
-                    user_id: user.id,
-                    user_name: user.name,
-                    domain_id: user.domain_id,
-                    project_id: record.project_id,
-                    roles,
-                    expires_at: record.expires_at,
                 };
                 let mut cache = self.lock();
                 if cache.len() >= CACHE_LIMIT {
@@ -86,6 +120,10 @@ impl FromRequestParts<AppState> for Authenticated {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // A request signed with AK/SK was verified by the middleware already.
+        if let Some(p) = parts.extensions.get::<Principal>() {
+            return Ok(Authenticated(p.clone()));
+        }
         let Some(token) = parts.headers.get("x-auth-token") else {
             return Err(GatewayError::unauthorized("x-auth-token not found"));
         };

@@ -1,6 +1,6 @@
 //! Every route of every family, in one place.
 
-use crate::{bms, dbss, gateway, iam, live, mrs, native, nova, request_id, AppState};
+use crate::{aksk, bms, dbss, gateway, iam, live, mrs, native, nova, request_id, AppState};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::{middleware, Json, Router};
@@ -13,6 +13,14 @@ pub fn router(state: AppState) -> Router {
         .route("/v3", get(iam::version_v3))
         .route("/v3/", get(iam::version_v3))
         .route("/v3/auth/tokens", post(iam::create_token))
+        .route(
+            "/v3.0/OS-CREDENTIAL/credentials",
+            post(iam::create_credential).get(iam::list_credentials),
+        )
+        .route(
+            "/v3.0/OS-CREDENTIAL/credentials/{access_key}",
+            get(iam::show_credential).delete(iam::delete_credential),
+        )
         // MRS Manager
         // start and stop (seeds 000, 001) and restart (extension)
         .route(
@@ -90,6 +98,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(gateway::fallback)
         .method_not_allowed_fallback(gateway::fallback)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            aksk::middleware,
+        ))
         .layer(middleware::from_fn(request_id::middleware))
         .with_state(state)
 }

@@ -66,6 +66,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<ProjectRecord>>;
 
     async fn insert_token(&self, token: &TokenRecord) -> StoreResult<()>;
+    async fn insert_credential(&self, credential: &CredentialRecord) -> StoreResult<()>;
+    async fn credential(&self, access_key: &str) -> StoreResult<Option<CredentialRecord>>;
+    async fn credentials_of(&self, user_id: &str) -> StoreResult<Vec<CredentialRecord>>;
+    /// Whether a credential was deleted.
+    async fn delete_credential(&self, access_key: &str) -> StoreResult<bool>;
     async fn token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
 
     async fn max_task_id(&self) -> StoreResult<TaskId>;

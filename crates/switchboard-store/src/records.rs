@@ -162,3 +162,22 @@ pub enum Write {
     /// Marks a resource deleted; its row stays for the tasks that name it.
     DeleteResource { id: String, at: Millis },
 }
+
+/// An AK/SK credential; `secret_enc` is the secret key encrypted under the master key.
+#[derive(Clone, PartialEq)]
+pub struct CredentialRecord {
+    pub access_key: String,
+    pub user_id: String,
+    pub secret_enc: String,
+    pub description: String,
+    pub created_at: Millis,
+}
+
+impl std::fmt::Debug for CredentialRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialRecord")
+            .field("access_key", &self.access_key)
+            .field("user_id", &self.user_id)
+            .finish_non_exhaustive()
+    }
+}

@@ -68,3 +68,37 @@ async fn hash_blocking(password: String) -> Result<String> {
 fn uuid_like() -> String {
     switchboard_identity::random_hex(16)
 }
+
+/// The master key that encrypts stored secret keys: `SWITCHBOARD_MASTER_KEY` if set, else the
+/// key file in the data dir, created (mode 0600) on first start.
+pub fn master_key(
+    data_dir: &std::path::Path,
+    env_value: Option<String>,
+) -> Result<switchboard_identity::secrets::MasterKey> {
+    use switchboard_identity::secrets::MasterKey;
+    if let Some(passphrase) = env_value.filter(|v| !v.is_empty()) {
+        return Ok(MasterKey::from_passphrase(&passphrase));
+    }
+    let path = data_dir.join("master.key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            Ok(MasterKey::from_file_contents(&text)
+                .with_context(|| format!("{}", path.display()))?)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let (key, text) = MasterKey::generate();
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options
+                .open(&path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            std::io::Write::write_all(&mut file, text.as_bytes())?;
+            file.sync_all()?;
+            tracing::info!(path = %path.display(), "generated a master key for stored secrets");
+            Ok(key)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}

@@ -57,6 +57,10 @@ pub async fn build(
     )
     .await?;
 
+    let master_key = crate::bootstrap::master_key(
+        &config.data_dir,
+        std::env::var("SWITCHBOARD_MASTER_KEY").ok(),
+    )?;
     let sim = SimDriver::open(&config.data_dir.join("sim"), config.sim.clone())?;
     let drivers: HashMap<String, Arc<dyn Driver>> =
         HashMap::from([("sim".to_string(), Arc::new(sim) as Arc<dyn Driver>)]);
@@ -79,7 +83,7 @@ pub async fn build(
         .collect();
     let state = AppState {
         engine,
-        auth: Arc::new(AuthService::new(store.clone())),
+        auth: Arc::new(AuthService::new(store.clone(), master_key)),
         store,
         config: Arc::new(ApiConfig {
             public_url: config.public_url.clone(),

@@ -25,6 +25,20 @@ impl KeystoneError {
         }
     }
 
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        KeystoneError {
+            status: StatusCode::FORBIDDEN,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        KeystoneError {
+            status: StatusCode::NOT_FOUND,
+            message: message.into(),
+        }
+    }
+
     pub fn internal() -> Self {
         KeystoneError {
             status: StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,6 +1,6 @@
 //! Users, projects, domains and tokens.
 
-use crate::{DomainRecord, ProjectRecord, StoreResult, TokenRecord, UserRecord};
+use crate::{CredentialRecord, DomainRecord, ProjectRecord, StoreResult, TokenRecord, UserRecord};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
@@ -173,4 +173,62 @@ pub(super) async fn token(pool: &SqlitePool, hash: &str) -> StoreResult<Option<T
         })
     })
     .transpose()
+}
+
+fn credential_row(row: &SqliteRow) -> StoreResult<CredentialRecord> {
+    Ok(CredentialRecord {
+        access_key: row.try_get("access_key")?,
+        user_id: row.try_get("user_id")?,
+        secret_enc: row.try_get("secret_enc")?,
+        description: row.try_get("description")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+pub(super) async fn insert_credential(pool: &SqlitePool, c: &CredentialRecord) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO credentials (access_key, user_id, secret_enc, description, created_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(&c.access_key)
+    .bind(&c.user_id)
+    .bind(&c.secret_enc)
+    .bind(&c.description)
+    .bind(c.created_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn credential(
+    pool: &SqlitePool,
+    access_key: &str,
+) -> StoreResult<Option<CredentialRecord>> {
+    sqlx::query("SELECT * FROM credentials WHERE access_key = ?")
+        .bind(access_key)
+        .fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(credential_row)
+        .transpose()
+}
+
+pub(super) async fn credentials_of(
+    pool: &SqlitePool,
+    user_id: &str,
+) -> StoreResult<Vec<CredentialRecord>> {
+    sqlx::query("SELECT * FROM credentials WHERE user_id = ? ORDER BY created_at, access_key")
+        .bind(user_id)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(credential_row)
+        .collect()
+}
+
+pub(super) async fn delete_credential(pool: &SqlitePool, access_key: &str) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM credentials WHERE access_key = ?")
+        .bind(access_key)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() > 0)
 }

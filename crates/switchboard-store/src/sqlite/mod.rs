@@ -207,6 +207,22 @@ impl Store for SqliteStore {
         identity::insert_token(&self.pool, token).await
     }
 
+    async fn insert_credential(&self, credential: &crate::CredentialRecord) -> StoreResult<()> {
+        identity::insert_credential(&self.pool, credential).await
+    }
+
+    async fn credential(&self, access_key: &str) -> StoreResult<Option<crate::CredentialRecord>> {
+        identity::credential(&self.pool, access_key).await
+    }
+
+    async fn credentials_of(&self, user_id: &str) -> StoreResult<Vec<crate::CredentialRecord>> {
+        identity::credentials_of(&self.pool, user_id).await
+    }
+
+    async fn delete_credential(&self, access_key: &str) -> StoreResult<bool> {
+        identity::delete_credential(&self.pool, access_key).await
+    }
+
     async fn token(&self, token_hash: &str) -> StoreResult<Option<crate::TokenRecord>> {
         identity::token(&self.pool, token_hash).await
     }

@@ -1,0 +1,410 @@
+//! AK/SK credentials and SDK-HMAC-SHA256 signed requests through HTTP.
+
+mod common;
+
+use common::{TestServer, PROJECT};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use switchboard_identity::signing::{self, ReceivedRequest, SdkAuthorization};
+
+const PROD: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
+
+struct Key {
+    ak: String,
+    sk: String,
+}
+
+async fn create_key(s: &TestServer) -> Key {
+    let me = s.get("/switchboard/v1/tasks").await; // any authenticated call proves the token works
+    assert_eq!(me.status, StatusCode::OK);
+    let user_id = {
+        let r = s
+            .call(
+                Method::GET,
+                "/v3.0/OS-CREDENTIAL/credentials",
+                Some(&s.token),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        // The caller's own list; the user id comes from a token body instead.
+        let body = common::token_body(
+            "admin",
+            common::PASSWORD,
+            json!({"project": {"id": PROJECT}}),
+        );
+        let t = s
+            .call(Method::POST, "/v3/auth/tokens", None, Some(body))
+            .await;
+        t.body["token"]["user"]["id"].as_str().unwrap().to_string()
+    };
+    let r = s
+        .call(
+            Method::POST,
+            "/v3.0/OS-CREDENTIAL/credentials",
+            Some(&s.token),
+            Some(json!({"credential": {"user_id": user_id, "description": "ci"}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let c = &r.body["credential"];
+    assert_eq!(c["status"], "active");
+    Key {
+        ak: c["access"].as_str().unwrap().into(),
+        sk: c["secret"].as_str().unwrap().into(),
+    }
+}
+
+/// Signs like the SDK: Content-Type, User-Agent, X-Project-Id, X-Sdk-Date and Host.
+#[allow(clippy::too_many_arguments)] // every argument is a part of the request a test varies
+async fn signed(
+    s: &TestServer,
+    key: &Key,
+    method: Method,
+    target: &str,
+    body: &[u8],
+    project: Option<&str>,
+    date: &str,
+    tamper: impl FnOnce(&mut Vec<u8>),
+) -> common::Reply {
+    let host = s.base.trim_start_matches("http://").to_string();
+    let mut headers: Vec<(String, String)> = vec![
+        ("Content-Type".into(), "application/json".into()),
+        (
+            "User-Agent".into(),
+            "huaweicloud-usdk-python/3.0; test".into(),
+        ),
+    ];
+    if let Some(p) = project {
+        headers.push(("X-Project-Id".into(), p.into()));
+    }
+    headers.push(("X-Sdk-Date".into(), date.into()));
+    headers.push(("Host".into(), host));
+    let (path, query) = target
+        .split_once('?')
+        .map_or((target, None), |(p, q)| (p, Some(q)));
+    let names: Vec<String> = {
+        let mut n: Vec<String> = headers.iter().map(|(k, _)| k.to_lowercase()).collect();
+        n.sort();
+        n
+    };
+    let req = ReceivedRequest {
+        method: method.as_str(),
+        path,
+        query,
+        headers: &headers,
+        body,
+    };
+    let sig = signing::signature(
+        &key.sk,
+        &signing::string_to_sign(date, &signing::canonical_request(&req, &names)),
+    );
+    let auth = format!(
+        "SDK-HMAC-SHA256 Access={}, SignedHeaders={}, Signature={sig}",
+        key.ak,
+        names.join(";")
+    );
+    let mut sent = body.to_vec();
+    tamper(&mut sent);
+    let mut builder = s
+        .client
+        .request(method, format!("{}{target}", s.base))
+        .header("Authorization", auth);
+    for (k, v) in headers.iter().filter(|(k, _)| k != "Host") {
+        builder = builder.header(k, v);
+    }
+    let resp = builder.body(sent).send().await.unwrap();
+    let (status, headers) = (resp.status(), resp.headers().clone());
+    let text = resp.text().await.unwrap();
+    common::Reply {
+        status,
+        headers,
+        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    }
+}
+
+fn now_date() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    date_at(secs)
+}
+
+fn date_at(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil from days (Howard Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    let date = format!(
+        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    );
+    assert_eq!(signing::parse_sdk_date(&date), Some(secs));
+    date
+}
+
+fn assert_rejected(r: &common::Reply, needle: &str) {
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    assert_eq!(r.body["error_code"], "APIGW.0301");
+    assert!(
+        r.body["error_msg"].as_str().unwrap().contains(needle),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn signed_requests_work_and_anything_off_is_refused() {
+    let s = TestServer::start(|_| {}).await;
+    let key = create_key(&s).await;
+    let start = format!("/v1/{PROJECT}/db-om/{PROD}/start");
+    let ok = signed(
+        &s,
+        &key,
+        Method::POST,
+        &start,
+        b"",
+        Some(PROJECT),
+        &now_date(),
+        |_| {},
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(ok.body["result"], "success");
+    let list = signed(
+        &s,
+        &key,
+        Method::GET,
+        &format!("/v1/{PROJECT}/flows?limit=10&offset=0"),
+        b"",
+        Some(PROJECT),
+        &now_date(),
+        |_| {},
+    )
+    .await;
+    assert_eq!(list.body["total"], 2);
+    let body = br#"{"reboot": {"type": "HARD"}}"#;
+    let nova = format!("/v2.1/{PROJECT}/servers/95bf2490-5428-432c-ad9b-5e3406f869dd/action");
+    assert_eq!(
+        signed(
+            &s,
+            &key,
+            Method::POST,
+            &nova,
+            body,
+            Some(PROJECT),
+            &now_date(),
+            |_| {}
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+
+    let tampered = signed(
+        &s,
+        &key,
+        Method::POST,
+        &nova,
+        body,
+        Some(PROJECT),
+        &now_date(),
+        |b| b[3] = b'X',
+    )
+    .await;
+    assert_rejected(&tampered, "verify aksk signature fail");
+    let wrong_sk = Key {
+        ak: key.ak.clone(),
+        sk: "wrong".into(),
+    };
+    assert_rejected(
+        &signed(
+            &s,
+            &wrong_sk,
+            Method::GET,
+            &format!("/v1/{PROJECT}/flows"),
+            b"",
+            Some(PROJECT),
+            &now_date(),
+            |_| {},
+        )
+        .await,
+        "verify aksk signature fail",
+    );
+    let now = signing::parse_sdk_date(&now_date()).unwrap();
+    let stale = signed(
+        &s,
+        &key,
+        Method::GET,
+        &format!("/v1/{PROJECT}/flows"),
+        b"",
+        Some(PROJECT),
+        &date_at(now - 16 * 60),
+        |_| {},
+    )
+    .await;
+    assert_rejected(&stale, "15 minutes");
+    let unknown = Key {
+        ak: "AKNOTEXISTING0000000".into(),
+        sk: "x".into(),
+    };
+    assert_rejected(
+        &signed(
+            &s,
+            &unknown,
+            Method::GET,
+            "/v1/x/flows",
+            b"",
+            None,
+            &now_date(),
+            |_| {},
+        )
+        .await,
+        "ak not exist",
+    );
+    let other_project = signed(
+        &s,
+        &key,
+        Method::GET,
+        &format!("/v1/{PROJECT}/flows"),
+        b"",
+        Some(&"e".repeat(32)),
+        &now_date(),
+        |_| {},
+    )
+    .await;
+    assert_eq!(other_project.status, StatusCode::UNAUTHORIZED);
+    // A signed request names its project in X-Project-Id; the path must agree.
+    let mismatch = signed(
+        &s,
+        &key,
+        Method::GET,
+        &format!("/v1/{}/flows", "e".repeat(32)),
+        b"",
+        Some(PROJECT),
+        &now_date(),
+        |_| {},
+    )
+    .await;
+    assert_eq!(mismatch.status, StatusCode::FORBIDDEN, "{}", mismatch.body);
+}
+
+#[tokio::test]
+async fn five_failures_lock_the_key_for_five_minutes() {
+    let s = TestServer::start(|_| {}).await;
+    let key = create_key(&s).await;
+    let path = format!("/v1/{PROJECT}/flows");
+    let wrong = Key {
+        ak: key.ak.clone(),
+        sk: "wrong".into(),
+    };
+    for _ in 0..5 {
+        assert_rejected(
+            &signed(
+                &s,
+                &wrong,
+                Method::GET,
+                &path,
+                b"",
+                Some(PROJECT),
+                &now_date(),
+                |_| {},
+            )
+            .await,
+            "signature",
+        );
+    }
+    let locked = signed(
+        &s,
+        &key,
+        Method::GET,
+        &path,
+        b"",
+        Some(PROJECT),
+        &now_date(),
+        |_| {},
+    )
+    .await;
+    assert_rejected(&locked, "AK access failed to reach the limit,forbidden");
+}
+
+#[tokio::test]
+async fn credentials_are_listed_without_secrets_encrypted_at_rest_and_deletable() {
+    let s = TestServer::start(|_| {}).await;
+    let key = create_key(&s).await;
+    let list = s
+        .call(
+            Method::GET,
+            "/v3.0/OS-CREDENTIAL/credentials",
+            Some(&s.token),
+            None,
+        )
+        .await;
+    let creds = list.body["credentials"].as_array().unwrap();
+    assert_eq!(creds.len(), 1);
+    assert_eq!(creds[0]["access"], key.ak.as_str());
+    assert!(creds[0].get("secret").is_none());
+    let shown = s
+        .get(&format!("/v3.0/OS-CREDENTIAL/credentials/{}", key.ak))
+        .await;
+    assert!(shown.body["credential"].get("secret").is_none());
+    // Neither the database nor its WAL holds the secret in clear.
+    for file in ["switchboard.db", "switchboard.db-wal"] {
+        let bytes = std::fs::read(s.dir.path().join(file)).unwrap_or_default();
+        assert!(
+            !bytes.windows(key.sk.len()).any(|w| w == key.sk.as_bytes()),
+            "{file} holds the secret"
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(s.dir.path().join("master.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let del = s
+        .call(
+            Method::DELETE,
+            &format!("/v3.0/OS-CREDENTIAL/credentials/{}", key.ak),
+            Some(&s.token),
+            None,
+        )
+        .await;
+    assert_eq!(del.status, StatusCode::NO_CONTENT);
+    let gone = signed(
+        &s,
+        &key,
+        Method::GET,
+        &format!("/v1/{PROJECT}/flows"),
+        b"",
+        Some(PROJECT),
+        &now_date(),
+        |_| {},
+    )
+    .await;
+    assert_rejected(&gone, "ak not exist");
+    let bad = s
+        .call(
+            Method::POST,
+            "/v3.0/OS-CREDENTIAL/credentials",
+            Some(&s.token),
+            Some(json!({"credential": {"user_id": "nobody"}})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::NOT_FOUND);
+    let _ = SdkAuthorization::parse("x");
+}
