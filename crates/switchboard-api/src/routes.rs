@@ -12,7 +12,13 @@ pub fn router(state: AppState) -> Router {
         // Identity (Keystone v3)
         .route("/v3", get(iam::version_v3))
         .route("/v3/", get(iam::version_v3))
-        .route("/v3/auth/tokens", post(iam::create_token))
+        .route(
+            "/v3/auth/tokens",
+            post(iam::create_token)
+                .get(iam::validate_token)
+                .delete(iam::revoke_token),
+        )
+        .route("/v3/projects", get(iam::list_projects))
         .route(
             "/v3.0/OS-CREDENTIAL/credentials",
             post(iam::create_credential).get(iam::list_credentials),

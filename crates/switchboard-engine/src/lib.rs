@@ -34,6 +34,8 @@ pub enum EngineError {
     UnknownDriver { driver: String, resource: String },
     #[error("driver: {0}")]
     Driver(#[from] switchboard_core::DriverError),
+    #[error("internal: {0}")]
+    Internal(String),
 }
 
 /// Cheap to clone; all clones share one engine.

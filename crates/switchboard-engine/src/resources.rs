@@ -1,7 +1,7 @@
 //! Resources created and deleted through the API (Live flows, DB O&M instances).
 
 use crate::world::NodeState;
-use crate::{Engine, EngineError};
+use crate::{Engine, EngineError, Inner};
 use std::sync::Arc;
 use switchboard_core::{now_millis, ResourceSpec, TaskId};
 use switchboard_store::{AuditRecord, Priority, Write};
@@ -55,14 +55,12 @@ impl Engine {
             },
             Write::Audit(audit),
         ];
-        inner
-            .store
-            .commit(writes, Priority::Answer)
-            .await
-            .map_err(EngineError::from)?;
-        inner.lock().nodes[node].deleted = false;
-        inner.notify_changed();
-        Ok(())
+        commit_then(inner, writes, move |inner, committed| {
+            if committed {
+                inner.lock().nodes[node].deleted = false;
+            }
+        })
+        .await
     }
 
     /// Deletes a resource no task holds.
@@ -89,11 +87,31 @@ impl Engine {
             },
             Write::Audit(audit),
         ];
-        if let Err(err) = inner.store.commit(writes, Priority::Answer).await {
-            inner.lock().nodes[node].deleted = false;
-            return Err(EngineError::from(err).into());
-        }
+        commit_then(inner, writes, move |inner, committed| {
+            if !committed {
+                inner.lock().nodes[node].deleted = false;
+            }
+        })
+        .await
+    }
+}
+
+/// Commits `writes` and applies `then` to the world on a task of its own, so that a caller who
+/// goes away mid-commit cannot leave the world disagreeing with the store.
+async fn commit_then(
+    inner: &Arc<Inner>,
+    writes: Vec<Write>,
+    then: impl FnOnce(&Inner, bool) + Send + 'static,
+) -> Result<(), ResourceError> {
+    let inner = inner.clone();
+    let done = tokio::spawn(async move {
+        let result = inner.store.commit(writes, Priority::Answer).await;
+        then(&inner, result.is_ok());
         inner.notify_changed();
-        Ok(())
+        result
+    });
+    match done.await {
+        Ok(result) => Ok(result.map_err(EngineError::from)?),
+        Err(join) => Err(EngineError::Internal(join.to_string()).into()),
     }
 }

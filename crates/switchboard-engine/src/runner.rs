@@ -91,7 +91,8 @@ async fn run(
     let mut running = FuturesUnordered::new();
     // Steps found RUNNING were interrupted by a restart and resume at once.
     let mut launched: Vec<bool> = vec![false; steps.len()];
-    let mut cancelled = false;
+    // A cancel accepted before a restart still holds.
+    let mut cancelled = task.cancel_requested;
     let mut batch = Batch::default();
     loop {
         settle_blocked(&inner, &mut steps, cancelled, &mut batch);
@@ -270,7 +271,7 @@ pub(crate) async fn recover(inner: &Arc<Inner>) -> Result<(), EngineError> {
                 }
             }
             let targets = task
-                .target_id
+                .targets
                 .iter()
                 .filter_map(|t| world.index_of(t))
                 .collect();

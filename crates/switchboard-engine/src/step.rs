@@ -53,9 +53,9 @@ async fn attempt_until_done(
         }
         resume = false;
         let op_id = format!("task-{task}-step-{}-attempt-{}", step.idx, step.attempts);
-        let result = match dependency_not_running(inner, node, step.action) {
-            Some(message) => Err((message, false)),
-            None => attempt(inner, node, step.action, &op_id).await,
+        let result = match dependencies_ready(inner, node, step.action).await {
+            Err(message) => Err((message, false)),
+            Ok(()) => attempt(inner, node, step.action, &op_id).await,
         };
         match result {
             Ok(()) => return Ok(()),
@@ -75,23 +75,42 @@ async fn attempt_until_done(
 }
 
 /// A start (or restart) needs every dependency running; the error names the first that is not.
-fn dependency_not_running(inner: &Inner, node: usize, action: Action) -> Option<String> {
+/// A dependency another task is changing right now is waited for rather than failed on.
+async fn dependencies_ready(inner: &Inner, node: usize, action: Action) -> Result<(), String> {
     if action == Action::Stop {
-        return None;
+        return Ok(());
     }
-    let world = inner.lock();
-    world.graph.deps(node).iter().find_map(|&d| {
-        let state = world.nodes[d].state;
-        (state != Lifecycle::Running).then(|| {
-            format!(
-                "cannot {} {}: dependency {} is not running ({})",
-                action.as_str(),
-                world.specs[node].name,
-                world.specs[d].name,
-                state.as_str()
-            )
-        })
-    })
+    let mut changed = inner.changed.subscribe();
+    loop {
+        let blocking = {
+            let world = inner.lock();
+            world.graph.deps(node).iter().find_map(|&d| {
+                let state = world.nodes[d].state;
+                (state != Lifecycle::Running).then(|| {
+                    let message = format!(
+                        "cannot {} {}: dependency {} is not running ({})",
+                        action.as_str(),
+                        world.specs[node].name,
+                        world.specs[d].name,
+                        state.as_str()
+                    );
+                    (
+                        message,
+                        state.is_transitional() && world.nodes[d].claim.is_some(),
+                    )
+                })
+            })
+        };
+        match blocking {
+            None => return Ok(()),
+            Some((message, false)) => return Err(message),
+            Some((_, true)) => {
+                if changed.changed().await.is_err() {
+                    return Err("engine shutting down".into());
+                }
+            }
+        }
+    }
 }
 
 /// One attempt: ask the driver, then wait for the target state. Errors say whether to retry.

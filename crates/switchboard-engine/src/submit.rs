@@ -143,6 +143,7 @@ impl Engine {
                             kind: op.kind.clone(),
                             action: op.action,
                             target_id: op.targets.first().cloned(),
+                            targets: op.targets.clone(),
                             only_self: op.only_self,
                             principal: op.principal.clone(),
                             request_id: op.request_id.clone(),
@@ -152,6 +153,7 @@ impl Engine {
                             created_at: now,
                             updated_at: now,
                             finished_at: steps.is_empty().then_some(now),
+                            cancel_requested: false,
                         };
                         writes.insert(
                             0,
@@ -160,12 +162,12 @@ impl Engine {
                                 steps: records.clone(),
                             },
                         );
-                        Decision::New {
+                        Decision::New(Box::new(Accepted {
                             task,
                             steps: records,
                             writes,
                             committed: tx,
-                        }
+                        }))
                     }
                 }
             }
@@ -196,34 +198,45 @@ impl Engine {
                     .map_err(EngineError::from)?;
                 Err(err)
             }
-            Decision::New {
-                task,
-                steps,
-                mut writes,
-                committed,
-            } => {
+            Decision::New(accepted) => {
+                let Accepted {
+                    task,
+                    steps,
+                    mut writes,
+                    committed,
+                } = *accepted;
                 writes.push(Write::Audit(audit_record(
                     &op,
                     now,
                     Some(task.id),
                     "accepted".into(),
                 )));
-                if let Err(err) = inner.store.commit(writes, Priority::Answer).await {
-                    crate::runner::abandon(inner, &task, &steps);
-                    let _ = committed.send(Some(false));
-                    return Err(EngineError::from(err).into());
+                // The rest runs on its own task: if the caller goes away while the commit is
+                // under way, the commit may still land, and its task must run all the same.
+                let (task_id, state) = (task.id, task.state);
+                let inner = self.inner.clone();
+                let accepted = tokio::spawn(async move {
+                    if let Err(err) = inner.store.commit(writes, Priority::Answer).await {
+                        crate::runner::abandon(&inner, &task, &steps);
+                        let _ = committed.send(Some(false));
+                        return Err(err);
+                    }
+                    let _ = committed.send(Some(true));
+                    inner.notify_changed();
+                    if !steps.is_empty() {
+                        crate::runner::spawn(inner.clone(), task, steps);
+                    }
+                    Ok(())
+                });
+                match accepted.await {
+                    Ok(Ok(())) => Ok(Submitted {
+                        task_id,
+                        state,
+                        created: true,
+                    }),
+                    Ok(Err(err)) => Err(EngineError::from(err).into()),
+                    Err(join) => Err(EngineError::Internal(join.to_string()).into()),
                 }
-                let _ = committed.send(Some(true));
-                inner.notify_changed();
-                let state = task.state;
-                if !steps.is_empty() {
-                    crate::runner::spawn(self.inner.clone(), task.clone(), steps);
-                }
-                Ok(Submitted {
-                    task_id: task.id,
-                    state,
-                    created: true,
-                })
             }
         }
     }
@@ -232,12 +245,15 @@ impl Engine {
 enum Decision {
     Existing(TaskId, watch::Receiver<Option<bool>>),
     Refused(SubmitError),
-    New {
-        task: TaskRecord,
-        steps: Vec<StepRecord>,
-        writes: Vec<Write>,
-        committed: watch::Sender<Option<bool>>,
-    },
+    New(Box<Accepted>),
+}
+
+/// A new task decided on, still to be made durable.
+struct Accepted {
+    task: TaskRecord,
+    steps: Vec<StepRecord>,
+    writes: Vec<Write>,
+    committed: watch::Sender<Option<bool>>,
 }
 
 /// One plan for several targets: the union of each target's plan, each resource once.

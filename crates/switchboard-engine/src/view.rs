@@ -57,7 +57,9 @@ impl Engine {
             return Ok(None);
         };
         let steps = store.steps(id).await?;
-        if !task.state.is_terminal() {
+        // Only tasks still running keep a high-water mark (released tasks' marks are dropped).
+        let running = self.inner.lock().active.contains_key(&id);
+        if !task.state.is_terminal() && running {
             let estimate = progress_of(&steps, switchboard_core::now_millis());
             let mut seen = self
                 .inner
@@ -97,9 +99,14 @@ impl Engine {
         if task.state.is_terminal() {
             return Ok(Some(task));
         }
+        // Durable before the answer: a restarted engine honours the cancel too.
+        let request = Write::RequestCancel {
+            id,
+            at: switchboard_core::now_millis(),
+        };
         self.inner
             .store
-            .commit(vec![Write::Audit(audit)], Priority::Answer)
+            .commit(vec![request, Write::Audit(audit)], Priority::Answer)
             .await?;
         if let Some(tx) = self
             .inner

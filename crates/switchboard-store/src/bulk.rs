@@ -42,9 +42,9 @@ impl<'a> Grouped<'a> {
                     last_wins(&mut g.resource_updates, &mut resources_at, id.clone(), w)
                 }
                 Write::Audit(a) => g.audits.push(a),
-                Write::InsertResource { .. } | Write::DeleteResource { .. } => {
-                    g.resource_changes.push(w)
-                }
+                Write::InsertResource { .. }
+                | Write::DeleteResource { .. }
+                | Write::RequestCancel { .. } => g.resource_changes.push(w),
             }
         }
         g
@@ -58,9 +58,16 @@ impl<'a> Grouped<'a> {
         for chunk in self.tasks.chunks(CHUNK) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO tasks (id, project_id, kind, action, target_id, only_self, principal,
-                 request_id, state, progress, error, created_at, updated_at, finished_at) ",
+                 request_id, state, progress, error, created_at, updated_at, finished_at, targets) ",
             );
-            q.push_values(chunk, |mut b, t| {
+            let mut targets = Vec::with_capacity(chunk.len());
+            for t in chunk {
+                targets.push(
+                    serde_json::to_string(&t.targets)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                );
+            }
+            q.push_values(chunk.iter().zip(&targets), |mut b, (t, targets)| {
                 b.push_bind(t.id)
                     .push_bind(&t.project_id)
                     .push_bind(&t.kind)
@@ -74,7 +81,8 @@ impl<'a> Grouped<'a> {
                     .push_bind(&t.error)
                     .push_bind(t.created_at)
                     .push_bind(t.updated_at)
-                    .push_bind(t.finished_at);
+                    .push_bind(t.finished_at)
+                    .push_bind(targets);
             });
             q.build().persistent(false).execute(&mut *conn).await?;
         }
@@ -232,6 +240,13 @@ async fn apply_resource_change(conn: &mut SqliteConnection, w: &Write) -> StoreR
             .bind(at)
             .execute(&mut *conn)
             .await?;
+        }
+        Write::RequestCancel { id, at } => {
+            sqlx::query("UPDATE tasks SET cancel_requested = 1, updated_at = ? WHERE id = ?")
+                .bind(at)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
         }
         Write::DeleteResource { id, at } => {
             sqlx::query("UPDATE resources SET deleted = 1, active_task_id = NULL, updated_at = ? WHERE id = ?")

@@ -33,8 +33,8 @@ pub trait Store: Send + Sync + 'static {
     /// Applies all `writes` in one transaction; returns once they are durable.
     async fn commit(&self, writes: Vec<Write>, priority: Priority) -> StoreResult<()>;
 
-    /// Queues background `writes` without waiting: they become durable after everything queued
-    /// or committed before them and before anything after. A failure is logged.
+    /// Queues background `writes` without waiting. Background writes become durable in the
+    /// order they were queued or committed (answers may overtake them). A failure is logged.
     fn enqueue(&self, writes: Vec<Write>);
 
     /// Makes the stored domains, projects and resources match the inventory: new resources are
@@ -72,6 +72,10 @@ pub trait Store: Send + Sync + 'static {
     /// Whether a credential was deleted.
     async fn delete_credential(&self, access_key: &str) -> StoreResult<bool>;
     async fn token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>>;
+    /// Revokes a token; whether it existed.
+    async fn delete_token(&self, token_hash: &str) -> StoreResult<bool>;
+    /// Projects in which the user holds any role.
+    async fn projects_of_user(&self, user_id: &str) -> StoreResult<Vec<ProjectRecord>>;
 
     async fn max_task_id(&self) -> StoreResult<TaskId>;
     async fn task(&self, id: TaskId) -> StoreResult<Option<TaskRecord>>;

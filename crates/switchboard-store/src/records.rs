@@ -71,7 +71,10 @@ pub struct TaskRecord {
     /// Which family created it (`mrs.service`, …).
     pub kind: String,
     pub action: Action,
+    /// The first target (kept for listings).
     pub target_id: Option<String>,
+    /// Every target of the operation.
+    pub targets: Vec<String>,
     pub only_self: bool,
     pub principal: String,
     pub request_id: String,
@@ -82,6 +85,8 @@ pub struct TaskRecord {
     pub created_at: Millis,
     pub updated_at: Millis,
     pub finished_at: Option<Millis>,
+    /// A cancel was accepted: no new step may start, also after a restart.
+    pub cancel_requested: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -161,6 +166,8 @@ pub enum Write {
     },
     /// Marks a resource deleted; its row stays for the tasks that name it.
     DeleteResource { id: String, at: Millis },
+    /// Records that a cancel of the task was accepted.
+    RequestCancel { id: TaskId, at: Millis },
 }
 
 /// An AK/SK credential; `secret_enc` is the secret key encrypted under the master key.

@@ -53,10 +53,14 @@ pub(crate) fn spawn(mut conn: SqliteConnection) -> WriterHandle {
     tokio::spawn(async move {
         let mut group = Vec::with_capacity(MAX_GROUP);
         loop {
+            let mut took_background = false;
             tokio::select! {
                 biased;
                 Some(s) = answer_rx.recv() => group.push(s),
-                Some(s) = background_rx.recv() => group.push(s),
+                Some(s) = background_rx.recv() => {
+                    took_background = true;
+                    group.push(s);
+                }
                 else => break,
             }
             while group.len() < MAX_GROUP {
@@ -65,11 +69,14 @@ pub(crate) fn spawn(mut conn: SqliteConnection) -> WriterHandle {
                     Err(_) => break,
                 }
             }
+            // At least one background submission joins every group, so bookkeeping (and the
+            // release of finished tasks' claims) cannot starve under a flood of answers.
             let mut budget = group.iter().map(Submission::statements).sum::<usize>();
-            while budget < BACKGROUND_BUDGET {
+            while budget < BACKGROUND_BUDGET || !took_background {
                 match background_rx.try_recv() {
                     Ok(s) => {
                         budget += s.statements();
+                        took_background = true;
                         group.push(s);
                     }
                     Err(_) => break,
@@ -91,6 +98,9 @@ pub(crate) fn spawn(mut conn: SqliteConnection) -> WriterHandle {
                     tracing::warn!(%err, n = group.len(), "group commit failed; retrying one by one");
                     for s in group.drain(..) {
                         let res = apply_group(&mut conn, std::slice::from_ref(&s)).await;
+                        if let Err(err) = &res {
+                            tracing::error!(%err, "a submission failed on its own and was dropped");
+                        }
                         let _ = s.done.send(res);
                     }
                 }

@@ -193,3 +193,55 @@ async fn an_unscoped_token_sees_no_project_resources() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn tokens_validate_and_revoke_and_projects_list_by_name() {
+    let s = TestServer::start(|_| {}).await;
+    let other = s.issue_token(json!({"project": {"id": PROJECT}})).await;
+    let check = |subject: String| {
+        s.client
+            .get(format!("{}/v3/auth/tokens", s.base))
+            .header("X-Auth-Token", &s.token)
+            .header("X-Subject-Token", subject)
+            .send()
+    };
+    let r = check(other.clone()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-subject-token"], other.as_str());
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["token"]["project"]["id"], PROJECT);
+    assert!(body["token"]["catalog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["type"] == "compute"));
+    assert_eq!(check("sbt-nope".into()).await.unwrap().status(), 404);
+
+    let revoked = s
+        .client
+        .delete(format!("{}/v3/auth/tokens", s.base))
+        .header("X-Auth-Token", &s.token)
+        .header("X-Subject-Token", &other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 204);
+    assert_eq!(check(other.clone()).await.unwrap().status(), 404);
+    let r = s
+        .call(Method::GET, "/web/v1/clusters", Some(&other), None)
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNAUTHORIZED,
+        "a revoked token no longer works"
+    );
+
+    let r = s.get("/v3/projects?name=local-1").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["projects"].as_array().unwrap().len(), 1);
+    assert_eq!(r.body["projects"][0]["id"], PROJECT);
+    assert_eq!(
+        s.get("/v3/projects?name=cn-north-4").await.body["projects"],
+        json!([])
+    );
+}

@@ -303,3 +303,52 @@ async fn a_batch_reboot_survives_kill_9_and_no_server_reboots_twice() {
         last - first
     );
 }
+
+#[tokio::test]
+async fn a_cancel_answered_survives_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = Server::start(dir.path(), port).await;
+    let tok = token(&server.base).await;
+    let client = reqwest::Client::new();
+    let r: Value = client
+        .post(format!(
+            "{}/web/v1/maintain/cluster/1/service/Spark/start",
+            server.base
+        ))
+        .header("X-Auth-Token", &tok)
+        .json(&json!({"only_self": false}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = r["id"].as_i64().unwrap();
+    let cancel = client
+        .post(format!("{}/switchboard/v1/tasks/{id}/cancel", server.base))
+        .header("X-Auth-Token", &tok)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancel.status(), 202);
+    server.kill9();
+
+    let server = Server::start(dir.path(), port).await;
+    let tok = token(&server.base).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let task = loop {
+        let t = get(&server.base, &tok, &format!("/switchboard/v1/tasks/{id}")).await;
+        if t["state"] != "IN_PROGRESS" {
+            break t;
+        }
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(task["state"], "CANCELLED", "{task}");
+    let log = switchboard_drivers::sim::read_log(&dir.path().join("sim")).unwrap();
+    assert!(
+        log.iter().all(|e| e.resource != "mrs.1.Spark"),
+        "Spark was started after the cancel: {log:?}"
+    );
+}

@@ -3,8 +3,12 @@
 mod credentials;
 mod dto;
 mod error;
+mod render;
 mod tokens;
+mod validate;
 
 pub use credentials::{create_credential, delete_credential, list_credentials, show_credential};
 pub use error::KeystoneError;
-pub use tokens::{create_token, public_url, version_v3};
+pub use render::public_url;
+pub use tokens::{create_token, version_v3};
+pub use validate::{list_projects, revoke_token, validate_token};

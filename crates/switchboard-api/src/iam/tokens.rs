@@ -1,9 +1,9 @@
 //! `POST /v3/auth/tokens` (password method, project or domain scope) and `GET /v3`.
 
 use super::dto::{AuthRequest, NameOrId, ProjectRef, Scope, UserRef};
+use super::render::public_url;
 use super::KeystoneError;
 use crate::auth::Source;
-use crate::time::iso_micros;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -50,11 +50,6 @@ pub async fn create_token(
         .await;
         return Err(KeystoneError::unauthorized());
     };
-    let user_domain = state
-        .store
-        .domain(&user.domain_id)
-        .await?
-        .ok_or_else(KeystoneError::unauthorized)?;
     let scope = resolve_scope(&state, &user, request.auth.scope).await?;
     let now = now_millis();
     let expires_at = now + state.config.token_ttl.as_millis() as i64;
@@ -82,33 +77,21 @@ pub async fn create_token(
     )
     .await;
 
-    let mut body = json!({
-        "methods": ["password"],
-        "expires_at": iso_micros(expires_at),
-        "issued_at": iso_micros(now),
-        "audit_ids": [uuid::Uuid::new_v4().simple().to_string()[..22].to_string()],
-        "user": {
-            "domain": {"id": user_domain.id, "name": user_domain.name},
-            "id": user.id, "name": user.name, "password_expires_at": null
-        },
-    });
-    match scope {
-        Scoped::Project(project, roles) => {
-            let domain = state.store.domain(&project.domain_id).await?;
-            body["project"] = json!({
-                "domain": {"id": project.domain_id, "name": domain.map(|d| d.name)},
-                "id": project.id, "name": project.name
-            });
-            body["is_domain"] = json!(false);
-            body["roles"] = roles.iter().map(|r| json!({"id": r, "name": r})).collect();
-            body["catalog"] = catalog(&state, &headers, &project.id);
-        }
-        Scoped::Domain(domain) => {
-            body["domain"] = json!({"id": domain.id, "name": domain.name});
-            body["roles"] = json!([]);
-        }
-        Scoped::None => {}
-    }
+    let (project, domain_scope) = match scope {
+        Scoped::Project(p, roles) => (Some((p, roles)), None),
+        Scoped::Domain(d) => (None, Some(d)),
+        Scoped::None => (None, None),
+    };
+    let body = super::render::token_body(
+        &state,
+        &headers,
+        &user,
+        project,
+        domain_scope,
+        now,
+        expires_at,
+    )
+    .await?;
     let mut response = (StatusCode::CREATED, Json(json!({ "token": body }))).into_response();
     if let Ok(v) = token.parse() {
         response.headers_mut().insert("x-subject-token", v);
@@ -209,34 +192,6 @@ async fn find_project(
         .await?;
     // A project name alone (as Huawei IAM accepts) must be unambiguous.
     Ok(if found.len() == 1 { found.pop() } else { None })
-}
-
-/// The URL clients use to reach this server.
-pub fn public_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.config.public_url {
-        return url.trim_end_matches('/').to_string();
-    }
-    let host = headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1:8080");
-    format!("http://{host}")
-}
-
-fn catalog(state: &AppState, headers: &HeaderMap, project_id: &str) -> Value {
-    let base = public_url(state, headers);
-    let entry = |kind: &str, name: &str, url: String| {
-        json!({
-            "type": kind, "name": name, "id": format!("{kind}-svc"),
-            "endpoints": [{"id": format!("{kind}-public"), "interface": "public",
-                           "region": "local", "region_id": "local", "url": url}]
-        })
-    };
-    json!([
-        entry("identity", "keystone", format!("{base}/v3")),
-        entry("compute", "nova", format!("{base}/v2.1/{project_id}")),
-        entry("mrs-manager", "mrs", format!("{base}/web")),
-    ])
 }
 
 async fn audit(

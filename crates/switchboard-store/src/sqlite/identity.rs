@@ -232,3 +232,27 @@ pub(super) async fn delete_credential(pool: &SqlitePool, access_key: &str) -> St
         .await?;
     Ok(done.rows_affected() > 0)
 }
+
+pub(super) async fn delete_token(pool: &SqlitePool, hash: &str) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM tokens WHERE token_hash = ?")
+        .bind(hash)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub(super) async fn projects_of_user(
+    pool: &SqlitePool,
+    user_id: &str,
+) -> StoreResult<Vec<ProjectRecord>> {
+    sqlx::query(
+        "SELECT DISTINCT p.* FROM projects p JOIN role_assignments r ON r.project_id = p.id
+         WHERE r.user_id = ? ORDER BY p.name, p.id",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(project_row)
+    .collect()
+}

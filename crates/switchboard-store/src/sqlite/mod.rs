@@ -207,6 +207,14 @@ impl Store for SqliteStore {
         identity::insert_token(&self.pool, token).await
     }
 
+    async fn delete_token(&self, token_hash: &str) -> StoreResult<bool> {
+        identity::delete_token(&self.pool, token_hash).await
+    }
+
+    async fn projects_of_user(&self, user_id: &str) -> StoreResult<Vec<crate::ProjectRecord>> {
+        identity::projects_of_user(&self.pool, user_id).await
+    }
+
     async fn insert_credential(&self, credential: &crate::CredentialRecord) -> StoreResult<()> {
         identity::insert_credential(&self.pool, credential).await
     }

@@ -46,6 +46,16 @@ pub(crate) fn task(row: &SqliteRow) -> StoreResult<TaskRecord> {
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         finished_at: row.try_get("finished_at")?,
+        targets: match row.try_get::<Option<String>, _>("targets")? {
+            Some(json) => {
+                serde_json::from_str(&json).map_err(|_| corrupt("task targets", &json))?
+            }
+            None => row
+                .try_get::<Option<String>, _>("target_id")?
+                .into_iter()
+                .collect(),
+        },
+        cancel_requested: row.try_get("cancel_requested")?,
     })
 }
 

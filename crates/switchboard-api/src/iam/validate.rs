@@ -1,0 +1,121 @@
+//! `GET` (validate) and `DELETE` (revoke) `/v3/auth/tokens`, and `GET /v3/projects`.
+
+use super::render::{public_url, token_body};
+use super::KeystoneError;
+use crate::auth::Authenticated;
+use crate::AppState;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use switchboard_core::now_millis;
+use switchboard_identity::{token_hash, Principal};
+use switchboard_store::TokenRecord;
+
+/// The live token in `X-Subject-Token`, if the caller may see it (its own, or an admin).
+async fn subject(
+    state: &AppState,
+    who: &Principal,
+    headers: &HeaderMap,
+) -> Result<(String, TokenRecord), KeystoneError> {
+    let token = headers
+        .get("x-subject-token")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| KeystoneError::bad_request("X-Subject-Token is required."))?
+        .to_string();
+    let missing = || KeystoneError::not_found("Could not find token.");
+    let record = state
+        .store
+        .token(&token_hash(&token))
+        .await?
+        .ok_or_else(missing)?;
+    if record.expires_at <= now_millis() {
+        return Err(missing());
+    }
+    if record.user_id != who.user_id && !who.roles.iter().any(|r| r == "admin") {
+        return Err(missing());
+    }
+    Ok((token, record))
+}
+
+pub async fn validate_token(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    headers: HeaderMap,
+) -> Result<Response, KeystoneError> {
+    let (token, record) = subject(&state, &who, &headers).await?;
+    let user = state
+        .store
+        .user_by_id(&record.user_id)
+        .await?
+        .ok_or_else(|| KeystoneError::not_found("Could not find token."))?;
+    let project = match &record.project_id {
+        Some(id) => {
+            let p = state
+                .store
+                .project(id)
+                .await?
+                .ok_or_else(|| KeystoneError::not_found("Could not find token."))?;
+            let roles = state.store.roles(&user.id, id).await?;
+            Some((p, roles))
+        }
+        None => None,
+    };
+    let body = token_body(
+        &state,
+        &headers,
+        &user,
+        project,
+        None,
+        record.issued_at,
+        record.expires_at,
+    )
+    .await?;
+    let mut response = Json(json!({ "token": body })).into_response();
+    if let Ok(v) = token.parse() {
+        response.headers_mut().insert("x-subject-token", v);
+    }
+    Ok(response)
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    headers: HeaderMap,
+) -> Result<StatusCode, KeystoneError> {
+    let (token, _) = subject(&state, &who, &headers).await?;
+    let hash = token_hash(&token);
+    state.store.delete_token(&hash).await?;
+    state.auth.forget(&hash);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's projects, optionally by `name` (the SDK resolves its project id this way).
+pub async fn list_projects(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, KeystoneError> {
+    let base = public_url(&state, &headers);
+    let projects: Vec<Value> = state
+        .store
+        .projects_of_user(&who.user_id)
+        .await?
+        .into_iter()
+        .filter(|p| query.get("name").is_none_or(|n| &p.name == n))
+        .map(|p| {
+            json!({
+                "id": p.id, "name": p.name, "domain_id": p.domain_id, "parent_id": p.domain_id,
+                "enabled": true, "is_domain": false, "description": "",
+                "links": {"self": format!("{base}/v3/projects/{}", p.id)},
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "projects": projects,
+        "links": {"self": format!("{base}/v3/projects"), "previous": null, "next": null},
+    })))
+}
