@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: formatting, lints, and every test of the workspace (unit, property,
-# HTTP integration and the kill -9 crash test with the real binary). Installs what it needs.
+# Runs the whole test suite: formatting, lints, every Rust test of the workspace (unit, property,
+# HTTP integration, kill -9 crash tests with the real binary), then the real clients (the official
+# Huawei Cloud Python SDK and the openstack CLI) against the real binary. Installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,9 +16,22 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
-echo "== tests"
+echo "== Rust tests"
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace --no-fail-fast
 else
     cargo test --workspace --no-fail-fast
 fi
+
+echo "== real clients (Python)"
+cargo build --quiet -p switchboard --bin switchboard
+venv=.venv
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv" 2>/dev/null || {
+        # Debian's python3 needs its venv package.
+        (apt-get update -qq && apt-get install -y -qq python3-venv) >/dev/null
+        python3 -m venv "$venv"
+    }
+fi
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+SWITCHBOARD_BIN="$PWD/target/debug/switchboard" "$venv/bin/python" -m pytest -q tests/python

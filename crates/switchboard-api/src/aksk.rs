@@ -156,13 +156,22 @@ async fn authenticate(
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("x-project-id"))
         .map(|(_, v)| v.clone());
-    state
+    let found = state
         .auth
-        .principal(&credential.user_id, project, i64::MAX)
+        .principal(&credential.user_id, project.clone(), i64::MAX)
         .await
         .map_err(|err| {
             tracing::error!(%err, "principal lookup failed");
             GatewayError::unavailable()
-        })?
-        .ok_or_else(|| GatewayError::unauthorized("the credential's user or project is not valid"))
+        })?;
+    match (found, project) {
+        (Some(principal), _) => Ok(principal),
+        // The key is valid, but its user has no role in the project it names.
+        (None, Some(_)) => Err(GatewayError::forbidden(
+            "the credential's user has no role in this project",
+        )),
+        (None, None) => Err(GatewayError::unauthorized(
+            "the credential's user no longer exists",
+        )),
+    }
 }

@@ -22,6 +22,15 @@ impl GatewayError {
         }
     }
 
+    /// 403 APIGW.0302: authenticated, but not allowed here.
+    pub fn forbidden(reason: &str) -> Self {
+        GatewayError {
+            status: StatusCode::FORBIDDEN,
+            code: "APIGW.0302",
+            message: format!("The IAM user is not authorized to access the API: {reason}"),
+        }
+    }
+
     pub fn not_found() -> Self {
         GatewayError {
             status: StatusCode::NOT_FOUND,

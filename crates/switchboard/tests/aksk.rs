@@ -284,7 +284,8 @@ async fn signed_requests_work_and_anything_off_is_refused() {
         |_| {},
     )
     .await;
-    assert_eq!(other_project.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(other_project.status, StatusCode::FORBIDDEN);
+    assert_eq!(other_project.body["error_code"], "APIGW.0302");
     // A signed request names its project in X-Project-Id; the path must agree.
     let mismatch = signed(
         &s,
