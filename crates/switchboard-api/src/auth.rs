@@ -60,12 +60,21 @@ impl AuthService {
         if project_id.is_some() && roles.is_empty() {
             return Ok(None);
         }
+        let mut policies = Vec::new();
+        for doc in self.store.user_policy_documents(&user.id).await? {
+            match serde_json::from_str(&doc) {
+                Ok(p) => policies.push(p),
+                // Stored documents were validated when written; a bad one grants nothing.
+                Err(err) => tracing::error!(%err, user = %user.name, "unreadable policy document"),
+            }
+        }
         Ok(Some(Principal {
             user_id: user.id,
             user_name: user.name,
             domain_id: user.domain_id,
             project_id,
             roles,
+            policies,
             expires_at,
         }))
     }
@@ -73,6 +82,11 @@ impl AuthService {
     /// Forgets a revoked token.
     pub fn forget(&self, token_hash: &str) {
         self.lock().remove(token_hash);
+    }
+
+    /// Forgets every cached principal (after a change to users, roles or policies).
+    pub fn forget_all(&self) {
+        self.lock().clear();
     }
 
     /// Resolves a presented token.

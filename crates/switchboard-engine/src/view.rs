@@ -59,6 +59,12 @@ impl Engine {
         let steps = store.steps(id).await?;
         // Only tasks still running keep a high-water mark (released tasks' marks are dropped).
         let running = self.inner.lock().active.contains_key(&id);
+        // The end is durable a moment before the claims go: until they have, the task is shown
+        // as still running, so that whoever sees it finished can act on its resources at once.
+        if running && task.state.is_terminal() {
+            task.state = TaskState::InProgress;
+            task.finished_at = None;
+        }
         if !task.state.is_terminal() && running {
             let estimate = progress_of(&steps, switchboard_core::now_millis());
             let mut seen = self
@@ -129,7 +135,7 @@ impl Engine {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut changed = self.inner.changed.subscribe();
         loop {
-            match self.inner.store.task(id).await? {
+            match self.task(id).await?.map(|v| v.task) {
                 None => return Ok(None),
                 Some(t) if t.state.is_terminal() => return Ok(Some(t.state)),
                 Some(t) if tokio::time::Instant::now() >= deadline => return Ok(Some(t.state)),

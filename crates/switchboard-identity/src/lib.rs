@@ -1,6 +1,7 @@
 //! Passwords hashed with Argon2id, opaque bearer tokens stored only as their SHA-256, and the
 //! principal a request acts as.
 
+pub mod policy;
 pub mod secrets;
 pub mod signing;
 
@@ -68,6 +69,8 @@ pub struct Principal {
     /// The project the credential is scoped to; `None` for an unscoped token.
     pub project_id: Option<String>,
     pub roles: Vec<String>,
+    /// Policy documents attached to the user.
+    pub policies: Vec<policy::PolicyDocument>,
     /// When the credential stops being valid (milliseconds since the epoch).
     pub expires_at: i64,
 }
@@ -83,6 +86,11 @@ impl std::fmt::Debug for Principal {
 }
 
 impl Principal {
+    /// Whether this principal may perform `action` (deny by default, explicit deny wins).
+    pub fn may(&self, action: &str) -> bool {
+        policy::is_allowed(&self.roles, &self.policies, action)
+    }
+
     /// How the principal is named in audit records.
     pub fn audit_name(&self) -> String {
         format!("{}@{}", self.user_name, self.domain_id)

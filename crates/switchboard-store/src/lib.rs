@@ -57,6 +57,13 @@ pub trait Store: Send + Sync + 'static {
     async fn upsert_user(&self, user: &UserRecord) -> StoreResult<()>;
     async fn assign_role(&self, user_id: &str, project_id: &str, role: &str) -> StoreResult<()>;
     async fn roles(&self, user_id: &str, project_id: &str) -> StoreResult<Vec<String>>;
+    /// Replaces every role of the user with `roles` (project id, role).
+    async fn set_roles(&self, user_id: &str, roles: &[(String, String)]) -> StoreResult<()>;
+    async fn upsert_policy(&self, name: &str, document: &str) -> StoreResult<()>;
+    /// Replaces the policies attached to the user.
+    async fn set_user_policies(&self, user_id: &str, policies: &[String]) -> StoreResult<()>;
+    /// The JSON documents of the policies attached to the user.
+    async fn user_policy_documents(&self, user_id: &str) -> StoreResult<Vec<String>>;
     async fn domain(&self, id_or_name: &str) -> StoreResult<Option<DomainRecord>>;
     async fn project(&self, id: &str) -> StoreResult<Option<ProjectRecord>>;
     async fn project_by_name(

@@ -169,7 +169,7 @@ async fn health_and_version_need_no_token_and_every_answer_has_a_request_id() {
 }
 
 #[tokio::test]
-async fn an_unscoped_token_sees_no_project_resources() {
+async fn an_unscoped_token_is_denied_project_resources() {
     let s = TestServer::start(|_| {}).await;
     let body = json!({"auth": {"identity": {"methods": ["password"],
         "password": {"user": {"name": "admin", "password": PASSWORD, "domain": {"name": "switchboard"}}}}}});
@@ -182,7 +182,9 @@ async fn an_unscoped_token_sees_no_project_resources() {
     let r = s
         .call(Method::GET, "/web/v1/clusters", Some(&unscoped), None)
         .await;
-    assert_eq!(r.body["res_obj"]["clusters"], json!([]));
+    // No project, no role: denied by default, in the family's envelope.
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.body["state"], "FAILED");
     let r = s
         .call(
             Method::POST,
@@ -191,7 +193,8 @@ async fn an_unscoped_token_sees_no_project_resources() {
             None,
         )
         .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(s.sim_log().is_empty());
 }
 
 #[tokio::test]

@@ -28,6 +28,7 @@ pub async fn batch_action(
     let body: Value = crate::body::parse(body)?
         .ok_or_else(|| BmsError::bad("BMS.0001", "request parse error: empty body"))?;
     let (action, name, ids) = parse(&body)?;
+    super::permit(&who, &format!("bms:servers:{name}"))?;
     for id in &ids {
         let server = lookup::owned(&state, &who, ResourceKind::Server, id)
             .ok_or_else(|| BmsError::bad("BMS.0040", format!("The server does not exist: {id}")))?;

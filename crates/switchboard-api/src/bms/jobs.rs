@@ -17,6 +17,7 @@ pub async fn show_job(
     Authenticated(who): Authenticated,
     Path((project_id, job_id)): Path<(String, String)>,
 ) -> Result<Json<Value>, BmsError> {
+    super::permit(&who, "bms:jobs:get")?;
     if !lookup::same_project(&who, &project_id) {
         return Err(tenant_mismatch());
     }

@@ -62,6 +62,19 @@ impl IntoResponse for BmsError {
     }
 }
 
+/// 403 `BMS.0288` unless the caller may perform `action`.
+pub fn permit(who: &switchboard_identity::Principal, action: &str) -> Result<(), BmsError> {
+    if who.may(action) {
+        Ok(())
+    } else {
+        Err(BmsError::new(
+            StatusCode::FORBIDDEN,
+            "BMS.0288",
+            format!("Policy doesn't allow {action} to be performed."),
+        ))
+    }
+}
+
 /// A token for another project than the path's.
 pub fn tenant_mismatch() -> BmsError {
     BmsError::bad(

@@ -82,6 +82,13 @@ async fn operate(
     instance_id: &str,
     action: Action,
 ) -> Result<Json<Value>, DbssError> {
+    let verb = if action == Action::Restart {
+        "reboot"
+    } else {
+        action.as_str()
+    };
+    let audit_action = format!("dbss:instance:{verb}");
+    DbssError::permit(who, &audit_action)?;
     let instance = find(state, who, project_id, instance_id)?;
     let (status, task_status) = status_of(instance.state);
     if instance.active_task.is_some() || instance.state.is_transitional() {
@@ -99,12 +106,6 @@ async fn operate(
         }
         _ => {}
     }
-    let verb = if action == Action::Restart {
-        "reboot"
-    } else {
-        action.as_str()
-    };
-    let audit_action = format!("dbss:instance:{verb}");
     let targets = vec![instance_id.to_string()];
     match lookup::submit(
         state,
@@ -132,6 +133,7 @@ pub async fn list_instances(
     Authenticated(who): Authenticated,
     Path(project_id): Path<String>,
 ) -> Result<Json<Value>, DbssError> {
+    DbssError::permit(&who, "dbss:instance:list")?;
     check_project(&who, &project_id)?;
     let clusters: Vec<Value> = lookup::owned_all(&state, &who, ResourceKind::DbomInstance)
         .iter()
@@ -146,6 +148,7 @@ pub async fn show_instance(
     Authenticated(who): Authenticated,
     Path((project_id, instance_id)): Path<(String, String)>,
 ) -> Result<Json<Value>, DbssError> {
+    DbssError::permit(&who, "dbss:instance:get")?;
     Ok(Json(cluster_json(&find(
         &state,
         &who,
@@ -160,6 +163,7 @@ pub async fn delete_instance(
     Source(source): Source,
     Path((project_id, instance_id)): Path<(String, String)>,
 ) -> Result<Json<Value>, DbssError> {
+    DbssError::permit(&who, "dbss:instance:delete")?;
     let instance = find(&state, &who, &project_id, &instance_id)?;
     let audit = lookup::audit(
         &who,

@@ -48,6 +48,18 @@ impl DbssError {
         )
     }
 
+    /// 403 unless the caller may perform `action`.
+    pub fn permit(who: &switchboard_identity::Principal, action: &str) -> Result<(), Self> {
+        if who.may(action) {
+            return Ok(());
+        }
+        Err(DbssError::new(
+            StatusCode::FORBIDDEN,
+            lookup::WRONG_PROJECT_CODE,
+            format!("The IAM user is not authorized to access the API: {action} is not allowed"),
+        ))
+    }
+
     pub fn internal(err: impl std::fmt::Display) -> Self {
         tracing::error!(%err, "DBSS request failed");
         DbssError::new(

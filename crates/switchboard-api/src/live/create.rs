@@ -24,6 +24,9 @@ pub async fn create_flow(
     Path(project_id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    if let Err(e) = super::permit(&who, "live:ott:createFlow") {
+        return e.into_response();
+    }
     if let Err(e) = check_project(&who, &project_id) {
         return e.into_response();
     }

@@ -44,6 +44,15 @@ async fn change(
     Query(query): Params,
     action: Action,
 ) -> Response {
+    let verb = if action == Action::Start {
+        "Start"
+    } else {
+        "Stop"
+    };
+    let audit_action = format!("live:ott:updateFlowStatus{verb}");
+    if let Err(e) = super::permit(&who, &audit_action) {
+        return e.into_response();
+    }
     let flow = match flow_from_query(&state, &who, &project_id, &query) {
         Ok(f) => f,
         Err(e) => return e.into_response(),
@@ -54,14 +63,6 @@ async fn change(
     if flow.active_task.is_none() && flow.state == action.target_state() {
         return reached(flow.state);
     }
-    let audit_action = format!(
-        "live:ott:updateFlowStatus{}",
-        if action == Action::Start {
-            "Start"
-        } else {
-            "Stop"
-        }
-    );
     let submitted = lookup::submit(
         &state,
         &who,
@@ -120,6 +121,9 @@ pub async fn list_flows(
     Path(project_id): Path<String>,
     Query(query): Params,
 ) -> Response {
+    if let Err(e) = super::permit(&who, "live:ott:listFlow") {
+        return e.into_response();
+    }
     if let Err(e) = check_project(&who, &project_id) {
         return e.into_response();
     }
@@ -163,6 +167,9 @@ pub async fn flow_detail(
     Path(project_id): Path<String>,
     Query(query): Params,
 ) -> Response {
+    if let Err(e) = super::permit(&who, "live:ott:getFlowDetail") {
+        return e.into_response();
+    }
     match flow_from_query(&state, &who, &project_id, &query) {
         Ok(flow) => Json(detail_json(&flow)).into_response(),
         Err(e) => e.into_response(),
@@ -176,6 +183,9 @@ pub async fn delete_flow(
     Path(project_id): Path<String>,
     Query(query): Params,
 ) -> Response {
+    if let Err(e) = super::permit(&who, "live:ott:deleteFlow") {
+        return e.into_response();
+    }
     let flow = match flow_from_query(&state, &who, &project_id, &query) {
         Ok(f) => f,
         Err(e) => return e.into_response(),

@@ -72,6 +72,20 @@ pub fn status_of(state: Lifecycle) -> &'static str {
     }
 }
 
+/// 403 with the gateway's code unless the caller may perform `action`.
+pub fn permit(who: &Principal, action: &str) -> Result<(), LiveError> {
+    if who.may(action) {
+        return Ok(());
+    }
+    Err(LiveError {
+        status: StatusCode::FORBIDDEN,
+        code: lookup::WRONG_PROJECT_CODE,
+        message: format!(
+            "The IAM user is not authorized to access the API: {action} is not allowed"
+        ),
+    })
+}
+
 /// The caller's project must be the path's; otherwise 403 with the gateway's code.
 pub fn check_project(who: &Principal, project_id: &str) -> Result<(), LiveError> {
     if lookup::same_project(who, project_id) {

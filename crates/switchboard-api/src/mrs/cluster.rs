@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 pub async fn list_clusters(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
-) -> Json<Value> {
+) -> Result<Json<Value>, MrsError> {
+    super::permit(&who, "mrs:cluster:list")?;
     let clusters: Vec<Value> = state
         .clusters
         .iter()
@@ -23,7 +24,7 @@ pub async fn list_clusters(
             })
         })
         .collect();
-    ok_envelope(json!({ "clusters": clusters }))
+    Ok(ok_envelope(json!({ "clusters": clusters })))
 }
 
 /// GOOD unless a service of the cluster is failed or unknown.
@@ -32,6 +33,7 @@ pub async fn cluster_status(
     Authenticated(who): Authenticated,
     Path(cluster_id): Path<String>,
 ) -> Result<Json<Value>, MrsError> {
+    super::permit(&who, "mrs:cluster:get")?;
     let cluster = visible_cluster(&state, &who, &cluster_id)?;
     let bad = state.engine.resources().iter().any(|r| {
         r.spec.cluster == Some(cluster.id)

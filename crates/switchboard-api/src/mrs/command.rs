@@ -14,6 +14,7 @@ pub async fn command_progress(
     Authenticated(who): Authenticated,
     Path(raw_id): Path<String>,
 ) -> Result<Json<Value>, MrsError> {
+    super::permit(&who, "mrs:command:get")?;
     let missing = || {
         MrsError::new(
             StatusCode::NOT_FOUND,

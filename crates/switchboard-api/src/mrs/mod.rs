@@ -25,6 +25,7 @@ pub mod codes {
     pub const NO_SUCH_COMMAND: i64 = 10004;
     pub const CONFLICT: i64 = 10005;
     pub const SECONDARY_AUTH_FAILED: i64 = 10006;
+    pub const PERMISSION_DENIED: i64 = 10007;
     pub const COMMAND_FAILED: i64 = 10008;
     pub const INTERNAL: i64 = 10500;
 }
@@ -68,6 +69,19 @@ impl IntoResponse for MrsError {
             "error_description": self.description, "total_progress": 0.0,
         });
         (self.status, Json(body)).into_response()
+    }
+}
+
+/// 403 in Manager's envelope unless the caller may perform `action`.
+pub fn permit(who: &Principal, action: &str) -> Result<(), MrsError> {
+    if who.may(action) {
+        Ok(())
+    } else {
+        Err(MrsError::new(
+            StatusCode::FORBIDDEN,
+            codes::PERMISSION_DENIED,
+            format!("permission denied: {action} is not allowed for this user"),
+        ))
     }
 }
 

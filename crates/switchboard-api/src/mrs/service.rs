@@ -49,6 +49,7 @@ async fn operate(
     body: Result<Bytes, BytesRejection>,
     action: Action,
 ) -> Result<Json<Value>, MrsError> {
+    super::permit(&who, &format!("mrs:service:{}", action.as_str()))?;
     let body: Option<OperateBody> = crate::body::parse(body)?;
     let service = visible_service(&state, &who, &cluster_id, &service_name)?;
     let (password, only_self) = body.map_or((None, None), |b| (b.user_password, b.only_self));
@@ -154,6 +155,7 @@ pub async fn service_summary(
     Authenticated(who): Authenticated,
     Path((cluster_id, service_name)): Path<(String, String)>,
 ) -> Result<Json<Value>, MrsError> {
+    super::permit(&who, "mrs:service:get")?;
     let service = visible_service(&state, &who, &cluster_id, &service_name)?;
     let depends_on: Vec<String> = service
         .spec

@@ -36,6 +36,19 @@ impl NativeError {
         }
     }
 
+    /// 403 unless the caller may perform `action`.
+    pub fn permit(who: &switchboard_identity::Principal, action: &str) -> Result<(), Self> {
+        if who.may(action) {
+            Ok(())
+        } else {
+            Err(NativeError {
+                status: StatusCode::FORBIDDEN,
+                code: "forbidden",
+                message: format!("{action} is not allowed for this user"),
+            })
+        }
+    }
+
     pub fn conflict(message: impl Into<String>) -> Self {
         NativeError {
             status: StatusCode::CONFLICT,

@@ -11,7 +11,8 @@ use serde_json::{json, Value};
 pub async fn list_resources(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
-) -> Json<Value> {
+) -> Result<Json<Value>, NativeError> {
+    NativeError::permit(&who, "switchboard:resource:list")?;
     let resources: Vec<Value> = state
         .engine
         .resources()
@@ -26,7 +27,7 @@ pub async fn list_resources(
             })
         })
         .collect();
-    Json(json!({ "resources": resources }))
+    Ok(Json(json!({ "resources": resources })))
 }
 
 pub async fn list_audit(
@@ -34,6 +35,7 @@ pub async fn list_audit(
     Authenticated(who): Authenticated,
     Query(page): Query<Page>,
 ) -> Result<Json<Value>, NativeError> {
+    NativeError::permit(&who, "switchboard:audit:list")?;
     let (limit, offset) = page.bounds()?;
     let Some(project) = who.project_id.as_deref() else {
         return Ok(Json(

@@ -67,6 +67,7 @@ pub async fn get_task(
     Authenticated(who): Authenticated,
     Path(raw): Path<String>,
 ) -> Result<Json<Value>, NativeError> {
+    NativeError::permit(&who, "switchboard:task:get")?;
     Ok(Json(view_json(&visible_task(&state, &who, &raw).await?)))
 }
 
@@ -83,6 +84,7 @@ pub async fn list_tasks(
     Authenticated(who): Authenticated,
     Query(q): Query<TaskQuery>,
 ) -> Result<Json<Value>, NativeError> {
+    NativeError::permit(&who, "switchboard:task:list")?;
     let (limit, offset) = q.page.bounds()?;
     let wanted = match q.state.as_deref() {
         None => None,
@@ -116,6 +118,7 @@ pub async fn cancel_task(
     Source(source): Source,
     Path(raw): Path<String>,
 ) -> Result<(StatusCode, Json<Value>), NativeError> {
+    NativeError::permit(&who, "switchboard:task:cancel")?;
     let view = visible_task(&state, &who, &raw).await?;
     if view.task.state.is_terminal() {
         return Err(NativeError::conflict(format!(

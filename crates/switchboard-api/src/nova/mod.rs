@@ -45,6 +45,18 @@ impl NovaError {
         NovaError::new(StatusCode::CONFLICT, message)
     }
 
+    /// 403 `forbidden` unless the caller may perform `action`.
+    pub fn permit(who: &switchboard_identity::Principal, action: &str) -> Result<(), Self> {
+        if who.may(action) {
+            Ok(())
+        } else {
+            Err(NovaError::new(
+                StatusCode::FORBIDDEN,
+                format!("Policy doesn't allow {action} to be performed."),
+            ))
+        }
+    }
+
     pub fn internal(err: impl std::fmt::Display) -> Self {
         tracing::error!(%err, "Nova request failed");
         NovaError::new(StatusCode::INTERNAL_SERVER_ERROR, "Unexpected API Error.")

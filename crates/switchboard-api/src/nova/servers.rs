@@ -86,7 +86,9 @@ fn list(
     Query(query): Query<HashMap<String, String>>,
     detail: bool,
 ) -> Response {
-    if let Err(e) = check_project(&who, &project_id) {
+    if let Err(e) =
+        NovaError::permit(&who, "nova:server:list").and_then(|()| check_project(&who, &project_id))
+    {
         return with_compute_headers(e.into_response(), &version);
     }
     let base = public_url(&state, &headers);
@@ -113,6 +115,9 @@ pub async fn show_server(
     headers: HeaderMap,
     Path((project_id, server_id)): Path<(String, String)>,
 ) -> Response {
+    if let Err(e) = NovaError::permit(&who, "nova:server:get") {
+        return with_compute_headers(e.into_response(), &version);
+    }
     match find(&state, &who, &project_id, &server_id) {
         Ok(s) => {
             let body =
@@ -154,6 +159,7 @@ async fn act(
         .ok_or_else(|| NovaError::bad_request("Malformed request body"))?;
     // Like Nova, an unknown action is refused before the server is looked up.
     let (action, name) = parse_action(&body)?;
+    NovaError::permit(who, &format!("nova:server:{name}"))?;
     let server = find(state, who, project_id, server_id)?;
     check_precondition(&server, action, name)?;
     let audit_action = format!("nova:server:{name}");

@@ -256,3 +256,73 @@ pub(super) async fn projects_of_user(
     .map(project_row)
     .collect()
 }
+
+pub(super) async fn set_roles(
+    pool: &SqlitePool,
+    user_id: &str,
+    roles: &[(String, String)],
+) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM role_assignments WHERE user_id = ?")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    for (project, role) in roles {
+        sqlx::query(
+            "INSERT OR IGNORE INTO role_assignments (user_id, project_id, role) VALUES (?, ?, ?)",
+        )
+        .bind(user_id)
+        .bind(project)
+        .bind(role)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn upsert_policy(
+    pool: &SqlitePool,
+    name: &str,
+    document: &str,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO policies (name, document) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET document = excluded.document")
+        .bind(name)
+        .bind(document)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn set_user_policies(
+    pool: &SqlitePool,
+    user_id: &str,
+    policies: &[String],
+) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM user_policies WHERE user_id = ?")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    for p in policies {
+        sqlx::query("INSERT OR IGNORE INTO user_policies (user_id, policy) VALUES (?, ?)")
+            .bind(user_id)
+            .bind(p)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn user_policy_documents(
+    pool: &SqlitePool,
+    user_id: &str,
+) -> StoreResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT p.document FROM policies p JOIN user_policies u ON u.policy = p.name WHERE u.user_id = ? ORDER BY p.name",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?)
+}

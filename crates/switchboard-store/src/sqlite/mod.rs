@@ -187,6 +187,22 @@ impl Store for SqliteStore {
         identity::roles(&self.pool, user_id, project_id).await
     }
 
+    async fn set_roles(&self, user_id: &str, roles: &[(String, String)]) -> StoreResult<()> {
+        identity::set_roles(&self.pool, user_id, roles).await
+    }
+
+    async fn upsert_policy(&self, name: &str, document: &str) -> StoreResult<()> {
+        identity::upsert_policy(&self.pool, name, document).await
+    }
+
+    async fn set_user_policies(&self, user_id: &str, policies: &[String]) -> StoreResult<()> {
+        identity::set_user_policies(&self.pool, user_id, policies).await
+    }
+
+    async fn user_policy_documents(&self, user_id: &str) -> StoreResult<Vec<String>> {
+        identity::user_policy_documents(&self.pool, user_id).await
+    }
+
     async fn domain(&self, id_or_name: &str) -> StoreResult<Option<crate::DomainRecord>> {
         identity::domain(&self.pool, id_or_name).await
     }
