@@ -53,7 +53,8 @@ class Server:
             with open(path, "w") as f:
                 f.write(text)
             args += ["--config", path]
-        env = dict(os.environ, SWITCHBOARD_ADMIN_PASSWORD=PASSWORD)
+        # Debug logging, so that the hygiene test sees everything the server could say.
+        env = dict(os.environ, SWITCHBOARD_ADMIN_PASSWORD=PASSWORD, SWITCHBOARD_LOG="debug")
         self.log_path = os.path.join(self.dir, "server.log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(args, env=env, stdout=self.log, stderr=subprocess.STDOUT)
@@ -87,9 +88,17 @@ class Server:
         self.log.close()
 
 
+VIEWER = '''
+[[users]]
+name = "vera"
+password = "Vera-Password-1"
+roles = { "local-1" = "viewer" }
+'''
+
+
 @pytest.fixture(scope="module")
 def server():
-    s = Server()
+    s = Server(extra_config=VIEWER)
     yield s
     s.stop()
 

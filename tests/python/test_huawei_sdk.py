@@ -158,3 +158,25 @@ def test_a_key_used_on_another_project_is_refused(server, keys):
     other = "e" * 32
     dbss = client(DbssClient, server, *keys, project=other)
     expect_refusal(lambda: dbss.list_instances(ListInstancesRequest()), 403, "APIGW.0302")
+
+
+def test_a_user_without_the_permission_is_refused(server):
+    ak, sk = server.access_key(user="vera", password="Vera-Password-1")
+    dbss = client(DbssClient, server, ak, sk)
+    assert len(dbss.list_instances(ListInstancesRequest()).clusters) == 2, "a viewer may read"
+    expect_refusal(lambda: dbss.start_db_om_instance(StartDbOmInstanceRequest(instance_id=PROD)), 403, "APIGW.0302")
+    bms = client(BmsClient, server, ak, sk)
+    body = OsStartBody(os_start=StartServersInfo(servers=[ServersList(id=WEB01)]))
+    expect_refusal(lambda: bms.batch_start_baremetal_servers(BatchStartBaremetalServersRequest(body=body)), 403, "BMS.0288")
+
+
+def test_no_secret_reaches_the_log(server, keys):
+    """Runs last in this module: after every call above, the debug log holds no secret."""
+    from conftest import PASSWORD
+    token, _ = server.token()
+    ak, sk = keys
+    with open(server.log_path) as f:
+        log = f.read()
+    assert "request" in log, "debug logging was on"
+    for secret in [PASSWORD, "Vera-Password-1", sk, token, "Signature="]:
+        assert secret not in log, f"a secret reached the log: {secret[:6]}..."

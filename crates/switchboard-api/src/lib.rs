@@ -13,6 +13,7 @@ mod lookup;
 mod mrs;
 mod native;
 mod nova;
+mod ratelimit;
 mod request_id;
 mod routes;
 mod time;
@@ -46,6 +47,9 @@ pub struct ApiConfig {
     pub nova_action_status: u16,
     /// How long a Live flow start/stop waits for the flow to settle before answering.
     pub live_wait: Duration,
+    /// Token requests a client may make at once, and how many more per second after that.
+    pub token_burst: u32,
+    pub token_per_second: f64,
 }
 
 impl Default for ApiConfig {
@@ -56,6 +60,8 @@ impl Default for ApiConfig {
             max_body_bytes: 1 << 20,
             nova_action_status: 204,
             live_wait: Duration::from_secs(10),
+            token_burst: 20,
+            token_per_second: 5.0,
         }
     }
 }
@@ -67,4 +73,16 @@ pub struct AppState {
     pub auth: Arc<AuthService>,
     pub config: Arc<ApiConfig>,
     pub clusters: Arc<Vec<ClusterInfo>>,
+    /// Limits `POST /v3/auth/tokens` per client address.
+    pub token_limiter: Arc<ratelimit::RateLimiter>,
+}
+
+impl AppState {
+    /// The limiter `POST /v3/auth/tokens` uses, from the configuration.
+    pub fn token_limiter(config: &ApiConfig) -> Arc<ratelimit::RateLimiter> {
+        Arc::new(ratelimit::RateLimiter::new(
+            config.token_burst,
+            config.token_per_second,
+        ))
+    }
 }

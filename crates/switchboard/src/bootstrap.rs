@@ -102,3 +102,62 @@ pub fn master_key(
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
 }
+
+/// Makes the stored policies and users match `[[policies]]` and `[[users]]`: users are created
+/// when missing, their password follows the configuration, and their roles and policies are
+/// replaced by the configured ones.
+pub async fn users(store: &dyn Store, config: &crate::config::Config) -> Result<()> {
+    for p in &config.policies {
+        store
+            .upsert_policy(&p.name, &serde_json::to_string(&p.document)?)
+            .await?;
+    }
+    for u in &config.users {
+        let domain_name = u
+            .domain
+            .clone()
+            .unwrap_or_else(|| config.admin.domain.clone());
+        let domain = store
+            .domain(&domain_name)
+            .await?
+            .with_context(|| format!("domain {domain_name} missing"))?;
+        let password = u
+            .password()
+            .with_context(|| format!("user {}: no password available", u.name))?;
+        let record = match store.user_by_name(&domain.name, &u.name).await? {
+            Some(mut existing) => {
+                let (candidate, hash) = (password.clone(), existing.password_hash.clone());
+                if !tokio::task::spawn_blocking(move || verify_password(&candidate, &hash)).await? {
+                    existing.password_hash = hash_blocking(password).await?;
+                    store.upsert_user(&existing).await?;
+                }
+                existing
+            }
+            None => {
+                let record = UserRecord {
+                    id: uuid_like(),
+                    domain_id: domain.id.clone(),
+                    name: u.name.clone(),
+                    password_hash: hash_blocking(password).await?,
+                    created_at: now_millis(),
+                };
+                store.upsert_user(&record).await?;
+                record
+            }
+        };
+        let roles: Vec<(String, String)> = u
+            .roles
+            .iter()
+            .filter_map(|(project, role)| {
+                let p = config
+                    .projects
+                    .iter()
+                    .find(|p| &p.id == project || &p.name == project)?;
+                Some((p.id.clone(), role.clone()))
+            })
+            .collect();
+        store.set_roles(&record.id, &roles).await?;
+        store.set_user_policies(&record.id, &u.policies).await?;
+    }
+    Ok(())
+}

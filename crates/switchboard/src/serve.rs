@@ -57,6 +57,7 @@ pub async fn build(
     )
     .await?;
 
+    crate::bootstrap::users(store.as_ref(), config).await?;
     let master_key = crate::bootstrap::master_key(
         &config.data_dir,
         std::env::var("SWITCHBOARD_MASTER_KEY").ok(),
@@ -81,18 +82,22 @@ pub async fn build(
             version: c.version.clone(),
         })
         .collect();
+    let api_config = Arc::new(ApiConfig {
+        public_url: config.public_url.clone(),
+        token_ttl: config.auth.token_ttl,
+        max_body_bytes: config.api.max_body_bytes,
+        nova_action_status: config.api.nova_action_status,
+        live_wait: config.api.live_wait,
+        token_burst: config.auth.token_burst,
+        token_per_second: config.auth.token_per_second,
+    });
     let state = AppState {
         engine,
         auth: Arc::new(AuthService::new(store.clone(), master_key)),
         store,
-        config: Arc::new(ApiConfig {
-            public_url: config.public_url.clone(),
-            token_ttl: config.auth.token_ttl,
-            max_body_bytes: config.api.max_body_bytes,
-            nova_action_status: config.api.nova_action_status,
-            live_wait: config.api.live_wait,
-        }),
+        config: api_config.clone(),
         clusters: Arc::new(clusters),
+        token_limiter: AppState::token_limiter(&api_config),
     };
     let app = router(state.clone());
     Ok((state, app))

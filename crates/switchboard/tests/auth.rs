@@ -248,3 +248,23 @@ async fn tokens_validate_and_revoke_and_projects_list_by_name() {
         json!([])
     );
 }
+
+#[tokio::test]
+async fn token_requests_are_rate_limited_per_address() {
+    let s = TestServer::start(|c| {
+        c.auth.token_burst = 3;
+        c.auth.token_per_second = 0.01;
+    })
+    .await;
+    // The harness took one token already.
+    for _ in 0..2 {
+        s.issue_token(json!({"project": {"id": PROJECT}})).await;
+    }
+    let body = token_body("admin", PASSWORD, json!({"project": {"id": PROJECT}}));
+    let r = s
+        .call(Method::POST, "/v3/auth/tokens", None, Some(body))
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.body["error"]["code"], 429);
+    assert!(!r.headers.contains_key("x-subject-token"));
+}

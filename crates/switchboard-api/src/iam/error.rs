@@ -39,6 +39,13 @@ impl KeystoneError {
         }
     }
 
+    pub fn too_many_requests() -> Self {
+        KeystoneError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            message: "Too many token requests from this address; retry later.".into(),
+        }
+    }
+
     pub fn internal() -> Self {
         KeystoneError {
             status: StatusCode::INTERNAL_SERVER_ERROR,

@@ -22,6 +22,13 @@ pub async fn create_token(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, KeystoneError> {
+    // Checked before anything costly: a password check is the expensive part.
+    if !state
+        .token_limiter
+        .allow(source.as_deref().unwrap_or("unknown"))
+    {
+        return Err(KeystoneError::too_many_requests());
+    }
     let request: AuthRequest = crate::body::parse(body)?
         .ok_or_else(|| KeystoneError::bad_request("Expecting to find auth in request body."))?;
     let identity = request.auth.identity;

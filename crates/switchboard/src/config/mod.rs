@@ -33,6 +33,8 @@ pub struct Config {
     pub dbom_instances: Vec<MemberSpec>,
     pub flows: Vec<MemberSpec>,
     pub servers: Vec<MemberSpec>,
+    pub users: Vec<UserConfig>,
+    pub policies: Vec<PolicyConfig>,
 }
 
 impl Default for Config {
@@ -54,6 +56,8 @@ impl Default for Config {
             dbom_instances: Vec::new(),
             flows: Vec::new(),
             servers: Vec::new(),
+            users: Vec::new(),
+            policies: Vec::new(),
         }
     }
 }
@@ -82,12 +86,17 @@ pub struct AuthConfig {
     /// Lifetime of issued tokens.
     #[serde(with = "humantime_serde")]
     pub token_ttl: Duration,
+    /// Token requests one address may make at once, and the refill per second.
+    pub token_burst: u32,
+    pub token_per_second: f64,
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
         AuthConfig {
             token_ttl: Duration::from_secs(24 * 3600),
+            token_burst: 20,
+            token_per_second: 5.0,
         }
     }
 }
@@ -216,6 +225,12 @@ impl Config {
                 self.api.nova_action_status
             );
         }
+        let projects: Vec<(String, String)> = self
+            .projects
+            .iter()
+            .map(|p| (p.id.clone(), p.name.clone()))
+            .collect();
+        identity::validate(&self.users, &self.policies, &projects)?;
         if !self.domains.iter().any(|d| d.name == self.admin.domain) {
             bail!(
                 "admin domain {} is not declared in [[domains]]",
@@ -236,6 +251,10 @@ impl Config {
         }
     }
 }
+
+mod identity;
+
+pub use identity::{PolicyConfig, UserConfig};
 
 #[cfg(test)]
 mod tests;
