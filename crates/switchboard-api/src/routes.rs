@@ -101,6 +101,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/switchboard/v1/resources", get(native::list_resources))
         .route("/switchboard/v1/audit", get(native::list_audit))
+        .route(
+            "/switchboard/v1/users",
+            post(native::create_user).get(native::list_users),
+        )
+        .route(
+            "/switchboard/v1/users/{id}",
+            put(native::modify_user).delete(native::delete_user),
+        )
+        .route("/switchboard/v1/policies", get(native::list_policies))
+        .route(
+            "/switchboard/v1/policies/{name}",
+            put(native::put_policy).delete(native::delete_policy),
+        )
         .fallback(gateway::fallback)
         .method_not_allowed_fallback(gateway::fallback)
         .layer(DefaultBodyLimit::max(max_body))

@@ -62,6 +62,11 @@ pub enum ActionClass {
 }
 
 pub fn class_of(action: &str) -> ActionClass {
+    // Identity administration is managing, whatever its verb: reading the users and their
+    // roles is for administrators too.
+    if action.starts_with("switchboard:user:") || action.starts_with("switchboard:policy:") {
+        return ActionClass::Manage;
+    }
     let verb = action.rsplit(':').next().unwrap_or("");
     let starts = |prefixes: &[&str]| prefixes.iter().any(|p| verb.starts_with(p));
     if starts(&["get", "list", "show"]) {
@@ -144,6 +149,11 @@ mod tests {
             &[],
             "live:ott:listFlow"
         ));
+        assert!(
+            !is_allowed(&operator, &[], "switchboard:user:list"),
+            "identity administration is for admins"
+        );
+        assert!(is_allowed(&admin, &[], "switchboard:policy:list"));
     }
 
     #[test]

@@ -60,6 +60,17 @@ pub trait Store: Send + Sync + 'static {
     /// Replaces every role of the user with `roles` (project id, role).
     async fn set_roles(&self, user_id: &str, roles: &[(String, String)]) -> StoreResult<()>;
     async fn upsert_policy(&self, name: &str, document: &str) -> StoreResult<()>;
+    /// Every policy as (name, JSON document).
+    async fn policies(&self) -> StoreResult<Vec<(String, String)>>;
+    /// Deletes a policy and detaches it from every user; whether it existed.
+    async fn delete_policy(&self, name: &str) -> StoreResult<bool>;
+    async fn users(&self) -> StoreResult<Vec<UserRecord>>;
+    /// Deletes a user with its roles, policies, tokens and credentials; whether it existed.
+    async fn delete_user(&self, user_id: &str) -> StoreResult<bool>;
+    /// The user's roles as (project id, role).
+    async fn all_roles(&self, user_id: &str) -> StoreResult<Vec<(String, String)>>;
+    /// Names of the policies attached to the user.
+    async fn user_policy_names(&self, user_id: &str) -> StoreResult<Vec<String>>;
     /// Replaces the policies attached to the user.
     async fn set_user_policies(&self, user_id: &str, policies: &[String]) -> StoreResult<()>;
     /// The JSON documents of the policies attached to the user.

@@ -3,9 +3,13 @@
 
 mod resources;
 mod tasks;
+mod users;
 
 pub use resources::{list_audit, list_resources};
 pub use tasks::{cancel_task, get_task, list_tasks};
+pub use users::{
+    create_user, delete_policy, delete_user, list_policies, list_users, modify_user, put_policy,
+};
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -326,3 +326,74 @@ pub(super) async fn user_policy_documents(
     .fetch_all(pool)
     .await?)
 }
+
+pub(super) async fn policies(pool: &SqlitePool) -> StoreResult<Vec<(String, String)>> {
+    Ok(
+        sqlx::query_as("SELECT name, document FROM policies ORDER BY name")
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
+pub(super) async fn delete_policy(pool: &SqlitePool, name: &str) -> StoreResult<bool> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM user_policies WHERE policy = ?")
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+    let done = sqlx::query("DELETE FROM policies WHERE name = ?")
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub(super) async fn users(pool: &SqlitePool) -> StoreResult<Vec<UserRecord>> {
+    sqlx::query("SELECT * FROM users ORDER BY name, id")
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(user)
+        .collect()
+}
+
+pub(super) async fn delete_user(pool: &SqlitePool, user_id: &str) -> StoreResult<bool> {
+    let mut tx = pool.begin().await?;
+    for table in ["role_assignments", "user_policies", "tokens", "credentials"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE user_id = ?"))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let done = sqlx::query("DELETE FROM users WHERE id = ?")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub(super) async fn all_roles(
+    pool: &SqlitePool,
+    user_id: &str,
+) -> StoreResult<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT project_id, role FROM role_assignments WHERE user_id = ? ORDER BY project_id, role",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+pub(super) async fn user_policy_names(
+    pool: &SqlitePool,
+    user_id: &str,
+) -> StoreResult<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT policy FROM user_policies WHERE user_id = ? ORDER BY policy")
+            .bind(user_id)
+            .fetch_all(pool)
+            .await?,
+    )
+}

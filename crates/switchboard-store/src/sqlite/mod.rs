@@ -191,6 +191,30 @@ impl Store for SqliteStore {
         identity::set_roles(&self.pool, user_id, roles).await
     }
 
+    async fn policies(&self) -> StoreResult<Vec<(String, String)>> {
+        identity::policies(&self.pool).await
+    }
+
+    async fn delete_policy(&self, name: &str) -> StoreResult<bool> {
+        identity::delete_policy(&self.pool, name).await
+    }
+
+    async fn users(&self) -> StoreResult<Vec<crate::UserRecord>> {
+        identity::users(&self.pool).await
+    }
+
+    async fn delete_user(&self, user_id: &str) -> StoreResult<bool> {
+        identity::delete_user(&self.pool, user_id).await
+    }
+
+    async fn all_roles(&self, user_id: &str) -> StoreResult<Vec<(String, String)>> {
+        identity::all_roles(&self.pool, user_id).await
+    }
+
+    async fn user_policy_names(&self, user_id: &str) -> StoreResult<Vec<String>> {
+        identity::user_policy_names(&self.pool, user_id).await
+    }
+
     async fn upsert_policy(&self, name: &str, document: &str) -> StoreResult<()> {
         identity::upsert_policy(&self.pool, name, document).await
     }
