@@ -1,6 +1,9 @@
 //! A Switchboard server on a loopback port with a fresh data dir, and a client for it.
 #![allow(dead_code)]
 
+pub mod identity;
+pub mod sdk_date;
+
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
