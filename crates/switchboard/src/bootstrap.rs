@@ -106,7 +106,11 @@ pub fn master_key(
 /// Makes the stored policies and users match `[[policies]]` and `[[users]]`: users are created
 /// when missing, their password follows the configuration, and their roles and policies are
 /// replaced by the configured ones.
-pub async fn users(store: &dyn Store, config: &crate::config::Config) -> Result<()> {
+pub async fn users(
+    store: &dyn Store,
+    config: &crate::config::Config,
+    master_key: &switchboard_identity::secrets::MasterKey,
+) -> Result<()> {
     for p in &config.policies {
         store
             .upsert_policy(&p.name, &serde_json::to_string(&p.document)?)
@@ -158,6 +162,30 @@ pub async fn users(store: &dyn Store, config: &crate::config::Config) -> Result<
             .collect();
         store.set_roles(&record.id, &roles).await?;
         store.set_user_policies(&record.id, &u.policies).await?;
+        for k in &u.keys {
+            let secret = k
+                .secret()
+                .with_context(|| format!("key {}: no secret available", k.access))?;
+            let current = store.credential(&k.access).await?;
+            let same = current.as_ref().is_some_and(|c| {
+                c.user_id == record.id
+                    && master_key.decrypt(&c.secret_enc).is_ok_and(|s| s == secret)
+            });
+            if !same {
+                if current.is_some() {
+                    store.delete_credential(&k.access).await?;
+                }
+                store
+                    .insert_credential(&switchboard_store::CredentialRecord {
+                        access_key: k.access.clone(),
+                        user_id: record.id.clone(),
+                        secret_enc: master_key.encrypt(&secret),
+                        description: "from the configuration".into(),
+                        created_at: now_millis(),
+                    })
+                    .await?;
+            }
+        }
     }
     Ok(())
 }

@@ -57,11 +57,11 @@ pub async fn build(
     )
     .await?;
 
-    crate::bootstrap::users(store.as_ref(), config).await?;
     let master_key = crate::bootstrap::master_key(
         &config.data_dir,
         std::env::var("SWITCHBOARD_MASTER_KEY").ok(),
     )?;
+    crate::bootstrap::users(store.as_ref(), config, &master_key).await?;
     let sim = SimDriver::open(&config.data_dir.join("sim"), config.sim.clone())?;
     let drivers: HashMap<String, Arc<dyn Driver>> =
         HashMap::from([("sim".to_string(), Arc::new(sim) as Arc<dyn Driver>)]);

@@ -379,3 +379,50 @@ async fn credentials_are_listed_without_secrets_encrypted_at_rest_and_deletable(
     assert_eq!(bad.status, StatusCode::NOT_FOUND);
     let _ = SdkAuthorization::parse("x");
 }
+
+#[tokio::test]
+async fn keys_from_the_inventory_sign_requests() {
+    let s = TestServer::start(|c| {
+        let users: toml::Table = toml::from_str(
+            "[[users]]\nname = \"robot\"\npassword = \"Robot-Password-1\"\nroles = { \"local-1\" = \"operator\" }\n\
+             keys = [{ access = \"AKROBOT0000000000001\", secret = \"robot-secret-key-0123456789abcdefghijk\" }]\n",
+        )
+        .unwrap();
+        c.users = users["users"].clone().try_into().unwrap();
+    })
+    .await;
+    let key = Key {
+        ak: "AKROBOT0000000000001".into(),
+        sk: "robot-secret-key-0123456789abcdefghijk".into(),
+    };
+    let r = signed(
+        &s,
+        &key,
+        Method::POST,
+        &format!("/v1/{PROJECT}/db-om/{PROD}/start"),
+        b"",
+        Some(PROJECT),
+        &now_date(),
+        |_| {},
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let wrong = Key {
+        ak: key.ak.clone(),
+        sk: "not-it".into(),
+    };
+    assert_rejected(
+        &signed(
+            &s,
+            &wrong,
+            Method::GET,
+            &format!("/v1/{PROJECT}/flows"),
+            b"",
+            Some(PROJECT),
+            &now_date(),
+            |_| {},
+        )
+        .await,
+        "signature",
+    );
+}

@@ -24,6 +24,37 @@ pub struct UserConfig {
     /// Names of `[[policies]]` attached to the user.
     #[serde(default)]
     pub policies: Vec<String>,
+    /// Pre-provisioned AK/SK credentials (for automation that has its keys already).
+    #[serde(default)]
+    pub keys: Vec<KeyConfig>,
+}
+
+/// An access key with its secret in clear (test inventories) or in an environment variable.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyConfig {
+    pub access: String,
+    #[serde(default)]
+    pub secret: Option<String>,
+    #[serde(default)]
+    pub secret_env: Option<String>,
+}
+
+impl std::fmt::Debug for KeyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyConfig")
+            .field("access", &self.access)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyConfig {
+    pub fn secret(&self) -> Option<String> {
+        self.secret
+            .clone()
+            .or_else(|| self.secret_env.as_ref().and_then(|v| std::env::var(v).ok()))
+            .filter(|s| !s.is_empty())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -72,6 +103,14 @@ pub fn validate(
             if !ROLES.contains(&role.as_str()) {
                 bail!(
                     "user {}: unknown role {role} (admin, operator or viewer)",
+                    u.name
+                );
+            }
+        }
+        for k in &u.keys {
+            if k.access.is_empty() || (k.secret.is_none() && k.secret_env.is_none()) {
+                bail!(
+                    "user {}: every key needs access and secret or secret_env",
                     u.name
                 );
             }
