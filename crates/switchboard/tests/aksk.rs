@@ -3,17 +3,13 @@
 mod common;
 
 use common::sdk_date::{date_at, now_date};
+use common::signer::{signed, Key};
 use common::{TestServer, PROJECT};
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
-use switchboard_identity::signing::{self, ReceivedRequest, SdkAuthorization};
+use serde_json::json;
+use switchboard_identity::signing::{self, SdkAuthorization};
 
 const PROD: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
-
-struct Key {
-    ak: String,
-    sk: String,
-}
 
 async fn create_key(s: &TestServer) -> Key {
     let me = s.get("/switchboard/v1/tasks").await; // any authenticated call proves the token works
@@ -53,74 +49,6 @@ async fn create_key(s: &TestServer) -> Key {
     Key {
         ak: c["access"].as_str().unwrap().into(),
         sk: c["secret"].as_str().unwrap().into(),
-    }
-}
-
-/// Signs like the SDK: Content-Type, User-Agent, X-Project-Id, X-Sdk-Date and Host.
-#[allow(clippy::too_many_arguments)] // every argument is a part of the request a test varies
-async fn signed(
-    s: &TestServer,
-    key: &Key,
-    method: Method,
-    target: &str,
-    body: &[u8],
-    project: Option<&str>,
-    date: &str,
-    tamper: impl FnOnce(&mut Vec<u8>),
-) -> common::Reply {
-    let host = s.base.trim_start_matches("http://").to_string();
-    let mut headers: Vec<(String, String)> = vec![
-        ("Content-Type".into(), "application/json".into()),
-        (
-            "User-Agent".into(),
-            "huaweicloud-usdk-python/3.0; test".into(),
-        ),
-    ];
-    if let Some(p) = project {
-        headers.push(("X-Project-Id".into(), p.into()));
-    }
-    headers.push(("X-Sdk-Date".into(), date.into()));
-    headers.push(("Host".into(), host));
-    let (path, query) = target
-        .split_once('?')
-        .map_or((target, None), |(p, q)| (p, Some(q)));
-    let names: Vec<String> = {
-        let mut n: Vec<String> = headers.iter().map(|(k, _)| k.to_lowercase()).collect();
-        n.sort();
-        n
-    };
-    let req = ReceivedRequest {
-        method: method.as_str(),
-        path,
-        query,
-        headers: &headers,
-        body,
-    };
-    let sig = signing::signature(
-        &key.sk,
-        &signing::string_to_sign(date, &signing::canonical_request(&req, &names)),
-    );
-    let auth = format!(
-        "SDK-HMAC-SHA256 Access={}, SignedHeaders={}, Signature={sig}",
-        key.ak,
-        names.join(";")
-    );
-    let mut sent = body.to_vec();
-    tamper(&mut sent);
-    let mut builder = s
-        .client
-        .request(method, format!("{}{target}", s.base))
-        .header("Authorization", auth);
-    for (k, v) in headers.iter().filter(|(k, _)| k != "Host") {
-        builder = builder.header(k, v);
-    }
-    let resp = builder.body(sent).send().await.unwrap();
-    let (status, headers) = (resp.status(), resp.headers().clone());
-    let text = resp.text().await.unwrap();
-    common::Reply {
-        status,
-        headers,
-        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
     }
 }
 

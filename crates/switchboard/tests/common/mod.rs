@@ -3,6 +3,7 @@
 
 pub mod identity;
 pub mod sdk_date;
+pub mod signer;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
