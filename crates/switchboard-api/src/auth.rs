@@ -179,3 +179,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Source {
         Ok(Source(forwarded.or(peer)))
     }
 }
+
+/// The TCP peer's address only (unlike `Source`, which a client can steer with
+/// `X-Forwarded-For`); what rate limits key on.
+pub struct PeerAddr(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PeerAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string()),
+        ))
+    }
+}

@@ -3,7 +3,7 @@
 use super::dto::{AuthRequest, NameOrId, ProjectRef, Scope, UserRef};
 use super::render::public_url;
 use super::KeystoneError;
-use crate::auth::Source;
+use crate::auth::{PeerAddr, Source};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -19,13 +19,14 @@ use switchboard_store::{AuditRecord, DomainRecord, ProjectRecord, TokenRecord, U
 pub async fn create_token(
     State(state): State<AppState>,
     Source(source): Source,
+    PeerAddr(peer): PeerAddr,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, KeystoneError> {
     // Checked before anything costly: a password check is the expensive part.
     if !state
         .token_limiter
-        .allow(source.as_deref().unwrap_or("unknown"))
+        .allow(peer.as_deref().unwrap_or("unknown"))
     {
         return Err(KeystoneError::too_many_requests());
     }
