@@ -14,7 +14,6 @@ pub use users::{
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
 
 #[derive(Debug)]
 pub struct NativeError {
@@ -80,20 +79,15 @@ impl IntoResponse for NativeError {
     }
 }
 
-/// `?limit=&offset=` with bounds.
-#[derive(Debug, Deserialize)]
-pub struct Page {
-    #[serde(default)]
-    pub limit: Option<String>,
-    #[serde(default)]
-    pub offset: Option<String>,
-}
+/// `?limit=&offset=` with bounds, read from a query map (which never fails to extract, so a
+/// bad query gets this API's own error envelope).
+pub struct Page<'a>(pub &'a std::collections::HashMap<String, String>);
 
-impl Page {
+impl Page<'_> {
     /// (limit 1–1000, default 100; offset ≥ 0, default 0).
     pub fn bounds(&self) -> Result<(i64, i64), NativeError> {
-        let limit = parse_int("limit", self.limit.as_deref(), 100)?;
-        let offset = parse_int("offset", self.offset.as_deref(), 0)?;
+        let limit = parse_int("limit", self.0.get("limit").map(String::as_str), 100)?;
+        let offset = parse_int("offset", self.0.get("offset").map(String::as_str), 0)?;
         if !(1..=1000).contains(&limit) {
             return Err(NativeError::bad_request("limit must be between 1 and 1000"));
         }

@@ -33,10 +33,10 @@ pub async fn list_resources(
 pub async fn list_audit(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
-    Query(page): Query<Page>,
+    Query(query): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<Value>, NativeError> {
     NativeError::permit(&who, "switchboard:audit:list")?;
-    let (limit, offset) = page.bounds()?;
+    let (limit, offset) = Page(&query).bounds()?;
     let Some(project) = who.project_id.as_deref() else {
         return Ok(Json(
             json!({"records": [], "limit": limit, "offset": offset}),

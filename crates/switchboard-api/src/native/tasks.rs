@@ -7,8 +7,8 @@ use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use switchboard_core::{now_millis, TaskState};
 use switchboard_engine::TaskView;
 use switchboard_identity::Principal;
@@ -71,22 +71,14 @@ pub async fn get_task(
     Ok(Json(view_json(&visible_task(&state, &who, &raw).await?)))
 }
 
-#[derive(Deserialize)]
-pub struct TaskQuery {
-    #[serde(default)]
-    state: Option<String>,
-    #[serde(flatten)]
-    page: Page,
-}
-
 pub async fn list_tasks(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
-    Query(q): Query<TaskQuery>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, NativeError> {
     NativeError::permit(&who, "switchboard:task:list")?;
-    let (limit, offset) = q.page.bounds()?;
-    let wanted = match q.state.as_deref() {
+    let (limit, offset) = Page(&q).bounds()?;
+    let wanted = match q.get("state").map(String::as_str) {
         None => None,
         Some(s) => Some(
             TaskState::parse(s)

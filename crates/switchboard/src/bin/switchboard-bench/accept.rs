@@ -9,20 +9,30 @@ use std::time::{Duration, Instant};
 pub async fn run(connections: usize, per_connection: usize) -> Result<()> {
     let n = connections * per_connection;
     let bench = harness::start((0..n).map(|i| service(i, &[], 50)).collect()).await?;
-    println!("accept: {connections} connections, {n} services, sim steps of 50 ms, store synchronous=full");
+    println!("accept: {connections} connections (each warmed up by one request), {n} services, sim steps of 50 ms, store synchronous=full");
     let mut all_latencies = Vec::new();
     let mut total_ops = 0;
     let mut total_time = Duration::ZERO;
     for op in ["start", "stop"] {
-        let started = Instant::now();
+        // Every client opens its connection and warms the token cache first; the clock starts
+        // when all of them are ready, so the numbers are steady-state accepts.
+        let ready = std::sync::Arc::new(tokio::sync::Barrier::new(connections + 1));
         let clients = (0..connections).map(|c| {
             // One client (one keep-alive connection) per simulated user.
             let client = reqwest::Client::builder()
                 .pool_max_idle_per_host(1)
                 .build()
                 .expect("client");
-            let (base, token) = (bench.base.clone(), bench.token.clone());
+            let (base, token, ready) = (bench.base.clone(), bench.token.clone(), ready.clone());
             tokio::spawn(async move {
+                client
+                    .get(format!("{base}/web/v1/clusters"))
+                    .header("X-Auth-Token", &token)
+                    .send()
+                    .await?
+                    .bytes()
+                    .await?;
+                ready.wait().await;
                 let mut latencies = Vec::with_capacity(per_connection);
                 for i in 0..per_connection {
                     let svc = c * per_connection + i;
@@ -45,6 +55,9 @@ pub async fn run(connections: usize, per_connection: usize) -> Result<()> {
                 Ok::<_, anyhow::Error>(latencies)
             })
         });
+        let clients = clients.collect::<Vec<_>>();
+        ready.wait().await;
+        let started = Instant::now();
         let mut latencies = Vec::with_capacity(n);
         for handle in futures::future::join_all(clients).await {
             latencies.extend(handle??);
