@@ -1,6 +1,8 @@
 //! Drivers: the only code that touches the outside world. `sim` stands in for a real system
-//! (the demo runs on it); `process`, `redfish` and `exec` follow.
+//! (the demo runs on it); `exec` runs user commands; `process` and `redfish` follow.
 
+pub mod exec;
 pub mod sim;
 
+pub use exec::ExecDriver;
 pub use sim::{SimConfig, SimDriver, SimFault};

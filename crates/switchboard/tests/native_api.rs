@@ -36,7 +36,13 @@ async fn tasks_can_be_read_listed_filtered_and_paged() {
     let page = s.get("/switchboard/v1/tasks?limit=1&offset=1").await;
     assert_eq!(page.body["tasks"][0]["id"], first);
 
-    for bad in ["?state=DONE", "?limit=0", "?limit=abc", "?offset=-1", "?limit=%FF"] {
+    for bad in [
+        "?state=DONE",
+        "?limit=0",
+        "?limit=abc",
+        "?offset=-1",
+        "?limit=%FF",
+    ] {
         let r = s.get(&format!("/switchboard/v1/tasks{bad}")).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
         assert_eq!(r.body["error"]["code"], "bad_request");
