@@ -81,6 +81,12 @@ pub trait Driver: Send + Sync + 'static {
         }
     }
 
+    /// Whether the engine should watch resources at rest through `observe`, to notice one that
+    /// ends (or starts) on its own. Simulated worlds do not need it.
+    fn monitored(&self) -> bool {
+        false
+    }
+
     /// How long `action` is expected to take, for progress estimates.
     fn expected_duration(&self, _resource: &ResourceSpec, _action: Action) -> Duration {
         Duration::from_secs(2)

@@ -2,7 +2,9 @@
 //! (the demo runs on it); `exec` runs user commands; `process` and `redfish` follow.
 
 pub mod exec;
+pub mod process;
 pub mod sim;
 
 pub use exec::ExecDriver;
+pub use process::ProcessDriver;
 pub use sim::{SimConfig, SimDriver, SimFault};
