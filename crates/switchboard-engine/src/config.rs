@@ -13,6 +13,9 @@ pub struct EngineConfig {
     /// Wait before the first retry; doubled for each further one.
     #[serde(with = "humantime_serde")]
     pub retry_backoff: Duration,
+    /// How often resources of real drivers (processes) are looked at while no task holds them.
+    #[serde(with = "humantime_serde")]
+    pub monitor_interval: Duration,
 }
 
 impl Default for EngineConfig {
@@ -21,6 +24,7 @@ impl Default for EngineConfig {
             step_timeout: Duration::from_secs(300),
             step_retries: 2,
             retry_backoff: Duration::from_millis(500),
+            monitor_interval: Duration::from_secs(2),
         }
     }
 }

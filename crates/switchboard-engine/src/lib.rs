@@ -3,6 +3,7 @@
 //! then runs through the drivers, every ready step at once, and resumes after a restart.
 
 mod config;
+mod monitor;
 mod resources;
 mod runner;
 mod step;
@@ -117,6 +118,7 @@ impl Engine {
             cancels: Mutex::new(HashMap::new()),
         });
         runner::recover(&inner).await?;
+        monitor::spawn(&inner);
         Ok(Engine { inner })
     }
 

@@ -53,28 +53,33 @@ impl Engine {
     /// A task with its steps; `progress` never decreases across calls.
     pub async fn task(&self, id: TaskId) -> Result<Option<TaskView>, EngineError> {
         let store = &self.inner.store;
+        // Asked before reading: a task is released only after its end is durable, so a task
+        // not running now has its final row in the store.
+        let running = self.inner.lock().active.contains_key(&id);
         let Some(mut task) = store.task(id).await? else {
             return Ok(None);
         };
         let steps = store.steps(id).await?;
-        // Only tasks still running keep a high-water mark (released tasks' marks are dropped).
-        let running = self.inner.lock().active.contains_key(&id);
         // The end is durable a moment before the claims go: until they have, the task is shown
         // as still running, so that whoever sees it finished can act on its resources at once.
         if running && task.state.is_terminal() {
             task.state = TaskState::InProgress;
             task.finished_at = None;
         }
-        if !task.state.is_terminal() && running {
-            let estimate = progress_of(&steps, switchboard_core::now_millis());
-            let mut seen = self
-                .inner
-                .progress_seen
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            let best = seen.entry(id).or_insert(0.0);
-            *best = best.max(estimate).max(task.progress);
-            task.progress = *best;
+        if !task.state.is_terminal() {
+            let estimate = progress_of(&steps, switchboard_core::now_millis()).max(task.progress);
+            task.progress = estimate;
+            // Only running tasks keep a high-water mark (a released task's mark is dropped).
+            if running {
+                let mut seen = self
+                    .inner
+                    .progress_seen
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                let best = seen.entry(id).or_insert(0.0);
+                *best = best.max(estimate);
+                task.progress = *best;
+            }
         }
         let steps = steps
             .into_iter()

@@ -19,6 +19,8 @@ use switchboard_core::{Action, Driver, DriverError, Lifecycle, Observed, Resourc
 
 /// Bytes of stderr quoted when a process fails.
 const STDERR_TAIL: u64 = 2048;
+/// How long (in 10 ms steps) to wait for a reaper to record an exit it is about to see.
+const REAPER_WAIT_STEPS: usize = 50;
 
 #[derive(Serialize, Deserialize)]
 struct PidFile {
@@ -34,6 +36,8 @@ struct Tracked {
     exit: Arc<Mutex<Option<String>>>,
     /// Set when we asked it to stop, so that its end is not a failure.
     stopping: Arc<AtomicBool>,
+    /// Started by this server (not adopted), so its exit status will be known.
+    reaped_here: bool,
 }
 
 pub struct ProcessDriver {
@@ -112,6 +116,20 @@ impl ProcessDriver {
         }
     }
 
+    /// How a process this server started ended; its reaper may need a moment to record it.
+    async fn exit_of(&self, t: &Tracked) -> Option<String> {
+        for _ in 0..REAPER_WAIT_STEPS {
+            if let Some(exit) = t.exit.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+                return Some(exit);
+            }
+            if !t.reaped_here {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        None
+    }
+
     async fn start(&self, resource: &ResourceSpec, cfg: &ProcessConfig) -> Result<(), DriverError> {
         if self.alive(&resource.id).is_some() {
             return Ok(());
@@ -162,6 +180,7 @@ impl ProcessDriver {
             ticks,
             exit: Arc::new(Mutex::new(None)),
             stopping: Arc::new(AtomicBool::new(false)),
+            reaped_here: true,
         };
         let exit = tracked.exit.clone();
         // Reaps the child while this server lives and remembers how it ended.
@@ -225,6 +244,7 @@ impl Driver for ProcessDriver {
                     ticks: p.ticks,
                     exit: Arc::new(Mutex::new(None)),
                     stopping: Arc::new(AtomicBool::new(false)),
+                    reaped_here: false,
                 };
                 self.lock().insert(resource.id.clone(), tracked);
             }
@@ -271,7 +291,7 @@ impl Driver for ProcessDriver {
                 },
             });
         }
-        let exit = t.exit.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let exit = self.exit_of(&t).await;
         if t.stopping.load(Ordering::SeqCst) || exit.as_deref() == Some("exited with code 0") {
             return Ok(Observed {
                 state: Lifecycle::Stopped,

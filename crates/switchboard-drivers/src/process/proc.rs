@@ -33,11 +33,14 @@ pub fn signal_named(name: &str) -> Result<Signal, String> {
 }
 
 /// Sends `signal` to the process group led by `pid` (every process was started as a leader).
+/// Pids 0 and 1 are refused: their "groups" are the caller's own and every process.
 pub fn signal_group(pid: u32, signal: Signal) {
-    let _ = killpg(Pid::from_raw(pid as i32), signal);
+    if pid > 1 {
+        let _ = killpg(Pid::from_raw(pid as i32), signal);
+    }
 }
 
 /// Whether any process of the group led by `pid` is left.
 pub fn group_alive(pid: u32) -> bool {
-    killpg(Pid::from_raw(pid as i32), None).is_ok()
+    pid > 1 && killpg(Pid::from_raw(pid as i32), None).is_ok()
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod identity;
+pub mod processes;
 pub mod sdk_date;
 pub mod signer;
 
