@@ -81,6 +81,12 @@ pub trait Driver: Send + Sync + 'static {
         }
     }
 
+    /// How long one attempt of `action` may take on this resource, readiness included; the
+    /// engine's `step_timeout` when `None`.
+    fn step_timeout(&self, _resource: &ResourceSpec, _action: Action) -> Option<Duration> {
+        None
+    }
+
     /// Whether the engine should watch resources at rest through `observe`, to notice one that
     /// ends (or starts) on its own. Simulated worlds do not need it.
     fn monitored(&self) -> bool {

@@ -125,7 +125,9 @@ async fn attempt(
         (world.specs[node].clone(), world.drivers[node].clone())
     };
     let spec = spec.as_ref();
-    let timeout = inner.config.step_timeout;
+    let timeout = driver
+        .step_timeout(spec, action)
+        .unwrap_or(inner.config.step_timeout);
     let target = action.target_state();
     let work = async {
         driver.perform(spec, action, op_id).await?;

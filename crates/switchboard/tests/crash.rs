@@ -1,106 +1,12 @@
 //! Crash safety with the real binary: `kill -9` mid-operation, restart on the same data dir.
 
+mod common;
+
+use common::binary::{free_port, get, token, Server, PASSWORD, PROJECT};
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use switchboard_core::Action;
-
-const PASSWORD: &str = "Crash-Test-Password-1";
-const PROJECT: &str = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    async fn start(data_dir: &Path, port: u16) -> Server {
-        Server::start_with(data_dir, port, &[]).await
-    }
-
-    async fn start_with(data_dir: &Path, port: u16, extra: &[&str]) -> Server {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(data_dir.join("server.log"))
-            .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--sim-speed",
-                "3",
-                "--data-dir",
-            ])
-            .arg(data_dir)
-            .args(extra)
-            .env("SWITCHBOARD_ADMIN_PASSWORD", PASSWORD)
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let server = Server {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while reqwest::get(format!("{}/health", server.base))
-            .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "server did not come up");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        server
-    }
-
-    fn kill9(mut self) {
-        // SIGKILL: no shutdown hooks, no flushing — like a crash.
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn token(base: &str) -> String {
-    let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user":
-        {"name": "admin", "password": PASSWORD, "domain": {"name": "switchboard"}}}},
-        "scope": {"project": {"id": PROJECT}}}});
-    let r = reqwest::Client::new()
-        .post(format!("{base}/v3/auth/tokens"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    r.headers()["x-subject-token"].to_str().unwrap().to_string()
-}
-
-async fn get(base: &str, token: &str, path: &str) -> Value {
-    let r = reqwest::Client::new()
-        .get(format!("{base}{path}"))
-        .header("X-Auth-Token", token)
-        .send()
-        .await
-        .unwrap();
-    r.json().await.unwrap()
-}
 
 #[tokio::test]
 async fn an_accepted_command_survives_kill_9_and_nothing_runs_twice() {

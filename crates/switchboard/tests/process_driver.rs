@@ -88,3 +88,103 @@ async fn a_process_that_dies_on_its_own_shows_failed_with_its_exit_status() {
         "{error}"
     );
 }
+
+#[derive(serde::Serialize)]
+struct ExtraClusters {
+    clusters: Vec<switchboard_core::inventory::ClusterSpec>,
+}
+
+#[tokio::test]
+async fn a_chain_of_processes_survives_kill_9_and_no_service_runs_twice() {
+    use common::binary::{free_port as port_for_server, get, token, Server};
+    let marker = format!("sbcrash-{}", std::process::id());
+    let (db, cache, app) = (free_port(), free_port(), free_port());
+    let mut services = vec![
+        http_service("db", db, &[], &marker),
+        http_service("cache", cache, &[("db", db)], &marker),
+        http_service("app", app, &[("db", db), ("cache", cache)], &marker),
+    ];
+    // Each takes a second to come up, so that the server can be killed mid-chain.
+    for s in &mut services {
+        let script = s.config["args"][1].as_str().unwrap().to_string();
+        s.config["args"][1] = json!(format!("sleep 1; {script}"));
+    }
+    let extra = ExtraClusters {
+        clusters: vec![switchboard_core::inventory::ClusterSpec {
+            id: 2,
+            project: "local-1".into(),
+            name: "local-stack".into(),
+            version: "1.0".into(),
+            services,
+        }],
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let _cleanup = KillOnDrop(dir.path().to_path_buf());
+    let config = dir.path().join("config.toml");
+    let text = format!(
+        "{}\n{}",
+        switchboard::config::DEMO,
+        toml::to_string(&extra).unwrap()
+    );
+    std::fs::write(&config, text).unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let args = ["--config", config.to_str().unwrap()];
+    let port = port_for_server();
+    let server = Server::start_with(&data, port, &args).await;
+    let tok = token(&server.base).await;
+    let r: serde_json::Value = reqwest::Client::new()
+        .post(format!(
+            "{}/web/v1/maintain/cluster/2/service/app/start",
+            server.base
+        ))
+        .header("X-Auth-Token", &tok)
+        .json(&json!({"only_self": false}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = r["id"].as_i64().unwrap();
+    let progress = format!("/web/v1/common/command/{id}/progress");
+    loop {
+        let p = get(&server.base, &tok, &progress).await;
+        let steps = p["res_obj"]["step_list"].as_array().unwrap().clone();
+        if steps.iter().any(|s| s["state"] == "DONE")
+            && steps.iter().any(|s| s["state"] == "RUNNING")
+        {
+            break;
+        }
+        assert_ne!(
+            p["state"], "COMPLETE",
+            "finished before the crash could happen"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.kill9();
+    assert!(
+        count_processes(&format!("{marker}-db")) == 1,
+        "the managed process outlives the server"
+    );
+
+    let server = Server::start_with(&data, port, &args).await;
+    let tok = token(&server.base).await;
+    let done = loop {
+        let p = get(&server.base, &tok, &progress).await;
+        if p["state"] != "IN_PROGRESS" {
+            break p;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(done["state"], "COMPLETE", "{done}");
+    for name in ["db", "cache", "app"] {
+        assert_eq!(
+            count_processes(&format!("{marker}-{name}")),
+            1,
+            "{name} runs exactly once"
+        );
+    }
+    let log = std::fs::read_to_string(data.join("server.log")).unwrap();
+    assert!(log.contains("re-adopted a running process"), "{log}");
+}

@@ -19,6 +19,9 @@ pub struct ProcessConfig {
     /// When the process counts as ready; as soon as it runs when absent.
     #[serde(default)]
     pub ready: Option<Probe>,
+    /// Longest a start may take until ready.
+    #[serde(default = "start_timeout", with = "humantime_serde")]
+    pub start_timeout: Duration,
     /// Signal sent to the process group first (`TERM`, `INT`, `QUIT`, `HUP`).
     #[serde(default = "term")]
     pub stop_signal: String,
@@ -50,6 +53,10 @@ pub struct Probe {
 
 fn term() -> String {
     "TERM".into()
+}
+
+fn start_timeout() -> Duration {
+    Duration::from_secs(60)
 }
 
 fn grace() -> Duration {

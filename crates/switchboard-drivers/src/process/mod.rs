@@ -316,6 +316,16 @@ impl Driver for ProcessDriver {
     fn monitored(&self) -> bool {
         true
     }
+
+    fn step_timeout(&self, resource: &ResourceSpec, action: Action) -> Option<Duration> {
+        let cfg = config(resource).ok()?;
+        let stop = cfg.grace + Duration::from_secs(10);
+        Some(match action {
+            Action::Start => cfg.start_timeout,
+            Action::Stop => stop,
+            Action::Restart => cfg.start_timeout + stop,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! A Switchboard server on a loopback port with a fresh data dir, and a client for it.
 #![allow(dead_code)]
 
+pub mod binary;
 pub mod identity;
 pub mod processes;
 pub mod sdk_date;
