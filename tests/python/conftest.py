@@ -4,6 +4,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -106,3 +107,25 @@ def server():
 @pytest.fixture(scope="module")
 def keys(server):
     return server.access_key()
+
+
+OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
+
+
+def openstack(server, *args):
+    """Runs the real `openstack` CLI against the server with password auth; returns stdout."""
+    env = dict(
+        os.environ,
+        OS_AUTH_URL=server.url + "/v3",
+        OS_IDENTITY_API_VERSION="3",
+        OS_USERNAME="admin",
+        OS_PASSWORD=PASSWORD,
+        OS_PROJECT_ID=PROJECT,
+        OS_USER_DOMAIN_NAME="switchboard",
+        OS_PROJECT_DOMAIN_NAME="switchboard",
+    )
+    done = subprocess.run([OPENSTACK, *args], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"openstack {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+

@@ -1,31 +1,9 @@
 """The `openstack` CLI, unmodified, against Switchboard's Keystone and Nova APIs."""
 
 import json
-import os
-import subprocess
-import sys
 import time
 
-from conftest import PASSWORD, PROJECT
-
-OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
-
-
-def openstack(server, *args):
-    env = dict(
-        os.environ,
-        OS_AUTH_URL=server.url + "/v3",
-        OS_IDENTITY_API_VERSION="3",
-        OS_USERNAME="admin",
-        OS_PASSWORD=PASSWORD,
-        OS_PROJECT_ID=PROJECT,
-        OS_USER_DOMAIN_NAME="switchboard",
-        OS_PROJECT_DOMAIN_NAME="switchboard",
-    )
-    done = subprocess.run([OPENSTACK, *args], env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, f"openstack {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
-
+from conftest import openstack
 
 def show(server, name):
     return json.loads(openstack(server, "server", "show", name, "-f", "json"))

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use switchboard_api::{router, ApiConfig, AppState, AuthService, ClusterInfo};
 use switchboard_core::Driver;
-use switchboard_drivers::{ExecDriver, ProcessDriver, SimDriver};
+use switchboard_drivers::{ExecDriver, ProcessDriver, RedfishDriver, SimDriver};
 use switchboard_engine::Engine;
 use switchboard_store::{SqliteStore, Store};
 
@@ -66,6 +66,10 @@ pub async fn build(
     let drivers: HashMap<String, Arc<dyn Driver>> = HashMap::from([
         ("sim".to_string(), Arc::new(sim) as Arc<dyn Driver>),
         ("exec".to_string(), Arc::new(ExecDriver) as Arc<dyn Driver>),
+        (
+            "redfish".to_string(),
+            Arc::new(RedfishDriver::default()) as Arc<dyn Driver>,
+        ),
         (
             "process".to_string(),
             Arc::new(ProcessDriver::open(&config.data_dir.join("process"))?) as Arc<dyn Driver>,
