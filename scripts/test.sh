@@ -23,8 +23,15 @@ else
     cargo test --workspace --no-fail-fast
 fi
 
-echo "== real clients (Python)"
+echo "== real clients and real daemons (Python)"
 cargo build --quiet -p switchboard --bin switchboard
+# The local-stack example runs PostgreSQL and Redis from Debian's packages.
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v pg_isready >/dev/null 2>&1 \
+    || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    echo "installing postgresql and redis-server"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server >/dev/null
+fi
 venv=.venv
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv" 2>/dev/null || {

@@ -42,12 +42,14 @@ def call(url, method="GET", body=None, token=None, headers=None):
 
 
 class Server:
-    def __init__(self, extra_config=""):
+    def __init__(self, extra_config="", config_path=None, env=None):
         self.dir = tempfile.mkdtemp(prefix="switchboard-py-")
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         args = [BINARY, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.dir, "--sim-speed", "10"]
-        if extra_config:
+        if config_path:
+            args += ["--config", config_path]
+        elif extra_config:
             with open(os.path.join(ROOT, "switchboard.example.toml")) as f:
                 text = f.read() + "\n" + extra_config
             path = os.path.join(self.dir, "config.toml")
@@ -55,10 +57,11 @@ class Server:
                 f.write(text)
             args += ["--config", path]
         # Debug logging, so that the hygiene test sees everything the server could say.
-        env = dict(os.environ, SWITCHBOARD_ADMIN_PASSWORD=PASSWORD, SWITCHBOARD_LOG="debug")
+        env = dict(os.environ, SWITCHBOARD_ADMIN_PASSWORD=PASSWORD, SWITCHBOARD_LOG="debug", **(env or {}))
         self.log_path = os.path.join(self.dir, "server.log")
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(args, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        # From the repository root, where example commands are relative to.
+        self.proc = subprocess.Popen(args, env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
         for _ in range(300):
             try:
                 urllib.request.urlopen(self.url + "/health", timeout=1)

@@ -93,3 +93,15 @@ fn an_unknown_dependency_is_refused_naming_it() {
         "{err:#}"
     );
 }
+
+#[test]
+fn the_example_configurations_are_valid() {
+    for (name, text) in [
+        ("local-stack", include_str!("../../../../examples/local-stack/switchboard.toml")),
+        ("redfish", include_str!("../../../../examples/redfish/switchboard.toml")),
+    ] {
+        let c = Config::parse(text, name).unwrap();
+        c.validate().unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        assert!(!c.inventory().resources().unwrap().is_empty(), "{name}");
+    }
+}

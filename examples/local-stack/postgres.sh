@@ -1,0 +1,17 @@
+#!/bin/sh
+# A throwaway PostgreSQL for the example, from Debian's packages: initialised on first start, run
+# as the postgres user (PostgreSQL refuses to run as root), listening on loopback only.
+set -e
+DATA=${EXAMPLE_PGDATA:-/tmp/switchboard-example/postgres}
+PORT=${EXAMPLE_PGPORT:-55432}
+BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+mkdir -p "$DATA"
+if [ "$(id -u)" = 0 ]; then
+    chown postgres "$DATA"
+    chmod 700 "$DATA"
+    AS="runuser -u postgres --"
+else
+    AS=""
+fi
+[ -f "$DATA/PG_VERSION" ] || $AS "$BIN/initdb" -D "$DATA" -A trust -U postgres >/dev/null
+exec $AS "$BIN/postgres" -D "$DATA" -p "$PORT" -k /tmp -c listen_addresses=127.0.0.1
