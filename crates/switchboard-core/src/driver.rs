@@ -46,14 +46,15 @@ pub trait Driver: Send + Sync + 'static {
     /// Makes sure the driver knows the resource (called for every resource at start-up).
     async fn register(&self, resource: &ResourceSpec) -> Result<(), DriverError>;
 
-    /// Asks the outside world to perform `action`; returns once the request was made.
+    /// Asks the outside world to perform `action`; returns once the request was made, with
+    /// whatever output is worth keeping in the step's record.
     /// `op` identifies the operation attempt: performing the same `op` twice acts once.
     async fn perform(
         &self,
         resource: &ResourceSpec,
         action: Action,
         op: &str,
-    ) -> Result<(), DriverError>;
+    ) -> Result<Option<String>, DriverError>;
 
     /// What the outside world says right now.
     async fn observe(&self, resource: &ResourceSpec) -> Result<Observed, DriverError>;
@@ -67,7 +68,9 @@ pub trait Driver: Send + Sync + 'static {
         timeout: Duration,
     ) -> Result<Observed, DriverError> {
         let deadline = tokio::time::Instant::now() + timeout;
-        let mut interval = Duration::from_millis(20);
+        // A fixed interval when the resource asks for one, else quick at first, then backing off.
+        let fixed = self.poll_interval(resource);
+        let mut interval = fixed.unwrap_or(Duration::from_millis(20));
         loop {
             let seen = self.observe(resource).await?;
             if seen.state == target || seen.state.is_failed() {
@@ -77,8 +80,15 @@ pub trait Driver: Send + Sync + 'static {
                 return Err(DriverError::Timeout(timeout));
             }
             tokio::time::sleep(interval).await;
-            interval = (interval * 2).min(Duration::from_millis(500));
+            if fixed.is_none() {
+                interval = (interval * 2).min(Duration::from_millis(500));
+            }
         }
+    }
+
+    /// How often `wait_for` looks, when the resource's configuration says (a probe interval).
+    fn poll_interval(&self, _resource: &ResourceSpec) -> Option<Duration> {
+        None
     }
 
     /// How long one attempt of `action` may take on this resource, readiness included; the

@@ -58,7 +58,10 @@ async fn attempt_until_done(
             Ok(()) => attempt(inner, node, step.action, &op_id).await,
         };
         match result {
-            Ok(()) => return Ok(()),
+            Ok(output) => {
+                step.output = output;
+                return Ok(());
+            }
             Err((message, retryable)) => {
                 if !retryable || step.attempts > inner.config.step_retries {
                     return Err(message);
@@ -119,7 +122,7 @@ async fn attempt(
     node: usize,
     action: Action,
     op_id: &str,
-) -> Result<(), (String, bool)> {
+) -> Result<Option<String>, (String, bool)> {
     let (spec, driver) = {
         let world = inner.lock();
         (world.specs[node].clone(), world.drivers[node].clone())
@@ -130,11 +133,19 @@ async fn attempt(
         .unwrap_or(inner.config.step_timeout);
     let target = action.target_state();
     let work = async {
-        driver.perform(spec, action, op_id).await?;
-        driver.wait_for(spec, target, timeout).await
+        let output = driver.perform(spec, action, op_id).await?;
+        driver
+            .wait_for(spec, target, timeout)
+            .await
+            .map(|seen| (seen, output))
     };
     let seen = match tokio::time::timeout(timeout, work).await {
-        Ok(Ok(seen)) => seen,
+        Ok(Ok((seen, output))) => {
+            if seen.state == target {
+                return Ok(output);
+            }
+            seen
+        }
         Ok(Err(e)) => {
             return Err((
                 format!("{} {}: {e}", action.as_str(), spec.name),
@@ -146,9 +157,6 @@ async fn attempt(
             return Err((format!("{} {}: {e}", action.as_str(), spec.name), true));
         }
     };
-    if seen.state == target {
-        return Ok(());
-    }
     let why = seen
         .detail
         .unwrap_or_else(|| format!("it is {}", seen.state.as_str()));
@@ -202,6 +210,7 @@ pub(crate) fn update(step: &StepRecord) -> Write {
         started_at: step.started_at,
         finished_at: step.finished_at,
         error: step.error.clone(),
+        output: step.output.clone(),
     }
 }
 

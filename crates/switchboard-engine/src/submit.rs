@@ -107,6 +107,7 @@ impl Engine {
                                 started_at: None,
                                 finished_at: None,
                                 error: None,
+                                output: None,
                             });
                             if s.mode == StepMode::Run {
                                 node.claim = Some((id, s.action));

@@ -117,7 +117,7 @@ impl<'a> Grouped<'a> {
         }
         for chunk in self.step_updates.chunks(CHUNK) {
             let mut q = QueryBuilder::<Sqlite>::new(
-                "WITH v(task_id, idx, state, attempts, started_at, finished_at, error) AS (",
+                "WITH v(task_id, idx, state, attempts, started_at, finished_at, error, output) AS (",
             );
             q.push_values(chunk, |mut b, w| {
                 if let Write::UpdateStep {
@@ -128,6 +128,7 @@ impl<'a> Grouped<'a> {
                     started_at,
                     finished_at,
                     error,
+                    output,
                 } = w
                 {
                     b.push_bind(*task_id)
@@ -136,12 +137,13 @@ impl<'a> Grouped<'a> {
                         .push_bind(*attempts as i64)
                         .push_bind(*started_at)
                         .push_bind(*finished_at)
-                        .push_bind(error.clone());
+                        .push_bind(error.clone())
+                        .push_bind(output.clone());
                 }
             });
             q.push(
                 ") UPDATE steps SET state = v.state, attempts = v.attempts, started_at = v.started_at,
-                 finished_at = v.finished_at, error = v.error
+                 finished_at = v.finished_at, error = v.error, output = v.output
                  FROM v WHERE steps.task_id = v.task_id AND steps.idx = v.idx",
             );
             q.build().persistent(false).execute(&mut *conn).await?;

@@ -107,6 +107,8 @@ pub struct StepRecord {
     pub started_at: Option<Millis>,
     pub finished_at: Option<Millis>,
     pub error: Option<String>,
+    /// What the driver said while performing the step.
+    pub output: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -147,6 +149,7 @@ pub enum Write {
         started_at: Option<Millis>,
         finished_at: Option<Millis>,
         error: Option<String>,
+        output: Option<String>,
     },
     /// The engine-side state of a resource and the task holding it.
     SetResource {

@@ -21,7 +21,7 @@ fn exec_service(
         state: Lifecycle::Stopped,
         driver: "exec".into(),
         config: json!({
-            "start": format!("{start_extra}touch {d}/{name}.up; echo start {name} >> {d}/journal"),
+            "start": format!("{start_extra}touch {d}/{name}.up; echo start {name} >> {d}/journal; echo {name} is up"),
             "stop": format!("rm -f {d}/{name}.up; echo stop {name} >> {d}/journal"),
             "status": format!("test -f {d}/{name}.up && exit 0 || exit 3"),
             "timeout": "1s",
@@ -61,6 +61,18 @@ async fn a_chain_of_commands_starts_in_order_and_stops_in_reverse() {
         "app starts only after both of its dependencies: {j:?}"
     );
     assert_eq!(s.status_of("app").await, "Normal");
+    let task = s.get(&format!("/switchboard/v1/tasks/{id}")).await;
+    let app_step = task.body["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|st| st["resource_name"] == "app")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        app_step["output"], "app is up",
+        "the command's output is kept in the step's record"
+    );
 
     let id = s.operate("db", "stop", false).await;
     assert_eq!(s.wait_command(id).await["state"], "COMPLETE");

@@ -34,7 +34,7 @@ fn view_json(v: &TaskView) -> Value {
             json!({
                 "index": r.idx, "resource_id": r.resource_id, "resource_name": s.resource_name,
                 "action": r.action.as_str(), "state": r.state.as_str(), "attempts": r.attempts,
-                "after": r.after, "follows_task": r.follow_task, "error": r.error,
+                "after": r.after, "follows_task": r.follow_task, "error": r.error, "output": r.output,
                 "started_at": r.started_at.map(iso_millis), "finished_at": r.finished_at.map(iso_millis),
             })
         })

@@ -67,12 +67,12 @@ impl Driver for ExecDriver {
         resource: &ResourceSpec,
         action: Action,
         _op: &str,
-    ) -> Result<(), DriverError> {
+    ) -> Result<Option<String>, DriverError> {
         let cfg = config(resource)?;
         // Start of a running resource (stop of a stopped one) acts on nothing.
         let current = self.observe(resource).await?.state;
         if !current.needs(action) {
-            return Ok(());
+            return Ok(None);
         }
         let scripts: Vec<&str> = match (action, &cfg.restart) {
             (Action::Start, _) => vec![&cfg.start],
@@ -80,8 +80,10 @@ impl Driver for ExecDriver {
             (Action::Restart, Some(restart)) => vec![restart],
             (Action::Restart, None) => vec![&cfg.stop, &cfg.start],
         };
+        let mut output = String::new();
         for script in scripts {
             let ran = self.command(resource, &cfg, script).await?;
+            output.push_str(ran.output_tail().trim_start_matches(": "));
             if ran.code != Some(0) {
                 return Err(DriverError::Failed(format!(
                     "{} {}: `{script}` {}{}",
@@ -92,7 +94,8 @@ impl Driver for ExecDriver {
                 )));
             }
         }
-        Ok(())
+        // Kept in the step's record.
+        Ok((!output.is_empty()).then_some(output))
     }
 
     async fn observe(&self, resource: &ResourceSpec) -> Result<Observed, DriverError> {

@@ -49,6 +49,9 @@ pub struct Probe {
     /// How long one probe may take.
     #[serde(default = "probe_timeout", with = "humantime_serde")]
     pub timeout: Duration,
+    /// How often the probe runs while waiting for readiness.
+    #[serde(default = "probe_interval", with = "humantime_serde")]
+    pub interval: Duration,
 }
 
 fn term() -> String {
@@ -65,6 +68,10 @@ fn grace() -> Duration {
 
 fn max_log_bytes() -> u64 {
     10 * 1024 * 1024
+}
+
+fn probe_interval() -> Duration {
+    Duration::from_millis(250)
 }
 
 fn probe_timeout() -> Duration {

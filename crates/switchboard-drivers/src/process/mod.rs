@@ -260,15 +260,15 @@ impl Driver for ProcessDriver {
         resource: &ResourceSpec,
         action: Action,
         _op: &str,
-    ) -> Result<(), DriverError> {
+    ) -> Result<Option<String>, DriverError> {
         let cfg = config(resource)?;
         match action {
-            Action::Start => self.start(resource, &cfg).await,
-            Action::Stop => self.stop(resource, &cfg).await,
+            Action::Start => self.start(resource, &cfg).await.map(|()| None),
+            Action::Stop => self.stop(resource, &cfg).await.map(|()| None),
             Action::Restart => {
                 self.stop(resource, &cfg).await?;
                 self.lock().remove(&resource.id);
-                self.start(resource, &cfg).await
+                self.start(resource, &cfg).await.map(|()| None)
             }
         }
     }
@@ -315,6 +315,10 @@ impl Driver for ProcessDriver {
 
     fn monitored(&self) -> bool {
         true
+    }
+
+    fn poll_interval(&self, resource: &ResourceSpec) -> Option<Duration> {
+        config(resource).ok()?.ready.map(|p| p.interval)
     }
 
     fn step_timeout(&self, resource: &ResourceSpec, action: Action) -> Option<Duration> {

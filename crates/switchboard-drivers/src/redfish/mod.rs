@@ -67,18 +67,19 @@ impl Driver for RedfishDriver {
         resource: &ResourceSpec,
         action: Action,
         _op: &str,
-    ) -> Result<(), DriverError> {
+    ) -> Result<Option<String>, DriverError> {
         let bmc = self.bmc(resource)?;
         let power = bmc.power_state().await?;
         let reset = match (action, power.as_str()) {
-            (Action::Start, "On") | (Action::Stop, "Off") => return Ok(()),
+            (Action::Start, "On") | (Action::Stop, "Off") => return Ok(None),
             (Action::Start, _) => "On",
             (Action::Stop, _) => bmc.stop_reset_type(),
             // A hard reboot of a server that is off powers it on.
             (Action::Restart, "Off") => "On",
             (Action::Restart, _) => "ForceRestart",
         };
-        bmc.reset(reset).await
+        bmc.reset(reset).await?;
+        Ok(Some(format!("ResetType {reset} accepted by the BMC")))
     }
 
     async fn observe(&self, resource: &ResourceSpec) -> Result<Observed, DriverError> {

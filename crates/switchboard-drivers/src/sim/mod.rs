@@ -92,11 +92,11 @@ impl Driver for SimDriver {
         resource: &ResourceSpec,
         action: Action,
         op: &str,
-    ) -> Result<(), DriverError> {
+    ) -> Result<Option<String>, DriverError> {
         let now = now_millis();
         let mut w = self.lock();
         if w.ops.contains(op) {
-            return Ok(());
+            return Ok(None);
         }
         let r = w.resources.get(&resource.id).ok_or_else(|| {
             DriverError::Permanent(format!("{} is not in the simulated world", resource.id))
@@ -105,7 +105,7 @@ impl Driver for SimDriver {
         if state.is_transitional() {
             let busy_with = r.last.as_ref().map(|t| t.action);
             return if busy_with == Some(action) {
-                Ok(())
+                Ok(None)
             } else {
                 Err(DriverError::Failed(format!(
                     "{} is busy ({})",
@@ -115,7 +115,7 @@ impl Driver for SimDriver {
             };
         }
         if !state.needs(action) {
-            return Ok(());
+            return Ok(None);
         }
         let fault = self.config.faults.iter().enumerate().find(|(i, f)| {
             f.matches(&resource.id, &resource.name, action)
@@ -147,6 +147,7 @@ impl Driver for SimDriver {
             fault: fault.map(|(i, _)| i),
         };
         w.record(entry)
+            .map(|()| None)
             .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))
     }
 

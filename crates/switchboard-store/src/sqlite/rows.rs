@@ -78,6 +78,7 @@ pub(crate) fn step(row: &SqliteRow) -> StoreResult<StepRecord> {
         started_at: row.try_get("started_at")?,
         finished_at: row.try_get("finished_at")?,
         error: row.try_get("error")?,
+        output: row.try_get("output")?,
     })
 }
 

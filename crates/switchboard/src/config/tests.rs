@@ -97,8 +97,14 @@ fn an_unknown_dependency_is_refused_naming_it() {
 #[test]
 fn the_example_configurations_are_valid() {
     for (name, text) in [
-        ("local-stack", include_str!("../../../../examples/local-stack/switchboard.toml")),
-        ("redfish", include_str!("../../../../examples/redfish/switchboard.toml")),
+        (
+            "local-stack",
+            include_str!("../../../../examples/local-stack/switchboard.toml"),
+        ),
+        (
+            "redfish",
+            include_str!("../../../../examples/redfish/switchboard.toml"),
+        ),
     ] {
         let c = Config::parse(text, name).unwrap();
         c.validate().unwrap_or_else(|e| panic!("{name}: {e:#}"));
