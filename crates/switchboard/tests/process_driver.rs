@@ -119,7 +119,6 @@ async fn a_chain_of_processes_survives_kill_9_and_no_service_runs_twice() {
         }],
     };
     let dir = tempfile::tempdir().unwrap();
-    let _cleanup = KillOnDrop(dir.path().to_path_buf());
     let config = dir.path().join("config.toml");
     let text = format!(
         "{}\n{}",
@@ -129,6 +128,8 @@ async fn a_chain_of_processes_survives_kill_9_and_no_service_runs_twice() {
     std::fs::write(&config, text).unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
+    // The managed processes outlive the server by design: whatever this test started goes.
+    let _cleanup = KillOnDrop(data.clone());
     let args = ["--config", config.to_str().unwrap()];
     let port = port_for_server();
     let server = Server::start_with(&data, port, &args).await;
