@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::binary::{free_port, get, token, Server, PASSWORD, PROJECT};
+use common::binary::{free_port, get, post, token, Server, PASSWORD, PROJECT};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -14,19 +14,13 @@ async fn an_accepted_command_survives_kill_9_and_nothing_runs_twice() {
     let port = free_port();
     let server = Server::start(dir.path(), port).await;
     let tok = token(&server.base).await;
-    let r: Value = reqwest::Client::new()
-        .post(format!(
-            "{}/web/v1/maintain/cluster/1/service/Spark/start",
-            server.base
-        ))
-        .header("X-Auth-Token", &tok)
-        .json(&json!({"only_self": false}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = post(
+        &server.base,
+        &tok,
+        "/web/v1/maintain/cluster/1/service/Spark/start",
+        json!({"only_self": false}),
+    )
+    .await;
     let id = r["id"].as_i64().unwrap();
     assert_eq!(r["state"], "IN_PROGRESS");
 
@@ -146,19 +140,13 @@ async fn a_batch_reboot_survives_kill_9_and_no_server_reboots_twice() {
     .chain((1..=4).map(|i| format!("00000000-0000-4000-8000-00000000000{i}")))
     .collect();
     let servers: Vec<Value> = ids.iter().map(|id| json!({"id": id})).collect();
-    let r: Value = reqwest::Client::new()
-        .post(format!(
-            "{}/v1/{PROJECT}/baremetalservers/action",
-            server.base
-        ))
-        .header("X-Auth-Token", &tok)
-        .json(&json!({"reboot": {"type": "HARD", "servers": servers}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = post(
+        &server.base,
+        &tok,
+        &format!("/v1/{PROJECT}/baremetalservers/action"),
+        json!({"reboot": {"type": "HARD", "servers": servers}}),
+    )
+    .await;
     let job = r["job_id"].as_str().unwrap().to_string();
 
     // Kill once the two quick reboots are done and the four slow ones are still running.
@@ -217,19 +205,13 @@ async fn a_cancel_answered_survives_kill_9() {
     let server = Server::start(dir.path(), port).await;
     let tok = token(&server.base).await;
     let client = reqwest::Client::new();
-    let r: Value = client
-        .post(format!(
-            "{}/web/v1/maintain/cluster/1/service/Spark/start",
-            server.base
-        ))
-        .header("X-Auth-Token", &tok)
-        .json(&json!({"only_self": false}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = post(
+        &server.base,
+        &tok,
+        "/web/v1/maintain/cluster/1/service/Spark/start",
+        json!({"only_self": false}),
+    )
+    .await;
     let id = r["id"].as_i64().unwrap();
     let cancel = client
         .post(format!("{}/switchboard/v1/tasks/{id}/cancel", server.base))

@@ -96,7 +96,7 @@ struct ExtraClusters {
 
 #[tokio::test]
 async fn a_chain_of_processes_survives_kill_9_and_no_service_runs_twice() {
-    use common::binary::{free_port as port_for_server, get, token, Server};
+    use common::binary::{free_port as port_for_server, get, post, token, Server};
     let marker = format!("sbcrash-{}", std::process::id());
     let (db, cache, app) = (free_port(), free_port(), free_port());
     let mut services = vec![
@@ -134,19 +134,13 @@ async fn a_chain_of_processes_survives_kill_9_and_no_service_runs_twice() {
     let port = port_for_server();
     let server = Server::start_with(&data, port, &args).await;
     let tok = token(&server.base).await;
-    let r: serde_json::Value = reqwest::Client::new()
-        .post(format!(
-            "{}/web/v1/maintain/cluster/2/service/app/start",
-            server.base
-        ))
-        .header("X-Auth-Token", &tok)
-        .json(&json!({"only_self": false}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = post(
+        &server.base,
+        &tok,
+        "/web/v1/maintain/cluster/2/service/app/start",
+        json!({"only_self": false}),
+    )
+    .await;
     let id = r["id"].as_i64().unwrap();
     let progress = format!("/web/v1/common/command/{id}/progress");
     loop {

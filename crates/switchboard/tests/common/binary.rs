@@ -100,3 +100,17 @@ pub async fn get(base: &str, token: &str, path: &str) -> Value {
         .unwrap();
     r.json().await.unwrap()
 }
+
+/// POST `body` as JSON with the token; the JSON answer.
+pub async fn post(base: &str, token: &str, path: &str, body: Value) -> Value {
+    reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .header("X-Auth-Token", token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
