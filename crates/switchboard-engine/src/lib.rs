@@ -122,10 +122,6 @@ impl Engine {
         Ok(Engine { inner })
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.inner.store
-    }
-
     /// Records an audit entry on its own (operations record theirs with the task).
     pub async fn audit(&self, record: switchboard_store::AuditRecord) -> Result<(), EngineError> {
         Ok(self

@@ -1,6 +1,6 @@
 //! `POST /v1/{project_id}/flows`: validates the documented body and creates a STANDBY flow.
 
-use super::{check_project, detail_json, LiveError};
+use super::{check_project, detail_json, permit, LiveError};
 use crate::auth::{Authenticated, Source};
 use crate::lookup;
 use crate::AppState;
@@ -8,7 +8,6 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 use switchboard_core::{Lifecycle, ResourceKind, ResourceSpec};
@@ -23,33 +22,24 @@ pub async fn create_flow(
     Source(source): Source,
     Path(project_id): Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
-    if let Err(e) = super::permit(&who, "live:ott:createFlow") {
-        return e.into_response();
-    }
-    if let Err(e) = check_project(&who, &project_id) {
-        return e.into_response();
-    }
-    let body: Value = match crate::body::parse(body) {
-        Ok(Some(v)) => v,
-        Ok(None) => return LiveError::invalid("the request body is required").into_response(),
-        Err(e) => return LiveError::from(e).into_response(),
-    };
-    let (name, region, sources) = match validate(&body) {
-        Ok(v) => v,
-        Err(e) => return e.into_response(),
-    };
+) -> Result<(StatusCode, Json<Value>), LiveError> {
+    permit(&who, "live:ott:createFlow")?;
+    check_project(&who, &project_id)?;
+    let body: Value = crate::body::parse(body)?
+        .ok_or_else(|| LiveError::invalid("the request body is required"))?;
+    let (name, region, sources) = validate(&body)?;
     if lookup::owned_all(&state, &who, ResourceKind::Flow)
         .iter()
         .any(|f| f.spec.name == name)
     {
-        return LiveError::invalid(format!("name: a flow named {name} already exists"))
-            .into_response();
+        return Err(LiveError::invalid(format!(
+            "name: a flow named {name} already exists"
+        )));
     }
     let id = uuid::Uuid::new_v4().to_string();
     let spec = ResourceSpec {
         id: id.clone(),
-        project_id: project_id.clone(),
+        project_id,
         kind: ResourceKind::Flow,
         name,
         cluster: None,
@@ -60,17 +50,19 @@ pub async fn create_flow(
         attrs: json!({"region": region, "sources": sources, "outputs": [], "description": ""}),
     };
     let audit = lookup::audit(&who, source, "live:ott:createFlow", &id, "created");
-    if let Err(e) = state.engine.add_resource(spec, audit).await {
-        return LiveError::internal(e).into_response();
-    }
-    match state.engine.resource(&id) {
-        Some(flow) => (
-            StatusCode::CREATED,
-            Json(json!({ "flow": detail_json(&flow) })),
-        )
-            .into_response(),
-        None => LiveError::internal("created flow vanished").into_response(),
-    }
+    state
+        .engine
+        .add_resource(spec, audit)
+        .await
+        .map_err(LiveError::internal)?;
+    let flow = state
+        .engine
+        .resource(&id)
+        .ok_or_else(|| LiveError::internal("created flow vanished"))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "flow": detail_json(&flow) })),
+    ))
 }
 
 /// (name, region, sources) of a valid body, or what is wrong with it.

@@ -1,11 +1,10 @@
 //! `PUT …/flows/start|stop?flow_id=`, `GET …/flows`, `GET …/flows/detail`, `DELETE …/flows`.
 
-use super::{check_project, detail_json, flow_from_query, status_of, LiveError};
+use super::{check_project, detail_json, flow_from_query, permit, status_of, LiveError};
 use crate::auth::{Authenticated, Source};
 use crate::lookup;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -13,6 +12,7 @@ use switchboard_core::{Action, ResourceKind, TaskState};
 use switchboard_engine::{ResourceError, SubmitError};
 
 type Params = Query<HashMap<String, String>>;
+type Reply = Result<Json<Value>, LiveError>;
 
 pub async fn start_flow(
     state: State<AppState>,
@@ -20,7 +20,7 @@ pub async fn start_flow(
     source: Source,
     path: Path<String>,
     q: Params,
-) -> Response {
+) -> Reply {
     change(state, who, source, path, q, Action::Start).await
 }
 
@@ -30,7 +30,7 @@ pub async fn stop_flow(
     source: Source,
     path: Path<String>,
     q: Params,
-) -> Response {
+) -> Reply {
     change(state, who, source, path, q, Action::Stop).await
 }
 
@@ -43,53 +43,51 @@ async fn change(
     Path(project_id): Path<String>,
     Query(query): Params,
     action: Action,
-) -> Response {
+) -> Reply {
     let verb = if action == Action::Start {
         "Start"
     } else {
         "Stop"
     };
     let audit_action = format!("live:ott:updateFlowStatus{verb}");
-    if let Err(e) = super::permit(&who, &audit_action) {
-        return e.into_response();
-    }
-    let flow = match flow_from_query(&state, &who, &project_id, &query) {
-        Ok(f) => f,
-        Err(e) => return e.into_response(),
-    };
-    let reached = |snapshot_state| {
-        Json(json!({"flow_id": flow.spec.id, "status": status_of(snapshot_state)})).into_response()
-    };
+    permit(&who, &audit_action)?;
+    let flow = flow_from_query(&state, &who, &project_id, &query)?;
+    let reached = |s| Json(json!({"flow_id": flow.spec.id, "status": status_of(s)}));
     if flow.active_task.is_none() && flow.state == action.target_state() {
-        return reached(flow.state);
+        return Ok(reached(flow.state));
     }
-    let submitted = lookup::submit(
+    let targets = vec![flow.spec.id.to_string()];
+    let task = match lookup::submit(
         &state,
         &who,
         source,
         "live.flow",
-        vec![flow.spec.id.to_string()],
+        targets,
         action,
         &audit_action,
     )
-    .await;
-    let task = match submitted {
+    .await
+    {
         Ok(s) => s.task_id,
         Err(SubmitError::Conflict { action: other, .. }) => {
-            return LiveError::invalid(format!(
+            return Err(LiveError::invalid(format!(
                 "flow {} is busy: it is {}",
                 flow.spec.id,
                 other.progressive()
-            ))
-            .into_response();
+            )))
         }
         Err(SubmitError::UnknownResource(id)) => {
-            return LiveError::invalid(format!("flow_id {id} does not exist")).into_response()
+            return Err(LiveError::invalid(format!("flow_id {id} does not exist")))
         }
-        Err(SubmitError::Engine(e)) => return LiveError::internal(e).into_response(),
+        Err(SubmitError::Engine(e)) => return Err(LiveError::internal(e)),
     };
-    match state.engine.wait(task, state.config.live_wait).await {
-        Ok(Some(TaskState::Failed)) => {
+    match state
+        .engine
+        .wait(task, state.config.live_wait)
+        .await
+        .map_err(LiveError::internal)?
+    {
+        Some(TaskState::Failed) => {
             let error = state
                 .engine
                 .task(task)
@@ -97,21 +95,19 @@ async fn change(
                 .ok()
                 .flatten()
                 .and_then(|v| v.task.error);
-            LiveError::invalid(format!(
+            Err(LiveError::invalid(format!(
                 "flow {} could not be {}: {}",
                 flow.spec.id,
                 action.past(),
                 error.unwrap_or_default()
-            ))
-            .into_response()
+            )))
         }
-        Ok(_) => reached(
+        _ => Ok(reached(
             state
                 .engine
                 .resource(&flow.spec.id)
                 .map_or(flow.state, |r| r.state),
-        ),
-        Err(e) => LiveError::internal(e).into_response(),
+        )),
     }
 }
 
@@ -120,32 +116,26 @@ pub async fn list_flows(
     Authenticated(who): Authenticated,
     Path(project_id): Path<String>,
     Query(query): Params,
-) -> Response {
-    if let Err(e) = super::permit(&who, "live:ott:listFlow") {
-        return e.into_response();
-    }
-    if let Err(e) = check_project(&who, &project_id) {
-        return e.into_response();
-    }
+) -> Reply {
+    permit(&who, "live:ott:listFlow")?;
+    check_project(&who, &project_id)?;
     let int = |name: &str, default: i64| -> Result<i64, LiveError> {
         query.get(name).map_or(Ok(default), |v| {
             v.parse()
                 .map_err(|_| LiveError::invalid(format!("{name} must be an integer")))
         })
     };
-    let (limit, offset) = match (int("limit", 10), int("offset", 0)) {
-        (Ok(l), Ok(o)) if (1..=100).contains(&l) && o >= 0 => (l as usize, o as usize),
-        (Err(e), _) | (_, Err(e)) => return e.into_response(),
-        _ => {
-            return LiveError::invalid("limit must be 1 to 100 and offset at least 0")
-                .into_response()
-        }
-    };
+    let (limit, offset) = (int("limit", 10)?, int("offset", 0)?);
+    if !(1..=100).contains(&limit) || offset < 0 {
+        return Err(LiveError::invalid(
+            "limit must be 1 to 100 and offset at least 0",
+        ));
+    }
     let flows = lookup::owned_all(&state, &who, ResourceKind::Flow);
     let page: Vec<Value> = flows
         .iter()
-        .skip(offset)
-        .take(limit)
+        .skip(offset as usize)
+        .take(limit as usize)
         .map(|r| {
             let a = &r.spec.attrs;
             json!({
@@ -158,7 +148,7 @@ pub async fn list_flows(
             })
         })
         .collect();
-    Json(json!({"total": flows.len(), "flows": page})).into_response()
+    Ok(Json(json!({"total": flows.len(), "flows": page})))
 }
 
 pub async fn flow_detail(
@@ -166,14 +156,14 @@ pub async fn flow_detail(
     Authenticated(who): Authenticated,
     Path(project_id): Path<String>,
     Query(query): Params,
-) -> Response {
-    if let Err(e) = super::permit(&who, "live:ott:getFlowDetail") {
-        return e.into_response();
-    }
-    match flow_from_query(&state, &who, &project_id, &query) {
-        Ok(flow) => Json(detail_json(&flow)).into_response(),
-        Err(e) => e.into_response(),
-    }
+) -> Reply {
+    permit(&who, "live:ott:getFlowDetail")?;
+    Ok(Json(detail_json(&flow_from_query(
+        &state,
+        &who,
+        &project_id,
+        &query,
+    )?)))
 }
 
 pub async fn delete_flow(
@@ -182,21 +172,15 @@ pub async fn delete_flow(
     Source(source): Source,
     Path(project_id): Path<String>,
     Query(query): Params,
-) -> Response {
-    if let Err(e) = super::permit(&who, "live:ott:deleteFlow") {
-        return e.into_response();
-    }
-    let flow = match flow_from_query(&state, &who, &project_id, &query) {
-        Ok(f) => f,
-        Err(e) => return e.into_response(),
-    };
+) -> Reply {
+    permit(&who, "live:ott:deleteFlow")?;
+    let flow = flow_from_query(&state, &who, &project_id, &query)?;
     if status_of(flow.state) == "ACTIVE" || flow.active_task.is_some() {
-        return LiveError::invalid(format!(
+        return Err(LiveError::invalid(format!(
             "flow {} is {}; stop it before deleting it",
             flow.spec.id,
             status_of(flow.state)
-        ))
-        .into_response();
+        )));
     }
     let audit = lookup::audit(
         &who,
@@ -206,13 +190,13 @@ pub async fn delete_flow(
         "deleted",
     );
     match state.engine.remove_resource(&flow.spec.id, audit).await {
-        Ok(()) => Json(json!({"status": "DELETED", "flow_id": flow.spec.id})).into_response(),
+        Ok(()) => Ok(Json(json!({"status": "DELETED", "flow_id": flow.spec.id}))),
         Err(ResourceError::Busy { .. }) => {
-            LiveError::invalid(format!("flow {} is busy", flow.spec.id)).into_response()
+            Err(LiveError::invalid(format!("flow {} is busy", flow.spec.id)))
         }
         Err(ResourceError::Unknown(id)) => {
-            LiveError::invalid(format!("flow_id {id} does not exist")).into_response()
+            Err(LiveError::invalid(format!("flow_id {id} does not exist")))
         }
-        Err(e) => LiveError::internal(e).into_response(),
+        Err(e) => Err(LiveError::internal(e)),
     }
 }

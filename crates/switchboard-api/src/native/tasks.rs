@@ -9,10 +9,10 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use switchboard_core::{now_millis, TaskState};
+use switchboard_core::TaskState;
 use switchboard_engine::TaskView;
 use switchboard_identity::Principal;
-use switchboard_store::{AuditRecord, TaskFilter, TaskRecord};
+use switchboard_store::{TaskFilter, TaskRecord};
 
 fn task_json(t: &TaskRecord) -> Value {
     json!({
@@ -119,18 +119,8 @@ pub async fn cancel_task(
             view.task.state.as_str()
         )));
     }
-    let audit = AuditRecord {
-        id: 0,
-        at: now_millis(),
-        principal: who.audit_name(),
-        project_id: who.project_id.clone(),
-        action: "switchboard:task:cancel".into(),
-        target: Some(view.task.id.to_string()),
-        request_id: crate::request_id::current(),
-        source,
-        outcome: "accepted".into(),
-        detail: None,
-    };
+    let target = view.task.id.to_string();
+    let audit = crate::lookup::audit(&who, source, "switchboard:task:cancel", &target, "accepted");
     let task = state
         .engine
         .cancel(view.task.id, audit)
