@@ -14,4 +14,5 @@ else
     AS=""
 fi
 [ -f "$DATA/PG_VERSION" ] || $AS "$BIN/initdb" -D "$DATA" -A trust -U postgres >/dev/null
-exec $AS "$BIN/postgres" -D "$DATA" -p "$PORT" -k /tmp -c listen_addresses=127.0.0.1
+# The socket (and its lock file) live in the data directory, not a /tmp shared with other runs.
+exec $AS "$BIN/postgres" -D "$DATA" -p "$PORT" -k "$DATA" -c listen_addresses=127.0.0.1
