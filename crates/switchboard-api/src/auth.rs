@@ -159,24 +159,31 @@ impl FromRequestParts<AppState> for Authenticated {
     }
 }
 
-/// The client's address (first `X-Forwarded-For` entry, else the peer), for the audit trail.
+/// The client's address for the audit trail: the TCP peer, or the first `X-Forwarded-For` entry
+/// when the peer is one of `api.trusted_proxies` (anyone else could write any address there).
 pub struct Source(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for Source {
+impl FromRequestParts<AppState> for Source {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|s| s.split(',').next())
-            .map(|s| s.trim().to_string());
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let peer = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
-        Ok(Source(forwarded.or(peer)))
+            .map(|c| c.0.ip().to_canonical());
+        let trusted = peer.is_some_and(|ip| state.config.trusted_proxies.contains(&ip));
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .filter(|_| trusted)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|s| s.split(',').next())
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
+        Ok(Source(forwarded.or(peer.map(|ip| ip.to_string()))))
     }
 }
 

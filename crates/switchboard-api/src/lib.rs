@@ -50,6 +50,8 @@ pub struct ApiConfig {
     /// Token requests a client may make at once, and how many more per second after that.
     pub token_burst: u32,
     pub token_per_second: f64,
+    /// Peers trusted to name the client in `X-Forwarded-For` (for the audit trail).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ApiConfig {
@@ -62,6 +64,7 @@ impl Default for ApiConfig {
             live_wait: Duration::from_secs(10),
             token_burst: 20,
             token_per_second: 5.0,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use switchboard_core::inventory::{ClusterSpec, DomainSpec, MemberSpec, ProjectSpec};
@@ -24,6 +24,7 @@ pub struct Config {
     pub admin: AdminConfig,
     pub auth: AuthConfig,
     pub api: ApiSection,
+    pub server: ServerConfig,
     pub store: StoreConfig,
     pub engine: EngineConfig,
     pub sim: SimConfig,
@@ -47,6 +48,7 @@ impl Default for Config {
             admin: AdminConfig::default(),
             auth: AuthConfig::default(),
             api: ApiSection::default(),
+            server: ServerConfig::default(),
             store: StoreConfig::default(),
             engine: EngineConfig::default(),
             sim: SimConfig::default(),
@@ -111,6 +113,9 @@ pub struct ApiSection {
     /// How long a Live flow start/stop waits for the flow to settle before answering.
     #[serde(with = "humantime_serde")]
     pub live_wait: Duration,
+    /// Peers whose `X-Forwarded-For` names the client in the audit trail; from anyone else the
+    /// TCP peer is the source.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for ApiSection {
@@ -119,6 +124,7 @@ impl Default for ApiSection {
             max_body_bytes: 1 << 20,
             nova_action_status: 204,
             live_wait: Duration::from_secs(10),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -231,6 +237,9 @@ impl Config {
             .map(|p| (p.id.clone(), p.name.clone()))
             .collect();
         identity::validate(&self.users, &self.policies, &projects)?;
+        if self.server.max_connections == Some(0) {
+            bail!("server.max_connections must be at least 1");
+        }
         if !self.domains.iter().any(|d| d.name == self.admin.domain) {
             bail!(
                 "admin domain {} is not declared in [[domains]]",
@@ -253,8 +262,10 @@ impl Config {
 }
 
 mod identity;
+mod server;
 
 pub use identity::{PolicyConfig, UserConfig};
+pub use server::{derived_cap, ServerConfig};
 
 #[cfg(test)]
 mod tests;
