@@ -118,8 +118,7 @@ pub async fn build(
 /// port is taken, stops before it has opened the database or resumed anything.
 pub async fn run(config: Config) -> Result<()> {
     let _lock = crate::data_dir::lock(&config.data_dir)?;
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
+    let listener = http_server::bind(config.listen)
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let (_state, app) = build(&config, std::env::var("SWITCHBOARD_ADMIN_PASSWORD").ok()).await?;
     let addr = listener.local_addr()?;

@@ -3,7 +3,7 @@
 //!
 //! - At most `max_connections` connections are served at once. The permit is taken *before*
 //!   `accept`, so beyond the cap new connections wait in the kernel's listen backlog while the
-//!   established ones keep being served.
+//!   established ones keep being served (`bind` asks for a backlog of 1024).
 //! - A connection that has received part of a request head must complete it within
 //!   `header_read_timeout` (slowloris), and one with no request in progress is closed after
 //!   `idle_timeout` without traffic. hyper's own header timer starts when it begins waiting for a
@@ -17,9 +17,10 @@ mod connection;
 
 use axum::Router;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{watch, Semaphore};
 
 /// Limits of the server; see the module documentation.
@@ -41,6 +42,22 @@ impl Limits {
             body_read_timeout: config.body_read_timeout,
         }
     }
+}
+
+/// Connections the kernel completes and queues for `accept` while the server is at its cap
+/// (capped by `net.core.somaxconn`); tokio's `TcpListener::bind` asks for only 128.
+const BACKLOG: u32 = 1024;
+
+/// A listener on `addr` with a backlog of `BACKLOG`.
+pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    // As std and tokio do: a restarted server can bind while old connections are in TIME_WAIT.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets the connections finish their

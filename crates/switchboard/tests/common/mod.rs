@@ -3,6 +3,7 @@
 
 pub mod binary;
 pub mod identity;
+pub mod launch;
 pub mod processes;
 pub mod sdk_date;
 pub mod signer;
@@ -41,7 +42,7 @@ impl TestServer {
         let (_state, app) = switchboard::serve::build(&config, Some(PASSWORD.into()))
             .await
             .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = switchboard::http_server::bind(([127, 0, 0, 1], 0).into()).unwrap();
         let addr = listener.local_addr().unwrap();
         let limits = switchboard::http_server::Limits::from_config(&config.server);
         tokio::spawn(switchboard::http_server::serve(
