@@ -45,8 +45,11 @@ impl Activity {
     }
 
     /// When the connection times out in its current phase; `None` while busy.
-    fn deadline(&self, limits: &Limits) -> Option<Instant> {
+    fn deadline(&self, limits: &Limits, crowded: bool) -> Option<Instant> {
         match *self.phase.lock().unwrap_or_else(|p| p.into_inner()) {
+            Phase::Idle { since } if crowded => {
+                Some(since + limits.idle_timeout.min(super::CROWDED_IDLE))
+            }
             Phase::Idle { since } => Some(since + limits.idle_timeout),
             Phase::Head { since } => Some(since + limits.header_read_timeout),
             Phase::Busy => None,
@@ -61,6 +64,7 @@ pub(super) async fn run(
     app: Router,
     limits: Arc<Limits>,
     mut stop: watch::Receiver<()>,
+    mut crowded: watch::Receiver<bool>,
     _permit: OwnedSemaphorePermit,
 ) {
     let activity = Arc::new(Activity {
@@ -96,8 +100,9 @@ pub(super) async fn run(
         .serve_connection(io, service);
     let mut conn = std::pin::pin!(conn);
     let mut stopping = false;
+    let mut watching_crowd = true;
     loop {
-        let deadline = activity.deadline(&limits);
+        let deadline = activity.deadline(&limits, *crowded.borrow_and_update());
         tokio::select! {
             result = conn.as_mut() => {
                 if let Err(err) = result {
@@ -106,12 +111,14 @@ pub(super) async fn run(
                 return;
             }
             () = sleep_until(deadline) => {
-                if activity.deadline(&limits).is_some_and(|d| d <= Instant::now()) {
+                let expired = activity.deadline(&limits, *crowded.borrow());
+                if expired.is_some_and(|d| d <= Instant::now()) {
                     tracing::debug!(%peer, "closing a connection that timed out");
                     return;
                 }
             }
             () = activity.changed.notified() => {}
+            changed = crowded.changed(), if watching_crowd => watching_crowd = changed.is_ok(),
             _ = stop.changed(), if !stopping => {
                 stopping = true;
                 conn.as_mut().graceful_shutdown();

@@ -3,7 +3,9 @@
 //!
 //! - At most `max_connections` connections are served at once. The permit is taken *before*
 //!   `accept`, so beyond the cap new connections wait in the kernel's listen backlog while the
-//!   established ones keep being served (`bind` asks for a backlog of 1024).
+//!   established ones keep being served (`bind` asks for a backlog of 1024). While every slot is
+//!   taken, a connection idle for `CROWDED_IDLE` is closed to make room, so a flood of idle
+//!   connections delays a new client by about that long rather than by the idle timeout.
 //! - A connection that has received part of a request head must complete it within
 //!   `header_read_timeout` (slowloris), and one with no request in progress is closed after
 //!   `idle_timeout` without traffic. hyper's own header timer starts when it begins waiting for a
@@ -22,6 +24,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{watch, Semaphore};
+
+/// How long a connection may idle while the server is full (`idle_timeout` otherwise).
+const CROWDED_IDLE: Duration = Duration::from_secs(1);
 
 /// Limits of the server; see the module documentation.
 #[derive(Debug, Clone)]
@@ -72,14 +77,25 @@ pub async fn serve(
     let limits = Arc::new(limits);
     // Every connection holds a receiver: `closed()` below waits until all of them have ended.
     let (stop_tx, stop_rx) = watch::channel(());
+    // True while every slot is taken.
+    let (crowded_tx, crowded_rx) = watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let permit = tokio::select! {
-            p = permits.clone().acquire_owned() => match p {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-            () = &mut shutdown => break,
+        let permit = match permits.clone().try_acquire_owned() {
+            Ok(p) => p,
+            Err(_) => {
+                // Full: idle connections make room (see `CROWDED_IDLE`) until a slot frees.
+                crowded_tx.send_replace(true);
+                let permit = tokio::select! {
+                    p = permits.clone().acquire_owned() => p.ok(),
+                    () = &mut shutdown => None,
+                };
+                crowded_tx.send_replace(false);
+                match permit {
+                    Some(p) => p,
+                    None => break,
+                }
+            }
         };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -100,6 +116,7 @@ pub async fn serve(
             app.clone(),
             limits.clone(),
             stop_rx.clone(),
+            crowded_rx.clone(),
             permit,
         ));
     }
