@@ -68,7 +68,9 @@ impl AuthService {
                 Err(err) => tracing::error!(%err, user = %user.name, "unreadable policy document"),
             }
         }
+        let system_admin = self.store.is_system_admin(&user.id).await?;
         Ok(Some(Principal {
+            system_admin,
             user_id: user.id,
             user_name: user.name,
             domain_id: user.domain_id,

@@ -1,6 +1,7 @@
 //! The HTTP API: one router (`routes.rs`), one module per API family, each owning its DTOs and
 //! its error envelope. Handlers are thin: extract, authorize, call the engine, map to the DTO.
 
+mod admin_scope;
 mod aksk;
 mod auth;
 mod bms;

@@ -1,5 +1,5 @@
 //! The administrator account: created on first start, password from `SWITCHBOARD_ADMIN_PASSWORD`
-//! or generated and printed once; admin role on every project of the inventory.
+//! or generated and printed once; the system role, and admin on every project of the inventory.
 
 use anyhow::{Context, Result};
 use switchboard_core::now_millis;
@@ -55,6 +55,7 @@ pub async fn admin(
             u
         }
     };
+    store.set_system_admin(&record.id, true).await?;
     for project in project_ids {
         store.assign_role(&record.id, project, "admin").await?;
     }
@@ -162,6 +163,7 @@ pub async fn users(
             .collect();
         store.set_roles(&record.id, &roles).await?;
         store.set_user_policies(&record.id, &u.policies).await?;
+        store.set_system_admin(&record.id, u.system_admin).await?;
         for k in &u.keys {
             let secret = k
                 .secret()
