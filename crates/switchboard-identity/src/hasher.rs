@@ -3,11 +3,14 @@
 //! One check holds 19 MiB while it runs, and glibc keeps freed buffers in the arena of the thread
 //! that used them. Running every check on the same few dedicated threads bounds both the memory
 //! in use (one buffer per worker) and the memory kept (one arena per worker); the queue bounds
-//! how many requests may wait, and beyond it callers are told to come back later.
+//! how many requests may wait, and beyond it callers are told to come back later. Each worker
+//! also reuses one Argon2 buffer for all its jobs (`scratch`), so the allocator is not asked for
+//! 19 MiB per check at all.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, OnceLock};
+use crate::scratch::Scratch;
 use tokio::sync::oneshot;
 
 /// The pool is full: every worker is busy and the queue is at its length.
@@ -38,8 +41,9 @@ enum Job {
 
 struct Shared {
     queue: SyncSender<Job>,
-    /// Checked against when the user does not exist, so that costs as much as a real check.
-    dummy: String,
+    /// Checked against when the user does not exist, so that costs as much as a real check
+    /// (made by the first worker that needs it).
+    dummy: OnceLock<String>,
     done: AtomicU64,
 }
 
@@ -63,7 +67,7 @@ impl Hasher {
         let (tx, rx) = sync_channel(queue);
         let shared = Arc::new(Shared {
             queue: tx,
-            dummy: crate::hash_password(&crate::random_hex(16))?,
+            dummy: OnceLock::new(),
             done: AtomicU64::new(0),
         });
         let rx = Arc::new(Mutex::new(rx));
@@ -130,6 +134,7 @@ pub fn installed() -> Result<Hasher, crate::IdentityError> {
 }
 
 fn work(rx: &Mutex<Receiver<Job>>, shared: &std::sync::Weak<Shared>) {
+    let mut scratch = Scratch::default();
     loop {
         // The lock is only held while waiting for the next job, never during a hash.
         let job = match rx.lock().unwrap_or_else(|p| p.into_inner()).recv() {
@@ -146,9 +151,12 @@ fn work(rx: &Mutex<Receiver<Job>>, shared: &std::sync::Weak<Shared>) {
                 reply,
             } => {
                 let ok = match &phc {
-                    Some(phc) => crate::verify_password(&password, phc),
+                    Some(phc) => scratch.verify(&password, phc),
                     None => {
-                        crate::verify_password(&password, &shared.dummy);
+                        let dummy = shared.dummy.get_or_init(|| {
+                            scratch.hash(&crate::random_hex(16)).unwrap_or_default()
+                        });
+                        scratch.verify(&password, dummy);
                         false
                     }
                 };
@@ -156,7 +164,7 @@ fn work(rx: &Mutex<Receiver<Job>>, shared: &std::sync::Weak<Shared>) {
                 let _ = reply.send(ok);
             }
             Job::Hash { password, reply } => {
-                let hashed = crate::hash_password(&password);
+                let hashed = scratch.hash(&password);
                 shared.done.fetch_add(1, Ordering::Relaxed);
                 let _ = reply.send(hashed);
             }

@@ -3,6 +3,7 @@
 
 pub mod hasher;
 pub mod policy;
+mod scratch;
 pub mod secrets;
 pub mod signing;
 

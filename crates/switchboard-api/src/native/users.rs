@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use switchboard_core::now_millis;
 use switchboard_identity::policy::{PolicyDocument, ROLES};
-use switchboard_identity::{hash_password, random_hex, Principal};
+use switchboard_identity::{random_hex, Principal};
 use switchboard_store::UserRecord;
 
 #[derive(Deserialize)]
@@ -126,10 +126,17 @@ async fn hashed(password: String) -> Result<String, NativeError> {
             "the password must have at least 8 characters",
         ));
     }
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(NativeError::internal)?
-        .map_err(NativeError::internal)
+    // On the server's Argon2 pool, like every password check (it has no handle on the state).
+    let pool = switchboard_identity::hasher::installed().map_err(NativeError::internal)?;
+    match pool.hash(password).await {
+        Ok(phc) => Ok(phc),
+        Err(switchboard_identity::HashError::Busy(_)) => Err(NativeError {
+            status: axum::http::StatusCode::TOO_MANY_REQUESTS,
+            code: "busy",
+            message: "the server is busy checking passwords; retry later".into(),
+        }),
+        Err(err) => Err(NativeError::internal(err)),
+    }
 }
 
 async fn changed(
