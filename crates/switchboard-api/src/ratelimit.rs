@@ -75,7 +75,9 @@ pub fn address_key(peer: Option<&str>) -> String {
             let s = v6.segments();
             format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
         }
-        Some(std::net::IpAddr::V6(v6)) => v6.to_ipv4_mapped().map_or_else(String::new, |v4| v4.to_string()),
+        Some(std::net::IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map_or_else(String::new, |v4| v4.to_string()),
         Some(ip) => ip.to_string(),
         None => peer.unwrap_or("unknown").to_string(),
     }
@@ -98,7 +100,10 @@ mod tests {
             panic!("the fourth attempt is refused");
         };
         assert!(wait > Duration::from_secs(90), "{wait:?}");
-        assert!(limiter.check("10.0.0.2").is_ok(), "other keys have their own bucket");
+        assert!(
+            limiter.check("10.0.0.2").is_ok(),
+            "other keys have their own bucket"
+        );
     }
 
     #[test]
@@ -109,14 +114,23 @@ mod tests {
             let _ = limiter.check(&format!("k{i}"));
             let _ = hot.check(&format!("k{i}"));
         }
-        assert!(limiter.tracked() < SWEEP_EVERY as usize, "full buckets are dropped");
-        assert!(hot.check("k0").is_err(), "a sweep never resets a limited key");
+        assert!(
+            limiter.tracked() < SWEEP_EVERY as usize,
+            "full buckets are dropped"
+        );
+        assert!(
+            hot.check("k0").is_err(),
+            "a sweep never resets a limited key"
+        );
     }
 
     #[test]
     fn ipv6_addresses_share_their_64() {
         assert_eq!(address_key(Some("2001:db8:1:2::5")), "2001:db8:1:2::/64");
-        assert_eq!(address_key(Some("2001:db8:1:2:ffff::9")), "2001:db8:1:2::/64");
+        assert_eq!(
+            address_key(Some("2001:db8:1:2:ffff::9")),
+            "2001:db8:1:2::/64"
+        );
         assert_eq!(address_key(Some("::ffff:10.1.2.3")), "10.1.2.3");
         assert_eq!(address_key(Some("127.0.0.2")), "127.0.0.2");
         assert_eq!(address_key(None), "unknown");

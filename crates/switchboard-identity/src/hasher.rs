@@ -7,10 +7,10 @@
 //! also reuses one Argon2 buffer for all its jobs (`scratch`), so the allocator is not asked for
 //! 19 MiB per check at all.
 
+use crate::scratch::Scratch;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, OnceLock};
-use crate::scratch::Scratch;
 use tokio::sync::oneshot;
 
 /// The pool is full: every worker is busy and the queue is at its length.
@@ -97,10 +97,12 @@ impl Hasher {
     pub async fn hash(&self, password: String) -> Result<String, HashError> {
         let (reply, answer) = oneshot::channel();
         self.submit(Job::Hash { password, reply })?;
-        answer.await.map_err(|_| {
-            HashError::Failed(crate::IdentityError::Hash("the worker stopped".into()))
-        })?
-        .map_err(HashError::Failed)
+        answer
+            .await
+            .map_err(|_| {
+                HashError::Failed(crate::IdentityError::Hash("the worker stopped".into()))
+            })?
+            .map_err(HashError::Failed)
     }
 
     /// Jobs the workers have finished (verifications of unknown users included).
@@ -180,7 +182,10 @@ mod tests {
     async fn hashes_verify_and_unknown_users_cost_a_check() {
         let pool = Hasher::new(2, 4).unwrap();
         let phc = pool.hash("s3cret-pass".into()).await.unwrap();
-        assert!(pool.verify("s3cret-pass".into(), Some(phc.clone())).await.unwrap());
+        assert!(pool
+            .verify("s3cret-pass".into(), Some(phc.clone()))
+            .await
+            .unwrap());
         assert!(!pool.verify("wrong".into(), Some(phc)).await.unwrap());
         assert!(!pool.verify("s3cret-pass".into(), None).await.unwrap());
         assert_eq!(pool.completed(), 4, "the unknown user's check ran too");
@@ -194,7 +199,7 @@ mod tests {
         let answers = futures_join(attempts.collect()).await;
         let busy = answers.iter().filter(|a| a.is_err()).count();
         assert!(busy >= 1, "one running and one queued at most: {answers:?}");
-        assert!(answers.iter().any(|a| *a == Ok(false)));
+        assert!(answers.contains(&Ok(false)));
     }
 
     async fn futures_join<F: std::future::Future>(futs: Vec<F>) -> Vec<F::Output> {

@@ -107,7 +107,11 @@ async fn a_limited_address_is_refused_even_with_the_right_password() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert_429(&headers, &body);
     let (status, _, _) = login(&s.base, &client_from(3), "admin", PASSWORD).await;
-    assert_eq!(status, StatusCode::CREATED, "other addresses are not limited");
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "other addresses are not limited"
+    );
 }
 
 #[tokio::test]
@@ -133,7 +137,10 @@ async fn a_full_hashing_queue_answers_429_with_retry_after() {
             other => panic!("{other}: {body}"),
         }
     }
-    assert!(busy > 0, "one worker and one queue slot cannot take 40 at once");
+    assert!(
+        busy > 0,
+        "one worker and one queue slot cannot take 40 at once"
+    );
     assert!(busy < 40, "the ones that fit were checked");
 }
 
@@ -160,7 +167,11 @@ async fn mrs_user_password_is_limited_per_account_in_the_mrs_envelope() {
     assert_eq!(r.body["error_code"], 10429);
     assert_eq!(r.body["state"], "FAILED");
     assert!(r.headers.contains_key("retry-after"));
-    assert_eq!(s.status_of("ZooKeeper").await, "Stopped", "nothing was started");
+    assert_eq!(
+        s.status_of("ZooKeeper").await,
+        "Stopped",
+        "nothing was started"
+    );
 
     let audit = s.get("/switchboard/v1/audit?limit=20").await;
     let rejected = audit.body["records"]

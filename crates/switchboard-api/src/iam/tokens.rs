@@ -4,6 +4,7 @@ use super::dto::{AuthRequest, NameOrId, ProjectRef, Scope, UserRef};
 use super::render::public_url;
 use super::KeystoneError;
 use crate::auth::{PeerAddr, Source};
+use crate::login::Account;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -13,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 use switchboard_core::now_millis;
-use crate::login::Account;
 use switchboard_identity::{new_token, token_hash};
 use switchboard_store::{AuditRecord, DomainRecord, ProjectRecord, TokenRecord, UserRecord};
 
@@ -220,7 +220,9 @@ fn attempted_name(u: &UserRef) -> String {
     let name = match (&u.id, &u.name, &u.domain) {
         (Some(id), _, _) => format!("id:{id}"),
         (None, name, domain) => {
-            let domain = domain.as_ref().and_then(|d| d.name.as_ref().or(d.id.as_ref()));
+            let domain = domain
+                .as_ref()
+                .and_then(|d| d.name.as_ref().or(d.id.as_ref()));
             format!(
                 "{}@{}",
                 name.as_deref().unwrap_or(""),

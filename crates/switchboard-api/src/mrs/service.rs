@@ -2,8 +2,8 @@
 
 use super::{codes, ok_envelope, status_name, visible_cluster, MrsError};
 use crate::auth::{Authenticated, PeerAddr, Source};
-use crate::login::Account;
 use crate::gateway::GatewayError;
+use crate::login::Account;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
