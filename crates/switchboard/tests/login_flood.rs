@@ -78,6 +78,14 @@ async fn hundreds_of_parallel_wrong_logins_keep_memory_bounded() {
         "login flood: {refused} × 401, {throttled} × 429; peak RSS {peak} MiB (idle {idle} MiB)"
     );
     assert!(refused > 0, "some attempts reached the password check");
+    // Each failure is logged with the name tried, the peer and the request id; never the password.
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    let failed: Vec<&str> = log.lines().filter(|l| l.contains("login failed")).collect();
+    assert_eq!(failed.len(), refused, "one line per failed login");
+    assert!(failed.iter().all(|l| l.contains("request_id=")
+        && l.contains("peer=Some(\"127.0.0.")
+        && l.contains("user=\"")));
+    assert!(!log.contains("wrong-guess"), "a password reached the log");
     assert_eq!(silent, 0, "every 429 says when to retry (Retry-After)");
     assert!(
         peak < CEILING_MIB,
