@@ -1,7 +1,9 @@
 //! Passwords hashed with Argon2id, opaque bearer tokens stored only as their SHA-256, and the
 //! principal a request acts as.
 
+pub mod hasher;
 pub mod policy;
+mod scratch;
 pub mod secrets;
 pub mod signing;
 
@@ -11,6 +13,8 @@ use argon2::password_hash::{
 use argon2::Argon2;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+
+pub use hasher::{Busy, HashError, Hasher};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {

@@ -87,7 +87,13 @@ impl IntoResponse for NativeError {
         let body = serde_json::json!({"error": {
             "code": self.code, "message": self.message, "request_id": crate::request_id::current()
         }});
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            response
+                .headers_mut()
+                .insert("retry-after", axum::http::HeaderValue::from_static("1"));
+        }
+        response
     }
 }
 

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use switchboard_core::now_millis;
 use switchboard_identity::policy::ROLES;
-use switchboard_identity::{hash_password, random_hex, Principal};
+use switchboard_identity::{random_hex, Principal};
 use switchboard_store::{UserRecord, UserUpdate};
 
 #[derive(Deserialize)]
@@ -121,16 +121,22 @@ async fn checked_roles(
     Ok(out)
 }
 
-async fn hashed(password: String) -> Result<String, NativeError> {
+async fn hashed(state: &AppState, password: String) -> Result<String, NativeError> {
     if password.chars().count() < 8 {
         return Err(NativeError::bad_request(
             "the password must have at least 8 characters",
         ));
     }
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(NativeError::internal)?
-        .map_err(NativeError::internal)
+    // On the server's Argon2 pool, like every password check.
+    match state.hasher().hash(password).await {
+        Ok(phc) => Ok(phc),
+        Err(switchboard_identity::HashError::Busy(_)) => Err(NativeError {
+            status: axum::http::StatusCode::TOO_MANY_REQUESTS,
+            code: "busy",
+            message: "the server is busy checking passwords; retry later".into(),
+        }),
+        Err(err) => Err(NativeError::internal(err)),
+    }
 }
 
 pub(super) async fn changed(
@@ -227,7 +233,7 @@ pub async fn create_user(
         id: random_hex(16),
         domain_id: domain.id,
         name: new.name,
-        password_hash: hashed(new.password).await?,
+        password_hash: hashed(&state, new.password).await?,
         created_at: now_millis(),
     };
     state
@@ -304,7 +310,7 @@ pub async fn modify_user(
     };
     let revoke_tokens = change.password.is_some();
     if let Some(password) = change.password {
-        user.password_hash = hashed(password).await?;
+        user.password_hash = hashed(&state, password).await?;
     }
     state
         .store
