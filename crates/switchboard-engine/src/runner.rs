@@ -97,7 +97,7 @@ async fn run(
     tracing::info!(
         task = task.id,
         request_id = %task.request_id,
-        action = task.action.as_str(),
+        action = %task.action.as_str(),
         targets = %task.targets.join(","),
         steps = steps.len(),
         "task started"
@@ -125,12 +125,16 @@ async fn run(
         for i in ready {
             launched[i] = true;
             let (inner, record) = (inner.clone(), steps[i].clone());
+            tracing::debug!(task = task.id, step = i, resource = %record.resource_id,
+                action = %record.action.as_str(), "step started");
             running.push(async move { step::run(&inner, task.id, record).await });
             steps[i].state = StepState::Running;
         }
         tokio::select! {
             Some(done) = running.next() => {
                 let idx = done.idx;
+                tracing::debug!(task = task.id, step = idx, resource = %done.resource_id,
+                    state = %done.state.as_str(), error = done.error.as_deref(), "step finished");
                 batch.writes.push(step::update(&done));
                 if done.follow_task.is_none() {
                     if let Some(node) = inner.index_of(&done.resource_id) {
@@ -234,9 +238,9 @@ fn log_finished(task: &TaskRecord, state: TaskState, error: Option<&str>) {
     let (action, targets) = (task.action.as_str(), task.targets.join(","));
     match error {
         Some(reason) => tracing::warn!(task = id, request_id, action, %targets,
-            state = state.as_str(), reason, "task finished"),
+            state = %state.as_str(), reason, "task finished"),
         None => tracing::info!(task = id, request_id, action, %targets,
-            state = state.as_str(), "task finished"),
+            state = %state.as_str(), "task finished"),
     }
 }
 
@@ -311,7 +315,7 @@ pub(crate) async fn recover(inner: &Arc<Inner>) -> Result<(), EngineError> {
         tracing::info!(
             task = task.id,
             request_id = %task.request_id,
-            action = task.action.as_str(),
+            action = %task.action.as_str(),
             targets = %task.targets.join(","),
             "resuming task after restart"
         );

@@ -236,10 +236,10 @@ impl Engine {
                             request_id = %op.request_id,
                             principal = %op.principal,
                             kind = %op.kind,
-                            action = op.action.as_str(),
+                            action = %op.action.as_str(),
                             targets = %op.targets.join(","),
                             only_self = op.only_self,
-                            state = state.as_str(),
+                            state = %state.as_str(),
                             "task accepted"
                         );
                         Ok(Submitted {
