@@ -110,8 +110,9 @@ def test_the_readme_serve_command_serves_the_demo(release_build):
         assert {k.lower() for k in headers} >= {"x-subject-token"}
         assert os.path.exists(os.path.join(data, "switchboard.db")), "data went to SWITCHBOARD_DATA_DIR"
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
 
 
 def test_ci_runs_exactly_the_readme_test_command():
@@ -128,7 +129,9 @@ def test_every_serve_command_in_the_docs_uses_real_flags(release_build):
     prefix = serve[:serve.index("serve") + 1]
     commands = serve_commands()
     assert len(commands) >= 1 + len(EXAMPLES), commands
-    help_text = cargo([*prefix, "--help"]).stdout
+    done = cargo([*prefix, "--help"])
+    assert done.returncode == 0, done.stderr[-4000:]
+    help_text = done.stdout
     for origin, words in commands:
         assert words[:len(prefix)] == prefix, f"{origin}: {shlex.join(words)} is not {shlex.join(prefix)} …"
         for flag in (w.split("=")[0] for w in words[len(prefix):] if w.startswith("--")):
