@@ -237,9 +237,9 @@ fn log_finished(task: &TaskRecord, state: TaskState, error: Option<&str>) {
     let (id, request_id) = (task.id, task.request_id.as_str());
     let (action, targets) = (task.action.as_str(), task.targets.join(","));
     match error {
-        Some(reason) => tracing::warn!(task = id, request_id, action, %targets,
+        Some(reason) => tracing::warn!(task = id, %request_id, %action, %targets,
             state = %state.as_str(), reason, "task finished"),
-        None => tracing::info!(task = id, request_id, action, %targets,
+        None => tracing::info!(task = id, %request_id, %action, %targets,
             state = %state.as_str(), "task finished"),
     }
 }
