@@ -5,6 +5,7 @@ command in the README and the examples' headers uses flags that exist and config
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -113,6 +114,7 @@ def test_the_readme_serve_command_serves_the_demo(release_build):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def test_ci_runs_exactly_the_readme_test_command():
