@@ -1,7 +1,7 @@
 //! Every response carries `X-Request-Id`; error bodies that quote it read it from here. Every
 //! request is logged at `info` once answered: id, principal, method, path, status and latency.
 //! The query string is never logged (it may hold secrets); the principal is filled in by whichever
-//! authentication the request went through (`set_principal`), `-` when there was none.
+//! authentication the request went through (`principal`), `-` when there was none.
 
 use axum::extract::Request;
 use axum::http::HeaderValue;
