@@ -147,7 +147,7 @@ impl FromRequestParts<AppState> for Authenticated {
             .to_str()
             .map_err(|_| GatewayError::unauthorized("decrypt token fail"))?;
         match state.auth.check(token).await {
-            Ok(TokenCheck::Valid(p)) => Ok(Authenticated(p)),
+            Ok(TokenCheck::Valid(p)) => Ok(Authenticated(crate::request_id::principal(p))),
             Ok(TokenCheck::Unknown) => Err(GatewayError::unauthorized("decrypt token fail")),
             Ok(TokenCheck::Expired(at)) => Err(GatewayError::unauthorized(&format!(
                 "token expires, expires_at: {}",

@@ -21,6 +21,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub public_url: Option<String>,
     pub log: String,
+    /// `text` (default) or `json`.
+    pub log_format: LogFormat,
     pub admin: AdminConfig,
     pub auth: AuthConfig,
     pub api: ApiSection,
@@ -44,6 +46,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./switchboard-data"),
             public_url: None,
             log: "info".into(),
+            log_format: LogFormat::Text,
             admin: AdminConfig::default(),
             auth: AuthConfig::default(),
             api: ApiSection::default(),
@@ -168,6 +171,7 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub sim_speed: Option<f64>,
     pub public_url: Option<String>,
+    pub log_format: Option<LogFormat>,
 }
 
 impl Config {
@@ -215,6 +219,11 @@ impl Config {
         if let Some(v) = var("SWITCHBOARD_LOG") {
             self.log = v;
         }
+        if let Some(v) = var("SWITCHBOARD_LOG_FORMAT") {
+            self.log_format = v
+                .parse()
+                .map_err(|e| anyhow::anyhow!("SWITCHBOARD_LOG_FORMAT: {e}"))?;
+        }
         if let Some(v) = var("SWITCHBOARD_SYNCHRONOUS") {
             self.store.synchronous = match v.as_str() {
                 "full" => Synchronous::Full,
@@ -237,6 +246,9 @@ impl Config {
         }
         if let Some(v) = &flags.public_url {
             self.public_url = Some(v.clone());
+        }
+        if let Some(v) = flags.log_format {
+            self.log_format = v;
         }
     }
 
@@ -286,8 +298,10 @@ impl Config {
 }
 
 mod identity;
+mod logging;
 
 pub use identity::{PolicyConfig, UserConfig};
+pub use logging::LogFormat;
 
 #[cfg(test)]
 mod tests;
