@@ -20,12 +20,22 @@ from huaweicloudsdklive.v1 import (
     ListFlowsRequest, LiveClient, ModifyFlowStartRequest, ModifyFlowStopRequest, ShowFlowDetailRequest,
 )
 
-from conftest import PROJECT
+from conftest import PROJECT, VIEWER, Server
+from logcheck import events, find
 
 PROD = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 NEWS = "ec897482-d24b-4d64-aa39-407980902b1d"
 DB01 = "95bf2490-5428-432c-ad9b-5e3406f869dd"
 WEB01 = "c2d4e6f8-1a3b-4c5d-8e7f-9a0b1c2d3e4f"
+
+
+@pytest.fixture(scope="module", params=["text", "json"])
+def server(request):
+    """The conftest server, once per log format: the hygiene test below reads both."""
+    s = Server(extra_config=VIEWER, env={"SWITCHBOARD_LOG_FORMAT": request.param})
+    s.log_format = request.param
+    yield s
+    s.stop()
 
 
 def client(cls, server, ak, sk, project=PROJECT, handler=None):
@@ -171,12 +181,21 @@ def test_a_user_without_the_permission_is_refused(server):
 
 
 def test_no_secret_reaches_the_log(server, keys):
-    """Runs last in this module: after every call above, the debug log holds no secret."""
+    """Runs last in this module: after every call above, the debug log holds no secret, and the
+    signed requests and their tasks are there, with who made them."""
     from conftest import PASSWORD
     token, _ = server.token()
     ak, sk = keys
     with open(server.log_path) as f:
         log = f.read()
     assert "request" in log, "debug logging was on"
-    for secret in [PASSWORD, "Vera-Password-1", sk, token, "Signature="]:
+    for secret in [PASSWORD, "Vera-Password-1", sk, token, "Signature=", "SDK-HMAC-SHA256"]:
         assert secret not in log, f"a secret reached the log: {secret[:6]}..."
+    parsed = events(log, server.log_format)
+    start = find(parsed, "request", method="POST", path=f"/v1/{PROJECT}/db-om/{PROD}/start")
+    assert sorted((e["principal"], e["status"]) for e in start) == \
+        [("admin@default", "200"), ("vera@default", "403")], start
+    admin = [e for e in start if e["principal"] == "admin@default"][0]
+    accepted = find(parsed, "task accepted", request_id=admin["request_id"])
+    assert len(accepted) == 1 and accepted[0]["targets"] == PROD, accepted
+    assert find(parsed, "task finished", task=accepted[0]["task"], state="COMPLETE")

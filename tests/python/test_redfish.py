@@ -141,3 +141,16 @@ def test_an_unreachable_bmc_shows_error(rf):
     openstack(rf, "server", "start", "bms-nobmc-01")
     body = wait_for(lambda: (lambda b: b if b["status"] == "ERROR" else None)(server_body(rf, sid)))
     assert "unreachable" in body["fault"]["message"], body["fault"]
+
+
+def test_the_log_names_failed_tasks_reasons_but_never_a_bmc_password(rf):
+    """Runs last in this module: the failed starts above are in the log with the BMC's words,
+    and no BMC password is, at debug level."""
+    from logcheck import events, find
+    with open(rf.log_path) as f:
+        log = f.read()
+    for secret in (BMC_PASSWORD, "wrong-password"):
+        assert secret not in log, f"a BMC password reached the log: {secret[:4]}..."
+    failed = find(events(log, "text"), "task finished", state="FAILED")
+    reasons = " ".join(e.get("reason", "") for e in failed)
+    assert "401" in reasons and "unreachable" in reasons, failed

@@ -90,7 +90,9 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
     };
     match authenticate(&state, &auth, &received).await {
         Ok(principal) => {
-            parts.extensions.insert(principal);
+            parts
+                .extensions
+                .insert(crate::request_id::principal(principal));
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }

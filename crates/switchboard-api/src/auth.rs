@@ -68,7 +68,9 @@ impl AuthService {
                 Err(err) => tracing::error!(%err, user = %user.name, "unreadable policy document"),
             }
         }
+        let system_admin = self.store.is_system_admin(&user.id).await?;
         Ok(Some(Principal {
+            system_admin,
             user_id: user.id,
             user_name: user.name,
             domain_id: user.domain_id,
@@ -145,7 +147,7 @@ impl FromRequestParts<AppState> for Authenticated {
             .to_str()
             .map_err(|_| GatewayError::unauthorized("decrypt token fail"))?;
         match state.auth.check(token).await {
-            Ok(TokenCheck::Valid(p)) => Ok(Authenticated(p)),
+            Ok(TokenCheck::Valid(p)) => Ok(Authenticated(crate::request_id::principal(p))),
             Ok(TokenCheck::Unknown) => Err(GatewayError::unauthorized("decrypt token fail")),
             Ok(TokenCheck::Expired(at)) => Err(GatewayError::unauthorized(&format!(
                 "token expires, expires_at: {}",

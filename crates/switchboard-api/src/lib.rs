@@ -1,6 +1,7 @@
 //! The HTTP API: one router (`routes.rs`), one module per API family, each owning its DTOs and
 //! its error envelope. Handlers are thin: extract, authorize, call the engine, map to the DTO.
 
+mod admin_scope;
 mod aksk;
 mod auth;
 mod bms;
@@ -9,6 +10,7 @@ mod dbss;
 mod gateway;
 mod iam;
 mod live;
+mod login;
 mod lookup;
 mod mrs;
 mod native;
@@ -19,11 +21,13 @@ mod routes;
 mod time;
 
 pub use auth::AuthService;
+pub use login::Logins;
 pub use routes::router;
 
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_engine::Engine;
+use switchboard_identity::Hasher;
 use switchboard_store::Store;
 
 /// An MRS cluster as the API presents it.
@@ -47,9 +51,13 @@ pub struct ApiConfig {
     pub nova_action_status: u16,
     /// How long a Live flow start/stop waits for the flow to settle before answering.
     pub live_wait: Duration,
-    /// Token requests a client may make at once, and how many more per second after that.
+    /// Password attempts (`POST /v3/auth/tokens`, MRS `user_password`) one client address may
+    /// make at once, and how many more per second after that.
     pub token_burst: u32,
     pub token_per_second: f64,
+    /// The same for one account, from any address.
+    pub account_burst: u32,
+    pub account_per_second: f64,
     /// Peers trusted to name the client in `X-Forwarded-For` (for the audit trail).
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }
@@ -62,8 +70,10 @@ impl Default for ApiConfig {
             max_body_bytes: 1 << 20,
             nova_action_status: 204,
             live_wait: Duration::from_secs(10),
-            token_burst: 20,
-            token_per_second: 5.0,
+            token_burst: 100,
+            token_per_second: 10.0,
+            account_burst: 100,
+            account_per_second: 2.0,
             trusted_proxies: Vec::new(),
         }
     }
@@ -76,16 +86,18 @@ pub struct AppState {
     pub auth: Arc<AuthService>,
     pub config: Arc<ApiConfig>,
     pub clusters: Arc<Vec<ClusterInfo>>,
-    /// Limits `POST /v3/auth/tokens` per client address.
-    pub token_limiter: Arc<ratelimit::RateLimiter>,
+    /// Password checks: limits per address and per account, and the Argon2 pool.
+    pub logins: Arc<login::Logins>,
 }
 
 impl AppState {
-    /// The limiter `POST /v3/auth/tokens` uses, from the configuration.
-    pub fn token_limiter(config: &ApiConfig) -> Arc<ratelimit::RateLimiter> {
-        Arc::new(ratelimit::RateLimiter::new(
-            config.token_burst,
-            config.token_per_second,
-        ))
+    /// The limits of password checks from the configuration, in front of `hasher`.
+    pub fn logins(config: &ApiConfig, hasher: Hasher) -> Arc<login::Logins> {
+        Arc::new(login::Logins::new(config, hasher))
+    }
+
+    /// The Argon2 pool every password check and new hash goes through.
+    pub fn hasher(&self) -> &Hasher {
+        self.logins.hasher()
     }
 }

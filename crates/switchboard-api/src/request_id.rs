@@ -1,28 +1,58 @@
-//! Every response carries `X-Request-Id`; error bodies that quote it read it from here.
+//! Every response carries `X-Request-Id`; error bodies that quote it read it from here. Every
+//! request is logged at `info` once answered: id, principal, method, path, status and latency.
+//! The query string is never logged (it may hold secrets); the principal is filled in by whichever
+//! authentication the request went through (`principal`), `-` when there was none.
 
 use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
+use std::sync::{Arc, OnceLock};
+use switchboard_identity::Principal;
+
+/// What the request log line needs to know that only later layers learn.
+struct Context {
+    id: String,
+    principal: OnceLock<String>,
+}
 
 tokio::task_local! {
-    static REQUEST_ID: String;
+    static REQUEST: Arc<Context>;
 }
 
 /// The current request's id (32 hex characters, like the API gateway's).
 pub fn current() -> String {
-    REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
+    REQUEST.try_with(|c| c.id.clone()).unwrap_or_default()
+}
+
+/// Records `who` as the current request's principal, for its log line; hands it back.
+pub fn principal(who: Principal) -> Principal {
+    let _ = REQUEST.try_with(|c| {
+        c.principal.get_or_init(|| who.audit_name());
+    });
+    who
 }
 
 pub async fn middleware(req: Request, next: Next) -> Response {
-    let id = uuid::Uuid::new_v4().simple().to_string();
+    let context = Arc::new(Context {
+        id: uuid::Uuid::new_v4().simple().to_string(),
+        principal: OnceLock::new(),
+    });
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let started = std::time::Instant::now();
-    let mut response = REQUEST_ID.scope(id.clone(), next.run(req)).await;
-    tracing::debug!(request_id = %id, %method, %path, status = response.status().as_u16(),
-        micros = started.elapsed().as_micros() as u64, "request");
-    if let Ok(v) = HeaderValue::from_str(&id) {
+    let mut response = REQUEST.scope(context.clone(), next.run(req)).await;
+    let latency_ms = started.elapsed().as_micros() as f64 / 1000.0;
+    tracing::info!(
+        request_id = %context.id,
+        principal = %context.principal.get().map_or("-", String::as_str),
+        %method,
+        %path,
+        status = response.status().as_u16(),
+        latency_ms,
+        "request"
+    );
+    if let Ok(v) = HeaderValue::from_str(&context.id) {
         response.headers_mut().insert("x-request-id", v);
     }
     response

@@ -94,6 +94,14 @@ async fn run(
     // A cancel accepted before a restart still holds.
     let mut cancelled = task.cancel_requested;
     let mut batch = Batch::default();
+    tracing::info!(
+        task = task.id,
+        request_id = %task.request_id,
+        action = %task.action.as_str(),
+        targets = %task.targets.join(","),
+        steps = steps.len(),
+        "task started"
+    );
     loop {
         settle_blocked(&inner, &mut steps, cancelled, &mut batch);
         let ready: Vec<usize> = (0..steps.len())
@@ -117,12 +125,16 @@ async fn run(
         for i in ready {
             launched[i] = true;
             let (inner, record) = (inner.clone(), steps[i].clone());
+            tracing::debug!(task = task.id, step = i, resource = %record.resource_id,
+                action = %record.action.as_str(), "step started");
             running.push(async move { step::run(&inner, task.id, record).await });
             steps[i].state = StepState::Running;
         }
         tokio::select! {
             Some(done) = running.next() => {
                 let idx = done.idx;
+                tracing::debug!(task = task.id, step = idx, resource = %done.resource_id,
+                    state = %done.state.as_str(), error = done.error.as_deref(), "step finished");
                 batch.writes.push(step::update(&done));
                 if done.follow_task.is_none() {
                     if let Some(node) = inner.index_of(&done.resource_id) {
@@ -204,7 +216,7 @@ fn finish_into(
         id: task.id,
         state,
         progress,
-        error,
+        error: error.clone(),
         updated_at: now,
         finished_at: Some(now),
     });
@@ -217,7 +229,19 @@ fn finish_into(
             }
         }
     }
-    tracing::info!(task = task.id, state = state.as_str(), "task finished");
+    log_finished(task, state, error.as_deref());
+}
+
+/// The task's end, with the reason when it failed (a warning: an operator looks for those).
+fn log_finished(task: &TaskRecord, state: TaskState, error: Option<&str>) {
+    let (id, request_id) = (task.id, task.request_id.as_str());
+    let (action, targets) = (task.action.as_str(), task.targets.join(","));
+    match error {
+        Some(reason) => tracing::warn!(task = id, %request_id, %action, %targets,
+            state = %state.as_str(), reason, "task finished"),
+        None => tracing::info!(task = id, %request_id, %action, %targets,
+            state = %state.as_str(), "task finished"),
+    }
 }
 
 /// Drops the task's claims and bookkeeping from memory.
@@ -290,7 +314,9 @@ pub(crate) async fn recover(inner: &Arc<Inner>) -> Result<(), EngineError> {
     for (task, steps) in resumed {
         tracing::info!(
             task = task.id,
-            action = task.action.as_str(),
+            request_id = %task.request_id,
+            action = %task.action.as_str(),
+            targets = %task.targets.join(","),
             "resuming task after restart"
         );
         spawn(inner.clone(), task, steps);

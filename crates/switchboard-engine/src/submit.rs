@@ -230,11 +230,24 @@ impl Engine {
                     Ok(())
                 });
                 match accepted.await {
-                    Ok(Ok(())) => Ok(Submitted {
-                        task_id,
-                        state,
-                        created: true,
-                    }),
+                    Ok(Ok(())) => {
+                        tracing::info!(
+                            task = task_id,
+                            request_id = %op.request_id,
+                            principal = %op.principal,
+                            kind = %op.kind,
+                            action = %op.action.as_str(),
+                            targets = %op.targets.join(","),
+                            only_self = op.only_self,
+                            state = %state.as_str(),
+                            "task accepted"
+                        );
+                        Ok(Submitted {
+                            task_id,
+                            state,
+                            created: true,
+                        })
+                    }
                     Ok(Err(err)) => Err(EngineError::from(err).into()),
                     Err(join) => Err(EngineError::Internal(join.to_string()).into()),
                 }

@@ -1,7 +1,9 @@
 //! Passwords hashed with Argon2id, opaque bearer tokens stored only as their SHA-256, and the
 //! principal a request acts as.
 
+pub mod hasher;
 pub mod policy;
+mod scratch;
 pub mod secrets;
 pub mod signing;
 
@@ -11,6 +13,8 @@ use argon2::password_hash::{
 use argon2::Argon2;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+
+pub use hasher::{Busy, HashError, Hasher};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
@@ -69,6 +73,8 @@ pub struct Principal {
     /// The project the credential is scoped to; `None` for an unscoped token.
     pub project_id: Option<String>,
     pub roles: Vec<String>,
+    /// Holds the system role: administers every project, user, policy, key and token.
+    pub system_admin: bool,
     /// Policy documents attached to the user.
     pub policies: Vec<policy::PolicyDocument>,
     /// When the credential stops being valid (milliseconds since the epoch).
@@ -81,13 +87,19 @@ impl std::fmt::Debug for Principal {
             .field("user", &self.user_name)
             .field("project_id", &self.project_id)
             .field("roles", &self.roles)
+            .field("system_admin", &self.system_admin)
             .finish()
     }
 }
 
 impl Principal {
     /// Whether this principal may perform `action` (deny by default, explicit deny wins).
+    /// A system administrator may administer identities whatever its token's scope.
     pub fn may(&self, action: &str) -> bool {
+        if self.system_admin && policy::is_identity_administration(action) {
+            let admin = ["admin".to_string()];
+            return policy::is_allowed(&admin, &self.policies, action);
+        }
         policy::is_allowed(&self.roles, &self.policies, action)
     }
 

@@ -61,10 +61,15 @@ pub enum ActionClass {
     Manage,
 }
 
+/// Actions on users and policies (the admin API).
+pub fn is_identity_administration(action: &str) -> bool {
+    action.starts_with("switchboard:user:") || action.starts_with("switchboard:policy:")
+}
+
 pub fn class_of(action: &str) -> ActionClass {
     // Identity administration is managing, whatever its verb: reading the users and their
     // roles is for administrators too.
-    if action.starts_with("switchboard:user:") || action.starts_with("switchboard:policy:") {
+    if is_identity_administration(action) {
         return ActionClass::Manage;
     }
     let verb = action.rsplit(':').next().unwrap_or("");

@@ -25,6 +25,20 @@ pub struct UserRecord {
     pub created_at: Millis,
 }
 
+/// A change to one user, applied whole by `Store::save_user`; `None` leaves that part as it is.
+#[derive(Debug, Clone)]
+pub struct UserUpdate {
+    /// Inserted, or its password hash updated.
+    pub user: UserRecord,
+    /// Every role of the user, (project id, role).
+    pub roles: Option<Vec<(String, String)>>,
+    /// Names of the policies attached to the user.
+    pub policies: Option<Vec<String>>,
+    pub system_admin: Option<bool>,
+    /// Revokes every token of the user (a password change does, as in Keystone).
+    pub revoke_tokens: bool,
+}
+
 impl std::fmt::Debug for UserRecord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UserRecord")

@@ -1,7 +1,7 @@
 //! The administrator account: created on first start, password from `SWITCHBOARD_ADMIN_PASSWORD`
-//! or generated; admin role on every project of the inventory. A generated password is kept in
-//! the data dir (0600) until a start has succeeded and printed it (`serve::run`), so a start that
-//! fails after generating it does not lose it.
+//! or generated; the system role, and admin on every project of the inventory. A generated
+//! password is kept in the data dir (0600) until a start has succeeded and printed it
+//! (`serve::run`), so a start that fails after generating it does not lose it.
 
 use anyhow::{Context, Result};
 use switchboard_core::now_millis;
@@ -68,6 +68,7 @@ pub async fn admin(
             u
         }
     };
+    store.set_system_admin(&record.id, true).await?;
     for project in project_ids {
         store.assign_role(&record.id, project, "admin").await?;
     }
@@ -175,6 +176,7 @@ pub async fn users(
             .collect();
         store.set_roles(&record.id, &roles).await?;
         store.set_user_policies(&record.id, &u.policies).await?;
+        store.set_system_admin(&record.id, u.system_admin).await?;
         for k in &u.keys {
             let secret = k
                 .secret()

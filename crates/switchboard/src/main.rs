@@ -37,6 +37,9 @@ enum Command {
         /// URL clients reach this server at (for the service catalog).
         #[arg(long)]
         public_url: Option<String>,
+        /// Log lines as `text` (default) or `json` (one object per line, for log shippers).
+        #[arg(long, value_enum)]
+        log_format: Option<config::LogFormat>,
     },
     /// Check a configuration file (inventory, dependencies, settings) and exit.
     Check {
@@ -54,15 +57,17 @@ fn main() -> Result<()> {
             data_dir,
             sim_speed,
             public_url,
+            log_format,
         } => {
             let overrides = config::Overrides {
                 listen,
                 data_dir,
                 sim_speed,
                 public_url,
+                log_format,
             };
             let config = config::Config::load(config.as_deref(), &overrides)?;
-            init_tracing(&config.log);
+            init_tracing(&config.log, config.log_format);
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?
@@ -79,14 +84,23 @@ fn main() -> Result<()> {
     }
 }
 
-fn init_tracing(default: &str) {
+/// Logs to stderr at `RUST_LOG`'s level, else the configured one; as text or JSON lines.
+fn init_tracing(default: &str, format: config::LogFormat) {
     let filter = std::env::var("RUST_LOG")
         .ok()
         .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok())
         .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        config::LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+        // One flat object per line: the event's fields next to timestamp, level and target.
+        config::LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .init(),
+    }
 }

@@ -9,6 +9,7 @@ use switchboard_api::{router, ApiConfig, AppState, AuthService, ClusterInfo};
 use switchboard_core::Driver;
 use switchboard_drivers::{ExecDriver, ProcessDriver, RedfishDriver, SimDriver};
 use switchboard_engine::Engine;
+use switchboard_identity::Hasher;
 use switchboard_store::{SqliteStore, Store};
 
 /// Everything `serve` builds before it listens; tests and benchmarks reuse it in-process.
@@ -100,15 +101,18 @@ pub async fn build(
         live_wait: config.api.live_wait,
         token_burst: config.auth.token_burst,
         token_per_second: config.auth.token_per_second,
+        account_burst: config.auth.account_burst,
+        account_per_second: config.auth.account_per_second,
         trusted_proxies: config.api.trusted_proxies.clone(),
     });
+    let hasher = Hasher::new(config.auth.hash_workers, config.auth.hash_queue)?;
     let state = AppState {
         engine,
         auth: Arc::new(AuthService::new(store.clone(), master_key)),
         store,
         config: api_config.clone(),
         clusters: Arc::new(clusters),
-        token_limiter: AppState::token_limiter(&api_config),
+        logins: AppState::logins(&api_config, hasher),
     };
     let app = router(state.clone());
     Ok((state, app))

@@ -266,5 +266,13 @@ async fn token_requests_are_rate_limited_per_address() {
         .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(r.body["error"]["code"], 429);
+    assert!(
+        r.headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
     assert!(!r.headers.contains_key("x-subject-token"));
 }

@@ -1,7 +1,9 @@
 //! Permanent AK/SK credentials, as Huawei IAM's `/v3.0/OS-CREDENTIAL/credentials`: create (the
-//! secret is shown once), list, show and delete. Users manage their own; admins anyone's.
+//! secret is shown once), list, show and delete. Users manage their own; a system administrator
+//! anyone's; a project administrator those of the users it governs (see `admin_scope`).
 
 use super::KeystoneError;
+use crate::admin_scope::may_act_for;
 use crate::auth::{Authenticated, Source};
 use crate::lookup;
 use crate::time::iso_micros;
@@ -32,8 +34,8 @@ struct NewCredential {
     description: String,
 }
 
-fn may_manage(who: &Principal, user_id: &str) -> Result<(), KeystoneError> {
-    if who.user_id == user_id || who.roles.iter().any(|r| r == "admin") {
+async fn may_manage(state: &AppState, who: &Principal, user_id: &str) -> Result<(), KeystoneError> {
+    if may_act_for(state.store.as_ref(), who, user_id).await? {
         Ok(())
     } else {
         Err(KeystoneError::forbidden(
@@ -59,7 +61,7 @@ pub async fn create_credential(
         KeystoneError::bad_request("Expecting to find credential in request body.")
     })?;
     let user_id = body.credential.user_id;
-    may_manage(&who, &user_id)?;
+    may_manage(&state, &who, &user_id).await?;
     if state.store.user_by_id(&user_id).await?.is_none() {
         return Err(KeystoneError::not_found(format!(
             "Could not find user: {user_id}."
@@ -98,7 +100,7 @@ pub async fn list_credentials(
         .get("user_id")
         .cloned()
         .unwrap_or_else(|| who.user_id.clone());
-    may_manage(&who, &user_id)?;
+    may_manage(&state, &who, &user_id).await?;
     let list = state.store.credentials_of(&user_id).await?;
     Ok(Json(
         json!({ "credentials": list.iter().map(public).collect::<Vec<_>>() }),
@@ -117,7 +119,9 @@ async fn owned(
         .await?
         .ok_or_else(missing)?;
     // Someone else's key is answered like a missing one.
-    may_manage(who, &record.user_id).map_err(|_| missing())?;
+    may_manage(state, who, &record.user_id)
+        .await
+        .map_err(|_| missing())?;
     Ok(record)
 }
 

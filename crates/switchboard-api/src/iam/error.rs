@@ -8,6 +8,8 @@ use axum::Json;
 pub struct KeystoneError {
     pub status: StatusCode,
     pub message: String,
+    /// Seconds for `Retry-After` (429 only).
+    pub retry_after: Option<u64>,
 }
 
 impl KeystoneError {
@@ -15,6 +17,7 @@ impl KeystoneError {
         KeystoneError {
             status: StatusCode::BAD_REQUEST,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -22,6 +25,7 @@ impl KeystoneError {
         KeystoneError {
             status: StatusCode::UNAUTHORIZED,
             message: "The request you have made requires authentication.".into(),
+            retry_after: None,
         }
     }
 
@@ -29,6 +33,7 @@ impl KeystoneError {
         KeystoneError {
             status: StatusCode::FORBIDDEN,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -36,13 +41,16 @@ impl KeystoneError {
         KeystoneError {
             status: StatusCode::NOT_FOUND,
             message: message.into(),
+            retry_after: None,
         }
     }
 
-    pub fn too_many_requests() -> Self {
+    /// 429 with the refusal's message and `Retry-After`.
+    pub fn too_many_requests(refused: crate::login::Refused) -> Self {
         KeystoneError {
             status: StatusCode::TOO_MANY_REQUESTS,
-            message: "Too many token requests from this address; retry later.".into(),
+            message: refused.message().into(),
+            retry_after: Some(refused.retry_after()),
         }
     }
 
@@ -51,6 +59,7 @@ impl KeystoneError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             message: "An unexpected error prevented the server from fulfilling your request."
                 .into(),
+            retry_after: None,
         }
     }
 }
@@ -60,6 +69,7 @@ impl From<crate::body::BodyError> for KeystoneError {
         KeystoneError {
             status: e.status(),
             message: e.message(),
+            retry_after: None,
         }
     }
 }
@@ -83,6 +93,11 @@ impl IntoResponse for KeystoneError {
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Keystone uri=\"/v3\""),
             );
+        }
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
         }
         response
     }

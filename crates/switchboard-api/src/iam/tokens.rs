@@ -4,6 +4,7 @@ use super::dto::{AuthRequest, NameOrId, ProjectRef, Scope, UserRef};
 use super::render::public_url;
 use super::KeystoneError;
 use crate::auth::{PeerAddr, Source};
+use crate::login::Account;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -13,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 use switchboard_core::now_millis;
-use switchboard_identity::{new_token, token_hash, verify_password};
+use switchboard_identity::{new_token, token_hash};
 use switchboard_store::{AuditRecord, DomainRecord, ProjectRecord, TokenRecord, UserRecord};
 
 pub async fn create_token(
@@ -24,11 +25,9 @@ pub async fn create_token(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, KeystoneError> {
     // Checked before anything costly: a password check is the expensive part.
-    if !state
-        .token_limiter
-        .allow(peer.as_deref().unwrap_or("unknown"))
-    {
-        return Err(KeystoneError::too_many_requests());
+    if let Err(refused) = state.logins.address(peer.as_deref()) {
+        tracing::debug!(peer = ?peer, reason = refused.reason(), "token request refused");
+        return Err(KeystoneError::too_many_requests(refused));
     }
     let request: AuthRequest = crate::body::parse(body)?
         .ok_or_else(|| KeystoneError::bad_request("Expecting to find auth in request body."))?;
@@ -41,21 +40,37 @@ pub async fn create_token(
         .ok_or_else(|| KeystoneError::bad_request("Expecting to find password in identity."))?
         .user;
     let user = find_user(&state, &user_ref).await?;
-    let password = user_ref.password;
+    let attempted = attempted_name(&user_ref);
+    let account = match &user {
+        Some(u) => Account::Known(&u.id),
+        None => Account::Unknown(&attempted),
+    };
     let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let verified =
-        tokio::task::spawn_blocking(move || hash.is_some_and(|h| verify_password(&password, &h)))
-            .await
-            .unwrap_or(false);
-    let (Some(user), true) = (user, verified) else {
-        audit(
-            &state,
-            "unknown",
-            None,
-            "rejected: wrong user or password",
-            source,
-        )
-        .await;
+    let failure = match state.logins.verify(account, user_ref.password, hash).await {
+        Ok(true) => None,
+        Ok(false) if user.is_none() => Some("no such user"),
+        Ok(false) => Some("wrong password"),
+        Err(refused) => {
+            tracing::info!(user = ?attempted, source = ?source, peer = ?peer,
+                request_id = %crate::request_id::current(), reason = refused.reason(),
+                "login refused");
+            return Err(KeystoneError::too_many_requests(refused));
+        }
+    };
+    let (Some(user), None) = (user, failure) else {
+        tracing::warn!(user = ?attempted, source = ?source, peer = ?peer,
+            request_id = %crate::request_id::current(), reason = failure.unwrap_or_default(),
+            "login failed");
+        let project_id = match request.auth.scope.as_ref().and_then(|s| s.project.as_ref()) {
+            Some(p) => find_project(&state, p).await?.map(|p| p.id),
+            None => None,
+        };
+        let record = Attempt {
+            principal: "unknown",
+            target: Some(attempted),
+            outcome: "rejected: wrong user or password",
+        };
+        audit(&state, record, project_id, source).await;
         return Err(KeystoneError::unauthorized());
     };
     let scope = resolve_scope(&state, &user, request.auth.scope).await?;
@@ -76,14 +91,12 @@ pub async fn create_token(
             expires_at,
         })
         .await?;
-    audit(
-        &state,
-        &format!("{}@{}", user.name, user.domain_id),
-        project_id,
-        "issued",
-        source,
-    )
-    .await;
+    let record = Attempt {
+        principal: &format!("{}@{}", user.name, user.domain_id),
+        target: None,
+        outcome: "issued",
+    };
+    audit(&state, record, project_id, source).await;
 
     let (project, domain_scope) = match scope {
         Scoped::Project(p, roles) => (Some((p, roles)), None),
@@ -202,20 +215,49 @@ async fn find_project(
     Ok(if found.len() == 1 { found.pop() } else { None })
 }
 
+/// The user a token request names, as given: `name@domain` or `id:…`, cut to a sane length.
+fn attempted_name(u: &UserRef) -> String {
+    let name = match (&u.id, &u.name, &u.domain) {
+        (Some(id), _, _) => format!("id:{id}"),
+        (None, name, domain) => {
+            let domain = domain
+                .as_ref()
+                .and_then(|d| d.name.as_ref().or(d.id.as_ref()));
+            format!(
+                "{}@{}",
+                name.as_deref().unwrap_or(""),
+                domain.map_or("", String::as_str)
+            )
+        }
+    };
+    name.chars().take(200).collect()
+}
+
+/// Who a token request's audit record names, what it targets, and how it ended.
+struct Attempt<'a> {
+    principal: &'a str,
+    target: Option<String>,
+    outcome: &'a str,
+}
+
 async fn audit(
     state: &AppState,
-    principal: &str,
+    attempt: Attempt<'_>,
     project_id: Option<String>,
-    outcome: &str,
     source: Option<String>,
 ) {
+    let Attempt {
+        principal,
+        target,
+        outcome,
+    } = attempt;
     let record = AuditRecord {
         id: 0,
         at: now_millis(),
         principal: principal.to_string(),
         project_id,
         action: "iam:token:create".into(),
-        target: None,
+        target,
         request_id: crate::request_id::current(),
         source,
         outcome: outcome.to_string(),

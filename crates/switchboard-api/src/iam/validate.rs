@@ -2,6 +2,7 @@
 
 use super::render::{public_url, token_body};
 use super::KeystoneError;
+use crate::admin_scope::may_act_for;
 use crate::auth::Authenticated;
 use crate::AppState;
 use axum::extract::{Query, State};
@@ -14,7 +15,8 @@ use switchboard_core::now_millis;
 use switchboard_identity::{token_hash, Principal};
 use switchboard_store::TokenRecord;
 
-/// The live token in `X-Subject-Token`, if the caller may see it (its own, or an admin).
+/// The live token in `X-Subject-Token`, if the caller may see it: its own, or one of a user it
+/// governs; any other answers like an unknown token.
 async fn subject(
     state: &AppState,
     who: &Principal,
@@ -34,7 +36,7 @@ async fn subject(
     if record.expires_at <= now_millis() {
         return Err(missing());
     }
-    if record.user_id != who.user_id && !who.roles.iter().any(|r| r == "admin") {
+    if !may_act_for(state.store.as_ref(), who, &record.user_id).await? {
         return Err(missing());
     }
     Ok((token, record))

@@ -27,6 +27,8 @@ pub mod codes {
     pub const SECONDARY_AUTH_FAILED: i64 = 10006;
     pub const PERMISSION_DENIED: i64 = 10007;
     pub const COMMAND_FAILED: i64 = 10008;
+    /// Too many `user_password` attempts, or password checking is saturated (HTTP 429).
+    pub const TOO_MANY_REQUESTS: i64 = 10429;
     pub const INTERNAL: i64 = 10500;
 }
 
@@ -35,6 +37,8 @@ pub struct MrsError {
     pub status: StatusCode,
     pub code: i64,
     pub description: String,
+    /// Seconds for `Retry-After` (429 only).
+    pub retry_after: Option<u64>,
 }
 
 impl MrsError {
@@ -43,6 +47,19 @@ impl MrsError {
             status,
             code,
             description: description.into(),
+            retry_after: None,
+        }
+    }
+
+    /// 429 with the refusal's message and `Retry-After`.
+    pub fn too_many_requests(refused: crate::login::Refused) -> Self {
+        MrsError {
+            retry_after: Some(refused.retry_after()),
+            ..MrsError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                codes::TOO_MANY_REQUESTS,
+                refused.message(),
+            )
         }
     }
 
@@ -68,7 +85,14 @@ impl IntoResponse for MrsError {
             "id": -1, "state": "FAILED", "error_code": self.code,
             "error_description": self.description, "total_progress": 0.0,
         });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
+        response
     }
 }
 

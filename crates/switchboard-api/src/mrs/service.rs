@@ -1,8 +1,9 @@
 //! `POST …/service/{service_name}/start|stop|restart` and `GET …/services/{service_name}`.
 
 use super::{codes, ok_envelope, status_name, visible_cluster, MrsError};
-use crate::auth::{Authenticated, Source};
+use crate::auth::{Authenticated, PeerAddr, Source};
 use crate::gateway::GatewayError;
+use crate::login::Account;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -14,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use switchboard_core::{Action, Inventory, TaskState};
 use switchboard_engine::{Operation, ResourceSnapshot, SubmitError};
-use switchboard_identity::{verify_password, Principal};
+use switchboard_identity::Principal;
 
 #[derive(Deserialize)]
 struct OperateBody {
@@ -30,20 +31,28 @@ pub async fn operate_service(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
     Source(source): Source,
+    PeerAddr(peer): PeerAddr,
     Path((cluster_id, service_name, operation)): Path<(String, String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, Response> {
     let action =
         Action::parse(&operation).ok_or_else(|| GatewayError::not_found().into_response())?;
-    operate(state, who, source, cluster_id, service_name, body, action)
+    let caller = Caller { source, peer };
+    operate(state, who, caller, cluster_id, service_name, body, action)
         .await
         .map_err(IntoResponse::into_response)
+}
+
+/// Where a request came from: the audit's source, and the TCP peer that limits key on.
+struct Caller {
+    source: Option<String>,
+    peer: Option<String>,
 }
 
 async fn operate(
     state: AppState,
     who: Principal,
-    source: Option<String>,
+    caller: Caller,
     cluster_id: String,
     service_name: String,
     body: Result<Bytes, BytesRejection>,
@@ -54,8 +63,10 @@ async fn operate(
     let service = visible_service(&state, &who, &cluster_id, &service_name)?;
     let (password, only_self) = body.map_or((None, None), |b| (b.user_password, b.only_self));
     if let Some(password) = password.filter(|p| !p.is_empty()) {
-        check_secondary_password(&state, &who, password).await?;
+        let target = (action, service.spec.id.as_str());
+        check_secondary_password(&state, &who, &caller, target, password).await?;
     }
+    let source = caller.source;
     let op_action = action;
     let op = Operation {
         project_id: service.spec.project_id.clone(),
@@ -105,30 +116,58 @@ async fn operate(
     }
 }
 
+/// `user_password` against the caller's own password, under the same per-address and
+/// per-account limits and on the same hashing pool as `POST /v3/auth/tokens`.
 async fn check_secondary_password(
     state: &AppState,
     who: &Principal,
+    caller: &Caller,
+    (action, target): (Action, &str),
     password: String,
 ) -> Result<(), MrsError> {
+    let refused = |r: crate::login::Refused| {
+        tracing::info!(user = %who.audit_name(), source = ?caller.source, peer = ?caller.peer,
+            request_id = %crate::request_id::current(), reason = r.reason(),
+            "secondary authentication refused");
+        MrsError::too_many_requests(r)
+    };
+    state
+        .logins
+        .address(caller.peer.as_deref())
+        .map_err(refused)?;
     let user = state
         .store
         .user_by_id(&who.user_id)
         .await
         .map_err(MrsError::internal)?;
     let hash = user.map(|u| u.password_hash);
-    let ok =
-        tokio::task::spawn_blocking(move || hash.is_some_and(|h| verify_password(&password, &h)))
-            .await
-            .unwrap_or(false);
+    let ok = state
+        .logins
+        .verify(Account::Known(&who.user_id), password, hash)
+        .await
+        .map_err(refused)?;
     if ok {
-        Ok(())
-    } else {
-        Err(MrsError::new(
-            StatusCode::FORBIDDEN,
-            codes::SECONDARY_AUTH_FAILED,
-            "secondary authentication failed: user_password is wrong",
-        ))
+        return Ok(());
     }
+    tracing::warn!(user = %who.audit_name(), source = ?caller.source, peer = ?caller.peer,
+        request_id = %crate::request_id::current(), reason = "wrong user_password",
+        "secondary authentication failed");
+    let audit_action = format!("mrs:service:{}", action.as_str());
+    let record = crate::lookup::audit(
+        who,
+        caller.source.clone(),
+        &audit_action,
+        target,
+        "rejected: wrong user_password",
+    );
+    if let Err(err) = state.engine.audit(record).await {
+        tracing::error!(%err, "audit write failed");
+    }
+    Err(MrsError::new(
+        StatusCode::FORBIDDEN,
+        codes::SECONDARY_AUTH_FAILED,
+        "secondary authentication failed: user_password is wrong",
+    ))
 }
 
 fn visible_service(

@@ -1,15 +1,15 @@
 //! Switchboard's own API under `/switchboard/v1`: tasks, resources, audit. One error envelope:
 //! `{"error":{"code":"not_found","message":…,"request_id":…}}`.
 
+mod policies;
 mod resources;
 mod tasks;
 mod users;
 
+pub use policies::{delete_policy, list_policies, put_policy};
 pub use resources::{list_audit, list_resources};
 pub use tasks::{cancel_task, get_task, list_tasks};
-pub use users::{
-    create_user, delete_policy, delete_user, list_policies, list_users, modify_user, put_policy,
-};
+pub use users::{create_user, delete_user, list_users, modify_user};
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -44,11 +44,17 @@ impl NativeError {
         if who.may(action) {
             Ok(())
         } else {
-            Err(NativeError {
-                status: StatusCode::FORBIDDEN,
-                code: "forbidden",
-                message: format!("{action} is not allowed for this user"),
-            })
+            Err(NativeError::forbidden(format!(
+                "{action} is not allowed for this user"
+            )))
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        NativeError {
+            status: StatusCode::FORBIDDEN,
+            code: "forbidden",
+            message: message.into(),
         }
     }
 
@@ -70,12 +76,24 @@ impl NativeError {
     }
 }
 
+impl From<switchboard_store::StoreError> for NativeError {
+    fn from(err: switchboard_store::StoreError) -> Self {
+        NativeError::internal(err)
+    }
+}
+
 impl IntoResponse for NativeError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({"error": {
             "code": self.code, "message": self.message, "request_id": crate::request_id::current()
         }});
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::TOO_MANY_REQUESTS {
+            response
+                .headers_mut()
+                .insert("retry-after", axum::http::HeaderValue::from_static("1"));
+        }
+        response
     }
 }
 

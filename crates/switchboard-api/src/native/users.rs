@@ -1,8 +1,9 @@
-//! Admin API: users with their roles and policies, and policy documents.
-//! `POST|GET /switchboard/v1/users`, `PUT|DELETE /switchboard/v1/users/{id}`,
-//! `GET /switchboard/v1/policies`, `PUT|DELETE /switchboard/v1/policies/{name}`.
+//! Admin API for users: `POST|GET /switchboard/v1/users`, `PUT|DELETE /switchboard/v1/users/{id}`,
+//! scoped by `admin_scope`: a project administrator sees and changes only what lies in the
+//! projects it administers; a user it cannot see answers like an unknown one.
 
 use super::NativeError;
+use crate::admin_scope::{AdminScope, Target};
 use crate::auth::{Authenticated, Source};
 use crate::lookup;
 use crate::AppState;
@@ -15,9 +16,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use switchboard_core::now_millis;
-use switchboard_identity::policy::{PolicyDocument, ROLES};
-use switchboard_identity::{hash_password, random_hex, Principal};
-use switchboard_store::UserRecord;
+use switchboard_identity::policy::ROLES;
+use switchboard_identity::{random_hex, Principal};
+use switchboard_store::{UserRecord, UserUpdate};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,6 +31,8 @@ struct NewUser {
     roles: BTreeMap<String, String>,
     #[serde(default)]
     policies: Vec<String>,
+    #[serde(default)]
+    system_admin: bool,
 }
 
 #[derive(Deserialize)]
@@ -41,15 +44,11 @@ struct UserChange {
     roles: Option<BTreeMap<String, String>>,
     #[serde(default)]
     policies: Option<Vec<String>>,
+    #[serde(default)]
+    system_admin: Option<bool>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PolicyBody {
-    document: PolicyDocument,
-}
-
-fn body<T: serde::de::DeserializeOwned>(
+pub(super) fn body<T: serde::de::DeserializeOwned>(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<T, NativeError> {
     crate::body::parse(raw)
@@ -57,21 +56,23 @@ fn body<T: serde::de::DeserializeOwned>(
         .ok_or_else(|| NativeError::bad_request("a JSON body is required"))
 }
 
-async fn user_json(state: &AppState, u: &UserRecord) -> Result<Value, NativeError> {
-    let roles = state
-        .store
-        .all_roles(&u.id)
-        .await
-        .map_err(NativeError::internal)?;
-    let policies = state
-        .store
-        .user_policy_names(&u.id)
-        .await
-        .map_err(NativeError::internal)?;
+async fn user_json(
+    state: &AppState,
+    scope: &AdminScope,
+    u: &UserRecord,
+) -> Result<Value, NativeError> {
+    let target = Target::load(state.store.as_ref(), &u.id)
+        .await?
+        .ok_or_else(|| NativeError::not_found(format!("user {} does not exist", u.id)))?;
+    let policies = state.store.user_policy_names(&u.id).await?;
+    let roles: Vec<Value> = scope
+        .visible_roles(&target)
+        .iter()
+        .map(|(p, r)| json!({"project_id": p, "role": r}))
+        .collect();
     Ok(json!({
-        "id": u.id, "name": u.name, "domain_id": u.domain_id,
-        "roles": roles.iter().map(|(p, r)| json!({"project_id": p, "role": r})).collect::<Vec<_>>(),
-        "policies": policies,
+        "id": u.id, "name": u.name, "domain_id": u.domain_id, "roles": roles,
+        "policies": policies, "system_admin": target.system_admin,
     }))
 }
 
@@ -120,19 +121,25 @@ async fn checked_roles(
     Ok(out)
 }
 
-async fn hashed(password: String) -> Result<String, NativeError> {
+async fn hashed(state: &AppState, password: String) -> Result<String, NativeError> {
     if password.chars().count() < 8 {
         return Err(NativeError::bad_request(
             "the password must have at least 8 characters",
         ));
     }
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(NativeError::internal)?
-        .map_err(NativeError::internal)
+    // On the server's Argon2 pool, like every password check.
+    match state.hasher().hash(password).await {
+        Ok(phc) => Ok(phc),
+        Err(switchboard_identity::HashError::Busy(_)) => Err(NativeError {
+            status: axum::http::StatusCode::TOO_MANY_REQUESTS,
+            code: "busy",
+            message: "the server is busy checking passwords; retry later".into(),
+        }),
+        Err(err) => Err(NativeError::internal(err)),
+    }
 }
 
-async fn changed(
+pub(super) async fn changed(
     state: &AppState,
     who: &Principal,
     source: Option<String>,
@@ -149,6 +156,37 @@ async fn changed(
     }
 }
 
+/// Refuses roles in projects the caller does not administer.
+fn check_administered(scope: &AdminScope, roles: &[(String, String)]) -> Result<(), NativeError> {
+    match roles.iter().find(|(p, _)| !scope.administers(p)) {
+        Some((p, _)) => Err(NativeError::forbidden(format!(
+            "you do not administer project {p}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The user `id` if the caller may see it; otherwise it does not exist for the caller.
+async fn visible_target(
+    state: &AppState,
+    scope: &AdminScope,
+    id: &str,
+) -> Result<(UserRecord, Target), NativeError> {
+    let missing = || NativeError::not_found(format!("user {id} does not exist"));
+    let target = Target::load(state.store.as_ref(), id)
+        .await?
+        .filter(|t| scope.sees(t))
+        .ok_or_else(missing)?;
+    let user = state.store.user_by_id(id).await?.ok_or_else(missing)?;
+    Ok((user, target))
+}
+
+fn not_governed(id: &str) -> NativeError {
+    NativeError::forbidden(format!(
+        "user {id} has roles outside the projects you administer"
+    ))
+}
+
 pub async fn create_user(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -160,18 +198,22 @@ pub async fn create_user(
     if new.name.trim().is_empty() {
         return Err(NativeError::bad_request("name is required"));
     }
+    let scope = AdminScope::of(state.store.as_ref(), &who).await?;
+    if new.system_admin && !scope.is_system() {
+        return Err(NativeError::forbidden(
+            "only a system administrator grants the system role",
+        ));
+    }
     let domain_key = new.domain.clone().unwrap_or_else(|| who.domain_id.clone());
     let domain = state
         .store
         .domain(&domain_key)
-        .await
-        .map_err(NativeError::internal)?
+        .await?
         .ok_or_else(|| NativeError::bad_request(format!("unknown domain {domain_key}")))?;
     if state
         .store
         .user_by_name(&domain.name, &new.name)
-        .await
-        .map_err(NativeError::internal)?
+        .await?
         .is_some()
     {
         return Err(NativeError::conflict(format!(
@@ -180,30 +222,34 @@ pub async fn create_user(
         )));
     }
     let roles = checked_roles(&state, &new.roles, &new.policies).await?;
+    check_administered(&scope, &roles)?;
+    if roles.is_empty() && !scope.is_system() {
+        // A user without roles would be beyond every project administrator, the creator too.
+        return Err(NativeError::forbidden(
+            "give the new user a role in a project you administer",
+        ));
+    }
     let user = UserRecord {
         id: random_hex(16),
         domain_id: domain.id,
         name: new.name,
-        password_hash: hashed(new.password).await?,
+        password_hash: hashed(&state, new.password).await?,
         created_at: now_millis(),
     };
-    let store = &state.store;
-    store
-        .upsert_user(&user)
-        .await
-        .map_err(NativeError::internal)?;
-    store
-        .set_roles(&user.id, &roles)
-        .await
-        .map_err(NativeError::internal)?;
-    store
-        .set_user_policies(&user.id, &new.policies)
-        .await
-        .map_err(NativeError::internal)?;
+    state
+        .store
+        .save_user(&UserUpdate {
+            user: user.clone(),
+            roles: Some(roles),
+            policies: Some(new.policies),
+            system_admin: Some(new.system_admin),
+            revoke_tokens: false,
+        })
+        .await?;
     changed(&state, &who, source, "switchboard:user:create", &user.id).await;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "user": user_json(&state, &user).await? })),
+        Json(json!({ "user": user_json(&state, &scope, &user).await? })),
     ))
 }
 
@@ -212,9 +258,15 @@ pub async fn list_users(
     Authenticated(who): Authenticated,
 ) -> Result<Json<Value>, NativeError> {
     NativeError::permit(&who, "switchboard:user:list")?;
+    let scope = AdminScope::of(state.store.as_ref(), &who).await?;
     let mut users = Vec::new();
-    for u in state.store.users().await.map_err(NativeError::internal)? {
-        users.push(user_json(&state, &u).await?);
+    for u in state.store.users().await? {
+        let seen = Target::load(state.store.as_ref(), &u.id)
+            .await?
+            .is_some_and(|t| scope.sees(&t));
+        if seen {
+            users.push(user_json(&state, &scope, &u).await?);
+        }
     }
     Ok(Json(json!({ "users": users })))
 }
@@ -228,44 +280,52 @@ pub async fn modify_user(
 ) -> Result<Json<Value>, NativeError> {
     NativeError::permit(&who, "switchboard:user:modify")?;
     let change: UserChange = body(raw)?;
-    let mut user = state
-        .store
-        .user_by_id(&id)
-        .await
-        .map_err(NativeError::internal)?
-        .ok_or_else(|| NativeError::not_found(format!("user {id} does not exist")))?;
+    let scope = AdminScope::of(state.store.as_ref(), &who).await?;
+    let (mut user, target) = visible_target(&state, &scope, &id).await?;
+    if change.system_admin.is_some() && !scope.is_system() {
+        return Err(NativeError::forbidden(
+            "only a system administrator grants or removes the system role",
+        ));
+    }
+    if (change.password.is_some() || change.policies.is_some()) && !scope.governs(&target) {
+        return Err(not_governed(&id));
+    }
     let policies = change.policies.clone();
-    let roles = match &change.roles {
-        Some(r) => Some(checked_roles(&state, r, policies.as_deref().unwrap_or(&[])).await?),
-        None => {
-            checked_roles(&state, &BTreeMap::new(), policies.as_deref().unwrap_or(&[])).await?;
-            None
+    let requested = change.roles.clone().unwrap_or_default();
+    let resolved = checked_roles(&state, &requested, policies.as_deref().unwrap_or(&[])).await?;
+    let roles = match change.roles {
+        Some(_) => {
+            check_administered(&scope, &resolved)?;
+            // Roles in projects the caller does not administer stay as they are.
+            let mut kept: Vec<(String, String)> = target
+                .roles
+                .iter()
+                .filter(|(p, _)| !scope.administers(p))
+                .cloned()
+                .collect();
+            kept.extend(resolved);
+            Some(kept)
         }
+        None => None,
     };
+    let revoke_tokens = change.password.is_some();
     if let Some(password) = change.password {
-        user.password_hash = hashed(password).await?;
-        state
-            .store
-            .upsert_user(&user)
-            .await
-            .map_err(NativeError::internal)?;
+        user.password_hash = hashed(&state, password).await?;
     }
-    if let Some(roles) = roles {
-        state
-            .store
-            .set_roles(&user.id, &roles)
-            .await
-            .map_err(NativeError::internal)?;
-    }
-    if let Some(policies) = policies {
-        state
-            .store
-            .set_user_policies(&user.id, &policies)
-            .await
-            .map_err(NativeError::internal)?;
-    }
+    state
+        .store
+        .save_user(&UserUpdate {
+            user: user.clone(),
+            roles,
+            policies,
+            system_admin: change.system_admin,
+            revoke_tokens,
+        })
+        .await?;
     changed(&state, &who, source, "switchboard:user:modify", &id).await;
-    Ok(Json(json!({ "user": user_json(&state, &user).await? })))
+    Ok(Json(
+        json!({ "user": user_json(&state, &scope, &user).await? }),
+    ))
 }
 
 pub async fn delete_user(
@@ -278,76 +338,14 @@ pub async fn delete_user(
     if id == who.user_id {
         return Err(NativeError::conflict("you cannot delete yourself"));
     }
-    if !state
-        .store
-        .delete_user(&id)
-        .await
-        .map_err(NativeError::internal)?
-    {
+    let scope = AdminScope::of(state.store.as_ref(), &who).await?;
+    let (_, target) = visible_target(&state, &scope, &id).await?;
+    if !scope.governs(&target) {
+        return Err(not_governed(&id));
+    }
+    if !state.store.delete_user(&id).await? {
         return Err(NativeError::not_found(format!("user {id} does not exist")));
     }
     changed(&state, &who, source, "switchboard:user:delete", &id).await;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-pub async fn list_policies(
-    State(state): State<AppState>,
-    Authenticated(who): Authenticated,
-) -> Result<Json<Value>, NativeError> {
-    NativeError::permit(&who, "switchboard:policy:list")?;
-    let policies: Vec<Value> = state
-        .store
-        .policies()
-        .await
-        .map_err(NativeError::internal)?
-        .into_iter()
-        .map(|(name, doc)| json!({"name": name, "document": serde_json::from_str::<Value>(&doc).unwrap_or(Value::Null)}))
-        .collect();
-    Ok(Json(json!({ "policies": policies })))
-}
-
-pub async fn put_policy(
-    State(state): State<AppState>,
-    Authenticated(who): Authenticated,
-    Source(source): Source,
-    Path(name): Path<String>,
-    raw: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, NativeError> {
-    NativeError::permit(&who, "switchboard:policy:create")?;
-    let policy: PolicyBody = body(raw)?;
-    policy
-        .document
-        .validate()
-        .map_err(NativeError::bad_request)?;
-    let doc = serde_json::to_string(&policy.document).map_err(NativeError::internal)?;
-    state
-        .store
-        .upsert_policy(&name, &doc)
-        .await
-        .map_err(NativeError::internal)?;
-    changed(&state, &who, source, "switchboard:policy:create", &name).await;
-    Ok(Json(
-        json!({"policy": {"name": name, "document": policy.document}}),
-    ))
-}
-
-pub async fn delete_policy(
-    State(state): State<AppState>,
-    Authenticated(who): Authenticated,
-    Source(source): Source,
-    Path(name): Path<String>,
-) -> Result<StatusCode, NativeError> {
-    NativeError::permit(&who, "switchboard:policy:delete")?;
-    if !state
-        .store
-        .delete_policy(&name)
-        .await
-        .map_err(NativeError::internal)?
-    {
-        return Err(NativeError::not_found(format!(
-            "policy {name} does not exist"
-        )));
-    }
-    changed(&state, &who, source, "switchboard:policy:delete", &name).await;
     Ok(StatusCode::NO_CONTENT)
 }

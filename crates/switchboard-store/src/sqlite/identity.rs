@@ -360,7 +360,13 @@ pub(super) async fn users(pool: &SqlitePool) -> StoreResult<Vec<UserRecord>> {
 
 pub(super) async fn delete_user(pool: &SqlitePool, user_id: &str) -> StoreResult<bool> {
     let mut tx = pool.begin().await?;
-    for table in ["role_assignments", "user_policies", "tokens", "credentials"] {
+    for table in [
+        "role_assignments",
+        "user_policies",
+        "tokens",
+        "credentials",
+        "system_admins",
+    ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE user_id = ?"))
             .bind(user_id)
             .execute(&mut *tx)

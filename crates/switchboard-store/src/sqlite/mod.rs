@@ -1,5 +1,6 @@
 //! The SQLite store: WAL mode, a pool of readers and one group-committing writer.
 
+mod admin;
 mod identity;
 mod rows;
 
@@ -201,6 +202,22 @@ impl Store for SqliteStore {
 
     async fn users(&self) -> StoreResult<Vec<crate::UserRecord>> {
         identity::users(&self.pool).await
+    }
+
+    async fn save_user(&self, update: &crate::UserUpdate) -> StoreResult<()> {
+        admin::save_user(&self.pool, update).await
+    }
+
+    async fn is_system_admin(&self, user_id: &str) -> StoreResult<bool> {
+        admin::is_system_admin(&self.pool, user_id).await
+    }
+
+    async fn set_system_admin(&self, user_id: &str, system_admin: bool) -> StoreResult<()> {
+        admin::set_system_admin(&self.pool, user_id, system_admin).await
+    }
+
+    async fn policy_users(&self, policy: &str) -> StoreResult<Vec<String>> {
+        admin::policy_users(&self.pool, policy).await
     }
 
     async fn delete_user(&self, user_id: &str) -> StoreResult<bool> {

@@ -24,6 +24,9 @@ pub struct UserConfig {
     /// Names of `[[policies]]` attached to the user.
     #[serde(default)]
     pub policies: Vec<String>,
+    /// Gives the user the system role: it administers every project, user and policy.
+    #[serde(default)]
+    pub system_admin: bool,
     /// Pre-provisioned AK/SK credentials (for automation that has its keys already).
     #[serde(default)]
     pub keys: Vec<KeyConfig>,

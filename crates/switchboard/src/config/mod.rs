@@ -21,6 +21,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub public_url: Option<String>,
     pub log: String,
+    /// `text` (default) or `json`.
+    pub log_format: LogFormat,
     pub admin: AdminConfig,
     pub auth: AuthConfig,
     pub api: ApiSection,
@@ -45,6 +47,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./switchboard-data"),
             public_url: None,
             log: "info".into(),
+            log_format: LogFormat::Text,
             admin: AdminConfig::default(),
             auth: AuthConfig::default(),
             api: ApiSection::default(),
@@ -88,18 +91,50 @@ pub struct AuthConfig {
     /// Lifetime of issued tokens.
     #[serde(with = "humantime_serde")]
     pub token_ttl: Duration,
-    /// Token requests one address may make at once, and the refill per second.
+    /// Password attempts (token requests, MRS `user_password`) one client address may make at
+    /// once, and the refill per second.
     pub token_burst: u32,
     pub token_per_second: f64,
+    /// The same for one account, whatever the address.
+    pub account_burst: u32,
+    pub account_per_second: f64,
+    /// Threads that run Argon2 (each holds 19 MiB while it works): the memory bound.
+    pub hash_workers: usize,
+    /// Password checks that may wait for a worker; beyond them, 429.
+    pub hash_queue: usize,
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
         AuthConfig {
             token_ttl: Duration::from_secs(24 * 3600),
-            token_burst: 20,
-            token_per_second: 5.0,
+            token_burst: 100,
+            token_per_second: 10.0,
+            account_burst: 100,
+            account_per_second: 2.0,
+            hash_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            hash_queue: 256,
         }
+    }
+}
+
+impl AuthConfig {
+    pub fn validate(&self) -> Result<()> {
+        for (key, burst, rate) in [
+            ("token", self.token_burst, self.token_per_second),
+            ("account", self.account_burst, self.account_per_second),
+        ] {
+            if burst == 0 {
+                bail!("auth.{key}_burst must be at least 1");
+            }
+            if !(rate > 0.0 && rate.is_finite()) {
+                bail!("auth.{key}_per_second must be a positive number, not {rate}");
+            }
+        }
+        if self.hash_workers == 0 || self.hash_queue == 0 {
+            bail!("auth.hash_workers and auth.hash_queue must be at least 1");
+        }
+        Ok(())
     }
 }
 
@@ -142,6 +177,7 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub sim_speed: Option<f64>,
     pub public_url: Option<String>,
+    pub log_format: Option<LogFormat>,
 }
 
 impl Config {
@@ -189,6 +225,11 @@ impl Config {
         if let Some(v) = var("SWITCHBOARD_LOG") {
             self.log = v;
         }
+        if let Some(v) = var("SWITCHBOARD_LOG_FORMAT") {
+            self.log_format = v
+                .parse()
+                .map_err(|e| anyhow::anyhow!("SWITCHBOARD_LOG_FORMAT: {e}"))?;
+        }
         if let Some(v) = var("SWITCHBOARD_SYNCHRONOUS") {
             self.store.synchronous = match v.as_str() {
                 "full" => Synchronous::Full,
@@ -212,6 +253,9 @@ impl Config {
         if let Some(v) = &flags.public_url {
             self.public_url = Some(v.clone());
         }
+        if let Some(v) = flags.log_format {
+            self.log_format = v;
+        }
     }
 
     pub fn validate(&self) -> Result<()> {
@@ -225,6 +269,7 @@ impl Config {
             f.validate().map_err(anyhow::Error::msg)?;
         }
         self.inventory().resources().context("invalid inventory")?;
+        self.auth.validate()?;
         if !matches!(self.api.nova_action_status, 202 | 204) {
             bail!(
                 "api.nova_action_status must be 202 or 204, not {}",
@@ -262,9 +307,11 @@ impl Config {
 }
 
 mod identity;
+mod logging;
 mod server;
 
 pub use identity::{PolicyConfig, UserConfig};
+pub use logging::LogFormat;
 pub use server::{derived_cap, ServerConfig};
 
 #[cfg(test)]

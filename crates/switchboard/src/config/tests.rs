@@ -113,6 +113,28 @@ fn the_example_configurations_are_valid() {
 }
 
 #[test]
+fn login_limits_default_to_letting_fifty_parallel_clients_in_and_refuse_nonsense() {
+    let c = Config::parse(DEMO, "example").unwrap();
+    assert!(c.auth.token_burst >= 50 && c.auth.account_burst >= 50);
+    assert!(c.auth.hash_workers >= 1 && c.auth.hash_queue >= 50);
+    type Spoil = fn(&mut AuthConfig);
+    let cases: [(&str, Spoil); 6] = [
+        ("token_burst", |a| a.token_burst = 0),
+        ("account_burst", |a| a.account_burst = 0),
+        ("account_per_second", |a| a.account_per_second = 0.0),
+        ("token_per_second", |a| a.token_per_second = f64::NAN),
+        ("hash_workers", |a| a.hash_workers = 0),
+        ("hash_queue", |a| a.hash_queue = 0),
+    ];
+    for (key, spoil) in cases {
+        let mut bad = c.clone();
+        spoil(&mut bad.auth);
+        let err = bad.validate().expect_err(key).to_string();
+        assert!(err.contains(&format!("auth.{key}")), "{key}: {err}");
+    }
+}
+
+#[test]
 fn the_connection_cap_follows_the_fd_limit_and_server_keys_parse() {
     assert_eq!(derived_cap(256), 128);
     assert_eq!(derived_cap(1024), 896);

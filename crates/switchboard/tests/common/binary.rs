@@ -114,3 +114,10 @@ pub async fn post(base: &str, token: &str, path: &str, body: Value) -> Value {
         .await
         .unwrap()
 }
+
+impl Server {
+    /// The server's process id (for reading its memory from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
