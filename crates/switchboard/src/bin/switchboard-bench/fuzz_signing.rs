@@ -13,8 +13,30 @@ use switchboard_identity::signing::{self, ReceivedRequest, SdkAuthorization};
 
 const SECRET: &str = "SKEXAMPLEsecret0123456789abcdefghij";
 const PIECES: &[&str] = &[
-    "%", "%4", "%FF", "%C3", "%c3%a9", "%2F", "%20", "%%", "/", "//", "&", "=", "+", "?", "#",
-    "\u{e9}", "\u{20ac}", "\u{1f600}", "a", "Z", "09", "-_.~", " ", "\t",
+    "%",
+    "%4",
+    "%FF",
+    "%C3",
+    "%c3%a9",
+    "%2F",
+    "%20",
+    "%%",
+    "/",
+    "//",
+    "&",
+    "=",
+    "+",
+    "?",
+    "#",
+    "\u{e9}",
+    "\u{20ac}",
+    "\u{1f600}",
+    "a",
+    "Z",
+    "09",
+    "-_.~",
+    " ",
+    "\t",
 ];
 
 /// One random text built from the pieces above, random characters and lossy random bytes.
@@ -135,7 +157,9 @@ fn check(c: &Case, rng: &mut StdRng, sign: bool) -> Option<&'static str> {
 }
 
 pub fn run(cases: u64, seed: u64) -> Result<()> {
-    println!("fuzz-signing: {cases} cases, seed {seed}; every 8th also signed, verified and changed");
+    println!(
+        "fuzz-signing: {cases} cases, seed {seed}; every 8th also signed, verified and changed"
+    );
     let mut rng = StdRng::seed_from_u64(seed);
     let started = Instant::now();
     for i in 0..cases {
