@@ -70,6 +70,20 @@ impl NativeError {
     }
 }
 
+impl From<crate::body::BodyError> for NativeError {
+    fn from(e: crate::body::BodyError) -> Self {
+        let code = match e {
+            crate::body::BodyError::TooLarge => "payload_too_large",
+            _ => "bad_request",
+        };
+        NativeError {
+            status: e.status(),
+            code,
+            message: e.message(),
+        }
+    }
+}
+
 impl IntoResponse for NativeError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({"error": {
