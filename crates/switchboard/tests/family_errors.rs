@@ -49,6 +49,15 @@ async fn a_path_parameter_that_is_not_utf8_answers_400_in_each_familys_envelope(
         );
     }
     assert!(s.sim_log().is_empty(), "nothing was performed");
+    // Queries are decoded leniently: never axum's plain text.
+    for path in [
+        "/switchboard/v1/tasks?limit=%FF",
+        "/v1/%s/flows?limit=%FF%4",
+    ] {
+        let r = s.get(&path.replace("%s", PROJECT)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}: {}", r.body);
+        assert!(r.body.is_object(), "{path}: {}", r.body);
+    }
     // Valid escapes still reach the handler.
     let r = s.get("/switchboard/v1/tasks/%31%32%33%34").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
