@@ -5,6 +5,7 @@ use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use switchboard_core::now_millis;
 use switchboard_identity::secrets::MasterKey;
@@ -161,29 +162,47 @@ impl FromRequestParts<AppState> for Authenticated {
     }
 }
 
-/// The client's address (first `X-Forwarded-For` entry, else the peer), for the audit trail.
+/// The client's address, for the audit trail and the login limits: the TCP peer, or — when the
+/// peer is in `api.trusted_proxies` — the nearest `X-Forwarded-For` entry that is not itself a
+/// trusted proxy. Each proxy appends the address it saw, so entries left of the first untrusted
+/// one are the client's own words and are never believed.
 pub struct Source(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for Source {
+impl FromRequestParts<AppState> for Source {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|s| s.split(',').next())
-            .map(|s| s.trim().to_string());
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let peer = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
-        Ok(Source(forwarded.or(peer)))
+            .map(|c| c.0.ip().to_canonical());
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        let client = client_ip(peer, forwarded, &state.config.trusted_proxies);
+        Ok(Source(client.map(|ip| ip.to_string())))
     }
 }
 
-/// The TCP peer's address only (unlike `Source`, which a client can steer with
-/// `X-Forwarded-For`); what rate limits key on.
+fn client_ip(peer: Option<IpAddr>, forwarded: Option<&str>, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let mut client = peer?;
+    for entry in forwarded.into_iter().flat_map(|v| v.rsplit(',')) {
+        if !trusted.contains(&client) {
+            break;
+        }
+        match entry.trim().parse::<IpAddr>() {
+            Ok(ip) => client = ip.to_canonical(),
+            Err(_) => break,
+        }
+    }
+    Some(client)
+}
+
+/// The TCP peer's address only (logged next to `Source` when they differ).
 pub struct PeerAddr(pub Option<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {

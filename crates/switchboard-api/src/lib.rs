@@ -59,6 +59,8 @@ pub struct ApiConfig {
     /// The same for one account, from any address.
     pub account_burst: u32,
     pub account_per_second: f64,
+    /// Peers trusted to name the client in `X-Forwarded-For` (for the audit trail).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ApiConfig {
@@ -73,6 +75,7 @@ impl Default for ApiConfig {
             token_per_second: 10.0,
             account_burst: 100,
             account_per_second: 2.0,
+            trusted_proxies: Vec::new(),
         }
     }
 }

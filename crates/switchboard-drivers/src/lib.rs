@@ -3,6 +3,7 @@
 //! powers servers through their BMC.
 
 pub mod exec;
+pub mod private;
 pub mod process;
 pub mod redfish;
 pub mod sim;

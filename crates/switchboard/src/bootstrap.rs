@@ -1,14 +1,18 @@
 //! The administrator account: created on first start, password from `SWITCHBOARD_ADMIN_PASSWORD`
-//! or generated and printed once; the system role, and admin on every project of the inventory.
+//! or generated; the system role, and admin on every project of the inventory. A generated
+//! password is kept in the data dir (0600) until a start has succeeded and printed it
+//! (`serve::run`), so a start that fails after generating it does not lose it.
 
 use anyhow::{Context, Result};
 use switchboard_core::now_millis;
 use switchboard_identity::{hash_password, new_password, verify_password};
 use switchboard_store::{Store, UserRecord};
 
-/// `env_password` is the value of `SWITCHBOARD_ADMIN_PASSWORD`, if set.
+/// `env_password` is the value of `SWITCHBOARD_ADMIN_PASSWORD`, if set; a generated password is
+/// kept in `data_dir` (see `data_dir::keep_password`).
 pub async fn admin(
     store: &dyn Store,
+    data_dir: &std::path::Path,
     user: &str,
     domain: &str,
     project_ids: &[String],
@@ -21,8 +25,18 @@ pub async fn admin(
         .with_context(|| format!("domain {domain} missing"))?;
     let existing = store.user_by_name(&domain_record.name, user).await?;
     let record = match (existing, env_password) {
-        (Some(u), None) => u,
+        (Some(u), None) => {
+            // A kept password no longer valid (changed since) must not be printed.
+            if let Some(kept) = crate::data_dir::kept_password(data_dir) {
+                let hash = u.password_hash.clone();
+                if !tokio::task::spawn_blocking(move || verify_password(&kept, &hash)).await? {
+                    crate::data_dir::forget_password(data_dir)?;
+                }
+            }
+            u
+        }
         (Some(mut u), Some(pw)) => {
+            crate::data_dir::forget_password(data_dir)?;
             let (candidate, hash) = (pw.clone(), u.password_hash.clone());
             if !tokio::task::spawn_blocking(move || verify_password(&candidate, &hash)).await? {
                 u.password_hash = hash_blocking(pw).await?;
@@ -37,6 +51,12 @@ pub async fn admin(
         (None, supplied) => {
             let generated = supplied.is_none();
             let password = supplied.unwrap_or_else(new_password);
+            if generated {
+                // Kept before the account exists, so no start can create it and lose the password.
+                crate::data_dir::keep_password(data_dir, &password)?;
+            } else {
+                crate::data_dir::forget_password(data_dir)?;
+            }
             let u = UserRecord {
                 id: uuid_like(),
                 domain_id: domain_record.id.clone(),
@@ -45,13 +65,6 @@ pub async fn admin(
                 created_at: now_millis(),
             };
             store.upsert_user(&u).await?;
-            if generated {
-                // Printed once, on the terminal only: it is never logged or stored in clear.
-                println!("Generated password for {user}@{domain}: {password}");
-                println!(
-                    "(set SWITCHBOARD_ADMIN_PASSWORD to choose it; it will not be shown again)"
-                );
-            }
             u
         }
     };

@@ -3,6 +3,8 @@
 
 pub mod bootstrap;
 pub mod config;
+pub mod data_dir;
+pub mod http_server;
 pub mod serve;
 
 pub use config::{Config, Overrides};

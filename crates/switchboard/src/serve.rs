@@ -1,9 +1,9 @@
 //! `switchboard serve`: open the store, sync the inventory, start the engine and the HTTP API.
 
 use crate::config::Config;
+use crate::http_server::{self, Limits};
 use anyhow::{Context, Result};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use switchboard_api::{router, ApiConfig, AppState, AuthService, ClusterInfo};
 use switchboard_core::Driver;
@@ -20,8 +20,7 @@ pub async fn build(
 ) -> Result<(AppState, axum::Router)> {
     let inventory = config.inventory();
     let resources = inventory.resources().context("invalid inventory")?;
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create data dir {}", config.data_dir.display()))?;
+    crate::data_dir::prepare(&config.data_dir)?;
     let store: Arc<dyn Store> = Arc::new(
         SqliteStore::open(&config.data_dir, config.store.synchronous)
             .await
@@ -51,6 +50,7 @@ pub async fn build(
     let project_ids: Vec<String> = config.projects.iter().map(|p| p.id.clone()).collect();
     crate::bootstrap::admin(
         store.as_ref(),
+        &config.data_dir,
         &config.admin.user,
         &config.admin.domain,
         &project_ids,
@@ -103,6 +103,7 @@ pub async fn build(
         token_per_second: config.auth.token_per_second,
         account_burst: config.auth.account_burst,
         account_per_second: config.auth.account_per_second,
+        trusted_proxies: config.api.trusted_proxies.clone(),
     });
     let hasher = Hasher::new(config.auth.hash_workers, config.auth.hash_queue)?;
     let state = AppState {
@@ -117,21 +118,39 @@ pub async fn build(
     Ok((state, app))
 }
 
+/// Lock the data dir, bind, build, serve: a second server on the same data dir, or one whose
+/// port is taken, stops before it has opened the database or resumed anything.
 pub async fn run(config: Config) -> Result<()> {
-    let (_state, app) = build(&config, std::env::var("SWITCHBOARD_ADMIN_PASSWORD").ok()).await?;
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
+    let _lock = crate::data_dir::lock(&config.data_dir)?;
+    let listener = http_server::bind(config.listen)
         .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let (_state, app) = build(&config, std::env::var("SWITCHBOARD_ADMIN_PASSWORD").ok()).await?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, data_dir = %config.data_dir.display(), "switchboard is serving");
+    let limits = Limits::from_config(&config.server);
+    tracing::info!(
+        %addr,
+        data_dir = %config.data_dir.display(),
+        max_connections = limits.max_connections,
+        "switchboard is serving"
+    );
     println!("Switchboard listening on http://{addr}");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown())
-    .await?;
+    announce_password(&config)?;
+    http_server::serve(listener, app, limits, shutdown()).await;
     Ok(())
+}
+
+/// Prints a generated admin password once the server is up, then forgets it.
+fn announce_password(config: &Config) -> Result<()> {
+    let Some(password) = crate::data_dir::kept_password(&config.data_dir) else {
+        return Ok(());
+    };
+    // On the terminal only, never in the log.
+    println!(
+        "Generated password for {}@{}: {password}",
+        config.admin.user, config.admin.domain
+    );
+    println!("(set SWITCHBOARD_ADMIN_PASSWORD to choose it; it will not be shown again)");
+    crate::data_dir::forget_password(&config.data_dir)
 }
 
 async fn shutdown() {

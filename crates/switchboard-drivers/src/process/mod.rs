@@ -70,7 +70,7 @@ fn file_name(id: &str) -> String {
 impl ProcessDriver {
     /// Keeps pid files and logs under `dir` (created if missing).
     pub fn open(dir: &Path) -> Result<ProcessDriver, DriverError> {
-        std::fs::create_dir_all(dir.join("logs"))
+        crate::private::create_dir(&dir.join("logs"))
             .map_err(|e| DriverError::Permanent(format!("{}: {e}", dir.display())))?;
         Ok(ProcessDriver {
             dir: dir.to_path_buf(),
@@ -145,7 +145,7 @@ impl ProcessDriver {
                     )),
                 );
             }
-            std::fs::OpenOptions::new()
+            crate::private::file_options()
                 .create(true)
                 .append(true)
                 .open(path)
@@ -172,7 +172,7 @@ impl ProcessDriver {
             .map_err(|e| DriverError::Failed(e.to_string()))?;
         let path = self.pid_path(&resource.id);
         let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, record)
+        crate::private::write(&tmp, &record)
             .and_then(|_| std::fs::rename(&tmp, &path))
             .map_err(|e| DriverError::Failed(format!("{}: {e}", path.display())))?;
         let tracked = Tracked {

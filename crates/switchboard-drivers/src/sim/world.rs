@@ -64,14 +64,14 @@ pub(crate) struct World {
 impl World {
     /// Opens the log in `dir`, replaying what it holds.
     pub fn open(dir: &Path) -> std::io::Result<World> {
-        std::fs::create_dir_all(dir)?;
+        crate::private::create_dir(dir)?;
         let path = dir.join("actions.jsonl");
         let mut world = World {
             resources: HashMap::new(),
             ops: HashSet::new(),
             fault_uses: HashMap::new(),
             seq: 0,
-            log: std::fs::OpenOptions::new()
+            log: crate::private::file_options()
                 .create(true)
                 .append(true)
                 .open(&path)?,

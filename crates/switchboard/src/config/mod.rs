@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use switchboard_core::inventory::{ClusterSpec, DomainSpec, MemberSpec, ProjectSpec};
@@ -26,6 +26,7 @@ pub struct Config {
     pub admin: AdminConfig,
     pub auth: AuthConfig,
     pub api: ApiSection,
+    pub server: ServerConfig,
     pub store: StoreConfig,
     pub engine: EngineConfig,
     pub sim: SimConfig,
@@ -50,6 +51,7 @@ impl Default for Config {
             admin: AdminConfig::default(),
             auth: AuthConfig::default(),
             api: ApiSection::default(),
+            server: ServerConfig::default(),
             store: StoreConfig::default(),
             engine: EngineConfig::default(),
             sim: SimConfig::default(),
@@ -146,6 +148,9 @@ pub struct ApiSection {
     /// How long a Live flow start/stop waits for the flow to settle before answering.
     #[serde(with = "humantime_serde")]
     pub live_wait: Duration,
+    /// Peers whose `X-Forwarded-For` names the client in the audit trail; from anyone else the
+    /// TCP peer is the source.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for ApiSection {
@@ -154,6 +159,7 @@ impl Default for ApiSection {
             max_body_bytes: 1 << 20,
             nova_action_status: 204,
             live_wait: Duration::from_secs(10),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -276,6 +282,9 @@ impl Config {
             .map(|p| (p.id.clone(), p.name.clone()))
             .collect();
         identity::validate(&self.users, &self.policies, &projects)?;
+        if self.server.max_connections == Some(0) {
+            bail!("server.max_connections must be at least 1");
+        }
         if !self.domains.iter().any(|d| d.name == self.admin.domain) {
             bail!(
                 "admin domain {} is not declared in [[domains]]",
@@ -299,9 +308,11 @@ impl Config {
 
 mod identity;
 mod logging;
+mod server;
 
 pub use identity::{PolicyConfig, UserConfig};
 pub use logging::LogFormat;
+pub use server::{derived_cap, ServerConfig};
 
 #[cfg(test)]
 mod tests;

@@ -133,3 +133,21 @@ fn login_limits_default_to_letting_fifty_parallel_clients_in_and_refuse_nonsense
         assert!(err.contains(&format!("auth.{key}")), "{key}: {err}");
     }
 }
+
+#[test]
+fn the_connection_cap_follows_the_fd_limit_and_server_keys_parse() {
+    assert_eq!(derived_cap(256), 128);
+    assert_eq!(derived_cap(1024), 896);
+    assert_eq!(derived_cap(100), 50);
+    assert_eq!(derived_cap(u64::MAX), 65_536);
+    let text = format!(
+        "{DEMO}\n[server]\nmax_connections = 10\nheader_read_timeout = \"2s\"\n\
+         idle_timeout = \"5s\"\nbody_read_timeout = \"3s\"\n"
+    );
+    let c = Config::parse(&text, "test").unwrap();
+    c.validate().unwrap();
+    assert_eq!(c.server.connection_cap(), 10);
+    assert_eq!(c.server.idle_timeout, Duration::from_secs(5));
+    let zero = Config::parse(&format!("{DEMO}\n[server]\nmax_connections = 0\n"), "t").unwrap();
+    assert!(zero.validate().is_err());
+}

@@ -3,13 +3,13 @@
 
 pub mod binary;
 pub mod identity;
+pub mod launch;
 pub mod processes;
 pub mod sdk_date;
 pub mod signer;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use std::net::SocketAddr;
 use std::time::Duration;
 use switchboard::config::{Config, DEMO};
 
@@ -42,16 +42,15 @@ impl TestServer {
         let (_state, app) = switchboard::serve::build(&config, Some(PASSWORD.into()))
             .await
             .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = switchboard::http_server::bind(([127, 0, 0, 1], 0).into()).unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
-        });
+        let limits = switchboard::http_server::Limits::from_config(&config.server);
+        tokio::spawn(switchboard::http_server::serve(
+            listener,
+            app,
+            limits,
+            std::future::pending(),
+        ));
         let mut server = TestServer {
             base: format!("http://{addr}"),
             dir,

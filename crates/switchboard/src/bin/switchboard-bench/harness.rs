@@ -2,7 +2,6 @@
 
 use anyhow::Result;
 use serde_json::json;
-use std::net::SocketAddr;
 use switchboard::config::{Config, DEMO};
 use switchboard_api::AppState;
 use switchboard_core::inventory::ServiceSpec;
@@ -37,15 +36,15 @@ pub async fn start(services: Vec<ServiceSpec>) -> Result<Bench> {
     config.clusters[0].services = services;
     config.validate()?;
     let (state, app) = switchboard::serve::build(&config, Some(PASSWORD.into())).await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let listener = switchboard::http_server::bind(([127, 0, 0, 1], 0).into())?;
     let addr = listener.local_addr()?;
-    tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
-    });
+    let limits = switchboard::http_server::Limits::from_config(&config.server);
+    tokio::spawn(switchboard::http_server::serve(
+        listener,
+        app,
+        limits,
+        std::future::pending(),
+    ));
     let base = format!("http://{addr}");
     let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user":
         {"name": "admin", "password": PASSWORD, "domain": {"name": "switchboard"}}}},

@@ -1,0 +1,202 @@
+//! One connection: hyper's HTTP/1.1 state machine, watched for the header-read and idle
+//! timeouts, with the peer address in every request's extensions (`ConnectInfo`).
+
+use super::body::DeadlineBody;
+use super::Limits;
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::{watch, Notify, OwnedSemaphorePermit};
+use tokio::time::Instant;
+use tower::ServiceExt;
+
+/// Where a connection stands, for its timeouts.
+#[derive(Clone, Copy)]
+enum Phase {
+    /// No request in progress and nothing received since `since`.
+    Idle { since: Instant },
+    /// Bytes of a request head have been arriving since `since`.
+    Head { since: Instant },
+    /// A request is being handled (its body has its own deadline).
+    Busy,
+}
+
+/// The phase, shared by the socket (bytes in), the service (requests) and the watchdog.
+struct Activity {
+    phase: Mutex<Phase>,
+    changed: Notify,
+}
+
+impl Activity {
+    fn set(&self, f: impl FnOnce(Phase) -> Phase) {
+        let mut phase = self.phase.lock().unwrap_or_else(|p| p.into_inner());
+        *phase = f(*phase);
+        drop(phase);
+        // `notify_one` keeps a permit, so a change just before the watchdog waits is not lost.
+        self.changed.notify_one();
+    }
+
+    /// When the connection times out in its current phase; `None` while busy.
+    fn deadline(&self, limits: &Limits, crowded: bool) -> Option<Instant> {
+        match *self.phase.lock().unwrap_or_else(|p| p.into_inner()) {
+            Phase::Idle { since } if crowded => {
+                Some(since + limits.idle_timeout.min(super::CROWDED_IDLE))
+            }
+            Phase::Idle { since } => Some(since + limits.idle_timeout),
+            Phase::Head { since } => Some(since + limits.header_read_timeout),
+            Phase::Busy => None,
+        }
+    }
+}
+
+/// Serves one connection until the client or the server ends it, or it times out.
+pub(super) async fn run(
+    stream: TcpStream,
+    peer: SocketAddr,
+    app: Router,
+    limits: Arc<Limits>,
+    mut stop: watch::Receiver<()>,
+    mut crowded: watch::Receiver<bool>,
+    _permit: OwnedSemaphorePermit,
+) {
+    let activity = Arc::new(Activity {
+        phase: Mutex::new(Phase::Idle {
+            since: Instant::now(),
+        }),
+        changed: Notify::new(),
+    });
+    let io = TokioIo::new(Watched {
+        inner: stream,
+        activity: activity.clone(),
+    });
+    let service = {
+        let activity = activity.clone();
+        let body_timeout = limits.body_read_timeout;
+        hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+            activity.set(|_| Phase::Busy);
+            let done = Done(activity.clone());
+            let (mut parts, body) = req.into_parts();
+            parts.extensions.insert(ConnectInfo(peer));
+            let body = DeadlineBody::new(body, Instant::now() + body_timeout);
+            let app = app.clone();
+            async move {
+                let response = app.oneshot(hyper::Request::from_parts(parts, body)).await;
+                drop(done);
+                response
+            }
+        })
+    };
+    let conn = hyper::server::conn::http1::Builder::new()
+        // Timed by the watchdog below instead (see the module documentation of `http_server`).
+        .header_read_timeout(None)
+        .serve_connection(io, service);
+    let mut conn = std::pin::pin!(conn);
+    let mut stopping = false;
+    let mut watching_crowd = true;
+    loop {
+        let deadline = activity.deadline(&limits, *crowded.borrow_and_update());
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(err) = result {
+                    tracing::debug!(%peer, %err, "connection ended with an error");
+                }
+                return;
+            }
+            () = sleep_until(deadline) => {
+                let expired = activity.deadline(&limits, *crowded.borrow());
+                if expired.is_some_and(|d| d <= Instant::now()) {
+                    tracing::debug!(%peer, "closing a connection that timed out");
+                    return;
+                }
+            }
+            () = activity.changed.notified() => {}
+            changed = crowded.changed(), if watching_crowd => watching_crowd = changed.is_ok(),
+            _ = stop.changed(), if !stopping => {
+                stopping = true;
+                conn.as_mut().graceful_shutdown();
+            }
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Marks the connection idle when a request has been answered (or its handler dropped).
+struct Done(Arc<Activity>);
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        self.0.set(|_| Phase::Idle {
+            since: Instant::now(),
+        });
+    }
+}
+
+/// The socket, noting when the first bytes of a request head arrive.
+struct Watched {
+    inner: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.set(|phase| match phase {
+                Phase::Idle { .. } => Phase::Head {
+                    since: Instant::now(),
+                },
+                other => other,
+            });
+        }
+        result
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
