@@ -5,6 +5,7 @@ use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use switchboard_core::now_millis;
 use switchboard_identity::secrets::MasterKey;
@@ -161,8 +162,10 @@ impl FromRequestParts<AppState> for Authenticated {
     }
 }
 
-/// The client's address for the audit trail: the TCP peer, or the first `X-Forwarded-For` entry
-/// when the peer is one of `api.trusted_proxies` (anyone else could write any address there).
+/// The client's address, for the audit trail and the login limits: the TCP peer, or — when the
+/// peer is in `api.trusted_proxies` — the nearest `X-Forwarded-For` entry that is not itself a
+/// trusted proxy. Each proxy appends the address it saw, so entries left of the first untrusted
+/// one are the client's own words and are never believed.
 pub struct Source(pub Option<String>);
 
 impl FromRequestParts<AppState> for Source {
@@ -176,21 +179,30 @@ impl FromRequestParts<AppState> for Source {
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip().to_canonical());
-        let trusted = peer.is_some_and(|ip| state.config.trusted_proxies.contains(&ip));
         let forwarded = parts
             .headers
             .get("x-forwarded-for")
-            .filter(|_| trusted)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|s| s.split(',').next())
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty());
-        Ok(Source(forwarded.or(peer.map(|ip| ip.to_string()))))
+            .and_then(|v| v.to_str().ok());
+        let client = client_ip(peer, forwarded, &state.config.trusted_proxies);
+        Ok(Source(client.map(|ip| ip.to_string())))
     }
 }
 
-/// The TCP peer's address only (unlike `Source`, which a client can steer with
-/// `X-Forwarded-For`); what rate limits key on.
+fn client_ip(peer: Option<IpAddr>, forwarded: Option<&str>, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let mut client = peer?;
+    for entry in forwarded.into_iter().flat_map(|v| v.rsplit(',')) {
+        if !trusted.contains(&client) {
+            break;
+        }
+        match entry.trim().parse::<IpAddr>() {
+            Ok(ip) => client = ip.to_canonical(),
+            Err(_) => break,
+        }
+    }
+    Some(client)
+}
+
+/// The TCP peer's address only (logged next to `Source` when they differ).
 pub struct PeerAddr(pub Option<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {

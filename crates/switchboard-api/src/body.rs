@@ -1,4 +1,5 @@
-//! Reading a JSON request body; each family turns a `BodyError` into its own error envelope.
+//! Reading a JSON request body (and checking path parameters); each family turns a `BodyError`
+//! into its own error envelope.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -13,6 +14,8 @@ pub enum BodyError {
     Malformed(String),
     /// JSON, but not the expected shape or types.
     Invalid(String),
+    /// A path parameter that is not valid UTF-8 once percent-decoded.
+    Path(String),
 }
 
 impl BodyError {
@@ -29,6 +32,7 @@ impl BodyError {
             BodyError::Unreadable(m) => format!("request body could not be read: {m}"),
             BodyError::Malformed(m) => format!("malformed JSON body: {m}"),
             BodyError::Invalid(m) => format!("invalid request body: {m}"),
+            BodyError::Path(m) => format!("invalid path parameter: {m}"),
         }
     }
 }

@@ -7,6 +7,7 @@ mod auth;
 mod bms;
 mod body;
 mod dbss;
+mod family;
 mod gateway;
 mod iam;
 mod live;

@@ -1,6 +1,6 @@
 //! Every route of every family, in one place.
 
-use crate::{aksk, bms, dbss, gateway, iam, live, mrs, native, nova, request_id, AppState};
+use crate::{aksk, bms, dbss, family, gateway, iam, live, mrs, native, nova, request_id, AppState};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::{middleware, Json, Router};
@@ -114,6 +114,8 @@ pub fn router(state: AppState) -> Router {
             "/switchboard/v1/policies/{name}",
             put(native::put_policy).delete(native::delete_policy),
         )
+        // Runs for matched routes only, so that the family is known.
+        .route_layer(middleware::from_fn(family::path_params))
         .fallback(gateway::fallback)
         .method_not_allowed_fallback(gateway::fallback)
         .layer(DefaultBodyLimit::max(max_body))

@@ -2,6 +2,14 @@
 //! `live:ott:updateFlowStatusStart`. Deny by default; an explicit Deny wins over any Allow.
 
 use serde::{Deserialize, Serialize};
+use wildmatch::WildMatchPattern;
+
+/// Most statements in one policy document.
+pub const MAX_STATEMENTS: usize = 64;
+/// Most action patterns in one policy document, over all its statements.
+pub const MAX_ACTIONS: usize = 512;
+/// Longest action pattern, in bytes.
+pub const MAX_ACTION_LEN: usize = 128;
 
 /// `{"Version":"1.1","Statement":[{"Effect":"Allow"|"Deny","Action":["live:ott:*",…]}]}`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,7 +37,8 @@ pub enum Effect {
 }
 
 impl PolicyDocument {
-    /// Checks the version and that every action pattern has the `service:resource:verb` shape.
+    /// Checks the version, the size bounds, and that every action pattern has the
+    /// `service:resource:verb` shape in printable characters.
     pub fn validate(&self) -> Result<(), String> {
         if self.version != "1.1" {
             return Err(format!(
@@ -37,11 +46,32 @@ impl PolicyDocument {
                 self.version
             ));
         }
+        if self.statements.len() > MAX_STATEMENTS {
+            return Err(format!(
+                "a policy has at most {MAX_STATEMENTS} Statements, not {}",
+                self.statements.len()
+            ));
+        }
+        let actions: usize = self.statements.iter().map(|s| s.actions.len()).sum();
+        if actions > MAX_ACTIONS {
+            return Err(format!(
+                "a policy has at most {MAX_ACTIONS} Actions in all, not {actions}"
+            ));
+        }
         for s in &self.statements {
             if s.actions.is_empty() {
                 return Err("every Statement needs at least one Action".into());
             }
             for a in &s.actions {
+                if a.len() > MAX_ACTION_LEN {
+                    return Err(format!(
+                        "an Action is at most {MAX_ACTION_LEN} bytes long, not {}",
+                        a.len()
+                    ));
+                }
+                if a.chars().any(char::is_control) {
+                    return Err(format!("action {a:?} contains a control character"));
+                }
                 if a != "*" && a.split(':').count() != 3 {
                     return Err(format!(
                         "action {a:?} is not service:resource:verb (wildcards allowed)"
@@ -95,19 +125,19 @@ fn role_allows(role: &str, class: ActionClass) -> bool {
     }
 }
 
-/// `*` matches any run of characters (within or across segments).
+/// `*` matches any run of characters (within or across segments); every other character,
+/// `?` included, stands for itself, letters in either case. wildmatch's matcher does not
+/// backtrack, so the cost is bounded by pattern length × action length whatever the stars.
 pub fn matches(pattern: &str, action: &str) -> bool {
-    fn go(p: &[u8], a: &[u8]) -> bool {
-        match p.split_first() {
-            None => a.is_empty(),
-            Some((b'*', rest)) => (0..=a.len()).any(|i| go(rest, &a[i..])),
-            Some((c, rest)) => a
-                .split_first()
-                .is_some_and(|(d, tail)| c.eq_ignore_ascii_case(d) && go(rest, tail)),
-        }
+    // wildmatch always has a single-character wildcard: NUL plays it, so that `?` stays
+    // literal; validate() refuses control characters, so no stored pattern holds one.
+    if pattern.contains(SINGLE) {
+        return false;
     }
-    go(pattern.as_bytes(), action.as_bytes())
+    WildMatchPattern::<'*', SINGLE>::new_case_insensitive(pattern).matches(action)
 }
+
+const SINGLE: char = '\0';
 
 /// Whether `action` is allowed for a principal with these roles and policies.
 pub fn is_allowed(roles: &[String], policies: &[PolicyDocument], action: &str) -> bool {
@@ -220,5 +250,76 @@ mod tests {
         assert!(matches("*", "anything:at:all"));
         assert!(matches("*:*:stop*", "nova:server:stop"));
         assert!(!matches("live:ott:list*", "live:ott:getFlowDetail"));
+        assert!(
+            matches("LIVE:OTT:LIST*", "live:ott:listFlow"),
+            "case-insensitive"
+        );
+        assert!(
+            !matches("live:ott:list?low", "live:ott:listFlow"),
+            "? is literal"
+        );
+        assert!(matches("live:ott:list?low", "live:ott:list?low"));
+        assert!(!matches("live:ott:\0istFlow", "live:ott:listFlow"));
+        assert!(!matches("live:ott:listFlo", "live:ott:listFlow"));
+        assert!(matches("**l**i**v**e**", "live"));
+        assert!(matches("", "") && !matches("", "a") && matches("*", ""));
+    }
+
+    /// The recursive matcher this replaced: the reference for what a pattern means.
+    fn reference(p: &[u8], a: &[u8]) -> bool {
+        match p.split_first() {
+            None => a.is_empty(),
+            Some((b'*', rest)) => (0..=a.len()).any(|i| reference(rest, &a[i..])),
+            Some((c, rest)) => a
+                .split_first()
+                .is_some_and(|(d, tail)| c.eq_ignore_ascii_case(d) && reference(rest, tail)),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn matching_agrees_with_the_reference(p in "[ab*?:A]{0,8}", a in "[ab?:A]{0,10}") {
+            proptest::prop_assert_eq!(matches(&p, &a), reference(p.as_bytes(), a.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn many_stars_cost_no_more_than_a_few() {
+        let pattern = format!("*:*:{}#", "*t".repeat(60));
+        let started = std::time::Instant::now();
+        assert!(!matches(&pattern, &"t:t:".repeat(30)));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
+
+    #[test]
+    fn documents_are_bounded() {
+        let statement = |n: usize| {
+            let actions: Vec<String> = (0..n).map(|i| format!("live:ott:a{i}")).collect();
+            serde_json::json!({"Effect": "Allow", "Action": actions})
+        };
+        let doc = |statements: Vec<serde_json::Value>| -> PolicyDocument {
+            serde_json::from_value(serde_json::json!({"Version": "1.1", "Statement": statements}))
+                .unwrap()
+        };
+        assert!(doc(vec![statement(MAX_ACTIONS)]).validate().is_ok());
+        let too_many = doc(vec![statement(MAX_ACTIONS + 1)])
+            .validate()
+            .unwrap_err();
+        assert!(too_many.contains("at most 512 Actions"), "{too_many}");
+        let statements = doc(vec![statement(1); MAX_STATEMENTS + 1])
+            .validate()
+            .unwrap_err();
+        assert!(statements.contains("at most 64 Statements"), "{statements}");
+        let long = format!("live:ott:{}", "a".repeat(MAX_ACTION_LEN));
+        let err = doc(vec![
+            serde_json::json!({"Effect": "Allow", "Action": [long]}),
+        ])
+        .validate()
+        .unwrap_err();
+        assert!(err.contains("at most 128 bytes"), "{err}");
+        let nul = doc(vec![
+            serde_json::json!({"Effect": "Allow", "Action": ["live:ott:\u{0}"]}),
+        ]);
+        assert!(nul.validate().is_err());
     }
 }

@@ -2,10 +2,15 @@
 //! signer does, so that a verifier can rebuild the canonical request from what it received.
 
 use hmac::{Hmac, Mac};
+use percent_encoding::{percent_decode_str, percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
+/// The header in which a client declares its body's SHA-256, or `UNSIGNED-PAYLOAD`.
+pub const CONTENT_SHA256_HEADER: &str = "x-sdk-content-sha256";
+/// The declared payload hash with which a client leaves its body out of the signature.
+pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 /// SHA-256 of the empty body.
 pub const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
@@ -64,7 +69,8 @@ pub struct ReceivedRequest<'a> {
 }
 
 impl ReceivedRequest<'_> {
-    fn header(&self, name: &str) -> Option<&str> {
+    /// The first value of header `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -72,39 +78,25 @@ impl ReceivedRequest<'_> {
     }
 }
 
-/// RFC 3986 encoding with only unreserved characters left as they are.
-fn encode(raw: &[u8]) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for &b in raw {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+/// Everything but RFC 3986's unreserved characters is escaped, as Python's `quote(s, safe='~')`.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// RFC 3986 encoding with only unreserved characters left as they are (upper-case hex).
+pub fn encode(raw: &[u8]) -> String {
+    percent_encode(raw, UNRESERVED).to_string()
 }
 
-fn decode(text: &str) -> Vec<u8> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    out
+/// Percent-decoding to bytes; a `%` not followed by two hex digits stays as it is.
+pub fn decode(text: &str) -> Vec<u8> {
+    percent_decode_str(text).collect()
 }
 
 /// The path decoded, split on `/`, each segment re-encoded, with a trailing `/`.
-fn canonical_uri(path: &str) -> String {
+pub fn canonical_uri(path: &str) -> String {
     let decoded = decode(path);
     let mut uri = decoded
         .split(|&b| b == b'/')
@@ -118,7 +110,7 @@ fn canonical_uri(path: &str) -> String {
 }
 
 /// Pairs decoded, sorted by (key, value), re-encoded and joined with `&`.
-fn canonical_query(query: Option<&str>) -> String {
+pub fn canonical_query(query: Option<&str>) -> String {
     let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = query
         .unwrap_or("")
         .split('&')
@@ -136,27 +128,39 @@ fn canonical_query(query: Option<&str>) -> String {
         .join("&")
 }
 
-/// The canonical request the SDK signs, rebuilt from the received request.
-pub fn canonical_request(req: &ReceivedRequest, signed_headers: &[String]) -> String {
-    let headers: String = signed_headers
+/// `name:value` lines for the signed headers, in the order signed; a missing header is empty.
+pub fn canonical_headers(req: &ReceivedRequest, signed_headers: &[String]) -> String {
+    signed_headers
         .iter()
         .map(|h| format!("{h}:{}\n", req.header(h).unwrap_or("").trim()))
-        .collect();
-    let payload = if req.body.is_empty() {
-        EMPTY_SHA256.to_string()
-    } else if let Some(declared) = req.header("x-sdk-content-sha256") {
-        declared.to_string()
+        .collect()
+}
+
+/// The payload line: SHA-256 of the bytes received, or `UNSIGNED-PAYLOAD` when the client said
+/// so in an `X-Sdk-Content-Sha256` header that it signed (as the official SDK does). A declared
+/// hash is never trusted: if it is not the body's, the signature does not verify.
+pub fn payload_hash(req: &ReceivedRequest, signed_headers: &[String]) -> String {
+    let declared_signed = signed_headers
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(CONTENT_SHA256_HEADER));
+    let unsigned = req.header(CONTENT_SHA256_HEADER).map(str::trim) == Some(UNSIGNED_PAYLOAD);
+    if declared_signed && unsigned {
+        UNSIGNED_PAYLOAD.to_string()
     } else {
         hex::encode(Sha256::digest(req.body))
-    };
+    }
+}
+
+/// The canonical request the SDK signs, rebuilt from the received request.
+pub fn canonical_request(req: &ReceivedRequest, signed_headers: &[String]) -> String {
     format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         req.method,
         canonical_uri(req.path),
         canonical_query(req.query),
-        headers,
+        canonical_headers(req, signed_headers),
         signed_headers.join(";"),
-        payload
+        payload_hash(req, signed_headers)
     )
 }
 

@@ -169,7 +169,7 @@ async fn signed_requests_work_and_anything_off_is_refused() {
             |_| {},
         )
         .await,
-        "ak not exist",
+        "verify aksk signature fail",
     );
     let other_project = signed(
         &s,
@@ -295,7 +295,7 @@ async fn credentials_are_listed_without_secrets_encrypted_at_rest_and_deletable(
         |_| {},
     )
     .await;
-    assert_rejected(&gone, "ak not exist");
+    assert_rejected(&gone, "verify aksk signature fail");
     let bad = s
         .call(
             Method::POST,

@@ -1,4 +1,5 @@
-//! `X-Forwarded-For` names the audit source only when the peer is a configured proxy.
+//! `X-Forwarded-For` names the audit source only when the peer is a configured proxy, and then
+//! only as far back as the chain of trusted proxies goes (nginx's `real_ip_recursive`).
 
 mod common;
 
@@ -6,7 +7,8 @@ use common::TestServer;
 use reqwest::StatusCode;
 use serde_json::json;
 
-/// Starts ZooKeeper with `X-Forwarded-For: 203.0.113.9` and returns the audit record's source.
+/// Starts ZooKeeper with `X-Forwarded-For: 203.0.113.9, 10.0.0.1` (a client behind two proxies)
+/// and returns the audit record's source.
 async fn audited_source(s: &TestServer) -> String {
     let r = s
         .client
@@ -38,6 +40,16 @@ async fn x_forwarded_for_from_an_untrusted_peer_is_not_the_audit_source() {
 
 #[tokio::test]
 async fn x_forwarded_for_from_a_trusted_proxy_is_the_audit_source() {
-    let s = TestServer::start(|c| c.api.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    let s = TestServer::start(|c| {
+        c.api.trusted_proxies = vec!["127.0.0.1".parse().unwrap(), "10.0.0.1".parse().unwrap()]
+    })
+    .await;
     assert_eq!(audited_source(&s).await, "203.0.113.9");
+}
+
+#[tokio::test]
+async fn entries_left_of_an_untrusted_hop_are_the_clients_own_words() {
+    // 10.0.0.1 is not trusted: it may have written "203.0.113.9" itself.
+    let s = TestServer::start(|c| c.api.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    assert_eq!(audited_source(&s).await, "10.0.0.1");
 }

@@ -296,3 +296,45 @@ async fn create_refuses_what_the_documentation_forbids() {
         "nothing was created"
     );
 }
+
+#[tokio::test]
+async fn the_srt_passphrase_is_never_read_back() {
+    let s = common::identity::server().await;
+    let secret = "correct horse battery";
+    let created = s
+        .call(
+            Method::POST,
+            &flows(""),
+            Some(&s.token),
+            Some(valid_flow("flow-secret")),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let decryption = &created.body["flow"]["sources"][0]["decryption"];
+    assert_eq!(decryption["passphrase"], "******", "{}", created.body);
+    assert_eq!(decryption["algorithm"], "aes256", "the rest is shown");
+    let id = created.body["flow"]["flow_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let viewer = common::identity::token(&s, "vera", "Vera-Password-1", PROJECT).await;
+    for t in [s.token.as_str(), viewer.as_str()] {
+        let list = s.call(Method::GET, &flows(""), Some(t), None).await;
+        let detail = s
+            .call(
+                Method::GET,
+                &flows(&format!("/detail?flow_id={id}")),
+                Some(t),
+                None,
+            )
+            .await;
+        assert_eq!(detail.status, StatusCode::OK, "{}", detail.body);
+        assert_eq!(
+            detail.body["sources"][0]["decryption"]["passphrase"],
+            "******"
+        );
+        for r in [&created, &list, &detail] {
+            assert!(!r.body.to_string().contains(secret), "{}", r.body);
+        }
+    }
+}

@@ -84,6 +84,12 @@ impl DbssError {
     }
 }
 
+impl From<crate::body::BodyError> for DbssError {
+    fn from(e: crate::body::BodyError) -> Self {
+        DbssError::new(e.status(), codes::INVALID_REQUEST, e.message())
+    }
+}
+
 impl IntoResponse for DbssError {
     fn into_response(self) -> Response {
         let body = json!({

@@ -25,7 +25,7 @@ pub async fn create_token(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, KeystoneError> {
     // Checked before anything costly: a password check is the expensive part.
-    if let Err(refused) = state.logins.address(peer.as_deref()) {
+    if let Err(refused) = state.logins.address(source.as_deref()) {
         tracing::debug!(peer = ?peer, reason = refused.reason(), "token request refused");
         return Err(KeystoneError::too_many_requests(refused));
     }

@@ -115,13 +115,39 @@ pub fn flow_from_query(
         .ok_or_else(|| LiveError::invalid(format!("flow_id {id} does not exist")))
 }
 
-/// `{name, region, sources, status, flow_id, outputs}`.
+/// What every read shows in place of a secret (an SRT passphrase, …).
+pub const MASK: &str = "******";
+/// Keys whose values are secrets wherever they appear in a flow's sources.
+const SECRET_KEYS: [&str; 3] = ["passphrase", "password", "secret"];
+
+/// `v` with the value of every secret key replaced by `MASK`.
+fn masked(mut v: Value) -> Value {
+    fn mask(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                for (k, x) in map.iter_mut() {
+                    if SECRET_KEYS.contains(&k.as_str()) && !x.is_null() {
+                        *x = json!(MASK);
+                    } else {
+                        mask(x);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(mask),
+            _ => {}
+        }
+    }
+    mask(&mut v);
+    v
+}
+
+/// `{name, region, sources, status, flow_id, outputs}`, secrets masked.
 pub fn detail_json(r: &ResourceSnapshot) -> Value {
     let a = &r.spec.attrs;
     json!({
         "name": r.spec.name,
         "region": a.get("region").cloned().unwrap_or(json!("")),
-        "sources": a.get("sources").cloned().unwrap_or(json!([])),
+        "sources": masked(a.get("sources").cloned().unwrap_or(json!([]))),
         "status": status_of(r.state),
         "flow_id": r.spec.id,
         "outputs": a.get("outputs").cloned().unwrap_or(json!([])),

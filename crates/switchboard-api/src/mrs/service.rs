@@ -43,7 +43,7 @@ pub async fn operate_service(
         .map_err(IntoResponse::into_response)
 }
 
-/// Where a request came from: the audit's source, and the TCP peer that limits key on.
+/// Where a request came from: the client (audit source, what limits key on) and the TCP peer.
 struct Caller {
     source: Option<String>,
     peer: Option<String>,
@@ -133,7 +133,7 @@ async fn check_secondary_password(
     };
     state
         .logins
-        .address(caller.peer.as_deref())
+        .address(caller.source.as_deref())
         .map_err(refused)?;
     let user = state
         .store

@@ -82,6 +82,20 @@ impl From<switchboard_store::StoreError> for NativeError {
     }
 }
 
+impl From<crate::body::BodyError> for NativeError {
+    fn from(e: crate::body::BodyError) -> Self {
+        let code = match e {
+            crate::body::BodyError::TooLarge => "payload_too_large",
+            _ => "bad_request",
+        };
+        NativeError {
+            status: e.status(),
+            code,
+            message: e.message(),
+        }
+    }
+}
+
 impl IntoResponse for NativeError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({"error": {

@@ -52,7 +52,7 @@ pub(super) fn body<T: serde::de::DeserializeOwned>(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<T, NativeError> {
     crate::body::parse(raw)
-        .map_err(|e| NativeError::bad_request(e.message()))?
+        .map_err(NativeError::from)?
         .ok_or_else(|| NativeError::bad_request("a JSON body is required"))
 }
 

@@ -2,6 +2,7 @@
 
 mod admin;
 mod identity;
+mod policies;
 mod rows;
 
 use crate::writer::{self, Submission, WriterHandle};
@@ -193,11 +194,11 @@ impl Store for SqliteStore {
     }
 
     async fn policies(&self) -> StoreResult<Vec<(String, String)>> {
-        identity::policies(&self.pool).await
+        policies::policies(&self.pool).await
     }
 
     async fn delete_policy(&self, name: &str) -> StoreResult<bool> {
-        identity::delete_policy(&self.pool, name).await
+        policies::delete_policy(&self.pool, name).await
     }
 
     async fn users(&self) -> StoreResult<Vec<crate::UserRecord>> {
@@ -229,19 +230,19 @@ impl Store for SqliteStore {
     }
 
     async fn user_policy_names(&self, user_id: &str) -> StoreResult<Vec<String>> {
-        identity::user_policy_names(&self.pool, user_id).await
+        policies::user_policy_names(&self.pool, user_id).await
     }
 
     async fn upsert_policy(&self, name: &str, document: &str) -> StoreResult<()> {
-        identity::upsert_policy(&self.pool, name, document).await
+        policies::upsert_policy(&self.pool, name, document).await
     }
 
     async fn set_user_policies(&self, user_id: &str, policies: &[String]) -> StoreResult<()> {
-        identity::set_user_policies(&self.pool, user_id, policies).await
+        policies::set_user_policies(&self.pool, user_id, policies).await
     }
 
     async fn user_policy_documents(&self, user_id: &str) -> StoreResult<Vec<String>> {
-        identity::user_policy_documents(&self.pool, user_id).await
+        policies::user_policy_documents(&self.pool, user_id).await
     }
 
     async fn domain(&self, id_or_name: &str) -> StoreResult<Option<crate::DomainRecord>> {

@@ -5,6 +5,108 @@ use reqwest::Method;
 use serde_json::Value;
 use switchboard_identity::signing::{self, ReceivedRequest};
 
+/// A request signed and sent part by part, for tests that forge or replay one.
+pub struct Forged<'a> {
+    pub method: Method,
+    pub target: &'a str,
+    /// Headers covered by the signature, besides `Host`.
+    pub signed: Vec<(&'a str, String)>,
+    /// Headers sent but left out of the signature.
+    pub unsigned: Vec<(&'a str, String)>,
+    /// The body the signature was computed over.
+    pub signed_body: &'a [u8],
+    /// The body actually sent (a replay with another body), else `signed_body`.
+    pub sent_body: Option<&'a [u8]>,
+    /// What the signer put on the payload line instead of the body's SHA-256.
+    pub payload_line: Option<&'a str>,
+}
+
+/// Signs `f` with `key` (its payload line as the forger chose) and sends it.
+pub async fn send_forged(s: &TestServer, key: &Key, f: Forged<'_>) -> Reply {
+    let host = s.base.trim_start_matches("http://").to_string();
+    let mut headers: Vec<(String, String)> = f
+        .signed
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    headers.push(("Host".into(), host));
+    let mut names: Vec<String> = headers.iter().map(|(k, _)| k.to_lowercase()).collect();
+    names.sort();
+    let (path, query) = f
+        .target
+        .split_once('?')
+        .map_or((f.target, None), |(p, q)| (p, Some(q)));
+    let date = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("x-sdk-date"))
+        .map(|(_, v)| v.clone())
+        .expect("an X-Sdk-Date to sign");
+    let req = ReceivedRequest {
+        method: f.method.as_str(),
+        path,
+        query,
+        headers: &headers,
+        body: f.signed_body,
+    };
+    let mut canonical = signing::canonical_request(&req, &names);
+    if let Some(line) = f.payload_line {
+        let cut = canonical.rfind('\n').unwrap() + 1;
+        canonical.replace_range(cut.., line);
+    }
+    let sig = signing::signature(&key.sk, &signing::string_to_sign(&date, &canonical));
+    let auth = format!(
+        "SDK-HMAC-SHA256 Access={}, SignedHeaders={}, Signature={sig}",
+        key.ak,
+        names.join(";")
+    );
+    let mut builder = s
+        .client
+        .request(f.method, format!("{}{}", s.base, f.target))
+        .header("Authorization", auth);
+    for (k, v) in headers.iter().filter(|(k, _)| k != "Host") {
+        builder = builder.header(k, v);
+    }
+    for (k, v) in &f.unsigned {
+        builder = builder.header(*k, v);
+    }
+    let body = f.sent_body.unwrap_or(f.signed_body).to_vec();
+    let resp = builder.body(body).send().await.unwrap();
+    let (status, headers) = (resp.status(), resp.headers().clone());
+    let text = resp.text().await.unwrap();
+    Reply {
+        status,
+        headers,
+        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    }
+}
+
+/// A new access key of the bootstrap admin, made through the API.
+pub async fn admin_key(s: &TestServer) -> Key {
+    let body = super::token_body(
+        "admin",
+        super::PASSWORD,
+        serde_json::json!({"project": {"id": super::PROJECT}}),
+    );
+    let t = s
+        .call(Method::POST, "/v3/auth/tokens", None, Some(body))
+        .await;
+    let user_id = t.body["token"]["user"]["id"].as_str().unwrap().to_string();
+    let r = s
+        .call(
+            Method::POST,
+            "/v3.0/OS-CREDENTIAL/credentials",
+            Some(&s.token),
+            Some(serde_json::json!({"credential": {"user_id": user_id, "description": "ci"}})),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.body);
+    let c = &r.body["credential"];
+    Key {
+        ak: c["access"].as_str().unwrap().into(),
+        sk: c["secret"].as_str().unwrap().into(),
+    }
+}
+
 pub struct Key {
     pub ak: String,
     pub sk: String,

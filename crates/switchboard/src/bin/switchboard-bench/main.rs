@@ -2,8 +2,10 @@
 //!
 //!   switchboard-bench orchestration [--services 200] [--step-ms 100] [--seed 7]
 //!   switchboard-bench accept [--connections 64] [--per-connection 40]
+//!   switchboard-bench fuzz-signing [--cases 5000000] [--seed 1]
 
 mod accept;
+mod fuzz_signing;
 mod harness;
 mod orchestration;
 
@@ -35,24 +37,32 @@ enum Bench {
         #[arg(long, default_value_t = 40)]
         per_connection: usize,
     },
+    /// Random paths, queries and headers through the AK/SK canonicalisation: no panic, and
+    /// its invariants hold.
+    FuzzSigning {
+        #[arg(long, default_value_t = 5_000_000)]
+        cases: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 fn main() -> Result<()> {
-    let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        match cli.bench {
-            Bench::Orchestration {
-                services,
-                step_ms,
-                seed,
-            } => orchestration::run(services, step_ms, seed).await,
-            Bench::Accept {
-                connections,
-                per_connection,
-            } => accept::run(connections, per_connection).await,
-        }
-    })
+    let runtime = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    };
+    match Cli::parse().bench {
+        Bench::Orchestration {
+            services,
+            step_ms,
+            seed,
+        } => runtime()?.block_on(orchestration::run(services, step_ms, seed)),
+        Bench::Accept {
+            connections,
+            per_connection,
+        } => runtime()?.block_on(accept::run(connections, per_connection)),
+        Bench::FuzzSigning { cases, seed } => fuzz_signing::run(cases, seed),
+    }
 }
