@@ -50,18 +50,7 @@ pub(super) async fn user_by_id(pool: &SqlitePool, id: &str) -> StoreResult<Optio
 }
 
 pub(super) async fn upsert_user(pool: &SqlitePool, u: &UserRecord) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO users (id, domain_id, name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET password_hash = excluded.password_hash",
-    )
-    .bind(&u.id)
-    .bind(&u.domain_id)
-    .bind(&u.name)
-    .bind(&u.password_hash)
-    .bind(u.created_at)
-    .execute(pool)
-    .await?;
-    Ok(())
+    super::admin::write_user(&mut *pool.acquire().await?, u).await
 }
 
 pub(super) async fn assign_role(
@@ -263,20 +252,7 @@ pub(super) async fn set_roles(
     roles: &[(String, String)],
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
-    sqlx::query("DELETE FROM role_assignments WHERE user_id = ?")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-    for (project, role) in roles {
-        sqlx::query(
-            "INSERT OR IGNORE INTO role_assignments (user_id, project_id, role) VALUES (?, ?, ?)",
-        )
-        .bind(user_id)
-        .bind(project)
-        .bind(role)
-        .execute(&mut *tx)
-        .await?;
-    }
+    super::admin::replace_roles(&mut tx, user_id, roles).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -22,17 +22,7 @@ pub(super) async fn set_user_policies(
     policies: &[String],
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
-    sqlx::query("DELETE FROM user_policies WHERE user_id = ?")
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?;
-    for p in policies {
-        sqlx::query("INSERT OR IGNORE INTO user_policies (user_id, policy) VALUES (?, ?)")
-            .bind(user_id)
-            .bind(p)
-            .execute(&mut *tx)
-            .await?;
-    }
+    super::admin::replace_policies(&mut tx, user_id, policies).await?;
     tx.commit().await?;
     Ok(())
 }

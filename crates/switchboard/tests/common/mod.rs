@@ -105,19 +105,7 @@ impl TestServer {
         if let Some(b) = body {
             req = req.body(b);
         }
-        let resp = req.send().await.unwrap();
-        let (status, headers) = (resp.status(), resp.headers().clone());
-        let text = resp.text().await.unwrap();
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        reply(req.send().await.unwrap()).await
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -173,6 +161,22 @@ impl TestServer {
 
     pub fn sim_log(&self) -> Vec<switchboard_drivers::sim::LogEntry> {
         switchboard_drivers::sim::read_log(&self.dir.path().join("sim")).unwrap()
+    }
+}
+
+/// A response read whole: its body as JSON, as a string when it is not JSON, null when empty.
+pub async fn reply(resp: reqwest::Response) -> Reply {
+    let (status, headers) = (resp.status(), resp.headers().clone());
+    let text = resp.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    Reply {
+        status,
+        headers,
+        body,
     }
 }
 

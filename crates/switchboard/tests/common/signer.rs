@@ -2,7 +2,6 @@
 
 use super::{Reply, TestServer};
 use reqwest::Method;
-use serde_json::Value;
 use switchboard_identity::signing::{self, ReceivedRequest};
 
 /// A request signed and sent part by part, for tests that forge or replay one.
@@ -71,13 +70,7 @@ pub async fn send_forged(s: &TestServer, key: &Key, f: Forged<'_>) -> Reply {
     }
     let body = f.sent_body.unwrap_or(f.signed_body).to_vec();
     let resp = builder.body(body).send().await.unwrap();
-    let (status, headers) = (resp.status(), resp.headers().clone());
-    let text = resp.text().await.unwrap();
-    Reply {
-        status,
-        headers,
-        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    }
+    super::reply(resp).await
 }
 
 /// A new access key of the bootstrap admin, made through the API.
@@ -171,11 +164,5 @@ pub async fn signed(
         builder = builder.header(k, v);
     }
     let resp = builder.body(sent).send().await.unwrap();
-    let (status, headers) = (resp.status(), resp.headers().clone());
-    let text = resp.text().await.unwrap();
-    Reply {
-        status,
-        headers,
-        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    }
+    super::reply(resp).await
 }
