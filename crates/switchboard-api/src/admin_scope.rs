@@ -50,6 +50,11 @@ impl AdminScope {
         self.system
     }
 
+    /// The projects administered, `None` for a system administrator (all of them).
+    pub fn projects(&self) -> Option<Vec<String>> {
+        (!self.system).then(|| self.projects.iter().cloned().collect())
+    }
+
     pub fn administers(&self, project_id: &str) -> bool {
         self.system || self.projects.contains(project_id)
     }

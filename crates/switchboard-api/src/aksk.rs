@@ -33,25 +33,43 @@ const LOCKOUT_ENTRIES: usize = 100_000;
 const SIGNATURE_FAIL: &str = "verify aksk signature fail";
 
 /// Consecutive failures per access key, and until when it is locked. Unknown keys are counted
-/// too, so that a lock does not reveal that a key exists.
+/// too, so that a lock does not reveal that a key exists. The table is bounded: when it is full
+/// and a sweep (at most one a second) frees nothing, a new key's failures go uncounted rather
+/// than grow it.
 #[derive(Default)]
-pub struct Lockouts(Mutex<HashMap<String, (u32, i64)>>);
+pub struct Lockouts(Mutex<LockTable>);
+
+#[derive(Default)]
+pub struct LockTable {
+    entries: HashMap<String, (u32, i64)>,
+    last_sweep: i64,
+}
 
 impl Lockouts {
+    fn table(&self) -> std::sync::MutexGuard<'_, LockTable> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn locked(&self, ak: &str, now: i64) -> bool {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        self.table()
+            .entries
             .get(ak)
             .is_some_and(|&(_, until)| until > now)
     }
 
     fn failed(&self, ak: &str, now: i64) {
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= LOCKOUT_ENTRIES && !map.contains_key(ak) {
-            map.retain(|_, &mut (_, until)| until > now);
+        let mut table = self.table();
+        if table.entries.len() >= LOCKOUT_ENTRIES && !table.entries.contains_key(ak) {
+            if now - table.last_sweep < 1000 {
+                return;
+            }
+            table.last_sweep = now;
+            table.entries.retain(|_, &mut (_, until)| until > now);
+            if table.entries.len() >= LOCKOUT_ENTRIES {
+                return;
+            }
         }
-        let entry = map.entry(ak.to_string()).or_insert((0, 0));
+        let entry = table.entries.entry(ak.to_string()).or_insert((0, 0));
         entry.0 += 1;
         if entry.0 >= LOCK_AFTER_FAILURES {
             *entry = (0, now + LOCK_MILLIS);
@@ -59,7 +77,7 @@ impl Lockouts {
     }
 
     fn succeeded(&self, ak: &str) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(ak);
+        self.table().entries.remove(ak);
     }
 }
 
@@ -227,8 +245,15 @@ async fn authenticate(
 ) -> Result<Principal, GatewayError> {
     let auth = &credential.auth;
     let lockouts = &state.auth.lockouts;
+    let now = now_millis();
+    // Again after the body: requests started together must not each get a guess past a lock.
+    if lockouts.locked(&auth.access_key, now) {
+        return Err(GatewayError::unauthorized(
+            "AK access failed to reach the limit,forbidden",
+        ));
+    }
     if !signing::verify(req, auth, &credential.secret) {
-        lockouts.failed(&auth.access_key, now_millis());
+        lockouts.failed(&auth.access_key, now);
         return Err(GatewayError::unauthorized(SIGNATURE_FAIL));
     }
     lockouts.succeeded(&auth.access_key);

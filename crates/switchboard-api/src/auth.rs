@@ -17,10 +17,18 @@ const CACHE_LIMIT: usize = 50_000;
 
 pub struct AuthService {
     store: Arc<dyn Store>,
-    cache: Mutex<HashMap<String, Principal>>,
+    cache: Mutex<Cache>,
     master_key: MasterKey,
     /// AK/SK failures and locks per access key.
     pub(crate) lockouts: crate::aksk::Lockouts,
+}
+
+/// Principals by token hash. `generation` moves on every forget, so that a lookup that read the
+/// store before a revocation cannot put the revoked principal back afterwards.
+#[derive(Default)]
+struct Cache {
+    generation: u64,
+    entries: HashMap<String, Principal>,
 }
 
 pub enum TokenCheck {
@@ -33,7 +41,7 @@ impl AuthService {
     pub fn new(store: Arc<dyn Store>, master_key: MasterKey) -> Self {
         AuthService {
             store,
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(Cache::default()),
             master_key,
             lockouts: Default::default(),
         }
@@ -84,18 +92,25 @@ impl AuthService {
 
     /// Forgets a revoked token.
     pub fn forget(&self, token_hash: &str) {
-        self.lock().remove(token_hash);
+        let mut cache = self.lock();
+        cache.generation += 1;
+        cache.entries.remove(token_hash);
     }
 
     /// Forgets every cached principal (after a change to users, roles or policies).
     pub fn forget_all(&self) {
-        self.lock().clear();
+        let mut cache = self.lock();
+        cache.generation += 1;
+        cache.entries.clear();
     }
 
     /// Resolves a presented token.
     pub async fn check(&self, token: &str) -> Result<TokenCheck, StoreError> {
         let hash = token_hash(token);
-        let cached = self.lock().get(&hash).cloned();
+        let (cached, generation) = {
+            let cache = self.lock();
+            (cache.entries.get(&hash).cloned(), cache.generation)
+        };
         let principal = match cached {
             Some(p) => p,
             None => {
@@ -109,10 +124,12 @@ impl AuthService {
                     return Ok(TokenCheck::Unknown);
                 };
                 let mut cache = self.lock();
-                if cache.len() >= CACHE_LIMIT {
-                    cache.clear();
+                if cache.generation == generation {
+                    if cache.entries.len() >= CACHE_LIMIT {
+                        cache.entries.clear();
+                    }
+                    cache.entries.insert(hash, principal.clone());
                 }
-                cache.insert(hash, principal.clone());
                 principal
             }
         };
@@ -122,7 +139,7 @@ impl AuthService {
         Ok(TokenCheck::Valid(principal))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Principal>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Cache> {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -179,18 +196,22 @@ impl FromRequestParts<AppState> for Source {
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip().to_canonical());
-        let forwarded = parts
+        // Every line, in order: some proxies add a line of their own rather than extend one.
+        let forwarded: Vec<&str> = parts
             .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok());
-        let client = client_ip(peer, forwarded, &state.config.trusted_proxies);
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let forwarded = forwarded.join(",");
+        let client = client_ip(peer, &forwarded, &state.config.trusted_proxies);
         Ok(Source(client.map(|ip| ip.to_string())))
     }
 }
 
-fn client_ip(peer: Option<IpAddr>, forwarded: Option<&str>, trusted: &[IpAddr]) -> Option<IpAddr> {
+fn client_ip(peer: Option<IpAddr>, forwarded: &str, trusted: &[IpAddr]) -> Option<IpAddr> {
     let mut client = peer?;
-    for entry in forwarded.into_iter().flat_map(|v| v.rsplit(',')) {
+    for entry in forwarded.rsplit(',') {
         if !trusted.contains(&client) {
             break;
         }

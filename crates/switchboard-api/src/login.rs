@@ -57,6 +57,9 @@ pub enum Account<'a> {
 }
 
 /// The limits and the hashing pool behind every password check.
+/// Longest password checked (Keystone's default `max_password_length`).
+pub const MAX_PASSWORD_BYTES: usize = 4096;
+
 pub struct Logins {
     addresses: RateLimiter,
     accounts: RateLimiter,
@@ -104,6 +107,11 @@ impl Logins {
         self.accounts
             .check(&key)
             .map_err(|Limited(wait)| Refused::Account(retry_after_secs(wait)))?;
+        // No password is that long: refused without queueing it, so that waiting checks hold
+        // little memory whatever the clients send.
+        if password.len() > MAX_PASSWORD_BYTES {
+            return Ok(false);
+        }
         self.hasher
             .verify(password, phc)
             .await

@@ -48,12 +48,22 @@ impl SdkAuthorization {
             }
         }
         let auth = SdkAuthorization {
-            access_key: access.filter(|a| !a.is_empty())?,
+            access_key: access.filter(|a| is_access_key(a))?,
             signed_headers: signed.filter(|s| s.iter().all(|h| !h.is_empty()))?,
             signature: signature.filter(|s| !s.is_empty())?,
         };
         Some(auth)
     }
+}
+
+/// Whether `ak` has the shape of an access key: 1 to 128 letters, digits, `-` or `_` (the
+/// server's own are 20 upper-case letters and digits). Anything else is refused before it is
+/// looked up or remembered.
+pub fn is_access_key(ak: &str) -> bool {
+    (1..=128).contains(&ak.len())
+        && ak
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// A request as the server received it.

@@ -66,13 +66,11 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_policy(&self, name: &str) -> StoreResult<bool>;
     async fn users(&self) -> StoreResult<Vec<UserRecord>>;
     /// Applies a change to a user (its record, roles, policies, system role, tokens) in one
-    /// transaction.
-    async fn save_user(&self, update: &UserUpdate) -> StoreResult<()>;
+    /// transaction; false, with nothing written, when the user to change no longer exists.
+    async fn save_user(&self, update: &UserUpdate) -> StoreResult<bool>;
     /// Whether the user holds the system administrator role.
     async fn is_system_admin(&self, user_id: &str) -> StoreResult<bool>;
     async fn set_system_admin(&self, user_id: &str, system_admin: bool) -> StoreResult<()>;
-    /// Ids of the users a policy is attached to.
-    async fn policy_users(&self, policy: &str) -> StoreResult<Vec<String>>;
     /// Deletes a user with its roles, policies, tokens and credentials; whether it existed.
     async fn delete_user(&self, user_id: &str) -> StoreResult<bool>;
     /// The user's roles as (project id, role).

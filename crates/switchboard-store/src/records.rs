@@ -28,10 +28,16 @@ pub struct UserRecord {
 /// A change to one user, applied whole by `Store::save_user`; `None` leaves that part as it is.
 #[derive(Debug, Clone)]
 pub struct UserUpdate {
-    /// Inserted, or its password hash updated.
+    /// The user: inserted when `create`, else it must still exist.
     pub user: UserRecord,
-    /// Every role of the user, (project id, role).
+    pub create: bool,
+    /// Writes `user.password_hash` (a new user's always is).
+    pub set_password: bool,
+    /// The user's roles, (project id, role) …
     pub roles: Option<Vec<(String, String)>>,
+    /// … replacing only those in these projects (`None`: every role), so that a project
+    /// administrator never rewrites roles elsewhere from a stale read.
+    pub roles_within: Option<Vec<String>>,
     /// Names of the policies attached to the user.
     pub policies: Option<Vec<String>>,
     pub system_admin: Option<bool>,

@@ -72,8 +72,22 @@ async fn a_project_admin_cannot_escalate_or_reach_beyond_its_projects() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // … or attach a policy (an Allow reaches every project its user is ever given a role in).
+    let (status, body) = put(&s, &alice, &me, json!({"policies": ["live-operator"]})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let r = s
+        .call(
+            Method::POST,
+            "/switchboard/v1/users",
+            Some(&alice),
+            Some(json!({"name": "planted", "password": PASSWORD, "roles": {"other-1": "viewer"}, "policies": ["live-operator"]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     let after = users_as(&s, &s.token).await;
+    assert!(find(&after, "planted").is_none());
     let alice_after = find(&after, "alice").unwrap();
+    assert_eq!(alice_after["policies"], json!([]));
     assert_eq!(
         alice_after["roles"],
         json!([{"project_id": OTHER, "role": "admin"}])

@@ -366,3 +366,28 @@ async fn a_percent_escape_cut_by_a_multibyte_character_answers_401() {
     // The server is still there.
     assert_eq!(s.get("/health").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_access_key_that_cannot_be_one_is_refused_before_it_is_looked_up_or_remembered() {
+    let s = TestServer::start(|_| {}).await;
+    // (A non-ASCII one is no `SDK-HMAC-SHA256` header at all and meets the token check.)
+    for ak in ["A".repeat(100_000), "AK WITH SPACES".into()] {
+        let r = s
+            .client
+            .get(format!("{}/v2.1/{PROJECT}/servers", s.base))
+            .header(
+                "Authorization",
+                format!("SDK-HMAC-SHA256 Access={ak}, SignedHeaders=x-sdk-date, Signature=00"),
+            )
+            .header("X-Sdk-Date", now_date())
+            .send()
+            .await
+            .unwrap();
+        let r = common::reply(r).await;
+        assert_refused(&r);
+        assert_eq!(
+            r.body["error_msg"],
+            "Incorrect IAM authentication information: verify aksk signature fail"
+        );
+    }
+}

@@ -242,4 +242,16 @@ async fn an_unknown_user_costs_a_real_password_check() {
             "{user}: exactly one Argon2 check, known or not"
         );
     }
+    // A password no one has (over 4096 bytes) is refused without being queued for a check.
+    let before = state.hasher().completed();
+    let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": "admin", "password": "x".repeat(100_000), "domain": {"name": "switchboard"}}}}}});
+    let r = client
+        .post(format!("{base}/v3/auth/tokens"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(state.hasher().completed(), before, "no Argon2 check");
 }

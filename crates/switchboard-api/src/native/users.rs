@@ -122,9 +122,9 @@ async fn checked_roles(
 }
 
 async fn hashed(state: &AppState, password: String) -> Result<String, NativeError> {
-    if password.chars().count() < 8 {
+    if password.chars().count() < 8 || password.len() > crate::login::MAX_PASSWORD_BYTES {
         return Err(NativeError::bad_request(
-            "the password must have at least 8 characters",
+            "the password must have at least 8 characters and at most 4096 bytes",
         ));
     }
     // On the server's Argon2 pool, like every password check.
@@ -181,6 +181,10 @@ async fn visible_target(
     Ok((user, target))
 }
 
+fn policies_are_system() -> NativeError {
+    NativeError::forbidden("policies are attached and changed by system administrators only")
+}
+
 fn not_governed(id: &str) -> NativeError {
     NativeError::forbidden(format!(
         "user {id} has roles outside the projects you administer"
@@ -223,6 +227,9 @@ pub async fn create_user(
     }
     let roles = checked_roles(&state, &new.roles, &new.policies).await?;
     check_administered(&scope, &roles)?;
+    if !new.policies.is_empty() && !scope.is_system() {
+        return Err(policies_are_system());
+    }
     if roles.is_empty() && !scope.is_system() {
         // A user without roles would be beyond every project administrator, the creator too.
         return Err(NativeError::forbidden(
@@ -240,7 +247,10 @@ pub async fn create_user(
         .store
         .save_user(&UserUpdate {
             user: user.clone(),
+            create: true,
+            set_password: true,
             roles: Some(roles),
+            roles_within: None,
             policies: Some(new.policies),
             system_admin: Some(new.system_admin),
             revoke_tokens: false,
@@ -287,7 +297,10 @@ pub async fn modify_user(
             "only a system administrator grants or removes the system role",
         ));
     }
-    if (change.password.is_some() || change.policies.is_some()) && !scope.governs(&target) {
+    if change.policies.is_some() && !scope.is_system() {
+        return Err(policies_are_system());
+    }
+    if change.password.is_some() && !scope.governs(&target) {
         return Err(not_governed(&id));
     }
     let policies = change.policies.clone();
@@ -296,32 +309,31 @@ pub async fn modify_user(
     let roles = match change.roles {
         Some(_) => {
             check_administered(&scope, &resolved)?;
-            // Roles in projects the caller does not administer stay as they are.
-            let mut kept: Vec<(String, String)> = target
-                .roles
-                .iter()
-                .filter(|(p, _)| !scope.administers(p))
-                .cloned()
-                .collect();
-            kept.extend(resolved);
-            Some(kept)
+            Some(resolved)
         }
         None => None,
     };
-    let revoke_tokens = change.password.is_some();
+    let set_password = change.password.is_some();
     if let Some(password) = change.password {
         user.password_hash = hashed(&state, password).await?;
     }
-    state
+    let saved = state
         .store
         .save_user(&UserUpdate {
             user: user.clone(),
+            create: false,
+            set_password,
             roles,
+            // Roles in projects the caller does not administer stay as they are.
+            roles_within: scope.projects(),
             policies,
             system_admin: change.system_admin,
-            revoke_tokens,
+            revoke_tokens: set_password,
         })
         .await?;
+    if !saved {
+        return Err(NativeError::not_found(format!("user {id} does not exist")));
+    }
     changed(&state, &who, source, "switchboard:user:modify", &id).await;
     Ok(Json(
         json!({ "user": user_json(&state, &scope, &user).await? }),

@@ -19,39 +19,66 @@ pub(super) async fn set_system_admin(
     write_system_admin(&mut *pool.acquire().await?, user_id, system_admin).await
 }
 
-/// Ids of the users a policy is attached to.
-pub(super) async fn policy_users(pool: &SqlitePool, policy: &str) -> StoreResult<Vec<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT user_id FROM user_policies WHERE policy = ? ORDER BY user_id")
-            .bind(policy)
-            .fetch_all(pool)
-            .await?,
-    )
-}
-
 /// Applies every part of `update` in one transaction, so that a refused or failed part leaves
 /// the user exactly as it was.
-pub(super) async fn save_user(pool: &SqlitePool, update: &UserUpdate) -> StoreResult<()> {
-    let id = &update.user.id;
+pub(super) async fn save_user(pool: &SqlitePool, update: &UserUpdate) -> StoreResult<bool> {
+    let u = &update.user;
     let mut tx = pool.begin().await?;
-    write_user(&mut tx, &update.user).await?;
+    if update.create {
+        write_user(&mut tx, u).await?;
+    } else {
+        // Only what changed is written: a role change must not put back an older password,
+        // nor bring back a user deleted meanwhile.
+        let exists = if update.set_password {
+            sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+                .bind(&u.password_hash)
+                .bind(&u.id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                > 0
+        } else {
+            sqlx::query("SELECT 1 FROM users WHERE id = ?")
+                .bind(&u.id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some()
+        };
+        if !exists {
+            return Ok(false);
+        }
+    }
     if let Some(roles) = &update.roles {
-        replace_roles(&mut tx, id, roles).await?;
+        match &update.roles_within {
+            None => replace_roles(&mut tx, &u.id, roles).await?,
+            Some(projects) => {
+                for project in projects {
+                    sqlx::query(
+                        "DELETE FROM role_assignments WHERE user_id = ? AND project_id = ?",
+                    )
+                    .bind(&u.id)
+                    .bind(project)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                insert_roles(&mut tx, &u.id, roles).await?;
+            }
+        }
     }
     if let Some(policies) = &update.policies {
-        replace_policies(&mut tx, id, policies).await?;
+        replace_policies(&mut tx, &u.id, policies).await?;
     }
     if let Some(system_admin) = update.system_admin {
-        write_system_admin(&mut tx, id, system_admin).await?;
+        write_system_admin(&mut tx, &u.id, system_admin).await?;
     }
     if update.revoke_tokens {
         sqlx::query("DELETE FROM tokens WHERE user_id = ?")
-            .bind(id)
+            .bind(&u.id)
             .execute(&mut *tx)
             .await?;
     }
     tx.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Inserts the user, or updates its password hash.
@@ -80,6 +107,14 @@ pub(super) async fn replace_roles(
         .bind(user_id)
         .execute(&mut *conn)
         .await?;
+    insert_roles(conn, user_id, roles).await
+}
+
+async fn insert_roles(
+    conn: &mut SqliteConnection,
+    user_id: &str,
+    roles: &[(String, String)],
+) -> StoreResult<()> {
     for (project, role) in roles {
         sqlx::query(
             "INSERT OR IGNORE INTO role_assignments (user_id, project_id, role) VALUES (?, ?, ?)",

@@ -205,7 +205,7 @@ impl Store for SqliteStore {
         identity::users(&self.pool).await
     }
 
-    async fn save_user(&self, update: &crate::UserUpdate) -> StoreResult<()> {
+    async fn save_user(&self, update: &crate::UserUpdate) -> StoreResult<bool> {
         admin::save_user(&self.pool, update).await
     }
 
@@ -215,10 +215,6 @@ impl Store for SqliteStore {
 
     async fn set_system_admin(&self, user_id: &str, system_admin: bool) -> StoreResult<()> {
         admin::set_system_admin(&self.pool, user_id, system_admin).await
-    }
-
-    async fn policy_users(&self, policy: &str) -> StoreResult<Vec<String>> {
-        admin::policy_users(&self.pool, policy).await
     }
 
     async fn delete_user(&self, user_id: &str) -> StoreResult<bool> {

@@ -117,6 +117,13 @@ pub fn validate(
                     u.name
                 );
             }
+            if !switchboard_identity::signing::is_access_key(&k.access) {
+                bail!(
+                    "user {}: access key {:?} must be 1 to 128 letters, digits, - or _",
+                    u.name,
+                    k.access
+                );
+            }
         }
         for p in &u.policies {
             if !policies.iter().any(|q| &q.name == p) {

@@ -151,6 +151,21 @@ struct Watched {
     activity: Arc<Activity>,
 }
 
+impl Watched {
+    /// An answer still being written to a client that reads it is not idle (hyper goes on
+    /// writing after the handler returned); one the client stops reading times out as idle.
+    fn wrote(&self, result: &Poll<io::Result<usize>>) {
+        if matches!(result, Poll::Ready(Ok(n)) if *n > 0) {
+            self.activity.set(|phase| match phase {
+                Phase::Idle { .. } => Phase::Idle {
+                    since: Instant::now(),
+                },
+                other => other,
+            });
+        }
+    }
+}
+
 impl AsyncRead for Watched {
     fn poll_read(
         mut self: Pin<&mut Self>,
@@ -177,7 +192,9 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let result = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.wrote(&result);
+        result
     }
 
     fn poll_write_vectored(
@@ -185,7 +202,9 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let result = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.wrote(&result);
+        result
     }
 
     fn is_write_vectored(&self) -> bool {
