@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 use switchboard_identity::Principal;
-use switchboard_store::{Store, StoreResult};
+use switchboard_store::{Store, StoreResult, UserRecord};
 
 /// What one caller administers.
 pub struct AdminScope {
@@ -15,6 +15,7 @@ pub struct AdminScope {
 
 /// A user as administration sees it.
 pub struct Target {
+    pub user: UserRecord,
     /// (project id, role)
     pub roles: Vec<(String, String)>,
     pub system_admin: bool,
@@ -85,13 +86,19 @@ impl AdminScope {
 
 impl Target {
     pub async fn load(store: &dyn Store, user_id: &str) -> StoreResult<Option<Target>> {
-        if store.user_by_id(user_id).await?.is_none() {
-            return Ok(None);
+        match store.user_by_id(user_id).await? {
+            Some(user) => Ok(Some(Target::of(store, user).await?)),
+            None => Ok(None),
         }
-        Ok(Some(Target {
-            roles: store.all_roles(user_id).await?,
-            system_admin: store.is_system_admin(user_id).await?,
-        }))
+    }
+
+    /// The roles and system role of a user already read.
+    pub async fn of(store: &dyn Store, user: UserRecord) -> StoreResult<Target> {
+        Ok(Target {
+            roles: store.all_roles(&user.id).await?,
+            system_admin: store.is_system_admin(&user.id).await?,
+            user,
+        })
     }
 }
 

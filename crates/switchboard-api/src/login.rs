@@ -56,10 +56,10 @@ pub enum Account<'a> {
     Unknown(&'a str),
 }
 
-/// The limits and the hashing pool behind every password check.
 /// Longest password checked (Keystone's default `max_password_length`).
 pub const MAX_PASSWORD_BYTES: usize = 4096;
 
+/// The limits and the hashing pool behind every password check.
 pub struct Logins {
     addresses: RateLimiter,
     accounts: RateLimiter,

@@ -8,7 +8,7 @@ use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::net::{IpAddr, Ipv4Addr};
-use switchboard::config::{Config, DEMO};
+use switchboard::config::Config;
 
 const ONCALL_PASSWORD: &str = "Oncall-Password-1";
 
@@ -208,21 +208,8 @@ async fn failed_logins_are_audited_with_the_name_tried_and_the_source() {
 
 #[tokio::test]
 async fn an_unknown_user_costs_a_real_password_check() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::parse(DEMO, "demo").unwrap();
-    config.data_dir = dir.path().to_path_buf();
-    let (state, app) = switchboard::serve::build(&config, Some(PASSWORD.into()))
-        .await
-        .unwrap();
-    let listener = switchboard::http_server::bind(([127, 0, 0, 1], 0).into()).unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let limits = switchboard::http_server::Limits::from_config(&config.server);
-    tokio::spawn(switchboard::http_server::serve(
-        listener,
-        app,
-        limits,
-        std::future::pending(),
-    ));
+    let s = TestServer::start(|_| {}).await;
+    let (state, base) = (&s.state, &s.base);
     let client = client_from(1);
     for (user, domain_known) in [("nobody", true), ("admin", true), ("ghost", false)] {
         let before = state.hasher().completed();

@@ -56,24 +56,30 @@ pub(super) fn body<T: serde::de::DeserializeOwned>(
         .ok_or_else(|| NativeError::bad_request("a JSON body is required"))
 }
 
-async fn user_json(
-    state: &AppState,
-    scope: &AdminScope,
-    u: &UserRecord,
-) -> Result<Value, NativeError> {
-    let target = Target::load(state.store.as_ref(), &u.id)
-        .await?
-        .ok_or_else(|| NativeError::not_found(format!("user {} does not exist", u.id)))?;
-    let policies = state.store.user_policy_names(&u.id).await?;
+fn user_json(scope: &AdminScope, target: &Target, policies: Vec<String>) -> Value {
+    let u = &target.user;
     let roles: Vec<Value> = scope
-        .visible_roles(&target)
+        .visible_roles(target)
         .iter()
         .map(|(p, r)| json!({"project_id": p, "role": r}))
         .collect();
-    Ok(json!({
+    json!({
         "id": u.id, "name": u.name, "domain_id": u.domain_id, "roles": roles,
         "policies": policies, "system_admin": target.system_admin,
-    }))
+    })
+}
+
+/// The user `id` as it is now stored, as `scope` sees it.
+async fn stored_user_json(
+    state: &AppState,
+    scope: &AdminScope,
+    id: &str,
+) -> Result<Value, NativeError> {
+    let target = Target::load(state.store.as_ref(), id)
+        .await?
+        .ok_or_else(|| NativeError::not_found(format!("user {id} does not exist")))?;
+    let policies = state.store.user_policy_names(id).await?;
+    Ok(user_json(scope, &target, policies))
 }
 
 /// Resolves project names or ids and checks roles and policy names.
@@ -171,14 +177,11 @@ async fn visible_target(
     state: &AppState,
     scope: &AdminScope,
     id: &str,
-) -> Result<(UserRecord, Target), NativeError> {
-    let missing = || NativeError::not_found(format!("user {id} does not exist"));
-    let target = Target::load(state.store.as_ref(), id)
+) -> Result<Target, NativeError> {
+    Target::load(state.store.as_ref(), id)
         .await?
         .filter(|t| scope.sees(t))
-        .ok_or_else(missing)?;
-    let user = state.store.user_by_id(id).await?.ok_or_else(missing)?;
-    Ok((user, target))
+        .ok_or_else(|| NativeError::not_found(format!("user {id} does not exist")))
 }
 
 fn policies_are_system() -> NativeError {
@@ -259,7 +262,7 @@ pub async fn create_user(
     changed(&state, &who, source, "switchboard:user:create", &user.id).await;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "user": user_json(&state, &scope, &user).await? })),
+        Json(json!({ "user": stored_user_json(&state, &scope, &user.id).await? })),
     ))
 }
 
@@ -271,11 +274,10 @@ pub async fn list_users(
     let scope = AdminScope::of(state.store.as_ref(), &who).await?;
     let mut users = Vec::new();
     for u in state.store.users().await? {
-        let seen = Target::load(state.store.as_ref(), &u.id)
-            .await?
-            .is_some_and(|t| scope.sees(&t));
-        if seen {
-            users.push(user_json(&state, &scope, &u).await?);
+        let target = Target::of(state.store.as_ref(), u).await?;
+        if scope.sees(&target) {
+            let policies = state.store.user_policy_names(&target.user.id).await?;
+            users.push(user_json(&scope, &target, policies));
         }
     }
     Ok(Json(json!({ "users": users })))
@@ -291,7 +293,8 @@ pub async fn modify_user(
     NativeError::permit(&who, "switchboard:user:modify")?;
     let change: UserChange = body(raw)?;
     let scope = AdminScope::of(state.store.as_ref(), &who).await?;
-    let (mut user, target) = visible_target(&state, &scope, &id).await?;
+    let target = visible_target(&state, &scope, &id).await?;
+    let mut user = target.user.clone();
     if change.system_admin.is_some() && !scope.is_system() {
         return Err(NativeError::forbidden(
             "only a system administrator grants or removes the system role",
@@ -336,7 +339,7 @@ pub async fn modify_user(
     }
     changed(&state, &who, source, "switchboard:user:modify", &id).await;
     Ok(Json(
-        json!({ "user": user_json(&state, &scope, &user).await? }),
+        json!({ "user": stored_user_json(&state, &scope, &id).await? }),
     ))
 }
 
@@ -351,7 +354,7 @@ pub async fn delete_user(
         return Err(NativeError::conflict("you cannot delete yourself"));
     }
     let scope = AdminScope::of(state.store.as_ref(), &who).await?;
-    let (_, target) = visible_target(&state, &scope, &id).await?;
+    let target = visible_target(&state, &scope, &id).await?;
     if !scope.governs(&target) {
         return Err(not_governed(&id));
     }

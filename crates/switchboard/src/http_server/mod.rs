@@ -65,6 +65,19 @@ pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(BACKLOG)
 }
 
+/// Serves `app` on a free loopback port, with the limits `server` configures, until the runtime
+/// ends: the same server the binary runs, for tests and benchmarks.
+pub fn spawn_on_loopback(
+    app: Router,
+    server: &crate::config::ServerConfig,
+) -> std::io::Result<SocketAddr> {
+    let listener = bind(([127, 0, 0, 1], 0).into())?;
+    let addr = listener.local_addr()?;
+    let limits = Limits::from_config(server);
+    tokio::spawn(serve(listener, app, limits, std::future::pending()));
+    Ok(addr)
+}
+
 /// Serves `app` on `listener` until `shutdown` completes, then lets the connections finish their
 /// requests in progress (idle ones are closed at once) and returns.
 pub async fn serve(

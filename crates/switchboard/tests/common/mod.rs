@@ -17,6 +17,8 @@ pub const PASSWORD: &str = "Test-Admin-Password-1";
 pub const PROJECT: &str = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b";
 
 pub struct TestServer {
+    /// The server's state, for what only it can tell (the hashing pool's counters).
+    pub state: switchboard_api::AppState,
     pub base: String,
     pub dir: tempfile::TempDir,
     pub client: reqwest::Client,
@@ -39,19 +41,12 @@ impl TestServer {
         config.engine.retry_backoff = Duration::from_millis(10);
         tweak(&mut config);
         config.validate().unwrap();
-        let (_state, app) = switchboard::serve::build(&config, Some(PASSWORD.into()))
+        let (state, app) = switchboard::serve::build(&config, Some(PASSWORD.into()))
             .await
             .unwrap();
-        let listener = switchboard::http_server::bind(([127, 0, 0, 1], 0).into()).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let limits = switchboard::http_server::Limits::from_config(&config.server);
-        tokio::spawn(switchboard::http_server::serve(
-            listener,
-            app,
-            limits,
-            std::future::pending(),
-        ));
+        let addr = switchboard::http_server::spawn_on_loopback(app, &config.server).unwrap();
         let mut server = TestServer {
+            state,
             base: format!("http://{addr}"),
             dir,
             client: reqwest::Client::new(),

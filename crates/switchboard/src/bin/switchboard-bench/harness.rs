@@ -36,15 +36,7 @@ pub async fn start(services: Vec<ServiceSpec>) -> Result<Bench> {
     config.clusters[0].services = services;
     config.validate()?;
     let (state, app) = switchboard::serve::build(&config, Some(PASSWORD.into())).await?;
-    let listener = switchboard::http_server::bind(([127, 0, 0, 1], 0).into())?;
-    let addr = listener.local_addr()?;
-    let limits = switchboard::http_server::Limits::from_config(&config.server);
-    tokio::spawn(switchboard::http_server::serve(
-        listener,
-        app,
-        limits,
-        std::future::pending(),
-    ));
+    let addr = switchboard::http_server::spawn_on_loopback(app, &config.server)?;
     let base = format!("http://{addr}");
     let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user":
         {"name": "admin", "password": PASSWORD, "domain": {"name": "switchboard"}}}},
