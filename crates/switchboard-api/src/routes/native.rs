@@ -1,0 +1,30 @@
+//! Switchboard's own API under `/switchboard/v1`.
+
+use crate::{native, AppState};
+use axum::routing::{get, post, put};
+use axum::Router;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/switchboard/v1/tasks", get(native::list_tasks))
+        .route("/switchboard/v1/tasks/{id}", get(native::get_task))
+        .route(
+            "/switchboard/v1/tasks/{id}/cancel",
+            post(native::cancel_task),
+        )
+        .route("/switchboard/v1/resources", get(native::list_resources))
+        .route("/switchboard/v1/audit", get(native::list_audit))
+        .route(
+            "/switchboard/v1/users",
+            post(native::create_user).get(native::list_users),
+        )
+        .route(
+            "/switchboard/v1/users/{id}",
+            put(native::modify_user).delete(native::delete_user),
+        )
+        .route("/switchboard/v1/policies", get(native::list_policies))
+        .route(
+            "/switchboard/v1/policies/{name}",
+            put(native::put_policy).delete(native::delete_policy),
+        )
+}
