@@ -3,6 +3,7 @@
 //! then runs through the drivers, every ready step at once, and resumes after a restart.
 
 mod config;
+mod edits;
 mod monitor;
 mod resources;
 mod runner;
@@ -12,6 +13,7 @@ mod view;
 mod world;
 
 pub use config::EngineConfig;
+pub use edits::ResourceEdit;
 pub use resources::ResourceError;
 pub use submit::{Operation, SubmitError, Submitted};
 pub use view::{ResourceSnapshot, StepView, TaskView};
@@ -57,6 +59,8 @@ pub(crate) struct Inner {
     /// Highest progress reported per task, so that estimates never go backwards.
     progress_seen: Mutex<HashMap<TaskId, f64>>,
     cancels: Mutex<HashMap<TaskId, watch::Sender<bool>>>,
+    /// Held by one resource edit at a time, from its decision until it is visible.
+    edits: Arc<tokio::sync::Mutex<()>>,
 }
 
 fn driver_for(
@@ -116,6 +120,7 @@ impl Engine {
             changed: watch::channel(0).0,
             progress_seen: Mutex::new(HashMap::new()),
             cancels: Mutex::new(HashMap::new()),
+            edits: Arc::new(tokio::sync::Mutex::new(())),
         });
         runner::recover(&inner).await?;
         monitor::spawn(&inner);

@@ -98,7 +98,7 @@ impl Engine {
 
 /// Commits `writes` and applies `then` to the world on a task of its own, so that a caller who
 /// goes away mid-commit cannot leave the world disagreeing with the store.
-async fn commit_then(
+pub(crate) async fn commit_then(
     inner: &Arc<Inner>,
     writes: Vec<Write>,
     then: impl FnOnce(&Inner, bool) + Send + 'static,

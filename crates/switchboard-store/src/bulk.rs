@@ -44,6 +44,7 @@ impl<'a> Grouped<'a> {
                 Write::Audit(a) => g.audits.push(a),
                 Write::InsertResource { .. }
                 | Write::DeleteResource { .. }
+                | Write::EditResource { .. }
                 | Write::RequestCancel { .. } => g.resource_changes.push(w),
             }
         }
@@ -249,6 +250,34 @@ async fn apply_resource_change(conn: &mut SqliteConnection, w: &Write) -> StoreR
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
+        }
+        Write::EditResource {
+            id,
+            name,
+            attrs,
+            at,
+        } => {
+            // Top-level keys replace the kept ones whole (json_patch would merge objects).
+            let kept: Option<(Option<String>, String)> =
+                sqlx::query_as("SELECT name, attrs FROM resource_edits WHERE resource_id = ?")
+                    .bind(id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            let (kept_name, kept_attrs) = kept.unwrap_or((None, "{}".into()));
+            let mut merged: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&kept_attrs).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            merged.extend(attrs.iter().map(|(k, v)| (k.clone(), v.clone())));
+            sqlx::query(
+                "INSERT INTO resource_edits (resource_id, name, attrs, updated_at) VALUES (?, ?, ?, ?)
+                 ON CONFLICT(resource_id) DO UPDATE SET name = excluded.name, attrs = excluded.attrs,
+                 updated_at = excluded.updated_at",
+            )
+            .bind(id)
+            .bind(name.clone().or(kept_name))
+            .bind(serde_json::Value::Object(merged).to_string())
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
         }
         Write::DeleteResource { id, at } => {
             sqlx::query("UPDATE resources SET deleted = 1, active_task_id = NULL, updated_at = ? WHERE id = ?")

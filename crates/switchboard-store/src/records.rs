@@ -189,6 +189,15 @@ pub enum Write {
     },
     /// Marks a resource deleted; its row stays for the tasks that name it.
     DeleteResource { id: String, at: Millis },
+    /// A change made through the API, laid over the configured spec at every load: `name`
+    /// (when set) replaces the name, each top-level key of `attrs` replaces the spec's.
+    /// The edits of earlier writes are kept unless replaced.
+    EditResource {
+        id: String,
+        name: Option<String>,
+        attrs: serde_json::Map<String, serde_json::Value>,
+        at: Millis,
+    },
     /// Records that a cancel of the task was accepted.
     RequestCancel { id: TaskId, at: Millis },
 }

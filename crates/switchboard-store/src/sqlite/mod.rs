@@ -157,12 +157,15 @@ impl Store for SqliteStore {
     }
 
     async fn resources(&self) -> StoreResult<Vec<ResourceRecord>> {
-        sqlx::query("SELECT * FROM resources ORDER BY rowid")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(rows::resource)
-            .collect()
+        sqlx::query(
+            "SELECT r.*, e.name AS edited_name, e.attrs AS edited_attrs FROM resources r
+             LEFT JOIN resource_edits e ON e.resource_id = r.id ORDER BY r.rowid",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(rows::resource)
+        .collect()
     }
 
     async fn user_by_name(

@@ -17,10 +17,26 @@ fn lifecycle(s: &str) -> StoreResult<Lifecycle> {
     Lifecycle::parse(s).ok_or_else(|| corrupt("lifecycle", s))
 }
 
+/// A resource row with its API edits (`edited_name`, `edited_attrs`) laid over the spec.
 pub(crate) fn resource(row: &SqliteRow) -> StoreResult<ResourceRecord> {
     let spec: String = row.try_get("spec")?;
+    let mut spec: switchboard_core::ResourceSpec =
+        serde_json::from_str(&spec).map_err(|e| corrupt("resource spec", &e.to_string()))?;
+    if let Some(name) = row.try_get::<Option<String>, _>("edited_name")? {
+        spec.name = name;
+    }
+    if let Some(attrs) = row.try_get::<Option<String>, _>("edited_attrs")? {
+        let edits: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&attrs)
+            .map_err(|e| corrupt("resource edits", &e.to_string()))?;
+        if !edits.is_empty() && !spec.attrs.is_object() {
+            spec.attrs = serde_json::Value::Object(Default::default());
+        }
+        if let Some(map) = spec.attrs.as_object_mut() {
+            map.extend(edits);
+        }
+    }
     Ok(ResourceRecord {
-        spec: serde_json::from_str(&spec).map_err(|e| corrupt("resource spec", &e.to_string()))?,
+        spec,
         state: lifecycle(row.try_get("state")?)?,
         active_task: row.try_get("active_task_id")?,
         deleted: row.try_get("deleted")?,
