@@ -37,7 +37,10 @@ pub fn reject(route: &str, err: BodyError) -> Response {
         live::LiveError::from(err).into_response()
     } else if under("/v1/{project_id}/baremetalservers") || under("/v1/{project_id}/jobs") {
         bms::BmsError::from(err).into_response()
-    } else if route.contains("/db-om") {
+    } else if route.contains("/db-om")
+        || route == "/v1/{project_id}/instance/quota"
+        || route == "/v1/{project_id}/version"
+    {
         dbss::DbssError::from(err).into_response()
     } else {
         gateway::GatewayError {

@@ -265,7 +265,8 @@ async fn apply_resource_change(conn: &mut SqliteConnection, w: &Write) -> StoreR
                     .await?;
             let (kept_name, kept_attrs) = kept.unwrap_or((None, "{}".into()));
             let mut merged: serde_json::Map<String, serde_json::Value> =
-                serde_json::from_str(&kept_attrs).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                serde_json::from_str(&kept_attrs)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             merged.extend(attrs.iter().map(|(k, v)| (k.clone(), v.clone())));
             sqlx::query(
                 "INSERT INTO resource_edits (resource_id, name, attrs, updated_at) VALUES (?, ?, ?, ?)

@@ -23,7 +23,7 @@ fn invalid_id(what: &str, id: &str) -> DbssError {
     DbssError::new(StatusCode::BAD_REQUEST, codes::INVALID_ID, msg)
 }
 
-fn not_found(instance_id: &str) -> DbssError {
+pub(super) fn not_found(instance_id: &str) -> DbssError {
     DbssError::new(
         StatusCode::NOT_FOUND,
         codes::NOT_FOUND,
@@ -31,7 +31,7 @@ fn not_found(instance_id: &str) -> DbssError {
     )
 }
 
-fn check_project(who: &Principal, project_id: &str) -> Result<(), DbssError> {
+pub(super) fn check_project(who: &Principal, project_id: &str) -> Result<(), DbssError> {
     if !(32..=64).contains(&project_id.len()) {
         return Err(invalid_id("project_id", project_id));
     }
@@ -42,7 +42,7 @@ fn check_project(who: &Principal, project_id: &str) -> Result<(), DbssError> {
 }
 
 /// Project and instance ids are 32–64 characters; the instance must be the caller's.
-fn find(
+pub(super) fn find(
     state: &AppState,
     who: &Principal,
     project_id: &str,

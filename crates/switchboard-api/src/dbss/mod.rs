@@ -1,9 +1,12 @@
-//! DBSS database O&M instances: start, stop, reboot, list, show (extension) and delete.
+//! DBSS database O&M instances: start, stop, reboot, list, show (extension), delete and
+//! rename; the tenant's instance quota and the service version.
 //! Errors are `{"error_code","error_msg","details":[{"error_code","error_msg"}]}`.
 
 mod instances;
+mod manage;
 
 pub use instances::{delete_instance, list_instances, operate_instance, show_instance};
+pub use manage::{show_instance_quota, show_server_version, update_instance_attribute};
 
 use crate::lookup;
 use axum::http::StatusCode;
@@ -12,6 +15,9 @@ use axum::Json;
 use serde_json::{json, Value};
 use switchboard_core::{Action, Lifecycle};
 use switchboard_engine::ResourceSnapshot;
+
+/// The DBSS server version the version call answers (and instances show unless configured).
+pub const VERSION: &str = "23.02.27.181000";
 
 pub mod codes {
     pub const INVALID_REQUEST: &str = "DBSS.10000001";
@@ -84,6 +90,15 @@ impl DbssError {
     }
 }
 
+impl From<switchboard_engine::ResourceError> for DbssError {
+    fn from(e: switchboard_engine::ResourceError) -> Self {
+        match e {
+            switchboard_engine::ResourceError::Unknown(id) => instances::not_found(&id),
+            other => DbssError::internal(other),
+        }
+    }
+}
+
 impl From<crate::body::BodyError> for DbssError {
     fn from(e: crate::body::BodyError) -> Self {
         DbssError::new(e.status(), codes::INVALID_REQUEST, e.message())
@@ -146,7 +161,7 @@ pub fn cluster_json(r: &ResourceSnapshot) -> Value {
             "resource_spec_code": text("specification", "dbss.bypassaudit.low"), "scene": "",
             "security_group_id": text("security_group_id", ""), "specification": text("specification", "dbss.bypassaudit.low"),
             "status": status, "subnet_id": text("subnet_id", ""), "task_status": task_status,
-            "update_status": "SUCCESS", "version": text("version", "23.02.27.181000"), "vpc_id": text("vpc_id", ""),
+            "update_status": "SUCCESS", "version": text("version", VERSION), "vpc_id": text("vpc_id", ""),
             "zone": zone, "server_id": r.spec.id,
         }], "total": 1},
         "enterprise_project_id": "0",

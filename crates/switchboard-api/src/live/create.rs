@@ -96,7 +96,8 @@ fn required_text(obj: &Map<String, Value>, key: &str) -> Result<String, LiveErro
     }
 }
 
-fn validate_source(source: &Value) -> Result<(), String> {
+/// What is wrong with a source (as created, or as a modification leaves it), if anything.
+pub(super) fn validate_source(source: &Value) -> Result<(), String> {
     let s = source.as_object().ok_or("source must be an object")?;
     match s.get("protocol").and_then(Value::as_str) {
         Some(p) if PROTOCOLS.contains(&p) => {}
@@ -151,29 +152,39 @@ fn validate_source(source: &Value) -> Result<(), String> {
         }
     }
     if let Some(d) = s.get("decryption") {
-        let d = d.as_object().ok_or("decryption must be an object")?;
-        if !matches!(
-            d.get("algorithm").and_then(Value::as_str),
-            Some("aes128" | "aes192" | "aes256")
-        ) {
-            return Err("decryption.algorithm must be aes128, aes192 or aes256".into());
+        validate_key(d, "decryption")?;
+    }
+    Ok(())
+}
+
+/// An SRT key (`decryption` of a source, `encryption` of an output): only srt-password keys.
+pub(super) fn validate_key(d: &Value, field: &str) -> Result<(), String> {
+    let d = d
+        .as_object()
+        .ok_or_else(|| format!("{field} must be an object"))?;
+    if !matches!(
+        d.get("algorithm").and_then(Value::as_str),
+        Some("aes128" | "aes192" | "aes256")
+    ) {
+        return Err(format!(
+            "{field}.algorithm must be aes128, aes192 or aes256"
+        ));
+    }
+    match d.get("key_type").and_then(Value::as_str) {
+        Some("srt-password") => {}
+        Some(k @ ("speke" | "static-key")) => {
+            return Err(format!(
+                "{field}.key_type {k} is not supported; use srt-password"
+            ))
         }
-        match d.get("key_type").and_then(Value::as_str) {
-            Some("srt-password") => {}
-            Some(k @ ("speke" | "static-key")) => {
-                return Err(format!(
-                    "decryption.key_type {k} is not supported; use srt-password"
-                ))
-            }
-            _ => return Err("decryption.key_type must be srt-password".into()),
-        }
-        if !d
-            .get("passphrase")
-            .and_then(Value::as_str)
-            .is_some_and(|p| (10..=79).contains(&p.len()))
-        {
-            return Err("decryption.passphrase must be 10 to 79 characters".into());
-        }
+        _ => return Err(format!("{field}.key_type must be srt-password")),
+    }
+    if !d
+        .get("passphrase")
+        .and_then(Value::as_str)
+        .is_some_and(|p| (10..=79).contains(&p.len()))
+    {
+        return Err(format!("{field}.passphrase must be 10 to 79 characters"));
     }
     Ok(())
 }

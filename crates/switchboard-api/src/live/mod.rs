@@ -1,11 +1,16 @@
-//! Live (StreamConnect) flows: start, stop, list, detail, create, delete. Every error is 400
+//! Live (StreamConnect) flows: start, stop, list, detail, create, delete; a flow's sources
+//! (modify) and outputs (create, show, modify, delete). Every error is 400
 //! `{"error_code":"LIVE.100011001","error_msg":…}`, unknown flows included, as the service does.
 
 mod create;
 mod flows;
+mod outputs;
+mod sources;
 
 pub use create::create_flow;
 pub use flows::{delete_flow, flow_detail, list_flows, start_flow, stop_flow};
+pub use outputs::{create_flow_output, delete_flow_output, modify_flow_output, show_output_info};
+pub use sources::modify_flow_sources;
 
 use crate::lookup;
 use crate::AppState;
@@ -43,6 +48,17 @@ impl LiveError {
             status: StatusCode::INTERNAL_SERVER_ERROR,
             code: INVALID_PARAMETER,
             message: "Internal error".into(),
+        }
+    }
+}
+
+impl From<switchboard_engine::ResourceError> for LiveError {
+    fn from(e: switchboard_engine::ResourceError) -> Self {
+        match e {
+            switchboard_engine::ResourceError::Unknown(id) => {
+                LiveError::invalid(format!("flow_id {id} does not exist"))
+            }
+            other => LiveError::internal(other),
         }
     }
 }
@@ -141,7 +157,30 @@ fn masked(mut v: Value) -> Value {
     v
 }
 
-/// `{name, region, sources, status, flow_id, outputs}`, secrets masked.
+/// The required query parameter `key`.
+pub fn required_query<'a>(
+    query: &'a HashMap<String, String>,
+    key: &str,
+) -> Result<&'a str, LiveError> {
+    match query.get(key).map(String::as_str) {
+        Some(v) if !v.is_empty() => Ok(v),
+        _ => Err(LiveError::invalid(format!("{key} is required"))),
+    }
+}
+
+/// Refuses to change a flow while a start or stop of it is in progress.
+pub fn check_settled(flow: &ResourceSnapshot) -> Result<(), LiveError> {
+    match flow.active_task {
+        Some(_) => Err(LiveError::invalid(format!(
+            "flow {} is busy: a start or stop of it is in progress",
+            flow.spec.id
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// `{name, region, sources, status, flow_id, outputs}`, secrets masked; outputs as
+/// `{name, type}` (the full output is `ShowOutputInfo`'s).
 pub fn detail_json(r: &ResourceSnapshot) -> Value {
     let a = &r.spec.attrs;
     json!({
@@ -150,6 +189,6 @@ pub fn detail_json(r: &ResourceSnapshot) -> Value {
         "sources": masked(a.get("sources").cloned().unwrap_or(json!([]))),
         "status": status_of(r.state),
         "flow_id": r.spec.id,
-        "outputs": a.get("outputs").cloned().unwrap_or(json!([])),
+        "outputs": outputs::summaries(a),
     })
 }

@@ -39,7 +39,7 @@ fn dbss_routes() -> Router<AppState> {
     Router::new()
         .route(
             "/v1/{project_id}/db-om/{instance_id}/{operation}",
-            post(dbss::operate_instance),
+            post(dbss::operate_instance).put(dbss::update_instance_attribute),
         )
         .route(
             "/v1/{project_id}/db-om/{instance_id}",
@@ -49,6 +49,11 @@ fn dbss_routes() -> Router<AppState> {
             "/v2/{project_id}/db-om/instances",
             post(dbss::list_instances),
         )
+        .route(
+            "/v1/{project_id}/instance/quota",
+            get(dbss::show_instance_quota),
+        )
+        .route("/v1/{project_id}/version", get(dbss::show_server_version))
 }
 
 /// Live flows (seed 003).
@@ -57,6 +62,17 @@ fn live_routes() -> Router<AppState> {
         .route("/v1/{project_id}/flows/start", put(live::start_flow))
         .route("/v1/{project_id}/flows/stop", put(live::stop_flow))
         .route("/v1/{project_id}/flows/detail", get(live::flow_detail))
+        .route(
+            "/v1/{project_id}/flows/sources",
+            put(live::modify_flow_sources),
+        )
+        .route(
+            "/v1/{project_id}/flows/outputs",
+            get(live::show_output_info)
+                .post(live::create_flow_output)
+                .put(live::modify_flow_output)
+                .delete(live::delete_flow_output),
+        )
         .route(
             "/v1/{project_id}/flows",
             get(live::list_flows)

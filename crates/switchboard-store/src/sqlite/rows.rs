@@ -26,8 +26,8 @@ pub(crate) fn resource(row: &SqliteRow) -> StoreResult<ResourceRecord> {
         spec.name = name;
     }
     if let Some(attrs) = row.try_get::<Option<String>, _>("edited_attrs")? {
-        let edits: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&attrs)
-            .map_err(|e| corrupt("resource edits", &e.to_string()))?;
+        let edits: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&attrs).map_err(|e| corrupt("resource edits", &e.to_string()))?;
         if !edits.is_empty() && !spec.attrs.is_object() {
             spec.attrs = serde_json::Value::Object(Default::default());
         }

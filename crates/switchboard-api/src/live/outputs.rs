@@ -1,0 +1,315 @@
+//! A flow's outputs, kept in its `outputs` attribute: `POST /v1/{project_id}/flows/outputs?flow_id=`
+//! with a JSON array of outputs (`CreateFlowOutput`), and `GET` (`ShowOutputInfo`), `PUT`
+//! (`ModifyFlowOutput`) and `DELETE` (`DeleteFlowOutput`) with `flow_id` and `output_name`.
+//! Fields and limits are the SDK models': names start with a letter and hold letters, digits,
+//! `-` and `_`; `min_latency` 10–15000 ms (2000 by default); at most 20 whitelist entries;
+//! `destination` at most 64 characters; `stream_id` with srt-caller only.
+
+use super::create::validate_key;
+use super::{check_settled, flow_from_query, masked, permit, required_query, status_of, LiveError};
+use crate::auth::{Authenticated, Source};
+use crate::lookup;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use switchboard_engine::{ResourceEdit, ResourceSnapshot};
+
+type Params = Query<HashMap<String, String>>;
+type Body = Result<Bytes, BytesRejection>;
+
+/// Fields a modification may set (name, protocol and listener address are fixed).
+const MODIFIABLE: [&str; 8] = [
+    "cidr_whitelist",
+    "destination",
+    "encryption",
+    "output_status",
+    "port",
+    "stream_id",
+    "description",
+    "min_latency",
+];
+
+/// `{name, type}` of every output, as the flow detail lists them.
+pub(super) fn summaries(attrs: &Value) -> Value {
+    let outputs = attrs.get("outputs").and_then(Value::as_array);
+    let list: Vec<Value> = outputs
+        .into_iter()
+        .flatten()
+        .map(
+            |o| json!({"name": o.get("name"), "type": o.get("type").or_else(|| o.get("protocol"))}),
+        )
+        .collect();
+    Value::Array(list)
+}
+
+/// An output as `ShowOutputInfo` answers it: secrets masked, health from the flow's status.
+fn render(o: &Value, flow: &ResourceSnapshot) -> Value {
+    let mut out = masked(o.clone());
+    let protocol = o.get("protocol").or_else(|| o.get("type")).cloned();
+    let enabled = o.get("output_status").and_then(Value::as_str) != Some("DISABLED");
+    let connected = enabled && status_of(flow.state) == "ACTIVE";
+    if let Some(map) = out.as_object_mut() {
+        map.insert("protocol".into(), protocol.clone().unwrap_or(Value::Null));
+        map.insert("type".into(), protocol.unwrap_or(Value::Null));
+        map.entry("output_status").or_insert(json!("ENABLED"));
+        map.entry("min_latency").or_insert(json!(2000));
+        map.entry("cidr_whitelist").or_insert(json!([]));
+        map.entry("description").or_insert(json!(""));
+        let health = if connected {
+            "CONNECTED"
+        } else {
+            "DISCONNECTED"
+        };
+        map.insert("health_status".into(), json!(health));
+    }
+    out
+}
+
+fn outputs_of(flow: &ResourceSnapshot) -> Vec<Value> {
+    let outputs = flow.spec.attrs.get("outputs").and_then(Value::as_array);
+    outputs.cloned().unwrap_or_default()
+}
+
+fn named(outputs: &[Value], name: &str) -> Option<usize> {
+    outputs
+        .iter()
+        .position(|o| o.get("name").and_then(Value::as_str) == Some(name))
+}
+
+fn edit(outputs: Vec<Value>) -> ResourceEdit {
+    let mut attrs = Map::new();
+    attrs.insert("outputs".into(), Value::Array(outputs));
+    ResourceEdit { name: None, attrs }
+}
+
+pub async fn create_flow_output(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    Source(source): Source,
+    Path(project_id): Path<String>,
+    Query(query): Params,
+    body: Body,
+) -> Result<(StatusCode, Json<Value>), LiveError> {
+    permit(&who, "live:ott:createFlowOutput")?;
+    let flow = flow_from_query(&state, &who, &project_id, &query)?;
+    let body: Value = crate::body::parse(body)?
+        .ok_or_else(|| LiveError::invalid("the request body is required"))?;
+    let new = body
+        .as_array()
+        .filter(|l| !l.is_empty())
+        .ok_or_else(|| LiveError::invalid("the body must be a non-empty array of outputs"))?;
+    let mut created = Vec::with_capacity(new.len());
+    for (i, o) in new.iter().enumerate() {
+        let o = validate_output(o, true).map_err(|m| LiveError::invalid(format!("[{i}].{m}")))?;
+        created.push(o);
+    }
+    let audit = lookup::audit(
+        &who,
+        source,
+        "live:ott:createFlowOutput",
+        &flow.spec.id,
+        "created",
+    );
+    let edited = state
+        .engine
+        .edit_resource(&flow.spec.id, audit, |current| {
+            check_settled(current)?;
+            let mut outputs = outputs_of(current);
+            for o in &created {
+                let name = o["name"].as_str().unwrap_or_default();
+                if named(&outputs, name).is_some() {
+                    return Err(LiveError::invalid(format!(
+                        "name: the flow already has an output named {name}"
+                    )));
+                }
+                outputs.push(o.clone());
+            }
+            Ok::<_, LiveError>(edit(outputs))
+        })
+        .await?;
+    let shown: Vec<Value> = created.iter().map(|o| render(o, &edited)).collect();
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"flow_id": edited.spec.id, "outputs": shown})),
+    ))
+}
+
+pub async fn show_output_info(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    Path(project_id): Path<String>,
+    Query(query): Params,
+) -> Result<Json<Value>, LiveError> {
+    permit(&who, "live:ott:getFlowOutput")?;
+    let flow = flow_from_query(&state, &who, &project_id, &query)?;
+    let name = required_query(&query, "output_name")?;
+    let outputs = outputs_of(&flow);
+    let i = named(&outputs, name)
+        .ok_or_else(|| LiveError::invalid(format!("output_name {name} does not exist")))?;
+    Ok(Json(render(&outputs[i], &flow)))
+}
+
+pub async fn modify_flow_output(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    Source(source): Source,
+    Path(project_id): Path<String>,
+    Query(query): Params,
+    body: Body,
+) -> Result<Json<Value>, LiveError> {
+    permit(&who, "live:ott:updateFlowOutput")?;
+    let flow = flow_from_query(&state, &who, &project_id, &query)?;
+    let name = required_query(&query, "output_name")?.to_string();
+    let body: Value = crate::body::parse(body)?
+        .ok_or_else(|| LiveError::invalid("the request body is required"))?;
+    let change = body
+        .as_object()
+        .ok_or_else(|| LiveError::invalid("the body must be a JSON object"))?;
+    if let Some(k) = change.keys().find(|k| !MODIFIABLE.contains(&k.as_str())) {
+        return Err(LiveError::invalid(format!("{k} cannot be modified")));
+    }
+    let audit = lookup::audit(
+        &who,
+        source,
+        "live:ott:updateFlowOutput",
+        &flow.spec.id,
+        "modified",
+    );
+    let mut modified = Value::Null;
+    let edited = state
+        .engine
+        .edit_resource(&flow.spec.id, audit, |current| {
+            check_settled(current)?;
+            let mut outputs = outputs_of(current);
+            let i = named(&outputs, &name)
+                .ok_or_else(|| LiveError::invalid(format!("output_name {name} does not exist")))?;
+            let mut merged = outputs[i].as_object().cloned().unwrap_or_default();
+            merged.extend(change.clone());
+            let merged =
+                validate_output(&Value::Object(merged), false).map_err(LiveError::invalid)?;
+            outputs[i] = merged.clone();
+            modified = merged;
+            Ok::<_, LiveError>(edit(outputs))
+        })
+        .await?;
+    Ok(Json(render(&modified, &edited)))
+}
+
+pub async fn delete_flow_output(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    Source(source): Source,
+    Path(project_id): Path<String>,
+    Query(query): Params,
+) -> Result<Json<Value>, LiveError> {
+    permit(&who, "live:ott:deleteFlowOutput")?;
+    let flow = flow_from_query(&state, &who, &project_id, &query)?;
+    let name = required_query(&query, "output_name")?.to_string();
+    let audit = lookup::audit(
+        &who,
+        source,
+        "live:ott:deleteFlowOutput",
+        &flow.spec.id,
+        "deleted",
+    );
+    state
+        .engine
+        .edit_resource(&flow.spec.id, audit, |current| {
+            check_settled(current)?;
+            let mut outputs = outputs_of(current);
+            let i = named(&outputs, &name)
+                .ok_or_else(|| LiveError::invalid(format!("output_name {name} does not exist")))?;
+            outputs.remove(i);
+            Ok::<_, LiveError>(edit(outputs))
+        })
+        .await?;
+    Ok(Json(json!({"flow_id": flow.spec.id, "output_name": name})))
+}
+
+/// The output to store (only the documented fields, `type` set to the protocol), or what is
+/// wrong with it. `new` outputs need a name and a protocol; stored ones have them already.
+fn validate_output(o: &Value, new: bool) -> Result<Value, String> {
+    let o = o.as_object().ok_or("output must be an object")?;
+    let text = |k: &str| -> Result<Option<&str>, String> {
+        match o.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(_) => Err(format!("{k} must be a string")),
+        }
+    };
+    let name = text("name")?.ok_or("name is required")?;
+    let valid_name = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid_name {
+        return Err(format!(
+            "name {name:?} must start with a letter and hold only letters, digits, - and _ (at most 64)"
+        ));
+    }
+    let protocol = text("protocol")?.or(if new { None } else { text("type")? });
+    let protocol = match protocol {
+        Some(p @ ("srt-caller" | "srt-listener")) => p,
+        Some(p) => {
+            return Err(format!(
+                "protocol {p:?} is not one of srt-caller, srt-listener"
+            ))
+        }
+        None => return Err("protocol is required".into()),
+    };
+    let destination = text("destination")?;
+    if destination.is_some_and(|d| d.is_empty() || d.len() > 64) {
+        return Err("destination must be 1 to 64 characters".into());
+    }
+    if protocol == "srt-caller" && destination.is_none() {
+        return Err("destination is required for srt-caller".into());
+    }
+    if protocol == "srt-listener" && text("stream_id")?.is_some() {
+        return Err("stream_id is for srt-caller outputs only".into());
+    }
+    text("description")?;
+    let port = o.get("port").ok_or("port is required")?;
+    if !port.as_i64().is_some_and(|p| (1..=65535).contains(&p)) {
+        return Err(format!("port {port} must be an integer from 1 to 65535"));
+    }
+    if let Some(l) = o.get("min_latency") {
+        if !l.as_i64().is_some_and(|l| (10..=15000).contains(&l)) {
+            return Err(format!(
+                "min_latency {l} must be an integer from 10 to 15000 (ms)"
+            ));
+        }
+    }
+    if let Some(list) = o.get("cidr_whitelist") {
+        let ok = list
+            .as_array()
+            .is_some_and(|l| l.len() <= 20 && l.iter().all(Value::is_string));
+        if !ok {
+            return Err("cidr_whitelist must be an array of at most 20 strings".into());
+        }
+    }
+    if !matches!(text("output_status")?, None | Some("ENABLED" | "DISABLED")) {
+        return Err("output_status must be ENABLED or DISABLED".into());
+    }
+    if let Some(e) = o.get("encryption") {
+        validate_key(e, "encryption")?;
+    }
+    let mut kept: Map<String, Value> = o
+        .iter()
+        .filter(|(k, _)| MODIFIABLE.contains(&k.as_str()) || k.as_str() == "name")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    kept.insert("protocol".into(), json!(protocol));
+    kept.insert("type".into(), json!(protocol));
+    if let Some(addr) = o.get("listener_address") {
+        kept.insert("listener_address".into(), addr.clone());
+    } else if protocol == "srt-listener" {
+        kept.insert("listener_address".into(), json!("0.0.0.0"));
+    }
+    Ok(Value::Object(kept))
+}
