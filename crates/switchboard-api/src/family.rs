@@ -35,7 +35,10 @@ pub fn reject(route: &str, err: BodyError) -> Response {
         native::NativeError::from(err).into_response()
     } else if under("/v1/{project_id}/flows") {
         live::LiveError::from(err).into_response()
-    } else if under("/v1/{project_id}/baremetalservers") || under("/v1/{project_id}/jobs") {
+    } else if under("/v1/{project_id}/baremetalservers")
+        || under("/v1.1/{project_id}/baremetalservers")
+        || under("/v1/{project_id}/jobs")
+    {
         bms::BmsError::from(err).into_response()
     } else if route.contains("/db-om")
         || route == "/v1/{project_id}/instance/quota"

@@ -1,11 +1,18 @@
-//! Huawei-native BMS v1: batch start/stop/reboot of up to 1000 servers as one job, and job
-//! status. Errors are `{"error":{"code":"BMS.xxxx","message":…}}`.
+//! Huawei-native BMS v1: batch start/stop/reboot of up to 1000 servers as one job, job
+//! status, and the reads (servers, flavors, quota, version). Errors are
+//! `{"error":{"code":"BMS.xxxx","message":…}}`.
 
 mod actions;
+mod flavors;
+mod info;
 mod jobs;
+mod servers;
 
 pub use actions::batch_action;
+pub use flavors::list_flavors;
+pub use info::{show_quota, show_version};
 pub use jobs::show_job;
+pub use servers::{list_servers, list_servers_v11, show_server};
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

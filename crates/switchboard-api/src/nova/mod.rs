@@ -3,7 +3,7 @@
 //! `{"<faultName>": {"code": <int>, "message": …}}`.
 
 mod microversion;
-mod render;
+pub(crate) mod render;
 mod servers;
 mod versions;
 

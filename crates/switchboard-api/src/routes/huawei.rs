@@ -89,4 +89,26 @@ fn bms_routes() -> Router<AppState> {
             post(bms::batch_action),
         )
         .route("/v1/{project_id}/jobs/{job_id}", get(bms::show_job))
+        .route("/v1", get(bms::show_version))
+        .route("/v1.1", get(bms::show_version))
+        .route(
+            "/v1/{project_id}/baremetalservers/detail",
+            get(bms::list_servers),
+        )
+        .route(
+            "/v1.1/{project_id}/baremetalservers/detail",
+            get(bms::list_servers_v11),
+        )
+        .route(
+            "/v1/{project_id}/baremetalservers/flavors",
+            get(bms::list_flavors),
+        )
+        .route(
+            "/v1/{project_id}/baremetalservers/limits",
+            get(bms::show_quota),
+        )
+        .route(
+            "/v1/{project_id}/baremetalservers/{server_id}",
+            get(bms::show_server),
+        )
 }
