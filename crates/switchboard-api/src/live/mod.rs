@@ -157,6 +157,26 @@ fn masked(mut v: Value) -> Value {
     v
 }
 
+/// A source as reads show it: secrets masked, connected while the flow is ACTIVE.
+pub fn source_json(source: &Value, flow: &ResourceSnapshot) -> Value {
+    let mut s = masked(source.clone());
+    if let Some(map) = s.as_object_mut() {
+        let health = if status_of(flow.state) == "ACTIVE" {
+            "CONNECTED"
+        } else {
+            "DISCONNECTED"
+        };
+        map.insert("health_status".into(), json!(health));
+    }
+    s
+}
+
+fn sources_json(flow: &ResourceSnapshot) -> Value {
+    let sources = flow.spec.attrs.get("sources").and_then(Value::as_array);
+    let list = sources.into_iter().flatten().map(|s| source_json(s, flow));
+    Value::Array(list.collect())
+}
+
 /// The required query parameter `key`.
 pub fn required_query<'a>(
     query: &'a HashMap<String, String>,
@@ -186,7 +206,7 @@ pub fn detail_json(r: &ResourceSnapshot) -> Value {
     json!({
         "name": r.spec.name,
         "region": a.get("region").cloned().unwrap_or(json!("")),
-        "sources": masked(a.get("sources").cloned().unwrap_or(json!([]))),
+        "sources": sources_json(r),
         "status": status_of(r.state),
         "flow_id": r.spec.id,
         "outputs": outputs::summaries(a),

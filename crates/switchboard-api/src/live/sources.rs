@@ -4,7 +4,7 @@
 //! source changes at once and the flow stays ACTIVE; only a start or stop in progress refuses.
 
 use super::create::validate_source;
-use super::{check_settled, flow_from_query, masked, permit, required_query, LiveError};
+use super::{check_settled, flow_from_query, permit, required_query, source_json, LiveError};
 use crate::auth::{Authenticated, Source};
 use crate::lookup;
 use crate::AppState;
@@ -79,7 +79,6 @@ pub async fn modify_flow_sources(
             Ok::<_, LiveError>(ResourceEdit { name: None, attrs })
         })
         .await?;
-    Ok(Json(
-        json!({"flow_id": edited.spec.id, "source": masked(modified)}),
-    ))
+    let shown = source_json(&modified, &edited);
+    Ok(Json(json!({"flow_id": edited.spec.id, "source": shown})))
 }
