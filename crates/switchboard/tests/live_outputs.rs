@@ -82,7 +82,7 @@ async fn source_changes_are_validated_and_nothing_is_half_applied() {
     };
     let ok = Some(json!({"source": {"min_latency": 10}}));
     assert_live_error(
-        &put(format!("source_name=news-in"), ok.clone()).await,
+        &put("source_name=news-in".to_string(), ok.clone()).await,
         "flow_id",
     );
     assert_live_error(
