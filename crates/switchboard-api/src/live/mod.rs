@@ -4,6 +4,7 @@
 
 mod create;
 mod flows;
+mod output_rules;
 mod outputs;
 mod sources;
 
