@@ -371,3 +371,40 @@ async fn another_projects_flows_read_like_unknown_ones() {
     let r = s.get(&flows(&format!("/detail?flow_id={NEWS}"))).await;
     assert_eq!(r.body["outputs"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_flow_starting_or_stopping_refuses_changes() {
+    let s = TestServer::start(|c| {
+        c.sim.speed = 1.0;
+        c.api.live_wait = std::time::Duration::from_millis(50);
+    })
+    .await;
+    let t = Some(s.token.as_str());
+    let started = s
+        .raw(
+            Method::PUT,
+            &flows(&format!("/start?flow_id={NEWS}")),
+            t,
+            None,
+        )
+        .await;
+    assert_eq!(started.body["status"], "STANDBY", "still starting");
+    let r = s
+        .call(
+            Method::PUT,
+            &flows(&format!("/sources?flow_id={NEWS}&source_name=news-in")),
+            t,
+            Some(json!({"source": {"min_latency": 10}})),
+        )
+        .await;
+    assert_live_error(&r, "busy");
+    let r = s
+        .call(
+            Method::POST,
+            &flows(&format!("/outputs?flow_id={NEWS}")),
+            t,
+            Some(json!([output("late")])),
+        )
+        .await;
+    assert_live_error(&r, "busy");
+}
