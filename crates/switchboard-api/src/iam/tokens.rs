@@ -1,7 +1,6 @@
-//! `POST /v3/auth/tokens` (password method, project or domain scope) and `GET /v3`.
+//! `POST /v3/auth/tokens` (password method, project or domain scope).
 
 use super::dto::{AuthRequest, NameOrId, ProjectRef, Scope, UserRef};
-use super::render::public_url;
 use super::KeystoneError;
 use crate::auth::{PeerAddr, Source};
 use crate::login::Account;
@@ -12,7 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde_json::json;
 use switchboard_core::now_millis;
 use switchboard_identity::{new_token, token_hash};
 use switchboard_store::{AuditRecord, DomainRecord, ProjectRecord, TokenRecord, UserRecord};
@@ -266,13 +265,4 @@ async fn audit(
     if let Err(err) = state.engine.audit(record).await {
         tracing::error!(%err, "audit write failed");
     }
-}
-
-pub async fn version_v3(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
-    let base = public_url(&state, &headers);
-    Json(json!({"version": {
-        "id": "v3.14", "status": "stable", "updated": "2020-04-07T00:00:00Z",
-        "links": [{"rel": "self", "href": format!("{base}/v3/")}],
-        "media-types": [{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}]
-    }}))
 }

@@ -1,6 +1,6 @@
 //! `GET` (validate) and `DELETE` (revoke) `/v3/auth/tokens`, and `GET /v3/projects`.
 
-use super::render::{public_url, token_body};
+use super::render::token_body;
 use super::KeystoneError;
 use crate::admin_scope::may_act_for;
 use crate::auth::Authenticated;
@@ -101,7 +101,7 @@ pub async fn list_projects(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, KeystoneError> {
-    let base = public_url(&state, &headers);
+    let base = crate::prefix::base(&state, &headers);
     let projects: Vec<Value> = state
         .store
         .projects_of_user(&who.user_id)
