@@ -19,6 +19,14 @@ pub struct Identity {
     pub methods: Vec<String>,
     #[serde(default)]
     pub password: Option<PasswordMethod>,
+    #[serde(default)]
+    pub token: Option<TokenMethod>,
+}
+
+/// The `token` method: an existing token, to be rescoped.
+#[derive(Deserialize)]
+pub struct TokenMethod {
+    pub id: String,
 }
 
 #[derive(Deserialize)]
