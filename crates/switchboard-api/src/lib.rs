@@ -7,7 +7,6 @@ mod auth;
 mod bms;
 mod body;
 mod dbss;
-mod discovery;
 mod family;
 mod gateway;
 mod iam;

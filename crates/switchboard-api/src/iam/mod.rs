@@ -16,4 +16,4 @@ pub use reads::*;
 pub use render::public_url;
 pub use tokens::create_token;
 pub use validate::{list_projects, revoke_token, validate_token};
-pub use versions::{v3 as version_entry, version_root, version_v3};
+pub use versions::{version_root, version_v3};

@@ -1,5 +1,5 @@
-//! Keystone's version documents: `GET /v3` (one version) and `GET /identity` (the unversioned
-//! list, answered with 300 Multiple Choices as Keystone does), linking under the prefix asked.
+//! Keystone's version documents: `GET /v3` (one version) and `GET /identity` and `GET /` (the
+//! unversioned list, answered with 300 Multiple Choices as Keystone does), linking under the prefix asked.
 
 use crate::AppState;
 use axum::extract::State;
@@ -8,7 +8,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 /// The v3 entry; `base` is where `/v3/` hangs.
-pub fn v3(base: &str) -> Value {
+fn v3(base: &str) -> Value {
     json!({
         "id": "v3.14", "status": "stable", "updated": "2020-04-07T00:00:00Z",
         "links": [{"rel": "self", "href": format!("{base}/v3/")}],

@@ -9,7 +9,7 @@ mod versions;
 
 pub use microversion::Microversion;
 pub use servers::{list_servers, list_servers_detail, server_action, show_server};
-pub use versions::{v21 as version_entry, version_root, version_v21};
+pub use versions::{version_root, version_v21};
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

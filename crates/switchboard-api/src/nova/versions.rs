@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 const UPDATED: &str = "2013-07-23T11:33:21Z";
 
 /// The v2.1 entry of a version list; `base` is where `/v2.1/` hangs.
-pub fn v21(base: &str) -> Value {
+fn v21(base: &str) -> Value {
     json!({
         "id": "v2.1",
         "status": "CURRENT",

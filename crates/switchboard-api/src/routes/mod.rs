@@ -1,13 +1,18 @@
 //! Every route of every family, in one place: one file per group of families. Keystone and Nova
 //! are served at the root (the seeds' paths) and again under DevStack's `/identity` and
 //! `/compute`, by nesting the same groups, so a route added to a group appears under both.
+//!
+//! `GET /` is Keystone's unversioned document (v3 only, linked under `/identity`): keystoneauth
+//! given an unversioned auth URL walks the versions from the lowest when no default domain is
+//! set, so any v2-looking entry there (Nova's v2.0 or v2.1) would be taken for Keystone v2.
+//! Nova clients discover through the catalog (`/compute/…`), never at the root.
 
 mod compute;
 mod huawei;
 mod identity;
 mod native;
 
-use crate::{aksk, discovery, family, iam, nova, prefix, request_id, AppState};
+use crate::{aksk, family, iam, nova, prefix, request_id, AppState};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, MethodRouter};
 use axum::{middleware, Json, Router};
@@ -16,7 +21,7 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     Router::new()
         .route("/health", get(health))
-        .route("/", get(discovery::root))
+        .route("/", under(prefix::IDENTITY, get(iam::version_root)))
         .merge(identity::routes())
         .nest(
             prefix::IDENTITY,
