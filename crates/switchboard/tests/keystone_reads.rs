@@ -121,6 +121,7 @@ async fn a_member_sees_its_projects_and_itself_only() {
         ("/v3/services", "identity:list_services"),
         ("/v3/endpoints", "identity:list_endpoints"),
         ("/v3/services/compute-svc", "identity:get_service"),
+        ("/v3/role_assignments", "identity:list_role_assignments"),
     ] {
         let (status, body) = get(&s, path, &vera).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
@@ -171,6 +172,35 @@ async fn a_project_administrator_sees_its_project_and_its_users() {
     );
     let (_, body) = get(&s, &format!("/v3/users/{alice_id}/projects"), &alice).await;
     assert_eq!(names(&body["projects"]), ["other-1"]);
+    // Role assignments: only those in the projects alice administers.
+    let (status, body) = get(&s, "/v3/role_assignments", &alice).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let assignments = body["role_assignments"].as_array().unwrap();
+    assert!(!assignments.is_empty());
+    assert!(assignments
+        .iter()
+        .all(|a| a["scope"]["project"]["id"] == OTHER));
+    let (_, body) = get(
+        &s,
+        &format!("/v3/role_assignments?user.id={alice_id}"),
+        &alice,
+    )
+    .await;
+    assert_eq!(body["role_assignments"][0]["role"]["id"], "admin");
+    assert_eq!(
+        body["role_assignments"][0]["links"]["assignment"],
+        format!(
+            "{}/v3/projects/{OTHER}/users/{alice_id}/roles/admin",
+            s.base
+        )
+    );
+    let (_, body) = get(
+        &s,
+        &format!("/v3/role_assignments?user.id={vera_id}"),
+        &alice,
+    )
+    .await;
+    assert_eq!(body["role_assignments"], json!([]));
     let (status, body) = get(&s, "/v3/roles?name=viewer", &alice).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(names(&body["roles"]), ["viewer"]);
@@ -240,6 +270,16 @@ async fn reads_need_a_valid_token_and_answer_keystones_401() {
             assert!(r.headers.contains_key("www-authenticate"));
         }
     }
+    // HEAD validates like GET, with no body.
+    let r = s
+        .client
+        .head(format!("{}/identity/v3/auth/tokens", s.base))
+        .header("X-Auth-Token", &s.token)
+        .header("X-Subject-Token", &s.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
     // An unscoped token has no catalog.
     let body = token_body("admin", common::PASSWORD, Value::Null);
     let r = s

@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/v3/domains", get(iam::list_domains))
         .route("/v3/domains/{domain_id}", get(iam::show_domain))
         .route("/v3/roles", get(iam::list_roles))
+        .route("/v3/role_assignments", get(iam::list_role_assignments))
         .route("/v3/services", get(iam::list_services))
         .route("/v3/services/{service_id}", get(iam::show_service))
         .route("/v3/endpoints", get(iam::list_endpoints))

@@ -15,7 +15,7 @@ pub use projects::{
     auth_domains, auth_projects, auth_system, list_domains, show_domain, show_project,
     user_projects,
 };
-pub use users::{list_roles, list_users, show_user};
+pub use users::{list_role_assignments, list_roles, list_users, show_user};
 
 use super::KeystoneError;
 use crate::auth::Authenticated;

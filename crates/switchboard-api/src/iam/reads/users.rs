@@ -97,3 +97,42 @@ pub async fn list_roles(
     let items = filtered(items, &query, &["name", "domain_id"]);
     Ok(Json(collection(&base, "roles", "roles", items)))
 }
+
+/// `GET /v3/role_assignments` (administrators, as Keystone's default policy): the roles the
+/// caller administers, filtered by `user.id`, `scope.project.id` and `role.id`.
+pub async fn list_role_assignments(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, KeystoneError> {
+    let scope = AdminScope::of(state.store.as_ref(), &who).await?;
+    if !scope.is_system() && scope.projects().is_none_or(|p| p.is_empty()) {
+        return Err(denied("identity:list_role_assignments"));
+    }
+    let base = crate::prefix::base(&state, &headers);
+    let wanted = |key: &str, value: &str| query.get(key).is_none_or(|w| w == value);
+    let mut items = Vec::new();
+    for u in state.store.users().await? {
+        if !wanted("user.id", &u.id) {
+            continue;
+        }
+        let target = Target::of(state.store.as_ref(), u).await?;
+        for (project, role) in scope.visible_roles(&target) {
+            if wanted("scope.project.id", project) && wanted("role.id", role) {
+                let user_id = &target.user.id;
+                items.push(json!({
+                    "role": {"id": role}, "user": {"id": user_id},
+                    "scope": {"project": {"id": project}},
+                    "links": {"assignment": format!("{base}/v3/projects/{project}/users/{user_id}/roles/{role}")},
+                }));
+            }
+        }
+    }
+    Ok(Json(collection(
+        &base,
+        "role_assignments",
+        "role_assignments",
+        items,
+    )))
+}
