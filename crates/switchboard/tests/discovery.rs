@@ -174,6 +174,18 @@ async fn unserved_paths_answer_in_the_family_format() {
     let r = s.get("/v1/nothing/here").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.body["error_code"], "APIGW.0101");
+    // A malformed microversion under the prefix: Nova's 400.
+    let r = s
+        .client
+        .get(format!("{}/compute/v2.1/{PROJECT}/servers", s.base))
+        .header("X-Auth-Token", &s.token)
+        .header("X-OpenStack-Nova-API-Version", "two")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["badRequest"]["code"], 400, "{body}");
     // A path parameter that is not UTF-8 under a prefix: the family's 400.
     let r = s.get(&format!("/compute/v2.1/{PROJECT}/servers/%FF")).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
