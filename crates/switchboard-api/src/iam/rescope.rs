@@ -12,6 +12,7 @@ use axum::response::Response;
 use switchboard_core::now_millis;
 use switchboard_identity::token_hash;
 
+/// Answers a token request whose method is `token`.
 pub async fn rescope(
     state: &AppState,
     headers: &HeaderMap,

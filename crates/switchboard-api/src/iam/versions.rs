@@ -16,10 +16,12 @@ fn v3(base: &str) -> Value {
     })
 }
 
+/// `GET /v3`.
 pub async fn version_v3(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
     Json(json!({ "version": v3(&crate::prefix::base(&state, &headers)) }))
 }
 
+/// `GET /identity`, `/identity/` and `/`: Keystone's unversioned document.
 pub async fn version_root(
     State(state): State<AppState>,
     headers: HeaderMap,

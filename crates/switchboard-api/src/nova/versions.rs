@@ -32,6 +32,7 @@ pub async fn version_root(State(state): State<AppState>, headers: HeaderMap) -> 
     ]}))
 }
 
+/// `GET /v2.1/` and `/v2.1/{project_id}`: the v2.1 document.
 pub async fn version_v21(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
     let base = crate::prefix::base(&state, &headers);
     let mut doc = v21(&base);

@@ -88,6 +88,7 @@ fn one(items: Vec<Value>, id: &str, kind: &str) -> Result<Value, KeystoneError> 
         .ok_or_else(|| KeystoneError::not_found(format!("Could not find {kind}: {id}.")))
 }
 
+/// `GET /v3/services` (administrators): one per catalog entry.
 pub async fn list_services(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -104,6 +105,7 @@ pub async fn list_services(
     Ok(Json(collection(&base, "services", "services", items)))
 }
 
+/// `GET /v3/services/{id}` (administrators).
 pub async fn show_service(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -116,6 +118,7 @@ pub async fn show_service(
     Ok(Json(json!({ "service": service })))
 }
 
+/// `GET /v3/endpoints` (administrators), with the `$(project_id)s` template.
 pub async fn list_endpoints(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -129,6 +132,7 @@ pub async fn list_endpoints(
     Ok(Json(collection(&base, "endpoints", "endpoints", items)))
 }
 
+/// `GET /v3/endpoints/{id}` (administrators).
 pub async fn show_endpoint(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -141,6 +145,7 @@ pub async fn show_endpoint(
     Ok(Json(json!({ "endpoint": endpoint })))
 }
 
+/// `GET /v3/regions`: the one region, for any caller.
 pub async fn list_regions(
     State(state): State<AppState>,
     Caller(_): Caller,
@@ -152,6 +157,7 @@ pub async fn list_regions(
     Json(collection(&base, "regions", "regions", items))
 }
 
+/// `GET /v3/regions/{id}`.
 pub async fn show_region(
     State(state): State<AppState>,
     Caller(_): Caller,

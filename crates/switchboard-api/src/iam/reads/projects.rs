@@ -16,6 +16,7 @@ use switchboard_store::{DomainRecord, ProjectRecord};
 type Params = Query<HashMap<String, String>>;
 const PROJECT_FILTERS: &[&str] = &["name", "enabled", "domain_id", "parent_id", "is_domain"];
 
+/// A project in Keystone's body.
 pub fn project(base: &str, p: &ProjectRecord) -> Value {
     json!({
         "id": p.id, "name": p.name, "domain_id": p.domain_id, "parent_id": p.domain_id,
@@ -46,6 +47,7 @@ async fn visible_projects(
     Ok(all)
 }
 
+/// `GET /v3/projects/{id}`: one the caller sees, else 404 as for an unknown id.
 pub async fn show_project(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -184,6 +186,7 @@ pub async fn list_domains(
     Ok(Json(collection(&base, "domains", "domains", items)))
 }
 
+/// `GET /v3/domains/{id}`: one the caller sees, else 404 as for an unknown id.
 pub async fn show_domain(
     State(state): State<AppState>,
     Caller(who): Caller,
