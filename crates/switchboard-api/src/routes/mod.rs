@@ -25,7 +25,7 @@ pub fn router(state: AppState) -> Router {
         .merge(identity::routes())
         .nest(
             prefix::IDENTITY,
-            nested(identity::routes(), prefix::IDENTITY),
+            nested(identity::routes(), prefix::IDENTITY, get(iam::version_root)),
         )
         .route(
             "/identity/",
@@ -33,7 +33,10 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(huawei::routes())
         .merge(compute::routes())
-        .nest(prefix::COMPUTE, nested(compute::routes(), prefix::COMPUTE))
+        .nest(
+            prefix::COMPUTE,
+            nested(compute::routes(), prefix::COMPUTE, get(nova::version_root)),
+        )
         .route("/compute/", under(prefix::COMPUTE, get(nova::version_root)))
         .merge(native::routes())
         // Runs for matched routes only, so that the family is known.
@@ -49,14 +52,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// `group` under `prefix`: its version document at the bare prefix, and its handlers told the
-/// prefix (for the links they render).
-fn nested(group: Router<AppState>, prefix: &'static str) -> Router<AppState> {
-    let root = if prefix == prefix::IDENTITY {
-        get(iam::version_root)
-    } else {
-        get(nova::version_root)
-    };
+/// `group` under `prefix`, with `root` (its version document) at the bare prefix, its handlers
+/// told the prefix (for the links they render).
+fn nested(
+    group: Router<AppState>,
+    prefix: &'static str,
+    root: MethodRouter<AppState>,
+) -> Router<AppState> {
     group
         .route("/", root)
         .layer(middleware::from_fn(move |req, next| {
