@@ -4,6 +4,7 @@
 use crate::body::BodyError;
 use crate::{bms, dbss, gateway, iam, live, mrs, native, nova};
 use axum::extract::{MatchedPath, Request};
+use axum::http::{Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use percent_encoding::percent_decode_str;
@@ -27,9 +28,9 @@ pub fn reject(route: &str, err: BodyError) -> Response {
     let under = |prefix: &str| route.starts_with(prefix);
     if under("/web/") {
         mrs::MrsError::from(err).into_response()
-    } else if under("/v2.1") || route == "/" {
+    } else if is_compute(route) {
         nova::NovaError::from(err).into_response()
-    } else if under("/v3") {
+    } else if is_identity(route) {
         iam::KeystoneError::from(err).into_response()
     } else if under("/switchboard/") {
         native::NativeError::from(err).into_response()
@@ -52,5 +53,48 @@ pub fn reject(route: &str, err: BodyError) -> Response {
             message: err.message(),
         }
         .into_response()
+    }
+}
+
+/// Nova's paths: `/v2.1…` and everything under `/compute`.
+fn is_compute(path: &str) -> bool {
+    path.starts_with("/v2.1") || path == crate::prefix::COMPUTE || path.starts_with("/compute/")
+}
+
+/// Keystone's (and Huawei IAM's `/v3.0`) paths: `/v3…` and everything under `/identity`.
+fn is_identity(path: &str) -> bool {
+    path.starts_with("/v3") || path == crate::prefix::IDENTITY || path.starts_with("/identity/")
+}
+
+/// A path no route serves: a 404 in Nova's or Keystone's format under their paths (so that their
+/// clients raise their own NotFound), the API gateway's elsewhere.
+pub async fn not_found(uri: Uri) -> Response {
+    let path = uri.path();
+    if is_compute(path) {
+        nova::NovaError::new(StatusCode::NOT_FOUND, "The resource could not be found.")
+            .into_response()
+    } else if is_identity(path) {
+        iam::KeystoneError::not_found("The resource could not be found.").into_response()
+    } else {
+        gateway::GatewayError::not_found().into_response()
+    }
+}
+
+/// A served path asked with a method it does not take: Nova's `badMethod`, Keystone's 405, or
+/// the API gateway's 404 elsewhere (as before).
+pub async fn bad_method(method: Method, uri: Uri) -> Response {
+    let path = uri.path();
+    if is_compute(path) {
+        let message = format!("The method {method} is not allowed for this resource.");
+        nova::NovaError::new(StatusCode::METHOD_NOT_ALLOWED, message).into_response()
+    } else if is_identity(path) {
+        iam::KeystoneError {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            message: "The method is not allowed for the requested URL.".into(),
+            retry_after: None,
+        }
+        .into_response()
+    } else {
+        gateway::GatewayError::not_found().into_response()
     }
 }

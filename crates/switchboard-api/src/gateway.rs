@@ -58,7 +58,3 @@ impl IntoResponse for GatewayError {
         (self.status, Json(body)).into_response()
     }
 }
-
-pub async fn fallback() -> GatewayError {
-    GatewayError::not_found()
-}

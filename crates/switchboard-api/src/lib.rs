@@ -16,6 +16,7 @@ mod lookup;
 mod mrs;
 mod native;
 mod nova;
+mod prefix;
 mod ratelimit;
 mod request_id;
 mod routes;

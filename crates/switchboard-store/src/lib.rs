@@ -100,6 +100,10 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_token(&self, token_hash: &str) -> StoreResult<bool>;
     /// Projects in which the user holds any role.
     async fn projects_of_user(&self, user_id: &str) -> StoreResult<Vec<ProjectRecord>>;
+    /// Every domain, by id (Keystone's reads for administrators).
+    async fn domains(&self) -> StoreResult<Vec<DomainRecord>>;
+    /// Every project, by id (Keystone's reads for administrators).
+    async fn projects(&self) -> StoreResult<Vec<ProjectRecord>>;
 
     async fn max_task_id(&self) -> StoreResult<TaskId>;
     async fn task(&self, id: TaskId) -> StoreResult<Option<TaskRecord>>;

@@ -46,7 +46,7 @@ async fn token_by_project_id_and_by_name_with_or_without_domain() {
             .unwrap();
         assert_eq!(
             compute["endpoints"][0]["url"],
-            format!("{}/v2.1/{PROJECT}", s.base)
+            format!("{}/compute/v2.1/{PROJECT}", s.base)
         );
         assert_eq!(
             s.call(Method::GET, "/web/v1/clusters", Some(subject), None)

@@ -334,7 +334,7 @@ async fn microversions_and_version_documents() {
         .unwrap()
         .contains("invalid format"));
 
-    let root = s.call(Method::GET, "/", None, None).await;
+    let root = s.call(Method::GET, "/compute/", None, None).await;
     assert_eq!(root.status, StatusCode::OK);
     let v21 = root.body["versions"]
         .as_array()

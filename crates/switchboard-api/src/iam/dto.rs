@@ -10,8 +10,27 @@ pub struct AuthRequest {
 #[derive(Deserialize)]
 pub struct Auth {
     pub identity: Identity,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "scope_or_unscoped")]
     pub scope: Option<Scope>,
+}
+
+/// `"scope": "unscoped"` (keystoneauth's explicit unscoped request) is no scope; any other word
+/// is refused.
+fn scope_or_unscoped<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Scope>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        Word(String),
+        Scope(Scope),
+    }
+    match Option::<Given>::deserialize(d)? {
+        None => Ok(None),
+        Some(Given::Word(w)) if w == "unscoped" => Ok(None),
+        Some(Given::Word(w)) => Err(serde::de::Error::custom(format!(
+            "scope must be an object or \"unscoped\", not \"{w}\""
+        ))),
+        Some(Given::Scope(s)) => Ok(Some(s)),
+    }
 }
 
 #[derive(Deserialize)]
@@ -19,6 +38,14 @@ pub struct Identity {
     pub methods: Vec<String>,
     #[serde(default)]
     pub password: Option<PasswordMethod>,
+    #[serde(default)]
+    pub token: Option<TokenMethod>,
+}
+
+/// The `token` method: an existing token, to be rescoped.
+#[derive(Deserialize)]
+pub struct TokenMethod {
+    pub id: String,
 }
 
 #[derive(Deserialize)]

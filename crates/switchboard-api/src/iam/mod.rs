@@ -3,12 +3,17 @@
 mod credentials;
 mod dto;
 mod error;
+mod reads;
 mod render;
+mod rescope;
 mod tokens;
 mod validate;
+mod versions;
 
 pub use credentials::{create_credential, delete_credential, list_credentials, show_credential};
 pub use error::KeystoneError;
+pub use reads::*;
 pub use render::public_url;
-pub use tokens::{create_token, version_v3};
+pub use tokens::create_token;
 pub use validate::{list_projects, revoke_token, validate_token};
+pub use versions::{version_root, version_v3};

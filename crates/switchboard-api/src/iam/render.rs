@@ -20,7 +20,10 @@ pub fn public_url(state: &AppState, headers: &HeaderMap) -> String {
 }
 
 /// One entry per API family, all served by this server, so `openstack` and the SDKs find every
-/// endpoint from the catalog.
+/// endpoint from the catalog. Identity and compute follow DevStack (`/identity`, unversioned;
+/// `/compute/v2.1/{project}`), so version discovery lands on each service's own document; the
+/// Huawei families name the path their operations hang from, so discovery of them finds no
+/// version document (rather than another service's).
 pub fn catalog(state: &AppState, headers: &HeaderMap, project_id: &str) -> Value {
     let base = public_url(state, headers);
     let entry = |kind: &str, name: &str, url: String| {
@@ -30,13 +33,22 @@ pub fn catalog(state: &AppState, headers: &HeaderMap, project_id: &str) -> Value
                            "region": "local-1", "region_id": "local-1", "url": url}]
         })
     };
+    let (identity, compute) = (crate::prefix::IDENTITY, crate::prefix::COMPUTE);
     json!([
-        entry("identity", "keystone", format!("{base}/v3")),
-        entry("compute", "nova", format!("{base}/v2.1/{project_id}")),
+        entry("identity", "keystone", format!("{base}{identity}")),
+        entry(
+            "compute",
+            "nova",
+            format!("{base}{compute}/v2.1/{project_id}")
+        ),
         entry("mrs-manager", "mrs", format!("{base}/web")),
-        entry("dbss", "dbss", base.clone()),
-        entry("live", "live", base.clone()),
-        entry("bms", "bms", base.clone()),
+        entry("dbss", "dbss", format!("{base}/v1/{project_id}/db-om")),
+        entry("live", "live", format!("{base}/v1/{project_id}/flows")),
+        entry(
+            "bms",
+            "bms",
+            format!("{base}/v1/{project_id}/baremetalservers")
+        ),
     ])
 }
 

@@ -1,7 +1,6 @@
-//! `POST /v3/auth/tokens` (password method, project or domain scope) and `GET /v3`.
+//! `POST /v3/auth/tokens` (password method, project or domain scope).
 
 use super::dto::{AuthRequest, NameOrId, ProjectRef, Scope, UserRef};
-use super::render::public_url;
 use super::KeystoneError;
 use crate::auth::{PeerAddr, Source};
 use crate::login::Account;
@@ -12,7 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde_json::json;
 use switchboard_core::now_millis;
 use switchboard_identity::{new_token, token_hash};
 use switchboard_store::{AuditRecord, DomainRecord, ProjectRecord, TokenRecord, UserRecord};
@@ -33,6 +32,13 @@ pub async fn create_token(
         .ok_or_else(|| KeystoneError::bad_request("Expecting to find auth in request body."))?;
     let identity = request.auth.identity;
     if !identity.methods.iter().any(|m| m == "password") {
+        if identity.methods.iter().any(|m| m == "token") {
+            let token = identity.token.ok_or_else(|| {
+                KeystoneError::bad_request("Expecting to find token in identity.")
+            })?;
+            return super::rescope::rescope(&state, &headers, source, token, request.auth.scope)
+                .await;
+        }
         return Err(KeystoneError::unauthorized());
     }
     let user_ref = identity
@@ -74,8 +80,38 @@ pub async fn create_token(
         return Err(KeystoneError::unauthorized());
     };
     let scope = resolve_scope(&state, &user, request.auth.scope).await?;
+    let expires_at = now_millis() + state.config.token_ttl.as_millis() as i64;
+    let issued = Issue {
+        user: &user,
+        scope,
+        expires_at,
+        methods: &["password"],
+    };
+    issue(&state, &headers, source, issued).await
+}
+
+/// A token about to be issued: to whom, where, until when, and by which methods.
+pub(super) struct Issue<'a> {
+    pub user: &'a UserRecord,
+    pub scope: Scoped,
+    pub expires_at: i64,
+    pub methods: &'a [&'a str],
+}
+
+/// Stores a new token, audits it and answers 201 with its body and `X-Subject-Token`.
+pub(super) async fn issue(
+    state: &AppState,
+    headers: &HeaderMap,
+    source: Option<String>,
+    issued: Issue<'_>,
+) -> Result<Response, KeystoneError> {
+    let Issue {
+        user,
+        scope,
+        expires_at,
+        methods,
+    } = issued;
     let now = now_millis();
-    let expires_at = now + state.config.token_ttl.as_millis() as i64;
     let token = new_token();
     let project_id = match &scope {
         Scoped::Project(p, _) => Some(p.id.clone()),
@@ -96,23 +132,17 @@ pub async fn create_token(
         target: None,
         outcome: "issued",
     };
-    audit(&state, record, project_id, source).await;
+    audit(state, record, project_id, source).await;
 
     let (project, domain_scope) = match scope {
         Scoped::Project(p, roles) => (Some((p, roles)), None),
         Scoped::Domain(d) => (None, Some(d)),
         Scoped::None => (None, None),
     };
-    let body = super::render::token_body(
-        &state,
-        &headers,
-        &user,
-        project,
-        domain_scope,
-        now,
-        expires_at,
-    )
-    .await?;
+    let mut body =
+        super::render::token_body(state, headers, user, project, domain_scope, now, expires_at)
+            .await?;
+    body["methods"] = json!(methods);
     let mut response = (StatusCode::CREATED, Json(json!({ "token": body }))).into_response();
     if let Ok(v) = token.parse() {
         response.headers_mut().insert("x-subject-token", v);
@@ -120,7 +150,7 @@ pub async fn create_token(
     Ok(response)
 }
 
-enum Scoped {
+pub(super) enum Scoped {
     Project(ProjectRecord, Vec<String>),
     Domain(DomainRecord),
     None,
@@ -157,7 +187,7 @@ async fn find_user(state: &AppState, u: &UserRef) -> Result<Option<UserRecord>, 
     Ok(state.store.user_by_name(&domain.name, name).await?)
 }
 
-async fn resolve_scope(
+pub(super) async fn resolve_scope(
     state: &AppState,
     user: &UserRecord,
     scope: Option<Scope>,
@@ -266,13 +296,4 @@ async fn audit(
     if let Err(err) = state.engine.audit(record).await {
         tracing::error!(%err, "audit write failed");
     }
-}
-
-pub async fn version_v3(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
-    let base = public_url(&state, &headers);
-    Json(json!({"version": {
-        "id": "v3.14", "status": "stable", "updated": "2020-04-07T00:00:00Z",
-        "links": [{"rel": "self", "href": format!("{base}/v3/")}],
-        "media-types": [{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}]
-    }}))
 }

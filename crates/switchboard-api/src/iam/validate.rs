@@ -1,9 +1,9 @@
 //! `GET` (validate) and `DELETE` (revoke) `/v3/auth/tokens`, and `GET /v3/projects`.
 
-use super::render::{public_url, token_body};
+use super::render::token_body;
+use super::Caller;
 use super::KeystoneError;
 use crate::admin_scope::may_act_for;
-use crate::auth::Authenticated;
 use crate::AppState;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -44,7 +44,7 @@ async fn subject(
 
 pub async fn validate_token(
     State(state): State<AppState>,
-    Authenticated(who): Authenticated,
+    Caller(who): Caller,
     headers: HeaderMap,
 ) -> Result<Response, KeystoneError> {
     let (token, record) = subject(&state, &who, &headers).await?;
@@ -84,7 +84,7 @@ pub async fn validate_token(
 
 pub async fn revoke_token(
     State(state): State<AppState>,
-    Authenticated(who): Authenticated,
+    Caller(who): Caller,
     headers: HeaderMap,
 ) -> Result<StatusCode, KeystoneError> {
     let (token, _) = subject(&state, &who, &headers).await?;
@@ -97,11 +97,11 @@ pub async fn revoke_token(
 /// The caller's projects, optionally by `name` (the SDK resolves its project id this way).
 pub async fn list_projects(
     State(state): State<AppState>,
-    Authenticated(who): Authenticated,
+    Caller(who): Caller,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, KeystoneError> {
-    let base = public_url(&state, &headers);
+    let base = crate::prefix::base(&state, &headers);
     let projects: Vec<Value> = state
         .store
         .projects_of_user(&who.user_id)

@@ -4,7 +4,6 @@
 use super::render::{self, NovaState};
 use super::{with_compute_headers, Microversion, NovaError};
 use crate::auth::{Authenticated, Source};
-use crate::iam::public_url;
 use crate::lookup;
 use crate::AppState;
 use axum::body::Bytes;
@@ -91,7 +90,7 @@ fn list(
     {
         return with_compute_headers(e.into_response(), &version);
     }
-    let base = public_url(&state, &headers);
+    let base = crate::prefix::base(&state, &headers);
     let servers: Vec<Value> = matching(&state, &who, &query)
         .iter()
         .map(|s| {
@@ -120,8 +119,7 @@ pub async fn show_server(
     }
     match find(&state, &who, &project_id, &server_id) {
         Ok(s) => {
-            let body =
-                json!({ "server": render::server(&s, &public_url(&state, &headers), &version) });
+            let body = json!({ "server": render::server(&s, &crate::prefix::base(&state, &headers), &version) });
             with_compute_headers(Json(body).into_response(), &version)
         }
         Err(e) => with_compute_headers(e.into_response(), &version),

@@ -1,7 +1,7 @@
-//! `GET /` and `GET /v2.1/`: the compute version documents.
+//! `GET /compute/` and `GET /v2.1/` (also `/v2.1/{project_id}`, the catalog URL novaclient
+//! discovers at): the compute version documents, linking under the prefix asked.
 
 use super::microversion::{MAX, MIN};
-use crate::iam::public_url;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 const UPDATED: &str = "2013-07-23T11:33:21Z";
 
+/// The v2.1 entry of a version list; `base` is where `/v2.1/` hangs.
 fn v21(base: &str) -> Value {
     json!({
         "id": "v2.1",
@@ -21,8 +22,9 @@ fn v21(base: &str) -> Value {
     })
 }
 
+/// Nova's root document: v2.0 (legacy) and v2.1.
 pub async fn version_root(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
-    let base = public_url(&state, &headers);
+    let base = crate::prefix::base(&state, &headers);
     Json(json!({"versions": [
         {"id": "v2.0", "status": "SUPPORTED", "version": "", "min_version": "", "updated": "2011-01-21T11:33:21Z",
          "links": [{"href": format!("{base}/v2/"), "rel": "self"}]},
@@ -30,8 +32,9 @@ pub async fn version_root(State(state): State<AppState>, headers: HeaderMap) -> 
     ]}))
 }
 
+/// `GET /v2.1/` and `/v2.1/{project_id}`: the v2.1 document.
 pub async fn version_v21(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
-    let base = public_url(&state, &headers);
+    let base = crate::prefix::base(&state, &headers);
     let mut doc = v21(&base);
     doc["links"] = json!([
         {"href": format!("{base}/v2.1/"), "rel": "self"},

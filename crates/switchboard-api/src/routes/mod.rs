@@ -1,27 +1,48 @@
-//! Every route of every family, in one place: one file per group of families.
+//! Every route of every family, in one place: one file per group of families. Keystone and Nova
+//! are served at the root (the seeds' paths) and again under DevStack's `/identity` and
+//! `/compute`, by nesting the same groups, so a route added to a group appears under both.
+//!
+//! `GET /` is Keystone's unversioned document (v3 only, linked under `/identity`): keystoneauth
+//! given an unversioned auth URL walks the versions from the lowest when no default domain is
+//! set, so any v2-looking entry there (Nova's v2.0 or v2.1) would be taken for Keystone v2.
+//! Nova clients discover through the catalog (`/compute/…`), never at the root.
 
 mod compute;
 mod huawei;
 mod identity;
 mod native;
 
-use crate::{aksk, family, gateway, request_id, AppState};
+use crate::{aksk, family, iam, nova, prefix, request_id, AppState};
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::routing::{get, MethodRouter};
 use axum::{middleware, Json, Router};
 
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     Router::new()
         .route("/health", get(health))
+        .route("/", under(prefix::IDENTITY, get(iam::version_root)))
         .merge(identity::routes())
+        .nest(
+            prefix::IDENTITY,
+            nested(identity::routes(), prefix::IDENTITY, get(iam::version_root)),
+        )
+        .route(
+            "/identity/",
+            under(prefix::IDENTITY, get(iam::version_root)),
+        )
         .merge(huawei::routes())
         .merge(compute::routes())
+        .nest(
+            prefix::COMPUTE,
+            nested(compute::routes(), prefix::COMPUTE, get(nova::version_root)),
+        )
+        .route("/compute/", under(prefix::COMPUTE, get(nova::version_root)))
         .merge(native::routes())
         // Runs for matched routes only, so that the family is known.
         .route_layer(middleware::from_fn(family::path_params))
-        .fallback(gateway::fallback)
-        .method_not_allowed_fallback(gateway::fallback)
+        .fallback(family::not_found)
+        .method_not_allowed_fallback(family::bad_method)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -29,6 +50,27 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(request_id::middleware))
         .with_state(state)
+}
+
+/// `group` under `prefix`, with `root` (its version document) at the bare prefix, its handlers
+/// told the prefix (for the links they render).
+fn nested(
+    group: Router<AppState>,
+    prefix: &'static str,
+    root: MethodRouter<AppState>,
+) -> Router<AppState> {
+    group
+        .route("/", root)
+        .layer(middleware::from_fn(move |req, next| {
+            prefix::scope(prefix, req, next)
+        }))
+}
+
+/// One route outside the nested group that still renders links under `prefix`.
+fn under(prefix: &'static str, route: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    route.layer(middleware::from_fn(move |req, next| {
+        prefix::scope(prefix, req, next)
+    }))
 }
 
 async fn health() -> Json<serde_json::Value> {

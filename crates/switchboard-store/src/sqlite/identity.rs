@@ -103,6 +103,29 @@ pub(super) async fn domain(
     .transpose()
 }
 
+pub(super) async fn domains(pool: &SqlitePool) -> StoreResult<Vec<DomainRecord>> {
+    sqlx::query("SELECT id, name FROM domains ORDER BY id")
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(DomainRecord {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn projects(pool: &SqlitePool) -> StoreResult<Vec<ProjectRecord>> {
+    sqlx::query("SELECT * FROM projects ORDER BY id")
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(project_row)
+        .collect()
+}
+
 pub(super) async fn project(pool: &SqlitePool, id: &str) -> StoreResult<Option<ProjectRecord>> {
     sqlx::query("SELECT * FROM projects WHERE id = ?")
         .bind(id)

@@ -272,6 +272,14 @@ impl Store for SqliteStore {
         identity::projects_of_user(&self.pool, user_id).await
     }
 
+    async fn domains(&self) -> StoreResult<Vec<crate::DomainRecord>> {
+        identity::domains(&self.pool).await
+    }
+
+    async fn projects(&self) -> StoreResult<Vec<crate::ProjectRecord>> {
+        identity::projects(&self.pool).await
+    }
+
     async fn insert_credential(&self, credential: &crate::CredentialRecord) -> StoreResult<()> {
         identity::insert_credential(&self.pool, credential).await
     }
