@@ -77,14 +77,14 @@ fn items(body: Result<Bytes, BytesRejection>, field: &str) -> Result<Metadata, N
     let obj = body
         .as_object()
         .ok_or_else(|| NovaError::bad_request(format!("{body} is not of type 'object'")))?;
+    let inner = obj
+        .get(field)
+        .ok_or_else(|| NovaError::bad_request(format!("'{field}' is a required property")))?;
     if let Some(extra) = obj.keys().find(|k| *k != field) {
         return Err(NovaError::bad_request(format!(
             "Additional properties are not allowed ('{extra}' was unexpected)"
         )));
     }
-    let inner = obj
-        .get(field)
-        .ok_or_else(|| NovaError::bad_request(format!("'{field}' is a required property")))?;
     let map: &Map<String, Value> = inner
         .as_object()
         .ok_or_else(|| invalid(field, inner, &format!("{inner} is not of type 'object'")))?;

@@ -33,7 +33,7 @@ pub(super) fn render(spec: &ResourceSpec, r: &SimResource, now: Millis) -> Strin
     let name = spec.name.as_str();
     let mut out = Vec::new();
     // A resource that was running before its first recorded action booted at some point.
-    let first_at = r.history.front().map_or(now, |e| e.at_ms);
+    let first_at = r.history.front().map_or(r.seen_ms, |e| e.at_ms.min(r.seen_ms));
     if r.history.front().map_or(r.initial, |e| e.action.prior_hint()) == Lifecycle::Running {
         boot(&mut out, name, first_at, Some(first_at));
     }

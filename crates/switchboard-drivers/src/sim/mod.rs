@@ -82,6 +82,7 @@ impl Driver for SimDriver {
                 initial: resource.initial_state,
                 last: None,
                 history: Default::default(),
+                seen_ms: now_millis(),
             });
         if let Some(r) = w.resources.get_mut(&resource.id) {
             r.initial = resource.initial_state;

@@ -37,6 +37,8 @@ pub(crate) struct SimResource {
     pub last: Option<LogEntry>,
     /// The latest actions, oldest first (at most `HISTORY`), for the console log.
     pub history: std::collections::VecDeque<LogEntry>,
+    /// When this server first saw the resource (its console's first boot, if it was running).
+    pub seen_ms: Millis,
 }
 
 /// Actions per resource kept for the simulated console log.
@@ -100,6 +102,7 @@ impl World {
                 initial: Lifecycle::Stopped,
                 last: None,
                 history: Default::default(),
+                seen_ms: entry.at_ms,
             });
         if r.history.len() == HISTORY {
             r.history.pop_front();
