@@ -67,7 +67,16 @@ pub async fn list_actions(
     Path((project_id, server_id)): Path<(String, String)>,
     query: RawQuery,
 ) -> Response {
-    let result = list(&state, &who, &version, &headers, &project_id, &server_id, query).await;
+    let result = list(
+        &state,
+        &who,
+        &version,
+        &headers,
+        &project_id,
+        &server_id,
+        query,
+    )
+    .await;
     reply(result, &version)
 }
 
@@ -99,7 +108,12 @@ async fn list(
             }
         }
         let limit = q.limit()?.unwrap_or(MAX_LIMIT).min(MAX_LIMIT);
-        (limit, q.single("marker")?.map(str::to_string), since, before)
+        (
+            limit,
+            q.single("marker")?.map(str::to_string),
+            since,
+            before,
+        )
     } else {
         (usize::MAX, None, None, None)
     };
@@ -140,14 +154,19 @@ async fn list(
 }
 
 /// The next page: the same query with `marker` set to the last request id shown.
-fn next_link(base: &str, project_id: &str, server_id: &str, q: &QueryParams, marker: &str) -> String {
+fn next_link(
+    base: &str,
+    project_id: &str,
+    server_id: &str,
+    q: &QueryParams,
+    marker: &str,
+) -> String {
     let enc = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
-    let mut pairs: Vec<String> = q
-        .0
-        .iter()
-        .filter(|(k, _)| k != "marker")
-        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-        .collect();
+    let mut pairs: Vec<String> =
+        q.0.iter()
+            .filter(|(k, _)| k != "marker")
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect();
     pairs.push(format!("marker={}", enc(marker)));
     format!(
         "{base}/v2.1/{project_id}/servers/{server_id}/os-instance-actions?{}",
@@ -162,7 +181,16 @@ pub async fn show_action(
     Path((project_id, server_id, request_id)): Path<(String, String, String)>,
     query: RawQuery,
 ) -> Response {
-    let result = show(&state, &who, &version, &project_id, &server_id, &request_id, query).await;
+    let result = show(
+        &state,
+        &who,
+        &version,
+        &project_id,
+        &server_id,
+        &request_id,
+        query,
+    )
+    .await;
     reply(result, &version)
 }
 

@@ -186,7 +186,10 @@ mod tests {
         let v = |minor| Microversion((2, minor));
         let old = action_with_events(&a, "s1", "h", &v(1), user);
         assert!(old.get("events").is_none() && old.get("updated_at").is_none());
-        assert_eq!(old["request_id"], "req-01234567-89ab-cdef-0123-456789abcdef");
+        assert_eq!(
+            old["request_id"],
+            "req-01234567-89ab-cdef-0123-456789abcdef"
+        );
         assert_eq!(old["action"], "reboot");
         let v51 = action_with_events(&a, "s1", "h", &v(51), user);
         let e = &v51["events"][0];
@@ -202,10 +205,15 @@ mod tests {
         let v84 = action_with_events(&a, "s1", "h", &v(84), admin);
         assert_eq!(v84["message"], "Error");
         let e = &v84["events"][0];
-        assert_eq!((&e["host"], &e["details"], &e["traceback"]), (&json!("h"), &json!("BMC refused"), &json!("BMC refused")));
-        assert!(action_with_events(&a, "s1", "h", &v(83), admin)["events"][0]
-            .get("details")
-            .is_none());
+        assert_eq!(
+            (&e["host"], &e["details"], &e["traceback"]),
+            (&json!("h"), &json!("BMC refused"), &json!("BMC refused"))
+        );
+        assert!(
+            action_with_events(&a, "s1", "h", &v(83), admin)["events"][0]
+                .get("details")
+                .is_none()
+        );
         assert!(action_with_events(&a, "s1", "h", &v(1), admin)["events"].is_array());
     }
 }

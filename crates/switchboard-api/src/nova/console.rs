@@ -39,9 +39,10 @@ fn invalid(value: &Value, why: &str) -> NovaError {
 
 /// How many lines from the end: `None` for all; negative counts as Python slicing does.
 fn parse_length(body: &Value) -> Result<Option<i64>, NovaError> {
-    let obj = body.as_object().filter(|o| o.len() == 1).ok_or_else(|| {
-        NovaError::bad_request("Additional properties are not allowed")
-    })?;
+    let obj = body
+        .as_object()
+        .filter(|o| o.len() == 1)
+        .ok_or_else(|| NovaError::bad_request("Additional properties are not allowed"))?;
     let args = &obj[ACTION];
     let args = args.as_object().ok_or_else(|| {
         NovaError::bad_request(format!(
@@ -57,9 +58,12 @@ fn parse_length(body: &Value) -> Result<Option<i64>, NovaError> {
     let length = match args.get("length") {
         None | Some(Value::Null) => return Ok(None),
         Some(v @ Value::Number(n)) => {
-            let n = n
-                .as_i64()
-                .ok_or_else(|| invalid(v, &format!("{v} is not of type 'integer', 'string', 'null'")))?;
+            let n = n.as_i64().ok_or_else(|| {
+                invalid(
+                    v,
+                    &format!("{v} is not of type 'integer', 'string', 'null'"),
+                )
+            })?;
             if n < -1 {
                 return Err(invalid(v, &format!("{v} is less than the minimum of -1")));
             }
@@ -74,7 +78,10 @@ fn parse_length(body: &Value) -> Result<Option<i64>, NovaError> {
             s.parse().unwrap_or(i64::MAX)
         }
         Some(v) => {
-            return Err(invalid(v, &format!("{v} is not of type 'integer', 'string', 'null'")))
+            return Err(invalid(
+                v,
+                &format!("{v} is not of type 'integer', 'string', 'null'"),
+            ))
         }
     };
     // -1 is documented as "no limit".
@@ -91,7 +98,11 @@ fn tail(log: &str, length: Option<i64>) -> String {
     }
     let lines: Vec<&str> = log.split('\n').collect();
     let count = lines.len() as i64;
-    let start = if n > 0 { (count - n).max(0) } else { (-n).min(count) };
+    let start = if n > 0 {
+        (count - n).max(0)
+    } else {
+        (-n).min(count)
+    };
     lines[start as usize..].join("\n")
 }
 
@@ -118,9 +129,17 @@ async fn output(
         .engine
         .console_log(&server.spec.id)
         .await
-        .map_err(|e| NovaError::new(StatusCode::CONFLICT, format!("Instance {server_id} is not ready: {e}")))?
+        .map_err(|e| {
+            NovaError::new(
+                StatusCode::CONFLICT,
+                format!("Instance {server_id} is not ready: {e}"),
+            )
+        })?
         .ok_or_else(|| {
-            NovaError::new(StatusCode::NOT_IMPLEMENTED, "The requested functionality is not supported.")
+            NovaError::new(
+                StatusCode::NOT_IMPLEMENTED,
+                "The requested functionality is not supported.",
+            )
         })?;
     Ok(Json(json!({"output": clean(&tail(&log, length))})).into_response())
 }

@@ -19,17 +19,32 @@ use uuid::Uuid;
 
 /// A stable id for `what`, the same on every run.
 fn derived(what: &str) -> String {
-    Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("switchboard:{what}").as_bytes()).to_string()
+    Uuid::new_v5(
+        &Uuid::NAMESPACE_URL,
+        format!("switchboard:{what}").as_bytes(),
+    )
+    .to_string()
 }
 
 /// The interfaces of a server: its addresses grouped by network and MAC.
 fn interfaces(server: &ResourceSnapshot, version: &Microversion) -> Vec<Value> {
-    let up = matches!(server.state, Lifecycle::Running | Lifecycle::Stopping | Lifecycle::Restarting);
+    let up = matches!(
+        server.state,
+        Lifecycle::Running | Lifecycle::Stopping | Lifecycle::Restarting
+    );
     let mut out: Vec<(String, String, Vec<Value>)> = Vec::new();
-    let nets = server.spec.attrs.get("addresses").and_then(Value::as_object);
+    let nets = server
+        .spec
+        .attrs
+        .get("addresses")
+        .and_then(Value::as_object);
     for (net, ips) in nets.into_iter().flatten() {
         for ip in ips.as_array().into_iter().flatten() {
-            let mac = ip.get("mac").and_then(Value::as_str).unwrap_or("").to_string();
+            let mac = ip
+                .get("mac")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             let addr = ip.get("addr").and_then(Value::as_str).unwrap_or("");
             let ip_version = ip.get("version").and_then(Value::as_u64).unwrap_or(4);
             let fixed = json!({"ip_address": addr, "subnet_id": derived(&format!("subnet/{net}/v{ip_version}"))});
@@ -79,7 +94,10 @@ fn known(protocol: &str, kind: &str, version: &Microversion) -> bool {
     }
 }
 
-fn parse_console(body: Result<Bytes, BytesRejection>, version: &Microversion) -> Result<String, NovaError> {
+fn parse_console(
+    body: Result<Bytes, BytesRejection>,
+    version: &Microversion,
+) -> Result<String, NovaError> {
     let body: Value = crate::body::parse(body)?
         .ok_or_else(|| NovaError::bad_request("'remote_console' is a required property"))?;
     let rc = body
@@ -110,13 +128,18 @@ pub async fn remote_console(
     let result = (|| {
         // The API exists from 2.6; before it Nova knows no such resource.
         if !version.at_least(6) {
-            return Err(NovaError::new(StatusCode::NOT_FOUND, "The resource could not be found."));
+            return Err(NovaError::new(
+                StatusCode::NOT_FOUND,
+                "The resource could not be found.",
+            ));
         }
         let kind = parse_console(body, &version)?;
         NovaError::permit(&who, "nova:server:getRemoteConsole")?;
         find(&state, &who, &project_id, &server_id)?;
         // No console proxy is enabled for these servers: Nova's ConsoleTypeUnavailable.
-        Err(NovaError::bad_request(format!("Unavailable console type {kind}.")))
+        Err(NovaError::bad_request(format!(
+            "Unavailable console type {kind}."
+        )))
     })();
     reply(result, &version)
 }

@@ -21,9 +21,17 @@ const QUOTAS: [(&str, &[&str], u64); 12] = [
     ("cores", &["maxTotalCores"], 20),
     ("key_pairs", &["maxTotalKeypairs"], 100),
     ("floating_ips", &["maxTotalFloatingIps"], 10),
-    ("metadata_items", &["maxServerMeta", "maxImageMeta"], super::metadata::MAX_ITEMS as u64),
+    (
+        "metadata_items",
+        &["maxServerMeta", "maxImageMeta"],
+        super::metadata::MAX_ITEMS as u64,
+    ),
     ("injected_files", &["maxPersonality"], 5),
-    ("injected_file_content_bytes", &["maxPersonalitySize"], 10240),
+    (
+        "injected_file_content_bytes",
+        &["maxPersonalitySize"],
+        10240,
+    ),
     ("security_groups", &["maxSecurityGroups"], 10),
     ("security_group_rules", &["maxSecurityGroupRules"], 20),
     ("server_groups", &["maxServerGroups"], 10),
@@ -79,7 +87,10 @@ pub fn absolute(used: &BTreeMap<&str, u64>, version: &Microversion) -> Value {
     }
     for (name, quota) in USED {
         if !skip.contains(&quota) {
-            out.insert(name.to_string(), json!(used.get(quota).copied().unwrap_or(0)));
+            out.insert(
+                name.to_string(),
+                json!(used.get(quota).copied().unwrap_or(0)),
+            );
         }
     }
     Value::Object(out)
@@ -131,7 +142,13 @@ fn zones(state: &AppState) -> BTreeMap<String, Vec<String>> {
         if s.spec.kind != ResourceKind::Server {
             continue;
         }
-        let text = |k: &str| s.spec.attrs.get(k).and_then(Value::as_str).map(str::to_string);
+        let text = |k: &str| {
+            s.spec
+                .attrs
+                .get(k)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         let hosts = zones
             .entry(text("availability_zone").unwrap_or_else(|| "nova".into()))
             .or_default();
@@ -215,11 +232,19 @@ mod tests {
         assert_eq!(v1["maxTotalInstances"], 30);
         assert_eq!(v1["totalInstancesUsed"], 30);
         assert_eq!(v1["maxTotalCores"], 20);
-        for k in ["maxSecurityGroups", "maxTotalFloatingIps", "maxImageMeta", "maxPersonality", "totalFloatingIpsUsed"] {
+        for k in [
+            "maxSecurityGroups",
+            "maxTotalFloatingIps",
+            "maxImageMeta",
+            "maxPersonality",
+            "totalFloatingIpsUsed",
+        ] {
             assert!(v1.get(k).is_some(), "{k}");
         }
         let v36 = at(36);
-        assert!(v36.get("maxSecurityGroups").is_none() && v36.get("totalFloatingIpsUsed").is_none());
+        assert!(
+            v36.get("maxSecurityGroups").is_none() && v36.get("totalFloatingIpsUsed").is_none()
+        );
         assert!(v36.get("maxImageMeta").is_some() && at(39).get("maxImageMeta").is_none());
         let v57 = at(57);
         assert!(v57.get("maxPersonality").is_none() && v57.get("maxPersonalitySize").is_none());

@@ -30,7 +30,12 @@ fn seed(server: &ResourceSnapshot) -> Metadata {
         .and_then(Value::as_object)
         .map(|m| {
             m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -42,13 +47,21 @@ fn to_json(m: &Metadata) -> Value {
 
 /// The server's metadata as it stands: stored, else the inventory's.
 async fn current(state: &AppState, server: &ResourceSnapshot) -> Result<Metadata, NovaError> {
-    let stored = state.store.metadata(&server.spec.id).await.map_err(NovaError::internal)?;
+    let stored = state
+        .store
+        .metadata(&server.spec.id)
+        .await
+        .map_err(NovaError::internal)?;
     Ok(stored.unwrap_or_else(|| seed(server)))
 }
 
 /// Sets `metadata` of every rendered server (`{"id": …}` bodies) to what the store holds.
 pub(super) async fn fill(state: &AppState, servers: &mut [Value]) -> Result<(), NovaError> {
-    let stored = state.store.all_metadata().await.map_err(NovaError::internal)?;
+    let stored = state
+        .store
+        .all_metadata()
+        .await
+        .map_err(NovaError::internal)?;
     for s in servers {
         let id = s["id"].as_str().unwrap_or_default();
         if let Some(m) = stored.get(id) {
@@ -91,9 +104,11 @@ fn items(body: Result<Bytes, BytesRejection>, field: &str) -> Result<Metadata, N
     let mut out = Metadata::new();
     for (k, v) in map {
         if !key_ok(k) {
-            return Err(invalid(field, inner, &format!(
-                "Additional properties are not allowed ('{k}' was unexpected)"
-            )));
+            return Err(invalid(
+                field,
+                inner,
+                &format!("Additional properties are not allowed ('{k}' was unexpected)"),
+            ));
         }
         let text = v
             .as_str()
@@ -111,7 +126,9 @@ fn check_state(server: &ResourceSnapshot, what: &str) -> Result<(), NovaError> {
     let nova = NovaState::of(server.state);
     let id = &server.spec.id;
     let refuse = |attr: &str, value: &str| {
-        NovaError::conflict(format!("Cannot '{what}' instance {id} while it is in {attr} {value}"))
+        NovaError::conflict(format!(
+            "Cannot '{what}' instance {id} while it is in {attr} {value}"
+        ))
     };
     match (nova.task_state, server.active_task) {
         (Some(task), _) => Err(refuse("task_state", task)),
@@ -173,7 +190,14 @@ pub async fn list_metadata(
 }
 
 /// `POST` merges (`replace` false), `PUT` replaces; both answer the whole result.
-async fn update_all(state: AppState, who: Principal, p: String, id: String, body: Body, replace: bool) -> Result<Response, NovaError> {
+async fn update_all(
+    state: AppState,
+    who: Principal,
+    p: String,
+    id: String,
+    body: Body,
+    replace: bool,
+) -> Result<Response, NovaError> {
     let new = items(body, "metadata")?;
     let server = lookup(&state, &who, "nova:server:metadata:update", &p, &id)?;
     check_state(&server, "update metadata")?;
@@ -238,7 +262,11 @@ pub async fn set_meta(
         let item = items(body, "meta")?;
         if item.len() != 1 {
             let shown = to_json(&item);
-            let why = if item.is_empty() { "does not have enough properties" } else { "has too many properties" };
+            let why = if item.is_empty() {
+                "does not have enough properties"
+            } else {
+                "has too many properties"
+            };
             return Err(invalid("meta", &shown, &format!("{shown} {why}")));
         }
         let server = lookup(&state, &who, "nova:server:metadata:update", &p, &id)?;

@@ -52,7 +52,11 @@ impl QueryParams {
             return Ok(None);
         };
         if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid("limit", v, &format!("'{v}' does not match '^[0-9]*$'")));
+            return Err(invalid(
+                "limit",
+                v,
+                &format!("'{v}' does not match '^[0-9]*$'"),
+            ));
         }
         // Beyond usize is beyond any list: as good as no limit.
         Ok(Some(v.parse().unwrap_or(usize::MAX)))
@@ -99,9 +103,17 @@ mod tests {
         assert!(q(&[("limit", "1"), ("limit", "2")]).limit().is_err());
         assert!(q(&[("x", "1")]).only(&["limit"]).is_err());
         let t = q(&[("changes-since", "2024-01-01T00:00:00Z")]);
-        assert_eq!(t.datetime("changes-since").unwrap(), Some(1_704_067_200_000));
+        assert_eq!(
+            t.datetime("changes-since").unwrap(),
+            Some(1_704_067_200_000)
+        );
         let naive = q(&[("changes-since", "2024-01-01T00:00:00.5")]);
-        assert_eq!(naive.datetime("changes-since").unwrap(), Some(1_704_067_200_500));
-        assert!(q(&[("changes-since", "yesterday")]).datetime("changes-since").is_err());
+        assert_eq!(
+            naive.datetime("changes-since").unwrap(),
+            Some(1_704_067_200_500)
+        );
+        assert!(q(&[("changes-since", "yesterday")])
+            .datetime("changes-since")
+            .is_err());
     }
 }

@@ -145,8 +145,7 @@ pub async fn server_action(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let console = body.as_ref().ok();
-    if let Some(r) =
-        super::console::intercept(&state, &who, &project_id, &server_id, console).await
+    if let Some(r) = super::console::intercept(&state, &who, &project_id, &server_id, console).await
     {
         return with_compute_headers(r, &version);
     }

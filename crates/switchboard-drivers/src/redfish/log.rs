@@ -25,7 +25,10 @@ pub(super) async fn event_log(bmc: &Bmc) -> String {
         Ok(s) => s,
         Err(e) => return format!("No console output: {e}"),
     };
-    let services = match bmc.get(&format!("{system}/LogServices"), "the log services").await {
+    let services = match bmc
+        .get(&format!("{system}/LogServices"), "the log services")
+        .await
+    {
         Ok(v) => v,
         Err(e) => {
             return format!(
@@ -38,10 +41,7 @@ pub(super) async fn event_log(bmc: &Bmc) -> String {
         let Some(path) = member["@odata.id"].as_str() else {
             continue;
         };
-        match bmc
-            .get(&format!("{path}/Entries"), "the log entries")
-            .await
-        {
+        match bmc.get(&format!("{path}/Entries"), "the log entries").await {
             Ok(entries) => lines.extend(
                 entries["Members"]
                     .as_array()

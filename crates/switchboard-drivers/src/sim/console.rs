@@ -10,20 +10,38 @@ fn stamp(at: Millis) -> String {
 }
 
 fn boot(out: &mut Vec<String>, name: &str, at: Millis, done: Option<Millis>) {
-    out.push(format!("{} Linux version 6.1.0-sim (switchboard) #1 SMP", stamp(at)));
-    out.push(format!("{} Command line: BOOT_IMAGE=/vmlinuz root=/dev/sda1 console=ttyS0", stamp(at)));
-    out.push(format!("{} systemd[1]: Set hostname to <{name}>.", stamp(at)));
+    out.push(format!(
+        "{} Linux version 6.1.0-sim (switchboard) #1 SMP",
+        stamp(at)
+    ));
+    out.push(format!(
+        "{} Command line: BOOT_IMAGE=/vmlinuz root=/dev/sda1 console=ttyS0",
+        stamp(at)
+    ));
+    out.push(format!(
+        "{} systemd[1]: Set hostname to <{name}>.",
+        stamp(at)
+    ));
     if let Some(done) = done {
-        out.push(format!("{} systemd[1]: Reached target multi-user.target - Multi-User System.", stamp(done)));
+        out.push(format!(
+            "{} systemd[1]: Reached target multi-user.target - Multi-User System.",
+            stamp(done)
+        ));
         out.push(String::new());
         out.push(format!("{name} login: "));
     }
 }
 
 fn shutdown(out: &mut Vec<String>, at: Millis, done: Option<Millis>) {
-    out.push(format!("{} systemd[1]: Stopping session-1.scope - Session 1 of User root...", stamp(at)));
+    out.push(format!(
+        "{} systemd[1]: Stopping session-1.scope - Session 1 of User root...",
+        stamp(at)
+    ));
     if let Some(done) = done {
-        out.push(format!("{} systemd-shutdown[1]: Syncing filesystems and block devices.", stamp(done)));
+        out.push(format!(
+            "{} systemd-shutdown[1]: Syncing filesystems and block devices.",
+            stamp(done)
+        ));
         out.push(format!("{} reboot: Power down", stamp(done)));
     }
 }
@@ -33,8 +51,15 @@ pub(super) fn render(spec: &ResourceSpec, r: &SimResource, now: Millis) -> Strin
     let name = spec.name.as_str();
     let mut out = Vec::new();
     // A resource that was running before its first recorded action booted at some point.
-    let first_at = r.history.front().map_or(r.seen_ms, |e| e.at_ms.min(r.seen_ms));
-    if r.history.front().map_or(r.initial, |e| e.action.prior_hint()) == Lifecycle::Running {
+    let first_at = r
+        .history
+        .front()
+        .map_or(r.seen_ms, |e| e.at_ms.min(r.seen_ms));
+    if r.history
+        .front()
+        .map_or(r.initial, |e| e.action.prior_hint())
+        == Lifecycle::Running
+    {
         boot(&mut out, name, first_at, Some(first_at));
     }
     for e in &r.history {

@@ -13,7 +13,10 @@ fn encode(items: &Metadata) -> StoreResult<String> {
     serde_json::to_string(items).map_err(|e| StoreError::Corrupt(format!("metadata: {e}")))
 }
 
-pub(super) async fn metadata(pool: &SqlitePool, resource_id: &str) -> StoreResult<Option<Metadata>> {
+pub(super) async fn metadata(
+    pool: &SqlitePool,
+    resource_id: &str,
+) -> StoreResult<Option<Metadata>> {
     let items: Option<String> =
         sqlx::query_scalar("SELECT items FROM resource_metadata WHERE resource_id = ?")
             .bind(resource_id)
