@@ -405,3 +405,43 @@ async fn limits_zones_interfaces_and_remote_consoles() {
     .await;
     assert_fault(&r, "itemNotFound", 404, "could not be found");
 }
+
+#[tokio::test]
+async fn a_process_servers_console_is_the_tail_of_its_output() {
+    let s = TestServer::start(|c| {
+        c.servers[1].driver = "process".into();
+        c.servers[1].config = json!({"command": "sh", "args": ["-c", "echo booting; echo 'web ready'; echo oops >&2; exec sleep 30"]});
+    })
+    .await;
+    let _cleanup = common::processes::KillOnDrop(s.dir.path().to_path_buf());
+    let r = s
+        .post(
+            &format!("/v2.1/{PROJECT}/servers/{WEB01}/action"),
+            json!({"os-start": null}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    wait_idle(&s, WEB01, "ACTIVE").await;
+    let mut out = String::new();
+    for _ in 0..100 {
+        out = console(&s, WEB01, json!({})).await.body["output"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        if out.contains("oops") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(out, "booting\nweb ready\n\n--- stderr ---\noops\n");
+    let r = console(&s, WEB01, json!({"length": 2})).await;
+    assert_eq!(r.body["output"], "oops\n");
+    let r = s
+        .post(
+            &format!("/v2.1/{PROJECT}/servers/{WEB01}/action"),
+            json!({"os-stop": null}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    wait_idle(&s, WEB01, "SHUTOFF").await;
+}

@@ -13,7 +13,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+/// What Python's `urlencode` escapes in a query (all but letters, digits and `-_.~`).
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 use serde_json::{json, Value};
 use switchboard_identity::Principal;
 
@@ -125,14 +132,7 @@ async fn list(
         .filter(|a| since.is_none_or(|s| a.updated_at() >= s))
         .filter(|a| before.is_none_or(|b| a.updated_at() <= b))
         .collect();
-    if let Some(m) = &marker {
-        let at = all
-            .iter()
-            .position(|a| &a.request_id() == m)
-            .ok_or_else(|| NovaError::bad_request(format!("Marker {m} could not be found.")))?;
-        all.drain(..=at);
-    }
-    all.truncate(limit);
+    actions_view::page(&mut all, marker.as_deref(), limit)?;
     let actions: Vec<Value> = all
         .iter()
         .map(|a| actions_view::action(a, server_id, version))
@@ -161,7 +161,7 @@ fn next_link(
     q: &QueryParams,
     marker: &str,
 ) -> String {
-    let enc = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
+    let enc = |s: &str| utf8_percent_encode(s, QUERY).to_string();
     let mut pairs: Vec<String> =
         q.0.iter()
             .filter(|(k, _)| k != "marker")
@@ -231,4 +231,22 @@ async fn show(
     };
     let body = actions_view::action_with_events(&action, server_id, host, version, access);
     Ok(Json(json!({ "instanceAction": body })).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_link_keeps_the_query_and_moves_the_marker() {
+        let q = QueryParams(vec![
+            ("limit".into(), "2".into()),
+            ("marker".into(), "req-old".into()),
+            ("changes-since".into(), "2024-01-01T00:00:00+01:00".into()),
+        ]);
+        assert_eq!(
+            next_link("http://h", "p", "s", &q, "req-x"),
+            "http://h/v2.1/p/servers/s/os-instance-actions?limit=2&changes-since=2024-01-01T00%3A00%3A00%2B01%3A00&marker=req-x"
+        );
+    }
 }
