@@ -445,3 +445,54 @@ async fn a_process_servers_console_is_the_tail_of_its_output() {
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     wait_idle(&s, WEB01, "SHUTOFF").await;
 }
+
+#[tokio::test]
+async fn a_failed_action_reads_error_with_the_drivers_words_for_admins() {
+    let s = TestServer::start(|c| {
+        c.sim.faults = vec![switchboard_drivers::sim::SimFault {
+            resource: "bms-web-01".into(),
+            action: None,
+            fail_next: Some(10),
+            message: Some("IPMI power on refused".into()),
+            hang: false,
+            take: None,
+        }]
+    })
+    .await;
+    let r = s
+        .post(
+            &format!("/v2.1/{PROJECT}/servers/{WEB01}/action"),
+            json!({"os-start": null}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let id = r.headers["x-openstack-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    wait_idle(&s, WEB01, "ERROR").await;
+    let mut action = Value::Null;
+    for _ in 0..100 {
+        action =
+            s.get(&format!("{}/{id}", actions_path(WEB01))).await.body["instanceAction"].clone();
+        if action["events"][0]["result"] == "Error" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(action["message"], "Error", "{action}");
+    let event = &action["events"][0];
+    assert_eq!(
+        (event["event"].clone(), event["result"].clone()),
+        (json!("compute_start_instance"), json!("Error"))
+    );
+    assert!(
+        event["traceback"]
+            .as_str()
+            .unwrap()
+            .contains("IPMI power on refused"),
+        "{event}"
+    );
+    let listed = s.get(&actions_path(WEB01)).await;
+    assert_eq!(listed.body["instanceActions"][0]["message"], "Error");
+}
