@@ -1,6 +1,7 @@
 //! `…/servers/{server_id}/metadata[/{key}]`: server metadata kept in the store, seeded from the
 //! inventory's `attrs.metadata`, validated and limited as Nova does (128 items).
 
+use super::metadata_body::{invalid, items};
 use super::render::NovaState;
 use super::servers::find;
 use super::{reply, Microversion, NovaError};
@@ -12,14 +13,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use switchboard_engine::ResourceSnapshot;
 use switchboard_identity::Principal;
 use switchboard_store::{Metadata, MetadataChange};
 
 /// Nova's default `metadata_items` quota.
 pub const MAX_ITEMS: usize = 128;
-const MAX_LEN: usize = 255;
 
 /// The inventory's metadata of a server (values that are not strings as JSON text).
 fn seed(server: &ResourceSnapshot) -> Metadata {
@@ -69,56 +69,6 @@ pub(super) async fn fill(state: &AppState, servers: &mut [Value]) -> Result<(), 
         }
     }
     Ok(())
-}
-
-fn invalid(path: &str, value: &Value, why: &str) -> NovaError {
-    NovaError::bad_request(format!(
-        "Invalid input for field/attribute {path}. Value: {value}. {why}"
-    ))
-}
-
-fn key_ok(k: &str) -> bool {
-    (1..=MAX_LEN).contains(&k.chars().count())
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.' | ' '))
-}
-
-/// `{"<field>": {key: "value", …}}` and nothing else, as Nova's schema says.
-fn items(body: Result<Bytes, BytesRejection>, field: &str) -> Result<Metadata, NovaError> {
-    let body: Value = crate::body::parse(body)?
-        .ok_or_else(|| NovaError::bad_request(format!("'{field}' is a required property")))?;
-    let obj = body
-        .as_object()
-        .ok_or_else(|| NovaError::bad_request(format!("{body} is not of type 'object'")))?;
-    let inner = obj
-        .get(field)
-        .ok_or_else(|| NovaError::bad_request(format!("'{field}' is a required property")))?;
-    if let Some(extra) = obj.keys().find(|k| *k != field) {
-        return Err(NovaError::bad_request(format!(
-            "Additional properties are not allowed ('{extra}' was unexpected)"
-        )));
-    }
-    let map: &Map<String, Value> = inner
-        .as_object()
-        .ok_or_else(|| invalid(field, inner, &format!("{inner} is not of type 'object'")))?;
-    let mut out = Metadata::new();
-    for (k, v) in map {
-        if !key_ok(k) {
-            return Err(invalid(
-                field,
-                inner,
-                &format!("Additional properties are not allowed ('{k}' was unexpected)"),
-            ));
-        }
-        let text = v
-            .as_str()
-            .ok_or_else(|| invalid(k, v, &format!("{v} is not of type 'string'")))?;
-        if text.chars().count() > MAX_LEN {
-            return Err(invalid(k, v, &format!("{v} is too long")));
-        }
-        out.insert(k.clone(), text.to_string());
-    }
-    Ok(out)
 }
 
 /// Nova changes metadata only of an active or stopped server with no task under way.

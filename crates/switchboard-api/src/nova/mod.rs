@@ -8,6 +8,7 @@ mod console;
 mod interfaces;
 mod limits;
 mod metadata;
+mod metadata_body;
 mod microversion;
 mod query;
 mod render;
