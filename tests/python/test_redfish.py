@@ -154,3 +154,13 @@ def test_the_log_names_failed_tasks_reasons_but_never_a_bmc_password(rf):
     failed = find(events(log, "text"), "task finished", state="FAILED")
     reasons = " ".join(e.get("reason", "") for e in failed)
     assert "401" in reasons and "unreachable" in reasons, failed
+
+
+def test_console_output_says_the_bmc_has_no_log_services(rf):
+    # sushy-tools serves no Redfish LogServices: the console output is a note saying so.
+    token, _ = rf.token()
+    sid = "7a1e0000-0000-4000-8000-000000000001"
+    status, _, body = call(f"{rf.url}/v2.1/{PROJECT}/servers/{sid}/action", "POST",
+                           {"os-getConsoleOutput": {}}, token)
+    assert status == 200, body
+    assert body["output"].startswith("No console output: the BMC serves no Redfish LogServices"), body

@@ -103,6 +103,12 @@ pub trait Driver: Send + Sync + 'static {
         false
     }
 
+    /// The resource's console log as text (a boot log, a process's output, a BMC's event log),
+    /// oldest line first; `None` when the driver has no console to show.
+    async fn console_log(&self, _resource: &ResourceSpec) -> Result<Option<String>, DriverError> {
+        Ok(None)
+    }
+
     /// How long `action` is expected to take, for progress estimates.
     fn expected_duration(&self, _resource: &ResourceSpec, _action: Action) -> Duration {
         Duration::from_secs(2)

@@ -175,3 +175,18 @@ fn snapshot(node: usize, world: &crate::world::World) -> ResourceSnapshot {
         last_error: n.last_error.clone(),
     }
 }
+
+impl Engine {
+    /// The console log of resource `id` from its driver; `None` when the resource is unknown
+    /// or its driver keeps no console.
+    pub async fn console_log(&self, id: &str) -> Result<Option<String>, EngineError> {
+        let (spec, driver) = {
+            let world = self.inner.lock();
+            let Some(node) = world.index_of(id) else {
+                return Ok(None);
+            };
+            (world.specs[node].clone(), world.drivers[node].clone())
+        };
+        Ok(driver.console_log(&spec).await?)
+    }
+}

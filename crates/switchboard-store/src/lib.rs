@@ -10,7 +10,14 @@ mod writer;
 pub use records::*;
 pub use sqlite::{SqliteStore, Synchronous};
 
+use std::collections::{BTreeMap, HashMap};
 use switchboard_core::{ResourceSpec, TaskId, TaskState};
+
+/// A server's metadata items (key → value).
+pub type Metadata = BTreeMap<String, String>;
+
+/// Changes metadata in place; `false` refuses the change and nothing is written.
+pub type MetadataChange = Box<dyn FnOnce(&mut Metadata) -> bool + Send>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -111,6 +118,21 @@ pub trait Store: Send + Sync + 'static {
     /// Tasks newest first, optionally of one project and state, at most `limit` after `offset`.
     async fn tasks(&self, filter: &TaskFilter) -> StoreResult<Vec<TaskRecord>>;
     async fn unfinished_tasks(&self) -> StoreResult<Vec<TaskRecord>>;
+    /// Tasks with a step on the resource, newest first.
+    async fn resource_tasks(&self, resource_id: &str) -> StoreResult<Vec<TaskRecord>>;
+
+    /// A resource's stored metadata; `None` until first written (the inventory's applies).
+    async fn metadata(&self, resource_id: &str) -> StoreResult<Option<Metadata>>;
+    /// Every resource's stored metadata.
+    async fn all_metadata(&self) -> StoreResult<HashMap<String, Metadata>>;
+    /// Applies `change` atomically to the resource's metadata (`seed` when never written);
+    /// the result, or `None` when `change` refused and nothing was written.
+    async fn update_metadata(
+        &self,
+        resource_id: &str,
+        seed: &Metadata,
+        change: MetadataChange,
+    ) -> StoreResult<Option<Metadata>>;
     async fn audit(
         &self,
         project_id: Option<&str>,

@@ -2,11 +2,25 @@
 //! reboot / os-start / os-stop actions with Nova's preconditions. Errors are Nova faults:
 //! `{"<faultName>": {"code": <int>, "message": …}}`.
 
+mod actions;
+mod actions_view;
+mod console;
+mod interfaces;
+mod limits;
+mod metadata;
+mod metadata_body;
 mod microversion;
+mod query;
 pub(crate) mod render;
 mod servers;
 mod versions;
 
+pub use actions::{list_actions, show_action};
+pub use interfaces::{list_interfaces, remote_console};
+pub use limits::{availability_zones, availability_zones_detail, limits};
+pub use metadata::{
+    delete_meta, list_metadata, merge_metadata, replace_metadata, set_meta, show_meta,
+};
 pub use microversion::Microversion;
 pub use servers::{list_servers, list_servers_detail, server_action, show_server};
 pub use versions::{version_root, version_v21};
@@ -103,9 +117,29 @@ impl IntoResponse for NovaError {
     }
 }
 
-/// Nova's request-id headers on every compute answer.
+/// Nova's `req-<uuid>` form of a request id (the 32 hex digits every answer carries in
+/// `X-Request-Id`, and every task keeps), so that an instance action names the request id the
+/// client got back from the action call.
+pub fn nova_request_id(raw: &str) -> String {
+    match uuid::Uuid::try_parse(raw) {
+        Ok(id) => format!("req-{}", id.hyphenated()),
+        Err(_) => format!("req-{raw}"),
+    }
+}
+
+/// Nova's answer to an action that went through, or its fault.
+pub(crate) fn reply(result: Result<Response, NovaError>, version: &Microversion) -> Response {
+    with_compute_headers(result.unwrap_or_else(IntoResponse::into_response), version)
+}
+
+/// Nova's request-id headers on every compute answer: the request's own id in Nova's form.
 pub fn with_compute_headers(mut response: Response, version: &Microversion) -> Response {
-    let id = format!("req-{}", uuid::Uuid::new_v4());
+    let raw = crate::request_id::current();
+    let id = if raw.is_empty() {
+        format!("req-{}", uuid::Uuid::new_v4())
+    } else {
+        nova_request_id(&raw)
+    };
     let headers = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&id) {
         headers.insert("x-compute-request-id", v.clone());

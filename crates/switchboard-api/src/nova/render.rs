@@ -6,6 +6,9 @@ use serde_json::{json, Value};
 use switchboard_core::{now_millis, Lifecycle};
 use switchboard_engine::ResourceSnapshot;
 
+/// The compute host of a server whose inventory names none.
+pub const DEFAULT_HOST: &str = "bms-host-01";
+
 /// Nova's view of a lifecycle state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NovaState {
@@ -94,7 +97,7 @@ pub fn server(r: &ResourceSnapshot, base: &str, version: &Microversion) -> Value
         })
         .unwrap_or_default();
     let created = text("created", "2024-01-01T00:00:00Z");
-    let host = text("host", "bms-host-01");
+    let host = text("host", DEFAULT_HOST);
     let mut s = json!({
         "id": r.spec.id,
         "name": r.spec.name,

@@ -18,7 +18,7 @@ use switchboard_core::{Action, ResourceKind};
 use switchboard_engine::{ResourceSnapshot, SubmitError};
 use switchboard_identity::Principal;
 
-fn check_project(who: &Principal, project_id: &str) -> Result<(), NovaError> {
+pub(super) fn check_project(who: &Principal, project_id: &str) -> Result<(), NovaError> {
     if lookup::same_project(who, project_id) {
         Ok(())
     } else {
@@ -29,7 +29,7 @@ fn check_project(who: &Principal, project_id: &str) -> Result<(), NovaError> {
     }
 }
 
-fn find(
+pub(super) fn find(
     state: &AppState,
     who: &Principal,
     project_id: &str,
@@ -61,7 +61,7 @@ pub async fn list_servers(
     path: Path<String>,
     query: Query<HashMap<String, String>>,
 ) -> Response {
-    list(state, who, version, headers, path, query, false)
+    list(state, who, version, headers, path, query, false).await
 }
 
 pub async fn list_servers_detail(
@@ -72,11 +72,11 @@ pub async fn list_servers_detail(
     path: Path<String>,
     query: Query<HashMap<String, String>>,
 ) -> Response {
-    list(state, who, version, headers, path, query, true)
+    list(state, who, version, headers, path, query, true).await
 }
 
 /// `{"servers": […]}`: id, name and links, or (`detail`) the full server bodies.
-fn list(
+async fn list(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
     version: Microversion,
@@ -91,7 +91,7 @@ fn list(
         return with_compute_headers(e.into_response(), &version);
     }
     let base = crate::prefix::base(&state, &headers);
-    let servers: Vec<Value> = matching(&state, &who, &query)
+    let mut servers: Vec<Value> = matching(&state, &who, &query)
         .iter()
         .map(|s| {
             if detail {
@@ -101,6 +101,11 @@ fn list(
             }
         })
         .collect();
+    if detail {
+        if let Err(e) = super::metadata::fill(&state, &mut servers).await {
+            return with_compute_headers(e.into_response(), &version);
+        }
+    }
     with_compute_headers(
         Json(json!({ "servers": servers })).into_response(),
         &version,
@@ -119,8 +124,16 @@ pub async fn show_server(
     }
     match find(&state, &who, &project_id, &server_id) {
         Ok(s) => {
-            let body = json!({ "server": render::server(&s, &crate::prefix::base(&state, &headers), &version) });
-            with_compute_headers(Json(body).into_response(), &version)
+            let mut server = [render::server(
+                &s,
+                &crate::prefix::base(&state, &headers),
+                &version,
+            )];
+            if let Err(e) = super::metadata::fill(&state, &mut server).await {
+                return with_compute_headers(e.into_response(), &version);
+            }
+            let [server] = server;
+            with_compute_headers(Json(json!({ "server": server })).into_response(), &version)
         }
         Err(e) => with_compute_headers(e.into_response(), &version),
     }
@@ -134,6 +147,11 @@ pub async fn server_action(
     Path((project_id, server_id)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let console = body.as_ref().ok();
+    if let Some(r) = super::console::intercept(&state, &who, &project_id, &server_id, console).await
+    {
+        return with_compute_headers(r, &version);
+    }
     let response = match act(&state, &who, source, &project_id, &server_id, body).await {
         Ok(()) => {
             let status = StatusCode::from_u16(state.config.nova_action_status)

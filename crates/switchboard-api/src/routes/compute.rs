@@ -25,4 +25,41 @@ pub fn routes() -> Router<AppState> {
             "/v2.1/{project_id}/servers/{server_id}/action",
             post(nova::server_action),
         )
+        .route(
+            "/v2.1/{project_id}/servers/{server_id}/os-instance-actions",
+            get(nova::list_actions),
+        )
+        .route(
+            "/v2.1/{project_id}/servers/{server_id}/os-instance-actions/{request_id}",
+            get(nova::show_action),
+        )
+        .route(
+            "/v2.1/{project_id}/servers/{server_id}/metadata",
+            get(nova::list_metadata)
+                .post(nova::merge_metadata)
+                .put(nova::replace_metadata),
+        )
+        .route(
+            "/v2.1/{project_id}/servers/{server_id}/metadata/{key}",
+            get(nova::show_meta)
+                .put(nova::set_meta)
+                .delete(nova::delete_meta),
+        )
+        .route(
+            "/v2.1/{project_id}/servers/{server_id}/os-interface",
+            get(nova::list_interfaces),
+        )
+        .route(
+            "/v2.1/{project_id}/servers/{server_id}/remote-consoles",
+            post(nova::remote_console),
+        )
+        .route("/v2.1/{project_id}/limits", get(nova::limits))
+        .route(
+            "/v2.1/{project_id}/os-availability-zone",
+            get(nova::availability_zones),
+        )
+        .route(
+            "/v2.1/{project_id}/os-availability-zone/detail",
+            get(nova::availability_zones_detail),
+        )
 }

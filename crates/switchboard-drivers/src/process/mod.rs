@@ -19,6 +19,8 @@ use switchboard_core::{Action, Driver, DriverError, Lifecycle, Observed, Resourc
 
 /// Bytes of stderr quoted when a process fails.
 const STDERR_TAIL: u64 = 2048;
+/// Bytes of stdout shown as the console log.
+const CONSOLE_TAIL: u64 = 64 * 1024;
 /// How long (in 10 ms steps) to wait for a reaper to record an exit it is about to see.
 const REAPER_WAIT_STEPS: usize = 50;
 
@@ -97,6 +99,19 @@ impl ProcessDriver {
             .get(id)
             .filter(|t| proc::is_alive(t.pid, t.ticks))
             .cloned()
+    }
+
+    /// The last `max` bytes of a file, lossily decoded; empty when it does not exist.
+    fn tail(path: &Path, max: u64) -> String {
+        use std::io::{Read, Seek, SeekFrom};
+        let Ok(mut f) = std::fs::File::open(path) else {
+            return String::new();
+        };
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        let _ = f.seek(SeekFrom::Start(len.saturating_sub(max)));
+        let mut buf = Vec::new();
+        let _ = f.read_to_end(&mut buf);
+        String::from_utf8_lossy(&buf).into_owned()
     }
 
     fn stderr_tail(&self, id: &str) -> String {
@@ -271,6 +286,17 @@ impl Driver for ProcessDriver {
                 self.start(resource, &cfg).await.map(|()| None)
             }
         }
+    }
+
+    async fn console_log(&self, resource: &ResourceSpec) -> Result<Option<String>, DriverError> {
+        let (out, err) = self.log_paths(&resource.id);
+        let mut text = Self::tail(&out, CONSOLE_TAIL);
+        let err = Self::tail(&err, STDERR_TAIL);
+        if !err.trim().is_empty() {
+            text.push_str("\n--- stderr ---\n");
+            text.push_str(&err);
+        }
+        Ok(Some(text))
     }
 
     async fn observe(&self, resource: &ResourceSpec) -> Result<Observed, DriverError> {

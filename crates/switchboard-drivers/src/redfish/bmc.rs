@@ -194,6 +194,16 @@ impl Bmc {
             .await
     }
 
+    /// A GET of `path` on the BMC.
+    pub(super) async fn get(&self, path: &str, what: &str) -> Result<Value, DriverError> {
+        self.send(self.http.get(self.url(path)), what).await
+    }
+
+    /// The system's path, `/redfish/v1/Systems/{id}`.
+    pub(super) async fn system(&self) -> Result<String, DriverError> {
+        self.system_path().await.cloned()
+    }
+
     pub async fn power_state(&self) -> Result<String, DriverError> {
         let path = self.system_path().await?.clone();
         let system = self

@@ -2,6 +2,7 @@
 //! GracefulShutdown), reboot ForceRestart; then `PowerState` is polled until it matches.
 
 mod bmc;
+mod log;
 
 pub use bmc::RedfishConfig;
 
@@ -80,6 +81,11 @@ impl Driver for RedfishDriver {
         };
         bmc.reset(reset).await?;
         Ok(Some(format!("ResetType {reset} accepted by the BMC")))
+    }
+
+    async fn console_log(&self, resource: &ResourceSpec) -> Result<Option<String>, DriverError> {
+        let bmc = self.bmc(resource)?;
+        Ok(Some(log::event_log(&bmc).await))
     }
 
     async fn observe(&self, resource: &ResourceSpec) -> Result<Observed, DriverError> {

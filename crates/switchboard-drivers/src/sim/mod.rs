@@ -2,6 +2,7 @@
 //! seed, and fault rules. Its state lives in `DATA_DIR/sim/actions.jsonl`.
 
 mod config;
+mod console;
 mod world;
 
 pub use config::{SimConfig, SimFault, SimResourceConfig};
@@ -80,6 +81,8 @@ impl Driver for SimDriver {
             .or_insert(SimResource {
                 initial: resource.initial_state,
                 last: None,
+                history: Default::default(),
+                seen_ms: now_millis(),
             });
         if let Some(r) = w.resources.get_mut(&resource.id) {
             r.initial = resource.initial_state;
@@ -190,6 +193,14 @@ impl Driver for SimDriver {
             }
             tokio::time::sleep_until(wake).await;
         }
+    }
+
+    async fn console_log(&self, resource: &ResourceSpec) -> Result<Option<String>, DriverError> {
+        let w = self.lock();
+        let r = w.resources.get(&resource.id).ok_or_else(|| {
+            DriverError::Permanent(format!("{} is not in the simulated world", resource.id))
+        })?;
+        Ok(Some(console::render(resource, r, now_millis())))
     }
 
     fn expected_duration(&self, resource: &ResourceSpec, action: Action) -> Duration {

@@ -35,7 +35,14 @@ pub struct LogEntry {
 pub(crate) struct SimResource {
     pub initial: Lifecycle,
     pub last: Option<LogEntry>,
+    /// The latest actions, oldest first (at most `HISTORY`), for the console log.
+    pub history: std::collections::VecDeque<LogEntry>,
+    /// When this server first saw the resource (its console's first boot, if it was running).
+    pub seen_ms: Millis,
 }
+
+/// Actions per resource kept for the simulated console log.
+pub(crate) const HISTORY: usize = 32;
 
 impl SimResource {
     /// The state at `now`, with the failure message if the last action failed.
@@ -94,7 +101,13 @@ impl World {
             .or_insert(SimResource {
                 initial: Lifecycle::Stopped,
                 last: None,
+                history: Default::default(),
+                seen_ms: entry.at_ms,
             });
+        if r.history.len() == HISTORY {
+            r.history.pop_front();
+        }
+        r.history.push_back(entry.clone());
         r.last = Some(entry);
     }
 

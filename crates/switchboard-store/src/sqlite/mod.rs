@@ -2,6 +2,7 @@
 
 mod admin;
 mod identity;
+mod metadata;
 mod policies;
 mod rows;
 
@@ -350,6 +351,29 @@ impl Store for SqliteStore {
             .iter()
             .map(rows::task)
             .collect()
+    }
+
+    async fn resource_tasks(&self, resource_id: &str) -> StoreResult<Vec<TaskRecord>> {
+        metadata::resource_tasks(&self.pool, resource_id).await
+    }
+
+    async fn metadata(&self, resource_id: &str) -> StoreResult<Option<crate::Metadata>> {
+        metadata::metadata(&self.pool, resource_id).await
+    }
+
+    async fn all_metadata(
+        &self,
+    ) -> StoreResult<std::collections::HashMap<String, crate::Metadata>> {
+        metadata::all_metadata(&self.pool).await
+    }
+
+    async fn update_metadata(
+        &self,
+        resource_id: &str,
+        seed: &crate::Metadata,
+        change: crate::MetadataChange,
+    ) -> StoreResult<Option<crate::Metadata>> {
+        metadata::update_metadata(&self.pool, resource_id, seed, change).await
     }
 
     async fn audit(

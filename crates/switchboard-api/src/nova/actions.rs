@@ -1,0 +1,252 @@
+//! `GET /v2.1/{project_id}/servers/{server_id}/os-instance-actions[/{request_id}]`: the tasks
+//! that touched a server, newest first, with paging and time filters from 2.58.
+
+use super::actions_view::{self, ActionRecord, EventAccess};
+use super::query::QueryParams;
+use super::servers::find;
+use super::{reply, Microversion, NovaError};
+use crate::auth::Authenticated;
+
+use crate::AppState;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+/// What Python's `urlencode` escapes in a query (all but letters, digits and `-_.~`).
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+use serde_json::{json, Value};
+use switchboard_identity::Principal;
+
+/// Nova's `[api] max_limit`.
+const MAX_LIMIT: usize = 1000;
+
+type RawQuery = Result<Query<Vec<(String, String)>>, QueryRejection>;
+
+fn params(query: RawQuery) -> Result<QueryParams, NovaError> {
+    query
+        .map(|Query(q)| QueryParams(q))
+        .map_err(|e| NovaError::bad_request(e.body_text()))
+}
+
+/// Every task with a step on the server, newest first, with its steps there.
+async fn records(state: &AppState, server_id: &str) -> Result<Vec<ActionRecord>, NovaError> {
+    let store = &state.store;
+    let tasks = store
+        .resource_tasks(server_id)
+        .await
+        .map_err(NovaError::internal)?;
+    let users = store.users().await.map_err(NovaError::internal)?;
+    let mut out = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        let steps = store
+            .steps(task.id)
+            .await
+            .map_err(NovaError::internal)?
+            .into_iter()
+            .filter(|s| s.resource_id == server_id)
+            .collect();
+        // Tasks name their submitter `user@domain`; Nova shows the user's id.
+        let user_id = users
+            .iter()
+            .find(|u| format!("{}@{}", u.name, u.domain_id) == task.principal)
+            .map(|u| u.id.clone());
+        out.push(ActionRecord {
+            task,
+            steps,
+            user_id,
+        });
+    }
+    Ok(out)
+}
+
+pub async fn list_actions(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    version: Microversion,
+    headers: HeaderMap,
+    Path((project_id, server_id)): Path<(String, String)>,
+    query: RawQuery,
+) -> Response {
+    let result = list(
+        &state,
+        &who,
+        &version,
+        &headers,
+        &project_id,
+        &server_id,
+        query,
+    )
+    .await;
+    reply(result, &version)
+}
+
+async fn list(
+    state: &AppState,
+    who: &Principal,
+    version: &Microversion,
+    headers: &HeaderMap,
+    project_id: &str,
+    server_id: &str,
+    query: RawQuery,
+) -> Result<Response, NovaError> {
+    let q = params(query)?;
+    // Before 2.58 the query is ignored, as Nova's schema allows anything.
+    let paged = version.at_least(58);
+    let (limit, marker, since, before) = if paged {
+        let mut allowed = vec!["limit", "marker", "changes-since"];
+        if version.at_least(66) {
+            allowed.push("changes-before");
+        }
+        q.only(&allowed)?;
+        let since = q.datetime("changes-since")?;
+        let before = q.datetime("changes-before")?;
+        if let (Some(s), Some(b)) = (since, before) {
+            if b < s {
+                return Err(NovaError::bad_request(
+                    "The value of changes-since must be less than or equal to changes-before.",
+                ));
+            }
+        }
+        let limit = q.limit()?.unwrap_or(MAX_LIMIT).min(MAX_LIMIT);
+        (
+            limit,
+            q.single("marker")?.map(str::to_string),
+            since,
+            before,
+        )
+    } else {
+        (usize::MAX, None, None, None)
+    };
+    NovaError::permit(who, "nova:instanceAction:list")?;
+    find(state, who, project_id, server_id)?;
+    let mut all: Vec<ActionRecord> = records(state, server_id)
+        .await?
+        .into_iter()
+        .filter(|a| since.is_none_or(|s| a.updated_at() >= s))
+        .filter(|a| before.is_none_or(|b| a.updated_at() <= b))
+        .collect();
+    actions_view::page(&mut all, marker.as_deref(), limit)?;
+    let actions: Vec<Value> = all
+        .iter()
+        .map(|a| actions_view::action(a, server_id, version))
+        .collect();
+    let mut body = json!({ "instanceActions": actions });
+    if paged && limit > 0 && all.len() == limit {
+        if let Some(last) = all.last() {
+            let href = next_link(
+                &crate::prefix::base(state, headers),
+                project_id,
+                server_id,
+                &q,
+                &last.request_id(),
+            );
+            body["links"] = json!([{"rel": "next", "href": href}]);
+        }
+    }
+    Ok(Json(body).into_response())
+}
+
+/// The next page: the same query with `marker` set to the last request id shown.
+fn next_link(
+    base: &str,
+    project_id: &str,
+    server_id: &str,
+    q: &QueryParams,
+    marker: &str,
+) -> String {
+    let enc = |s: &str| utf8_percent_encode(s, QUERY).to_string();
+    let mut pairs: Vec<String> =
+        q.0.iter()
+            .filter(|(k, _)| k != "marker")
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect();
+    pairs.push(format!("marker={}", enc(marker)));
+    format!(
+        "{base}/v2.1/{project_id}/servers/{server_id}/os-instance-actions?{}",
+        pairs.join("&")
+    )
+}
+
+pub async fn show_action(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    version: Microversion,
+    Path((project_id, server_id, request_id)): Path<(String, String, String)>,
+    query: RawQuery,
+) -> Response {
+    let result = show(
+        &state,
+        &who,
+        &version,
+        &project_id,
+        &server_id,
+        &request_id,
+        query,
+    )
+    .await;
+    reply(result, &version)
+}
+
+async fn show(
+    state: &AppState,
+    who: &Principal,
+    version: &Microversion,
+    project_id: &str,
+    server_id: &str,
+    request_id: &str,
+    query: RawQuery,
+) -> Result<Response, NovaError> {
+    let q = params(query)?;
+    if version.at_least(102) {
+        q.only(&[])?;
+    }
+    NovaError::permit(who, "nova:instanceAction:get")?;
+    let server = find(state, who, project_id, server_id)?;
+    let action = records(state, server_id)
+        .await?
+        .into_iter()
+        .find(|a| a.request_id() == request_id)
+        .ok_or_else(|| {
+            NovaError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                format!("Action {request_id} not found"),
+            )
+        })?;
+    let host = server
+        .spec
+        .attrs
+        .get("host")
+        .and_then(Value::as_str)
+        .unwrap_or(super::render::DEFAULT_HOST);
+    // Nova's `os-instance-actions:events` policy: administrators by default.
+    let access = EventAccess {
+        admin: who.may("nova:instanceAction:events"),
+    };
+    let body = actions_view::action_with_events(&action, server_id, host, version, access);
+    Ok(Json(json!({ "instanceAction": body })).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_link_keeps_the_query_and_moves_the_marker() {
+        let q = QueryParams(vec![
+            ("limit".into(), "2".into()),
+            ("marker".into(), "req-old".into()),
+            ("changes-since".into(), "2024-01-01T00:00:00+01:00".into()),
+        ]);
+        assert_eq!(
+            next_link("http://h", "p", "s", &q, "req-x"),
+            "http://h/v2.1/p/servers/s/os-instance-actions?limit=2&changes-since=2024-01-01T00%3A00%3A00%2B01%3A00&marker=req-x"
+        );
+    }
+}

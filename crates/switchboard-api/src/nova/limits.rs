@@ -1,0 +1,253 @@
+//! `GET /v2.1/{project_id}/limits` and `GET …/os-availability-zone[/detail]`, derived from the
+//! inventory: usage counts the project's servers, zones are the servers' `availability_zone`.
+
+use super::query::QueryParams;
+use super::servers::check_project;
+use super::{reply, Microversion, NovaError};
+use crate::auth::Authenticated;
+use crate::AppState;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use switchboard_core::{now_millis, ResourceKind};
+
+/// Nova's default quotas: (quota, limit names, default).
+const QUOTAS: [(&str, &[&str], u64); 12] = [
+    ("ram", &["maxTotalRAMSize"], 51200),
+    ("instances", &["maxTotalInstances"], 10),
+    ("cores", &["maxTotalCores"], 20),
+    ("key_pairs", &["maxTotalKeypairs"], 100),
+    ("floating_ips", &["maxTotalFloatingIps"], 10),
+    (
+        "metadata_items",
+        &["maxServerMeta", "maxImageMeta"],
+        super::metadata::MAX_ITEMS as u64,
+    ),
+    ("injected_files", &["maxPersonality"], 5),
+    (
+        "injected_file_content_bytes",
+        &["maxPersonalitySize"],
+        10240,
+    ),
+    ("security_groups", &["maxSecurityGroups"], 10),
+    ("security_group_rules", &["maxSecurityGroupRules"], 20),
+    ("server_groups", &["maxServerGroups"], 10),
+    ("server_group_members", &["maxServerGroupMembers"], 10),
+];
+
+/// Usage keys and their quotas.
+const USED: [(&str, &str); 6] = [
+    ("totalRAMUsed", "ram"),
+    ("totalCoresUsed", "cores"),
+    ("totalInstancesUsed", "instances"),
+    ("totalFloatingIpsUsed", "floating_ips"),
+    ("totalSecurityGroupsUsed", "security_groups"),
+    ("totalServerGroupsUsed", "server_groups"),
+];
+
+/// Quotas each microversion stops showing (2.36: network proxies, 2.57: personality files).
+fn filtered(version: &Microversion) -> &'static [&'static str] {
+    const V236: &[&str] = &["floating_ips", "security_groups", "security_group_rules"];
+    const V257: &[&str] = &[
+        "floating_ips",
+        "security_groups",
+        "security_group_rules",
+        "injected_files",
+        "injected_file_content_bytes",
+    ];
+    if version.at_least(57) {
+        V257
+    } else if version.at_least(36) {
+        V236
+    } else {
+        &[]
+    }
+}
+
+/// The absolute limits of a project whose usage is `used` (quota → amount). A limit is never
+/// below what the inventory already uses, so a project never reads as over its quota.
+pub fn absolute(used: &BTreeMap<&str, u64>, version: &Microversion) -> Value {
+    let skip = filtered(version);
+    let mut out = Map::new();
+    for (quota, names, default) in QUOTAS {
+        if skip.contains(&quota) {
+            continue;
+        }
+        let limit = default.max(used.get(quota).copied().unwrap_or(0));
+        for name in names {
+            // 2.39 drops the image metadata limit (images are Glance's).
+            if *name == "maxImageMeta" && version.at_least(39) {
+                continue;
+            }
+            out.insert(name.to_string(), json!(limit));
+        }
+    }
+    for (name, quota) in USED {
+        if !skip.contains(&quota) {
+            out.insert(
+                name.to_string(),
+                json!(used.get(quota).copied().unwrap_or(0)),
+            );
+        }
+    }
+    Value::Object(out)
+}
+
+type RawQuery = Result<Query<Vec<(String, String)>>, QueryRejection>;
+
+pub async fn limits(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    version: Microversion,
+    Path(project_id): Path<String>,
+    query: RawQuery,
+) -> Response {
+    let result = (|| {
+        let q = QueryParams(query.map_err(|e| NovaError::bad_request(e.body_text()))?.0);
+        if version.at_least(75) {
+            q.only(&["tenant_id"])?;
+        }
+        NovaError::permit(&who, "nova:limits:get")?;
+        check_project(&who, &project_id)?;
+        let mut target = project_id.clone();
+        if let Some(other) = q.single("tenant_id")? {
+            // Another project's limits are for administrators, as in Nova.
+            NovaError::permit(&who, "nova:limits:otherProject")?;
+            target = other.to_string();
+        }
+        let attr = |s: &switchboard_engine::ResourceSnapshot, k: &str| {
+            s.spec.attrs.get(k).and_then(Value::as_u64).unwrap_or(0)
+        };
+        let mut used = BTreeMap::new();
+        for s in state.engine.resources() {
+            if s.spec.kind == ResourceKind::Server && s.spec.project_id == target {
+                *used.entry("instances").or_insert(0) += 1;
+                *used.entry("cores").or_insert(0) += attr(&s, "vcpus");
+                *used.entry("ram").or_insert(0) += attr(&s, "ram");
+            }
+        }
+        let body = json!({"limits": {"rate": [], "absolute": absolute(&used, &version)}});
+        Ok(Json(body).into_response())
+    })();
+    reply(result, &version)
+}
+
+/// Zone → hosts of every server (zones are the region's, as in Nova, not one project's).
+fn zones(state: &AppState) -> BTreeMap<String, Vec<String>> {
+    let mut zones: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for s in state.engine.resources() {
+        if s.spec.kind != ResourceKind::Server {
+            continue;
+        }
+        let text = |k: &str| {
+            s.spec
+                .attrs
+                .get(k)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let hosts = zones
+            .entry(text("availability_zone").unwrap_or_else(|| "nova".into()))
+            .or_default();
+        let host = text("host").unwrap_or_else(|| super::render::DEFAULT_HOST.into());
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    zones
+}
+
+async fn zone_list(
+    state: AppState,
+    who: switchboard_identity::Principal,
+    version: Microversion,
+    project_id: String,
+    detail: bool,
+) -> Response {
+    let action = if detail {
+        "nova:availabilityZone:detail"
+    } else {
+        "nova:availabilityZone:list"
+    };
+    let result = NovaError::permit(&who, action)
+        .and_then(|()| check_project(&who, &project_id))
+        .map(|()| {
+            let updated = super::actions_view::nova_time(now_millis());
+            let service = json!({"available": true, "active": true, "updated_at": updated});
+            let mut info: Vec<Value> = zones(&state)
+                .into_iter()
+                .map(|(zone, hosts)| {
+                    let hosts: Value = if detail {
+                        hosts
+                            .into_iter()
+                            .map(|h| (h, json!({"nova-compute": service})))
+                            .collect::<Map<_, _>>()
+                            .into()
+                    } else {
+                        Value::Null
+                    };
+                    json!({"zoneName": zone, "zoneState": {"available": true}, "hosts": hosts})
+                })
+                .collect();
+            if detail {
+                // Nova lists its control services in the `internal` zone.
+                info.push(json!({"zoneName": "internal", "zoneState": {"available": true},
+                    "hosts": {"switchboard": {"nova-conductor": service, "nova-scheduler": service}}}));
+            }
+            Json(json!({"availabilityZoneInfo": info})).into_response()
+        });
+    reply(result, &version)
+}
+
+pub async fn availability_zones(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    version: Microversion,
+    Path(project_id): Path<String>,
+) -> Response {
+    zone_list(state, who, version, project_id, false).await
+}
+
+pub async fn availability_zones_detail(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    version: Microversion,
+    Path(project_id): Path<String>,
+) -> Response {
+    zone_list(state, who, version, project_id, true).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_follow_the_microversion() {
+        let used = BTreeMap::from([("instances", 30)]);
+        let at = |minor| absolute(&used, &Microversion((2, minor)));
+        let v1 = at(1);
+        assert_eq!(v1["maxTotalInstances"], 30);
+        assert_eq!(v1["totalInstancesUsed"], 30);
+        assert_eq!(v1["maxTotalCores"], 20);
+        for k in [
+            "maxSecurityGroups",
+            "maxTotalFloatingIps",
+            "maxImageMeta",
+            "maxPersonality",
+            "totalFloatingIpsUsed",
+        ] {
+            assert!(v1.get(k).is_some(), "{k}");
+        }
+        let v36 = at(36);
+        assert!(
+            v36.get("maxSecurityGroups").is_none() && v36.get("totalFloatingIpsUsed").is_none()
+        );
+        assert!(v36.get("maxImageMeta").is_some() && at(39).get("maxImageMeta").is_none());
+        let v57 = at(57);
+        assert!(v57.get("maxPersonality").is_none() && v57.get("maxPersonalitySize").is_none());
+        assert_eq!(v57["maxServerMeta"], 128);
+    }
+}
