@@ -8,6 +8,7 @@ mod bms;
 mod body;
 mod dbss;
 mod family;
+pub mod flavor;
 mod gateway;
 mod iam;
 mod live;
@@ -87,6 +88,8 @@ pub struct AppState {
     pub auth: Arc<AuthService>,
     pub config: Arc<ApiConfig>,
     pub clusters: Arc<Vec<ClusterInfo>>,
+    /// The inventory's declared flavors (see [`flavor`] for the derived ones).
+    pub flavors: Arc<Vec<switchboard_core::inventory::FlavorSpec>>,
     /// Password checks: limits per address and per account, and the Argon2 pool.
     pub logins: Arc<login::Logins>,
 }

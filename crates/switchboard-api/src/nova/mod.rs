@@ -1,14 +1,23 @@
-//! BMS native OpenStack (Nova v2.1): version documents, servers (show, list, detail) and the
-//! reboot / os-start / os-stop actions with Nova's preconditions. Errors are Nova faults:
+//! BMS native OpenStack (Nova v2.1): version documents, servers (show, list, detail with
+//! Nova's filters and paging), flavors, and the reboot / os-start / os-stop actions with Nova's preconditions. Errors are Nova faults:
 //! `{"<faultName>": {"code": <int>, "message": …}}`.
 
+mod filters;
+mod flavors;
+mod list;
 mod microversion;
+mod query;
 mod render;
 mod servers;
 mod versions;
+mod view;
 
+pub use flavors::{
+    list_flavors, list_flavors_detail, show_extra_spec, show_extra_specs, show_flavor,
+};
+pub use list::{list_servers, list_servers_detail};
 pub use microversion::Microversion;
-pub use servers::{list_servers, list_servers_detail, server_action, show_server};
+pub use servers::{server_action, show_server};
 pub use versions::{version_root, version_v21};
 
 use axum::http::{header, HeaderValue, StatusCode};
@@ -100,6 +109,21 @@ impl IntoResponse for NovaError {
             HeaderValue::from_static("application/json; charset=UTF-8"),
         );
         response
+    }
+}
+
+/// 403 unless the credential is scoped to the project of the path.
+pub(crate) fn check_project(
+    who: &switchboard_identity::Principal,
+    project_id: &str,
+) -> Result<(), NovaError> {
+    if crate::lookup::same_project(who, project_id) {
+        Ok(())
+    } else {
+        Err(NovaError::new(
+            StatusCode::FORBIDDEN,
+            format!("Project {project_id} is not the project of the token."),
+        ))
     }
 }
 

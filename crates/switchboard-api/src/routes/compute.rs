@@ -22,4 +22,21 @@ pub fn routes() -> Router<AppState> {
             "/v2.1/{project_id}/servers/{server_id}/action",
             post(nova::server_action),
         )
+        .route("/v2.1/{project_id}/flavors", get(nova::list_flavors))
+        .route(
+            "/v2.1/{project_id}/flavors/detail",
+            get(nova::list_flavors_detail),
+        )
+        .route(
+            "/v2.1/{project_id}/flavors/{flavor_id}",
+            get(nova::show_flavor),
+        )
+        .route(
+            "/v2.1/{project_id}/flavors/{flavor_id}/os-extra_specs",
+            get(nova::show_extra_specs),
+        )
+        .route(
+            "/v2.1/{project_id}/flavors/{flavor_id}/os-extra_specs/{key}",
+            get(nova::show_extra_spec),
+        )
 }
