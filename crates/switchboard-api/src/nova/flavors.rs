@@ -4,6 +4,7 @@
 use super::query::{self, Params};
 use super::render::{compute_base, is_admin, links};
 use super::{check_project, with_compute_headers, Microversion, NovaError};
+use crate::admin_scope::AdminScope;
 use crate::auth::Authenticated;
 use crate::flavor::{self, Flavor};
 use crate::AppState;
@@ -48,8 +49,31 @@ fn not_found(id: &str) -> NovaError {
     )
 }
 
-/// The flavor the caller's project sees, else 404 as for an unknown one.
-fn visible(
+/// The flavors the caller may see: those of its project, and for an administrator those of
+/// every project it administers (Nova's administrators see every flavor).
+async fn seen_by(
+    state: &AppState,
+    who: &Principal,
+    project: &str,
+) -> Result<Vec<Flavor>, NovaError> {
+    if !is_admin(who) {
+        return Ok(flavor::list(state, project));
+    }
+    let scope = AdminScope::of(state.store.as_ref(), who)
+        .await
+        .map_err(NovaError::internal)?;
+    Ok(flavor::all(state)
+        .into_iter()
+        .filter(|f| {
+            f.visible_to(project)
+                || scope.is_system()
+                || f.projects.iter().any(|p| scope.administers(p))
+        })
+        .collect())
+}
+
+/// The flavor the caller sees, else 404 as for an unknown one.
+async fn visible(
     state: &AppState,
     who: &Principal,
     project: &str,
@@ -57,7 +81,10 @@ fn visible(
 ) -> Result<Flavor, NovaError> {
     NovaError::permit(who, "nova:flavor:get")?;
     check_project(who, project)?;
-    flavor::find(state, project, id).ok_or_else(|| not_found(id))
+    let all = seen_by(state, who, project).await?;
+    all.into_iter()
+        .find(|f| f.id == id)
+        .ok_or_else(|| not_found(id))
 }
 
 /// A flavor in brief (`GET /flavors`) or whole.
@@ -99,7 +126,7 @@ pub async fn list_flavors(
     p: Params,
 ) -> Response {
     answer(
-        list(&state, &who, version, &headers, &project_id, &p, false),
+        list(&state, &who, version, &headers, &project_id, &p, false).await,
         &version,
     )
 }
@@ -113,14 +140,14 @@ pub async fn list_flavors_detail(
     p: Params,
 ) -> Response {
     answer(
-        list(&state, &who, version, &headers, &project_id, &p, true),
+        list(&state, &who, version, &headers, &project_id, &p, true).await,
         &version,
     )
 }
 
 /// Nova's `_get_flavors`: `is_public` (administrators only; `None` means all), `minRam`,
 /// `minDisk`, `name` (2.102, a regular expression), one sort key, `limit`/`marker`.
-fn list(
+async fn list(
     state: &AppState,
     who: &Principal,
     v: Microversion,
@@ -209,7 +236,7 @@ fn list(
         .unwrap_or("asc")
         == "asc";
 
-    let mut flavors = flavor::list(state, project);
+    let mut flavors = seen_by(state, who, project).await?;
     flavors.sort_by(|a, b| {
         let o = compare(key, a, b).then_with(|| a.id.cmp(&b.id));
         if asc {
@@ -283,13 +310,15 @@ pub async fn show_flavor(
     Path((project_id, flavor_id)): Path<(String, String)>,
     p: Params,
 ) -> Response {
-    let r = (if version.at_least(102) {
+    let r = match (if version.at_least(102) {
         p.only(&[])
     } else {
         Ok(())
-    })
-    .and_then(|()| visible(&state, &who, &project_id, &flavor_id))
-    .map(|f| {
+    }) {
+        Ok(()) => visible(&state, &who, &project_id, &flavor_id).await,
+        Err(e) => Err(e),
+    };
+    let r = r.map(|f| {
         let base = compute_base(&state, &headers);
         json!({"flavor": render(&f, &base, &project_id, version, true)})
     });
@@ -303,6 +332,7 @@ pub async fn show_extra_specs(
     Path((project_id, flavor_id)): Path<(String, String)>,
 ) -> Response {
     let r = visible(&state, &who, &project_id, &flavor_id)
+        .await
         .map(|f| json!({"extra_specs": f.extra_specs}));
     answer(r, &version)
 }
@@ -313,14 +343,14 @@ pub async fn show_extra_spec(
     version: Microversion,
     Path((project_id, flavor_id, key)): Path<(String, String, String)>,
 ) -> Response {
-    let r = visible(&state, &who, &project_id, &flavor_id).and_then(|f| {
-        match f.extra_specs.get(&key) {
+    let r = visible(&state, &who, &project_id, &flavor_id)
+        .await
+        .and_then(|f| match f.extra_specs.get(&key) {
             Some(value) => Ok(json!({ key: value })),
             None => Err(NovaError::new(
                 StatusCode::NOT_FOUND,
                 format!("Flavor {flavor_id} has no extra specs with key {key}."),
             )),
-        }
-    });
+        });
     answer(r, &version)
 }
