@@ -11,6 +11,7 @@ mod family;
 pub mod flavor;
 mod gateway;
 mod iam;
+mod image;
 mod live;
 mod login;
 mod lookup;

@@ -293,3 +293,36 @@ async fn servers_show_each_microversions_shape() {
     assert!(stopped.get("progress").is_none());
     assert_eq!(new["progress"], 0);
 }
+
+#[tokio::test]
+async fn images_are_those_the_projects_servers_name() {
+    let s = server().await;
+    let r = get_at(&s, "/image", None).await;
+    assert!(r.body["versions"][0]["links"][0]["href"]
+        .as_str()
+        .unwrap()
+        .ends_with("/image/v2/"));
+    let r = get_at(&s, "/image/v2/images", None).await;
+    let ids: Vec<&str> = r.body["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["1a6635d8-afea-4f3f-9f5c-2b6d1f4e8a10", "img-batch"]);
+    let r = get_at(&s, "/image/v2/images/img-batch", None).await;
+    assert_eq!(r.body["status"], "active");
+    // The other project's image reads exactly like an unknown one.
+    for id in ["img-other", "no-such-image"] {
+        let r = get_at(&s, &format!("/image/v2/images/{id}"), None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert_eq!(r.body["message"], format!("No image found with ID {id}"));
+    }
+    let alice = other_admin(&s).await;
+    let r = get_as(&s, &alice, "/image/v2/images/img-other", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = s
+        .call(reqwest::Method::GET, "/image/v2/images", None, None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}

@@ -33,6 +33,7 @@ pub fn catalog(state: &AppState, headers: &HeaderMap, project_id: &str) -> Value
     json!([
         entry("identity", "keystone", format!("{base}/v3")),
         entry("compute", "nova", format!("{base}/v2.1/{project_id}")),
+        entry("image", "glance", format!("{base}/image")),
         entry("mrs-manager", "mrs", format!("{base}/web")),
         entry("dbss", "dbss", base.clone()),
         entry("live", "live", base.clone()),

@@ -310,11 +310,13 @@ pub async fn show_flavor(
     Path((project_id, flavor_id)): Path<(String, String)>,
     p: Params,
 ) -> Response {
-    let r = match (if version.at_least(102) {
+    // From 2.102 show takes no query parameters.
+    let strict = if version.at_least(102) {
         p.only(&[])
     } else {
         Ok(())
-    }) {
+    };
+    let r = match strict {
         Ok(()) => visible(&state, &who, &project_id, &flavor_id).await,
         Err(e) => Err(e),
     };

@@ -1,6 +1,6 @@
-//! BMS native OpenStack: Nova v2.1 (seed 004).
+//! BMS native OpenStack: Nova v2.1 (seed 004), and the images its servers name (Glance v2).
 
-use crate::{nova, AppState};
+use crate::{image, nova, AppState};
 use axum::routing::{get, post};
 use axum::Router;
 
@@ -39,4 +39,8 @@ pub fn routes() -> Router<AppState> {
             "/v2.1/{project_id}/flavors/{flavor_id}/os-extra_specs/{key}",
             get(nova::show_extra_spec),
         )
+        .route("/image", get(image::versions))
+        .route("/image/", get(image::versions))
+        .route("/image/v2/images", get(image::list_images))
+        .route("/image/v2/images/{image_id}", get(image::show_image))
 }
