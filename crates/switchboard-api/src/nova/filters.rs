@@ -159,7 +159,7 @@ pub fn validate(v: Microversion, p: &Params) -> Result<(), NovaError> {
     p.each("limit", |k, x| query::non_negative(k, x).map(drop))?;
     for key in REGEX_PARAMS
         .iter()
-        .chain(v.at_least(26).then_some(TAG_PARAMS).unwrap_or(&[]))
+        .chain(if v.at_least(26) { TAG_PARAMS } else { &[] })
     {
         p.each(key, |k, x| query::regex(k, x).map(drop))?;
     }
