@@ -4,6 +4,7 @@
 use super::filters::{self, Facts, Filter};
 use super::query::{self, Params};
 use super::render::{compute_base, is_admin, StatusFilter};
+use super::schema;
 use super::view::{self, Context, View};
 use super::{check_project, with_compute_headers, Microversion, NovaError};
 use crate::admin_scope::AdminScope;
@@ -64,9 +65,9 @@ async fn list(
 ) -> Result<Value, NovaError> {
     NovaError::permit(who, "nova:server:list")?;
     check_project(who, project_id)?;
-    filters::validate(version, &p)?;
+    schema::validate(version, &p)?;
     let admin = is_admin(who);
-    let opts = filters::search_options(version, admin, &p)?;
+    let opts = schema::search_options(version, admin, &p)?;
     let mut filters = Vec::new();
     if p.has("status") {
         match StatusFilter::parse(&p.all("status")) {
@@ -211,7 +212,7 @@ fn sort_params(v: Microversion, admin: bool, p: &Params) -> Result<Vec<(String, 
         .collect();
     let mut i = 0;
     while i < keys.len() {
-        if filters::ignored_sort_key(v, &keys[i]) {
+        if schema::ignored_sort_key(v, &keys[i]) {
             if dirs.len() > i {
                 dirs.remove(i);
             }

@@ -3,18 +3,19 @@
 //! `{"<faultName>": {"code": <int>, "message": …}}`.
 
 mod filters;
+mod flavor_list;
 mod flavors;
 mod list;
 mod microversion;
 mod query;
 mod render;
+mod schema;
 mod servers;
 mod versions;
 mod view;
 
-pub use flavors::{
-    list_flavors, list_flavors_detail, show_extra_spec, show_extra_specs, show_flavor,
-};
+pub use flavor_list::{list_flavors, list_flavors_detail};
+pub use flavors::{show_extra_spec, show_extra_specs, show_flavor};
 pub use list::{list_servers, list_servers_detail};
 pub use microversion::Microversion;
 pub use servers::{server_action, show_server};
