@@ -199,6 +199,9 @@ async fn private_and_derived_flavors_read_like_unknown_ones_elsewhere() {
     assert_eq!(fault(&r).0, "forbidden");
     let r = get_as(&s, &alice, &flavors("/detail"), Some("2.200")).await;
     assert_eq!(r.status, StatusCode::NOT_ACCEPTABLE);
+    assert_eq!(fault(&r).0, "computeFault");
+    let r = get_at(&s, &flavors("/detail"), Some("two")).await;
+    assert_eq!(fault(&r).0, "badRequest");
 }
 
 fn server_at(body: &Value) -> &Value {

@@ -108,3 +108,59 @@ pub(super) fn validate(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project() -> ProjectSpec {
+        ProjectSpec {
+            id: "p1".into(),
+            name: "local-1".into(),
+            domain: "d".into(),
+        }
+    }
+
+    fn flavor(id: &str, name: &str) -> FlavorSpec {
+        let mut f = FlavorSpec::derived(name, "x");
+        f.id = id.into();
+        f.projects = vec!["local-1".into()];
+        f
+    }
+
+    #[test]
+    fn access_lists_become_project_ids_and_duplicates_are_refused() {
+        let ok = validate(&[flavor("a", "A"), flavor("b", "B")], &[project()]).unwrap();
+        assert_eq!(ok[0].projects, ["p1"]);
+        assert!(ok[0].visible_to("p1") && !ok[0].visible_to("p2"));
+        let dup_id = validate(&[flavor("a", "A"), flavor("a", "B")], &[project()]);
+        assert!(matches!(
+            dup_id,
+            Err(InventoryError::Duplicate { what: "flavor", .. })
+        ));
+        let dup_name = validate(&[flavor("a", "A"), flavor("b", "A")], &[project()]);
+        assert!(matches!(
+            dup_name,
+            Err(InventoryError::Duplicate {
+                what: "flavor name",
+                ..
+            })
+        ));
+        let mut stray = flavor("c", "C");
+        stray.projects = vec!["nowhere".into()];
+        assert!(matches!(
+            validate(&[stray], &[project()]),
+            Err(InventoryError::UnknownProject { .. })
+        ));
+    }
+
+    #[test]
+    fn a_derived_flavor_is_private_to_its_project() {
+        let f = FlavorSpec::derived("gpu.x", "p1");
+        assert_eq!(
+            (f.id.as_str(), f.name.as_str(), f.vcpus),
+            ("gpu.x", "gpu.x", 0)
+        );
+        assert!(f.visible_to("p1") && !f.visible_to("p2"));
+    }
+}
