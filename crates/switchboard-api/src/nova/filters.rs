@@ -57,6 +57,13 @@ impl<'a> Facts<'a> {
         }
     }
 
+    /// The server's availability zone, Nova's default `nova` when it names none.
+    pub fn zone(&self) -> String {
+        Some(self.attr("availability_zone"))
+            .filter(|z| !z.is_empty())
+            .unwrap_or_else(|| "nova".into())
+    }
+
     fn ips(&self, version: u64) -> Vec<String> {
         let nets = self
             .r
@@ -112,7 +119,7 @@ pub fn filters(
             "description" | "display_description" => re(|f| vec![f.attr("description")])?,
             "ip" => re(|f| f.ips(4))?,
             "ip6" => re(|f| f.ips(6))?,
-            "availability_zone" => re(|f| vec![f.attr("availability_zone")])?,
+            "availability_zone" => re(|f| vec![f.zone()])?,
             "hostname" => re(|f| {
                 vec![Some(f.attr("hostname"))
                     .filter(|h| !h.is_empty())

@@ -290,8 +290,10 @@ fn key_of(f: &Facts, key: &str) -> Key {
         "host" | "node" => text(f.attr("host")),
         "hostname" => text(f.attr("hostname")),
         "locked" => Key::Int(i64::from(f.attr("locked") == "true")),
-        "availability_zone" | "key_name" | "user_id" | "config_drive" | "access_ip_v4"
-        | "access_ip_v6" => text(f.attr(key)),
+        "availability_zone" => Key::Text(f.zone()),
+        "key_name" | "user_id" | "config_drive" | "access_ip_v4" | "access_ip_v6" => {
+            text(f.attr(key))
+        }
         _ => Key::Null,
     }
 }

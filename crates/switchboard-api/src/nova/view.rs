@@ -135,7 +135,8 @@ pub fn server(c: &Context, r: &ResourceSnapshot, view: View) -> Value {
         "accessIPv6": text("access_ip_v6"),
         "links": links(c.base, project, "servers", &r.spec.id),
         "OS-DCF:diskConfig": "MANUAL",
-        "OS-EXT-AZ:availability_zone": text("availability_zone"),
+        // Nova's default zone for a server on a host.
+        "OS-EXT-AZ:availability_zone": or("availability_zone", json!("nova")),
         "config_drive": text("config_drive"),
         "key_name": or("key_name", Value::Null),
         "OS-SRV-USG:launched_at": at(created).naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
