@@ -193,6 +193,16 @@ async fn other_filters_ip_flavor_image_zone_tags_and_changes_since() {
         BATCH + 2,
         "a user's filter Nova does not allow is dropped"
     );
+    // host is an administrator's filter; a user's is dropped.
+    assert!(ids(&get_at(&s, &servers("?host=elsewhere"), None).await).is_empty());
+    assert_eq!(
+        ids(&get_at(&s, &servers("?host=bms-host-01"), None).await).len(),
+        BATCH + 2
+    );
+    assert_eq!(
+        ids(&get_as(&s, &vera, &servers("?host=elsewhere"), None).await).len(),
+        BATCH + 2
+    );
     assert_eq!(
         ids(&get_at(&s, &servers("?tags=batch,t2"), Some("2.26")).await),
         [batch_id(2)]

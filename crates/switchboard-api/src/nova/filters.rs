@@ -57,6 +57,13 @@ impl<'a> Facts<'a> {
         }
     }
 
+    /// The server's host, as its view shows it.
+    pub fn host(&self) -> String {
+        Some(self.attr("host"))
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| super::view::DEFAULT_HOST.into())
+    }
+
     /// The server's availability zone, Nova's default `nova` when it names none.
     pub fn zone(&self) -> String {
         Some(self.attr("availability_zone"))
@@ -126,9 +133,9 @@ pub fn filters(
                     .unwrap_or_else(|| f.r.spec.name.clone())]
             })?,
             "key_name" => re(|f| vec![f.attr("key_name")])?,
-            "node" => re(|f| vec![f.attr("host")])?,
+            "node" => re(|f| vec![f.host()])?,
             "image" | "image_ref" => exact(|f| vec![f.attr("image")]),
-            "host" => exact(|f| vec![f.attr("host")]),
+            "host" => exact(|f| vec![f.host()]),
             "user_id" => exact(|f| vec![f.attr("user_id")]),
             "uuid" => exact(|f| vec![f.r.spec.id.clone()]),
             "vm_state" => exact(|f| vec![f.nova.vm_state.to_string()]),

@@ -287,7 +287,7 @@ fn key_of(f: &Facts, key: &str) -> Key {
         "project_id" => Key::Text(f.r.spec.project_id.clone()),
         "image_ref" => text(f.attr("image")),
         "instance_type_id" => text(f.flavor.clone()),
-        "host" | "node" => text(f.attr("host")),
+        "host" | "node" => Key::Text(f.host()),
         "hostname" => text(f.attr("hostname")),
         "locked" => Key::Int(i64::from(f.attr("locked") == "true")),
         "availability_zone" => Key::Text(f.zone()),

@@ -10,6 +10,9 @@ use sha2::{Digest, Sha224};
 use switchboard_engine::ResourceSnapshot;
 use switchboard_identity::Principal;
 
+/// The host of a server whose attributes name none.
+pub const DEFAULT_HOST: &str = "bms-host-01";
+
 /// The shown server is read by `show` (which adds 2.71's `server_groups`) or a detailed list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
