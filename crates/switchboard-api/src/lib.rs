@@ -8,8 +8,10 @@ mod bms;
 mod body;
 mod dbss;
 mod family;
+pub mod flavor;
 mod gateway;
 mod iam;
+mod image;
 mod live;
 mod login;
 mod lookup;
@@ -88,6 +90,8 @@ pub struct AppState {
     pub auth: Arc<AuthService>,
     pub config: Arc<ApiConfig>,
     pub clusters: Arc<Vec<ClusterInfo>>,
+    /// The inventory's declared flavors (see [`flavor`] for the derived ones).
+    pub flavors: Arc<Vec<switchboard_core::inventory::FlavorSpec>>,
     /// Password checks: limits per address and per account, and the Argon2 pool.
     pub logins: Arc<login::Logins>,
 }

@@ -101,6 +101,7 @@ impl Engine {
                 state: r.state,
                 claim: None,
                 last_error: r.last_error.clone(),
+                updated_at: r.updated_at,
                 deleted: r.deleted,
             })
             .collect();

@@ -62,6 +62,7 @@ async fn run(engine: Weak<Inner>) {
                 } else {
                     n.state = seen.state;
                     n.last_error = seen.detail.clone();
+                    n.updated_at = now_millis();
                     true
                 }
             };

@@ -42,6 +42,7 @@ impl Engine {
                 state: spec.initial_state,
                 claim: None,
                 last_error: None,
+                updated_at: switchboard_core::now_millis(),
                 deleted: true,
             });
             node

@@ -59,6 +59,7 @@ impl Batch {
             for (node, state, error) in self.states.drain(..) {
                 world.nodes[node].state = state;
                 world.nodes[node].last_error = error;
+                world.nodes[node].updated_at = switchboard_core::now_millis();
             }
         }
         inner.notify_changed();
@@ -275,6 +276,7 @@ pub(crate) fn abandon(inner: &Inner, task: &TaskRecord, steps: &[StepRecord]) {
         for s in steps.iter().filter(|s| s.follow_task.is_none()) {
             if let Some(node) = world.index_of(&s.resource_id) {
                 world.nodes[node].state = s.prior_state;
+                world.nodes[node].updated_at = switchboard_core::now_millis();
             }
         }
     }

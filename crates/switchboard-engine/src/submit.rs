@@ -112,6 +112,7 @@ impl Engine {
                             if s.mode == StepMode::Run {
                                 node.claim = Some((id, s.action));
                                 node.state = s.action.pending_state();
+                                node.updated_at = now;
                                 writes.push(Write::SetResource {
                                     id: world.specs[s.node].id.clone(),
                                     state: node.state,

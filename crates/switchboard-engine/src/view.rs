@@ -25,6 +25,8 @@ pub struct ResourceSnapshot {
     pub state: Lifecycle,
     pub active_task: Option<TaskId>,
     pub last_error: Option<String>,
+    /// When its state last changed.
+    pub updated_at: switchboard_core::Millis,
 }
 
 /// Percentage of the plan done: finished steps count whole, running ones by elapsed share of
@@ -173,6 +175,7 @@ fn snapshot(node: usize, world: &crate::world::World) -> ResourceSnapshot {
         state: n.state,
         active_task: n.claim.map(|c| c.0),
         last_error: n.last_error.clone(),
+        updated_at: n.updated_at,
     }
 }
 

@@ -11,6 +11,8 @@ pub(crate) struct NodeState {
     pub state: Lifecycle,
     pub claim: Option<(TaskId, Action)>,
     pub last_error: Option<String>,
+    /// When its state last changed (Nova's `updated`, `changes-since`).
+    pub updated_at: switchboard_core::Millis,
     /// Deleted resources keep their node (indices never move) but are found no more.
     pub deleted: bool,
 }

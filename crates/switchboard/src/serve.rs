@@ -112,6 +112,7 @@ pub async fn build(
         store,
         config: api_config.clone(),
         clusters: Arc::new(clusters),
+        flavors: Arc::new(inventory.flavors().context("invalid inventory")?),
         logins: AppState::logins(&api_config, hasher),
     };
     let app = router(state.clone());

@@ -26,57 +26,59 @@ pub struct Flavor {
     pub zones: Vec<String>,
 }
 
-/// The project's flavors, derived from what its servers name (`attrs.flavor`, and their
-/// `vcpus`, `ram`, `disk` when the inventory gives them; 0 otherwise).
-// TODO(merge): take the flavors from N1's `crate::flavor::list(&AppState, project)` (the
-// inventory's `[[flavors]]`) once it is merged; this derivation is the stand-in.
+/// The flavors the caller's project sees (the inventory's `[[flavors]]` and those derived from
+/// what servers name, as Nova lists them), each with the zones of the servers that use it.
 pub fn list(state: &AppState, who: &Principal) -> Vec<Flavor> {
-    let mut flavors: Vec<Flavor> = Vec::new();
-    for s in lookup::owned_all(state, who, ResourceKind::Server) {
-        let f = derived(&s);
-        match flavors.iter_mut().find(|x| x.id == f.id) {
-            Some(known) => {
-                for z in f.zones {
-                    if !known.zones.contains(&z) {
-                        known.zones.push(z);
-                    }
+    let Some(project) = who.project_id.as_deref() else {
+        return Vec::new();
+    };
+    let servers = lookup::owned_all(state, who, ResourceKind::Server);
+    crate::flavor::list(state, project)
+        .into_iter()
+        .map(|f| {
+            let mut zones: Vec<String> = Vec::new();
+            for s in &servers {
+                let uses = crate::flavor::of_server(state, s).is_some_and(|of| of.id == f.id);
+                let zone = zone(s);
+                if uses && !zones.contains(&zone) {
+                    zones.push(zone);
                 }
             }
-            None => flavors.push(f),
-        }
+            from_spec(f, zones)
+        })
+        .collect()
+}
+
+/// The flavor `server` names (derived when the inventory declares none).
+pub fn of_server(state: &AppState, server: &ResourceSnapshot) -> Flavor {
+    let zones = vec![zone(server)];
+    match crate::flavor::of_server(state, server) {
+        Some(f) => from_spec(f, zones),
+        None => from_spec(
+            crate::flavor::Flavor::derived("", &server.spec.project_id),
+            zones,
+        ),
     }
-    flavors
 }
 
-/// The flavor `server` names.
-pub fn of_server(state: &AppState, who: &Principal, server: &ResourceSnapshot) -> Flavor {
-    let id = derived(server).id;
-    list(state, who)
-        .into_iter()
-        .find(|f| f.id == id)
-        .unwrap_or_else(|| derived(server))
+fn from_spec(f: crate::flavor::Flavor, zones: Vec<String>) -> Flavor {
+    Flavor {
+        id: f.id,
+        name: f.name,
+        vcpus: i64::from(f.vcpus),
+        ram: i64::try_from(f.ram).unwrap_or(i64::MAX),
+        disk: i64::try_from(f.disk).unwrap_or(i64::MAX),
+        zones,
+    }
 }
 
-fn derived(s: &ResourceSnapshot) -> Flavor {
-    let a = &s.spec.attrs;
-    let id = a
-        .get("flavor")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let int = |k: &str| a.get(k).and_then(Value::as_i64).unwrap_or(0);
-    let zone = a
+fn zone(s: &ResourceSnapshot) -> String {
+    s.spec
+        .attrs
         .get("availability_zone")
         .and_then(Value::as_str)
-        .unwrap_or("nova");
-    Flavor {
-        name: id.clone(),
-        id,
-        vcpus: int("vcpus"),
-        ram: int("ram"),
-        disk: int("disk"),
-        zones: vec![zone.to_string()],
-    }
+        .unwrap_or("nova")
+        .to_string()
 }
 
 /// `{"flavors": [FlavorsResp]}`, only those offered in `availability_zone` when it is given.

@@ -49,7 +49,7 @@ pub async fn show_quota(
     let servers = lookup::owned_all(&state, &who, ResourceKind::Server);
     let sizes: Vec<flavors::Flavor> = servers
         .iter()
-        .map(|s| flavors::of_server(&state, &who, s))
+        .map(|s| flavors::of_server(&state, s))
         .collect();
     Ok(Json(json!({"absolute": {
         "maxTotalInstances": MAX_INSTANCES, "maxTotalCores": MAX_CORES, "maxTotalRAMSize": MAX_RAM_MB,

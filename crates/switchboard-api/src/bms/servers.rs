@@ -8,7 +8,8 @@ use super::flavors::{self, Flavor};
 use super::{tenant_mismatch, BmsError};
 use crate::auth::Authenticated;
 use crate::iam::public_url;
-use crate::nova::render::{self, NovaState};
+use crate::nova::render::NovaState;
+use crate::nova::view::{self, Context, View};
 use crate::nova::Microversion;
 use crate::{lookup, AppState};
 use axum::extract::{Path, Query, State};
@@ -74,9 +75,19 @@ fn tags(r: &ResourceSnapshot) -> Vec<String> {
     tags
 }
 
+/// BMS shows Nova's server as of microversion 2.26 (tags, no embedded flavor).
+fn bms_view<'a>(state: &'a AppState, who: &'a Principal, base: &'a str) -> Context<'a> {
+    Context {
+        state,
+        who,
+        base,
+        version: Microversion((2, 26)),
+    }
+}
+
 /// The full `ServerDetails` body: Nova's server with BMS's flavor and fields.
-fn details(r: &ResourceSnapshot, base: &str, flavor: &Flavor) -> Value {
-    let mut s = render::server(r, base, &Microversion((2, 26)));
+fn details(c: &Context, r: &ResourceSnapshot, flavor: &Flavor) -> Value {
+    let mut s = view::server(c, r, View::Show);
     s["flavor"] = json!({
         "id": flavor.id, "name": flavor.name, "disk": flavor.disk.to_string(),
         "vcpus": flavor.vcpus.to_string(), "ram": flavor.ram.to_string(),
@@ -129,9 +140,10 @@ pub async fn show_server(
                 format!("The server does not exist: {server_id}"),
             )
         })?;
-    let flavor = flavors::of_server(&state, &who, &server);
+    let flavor = flavors::of_server(&state, &server);
     let base = public_url(&state, &headers);
-    Ok(Json(json!({"server": details(&server, &base, &flavor)})))
+    let c = bms_view(&state, &who, &base);
+    Ok(Json(json!({"server": details(&c, &server, &flavor)})))
 }
 
 /// The caller's servers that pass the filters, and the page asked for.
@@ -214,10 +226,11 @@ pub async fn list_servers(
     check_project(&who, &project_id)?;
     let page = select(&state, &who, &q)?;
     let base = public_url(&state, &headers);
+    let c = bms_view(&state, &who, &base);
     let servers: Vec<Value> = page
         .servers
         .iter()
-        .map(|s| details(s, &base, &flavors::of_server(&state, &who, s)))
+        .map(|s| details(&c, s, &flavors::of_server(&state, s)))
         .collect();
     Ok(Json(json!({"servers": servers, "count": page.total})))
 }
@@ -239,7 +252,7 @@ pub async fn list_servers_v11(
     let servers: Vec<Value> = page
         .servers
         .iter()
-        .map(|s| list_entry(s, &flavors::of_server(&state, &who, s)))
+        .map(|s| list_entry(s, &flavors::of_server(&state, s)))
         .collect();
     Ok(Json(json!({ "servers": servers })))
 }

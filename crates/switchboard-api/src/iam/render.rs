@@ -41,6 +41,7 @@ pub fn catalog(state: &AppState, headers: &HeaderMap, project_id: &str) -> Value
             "nova",
             format!("{base}{compute}/v2.1/{project_id}")
         ),
+        entry("image", "glance", format!("{base}/image")),
         entry("mrs-manager", "mrs", format!("{base}/web")),
         entry("dbss", "dbss", format!("{base}/v1/{project_id}/db-om")),
         entry("live", "live", format!("{base}/v1/{project_id}/flows")),

@@ -1,8 +1,8 @@
 //! `GET /v2.1/{project_id}/servers/{server_id}/os-instance-actions[/{request_id}]`: the tasks
 //! that touched a server, newest first, with paging and time filters from 2.58.
 
+use super::actions_query::QueryParams;
 use super::actions_view::{self, ActionRecord, EventAccess};
-use super::query::QueryParams;
 use super::servers::find;
 use super::{reply, Microversion, NovaError};
 use crate::auth::Authenticated;
@@ -224,7 +224,7 @@ async fn show(
         .attrs
         .get("host")
         .and_then(Value::as_str)
-        .unwrap_or(super::render::DEFAULT_HOST);
+        .unwrap_or(super::view::DEFAULT_HOST);
     // Nova's `os-instance-actions:events` policy: administrators by default.
     let access = EventAccess {
         admin: who.may("nova:instanceAction:events"),

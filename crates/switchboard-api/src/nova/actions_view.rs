@@ -3,7 +3,6 @@
 
 use super::{nova_request_id, Microversion, NovaError};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha224};
 use switchboard_core::{Action, StepState};
 use switchboard_store::{StepRecord, TaskRecord};
 
@@ -22,14 +21,6 @@ pub fn action_name(action: Action) -> &'static str {
         Action::Stop => "stop",
         Action::Restart => "reboot",
     }
-}
-
-/// Nova's obfuscated host id: SHA-224 of project id and host.
-pub fn host_id(project_id: &str, host: &str) -> String {
-    if host.is_empty() {
-        return String::new();
-    }
-    hex::encode(Sha224::digest(format!("{project_id}{host}").as_bytes()))
 }
 
 /// One task as an action on one server: the task and its steps on that server.
@@ -136,7 +127,7 @@ pub fn action_with_events(
                 if access.admin {
                     e["host"] = json!(host);
                 }
-                e["hostId"] = json!(host_id(&a.task.project_id, host));
+                e["hostId"] = json!(super::view::host_id(&a.task.project_id, host));
             }
             if version.at_least(84) && access.admin {
                 e["details"] = json!(s.error);
@@ -242,7 +233,10 @@ mod tests {
         let v58 = action_with_events(&a, "s1", "h", &v(58), user);
         assert_eq!(v58["updated_at"], "1970-01-01T00:00:03.000000");
         let v62 = action_with_events(&a, "s1", "h", &v(62), user);
-        assert_eq!(v62["events"][0]["hostId"], host_id("p1", "h"));
+        assert_eq!(
+            v62["events"][0]["hostId"],
+            super::super::view::host_id("p1", "h")
+        );
         assert!(v62["events"][0].get("host").is_none());
         let a = record(StepState::Failed);
         let v84 = action_with_events(&a, "s1", "h", &v(84), admin);

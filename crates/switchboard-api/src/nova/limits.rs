@@ -1,8 +1,8 @@
 //! `GET /v2.1/{project_id}/limits` and `GET …/os-availability-zone[/detail]`, derived from the
 //! inventory: usage counts the project's servers, zones are the servers' `availability_zone`.
 
-use super::query::QueryParams;
-use super::servers::check_project;
+use super::actions_query::QueryParams;
+use super::check_project;
 use super::{reply, Microversion, NovaError};
 use crate::auth::Authenticated;
 use crate::AppState;
@@ -152,7 +152,7 @@ fn zones(state: &AppState) -> BTreeMap<String, Vec<String>> {
         let hosts = zones
             .entry(text("availability_zone").unwrap_or_else(|| "nova".into()))
             .or_default();
-        let host = text("host").unwrap_or_else(|| super::render::DEFAULT_HOST.into());
+        let host = text("host").unwrap_or_else(|| super::view::DEFAULT_HOST.into());
         if !hosts.contains(&host) {
             hosts.push(host);
         }

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 
 pub const MIN: (u32, u32) = (2, 1);
 /// The highest microversion whose changes to the servers API Switchboard renders.
-pub const MAX: (u32, u32) = (2, 26);
+pub const MAX: (u32, u32) = (2, 104);
 
 /// The requested (or default) microversion of a compute request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,28 +1,38 @@
-//! BMS native OpenStack (Nova v2.1): version documents, servers (show, list, detail) and the
-//! reboot / os-start / os-stop actions with Nova's preconditions. Errors are Nova faults:
+//! BMS native OpenStack (Nova v2.1): version documents, servers (show, list, detail with
+//! Nova's filters and paging), flavors, and the reboot / os-start / os-stop actions with Nova's preconditions. Errors are Nova faults:
 //! `{"<faultName>": {"code": <int>, "message": …}}`.
 
 mod actions;
+mod actions_query;
 mod actions_view;
 mod console;
+mod filters;
+mod flavor_list;
+mod flavors;
 mod interfaces;
 mod limits;
+mod list;
 mod metadata;
 mod metadata_body;
 mod microversion;
 mod query;
 pub(crate) mod render;
+mod schema;
 mod servers;
 mod versions;
+pub(crate) mod view;
 
 pub use actions::{list_actions, show_action};
+pub use flavor_list::{list_flavors, list_flavors_detail};
+pub use flavors::{show_extra_spec, show_extra_specs, show_flavor};
 pub use interfaces::{list_interfaces, remote_console};
 pub use limits::{availability_zones, availability_zones_detail, limits};
+pub use list::{list_servers, list_servers_detail};
 pub use metadata::{
     delete_meta, list_metadata, merge_metadata, replace_metadata, set_meta, show_meta,
 };
 pub use microversion::Microversion;
-pub use servers::{list_servers, list_servers_detail, server_action, show_server};
+pub use servers::{server_action, show_server};
 pub use versions::{version_root, version_v21};
 
 use axum::http::{header, HeaderValue, StatusCode};
@@ -133,6 +143,22 @@ pub(crate) fn reply(result: Result<Response, NovaError>, version: &Microversion)
 }
 
 /// Nova's request-id headers on every compute answer: the request's own id in Nova's form.
+/// 403 unless the credential is scoped to the project of the path.
+pub(crate) fn check_project(
+    who: &switchboard_identity::Principal,
+    project_id: &str,
+) -> Result<(), NovaError> {
+    if crate::lookup::same_project(who, project_id) {
+        Ok(())
+    } else {
+        Err(NovaError::new(
+            StatusCode::FORBIDDEN,
+            format!("Project {project_id} is not the project of the token."),
+        ))
+    }
+}
+
+/// Nova's request-id headers on every compute answer.
 pub fn with_compute_headers(mut response: Response, version: &Microversion) -> Response {
     let raw = crate::request_id::current();
     let id = if raw.is_empty() {

@@ -1,13 +1,35 @@
-//! A server as Nova shows it; status derived from vm_state and task_state as Nova's table does.
+//! What every compute answer shares: the base of its links, Nova's links, and a server's state
+//! as Nova names it (status derived from vm_state and task_state with Nova's table).
 
-use super::Microversion;
-use crate::time::iso_millis;
+use crate::AppState;
+use axum::http::HeaderMap;
 use serde_json::{json, Value};
-use switchboard_core::{now_millis, Lifecycle};
-use switchboard_engine::ResourceSnapshot;
+use switchboard_core::Lifecycle;
+use switchboard_identity::Principal;
 
-/// The compute host of a server whose inventory names none.
-pub const DEFAULT_HOST: &str = "bms-host-01";
+/// The URL every compute link starts with (`{base}/v2.1/…` and the bookmark `{base}/…`).
+/// Every link rendered for Nova goes through here.
+pub fn compute_base(state: &AppState, headers: &HeaderMap) -> String {
+    crate::prefix::base(state, headers)
+}
+
+/// `self` and `bookmark` links of `{kind}/{id}` in `project`.
+pub fn links(base: &str, project: &str, kind: &str, id: &str) -> Value {
+    json!([
+        {"rel": "self", "href": format!("{base}/v2.1/{project}/{kind}/{id}")},
+        bookmark(base, project, kind, id)[0].clone(),
+    ])
+}
+
+/// The bookmark link alone, as Nova gives for a server's image and (before 2.47) flavor.
+pub fn bookmark(base: &str, project: &str, kind: &str, id: &str) -> Value {
+    json!([{"rel": "bookmark", "href": format!("{base}/{project}/{kind}/{id}")}])
+}
+
+/// Nova's administrator: the `admin` role in the token's project, or the system role.
+pub fn is_admin(who: &Principal) -> bool {
+    who.system_admin || who.roles.iter().any(|r| r == "admin")
+}
 
 /// Nova's view of a lifecycle state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +37,82 @@ pub struct NovaState {
     pub vm_state: &'static str,
     pub task_state: Option<&'static str>,
     pub power_state: u8,
+}
+
+/// nova.api.openstack.common's `_STATE_MAP`: (vm_state, task_state or `default`, status).
+const STATE_MAP: &[(&str, &str, &str)] = &[
+    ("active", "default", "ACTIVE"),
+    ("active", "rebooting", "REBOOT"),
+    ("active", "reboot_pending", "REBOOT"),
+    ("active", "reboot_started", "REBOOT"),
+    ("active", "rebooting_hard", "HARD_REBOOT"),
+    ("active", "reboot_pending_hard", "HARD_REBOOT"),
+    ("active", "reboot_started_hard", "HARD_REBOOT"),
+    ("active", "updating_password", "PASSWORD"),
+    ("active", "rebuilding", "REBUILD"),
+    ("active", "rebuild_block_device_mapping", "REBUILD"),
+    ("active", "rebuild_spawning", "REBUILD"),
+    ("active", "migrating", "MIGRATING"),
+    ("active", "resize_prep", "RESIZE"),
+    ("active", "resize_migrating", "RESIZE"),
+    ("active", "resize_migrated", "RESIZE"),
+    ("active", "resize_finish", "RESIZE"),
+    ("building", "default", "BUILD"),
+    ("stopped", "default", "SHUTOFF"),
+    ("stopped", "resize_prep", "RESIZE"),
+    ("stopped", "resize_migrating", "RESIZE"),
+    ("stopped", "resize_migrated", "RESIZE"),
+    ("stopped", "resize_finish", "RESIZE"),
+    ("stopped", "rebuilding", "REBUILD"),
+    ("stopped", "rebuild_block_device_mapping", "REBUILD"),
+    ("stopped", "rebuild_spawning", "REBUILD"),
+    ("resized", "default", "VERIFY_RESIZE"),
+    ("resized", "resize_reverting", "REVERT_RESIZE"),
+    ("paused", "default", "PAUSED"),
+    ("paused", "migrating", "MIGRATING"),
+    ("suspended", "default", "SUSPENDED"),
+    ("rescued", "default", "RESCUE"),
+    ("error", "default", "ERROR"),
+    ("error", "rebuilding", "REBUILD"),
+    ("error", "rebuild_block_device_mapping", "REBUILD"),
+    ("error", "rebuild_spawning", "REBUILD"),
+    ("deleted", "default", "DELETED"),
+    ("soft-delete", "default", "SOFT_DELETED"),
+    ("shelved", "default", "SHELVED"),
+    ("shelved_offloaded", "default", "SHELVED_OFFLOADED"),
+];
+
+/// The servers a `status` filter selects, as Nova's `task_and_vm_state_from_status`: the
+/// vm_states and task_states of every status named (case-insensitively); a `default` among the
+/// task states means any task state. `None` when no status is known.
+pub struct StatusFilter {
+    vm_states: Vec<&'static str>,
+    task_states: Vec<&'static str>,
+}
+
+impl StatusFilter {
+    pub fn parse(statuses: &[&str]) -> Option<StatusFilter> {
+        let lower: Vec<String> = statuses.iter().map(|s| s.to_lowercase()).collect();
+        let (mut vm_states, mut task_states) = (Vec::new(), Vec::new());
+        for (vm, task, status) in STATE_MAP {
+            if lower.iter().any(|s| *s == status.to_lowercase()) {
+                vm_states.push(*vm);
+                task_states.push(*task);
+            }
+        }
+        (!vm_states.is_empty()).then_some(StatusFilter {
+            vm_states,
+            task_states,
+        })
+    }
+
+    pub fn matches(&self, state: &NovaState) -> bool {
+        self.vm_states.contains(&state.vm_state)
+            && (self.task_states.contains(&"default")
+                || state
+                    .task_state
+                    .is_some_and(|t| self.task_states.contains(&t)))
+    }
 }
 
 impl NovaState {
@@ -36,119 +134,15 @@ impl NovaState {
         }
     }
 
-    /// nova.api.openstack.common's status table (the part servers here can reach).
+    /// Nova's `status_from_state`.
     pub fn status(&self) -> &'static str {
-        match (self.vm_state, self.task_state) {
-            ("active", Some("rebooting" | "reboot_pending" | "reboot_started")) => "REBOOT",
-            ("active", Some("rebooting_hard" | "reboot_pending_hard" | "reboot_started_hard")) => {
-                "HARD_REBOOT"
-            }
-            ("active", _) => "ACTIVE",
-            ("stopped", _) => "SHUTOFF",
-            ("error", _) => "ERROR",
-            _ => "UNKNOWN",
-        }
+        let task = self.task_state.unwrap_or("default");
+        let row = |t: &str| {
+            STATE_MAP
+                .iter()
+                .find(|(vm, task, _)| *vm == self.vm_state && *task == t)
+                .map(|(_, _, status)| *status)
+        };
+        row(task).or_else(|| row("default")).unwrap_or("UNKNOWN")
     }
-}
-
-fn link(base: &str, project: &str, kind: &str, id: &str) -> Value {
-    json!([
-        {"rel": "self", "href": format!("{base}/v2.1/{project}/{kind}/{id}")},
-        {"rel": "bookmark", "href": format!("{base}/{project}/{kind}/{id}")},
-    ])
-}
-
-/// `{id, name, links}` as in a plain server list.
-pub fn summary(r: &ResourceSnapshot, base: &str) -> Value {
-    json!({"id": r.spec.id, "name": r.spec.name, "links": link(base, &r.spec.project_id, "servers", &r.spec.id)})
-}
-
-/// The full server body of show and detail.
-pub fn server(r: &ResourceSnapshot, base: &str, version: &Microversion) -> Value {
-    let a = &r.spec.attrs;
-    let text = |k: &str, default: &str| {
-        a.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or(default)
-            .to_string()
-    };
-    let nova = NovaState::of(r.state);
-    let project = &r.spec.project_id;
-    let addresses: serde_json::Map<String, Value> = a
-        .get("addresses")
-        .and_then(Value::as_object)
-        .map(|nets| {
-            nets.iter()
-                .map(|(net, ips)| {
-                    let ips: Vec<Value> = ips
-                        .as_array()
-                        .map(|l| {
-                            l.iter()
-                                .map(|ip| {
-                                    json!({"addr": ip.get("addr"), "version": ip.get("version").cloned().unwrap_or(json!(4)),
-                                           "OS-EXT-IPS:type": "fixed", "OS-EXT-IPS-MAC:mac_addr": ip.get("mac")})
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    (net.clone(), Value::Array(ips))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let created = text("created", "2024-01-01T00:00:00Z");
-    let host = text("host", DEFAULT_HOST);
-    let mut s = json!({
-        "id": r.spec.id,
-        "name": r.spec.name,
-        "status": nova.status(),
-        "tenant_id": project,
-        "user_id": text("user_id", ""),
-        "metadata": a.get("metadata").cloned().unwrap_or(json!({})),
-        "hostId": "",
-        "image": {"id": text("image", ""), "links": link(base, project, "images", &text("image", ""))},
-        "flavor": {"id": text("flavor", ""), "links": link(base, project, "flavors", &text("flavor", ""))},
-        "created": created,
-        "updated": iso_millis(now_millis()),
-        "addresses": addresses,
-        "accessIPv4": "",
-        "accessIPv6": "",
-        "links": link(base, project, "servers", &r.spec.id),
-        "OS-DCF:diskConfig": "MANUAL",
-        "progress": 0,
-        "OS-EXT-AZ:availability_zone": text("availability_zone", "nova"),
-        "config_drive": "",
-        "key_name": a.get("key_name").cloned().unwrap_or(Value::Null),
-        "OS-SRV-USG:launched_at": created,
-        "OS-SRV-USG:terminated_at": null,
-        "OS-EXT-SRV-ATTR:host": host,
-        "OS-EXT-SRV-ATTR:instance_name": text("instance_name", &format!("instance-{}", &r.spec.id[..8.min(r.spec.id.len())])),
-        "OS-EXT-SRV-ATTR:hypervisor_hostname": host,
-        "OS-EXT-STS:task_state": nova.task_state,
-        "OS-EXT-STS:vm_state": nova.vm_state,
-        "OS-EXT-STS:power_state": nova.power_state,
-        "os-extended-volumes:volumes_attached": [],
-        "security_groups": [{"name": "default"}],
-    });
-    if nova.vm_state == "error" {
-        s["fault"] = json!({
-            "code": 500,
-            "message": r.last_error.clone().unwrap_or_else(|| "the last operation failed".into()),
-            "details": r.last_error,
-            "created": iso_millis(now_millis()),
-        });
-    }
-    if version.at_least(9) {
-        s["locked"] = json!(false);
-    }
-    if version.at_least(16) {
-        s["host_status"] = json!("UP");
-    }
-    if version.at_least(19) {
-        s["description"] = a.get("description").cloned().unwrap_or(Value::Null);
-    }
-    if version.at_least(26) {
-        s["tags"] = a.get("tags").cloned().unwrap_or(json!([]));
-    }
-    s
 }

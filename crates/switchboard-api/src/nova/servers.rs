@@ -1,33 +1,23 @@
-//! `GET /v2.1/{project_id}/servers[/detail]`, `GET …/servers/{server_id}` and
-//! `POST …/servers/{server_id}/action` (reboot, os-start, os-stop).
+//! `GET /v2.1/{project_id}/servers/{server_id}` and `POST …/servers/{server_id}/action`
+//! (reboot, os-start, os-stop).
 
-use super::render::{self, NovaState};
-use super::{with_compute_headers, Microversion, NovaError};
+use super::query::Params;
+use super::render::{compute_base, NovaState};
+use super::view::{self, Context, View};
+use super::{check_project, with_compute_headers, Microversion, NovaError};
 use crate::auth::{Authenticated, Source};
 use crate::lookup;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use switchboard_core::{Action, ResourceKind};
 use switchboard_engine::{ResourceSnapshot, SubmitError};
 use switchboard_identity::Principal;
-
-pub(super) fn check_project(who: &Principal, project_id: &str) -> Result<(), NovaError> {
-    if lookup::same_project(who, project_id) {
-        Ok(())
-    } else {
-        Err(NovaError::new(
-            StatusCode::FORBIDDEN,
-            format!("Project {project_id} is not the project of the token."),
-        ))
-    }
-}
 
 pub(super) fn find(
     state: &AppState,
@@ -40,103 +30,42 @@ pub(super) fn find(
         .ok_or_else(|| NovaError::not_found(server_id))
 }
 
-/// The caller's servers, filtered by `name` (a substring, where Nova takes a regular expression).
-fn matching(
-    state: &AppState,
-    who: &Principal,
-    query: &HashMap<String, String>,
-) -> Vec<ResourceSnapshot> {
-    let name = query.get("name").map(String::as_str).unwrap_or("");
-    lookup::owned_all(state, who, ResourceKind::Server)
-        .into_iter()
-        .filter(|s| s.spec.name.contains(name))
-        .collect()
-}
-
-pub async fn list_servers(
-    state: State<AppState>,
-    who: Authenticated,
-    version: Microversion,
-    headers: HeaderMap,
-    path: Path<String>,
-    query: Query<HashMap<String, String>>,
-) -> Response {
-    list(state, who, version, headers, path, query, false).await
-}
-
-pub async fn list_servers_detail(
-    state: State<AppState>,
-    who: Authenticated,
-    version: Microversion,
-    headers: HeaderMap,
-    path: Path<String>,
-    query: Query<HashMap<String, String>>,
-) -> Response {
-    list(state, who, version, headers, path, query, true).await
-}
-
-/// `{"servers": […]}`: id, name and links, or (`detail`) the full server bodies.
-async fn list(
-    State(state): State<AppState>,
-    Authenticated(who): Authenticated,
-    version: Microversion,
-    headers: HeaderMap,
-    Path(project_id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-    detail: bool,
-) -> Response {
-    if let Err(e) =
-        NovaError::permit(&who, "nova:server:list").and_then(|()| check_project(&who, &project_id))
-    {
-        return with_compute_headers(e.into_response(), &version);
-    }
-    let base = crate::prefix::base(&state, &headers);
-    let mut servers: Vec<Value> = matching(&state, &who, &query)
-        .iter()
-        .map(|s| {
-            if detail {
-                render::server(s, &base, &version)
-            } else {
-                render::summary(s, &base)
-            }
-        })
-        .collect();
-    if detail {
-        if let Err(e) = super::metadata::fill(&state, &mut servers).await {
-            return with_compute_headers(e.into_response(), &version);
-        }
-    }
-    with_compute_headers(
-        Json(json!({ "servers": servers })).into_response(),
-        &version,
-    )
-}
-
 pub async fn show_server(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
     version: Microversion,
     headers: HeaderMap,
     Path((project_id, server_id)): Path<(String, String)>,
+    p: Params,
 ) -> Response {
-    if let Err(e) = NovaError::permit(&who, "nova:server:get") {
-        return with_compute_headers(e.into_response(), &version);
-    }
-    match find(&state, &who, &project_id, &server_id) {
+    let shown = NovaError::permit(&who, "nova:server:get")
+        // From 2.102 show takes no query parameters.
+        .and_then(|()| match version.at_least(102) {
+            true => p.only(&[]),
+            false => Ok(()),
+        })
+        .and_then(|()| find(&state, &who, &project_id, &server_id));
+    let response = match shown {
         Ok(s) => {
-            let mut server = [render::server(
-                &s,
-                &crate::prefix::base(&state, &headers),
-                &version,
-            )];
-            if let Err(e) = super::metadata::fill(&state, &mut server).await {
-                return with_compute_headers(e.into_response(), &version);
+            let base = compute_base(&state, &headers);
+            let c = Context {
+                state: &state,
+                who: &who,
+                base: &base,
+                version,
+            };
+            let mut server = [view::server(&c, &s, View::Show)];
+            match super::metadata::fill(&state, &mut server).await {
+                Ok(()) => {
+                    let [server] = server;
+                    Json(json!({ "server": server })).into_response()
+                }
+                Err(e) => e.into_response(),
             }
-            let [server] = server;
-            with_compute_headers(Json(json!({ "server": server })).into_response(), &version)
         }
-        Err(e) => with_compute_headers(e.into_response(), &version),
-    }
+        Err(e) => e.into_response(),
+    };
+    with_compute_headers(response, &version)
 }
 
 pub async fn server_action(

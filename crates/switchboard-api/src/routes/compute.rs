@@ -1,7 +1,8 @@
 //! BMS native OpenStack: Nova v2.1 (seed 004). The root document `GET /` is `discovery`'s;
 //! under `/compute` the group's root is Nova's own (see `routes::nested`).
+//! BMS native OpenStack: Nova v2.1 (seed 004), and the images its servers name (Glance v2).
 
-use crate::{nova, AppState};
+use crate::{image, nova, AppState};
 use axum::routing::{get, post};
 use axum::Router;
 
@@ -62,4 +63,25 @@ pub fn routes() -> Router<AppState> {
             "/v2.1/{project_id}/os-availability-zone/detail",
             get(nova::availability_zones_detail),
         )
+        .route("/v2.1/{project_id}/flavors", get(nova::list_flavors))
+        .route(
+            "/v2.1/{project_id}/flavors/detail",
+            get(nova::list_flavors_detail),
+        )
+        .route(
+            "/v2.1/{project_id}/flavors/{flavor_id}",
+            get(nova::show_flavor),
+        )
+        .route(
+            "/v2.1/{project_id}/flavors/{flavor_id}/os-extra_specs",
+            get(nova::show_extra_specs),
+        )
+        .route(
+            "/v2.1/{project_id}/flavors/{flavor_id}/os-extra_specs/{key}",
+            get(nova::show_extra_spec),
+        )
+        .route("/image", get(image::versions))
+        .route("/image/", get(image::versions))
+        .route("/image/v2/images", get(image::list_images))
+        .route("/image/v2/images/{image_id}", get(image::show_image))
 }

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use switchboard_core::inventory::{ClusterSpec, DomainSpec, MemberSpec, ProjectSpec};
+use switchboard_core::inventory::{ClusterSpec, DomainSpec, FlavorSpec, MemberSpec, ProjectSpec};
 use switchboard_core::Inventory;
 use switchboard_drivers::SimConfig;
 use switchboard_engine::EngineConfig;
@@ -36,6 +36,8 @@ pub struct Config {
     pub dbom_instances: Vec<MemberSpec>,
     pub flows: Vec<MemberSpec>,
     pub servers: Vec<MemberSpec>,
+    /// Flavors servers name (`attrs.flavor`, by id or name); undeclared ones are derived.
+    pub flavors: Vec<FlavorSpec>,
     pub users: Vec<UserConfig>,
     pub policies: Vec<PolicyConfig>,
 }
@@ -61,6 +63,7 @@ impl Default for Config {
             dbom_instances: Vec::new(),
             flows: Vec::new(),
             servers: Vec::new(),
+            flavors: Vec::new(),
             users: Vec::new(),
             policies: Vec::new(),
         }
@@ -302,6 +305,7 @@ impl Config {
             dbom_instances: self.dbom_instances.clone(),
             flows: self.flows.clone(),
             servers: self.servers.clone(),
+            flavors: self.flavors.clone(),
         }
     }
 }

@@ -6,6 +6,10 @@ use crate::lifecycle::Lifecycle;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
+mod flavor;
+
+pub use flavor::FlavorSpec;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ResourceKind {
@@ -133,6 +137,8 @@ pub struct Inventory {
     pub flows: Vec<MemberSpec>,
     #[serde(default)]
     pub servers: Vec<MemberSpec>,
+    #[serde(default)]
+    pub flavors: Vec<FlavorSpec>,
 }
 
 /// One managed resource, flattened out of the inventory.
@@ -177,8 +183,14 @@ impl Inventory {
         format!("mrs.{cluster}.{name}")
     }
 
+    /// The declared flavors, checked, with their access lists as project ids.
+    pub fn flavors(&self) -> Result<Vec<FlavorSpec>, InventoryError> {
+        flavor::validate(&self.flavors, &self.projects)
+    }
+
     /// Checks references, duplicates and dependency cycles, and flattens the resources.
     pub fn resources(&self) -> Result<Vec<ResourceSpec>, InventoryError> {
+        self.flavors()?;
         let mut seen = HashSet::new();
         for d in &self.domains {
             if !seen.insert(("domain", d.name.clone())) || !seen.insert(("domain id", d.id.clone()))

@@ -1,0 +1,125 @@
+//! A server with more servers than one page, another project, a viewer and flavors, for the
+//! Nova list and flavor tests.
+
+use super::identity::{token, OTHER};
+use super::{Reply, TestServer};
+use serde::Deserialize;
+use switchboard::config::{Config, UserConfig};
+use switchboard_core::inventory::{FlavorSpec, MemberSpec, ProjectSpec};
+
+/// The other project's server (its flavor `gpu.secret` is derived, private to that project).
+pub const OTHER_SERVER: &str = "0e0e0e0e-0000-4000-8000-000000000001";
+/// Servers of the project besides the demo's two: `bms-batch-01` … `-07`.
+pub const BATCH: usize = 7;
+
+pub fn batch_id(i: usize) -> String {
+    format!("b0000000-0000-4000-8000-00000000000{i}")
+}
+
+#[derive(Deserialize)]
+struct Extra {
+    projects: Vec<ProjectSpec>,
+    users: Vec<UserConfig>,
+    servers: Vec<MemberSpec>,
+    flavors: Vec<FlavorSpec>,
+}
+
+fn extra() -> String {
+    let mut t = format!(
+        r#"
+[[projects]]
+id = "{OTHER}"
+name = "other-1"
+domain = "switchboard"
+
+[[users]]
+name = "vera"
+password = "Vera-Password-1"
+roles = {{ "local-1" = "viewer" }}
+
+[[users]]
+name = "alice"
+password = "Alice-Password-1"
+roles = {{ "other-1" = "admin" }}
+
+[[flavors]]
+id = "physical.s4.private"
+name = "physical.s4.private"
+vcpus = 8
+ram = 8192
+disk = 100
+swap = 512
+is_public = false
+projects = ["other-1"]
+
+[[servers]]
+id = "{OTHER_SERVER}"
+project = "other-1"
+name = "bms-other-01"
+state = "running"
+attrs = {{ flavor = "gpu.secret", image = "img-other" }}
+"#
+    );
+    for i in 1..=BATCH {
+        let (state, az) = if i % 2 == 0 {
+            ("stopped", "cn-north-4b")
+        } else {
+            ("running", "cn-north-4a")
+        };
+        t.push_str(&format!(
+            r#"
+[[servers]]
+id = "{}"
+project = "local-1"
+name = "bms-batch-0{i}"
+state = "{state}"
+attrs = {{ flavor = "physical.s4.large", image = "img-batch", availability_zone = "{az}", created = "2025-01-0{i}T00:00:00Z", tags = ["batch", "t{i}"], addresses = {{ "vpc-demo" = [{{ addr = "10.0.0.{i}", version = 4 }}] }} }}
+"#,
+            batch_id(i)
+        ));
+    }
+    t
+}
+
+/// The demo plus [`extra`]; the admin's token is the server's own.
+pub async fn server() -> TestServer {
+    TestServer::start(|c: &mut Config| {
+        let extra: Extra = toml::from_str(&extra()).unwrap();
+        c.projects.extend(extra.projects);
+        c.users = extra.users;
+        c.servers.extend(extra.servers);
+        c.flavors.extend(extra.flavors);
+    })
+    .await
+}
+
+pub async fn viewer(s: &TestServer) -> String {
+    token(s, "vera", "Vera-Password-1", super::PROJECT).await
+}
+
+pub async fn other_admin(s: &TestServer) -> String {
+    token(s, "alice", "Alice-Password-1", OTHER).await
+}
+
+/// GET with the admin's token at `version` (none: the minimum).
+pub async fn get_at(s: &TestServer, path: &str, version: Option<&str>) -> Reply {
+    get_as(s, &s.token, path, version).await
+}
+
+pub async fn get_as(s: &TestServer, token: &str, path: &str, version: Option<&str>) -> Reply {
+    let mut req = s
+        .client
+        .get(format!("{}{path}", s.base))
+        .header("X-Auth-Token", token);
+    if let Some(v) = version {
+        req = req.header("OpenStack-API-Version", format!("compute {v}"));
+    }
+    super::reply(req.send().await.unwrap()).await
+}
+
+/// The fault of a Nova error answer: (fault name, message).
+pub fn fault(r: &Reply) -> (String, String) {
+    let (name, body) = r.body.as_object().and_then(|o| o.iter().next()).unwrap();
+    assert_eq!(body["code"], r.status.as_u16(), "{}", r.body);
+    (name.clone(), body["message"].as_str().unwrap().to_string())
+}
