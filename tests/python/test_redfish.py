@@ -39,7 +39,9 @@ class Bmc:
         self.log = open(os.path.join(self.dir, "sushy.log"), "w")
         self.proc = subprocess.Popen(
             [SUSHY, "--fake", "-i", "127.0.0.1", "-p", str(self.port), "--config", config],
-            stdout=self.log, stderr=subprocess.STDOUT)
+            stdout=self.log, stderr=subprocess.STDOUT,
+            # sushy keeps the fake systems' state in $TMPDIR/sushy-emulator: one BMC, one state.
+            env={**os.environ, "TMPDIR": self.dir})
         for _ in range(200):
             try:
                 urllib.request.urlopen(self.url + "/redfish/v1", timeout=1)
