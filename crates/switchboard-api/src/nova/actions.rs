@@ -1,8 +1,8 @@
 //! `GET /v2.1/{project_id}/servers/{server_id}/os-instance-actions[/{request_id}]`: the tasks
 //! that touched a server, newest first, with paging and time filters from 2.58.
 
-use super::actions_query::QueryParams;
 use super::actions_view::{self, ActionRecord, EventAccess};
+use super::query::Params;
 use super::servers::find;
 use super::{reply, Microversion, NovaError};
 use crate::auth::Authenticated;
@@ -29,9 +29,9 @@ const MAX_LIMIT: usize = 1000;
 
 type RawQuery = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
-fn params(query: RawQuery) -> Result<QueryParams, NovaError> {
+fn params(query: RawQuery) -> Result<Params, NovaError> {
     query
-        .map(|Query(q)| QueryParams(q))
+        .map(|Query(q)| Params(q))
         .map_err(|e| NovaError::bad_request(e.body_text()))
 }
 
@@ -105,8 +105,8 @@ async fn list(
             allowed.push("changes-before");
         }
         q.only(&allowed)?;
-        let since = q.datetime("changes-since")?;
-        let before = q.datetime("changes-before")?;
+        let since = q.time("changes-since")?;
+        let before = q.time("changes-before")?;
         if let (Some(s), Some(b)) = (since, before) {
             if b < s {
                 return Err(NovaError::bad_request(
@@ -154,13 +154,7 @@ async fn list(
 }
 
 /// The next page: the same query with `marker` set to the last request id shown.
-fn next_link(
-    base: &str,
-    project_id: &str,
-    server_id: &str,
-    q: &QueryParams,
-    marker: &str,
-) -> String {
+fn next_link(base: &str, project_id: &str, server_id: &str, q: &Params, marker: &str) -> String {
     let enc = |s: &str| utf8_percent_encode(s, QUERY).to_string();
     let mut pairs: Vec<String> =
         q.0.iter()
@@ -239,7 +233,7 @@ mod tests {
 
     #[test]
     fn the_next_link_keeps_the_query_and_moves_the_marker() {
-        let q = QueryParams(vec![
+        let q = Params(vec![
             ("limit".into(), "2".into()),
             ("marker".into(), "req-old".into()),
             ("changes-since".into(), "2024-01-01T00:00:00+01:00".into()),

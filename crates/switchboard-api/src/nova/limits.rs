@@ -1,8 +1,8 @@
 //! `GET /v2.1/{project_id}/limits` and `GET …/os-availability-zone[/detail]`, derived from the
 //! inventory: usage counts the project's servers, zones are the servers' `availability_zone`.
 
-use super::actions_query::QueryParams;
 use super::check_project;
+use super::query::Params;
 use super::{reply, Microversion, NovaError};
 use crate::auth::Authenticated;
 use crate::AppState;
@@ -106,7 +106,7 @@ pub async fn limits(
     query: RawQuery,
 ) -> Response {
     let result = (|| {
-        let q = QueryParams(query.map_err(|e| NovaError::bad_request(e.body_text()))?.0);
+        let q = Params(query.map_err(|e| NovaError::bad_request(e.body_text()))?.0);
         if version.at_least(75) {
             q.only(&["tenant_id"])?;
         }

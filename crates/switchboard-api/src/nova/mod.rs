@@ -3,7 +3,6 @@
 //! `{"<faultName>": {"code": <int>, "message": …}}`.
 
 mod actions;
-mod actions_query;
 mod actions_view;
 mod console;
 mod filters;

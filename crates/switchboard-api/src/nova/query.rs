@@ -72,6 +72,31 @@ impl Params {
         }
     }
 
+    /// The one value of `key`, for schemas that take a single string; given twice is refused.
+    pub fn single(&self, key: &str) -> Result<Option<&str>, NovaError> {
+        match self.all(key).as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(one)),
+            many => Err(invalid(
+                key,
+                &format!("{many:?}"),
+                format!("{many:?} is not of type 'string'"),
+            )),
+        }
+    }
+
+    /// `limit` given once, a non-negative integer.
+    pub fn limit(&self) -> Result<Option<usize>, NovaError> {
+        self.single("limit")?
+            .map(|v| non_negative("limit", v))
+            .transpose()
+    }
+
+    /// The date-time `key` given once, in milliseconds.
+    pub fn time(&self, key: &str) -> Result<Option<i64>, NovaError> {
+        self.single(key)?.map(|v| datetime(key, v)).transpose()
+    }
+
     /// Checks every value of `key` with `check`.
     pub fn each(
         &self,
@@ -175,4 +200,34 @@ pub fn urlencode(pairs: &[(&str, &str)]) -> String {
         .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
         .collect::<Vec<_>>()
         .join("&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_values_limits_and_times() {
+        let q = |pairs: &[(&str, &str)]| {
+            Params(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+        };
+        assert_eq!(q(&[("limit", "3")]).limit().unwrap(), Some(3));
+        assert!(q(&[("limit", "-1")]).limit().is_err());
+        assert!(q(&[("limit", "1"), ("limit", "2")]).limit().is_err());
+        let t = q(&[("changes-since", "2024-01-01T00:00:00Z")]);
+        assert_eq!(t.time("changes-since").unwrap(), Some(1_704_067_200_000));
+        let naive = q(&[("changes-since", "2024-01-01T00:00:00.5")]);
+        assert_eq!(
+            naive.time("changes-since").unwrap(),
+            Some(1_704_067_200_500)
+        );
+        assert!(q(&[("changes-since", "yesterday")])
+            .time("changes-since")
+            .is_err());
+    }
 }
