@@ -16,7 +16,8 @@ def server_id(i):
 
 
 def fleet_config(count, prefix="fleet", state="running", extra=""):
-    """The demo config plus `count` servers named `{prefix}-01`… in project local-1."""
+    """The demo config plus `count` servers named `{prefix}-01`… in project local-1; `state` is
+    a state or a function of the slot number."""
     with open(os.path.join(ROOT, "switchboard.example.toml")) as f:
         text = f.read()
     rows = [text, extra]
@@ -26,7 +27,7 @@ def fleet_config(count, prefix="fleet", state="running", extra=""):
 id = "{server_id(i)}"
 project = "local-1"
 name = "{prefix}-{i:02d}"
-state = "{state}"
+state = "{state(i) if callable(state) else state}"
 attrs = {{ flavor = "physical.s4.large", image = "1a6635d8-afea-4f3f-9f5c-2b6d1f4e8a10", availability_zone = "cn-north-4a", addresses = {{ "vpc-demo" = [{{ addr = "192.168.2.{i}", version = 4, mac = "fa:16:3e:22:00:{i:02x}" }}] }} }}
 ''')
     return "\n".join(rows)
