@@ -51,7 +51,7 @@ HUAWEI = [
 # Operations issue 9 asks for (regular expressions searched in "Operation METHOD path"): one of
 # these that is not served is a gap.
 IN_SCOPE = {
-    "DBSS": r"DbOmInstance |UpdateDbOmInstanceName|ListInstances|Quota|ShowServerVersion",
+    "DBSS": r"DbOmInstance |UpdateDbOmInstanceName|ListInstances|ShowInstanceQuota|ShowServerVersion",
     "Live": r"/flows",
     "BMS": r"^(ListBareMetal|ListBaremetalFlavor|ShowTenantQuota|ShowSpecifiedVersion|ShowJobInfos|Batch(Start|Stop|Reboot))",
     "Nova": r"^(Server (list|fetch)|Server\.(start|stop|reboot|get_console_output) |Server\.\w*metadata|"
@@ -200,7 +200,7 @@ def openstack_operations():
             name = cls.__name__
             base = prefix + _path(cls.base_path)
             sdk = f"{cls.__module__}.{name}"
-            item = base + "/{id}" if getattr(cls, "requires_id", True) else base
+            item = base + "/{id}" if _requires_id(cls) else base
 
             def add(operation, method, path, names, body=None):
                 op = {"family": family, "operation": operation, "method": method, "path": path, "sdk": sdk,
@@ -229,6 +229,14 @@ def openstack_operations():
             for meth, method, tail in _sub_urls(cls):
                 add(f"{name}.{meth}", method, item + tail, [f".{meth}(", f"_{meth}("])
     return ops
+
+
+def _requires_id(cls):
+    """Whether fetch and friends address `base_path/{id}` (Limits fetches `base_path` itself)."""
+    default = inspect.signature(cls.fetch).parameters.get("requires_id")
+    if default is not None and default.default is False:
+        return False
+    return getattr(cls, "requires_id", True)
 
 
 def _create_method(cls):
@@ -336,29 +344,55 @@ def _concrete(path):
             .replace("{version}", "v1"))
 
 
+NOWHERE = "no-such-route-c0de"
+
+
+def _sibling(path):
+    """The path with its last fixed segment replaced by one no API has, or None."""
+    parts = path.split("/")
+    for i in range(len(parts) - 1, 0, -1):
+        if parts[i] and "{" not in parts[i] and parts[i] not in ("v1", "v1.1", "v2", "v2.1", "v3"):
+            return "/".join(parts[:i] + [NOWHERE] + parts[i + 1:]), parts[i]
+    return None
+
+
 def probe(url, token, ops):
-    """Sets op["served"] for each operation."""
+    """Sets op["served"] for each operation: the answer at its path is compared with the answers
+    where no route can be (the family's root, and the path with its last fixed segment
+    replaced), so a route that would take the segment as an id does not count."""
     nowhere = {
-        "DBSS": "/v1/{project_id}/no-such-route-c0de", "Live": "/v1/{project_id}/no-such-route-c0de",
-        "BMS": "/v1/{project_id}/no-such-route-c0de", "Nova": "/v2.1/{project_id}/no-such-route-c0de",
-        "Keystone": "/v3/no-such-route-c0de",
+        "DBSS": "/v1/{project_id}/" + NOWHERE, "Live": "/v1/{project_id}/" + NOWHERE,
+        "BMS": "/v1/{project_id}/" + NOWHERE, "Nova": "/v2.1/{project_id}/" + NOWHERE,
+        "Keystone": "/v3/" + NOWHERE,
     }
+
+    def ask(family, method, path, body=None):
+        headers = NOVA_HEADERS if family == "Nova" else None
+        if body is None and method in ("POST", "PUT", "PATCH"):
+            body = {}
+        return request(url + _concrete(path), method, body, token, headers)
+
     baseline = {}
     for family, path in nowhere.items():
-        headers = NOVA_HEADERS if family == "Nova" else None
         for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-            body = {} if method in ("POST", "PUT", "PATCH") else None
-            status, _, reply = request(url + _concrete(path), method, body, token, headers)
+            status, _, reply = ask(family, method, path)
             baseline.setdefault(family, set()).add(_shape(status, reply))
+    def fill(path):
+        return re.sub(r"\{(?!project_id\}|api_version\}|version\})\w+\}", UNKNOWN, path)
+
     for op in ops:
-        path = re.sub(r"\{(?!project_id\}|api_version\}|version\})\w+\}", UNKNOWN, op["path"])
+        path = fill(op["path"])
         method = "GET" if op["method"] == "HEAD" else op["method"]
-        body = op.get("body", {} if method in ("POST", "PUT", "PATCH") else None)
-        headers = NOVA_HEADERS if op["family"] == "Nova" else None
-        status, _, reply = request(url + _concrete(path), method, body, token, headers)
+        status, _, reply = ask(op["family"], method, path, op.get("body"))
         text = json.dumps(reply)
+        shape = _shape(status, reply)
         unserved = (status == 405 or "APIGW.0101" in text or "There is no such action" in text
-                    or _shape(status, reply) in baseline[op["family"]])
+                    or shape in baseline[op["family"]])
+        sibling = _sibling(op["path"])
+        if not unserved and sibling and "body" not in op:
+            other, segment = sibling
+            s2, _, r2 = ask(op["family"], method, fill(other))
+            unserved = _shape(s2, json.loads(json.dumps(r2).replace(NOWHERE, segment))) == shape
         op["served"] = not unserved
 
 
