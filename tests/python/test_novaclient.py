@@ -70,6 +70,9 @@ def test_list_filters_limit_marker_and_sort(nova):
     assert set(ours(nova.servers.list(search_opts={"status": "ACTIVE"}))) == set(NAMES) - STOPPED
     assert sorted(ours(nova.servers.list(search_opts={"name": "^nc-0[12]$"}))) == ["nc-01", "nc-02"]
     assert nova.servers.list(search_opts={"name": "^no-such-server$"}) == []
+    # Filters and a limit together: the page holds matching servers only.
+    page = nova.servers.list(search_opts={"status": "SHUTOFF", "name": "^nc-"}, limit=2)
+    assert len(page) == 2 and {s.name for s in page} <= STOPPED, [s.name for s in page]
 
     ordered = nova.servers.list(sort_keys=["display_name"], sort_dirs=["asc"])
     names = [s.name for s in ordered]
