@@ -21,8 +21,9 @@ def render(ops, versions):
            "`_<op>_http_info` for BMS, DBSS and Live; for Nova and Keystone the resource classes "
            "openstacksdk's proxies use (their `base_path` and allowed operations) and `Server`'s actions.",
            "- **Served** is measured: a fresh Switchboard is probed with an administrator's token at each "
-           "path with unknown ids; the gateway's `APIGW.0101`, a 405, Nova's \"There is no such action\" or the "
-           "family's answer to a path that does not exist mean not served.",
+           "path with unknown ids; the gateway's `APIGW.0101`, a 405, Nova's \"There is no such action\", the "
+           "family's answer to a path that does not exist, or the same answer as with the path's last fixed "
+           "segment replaced by a made-up one (a route taking it for an id) mean not served.",
            "- **Covered by**: the tests that name the SDK method or request class (Python) or the path "
            "(Python, and Rust HTTP tests that name the method).",
            "- **Note**: why an unserved operation is out of scope; **gap** marks one that is in scope.", "",
