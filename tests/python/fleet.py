@@ -5,7 +5,7 @@ console scripts."""
 import os
 import sys
 
-from conftest import PASSWORD, PROJECT, ROOT, call
+from conftest import PASSWORD, PROJECT, ROOT
 
 BIN = os.path.dirname(sys.executable)
 
@@ -57,9 +57,3 @@ def clouds_yaml(directory, url, auth_path="/v3", cloud="switchboard"):
 """)
     return path
 
-
-def nova(server, path, method="GET", body=None, headers=None):
-    """A Nova call as the admin; returns (status, body)."""
-    token, _ = server.token()
-    status, _, reply = call(f"{server.url}/v2.1/{PROJECT}{path}", method, body, token, headers)
-    return status, reply
