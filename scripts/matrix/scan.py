@@ -33,6 +33,22 @@ def _near(regex, method, text, python=False):
     return False
 
 
+def _tail(path, ops, family):
+    """The path from its last fixed segment on, when that segment is an extension's name
+    (`os-extra_specs`, `remote-consoles`) that no other family's path and at most a handful of
+    this family's have: tests often build the rest of such paths with a helper."""
+    parts = path.split("/")
+    fixed = [i for i, p in enumerate(parts) if p and "{" not in p]
+    if not fixed or fixed[-1] < len(parts) - 2:
+        return None
+    tail = "/".join(parts[fixed[-1]:])
+    last = parts[fixed[-1]]
+    sharing = [o for o in ops if f"/{last}" in o["path"]]
+    if any(o["family"] != family for o in sharing) or len(sharing) > 6 or not re.search(r"[-_]", last):
+        return None
+    return "/" + tail
+
+
 def cover(ops):
     """Sets op["covered"]: the test files that name the operation. Actions share one path, so
     only their names (the SDK method, the action key) count for them."""
@@ -40,6 +56,9 @@ def cover(ops):
     statics = {seg for op in ops for seg in op["path"].split("/") if seg and "{" not in seg}
     for op in ops:
         regex = None if "body" in op else _path_regex(op["path"], statics)
+        tail = None if "body" in op else _tail(op["path"], ops, op["family"])
+        tail_regex = _path_regex(tail, statics) if tail else None
+        word = re.compile(r"\b" + op["method"] + r"\b", re.I)
         found = []
         for name, text in py:
             if any(n in text for n in op["names"]) or (regex and _near(regex, op["method"], text, python=True)):
@@ -48,6 +67,7 @@ def cover(ops):
             if regex is None:
                 if any(n in text for n in op["names"] if n.startswith(('"', "'"))):
                     found.append(name)
-            elif _near(regex, op["method"], text):
+            elif _near(regex, op["method"], text) or (
+                    tail_regex and tail_regex.search(text) and word.search(text)):
                 found.append(name)
         op["covered"] = [os.path.basename(f).removesuffix(".rs").removesuffix(".py") for f in found]
