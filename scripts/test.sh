@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: formatting, lints, every Rust test of the workspace (unit, property,
 # HTTP integration, kill -9 crash tests with the real binary), then the real clients (the official
-# Huawei Cloud Python SDK and the openstack CLI) against the real binary. Installs what it needs.
+# Huawei Cloud Python SDK, the openstack and nova CLIs, libcloud, Ansible) against the real binary.
+# Installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,4 +42,23 @@ if [ ! -x "$venv/bin/python" ]; then
     }
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+# Ansible gets its own venv on Python >= 3.12 (see tests/python/requirements-ansible.txt): the
+# first such interpreter on PATH that runs, else one that pyenv has installed.
+ansible_venv=.venv-ansible
+if [ ! -x "$ansible_venv/bin/python" ]; then
+    py=""
+    for candidate in python3.12 python3.13 \
+        "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.12*/bin/python3 "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.13*/bin/python3; do
+        if "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then
+            py="$candidate"
+            break
+        fi
+    done
+    if [ -z "$py" ]; then
+        echo "the Ansible tests need Python >= 3.12 (ansible 14 with openstack.cloud 2.6)" >&2
+        exit 1
+    fi
+    "$py" -m venv "$ansible_venv"
+fi
+"$ansible_venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements-ansible.txt
 SWITCHBOARD_BIN="$PWD/target/debug/switchboard" "$venv/bin/python" -m pytest -q tests/python
