@@ -363,6 +363,24 @@ async fn limits_zones_interfaces_and_remote_consoles() {
     );
     assert_eq!(i["fixed_ips"][0]["ip_address"], "192.168.1.11");
     assert_eq!(s.get(&path).await.body, first.body, "port ids are stable");
+    let port = i["port_id"].as_str().unwrap();
+    let one = s.get(&format!("{path}/{port}")).await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.body);
+    assert_eq!(&one.body["interfaceAttachment"], i);
+    assert_fault(
+        &s.get(&format!("{path}/{UNKNOWN}")).await,
+        "itemNotFound",
+        404,
+        "could not be found",
+    );
+    // Another server's port is not this server's.
+    let web = format!("/v2.1/{PROJECT}/servers/{WEB01}/os-interface/{port}");
+    assert_fault(
+        &s.get(&web).await,
+        "itemNotFound",
+        404,
+        "could not be found",
+    );
     assert_fault(
         &s.get(&format!("/v2.1/{PROJECT}/servers/{UNKNOWN}/os-interface"))
             .await,

@@ -1,4 +1,4 @@
-//! `GET …/servers/{server_id}/os-interface` (one interface per MAC of the server's addresses,
+//! `GET …/servers/{server_id}/os-interface[/{port_id}]` (one interface per MAC of the server's addresses,
 //! with ids derived stably from it) and `POST …/servers/{server_id}/remote-consoles`, which
 //! answers as Nova does when no console of that type is enabled: 400, never a made-up URL.
 
@@ -80,6 +80,31 @@ pub async fn list_interfaces(
     let result = NovaError::permit(&who, "nova:server:listInterfaces")
         .and_then(|()| find(&state, &who, &project_id, &server_id))
         .map(|s| Json(json!({"interfaceAttachments": interfaces(&s, &version)})).into_response());
+    reply(result, &version)
+}
+
+/// `GET …/os-interface/{port_id}`: one of the server's interfaces; a port it does not have is
+/// Nova's 404 for an unknown port.
+pub async fn show_interface(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    version: Microversion,
+    Path((project_id, server_id, port_id)): Path<(String, String, String)>,
+) -> Response {
+    let result = NovaError::permit(&who, "nova:server:listInterfaces")
+        .and_then(|()| find(&state, &who, &project_id, &server_id))
+        .and_then(|s| {
+            interfaces(&s, &version)
+                .into_iter()
+                .find(|i| i["port_id"] == port_id.as_str())
+                .ok_or_else(|| {
+                    NovaError::new(
+                        StatusCode::NOT_FOUND,
+                        format!("Port id {port_id} could not be found."),
+                    )
+                })
+        })
+        .map(|i| Json(json!({"interfaceAttachment": i})).into_response());
     reply(result, &version)
 }
 

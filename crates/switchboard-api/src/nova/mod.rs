@@ -24,7 +24,7 @@ pub(crate) mod view;
 pub use actions::{list_actions, show_action};
 pub use flavor_list::{list_flavors, list_flavors_detail};
 pub use flavors::{show_extra_spec, show_extra_specs, show_flavor};
-pub use interfaces::{list_interfaces, remote_console};
+pub use interfaces::{list_interfaces, remote_console, show_interface};
 pub use limits::{availability_zones, availability_zones_detail, limits};
 pub use list::{list_servers, list_servers_detail};
 pub use metadata::{

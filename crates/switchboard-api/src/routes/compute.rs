@@ -51,6 +51,10 @@ pub fn routes() -> Router<AppState> {
             get(nova::list_interfaces),
         )
         .route(
+            "/v2.1/{project_id}/servers/{server_id}/os-interface/{port_id}",
+            get(nova::show_interface),
+        )
+        .route(
             "/v2.1/{project_id}/servers/{server_id}/remote-consoles",
             post(nova::remote_console),
         )
