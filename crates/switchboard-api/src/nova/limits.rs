@@ -4,6 +4,7 @@
 use super::check_project;
 use super::query::Params;
 use super::{reply, Microversion, NovaError};
+use crate::admin_scope::AdminScope;
 use crate::auth::Authenticated;
 use crate::AppState;
 use axum::extract::rejection::QueryRejection;
@@ -105,25 +106,31 @@ pub async fn limits(
     Path(project_id): Path<String>,
     query: RawQuery,
 ) -> Response {
-    let result = (|| {
+    let result = async {
         let q = Params(query.map_err(|e| NovaError::bad_request(e.body_text()))?.0);
         if version.at_least(75) {
             q.only(&["tenant_id"])?;
         }
         NovaError::permit(&who, "nova:limits:get")?;
         check_project(&who, &project_id)?;
-        let mut target = project_id.clone();
+        let mut target = Some(project_id.clone());
         if let Some(other) = q.single("tenant_id")? {
-            // Another project's limits are for administrators, as in Nova.
+            // Another project's limits are for administrators, as in Nova; one the caller does
+            // not administer reads like an unknown project (default quotas, nothing used).
             NovaError::permit(&who, "nova:limits:otherProject")?;
-            target = other.to_string();
+            if other != project_id {
+                let scope = AdminScope::of(state.store.as_ref(), &who)
+                    .await
+                    .map_err(NovaError::internal)?;
+                target = scope.administers(other).then(|| other.to_string());
+            }
         }
         let attr = |s: &switchboard_engine::ResourceSnapshot, k: &str| {
             s.spec.attrs.get(k).and_then(Value::as_u64).unwrap_or(0)
         };
         let mut used = BTreeMap::new();
         for s in state.engine.resources() {
-            if s.spec.kind == ResourceKind::Server && s.spec.project_id == target {
+            if s.spec.kind == ResourceKind::Server && Some(&s.spec.project_id) == target.as_ref() {
                 *used.entry("instances").or_insert(0) += 1;
                 *used.entry("cores").or_insert(0) += attr(&s, "vcpus");
                 *used.entry("ram").or_insert(0) += attr(&s, "ram");
@@ -131,7 +138,8 @@ pub async fn limits(
         }
         let body = json!({"limits": {"rate": [], "absolute": absolute(&used, &version)}});
         Ok(Json(body).into_response())
-    })();
+    }
+    .await;
     reply(result, &version)
 }
 
