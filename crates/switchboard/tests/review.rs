@@ -78,3 +78,15 @@ async fn bms_flavors_cost_is_linear_in_the_inventory() {
         "took {took:?}"
     );
 }
+
+/// A console `length` of i64::MIN (a string matching Nova's pattern) is Python's slice from a
+/// huge index: nothing, not an overflow.
+#[tokio::test]
+async fn console_output_with_the_smallest_length_is_empty_not_a_panic() {
+    let s = common::identity::server().await;
+    let path = format!("/v2.1/{PROJECT}/servers/95bf2490-5428-432c-ad9b-5e3406f869dd/action");
+    let body = serde_json::json!({"os-getConsoleOutput": {"length": "-9223372036854775808"}});
+    let r = s.post(&path, body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["output"], "");
+}
