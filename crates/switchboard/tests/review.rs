@@ -90,3 +90,41 @@ async fn console_output_with_the_smallest_length_is_empty_not_a_panic() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["output"], "");
 }
+
+/// Zone detail lists hosts only of the servers of projects the caller administers: another
+/// project's administrator saw every project's hosts.
+#[tokio::test]
+async fn zone_detail_hides_the_hosts_of_projects_not_administered() {
+    let s = common::TestServer::start(|c: &mut switchboard::config::Config| {
+        #[derive(serde::Deserialize)]
+        struct Extra {
+            users: Vec<switchboard::config::UserConfig>,
+            policies: Vec<switchboard::config::PolicyConfig>,
+        }
+        let extra: Extra = toml::from_str(common::identity::EXTRA).unwrap();
+        c.users = extra.users;
+        c.policies = extra.policies;
+        c.projects.push(switchboard_core::inventory::ProjectSpec {
+            id: OTHER.into(),
+            name: "other-1".into(),
+            domain: "switchboard".into(),
+        });
+        c.servers.push(switchboard_core::inventory::MemberSpec {
+            id: "f1000000-0000-4000-8000-000000000001".into(),
+            project: "local-1".into(),
+            name: "bms-hosted".into(),
+            state: switchboard_core::Lifecycle::Running,
+            driver: "sim".into(),
+            config: serde_json::Value::Null,
+            attrs: serde_json::json!({"host": "secret-host-9", "availability_zone": "az-9"}),
+        });
+    })
+    .await;
+    let path = |p: &str| format!("/v2.1/{p}/os-availability-zone/detail");
+    let own = get_as(&s, &s.token, &path(PROJECT), None).await;
+    assert!(own.body.to_string().contains("secret-host-9"), "{}", own.body);
+    let alice = other_admin(&s).await;
+    let r = get_as(&s, &alice, &path(OTHER), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(!r.body.to_string().contains("secret-host-9"), "{}", r.body);
+}

@@ -143,8 +143,9 @@ pub async fn limits(
     reply(result, &version)
 }
 
-/// Zone → hosts of every server (zones are the region's, as in Nova, not one project's).
-fn zones(state: &AppState) -> BTreeMap<String, Vec<String>> {
+/// Zone → hosts of every server (zones are the region's, as in Nova, not one project's); a
+/// host is shown only when `hosts_of` holds for its server's project.
+fn zones(state: &AppState, hosts_of: impl Fn(&str) -> bool) -> BTreeMap<String, Vec<String>> {
     let mut zones: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for s in state.engine.resources() {
         if s.spec.kind != ResourceKind::Server {
@@ -160,6 +161,9 @@ fn zones(state: &AppState) -> BTreeMap<String, Vec<String>> {
         let hosts = zones
             .entry(text("availability_zone").unwrap_or_else(|| "nova".into()))
             .or_default();
+        if !hosts_of(&s.spec.project_id) {
+            continue;
+        }
         let host = text("host").unwrap_or_else(|| super::view::DEFAULT_HOST.into());
         if !hosts.contains(&host) {
             hosts.push(host);
@@ -180,12 +184,24 @@ async fn zone_list(
     } else {
         "nova:availabilityZone:list"
     };
-    let result = NovaError::permit(&who, action)
-        .and_then(|()| check_project(&who, &project_id))
-        .map(|()| {
+    let result = async {
+        NovaError::permit(&who, action)?;
+        check_project(&who, &project_id)?;
+        // Hosts are shown for the servers of the projects the caller administers only.
+        let scope = match detail {
+            true => Some(
+                AdminScope::of(state.store.as_ref(), &who)
+                    .await
+                    .map_err(NovaError::internal)?,
+            ),
+            false => None,
+        };
+        let hosts_of =
+            |p: &str| p == project_id || scope.as_ref().is_some_and(|s| s.administers(p));
+        {
             let updated = super::actions_view::nova_time(now_millis());
             let service = json!({"available": true, "active": true, "updated_at": updated});
-            let mut info: Vec<Value> = zones(&state)
+            let mut info: Vec<Value> = zones(&state, hosts_of)
                 .into_iter()
                 .map(|(zone, hosts)| {
                     let hosts: Value = if detail {
@@ -205,8 +221,10 @@ async fn zone_list(
                 info.push(json!({"zoneName": "internal", "zoneState": {"available": true},
                     "hosts": {"switchboard": {"nova-conductor": service, "nova-scheduler": service}}}));
             }
-            Json(json!({"availabilityZoneInfo": info})).into_response()
-        });
+            Ok(Json(json!({"availabilityZoneInfo": info})).into_response())
+        }
+    }
+    .await;
     reply(result, &version)
 }
 
