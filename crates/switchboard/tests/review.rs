@@ -122,9 +122,62 @@ async fn zone_detail_hides_the_hosts_of_projects_not_administered() {
     .await;
     let path = |p: &str| format!("/v2.1/{p}/os-availability-zone/detail");
     let own = get_as(&s, &s.token, &path(PROJECT), None).await;
-    assert!(own.body.to_string().contains("secret-host-9"), "{}", own.body);
+    assert!(
+        own.body.to_string().contains("secret-host-9"),
+        "{}",
+        own.body
+    );
     let alice = other_admin(&s).await;
     let r = get_as(&s, &alice, &path(OTHER), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(!r.body.to_string().contains("secret-host-9"), "{}", r.body);
+}
+
+/// A flow's outputs are bounded (each creation was, their number was not), and an output's
+/// free-form fields are strings of bounded length; a refusal writes nothing.
+#[tokio::test]
+async fn live_outputs_are_bounded_in_number_and_size() {
+    use reqwest::Method;
+    use serde_json::json;
+    let s = common::TestServer::start(|_| {}).await;
+    let t = Some(s.token.as_str());
+    let at = format!("/v1/{PROJECT}/flows/outputs?flow_id=ec897482-d24b-4d64-aa39-407980902b1d");
+    let output =
+        |i: usize| json!({"name": format!("o{i}"), "protocol": "srt-listener", "port": 9000 + i});
+    let detail = s
+        .get(&format!(
+            "/v1/{PROJECT}/flows/detail?flow_id=ec897482-d24b-4d64-aa39-407980902b1d"
+        ))
+        .await;
+    let seeded = detail.body["outputs"].as_array().map_or(0, Vec::len);
+    let first: Vec<_> = (seeded..50).map(output).collect();
+    let r = s.call(Method::POST, &at, t, Some(json!(first))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = s
+        .call(Method::POST, &at, t, Some(json!([output(50)])))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(r.body["error_code"], "LIVE.100011001", "{}", r.body);
+    let r = s.get(&format!("{at}&output_name=o50")).await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "nothing written: {}",
+        r.body
+    );
+    let mut bad = output(1);
+    bad["name"] = json!("big");
+    bad["listener_address"] = json!({"nested": vec!["x"; 1000]});
+    let at_sports =
+        format!("/v1/{PROJECT}/flows/outputs?flow_id=3c1f5e2a-8b7d-4c6e-9f0a-1b2c3d4e5f60");
+    let r = s
+        .call(Method::POST, &at_sports, t, Some(json!([bad])))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let mut long = output(2);
+    long["description"] = json!("d".repeat(10_000));
+    let r = s
+        .call(Method::POST, &at_sports, t, Some(json!([long])))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
 }
