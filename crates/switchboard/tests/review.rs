@@ -181,3 +181,35 @@ async fn live_outputs_are_bounded_in_number_and_size() {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
 }
+
+/// A source change names only `FlowSource`'s fields: unknown keys were merged into the stored
+/// source, so repeated changes grew it without bound.
+#[tokio::test]
+async fn live_source_changes_take_only_the_models_fields() {
+    use reqwest::Method;
+    use serde_json::json;
+    let s = common::TestServer::start(|_| {}).await;
+    let t = Some(s.token.as_str());
+    let flow = "3c1f5e2a-8b7d-4c6e-9f0a-1b2c3d4e5f60";
+    let path = format!("/v1/{PROJECT}/flows/sources?flow_id={flow}&source_name=sports-in");
+    let body = json!({"source": {"junk-1": "x".repeat(50_000)}});
+    let r = s.call(Method::PUT, &path, t, Some(body)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(r.body["error_code"], "LIVE.100011001", "{}", r.body);
+    let detail = s
+        .get(&format!("/v1/{PROJECT}/flows/detail?flow_id={flow}"))
+        .await;
+    assert!(
+        detail.body["sources"][0].get("junk-1").is_none(),
+        "{}",
+        detail.body
+    );
+    // A source as read (with its health) is accepted back.
+    let mut source = detail.body["sources"][0].clone();
+    source["description"] = json!("re-sent");
+    source.as_object_mut().unwrap().remove("decryption");
+    let r = s
+        .call(Method::PUT, &path, t, Some(json!({"source": source})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
