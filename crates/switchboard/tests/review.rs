@@ -213,3 +213,26 @@ async fn live_source_changes_take_only_the_models_fields() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
+
+/// A microversion header that is not UTF-8 is malformed (Nova's 400), not ignored.
+#[tokio::test]
+async fn a_microversion_that_is_not_utf8_is_refused() {
+    let s = common::identity::server().await;
+    for (name, value) in [
+        ("OpenStack-API-Version", &b"compute 2.\xff"[..]),
+        ("X-OpenStack-Nova-API-Version", &b"2.\xff"[..]),
+    ] {
+        let value = reqwest::header::HeaderValue::from_bytes(value).unwrap();
+        let r = s
+            .client
+            .get(format!("{}/v2.1/{PROJECT}/flavors", s.base))
+            .header("X-Auth-Token", &s.token)
+            .header(name, value)
+            .send()
+            .await
+            .unwrap();
+        let r = common::reply(r).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{name}: {}", r.body);
+        assert_eq!(r.body["badRequest"]["code"], 400, "{}", r.body);
+    }
+}
