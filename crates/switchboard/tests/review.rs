@@ -236,3 +236,24 @@ async fn a_microversion_that_is_not_utf8_is_refused() {
         assert_eq!(r.body["badRequest"]["code"], 400, "{}", r.body);
     }
 }
+
+/// `GET /v3/projects` renders projects as `GET /v3/projects/{id}` does and takes Keystone's
+/// project filters (it had a body of its own and honoured only `name`).
+#[tokio::test]
+async fn the_project_list_and_show_agree() {
+    let s = common::identity::server().await;
+    let one = s.get(&format!("/v3/projects/{PROJECT}")).await;
+    let list = s.get("/v3/projects?name=local-1").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert_eq!(
+        list.body["projects"],
+        serde_json::json!([one.body["project"]])
+    );
+    let none = s.get("/v3/projects?enabled=false").await;
+    assert_eq!(
+        none.body["projects"],
+        serde_json::json!([]),
+        "{}",
+        none.body
+    );
+}
