@@ -69,6 +69,16 @@ pub fn of_server(state: &AppState, server: &ResourceSnapshot) -> Option<Flavor> 
         .or_else(|| Some(Flavor::derived(name, &server.spec.project_id)))
 }
 
+/// What a server uses of its project's quota: (vCPUs, MiB of memory), its `vcpus` and `ram`
+/// attributes when given, else its flavor's. Nova's limits and BMS's quota both count this.
+pub fn usage(state: &AppState, server: &ResourceSnapshot) -> (u64, u64) {
+    let attr = |k: &str| server.spec.attrs.get(k).and_then(Value::as_u64);
+    let flavor = || of_server(state, server);
+    let vcpus = attr("vcpus").unwrap_or_else(|| flavor().map_or(0, |f| u64::from(f.vcpus)));
+    let ram = attr("ram").unwrap_or_else(|| flavor().map_or(0, |f| f.ram));
+    (vcpus, ram)
+}
+
 fn named(server: &ResourceSnapshot) -> Option<&str> {
     server
         .spec

@@ -257,3 +257,20 @@ async fn the_project_list_and_show_agree() {
         none.body
     );
 }
+
+/// Nova's limits and BMS's quota count a server's cores and memory alike (its flavor's unless
+/// its attributes say otherwise): Nova read only the attributes and showed nothing used.
+#[tokio::test]
+async fn nova_limits_and_bms_quota_count_usage_alike() {
+    let s = common::identity::server().await;
+    let nova = s.get(&format!("/v2.1/{PROJECT}/limits")).await;
+    let bms = s
+        .get(&format!("/v1/{PROJECT}/baremetalservers/limits"))
+        .await;
+    assert_eq!(bms.status, StatusCode::OK, "{}", bms.body);
+    let (n, b) = (&nova.body["limits"]["absolute"], &bms.body["absolute"]);
+    for key in ["totalInstancesUsed", "totalCoresUsed", "totalRAMUsed"] {
+        assert_eq!(n[key], b[key], "{key}: nova {n} bms {b}");
+    }
+    assert!(n["totalCoresUsed"].as_u64().unwrap() > 0, "{n}");
+}

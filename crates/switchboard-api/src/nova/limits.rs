@@ -125,15 +125,14 @@ pub async fn limits(
                 target = scope.administers(other).then(|| other.to_string());
             }
         }
-        let attr = |s: &switchboard_engine::ResourceSnapshot, k: &str| {
-            s.spec.attrs.get(k).and_then(Value::as_u64).unwrap_or(0)
-        };
         let mut used = BTreeMap::new();
         for s in state.engine.resources() {
             if s.spec.kind == ResourceKind::Server && Some(&s.spec.project_id) == target.as_ref() {
-                *used.entry("instances").or_insert(0) += 1;
-                *used.entry("cores").or_insert(0) += attr(&s, "vcpus");
-                *used.entry("ram").or_insert(0) += attr(&s, "ram");
+                let (vcpus, ram) = crate::flavor::usage(&state, &s);
+                for (quota, n) in [("instances", 1), ("cores", vcpus), ("ram", ram)] {
+                    let total = used.entry(quota).or_insert(0u64);
+                    *total = total.saturating_add(n);
+                }
             }
         }
         let body = json!({"limits": {"rate": [], "absolute": absolute(&used, &version)}});
