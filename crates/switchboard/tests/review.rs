@@ -274,3 +274,29 @@ async fn nova_limits_and_bms_quota_count_usage_alike() {
     }
     assert!(n["totalCoresUsed"].as_u64().unwrap() > 0, "{n}");
 }
+
+/// DB O&M instances whose sizes add up past i64 leave no quota; they do not overflow.
+#[tokio::test]
+async fn dbss_quota_with_huge_instances_is_zero_not_a_panic() {
+    let s = common::TestServer::start(|c: &mut switchboard::config::Config| {
+        for i in 0..2 {
+            c.dbom_instances
+                .push(switchboard_core::inventory::MemberSpec {
+                    id: format!("d1000000-0000-4000-8000-00000000000{i}"),
+                    project: "local-1".into(),
+                    name: format!("huge-{i}"),
+                    state: switchboard_core::Lifecycle::Running,
+                    driver: "sim".into(),
+                    config: serde_json::Value::Null,
+                    attrs: serde_json::json!({"cpu": i64::MAX, "ram": i64::MAX}),
+                });
+        }
+    })
+    .await;
+    let r = s.get(&format!("/v1/{PROJECT}/instance/quota")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        (r.body["cpu"].clone(), r.body["ram"].clone()),
+        (0.into(), 0.into())
+    );
+}
