@@ -3,6 +3,7 @@
 
 use crate::AppState;
 use serde_json::Value;
+use std::collections::{HashMap, HashSet};
 use switchboard_core::ResourceKind;
 use switchboard_engine::ResourceSnapshot;
 
@@ -12,23 +13,31 @@ pub use switchboard_core::inventory::FlavorSpec as Flavor;
 /// whose servers name it.
 pub fn all(state: &AppState) -> Vec<Flavor> {
     let mut flavors: Vec<Flavor> = state.flavors.as_ref().clone();
-    let declared = flavors.len();
+    let declared: HashSet<&str> = state
+        .flavors
+        .iter()
+        .flat_map(|f| [f.id.as_str(), f.name.as_str()])
+        .collect();
+    // Derived flavors by id, so each server costs a lookup, not a scan.
+    let mut derived: HashMap<String, usize> = HashMap::new();
     for server in state.engine.resources() {
         if server.spec.kind != ResourceKind::Server {
             continue;
         }
         let Some(name) = named(&server) else { continue };
-        let project = &server.spec.project_id;
-        if flavors[..declared]
-            .iter()
-            .any(|f| f.id == name || f.name == name)
-        {
+        if declared.contains(name) {
             continue;
         }
-        match flavors[declared..].iter_mut().find(|f| f.id == name) {
-            Some(f) if !f.projects.contains(project) => f.projects.push(project.clone()),
+        let project = &server.spec.project_id;
+        match derived.get(name) {
+            Some(&at) if !flavors[at].projects.contains(project) => {
+                flavors[at].projects.push(project.clone())
+            }
             Some(_) => {}
-            None => flavors.push(Flavor::derived(name, project)),
+            None => {
+                derived.insert(name.to_string(), flavors.len());
+                flavors.push(Flavor::derived(name, project));
+            }
         }
     }
     flavors.sort_by(|a, b| a.id.cmp(&b.id));
@@ -58,6 +67,16 @@ pub fn of_server(state: &AppState, server: &ResourceSnapshot) -> Option<Flavor> 
         .or_else(|| state.flavors.iter().find(|f| f.name == name))
         .cloned()
         .or_else(|| Some(Flavor::derived(name, &server.spec.project_id)))
+}
+
+/// What a server uses of its project's quota: (vCPUs, MiB of memory), its `vcpus` and `ram`
+/// attributes when given, else its flavor's. Nova's limits and BMS's quota both count this.
+pub fn usage(state: &AppState, server: &ResourceSnapshot) -> (u64, u64) {
+    let attr = |k: &str| server.spec.attrs.get(k).and_then(Value::as_u64);
+    let flavor = || of_server(state, server);
+    let vcpus = attr("vcpus").unwrap_or_else(|| flavor().map_or(0, |f| u64::from(f.vcpus)));
+    let ram = attr("ram").unwrap_or_else(|| flavor().map_or(0, |f| f.ram));
+    (vcpus, ram)
 }
 
 fn named(server: &ResourceSnapshot) -> Option<&str> {

@@ -123,8 +123,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// A resource's stored metadata; `None` until first written (the inventory's applies).
     async fn metadata(&self, resource_id: &str) -> StoreResult<Option<Metadata>>;
-    /// Every resource's stored metadata.
-    async fn all_metadata(&self) -> StoreResult<HashMap<String, Metadata>>;
+    /// The stored metadata of each of `resource_ids` that has some.
+    async fn metadata_of(&self, resource_ids: &[String]) -> StoreResult<HashMap<String, Metadata>>;
     /// Applies `change` atomically to the resource's metadata (`seed` when never written);
     /// the result, or `None` when `change` refused and nothing was written.
     async fn update_metadata(

@@ -32,19 +32,22 @@ pub fn list(state: &AppState, who: &Principal) -> Vec<Flavor> {
     let Some(project) = who.project_id.as_deref() else {
         return Vec::new();
     };
-    let servers = lookup::owned_all(state, who, ResourceKind::Server);
+    // Each server's flavor is resolved once: flavor → zones of the servers that use it.
+    let mut zones: HashMap<String, Vec<String>> = HashMap::new();
+    for s in lookup::owned_all(state, who, ResourceKind::Server) {
+        if let Some(f) = crate::flavor::of_server(state, &s) {
+            let list = zones.entry(f.id).or_default();
+            let zone = zone(&s);
+            if !list.contains(&zone) {
+                list.push(zone);
+            }
+        }
+    }
     crate::flavor::list(state, project)
         .into_iter()
         .map(|f| {
-            let mut zones: Vec<String> = Vec::new();
-            for s in &servers {
-                let uses = crate::flavor::of_server(state, s).is_some_and(|of| of.id == f.id);
-                let zone = zone(s);
-                if uses && !zones.contains(&zone) {
-                    zones.push(zone);
-                }
-            }
-            from_spec(f, zones)
+            let used = zones.remove(&f.id).unwrap_or_default();
+            from_spec(f, used)
         })
         .collect()
 }

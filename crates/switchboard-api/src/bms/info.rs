@@ -1,7 +1,6 @@
 //! BMS v1 version document (`ShowSpecifiedVersion`, `GET /v1` and `GET /v1.1`) and the
 //! tenant's quota (`ShowTenantQuota`, `GET /v1/{project_id}/baremetalservers/limits`).
 
-use super::flavors;
 use super::{tenant_mismatch, BmsError};
 use crate::auth::Authenticated;
 use crate::iam::public_url;
@@ -47,10 +46,11 @@ pub async fn show_quota(
         return Err(tenant_mismatch());
     }
     let servers = lookup::owned_all(&state, &who, ResourceKind::Server);
-    let sizes: Vec<flavors::Flavor> = servers
-        .iter()
-        .map(|s| flavors::of_server(&state, s))
-        .collect();
+    let (mut cores, mut ram) = (0u64, 0u64);
+    for s in &servers {
+        let (c, r) = crate::flavor::usage(&state, s);
+        (cores, ram) = (cores.saturating_add(c), ram.saturating_add(r));
+    }
     Ok(Json(json!({"absolute": {
         "maxTotalInstances": MAX_INSTANCES, "maxTotalCores": MAX_CORES, "maxTotalRAMSize": MAX_RAM_MB,
         "maxTotalKeypairs": 100, "maxServerMeta": 128, "maxPersonality": 5,
@@ -58,8 +58,8 @@ pub async fn show_quota(
         "totalServerGroupsUsed": 0, "maxSecurityGroups": 10, "maxSecurityGroupRules": 20,
         "maxTotalFloatingIps": 10, "maxImageMeta": 128,
         "totalInstancesUsed": servers.len(),
-        "totalCoresUsed": sizes.iter().map(|f| f.vcpus).sum::<i64>(),
-        "totalRAMUsed": sizes.iter().map(|f| f.ram).sum::<i64>(),
+        "totalCoresUsed": cores,
+        "totalRAMUsed": ram,
         "totalSecurityGroupsUsed": 1, "totalFloatingIpsUsed": 0,
     }})))
 }

@@ -119,13 +119,13 @@ pub async fn show_instance_quota(
                     .or_else(|| v.and_then(Value::as_str).and_then(|s| s.parse().ok()))
                     .unwrap_or(default)
             })
-            .sum()
+            .fold(0i64, i64::saturating_add)
     };
     Ok(Json(json!({
         "project_id": project_id,
-        "quota": (MAX_INSTANCES - instances.len() as i64).max(0),
-        "cpu": (MAX_CPU - sum("cpu", 4)).max(0),
-        "ram": (MAX_RAM_MB - sum("ram", 8192)).max(0),
+        "quota": MAX_INSTANCES.saturating_sub(i64::try_from(instances.len()).unwrap_or(i64::MAX)).max(0),
+        "cpu": MAX_CPU.saturating_sub(sum("cpu", 4)).max(0),
+        "ram": MAX_RAM_MB.saturating_sub(sum("ram", 8192)).max(0),
     })))
 }
 

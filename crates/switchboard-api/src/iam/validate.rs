@@ -94,7 +94,8 @@ pub async fn revoke_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The caller's projects, optionally by `name` (the SDK resolves its project id this way).
+/// The caller's projects, optionally by `name` (the SDK resolves its project id this way), in
+/// the body `GET /v3/projects/{id}` shows, with Keystone's project filters.
 pub async fn list_projects(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -102,22 +103,13 @@ pub async fn list_projects(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, KeystoneError> {
     let base = crate::prefix::base(&state, &headers);
-    let projects: Vec<Value> = state
-        .store
-        .projects_of_user(&who.user_id)
-        .await?
-        .into_iter()
-        .filter(|p| query.get("name").is_none_or(|n| &p.name == n))
-        .map(|p| {
-            json!({
-                "id": p.id, "name": p.name, "domain_id": p.domain_id, "parent_id": p.domain_id,
-                "enabled": true, "is_domain": false, "description": "",
-                "links": {"self": format!("{base}/v3/projects/{}", p.id)},
-            })
-        })
+    let own = state.store.projects_of_user(&who.user_id).await?;
+    let items = own
+        .iter()
+        .map(|p| super::reads::project(&base, p))
         .collect();
-    Ok(Json(json!({
-        "projects": projects,
-        "links": {"self": format!("{base}/v3/projects"), "previous": null, "next": null},
-    })))
+    let items = super::reads::filtered(items, &query, super::reads::PROJECT_FILTERS);
+    Ok(Json(super::reads::collection(
+        &base, "projects", "projects", items,
+    )))
 }

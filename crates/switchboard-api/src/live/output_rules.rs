@@ -7,6 +7,9 @@
 use super::create::validate_key;
 use serde_json::{json, Map, Value};
 
+/// Outputs one flow may hold: the body is bounded, but repeated creations were not.
+pub(super) const MAX_OUTPUTS: usize = 50;
+
 /// Fields a modification may set (name, protocol and listener address are fixed).
 pub(super) const MODIFIABLE: [&str; 8] = [
     "cidr_whitelist",
@@ -61,7 +64,9 @@ pub(super) fn validate_output(o: &Value, new: bool) -> Result<Value, String> {
     if protocol == "srt-listener" && text("stream_id")?.is_some() {
         return Err("stream_id is for srt-caller outputs only".into());
     }
-    text("description")?;
+    if text("description")?.is_some_and(|d| d.chars().count() > 255) {
+        return Err("description must be at most 255 characters".into());
+    }
     let port = o.get("port").ok_or("port is required")?;
     if !port.as_i64().is_some_and(|p| (1..=65535).contains(&p)) {
         return Err(format!("port {port} must be an integer from 1 to 65535"));
@@ -74,11 +79,16 @@ pub(super) fn validate_output(o: &Value, new: bool) -> Result<Value, String> {
         }
     }
     if let Some(list) = o.get("cidr_whitelist") {
-        let ok = list
-            .as_array()
-            .is_some_and(|l| l.len() <= 20 && l.iter().all(Value::is_string));
+        let ok = list.as_array().is_some_and(|l| {
+            l.len() <= 20
+                && l.iter()
+                    .all(|c| c.as_str().is_some_and(|c| !c.is_empty() && c.len() <= 64))
+        });
         if !ok {
-            return Err("cidr_whitelist must be an array of at most 20 strings".into());
+            return Err(
+                "cidr_whitelist must be an array of at most 20 strings of 1 to 64 characters"
+                    .into(),
+            );
         }
     }
     if !matches!(text("output_status")?, None | Some("ENABLED" | "DISABLED")) {
@@ -94,8 +104,11 @@ pub(super) fn validate_output(o: &Value, new: bool) -> Result<Value, String> {
         .collect();
     kept.insert("protocol".into(), json!(protocol));
     kept.insert("type".into(), json!(protocol));
-    if let Some(addr) = o.get("listener_address") {
-        kept.insert("listener_address".into(), addr.clone());
+    if let Some(addr) = text("listener_address")? {
+        if addr.is_empty() || addr.len() > 64 {
+            return Err("listener_address must be 1 to 64 characters".into());
+        }
+        kept.insert("listener_address".into(), json!(addr));
     } else if protocol == "srt-listener" {
         kept.insert("listener_address".into(), json!("0.0.0.0"));
     }

@@ -3,7 +3,7 @@
 //! (`ModifyFlowOutput`) and `DELETE` (`DeleteFlowOutput`) with `flow_id` and `output_name`.
 //! What an output may hold is in `output_rules`.
 
-use super::output_rules::{validate_output, MODIFIABLE};
+use super::output_rules::{validate_output, MAX_OUTPUTS, MODIFIABLE};
 use super::{check_settled, flow_from_query, masked, permit, required_query, status_of, LiveError};
 use crate::auth::{Authenticated, Source};
 use crate::lookup;
@@ -114,6 +114,11 @@ pub async fn create_flow_output(
                     )));
                 }
                 outputs.push(o.clone());
+            }
+            if outputs.len() > MAX_OUTPUTS {
+                return Err(LiveError::invalid(format!(
+                    "a flow has at most {MAX_OUTPUTS} outputs"
+                )));
             }
             Ok::<_, LiveError>(edit(outputs))
         })

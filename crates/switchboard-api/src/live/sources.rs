@@ -17,6 +17,18 @@ use std::collections::HashMap;
 use switchboard_engine::ResourceEdit;
 
 const ACTION: &str = "live:ott:updateFlowSource";
+/// `FlowSource`'s writable fields (the SDK model's, but for the read-only `health_status`).
+const FIELDS: [&str; 9] = [
+    "source_listener_address",
+    "source_listener_port",
+    "stream_id",
+    "min_latency",
+    "cidr_whitelist",
+    "description",
+    "protocol",
+    "name",
+    "decryption",
+];
 
 pub async fn modify_flow_sources(
     State(state): State<AppState>,
@@ -31,11 +43,18 @@ pub async fn modify_flow_sources(
     let source_name = required_query(&query, "source_name")?.to_string();
     let body: Value = crate::body::parse(body)?
         .ok_or_else(|| LiveError::invalid("the request body is required"))?;
-    let change = body
+    let mut change = body
         .get("source")
         .and_then(Value::as_object)
         .ok_or_else(|| LiveError::invalid("source must be an object"))?
         .clone();
+    // Echoed from a read, it is ignored; anything else unknown would pile up in the source.
+    change.remove("health_status");
+    if let Some(k) = change.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(LiveError::invalid(format!(
+            "source.{k} is not a field of a flow source"
+        )));
+    }
     let audit = lookup::audit(&who, source, ACTION, &flow.spec.id, "modified");
     let mut modified = Value::Null;
     let edited = state

@@ -22,6 +22,7 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use switchboard_identity::Principal;
 
 /// Nova's `[api] max_limit`.
@@ -42,7 +43,14 @@ async fn records(state: &AppState, server_id: &str) -> Result<Vec<ActionRecord>,
         .resource_tasks(server_id)
         .await
         .map_err(NovaError::internal)?;
-    let users = store.users().await.map_err(NovaError::internal)?;
+    // Tasks name their submitter `user@domain`; Nova shows the user's id.
+    let users: HashMap<String, String> = store
+        .users()
+        .await
+        .map_err(NovaError::internal)?
+        .into_iter()
+        .map(|u| (format!("{}@{}", u.name, u.domain_id), u.id))
+        .collect();
     let mut out = Vec::with_capacity(tasks.len());
     for task in tasks {
         let steps = store
@@ -52,11 +60,7 @@ async fn records(state: &AppState, server_id: &str) -> Result<Vec<ActionRecord>,
             .into_iter()
             .filter(|s| s.resource_id == server_id)
             .collect();
-        // Tasks name their submitter `user@domain`; Nova shows the user's id.
-        let user_id = users
-            .iter()
-            .find(|u| format!("{}@{}", u.name, u.domain_id) == task.principal)
-            .map(|u| u.id.clone());
+        let user_id = users.get(&task.principal).cloned();
         out.push(ActionRecord {
             task,
             steps,

@@ -101,7 +101,8 @@ fn tail(log: &str, length: Option<i64>) -> String {
     let start = if n > 0 {
         (count - n).max(0)
     } else {
-        (-n).min(count)
+        // Python's `lines[-n:]` for a negative n; i64::MIN has no negation and is as far out.
+        n.checked_neg().unwrap_or(i64::MAX).min(count)
     };
     lines[start as usize..].join("\n")
 }
@@ -166,6 +167,7 @@ mod tests {
         assert_eq!(tail(log, Some(0)), "");
         assert_eq!(tail(log, None), log);
         assert_eq!(tail(log, Some(-1)), "b\nc");
+        assert_eq!(tail(log, Some(i64::MIN)), "");
         assert_eq!(clean("a\x07b\tc\u{e9}"), "ab\tc\u{FFFD}\u{FFFD}");
     }
 }

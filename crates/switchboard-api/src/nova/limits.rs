@@ -1,9 +1,10 @@
-//! `GET /v2.1/{project_id}/limits` and `GET …/os-availability-zone[/detail]`, derived from the
-//! inventory: usage counts the project's servers, zones are the servers' `availability_zone`.
+//! `GET /v2.1/{project_id}/limits`, derived from the inventory: usage counts the project's
+//! servers (another project's for its administrators).
 
 use super::check_project;
 use super::query::Params;
 use super::{reply, Microversion, NovaError};
+use crate::admin_scope::AdminScope;
 use crate::auth::Authenticated;
 use crate::AppState;
 use axum::extract::rejection::QueryRejection;
@@ -12,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
-use switchboard_core::{now_millis, ResourceKind};
+use switchboard_core::ResourceKind;
 
 /// Nova's default quotas: (quota, limit names, default).
 const QUOTAS: [(&str, &[&str], u64); 12] = [
@@ -105,119 +106,40 @@ pub async fn limits(
     Path(project_id): Path<String>,
     query: RawQuery,
 ) -> Response {
-    let result = (|| {
+    let result = async {
         let q = Params(query.map_err(|e| NovaError::bad_request(e.body_text()))?.0);
         if version.at_least(75) {
             q.only(&["tenant_id"])?;
         }
         NovaError::permit(&who, "nova:limits:get")?;
         check_project(&who, &project_id)?;
-        let mut target = project_id.clone();
+        let mut target = Some(project_id.clone());
         if let Some(other) = q.single("tenant_id")? {
-            // Another project's limits are for administrators, as in Nova.
+            // Another project's limits are for administrators, as in Nova; one the caller does
+            // not administer reads like an unknown project (default quotas, nothing used).
             NovaError::permit(&who, "nova:limits:otherProject")?;
-            target = other.to_string();
+            if other != project_id {
+                let scope = AdminScope::of(state.store.as_ref(), &who)
+                    .await
+                    .map_err(NovaError::internal)?;
+                target = scope.administers(other).then(|| other.to_string());
+            }
         }
-        let attr = |s: &switchboard_engine::ResourceSnapshot, k: &str| {
-            s.spec.attrs.get(k).and_then(Value::as_u64).unwrap_or(0)
-        };
         let mut used = BTreeMap::new();
         for s in state.engine.resources() {
-            if s.spec.kind == ResourceKind::Server && s.spec.project_id == target {
-                *used.entry("instances").or_insert(0) += 1;
-                *used.entry("cores").or_insert(0) += attr(&s, "vcpus");
-                *used.entry("ram").or_insert(0) += attr(&s, "ram");
+            if s.spec.kind == ResourceKind::Server && Some(&s.spec.project_id) == target.as_ref() {
+                let (vcpus, ram) = crate::flavor::usage(&state, &s);
+                for (quota, n) in [("instances", 1), ("cores", vcpus), ("ram", ram)] {
+                    let total = used.entry(quota).or_insert(0u64);
+                    *total = total.saturating_add(n);
+                }
             }
         }
         let body = json!({"limits": {"rate": [], "absolute": absolute(&used, &version)}});
         Ok(Json(body).into_response())
-    })();
-    reply(result, &version)
-}
-
-/// Zone → hosts of every server (zones are the region's, as in Nova, not one project's).
-fn zones(state: &AppState) -> BTreeMap<String, Vec<String>> {
-    let mut zones: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for s in state.engine.resources() {
-        if s.spec.kind != ResourceKind::Server {
-            continue;
-        }
-        let text = |k: &str| {
-            s.spec
-                .attrs
-                .get(k)
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
-        let hosts = zones
-            .entry(text("availability_zone").unwrap_or_else(|| "nova".into()))
-            .or_default();
-        let host = text("host").unwrap_or_else(|| super::view::DEFAULT_HOST.into());
-        if !hosts.contains(&host) {
-            hosts.push(host);
-        }
     }
-    zones
-}
-
-async fn zone_list(
-    state: AppState,
-    who: switchboard_identity::Principal,
-    version: Microversion,
-    project_id: String,
-    detail: bool,
-) -> Response {
-    let action = if detail {
-        "nova:availabilityZone:detail"
-    } else {
-        "nova:availabilityZone:list"
-    };
-    let result = NovaError::permit(&who, action)
-        .and_then(|()| check_project(&who, &project_id))
-        .map(|()| {
-            let updated = super::actions_view::nova_time(now_millis());
-            let service = json!({"available": true, "active": true, "updated_at": updated});
-            let mut info: Vec<Value> = zones(&state)
-                .into_iter()
-                .map(|(zone, hosts)| {
-                    let hosts: Value = if detail {
-                        hosts
-                            .into_iter()
-                            .map(|h| (h, json!({"nova-compute": service})))
-                            .collect::<Map<_, _>>()
-                            .into()
-                    } else {
-                        Value::Null
-                    };
-                    json!({"zoneName": zone, "zoneState": {"available": true}, "hosts": hosts})
-                })
-                .collect();
-            if detail {
-                // Nova lists its control services in the `internal` zone.
-                info.push(json!({"zoneName": "internal", "zoneState": {"available": true},
-                    "hosts": {"switchboard": {"nova-conductor": service, "nova-scheduler": service}}}));
-            }
-            Json(json!({"availabilityZoneInfo": info})).into_response()
-        });
+    .await;
     reply(result, &version)
-}
-
-pub async fn availability_zones(
-    State(state): State<AppState>,
-    Authenticated(who): Authenticated,
-    version: Microversion,
-    Path(project_id): Path<String>,
-) -> Response {
-    zone_list(state, who, version, project_id, false).await
-}
-
-pub async fn availability_zones_detail(
-    State(state): State<AppState>,
-    Authenticated(who): Authenticated,
-    version: Microversion,
-    Path(project_id): Path<String>,
-) -> Response {
-    zone_list(state, who, version, project_id, true).await
 }
 
 #[cfg(test)]

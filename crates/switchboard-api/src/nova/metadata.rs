@@ -55,11 +55,16 @@ async fn current(state: &AppState, server: &ResourceSnapshot) -> Result<Metadata
     Ok(stored.unwrap_or_else(|| seed(server)))
 }
 
-/// Sets `metadata` of every rendered server (`{"id": …}` bodies) to what the store holds.
+/// Sets `metadata` of every rendered server (`{"id": …}` bodies) to what the store holds,
+/// reading only those servers' rows.
 pub(super) async fn fill(state: &AppState, servers: &mut [Value]) -> Result<(), NovaError> {
+    let ids: Vec<String> = servers
+        .iter()
+        .filter_map(|s| s["id"].as_str().map(str::to_string))
+        .collect();
     let stored = state
         .store
-        .all_metadata()
+        .metadata_of(&ids)
         .await
         .map_err(NovaError::internal)?;
     for s in servers {

@@ -40,20 +40,20 @@ impl Microversion {
 
     /// Parses the request's version headers; absent means the minimum.
     pub fn from_headers(headers: &HeaderMap) -> Result<Microversion, NovaError> {
-        let requested = headers
-            .get("openstack-api-version")
-            .and_then(|v| v.to_str().ok())
+        // Bytes that are not UTF-8 are kept (as U+FFFD), so that they fail the parse as any
+        // other malformed version does instead of passing for no header at all.
+        let text_of = |name: &str| {
+            headers
+                .get(name)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        };
+        let requested = text_of("openstack-api-version")
             .and_then(|v| {
                 let mut parts = v.split_whitespace();
                 (parts.next()?.eq_ignore_ascii_case("compute"))
                     .then(|| parts.next().unwrap_or("").to_string())
             })
-            .or_else(|| {
-                headers
-                    .get("x-openstack-nova-api-version")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string)
-            });
+            .or_else(|| text_of("x-openstack-nova-api-version"));
         let Some(text) = requested else {
             return Ok(Microversion(MIN));
         };

@@ -20,12 +20,13 @@ mod schema;
 mod servers;
 mod versions;
 pub(crate) mod view;
+mod zones;
 
 pub use actions::{list_actions, show_action};
 pub use flavor_list::{list_flavors, list_flavors_detail};
 pub use flavors::{show_extra_spec, show_extra_specs, show_flavor};
 pub use interfaces::{list_interfaces, remote_console, show_interface};
-pub use limits::{availability_zones, availability_zones_detail, limits};
+pub use limits::limits;
 pub use list::{list_servers, list_servers_detail};
 pub use metadata::{
     delete_meta, list_metadata, merge_metadata, replace_metadata, set_meta, show_meta,
@@ -33,6 +34,7 @@ pub use metadata::{
 pub use microversion::Microversion;
 pub use servers::{server_action, show_server};
 pub use versions::{version_root, version_v21};
+pub use zones::{availability_zones, availability_zones_detail};
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

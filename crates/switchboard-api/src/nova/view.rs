@@ -109,7 +109,7 @@ pub fn server(c: &Context, r: &ResourceSnapshot, view: View) -> Value {
     let host = a
         .get("host")
         .and_then(Value::as_str)
-        .unwrap_or("bms-host-01");
+        .unwrap_or(DEFAULT_HOST);
     let image_id = text("image");
     let image = if image_id.is_empty() {
         json!("")

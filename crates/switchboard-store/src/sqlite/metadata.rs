@@ -25,14 +25,28 @@ pub(super) async fn metadata(
     items.as_deref().map(decode).transpose()
 }
 
-pub(super) async fn all_metadata(pool: &SqlitePool) -> StoreResult<HashMap<String, Metadata>> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT resource_id, items FROM resource_metadata")
-            .fetch_all(pool)
-            .await?;
-    rows.into_iter()
-        .map(|(id, items)| Ok((id, decode(&items)?)))
-        .collect()
+/// Ids per query, well under SQLite's limit on bound parameters.
+const CHUNK: usize = 500;
+
+pub(super) async fn metadata_of(
+    pool: &SqlitePool,
+    resource_ids: &[String],
+) -> StoreResult<HashMap<String, Metadata>> {
+    let mut out = HashMap::new();
+    for ids in resource_ids.chunks(CHUNK) {
+        let marks = vec!["?"; ids.len()].join(",");
+        let sql = format!(
+            "SELECT resource_id, items FROM resource_metadata WHERE resource_id IN ({marks})"
+        );
+        let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+        for id in ids {
+            query = query.bind(id);
+        }
+        for (id, items) in query.fetch_all(pool).await? {
+            out.insert(id, decode(&items)?);
+        }
+    }
+    Ok(out)
 }
 
 pub(super) async fn update_metadata(

@@ -361,10 +361,11 @@ impl Store for SqliteStore {
         metadata::metadata(&self.pool, resource_id).await
     }
 
-    async fn all_metadata(
+    async fn metadata_of(
         &self,
+        resource_ids: &[String],
     ) -> StoreResult<std::collections::HashMap<String, crate::Metadata>> {
-        metadata::all_metadata(&self.pool).await
+        metadata::metadata_of(&self.pool, resource_ids).await
     }
 
     async fn update_metadata(

@@ -12,8 +12,8 @@ pub use catalog::{
     show_service,
 };
 pub use projects::{
-    auth_domains, auth_projects, auth_system, list_domains, show_domain, show_project,
-    user_projects,
+    auth_domains, auth_projects, auth_system, list_domains, project, show_domain, show_project,
+    user_projects, PROJECT_FILTERS,
 };
 pub use users::{list_role_assignments, list_roles, list_users, show_user};
 

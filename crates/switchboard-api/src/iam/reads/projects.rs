@@ -14,7 +14,8 @@ use switchboard_identity::Principal;
 use switchboard_store::{DomainRecord, ProjectRecord};
 
 type Params = Query<HashMap<String, String>>;
-const PROJECT_FILTERS: &[&str] = &["name", "enabled", "domain_id", "parent_id", "is_domain"];
+/// Keystone's project list filters.
+pub const PROJECT_FILTERS: &[&str] = &["name", "enabled", "domain_id", "parent_id", "is_domain"];
 
 /// A project in Keystone's body.
 pub fn project(base: &str, p: &ProjectRecord) -> Value {

@@ -1,0 +1,116 @@
+//! `GET /v2.1/{project_id}/os-availability-zone[/detail]`: zones are the servers'
+//! `availability_zone` (the region's, as in Nova), hosts their `host`.
+
+use super::{check_project, reply, Microversion, NovaError};
+use crate::admin_scope::AdminScope;
+use crate::auth::Authenticated;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use switchboard_core::{now_millis, ResourceKind};
+
+/// Zone → hosts of every server (zones are the region's, as in Nova, not one project's); a
+/// host is shown only when `hosts_of` holds for its server's project.
+fn zones(state: &AppState, hosts_of: impl Fn(&str) -> bool) -> BTreeMap<String, Vec<String>> {
+    let mut zones: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for s in state.engine.resources() {
+        if s.spec.kind != ResourceKind::Server {
+            continue;
+        }
+        let text = |k: &str| {
+            s.spec
+                .attrs
+                .get(k)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let hosts = zones
+            .entry(text("availability_zone").unwrap_or_else(|| "nova".into()))
+            .or_default();
+        if !hosts_of(&s.spec.project_id) {
+            continue;
+        }
+        let host = text("host").unwrap_or_else(|| super::view::DEFAULT_HOST.into());
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    zones
+}
+
+async fn zone_list(
+    state: AppState,
+    who: switchboard_identity::Principal,
+    version: Microversion,
+    project_id: String,
+    detail: bool,
+) -> Response {
+    let action = if detail {
+        "nova:availabilityZone:detail"
+    } else {
+        "nova:availabilityZone:list"
+    };
+    let result = async {
+        NovaError::permit(&who, action)?;
+        check_project(&who, &project_id)?;
+        // Hosts are shown for the servers of the projects the caller administers only.
+        let scope = match detail {
+            true => Some(
+                AdminScope::of(state.store.as_ref(), &who)
+                    .await
+                    .map_err(NovaError::internal)?,
+            ),
+            false => None,
+        };
+        let hosts_of =
+            |p: &str| p == project_id || scope.as_ref().is_some_and(|s| s.administers(p));
+        {
+            let updated = super::actions_view::nova_time(now_millis());
+            let service = json!({"available": true, "active": true, "updated_at": updated});
+            let mut info: Vec<Value> = zones(&state, hosts_of)
+                .into_iter()
+                .map(|(zone, hosts)| {
+                    let hosts: Value = if detail {
+                        hosts
+                            .into_iter()
+                            .map(|h| (h, json!({"nova-compute": service})))
+                            .collect::<Map<_, _>>()
+                            .into()
+                    } else {
+                        Value::Null
+                    };
+                    json!({"zoneName": zone, "zoneState": {"available": true}, "hosts": hosts})
+                })
+                .collect();
+            if detail {
+                // Nova lists its control services in the `internal` zone.
+                info.push(json!({"zoneName": "internal", "zoneState": {"available": true},
+                    "hosts": {"switchboard": {"nova-conductor": service, "nova-scheduler": service}}}));
+            }
+            Ok(Json(json!({"availabilityZoneInfo": info})).into_response())
+        }
+    }
+    .await;
+    reply(result, &version)
+}
+
+pub async fn availability_zones(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    version: Microversion,
+    Path(project_id): Path<String>,
+) -> Response {
+    zone_list(state, who, version, project_id, false).await
+}
+
+pub async fn availability_zones_detail(
+    State(state): State<AppState>,
+    Authenticated(who): Authenticated,
+    version: Microversion,
+    Path(project_id): Path<String>,
+) -> Response {
+    zone_list(state, who, version, project_id, true).await
+}
