@@ -115,15 +115,7 @@ impl ProcessDriver {
     }
 
     fn stderr_tail(&self, id: &str) -> String {
-        use std::io::{Read, Seek, SeekFrom};
-        let Ok(mut f) = std::fs::File::open(self.log_paths(id).1) else {
-            return String::new();
-        };
-        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-        let _ = f.seek(SeekFrom::Start(len.saturating_sub(STDERR_TAIL)));
-        let mut buf = Vec::new();
-        let _ = f.read_to_end(&mut buf);
-        let text = String::from_utf8_lossy(&buf).trim().to_string();
+        let text = Self::tail(&self.log_paths(id).1, STDERR_TAIL).trim().to_string();
         if text.is_empty() {
             text
         } else {
@@ -290,8 +282,12 @@ impl Driver for ProcessDriver {
 
     async fn console_log(&self, resource: &ResourceSpec) -> Result<Option<String>, DriverError> {
         let (out, err) = self.log_paths(&resource.id);
-        let mut text = Self::tail(&out, CONSOLE_TAIL);
-        let err = Self::tail(&err, STDERR_TAIL);
+        // Two small bounded reads, off the async workers.
+        let (mut text, err) = tokio::task::spawn_blocking(move || {
+            (Self::tail(&out, CONSOLE_TAIL), Self::tail(&err, STDERR_TAIL))
+        })
+        .await
+        .unwrap_or_default();
         if !err.trim().is_empty() {
             text.push_str("\n--- stderr ---\n");
             text.push_str(&err);
