@@ -61,7 +61,10 @@ pub async fn list_images(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
     axum::extract::Query(query): axum::extract::Query<Vec<(String, String)>>,
-) -> Json<Value> {
+) -> Response {
+    if let Err(denied) = permit(&who, "glance:image:list") {
+        return denied;
+    }
     let project = who.project_id.clone().unwrap_or_default();
     let name = query.iter().find(|(k, _)| k == "name").map(|(_, v)| v);
     let list: Vec<Value> = images(&state, &project)
@@ -69,6 +72,7 @@ pub async fn list_images(
         .filter(|i| name.is_none_or(|n| i["name"] == **n))
         .collect();
     Json(json!({"images": list, "first": "/v2/images", "schema": "/v2/schemas/images"}))
+        .into_response()
 }
 
 /// `GET /image/v2/images/{image_id}`; another project's image reads like an unknown one.
@@ -77,6 +81,9 @@ pub async fn show_image(
     Authenticated(who): Authenticated,
     Path(id): Path<String>,
 ) -> Response {
+    if let Err(denied) = permit(&who, "glance:image:get") {
+        return denied;
+    }
     let project = who.project_id.clone().unwrap_or_default();
     match images(&state, &project).remove(&id) {
         Some(image) => Json(image).into_response(),
@@ -87,4 +94,17 @@ pub async fn show_image(
         )
             .into_response(),
     }
+}
+
+/// Glance's 403 unless the caller may perform `action`.
+fn permit(who: &switchboard_identity::Principal, action: &str) -> Result<(), Response> {
+    if who.may(action) {
+        return Ok(());
+    }
+    Err((
+        StatusCode::FORBIDDEN,
+        Json(json!({"code": "403 Forbidden", "title": "Forbidden",
+                    "message": format!("You are not authorized to complete {action} action.")})),
+    )
+        .into_response())
 }

@@ -115,7 +115,9 @@ impl ProcessDriver {
     }
 
     fn stderr_tail(&self, id: &str) -> String {
-        let text = Self::tail(&self.log_paths(id).1, STDERR_TAIL).trim().to_string();
+        let text = Self::tail(&self.log_paths(id).1, STDERR_TAIL)
+            .trim()
+            .to_string();
         if text.is_empty() {
             text
         } else {
@@ -284,7 +286,10 @@ impl Driver for ProcessDriver {
         let (out, err) = self.log_paths(&resource.id);
         // Two small bounded reads, off the async workers.
         let (mut text, err) = tokio::task::spawn_blocking(move || {
-            (Self::tail(&out, CONSOLE_TAIL), Self::tail(&err, STDERR_TAIL))
+            (
+                Self::tail(&out, CONSOLE_TAIL),
+                Self::tail(&err, STDERR_TAIL),
+            )
         })
         .await
         .unwrap_or_default();
