@@ -62,7 +62,7 @@ pub async fn list_images(
     Authenticated(who): Authenticated,
     axum::extract::Query(query): axum::extract::Query<Vec<(String, String)>>,
 ) -> Response {
-    if let Err(denied) = permit(&who, "glance:image:list") {
+    if let Some(denied) = refused(&who, "glance:image:list") {
         return denied;
     }
     let project = who.project_id.clone().unwrap_or_default();
@@ -81,7 +81,7 @@ pub async fn show_image(
     Authenticated(who): Authenticated,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(denied) = permit(&who, "glance:image:get") {
+    if let Some(denied) = refused(&who, "glance:image:get") {
         return denied;
     }
     let project = who.project_id.clone().unwrap_or_default();
@@ -96,12 +96,12 @@ pub async fn show_image(
     }
 }
 
-/// Glance's 403 unless the caller may perform `action`.
-fn permit(who: &switchboard_identity::Principal, action: &str) -> Result<(), Response> {
+/// Glance's 403 when the caller may not perform `action`.
+fn refused(who: &switchboard_identity::Principal, action: &str) -> Option<Response> {
     if who.may(action) {
-        return Ok(());
+        return None;
     }
-    Err((
+    Some((
         StatusCode::FORBIDDEN,
         Json(json!({"code": "403 Forbidden", "title": "Forbidden",
                     "message": format!("You are not authorized to complete {action} action.")})),
