@@ -101,10 +101,12 @@ fn refused(who: &switchboard_identity::Principal, action: &str) -> Option<Respon
     if who.may(action) {
         return None;
     }
-    Some((
-        StatusCode::FORBIDDEN,
-        Json(json!({"code": "403 Forbidden", "title": "Forbidden",
+    Some(
+        (
+            StatusCode::FORBIDDEN,
+            Json(json!({"code": "403 Forbidden", "title": "Forbidden",
                     "message": format!("You are not authorized to complete {action} action.")})),
+        )
+            .into_response(),
     )
-        .into_response())
 }
