@@ -3,7 +3,9 @@
 
 use super::identity::{token, OTHER};
 use super::{Reply, TestServer};
+use reqwest::Method;
 use serde::Deserialize;
+use serde_json::Value;
 use switchboard::config::{Config, UserConfig};
 use switchboard_core::inventory::{FlavorSpec, MemberSpec, ProjectSpec};
 
@@ -122,4 +124,31 @@ pub fn fault(r: &Reply) -> (String, String) {
     let (name, body) = r.body.as_object().and_then(|o| o.iter().next()).unwrap();
     assert_eq!(body["code"], r.status.as_u16(), "{}", r.body);
     (name.clone(), body["message"].as_str().unwrap().to_string())
+}
+
+/// A request as the admin at microversion `version` (the legacy header).
+pub async fn with_version(
+    s: &TestServer,
+    method: Method,
+    path: &str,
+    version: &str,
+    body: Option<Value>,
+) -> Reply {
+    let mut req = s
+        .client
+        .request(method, format!("{}{path}", s.base))
+        .header("X-Auth-Token", &s.token)
+        .header("X-OpenStack-Nova-API-Version", version);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    super::reply(req.send().await.unwrap()).await
+}
+
+/// A Nova fault `fault` with `code` whose message contains `needle`.
+pub fn assert_fault(r: &Reply, fault: &str, code: u16, needle: &str) {
+    assert_eq!(r.status.as_u16(), code, "{}", r.body);
+    assert_eq!(r.body[fault]["code"], code, "{}", r.body);
+    let message = r.body[fault]["message"].as_str().unwrap();
+    assert!(message.contains(needle), "{message:?} lacks {needle:?}");
 }
