@@ -97,6 +97,22 @@ pub fn absolute(used: &BTreeMap<&str, u64>, version: &Microversion) -> Value {
     Value::Object(out)
 }
 
+/// What a project's servers use, by quota: instances, and cores and RAM (attributes, else the
+/// flavor's). Nova's limits and BMS's quota both show it.
+pub fn usage(state: &AppState, project_id: &str) -> BTreeMap<&'static str, u64> {
+    let mut used = BTreeMap::new();
+    for s in state.engine.resources() {
+        if s.spec.kind == ResourceKind::Server && s.spec.project_id == project_id {
+            let (vcpus, ram) = crate::flavor::usage(state, &s);
+            for (quota, n) in [("instances", 1), ("cores", vcpus), ("ram", ram)] {
+                let total = used.entry(quota).or_insert(0u64);
+                *total = total.saturating_add(n);
+            }
+        }
+    }
+    used
+}
+
 type RawQuery = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
 pub async fn limits(
@@ -125,16 +141,7 @@ pub async fn limits(
                 target = scope.administers(other).then(|| other.to_string());
             }
         }
-        let mut used = BTreeMap::new();
-        for s in state.engine.resources() {
-            if s.spec.kind == ResourceKind::Server && Some(&s.spec.project_id) == target.as_ref() {
-                let (vcpus, ram) = crate::flavor::usage(&state, &s);
-                for (quota, n) in [("instances", 1), ("cores", vcpus), ("ram", ram)] {
-                    let total = used.entry(quota).or_insert(0u64);
-                    *total = total.saturating_add(n);
-                }
-            }
-        }
+        let used = target.map(|p| usage(&state, &p)).unwrap_or_default();
         let body = json!({"limits": {"rate": [], "absolute": absolute(&used, &version)}});
         Ok(Json(body).into_response())
     }

@@ -9,7 +9,7 @@ mod filters;
 mod flavor_list;
 mod flavors;
 mod interfaces;
-mod limits;
+pub(crate) mod limits;
 mod list;
 mod metadata;
 mod metadata_body;

@@ -2,8 +2,7 @@
 //! `/v3/endpoints` and `/v3/regions` (and each by id). Services and endpoints are for
 //! administrators (Keystone's default policy); regions for anyone authenticated.
 
-use super::{collection, denied, filtered, Caller};
-use crate::admin_scope::AdminScope;
+use super::{administrator, collection, filtered, Caller};
 use crate::iam::render::catalog;
 use crate::iam::KeystoneError;
 use crate::AppState;
@@ -12,7 +11,6 @@ use axum::http::HeaderMap;
 use axum::Json;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use switchboard_identity::Principal;
 
 type Params = Query<HashMap<String, String>>;
 /// The one region every endpoint is in.
@@ -31,15 +29,6 @@ pub async fn auth_catalog(
     let mut body = collection(&base, "auth/catalog", "catalog", Vec::new());
     body["catalog"] = catalog(&state, &headers, project);
     Ok(Json(body))
-}
-
-async fn admin_only(state: &AppState, who: &Principal, rule: &str) -> Result<(), KeystoneError> {
-    let scope = AdminScope::of(state.store.as_ref(), who).await?;
-    if scope.is_system() || scope.projects().is_some_and(|p| !p.is_empty()) {
-        Ok(())
-    } else {
-        Err(denied(rule))
-    }
 }
 
 /// The catalog's entries with Keystone's URL template for the project.
@@ -95,7 +84,7 @@ pub async fn list_services(
     headers: HeaderMap,
     Query(query): Params,
 ) -> Result<Json<Value>, KeystoneError> {
-    admin_only(&state, &who, "identity:list_services").await?;
+    administrator(&state, &who, "identity:list_services").await?;
     let base = crate::prefix::base(&state, &headers);
     let items = filtered(
         services(&state, &headers, &base),
@@ -112,7 +101,7 @@ pub async fn show_service(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, KeystoneError> {
-    admin_only(&state, &who, "identity:get_service").await?;
+    administrator(&state, &who, "identity:get_service").await?;
     let base = crate::prefix::base(&state, &headers);
     let service = one(services(&state, &headers, &base), &id, "service")?;
     Ok(Json(json!({ "service": service })))
@@ -125,7 +114,7 @@ pub async fn list_endpoints(
     headers: HeaderMap,
     Query(query): Params,
 ) -> Result<Json<Value>, KeystoneError> {
-    admin_only(&state, &who, "identity:list_endpoints").await?;
+    administrator(&state, &who, "identity:list_endpoints").await?;
     let base = crate::prefix::base(&state, &headers);
     let filters = ["interface", "service_id", "region_id", "enabled"];
     let items = filtered(endpoints(&state, &headers, &base), &query, &filters);
@@ -139,7 +128,7 @@ pub async fn show_endpoint(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, KeystoneError> {
-    admin_only(&state, &who, "identity:get_endpoint").await?;
+    administrator(&state, &who, "identity:get_endpoint").await?;
     let base = crate::prefix::base(&state, &headers);
     let endpoint = one(endpoints(&state, &headers, &base), &id, "endpoint")?;
     Ok(Json(json!({ "endpoint": endpoint })))

@@ -44,6 +44,21 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// What the caller administers, or Keystone's 403 for `rule` when it administers nothing
+/// (the lists Keystone's default policy keeps for administrators).
+pub async fn administrator(
+    state: &AppState,
+    who: &Principal,
+    rule: &str,
+) -> Result<crate::admin_scope::AdminScope, KeystoneError> {
+    let scope = crate::admin_scope::AdminScope::of(state.store.as_ref(), who).await?;
+    if scope.is_system() || scope.projects().is_some_and(|p| !p.is_empty()) {
+        Ok(scope)
+    } else {
+        Err(denied(rule))
+    }
+}
+
 /// 403 in Keystone's words for a policy the caller does not pass.
 pub fn denied(rule: &str) -> KeystoneError {
     KeystoneError::forbidden(format!(

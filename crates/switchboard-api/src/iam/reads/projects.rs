@@ -1,7 +1,7 @@
 //! Projects and domains: `GET /v3/projects/{id}`, `/v3/auth/projects`, `/v3/auth/domains`,
 //! `/v3/auth/system`, `/v3/users/{id}/projects`, `/v3/domains` and `/v3/domains/{id}`.
 
-use super::{collection, denied, filtered, Caller};
+use super::{administrator, collection, filtered, Caller};
 use crate::admin_scope::{AdminScope, Target};
 use crate::iam::KeystoneError;
 use crate::AppState;
@@ -173,10 +173,7 @@ pub async fn list_domains(
     headers: HeaderMap,
     Query(query): Params,
 ) -> Result<Json<Value>, KeystoneError> {
-    let scope = AdminScope::of(state.store.as_ref(), &who).await?;
-    if !scope.is_system() && scope.projects().is_none_or(|p| p.is_empty()) {
-        return Err(denied("identity:list_domains"));
-    }
+    administrator(&state, &who, "identity:list_domains").await?;
     let base = crate::prefix::base(&state, &headers);
     let items = visible_domains(&state, &who)
         .await?

@@ -1,6 +1,6 @@
 //! Users and roles: `GET /v3/users/{id}`, `/v3/users` and `/v3/roles`.
 
-use super::{collection, denied, filtered, Caller};
+use super::{administrator, collection, filtered, Caller};
 use crate::admin_scope::{AdminScope, Target};
 use crate::iam::KeystoneError;
 use crate::AppState;
@@ -59,10 +59,7 @@ pub async fn list_users(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, KeystoneError> {
-    let scope = AdminScope::of(state.store.as_ref(), &who).await?;
-    if !scope.is_system() && scope.projects().is_none_or(|p| p.is_empty()) {
-        return Err(denied("identity:list_users"));
-    }
+    let scope = administrator(&state, &who, "identity:list_users").await?;
     let base = crate::prefix::base(&state, &headers);
     let mut items = Vec::new();
     for u in state.store.users().await? {
@@ -82,10 +79,7 @@ pub async fn list_roles(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, KeystoneError> {
-    let scope = AdminScope::of(state.store.as_ref(), &who).await?;
-    if !scope.is_system() && scope.projects().is_none_or(|p| p.is_empty()) {
-        return Err(denied("identity:list_roles"));
-    }
+    administrator(&state, &who, "identity:list_roles").await?;
     let base = crate::prefix::base(&state, &headers);
     let items = ROLES
         .iter()
@@ -106,10 +100,7 @@ pub async fn list_role_assignments(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, KeystoneError> {
-    let scope = AdminScope::of(state.store.as_ref(), &who).await?;
-    if !scope.is_system() && scope.projects().is_none_or(|p| p.is_empty()) {
-        return Err(denied("identity:list_role_assignments"));
-    }
+    let scope = administrator(&state, &who, "identity:list_role_assignments").await?;
     let base = crate::prefix::base(&state, &headers);
     let wanted = |key: &str, value: &str| query.get(key).is_none_or(|w| w == value);
     let mut items = Vec::new();
