@@ -4,38 +4,13 @@
 mod common;
 
 use common::nova::{
-    batch_id, fault, get_as, get_at, other_admin, server, viewer, BATCH, OTHER_SERVER,
+    batch_id, fault, get_as, get_at, ids, names, server, servers, version_get as get, viewer,
+    BATCH, OTHER_SERVER,
 };
-use common::PROJECT;
 use reqwest::StatusCode;
-use serde_json::Value;
-use std::collections::HashSet;
 
 const DB01: &str = "95bf2490-5428-432c-ad9b-5e3406f869dd";
 const WEB01: &str = "c2d4e6f8-1a3b-4c5d-8e7f-9a0b1c2d3e4f";
-
-fn ids(r: &common::Reply) -> Vec<String> {
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    r.body["servers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["id"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn names(r: &common::Reply) -> Vec<String> {
-    r.body["servers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn servers(query: &str) -> String {
-    format!("/v2.1/{PROJECT}/servers{query}")
-}
 
 #[tokio::test]
 async fn limit_and_marker_page_through_every_server_once_by_servers_links() {
@@ -243,10 +218,6 @@ async fn other_filters_ip_flavor_image_zone_tags_and_changes_since() {
     );
 }
 
-async fn get(s: &common::TestServer, path: &str, version: &str) -> common::Reply {
-    get_at(s, path, Some(version)).await
-}
-
 #[tokio::test]
 async fn unknown_parameters_are_ignored_before_2_75_and_refused_from_it() {
     let s = server().await;
@@ -321,81 +292,4 @@ async fn sort_keys_and_directions_as_nova() {
             "Only administrators can sort servers by host".into()
         )
     );
-}
-
-#[tokio::test]
-async fn all_tenants_is_for_administrators_and_spans_what_they_administer() {
-    let s = server().await;
-    let all = ids(&get_at(&s, &servers("?all_tenants=1"), None).await);
-    assert_eq!(
-        all.len(),
-        BATCH + 3,
-        "the bootstrap admin administers both projects"
-    );
-    assert!(all.contains(&OTHER_SERVER.to_string()));
-    let r = get_at(
-        &s,
-        &servers(&format!(
-            "?all_tenants=true&tenant_id={}",
-            common::identity::OTHER
-        )),
-        None,
-    )
-    .await;
-    assert_eq!(ids(&r), [OTHER_SERVER]);
-    assert_eq!(
-        ids(&get_at(&s, &servers("?all_tenants=0"), None).await).len(),
-        BATCH + 2
-    );
-    let r = get_at(&s, &servers("?all_tenants=maybe"), None).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
-
-    let vera = viewer(&s).await;
-    let r = get_as(&s, &vera, &servers("/detail?all_tenants=1"), None).await;
-    assert_eq!(
-        fault(&r),
-        (
-            "forbidden".into(),
-            "Policy doesn't allow os_compute_api:servers:detail:get_all_tenants to be performed."
-                .into()
-        )
-    );
-    // An administrator of the other project sees its servers only, even with all_tenants.
-    let alice = other_admin(&s).await;
-    let other = format!("/v2.1/{}/servers?all_tenants=1", common::identity::OTHER);
-    assert_eq!(ids(&get_as(&s, &alice, &other, None).await), [OTHER_SERVER]);
-    // A token of one project on another project's path: Nova's 403.
-    let r = get_as(&s, &alice, &servers(""), None).await;
-    assert_eq!(fault(&r).0, "forbidden");
-}
-
-#[tokio::test]
-async fn a_users_view_hides_what_nova_shows_administrators_only() {
-    let s = server().await;
-    let vera = viewer(&s).await;
-    let show = |t: String, v: &'static str| {
-        let s = &s;
-        async move {
-            get_as(s, &t, &servers(&format!("/{DB01}")), Some(v))
-                .await
-                .body["server"]
-                .clone()
-        }
-    };
-    let user: Value = show(vera.clone(), "2.89").await;
-    assert!(user.get("OS-EXT-SRV-ATTR:host").is_none());
-    assert!(user.get("OS-EXT-SRV-ATTR:hostname").is_none());
-    assert!(user.get("host_status").is_none());
-    let user: Value = show(vera, "2.90").await;
-    assert_eq!(user["OS-EXT-SRV-ATTR:hostname"], "bms-db-01");
-    let admin: Value = show(s.token.clone(), "2.90").await;
-    assert_eq!(admin["OS-EXT-SRV-ATTR:host"], "bms-host-01");
-    assert_eq!(admin["host_status"], "UP");
-    let seen: HashSet<&str> = admin
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    assert!(seen.contains("OS-EXT-SRV-ATTR:reservation_id"));
 }

@@ -4,6 +4,7 @@
 pub mod binary;
 pub mod identity;
 pub mod launch;
+pub mod live;
 pub mod nova;
 pub mod processes;
 pub mod sdk_date;

@@ -152,3 +152,34 @@ pub fn assert_fault(r: &Reply, fault: &str, code: u16, needle: &str) {
     let message = r.body[fault]["message"].as_str().unwrap();
     assert!(message.contains(needle), "{message:?} lacks {needle:?}");
 }
+
+/// The ids of a server list, which must have answered 200.
+pub fn ids(r: &Reply) -> Vec<String> {
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.body);
+    r.body["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The names of a server list.
+pub fn names(r: &Reply) -> Vec<String> {
+    r.body["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The project's server list with `query`.
+pub fn servers(query: &str) -> String {
+    format!("/v2.1/{}/servers{query}", super::PROJECT)
+}
+
+/// GET as the admin at `version`.
+pub async fn version_get(s: &TestServer, path: &str, version: &str) -> Reply {
+    get_at(s, path, Some(version)).await
+}
