@@ -1,7 +1,7 @@
 //! Applying a group of writes as a few multi-row statements: one per kind of change instead of
 //! one per row, since each statement costs a round trip to SQLite's worker thread.
 
-use crate::{AuditRecord, StepRecord, StoreError, StoreResult, TaskRecord, Write};
+use crate::{AuditRecord, EventRecord, StepRecord, StoreError, StoreResult, TaskRecord, Write};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::HashMap;
 
@@ -19,6 +19,8 @@ pub(crate) struct Grouped<'a> {
     audits: Vec<&'a AuditRecord>,
     /// Resource creations and deletions: rare, applied one by one, in order, first.
     resource_changes: Vec<&'a Write>,
+    /// In the order they were written (the log numbers them after the changes are applied).
+    pub events: Vec<&'a EventRecord>,
 }
 
 impl<'a> Grouped<'a> {
@@ -42,6 +44,7 @@ impl<'a> Grouped<'a> {
                     last_wins(&mut g.resource_updates, &mut resources_at, id.clone(), w)
                 }
                 Write::Audit(a) => g.audits.push(a),
+                Write::Event(e) => g.events.push(e),
                 Write::InsertResource { .. }
                 | Write::DeleteResource { .. }
                 | Write::EditResource { .. }

@@ -3,14 +3,16 @@
 //! operations share one transaction and one fsync.
 
 mod bulk;
+mod events;
 mod records;
 mod sqlite;
 mod writer;
 
 pub use records::*;
-pub use sqlite::{SqliteStore, Synchronous};
+pub use sqlite::{SqliteStore, StoreOptions, Synchronous};
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use switchboard_core::{ResourceSpec, TaskId, TaskState};
 
 /// A server's metadata items (key → value).
@@ -139,6 +141,22 @@ pub trait Store: Send + Sync + 'static {
         limit: i64,
         offset: i64,
     ) -> StoreResult<Vec<AuditRecord>>;
+
+    /// Events as their transactions become durable, in `seq` order. A receiver that lags
+    /// behind loses the oldest and reads them back with `events_after`.
+    fn subscribe_events(&self) -> tokio::sync::broadcast::Receiver<Arc<Event>>;
+    /// The newest published event's seq (0 before the first): every later one is still to be
+    /// sent to subscribers.
+    fn last_event_seq(&self) -> i64;
+    /// Retained events after `after` that match `filter`, oldest first, at most `limit`.
+    async fn events_after(
+        &self,
+        filter: &EventFilter,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Event>>;
+    /// The oldest retained event's seq; `None` when none is.
+    async fn oldest_event_seq(&self) -> StoreResult<Option<i64>>;
 }
 
 /// Whether someone is waiting on a commit to answer a request.

@@ -200,6 +200,40 @@ pub enum Write {
     },
     /// Records that a cancel of the task was accepted.
     RequestCancel { id: TaskId, at: Millis },
+    /// Announces a change on the event stream; numbered and kept in the same transaction as
+    /// the writes next to it, published once that transaction is durable.
+    Event(EventRecord),
+}
+
+/// A change to announce, before the store has numbered it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    pub at: Millis,
+    /// Who may see it: callers scoped to this project.
+    pub project_id: String,
+    pub task_id: Option<TaskId>,
+    /// `task.created`, `step.started`, …
+    pub kind: &'static str,
+    /// The event's JSON object as sent, without `seq` (added when it is numbered).
+    pub data: String,
+}
+
+/// A committed event with its durable, strictly increasing sequence number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub seq: i64,
+    pub project_id: String,
+    pub task_id: Option<TaskId>,
+    pub kind: String,
+    /// The JSON object as sent, `seq` first.
+    pub data: String,
+}
+
+/// Which retained events to read back.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub project_id: String,
+    pub task_id: Option<TaskId>,
 }
 
 /// An AK/SK credential; `secret_enc` is the secret key encrypted under the master key.

@@ -6,7 +6,8 @@
 //! submission cannot fail its neighbours.
 
 use crate::bulk::Grouped;
-use crate::{Priority, StoreResult, Write};
+use crate::events::EventLog;
+use crate::{Event, Priority, StoreResult, Write};
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
@@ -47,7 +48,7 @@ impl WriterHandle {
     }
 }
 
-pub(crate) fn spawn(mut conn: SqliteConnection) -> WriterHandle {
+pub(crate) fn spawn(mut conn: SqliteConnection, mut log: EventLog) -> WriterHandle {
     let (answers, mut answer_rx) = mpsc::unbounded_channel::<Submission>();
     let (background, mut background_rx) = mpsc::unbounded_channel::<Submission>();
     tokio::spawn(async move {
@@ -82,8 +83,9 @@ pub(crate) fn spawn(mut conn: SqliteConnection) -> WriterHandle {
                     Err(_) => break,
                 }
             }
-            match apply_group(&mut conn, &group).await {
-                Ok(()) => {
+            match apply_group(&mut conn, &log, &group).await {
+                Ok(events) => {
+                    log.committed(events);
                     for s in group.drain(..) {
                         let _ = s.done.send(Ok(()));
                     }
@@ -97,10 +99,17 @@ pub(crate) fn spawn(mut conn: SqliteConnection) -> WriterHandle {
                 Err(err) => {
                     tracing::warn!(%err, n = group.len(), "group commit failed; retrying one by one");
                     for s in group.drain(..) {
-                        let res = apply_group(&mut conn, std::slice::from_ref(&s)).await;
-                        if let Err(err) = &res {
-                            tracing::error!(%err, "a submission failed on its own and was dropped");
-                        }
+                        let res = apply_group(&mut conn, &log, std::slice::from_ref(&s)).await;
+                        let res = match res {
+                            Ok(events) => {
+                                log.committed(events);
+                                Ok(())
+                            }
+                            Err(err) => {
+                                tracing::error!(%err, "a submission failed on its own and was dropped");
+                                Err(err)
+                            }
+                        };
                         let _ = s.done.send(res);
                     }
                 }
@@ -114,11 +123,16 @@ pub(crate) fn spawn(mut conn: SqliteConnection) -> WriterHandle {
     }
 }
 
-async fn apply_group(conn: &mut SqliteConnection, group: &[Submission]) -> StoreResult<()> {
+/// One transaction for the group's writes and their events; the events, numbered, once durable.
+async fn apply_group(
+    conn: &mut SqliteConnection,
+    log: &EventLog,
+    group: &[Submission],
+) -> StoreResult<Vec<Event>> {
     let mut tx = conn.begin().await?;
-    Grouped::new(group.iter().flat_map(|s| s.writes.iter()))
-        .apply(&mut tx)
-        .await?;
+    let grouped = Grouped::new(group.iter().flat_map(|s| s.writes.iter()));
+    grouped.apply(&mut tx).await?;
+    let events = log.insert(&mut tx, &grouped.events).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(events)
 }

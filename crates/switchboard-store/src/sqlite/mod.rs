@@ -3,88 +3,27 @@
 mod admin;
 mod identity;
 mod metadata;
+mod open;
 mod policies;
 mod rows;
 
-use crate::writer::{self, Submission, WriterHandle};
+pub use open::{StoreOptions, Synchronous};
+
+use crate::events::EventHub;
+use crate::writer::{Submission, WriterHandle};
 use crate::{
-    AuditRecord, Priority, ResourceRecord, StepRecord, Store, StoreError, StoreResult, TaskFilter,
-    TaskRecord, Write,
+    AuditRecord, Event, EventFilter, Priority, ResourceRecord, StepRecord, Store, StoreError,
+    StoreResult, TaskFilter, TaskRecord, Write,
 };
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::ConnectOptions;
-use std::path::Path;
-use std::str::FromStr;
-use std::time::Duration;
+use sqlx::sqlite::SqlitePool;
+use std::sync::Arc;
 use switchboard_core::{now_millis, ResourceSpec, TaskId};
-use tokio::sync::oneshot;
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
-
-/// How hard SQLite works to make a commit durable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Synchronous {
-    /// fsync on every commit: an answered operation survives power loss as well as `kill -9`.
-    #[default]
-    Full,
-    /// fsync at checkpoints only: survives `kill -9` of the server, not power loss.
-    Normal,
-}
+use tokio::sync::{broadcast, oneshot};
 
 pub struct SqliteStore {
     pool: SqlitePool,
     writer: WriterHandle,
-}
-
-impl SqliteStore {
-    /// Opens (creating if needed) `dir/switchboard.db` and runs the embedded migrations.
-    pub async fn open(dir: &Path, synchronous: Synchronous) -> StoreResult<Self> {
-        let url = format!("sqlite://{}", dir.join("switchboard.db").display());
-        let options = SqliteConnectOptions::from_str(&url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(match synchronous {
-                Synchronous::Full => SqliteSynchronous::Full,
-                Synchronous::Normal => SqliteSynchronous::Normal,
-            })
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            // Checkpoints run in the background (below), never inside a commit someone waits on.
-            .pragma("wal_autocheckpoint", "0")
-            .disable_statement_logging();
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options.clone())
-            .await?;
-        MIGRATOR.run(&pool).await?;
-        let writer = writer::spawn(options.connect().await?);
-        tokio::spawn(checkpoint_periodically(pool.clone()));
-        Ok(SqliteStore { pool, writer })
-    }
-}
-
-/// Copies the WAL back into the database file every so often. PASSIVE never blocks the writer
-/// or readers; it stops when the pool is closed.
-async fn checkpoint_periodically(pool: SqlitePool) {
-    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        if pool.is_closed() {
-            return;
-        }
-        if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&pool)
-            .await
-        {
-            tracing::warn!(%err, "WAL checkpoint failed");
-        }
-    }
+    events: EventHub,
 }
 
 #[async_trait::async_trait]
@@ -394,5 +333,28 @@ impl Store for SqliteStore {
         .iter()
         .map(rows::audit)
         .collect()
+    }
+
+    fn subscribe_events(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.events.sender.subscribe()
+    }
+
+    fn last_event_seq(&self) -> i64 {
+        self.events
+            .published
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    async fn events_after(
+        &self,
+        filter: &EventFilter,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Event>> {
+        crate::events::after(&self.pool, filter, after, limit).await
+    }
+
+    async fn oldest_event_seq(&self) -> StoreResult<Option<i64>> {
+        crate::events::oldest(&self.pool).await
     }
 }

@@ -1,0 +1,173 @@
+//! The event log: events are numbered and inserted by the writer inside the transaction of the
+//! changes they describe, published to subscribers only once that transaction is durable, and
+//! pruned to the newest `retention` rows as the log grows.
+
+use crate::{Event, EventFilter, EventRecord, StoreResult};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// Events a subscriber may fall behind by before it must re-read them from the table.
+const CHANNEL: usize = 4096;
+/// Rows per insert statement (six bound variables each).
+const CHUNK: usize = 1000;
+/// Rows over the retention that trigger a prune: pruning in batches keeps it cheap per commit.
+const PRUNE_BATCH: i64 = 1024;
+
+/// The side of the log that readers share with the writer.
+#[derive(Clone)]
+pub(crate) struct EventHub {
+    pub sender: broadcast::Sender<Arc<Event>>,
+    /// The newest published seq, set before the event is sent.
+    pub published: Arc<AtomicI64>,
+}
+
+/// The writer's numbering and pruning state.
+pub(crate) struct EventLog {
+    pub hub: EventHub,
+    next_seq: i64,
+    /// Everything at or below this has been pruned (or never existed).
+    pruned_to: i64,
+    retention: i64,
+}
+
+impl EventLog {
+    /// Continues the numbering where the table's history (not only its rows) ends.
+    pub async fn open(pool: &SqlitePool, retention: u64) -> StoreResult<EventLog> {
+        let last: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
+                .fetch_optional(pool)
+                .await?;
+        let oldest: Option<i64> = sqlx::query_scalar("SELECT MIN(seq) FROM events")
+            .fetch_one(pool)
+            .await?;
+        let last = last.unwrap_or(0);
+        Ok(EventLog {
+            hub: EventHub {
+                sender: broadcast::channel(CHANNEL).0,
+                published: Arc::new(AtomicI64::new(last)),
+            },
+            next_seq: last + 1,
+            pruned_to: oldest.map_or(last, |o| o - 1),
+            retention: retention.max(1).min(i64::MAX as u64) as i64,
+        })
+    }
+
+    /// Numbers `events` and inserts them (and prunes, when due) in the open transaction; the
+    /// numbering only counts once `committed` is called.
+    pub async fn insert(
+        &self,
+        conn: &mut SqliteConnection,
+        events: &[&EventRecord],
+    ) -> StoreResult<Vec<Event>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let numbered: Vec<Event> = events
+            .iter()
+            .zip(self.next_seq..)
+            .map(|(e, seq)| Event {
+                seq,
+                project_id: e.project_id.clone(),
+                task_id: e.task_id,
+                kind: e.kind.to_string(),
+                data: with_seq(seq, &e.data),
+            })
+            .collect();
+        for (chunk, records) in numbered.chunks(CHUNK).zip(events.chunks(CHUNK)) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO events (seq, at, project_id, task_id, type, data) ",
+            );
+            q.push_values(chunk.iter().zip(records), |mut b, (e, r)| {
+                b.push_bind(e.seq)
+                    .push_bind(r.at)
+                    .push_bind(&e.project_id)
+                    .push_bind(e.task_id)
+                    .push_bind(r.kind)
+                    .push_bind(&e.data);
+            });
+            q.build().persistent(false).execute(&mut *conn).await?;
+        }
+        let newest = self.next_seq + numbered.len() as i64 - 1;
+        let cutoff = newest - self.retention;
+        if cutoff >= self.pruned_to + PRUNE_BATCH {
+            sqlx::query("DELETE FROM events WHERE seq <= ?")
+                .bind(cutoff)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(numbered)
+    }
+
+    /// The transaction holding `events` is durable: advance and announce.
+    pub fn committed(&mut self, events: Vec<Event>) {
+        let Some(last) = events.last() else { return };
+        self.next_seq = last.seq + 1;
+        let cutoff = last.seq - self.retention;
+        if cutoff >= self.pruned_to + PRUNE_BATCH {
+            self.pruned_to = cutoff;
+        }
+        for e in events {
+            self.hub.published.store(e.seq, Ordering::SeqCst);
+            // No receiver is not an error: nobody is listening.
+            let _ = self.hub.sender.send(Arc::new(e));
+        }
+    }
+}
+
+/// The stored JSON object with `seq` as its first member.
+fn with_seq(seq: i64, data: &str) -> String {
+    match data.strip_prefix('{').map(str::trim_start) {
+        Some(rest) if rest.starts_with('}') => format!("{{\"seq\":{seq}}}"),
+        Some(rest) => format!("{{\"seq\":{seq},{rest}"),
+        None => format!("{{\"seq\":{seq}}}"),
+    }
+}
+
+/// Retained events after `after` matching `filter`, oldest first.
+pub(crate) async fn after(
+    pool: &SqlitePool,
+    filter: &EventFilter,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<Event>> {
+    let rows: Vec<(i64, String, Option<i64>, String, String)> = sqlx::query_as(
+        "SELECT seq, project_id, task_id, type, data FROM events
+         WHERE project_id = ?1 AND seq > ?2 AND (?3 IS NULL OR task_id = ?3)
+         ORDER BY seq LIMIT ?4",
+    )
+    .bind(&filter.project_id)
+    .bind(after)
+    .bind(filter.task_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(seq, project_id, task_id, kind, data)| Event {
+            seq,
+            project_id,
+            task_id,
+            kind,
+            data,
+        })
+        .collect())
+}
+
+pub(crate) async fn oldest(pool: &SqlitePool) -> StoreResult<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT MIN(seq) FROM events")
+        .fetch_one(pool)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_seq;
+
+    #[test]
+    fn seq_goes_first() {
+        assert_eq!(with_seq(7, r#"{"type":"x"}"#), r#"{"seq":7,"type":"x"}"#);
+        assert_eq!(with_seq(7, "{}"), r#"{"seq":7}"#);
+    }
+}
