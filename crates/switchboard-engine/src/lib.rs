@@ -2,8 +2,10 @@
 //! the resources' pending transition before the caller is answered; the plan (a DAG of steps)
 //! then runs through the drivers, every ready step at once, and resumes after a restart.
 
+mod batch;
 mod config;
 mod edits;
+mod events;
 mod monitor;
 mod resources;
 mod runner;

@@ -69,13 +69,18 @@ async fn run(engine: Weak<Inner>) {
             if changed {
                 tracing::warn!(resource = %spec.id, from = was.as_str(), to = seen.state.as_str(),
                     detail = seen.detail.as_deref().unwrap_or(""), "resource changed outside the engine");
-                inner.store.enqueue(vec![Write::SetResource {
-                    id: spec.id.clone(),
-                    state: seen.state,
-                    active_task: None,
-                    last_error: seen.detail,
-                    updated_at: now_millis(),
-                }]);
+                let event =
+                    crate::events::resource(&spec, seen.state, None, seen.detail.as_deref(), None);
+                inner.store.enqueue(vec![
+                    Write::SetResource {
+                        id: spec.id.clone(),
+                        state: seen.state,
+                        active_task: None,
+                        last_error: seen.detail,
+                        updated_at: now_millis(),
+                    },
+                    event,
+                ]);
                 inner.notify_changed();
             }
         }

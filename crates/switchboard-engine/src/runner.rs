@@ -3,13 +3,15 @@
 //! outcome, the skips it causes and (for the last one) the task's end go into one commit. On
 //! start the engine resumes every task that was accepted and not finished.
 
-use crate::step::{self, commit_retrying};
+use crate::batch::Batch;
+use crate::events;
+use crate::step;
 use crate::world::ActiveTask;
 use crate::{EngineError, Inner};
 use futures::stream::{FuturesUnordered, StreamExt};
 use std::sync::Arc;
-use switchboard_core::{now_millis, Lifecycle, StepState, TaskState};
-use switchboard_store::{Priority, StepRecord, TaskRecord, Write};
+use switchboard_core::{now_millis, StepState, TaskState};
+use switchboard_store::{StepRecord, TaskRecord, Write};
 use tokio::sync::watch;
 
 pub(crate) fn spawn(inner: Arc<Inner>, task: TaskRecord, steps: Vec<StepRecord>) {
@@ -20,67 +22,6 @@ pub(crate) fn spawn(inner: Arc<Inner>, task: TaskRecord, steps: Vec<StepRecord>)
         .unwrap_or_else(|p| p.into_inner())
         .insert(task.id, cancel_tx);
     tokio::spawn(run(inner, task, steps, cancel_rx));
-}
-
-/// Writes made durable together, and the resource states to show once they are.
-#[derive(Default)]
-struct Batch {
-    writes: Vec<Write>,
-    states: Vec<(usize, Lifecycle, Option<String>)>,
-}
-
-impl Batch {
-    /// Records the resource's new state (a later one for the same resource replaces it).
-    fn set_resource(&mut self, node: usize, state: Lifecycle, error: Option<String>) {
-        self.states.retain(|(n, _, _)| *n != node);
-        self.states.push((node, state, error));
-    }
-
-    fn writes(&mut self, inner: &Inner, task: i64, release: bool) -> Vec<Write> {
-        let now = now_millis();
-        let mut writes = std::mem::take(&mut self.writes);
-        let world = inner.lock();
-        for (node, state, error) in &self.states {
-            writes.push(Write::SetResource {
-                id: world.specs[*node].id.clone(),
-                state: *state,
-                active_task: (!release).then_some(task),
-                last_error: error.clone(),
-                updated_at: now,
-            });
-        }
-        writes
-    }
-
-    /// Shows the new resource states at once; their writes follow in order behind them.
-    fn show(&mut self, inner: &Inner) {
-        {
-            let mut world = inner.lock();
-            for (node, state, error) in self.states.drain(..) {
-                world.nodes[node].state = state;
-                world.nodes[node].last_error = error;
-                world.nodes[node].updated_at = switchboard_core::now_millis();
-            }
-        }
-        inner.notify_changed();
-    }
-
-    /// Queues the writes and shows the states without waiting for durability: a crash before
-    /// they land re-runs the steps, which the drivers recognise.
-    fn flush(&mut self, inner: &Inner, task: i64) {
-        let writes = self.writes(inner, task, false);
-        if !writes.is_empty() {
-            inner.store.enqueue(writes);
-        }
-        self.show(inner);
-    }
-
-    /// The task's end is committed before its claims go, so readers see the final state first.
-    async fn finish(&mut self, inner: &Inner, task: i64) {
-        let writes = self.writes(inner, task, true);
-        commit_retrying(inner, writes, Priority::Background).await;
-        self.show(inner);
-    }
 }
 
 async fn run(
@@ -104,7 +45,7 @@ async fn run(
         "task started"
     );
     loop {
-        settle_blocked(&inner, &mut steps, cancelled, &mut batch);
+        settle_blocked(&inner, &task.project_id, &mut steps, cancelled, &mut batch);
         let ready: Vec<usize> = (0..steps.len())
             .filter(|&i| {
                 let s = &steps[i];
@@ -126,9 +67,10 @@ async fn run(
         for i in ready {
             launched[i] = true;
             let (inner, record) = (inner.clone(), steps[i].clone());
+            let project = task.project_id.clone();
             tracing::debug!(task = task.id, step = i, resource = %record.resource_id,
                 action = %record.action.as_str(), "step started");
-            running.push(async move { step::run(&inner, task.id, record).await });
+            running.push(async move { step::run(&inner, task.id, &project, record).await });
             steps[i].state = StepState::Running;
         }
         tokio::select! {
@@ -137,6 +79,7 @@ async fn run(
                 tracing::debug!(task = task.id, step = idx, resource = %done.resource_id,
                     state = %done.state.as_str(), error = done.error.as_deref(), "step finished");
                 batch.writes.push(step::update(&done));
+                batch.writes.push(events::step("step.finished", &task.project_id, &done, &name_of(&inner, &done.resource_id)));
                 if done.follow_task.is_none() {
                     if let Some(node) = inner.index_of(&done.resource_id) {
                         let state = if done.state == StepState::Done { done.action.target_state() } else { done.action.failed_state() };
@@ -144,6 +87,8 @@ async fn run(
                     }
                 }
                 steps[idx] = done;
+                let progress = crate::view::progress_of(&steps, now_millis());
+                batch.writes.push(events::progress(&task.project_id, task.id, progress));
             }
             changed = cancel.changed(), if !cancelled => {
                 cancelled = changed.is_err() || *cancel.borrow();
@@ -154,7 +99,13 @@ async fn run(
 
 /// Pending steps that can never run (a prerequisite failed, or the task was cancelled) become
 /// SKIPPED or CANCELLED, and their resources go back to their prior state.
-fn settle_blocked(inner: &Inner, steps: &mut [StepRecord], cancelled: bool, batch: &mut Batch) {
+fn settle_blocked(
+    inner: &Inner,
+    project: &str,
+    steps: &mut [StepRecord],
+    cancelled: bool,
+    batch: &mut Batch,
+) {
     loop {
         let blocked = (0..steps.len()).find(|&i| {
             steps[i].state == StepState::Pending
@@ -172,6 +123,10 @@ fn settle_blocked(inner: &Inner, steps: &mut [StepRecord], cancelled: bool, batc
         };
         s.finished_at = Some(now_millis());
         batch.writes.push(step::update(s));
+        let name = name_of(inner, &s.resource_id);
+        batch
+            .writes
+            .push(events::step("step.finished", project, s, &name));
         if s.follow_task.is_none() {
             if let Some(node) = inner.index_of(&s.resource_id) {
                 let error = inner.lock().nodes[node].last_error.clone();
@@ -221,6 +176,16 @@ fn finish_into(
         updated_at: now,
         finished_at: Some(now),
     });
+    let ended = TaskRecord {
+        state,
+        progress,
+        error: error.clone(),
+        updated_at: now,
+        finished_at: Some(now),
+        ..task.clone()
+    };
+    let name = |s: &StepRecord| name_of(inner, &s.resource_id);
+    batch.last = Some(events::task("task.finished", &ended, steps, name));
     let world = inner.lock();
     for s in steps.iter().filter(|s| s.follow_task.is_none()) {
         if let Some(node) = world.index_of(&s.resource_id) {
@@ -231,6 +196,15 @@ fn finish_into(
         }
     }
     log_finished(task, state, error.as_deref());
+}
+
+/// The name of a resource (deleted ones too), for events.
+fn name_of(inner: &Inner, resource_id: &str) -> String {
+    let world = inner.lock();
+    world
+        .graph
+        .index_of(resource_id)
+        .map_or_else(|| resource_id.to_string(), |n| world.specs[n].name.clone())
 }
 
 /// The task's end, with the reason when it failed (a warning: an operator looks for those).

@@ -1,7 +1,7 @@
 //! Running one step: call the driver, wait for readiness, retry with backoff; or, for a step
 //! that follows another task, wait for that task's outcome on the resource.
 
-use crate::Inner;
+use crate::{events, Inner};
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_core::{now_millis, Action, DriverError, Lifecycle, StepState, TaskId};
@@ -9,15 +9,30 @@ use switchboard_store::{Priority, StepRecord, Write};
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
-/// Runs `step` of `task` until it is DONE or FAILED and returns it. The start of each attempt
-/// is durable before the driver is asked; the final state is left to the runner to commit
-/// together with what follows from it.
-pub(crate) async fn run(inner: &Arc<Inner>, task: TaskId, mut step: StepRecord) -> StepRecord {
+/// Runs `step` of `task` (of `project`) until it is DONE or FAILED and returns it. The start
+/// of each attempt is queued before the driver is asked; the final state is left to the runner
+/// to commit together with what follows from it.
+pub(crate) async fn run(
+    inner: &Arc<Inner>,
+    task: TaskId,
+    project: &str,
+    mut step: StepRecord,
+) -> StepRecord {
     let outcome = match (inner.index_of(&step.resource_id), step.follow_task) {
         (None, _) => Err(format!("unknown resource {}", step.resource_id)),
-        // Following acts on nothing, so there is nothing to make durable before waiting.
-        (Some(node), Some(other)) => follow(inner, node, step.action, other).await,
-        (Some(node), None) => attempt_until_done(inner, task, node, &mut step).await,
+        // Following acts on nothing, so there is nothing to make durable before waiting;
+        // it is announced as started all the same.
+        (Some(node), Some(other)) => {
+            let name = inner.lock().specs[node].name.clone();
+            let started = StepRecord {
+                state: StepState::Running,
+                ..step.clone()
+            };
+            let event = events::step("step.started", project, &started, &name);
+            inner.store.enqueue(vec![event]);
+            follow(inner, node, step.action, other).await
+        }
+        (Some(node), None) => attempt_until_done(inner, task, project, node, &mut step).await,
     };
     step.finished_at = Some(now_millis());
     match outcome {
@@ -36,6 +51,7 @@ pub(crate) async fn run(inner: &Arc<Inner>, task: TaskId, mut step: StepRecord) 
 async fn attempt_until_done(
     inner: &Arc<Inner>,
     task: TaskId,
+    project: &str,
     node: usize,
     step: &mut StepRecord,
 ) -> Result<(), String> {
@@ -49,7 +65,14 @@ async fn attempt_until_done(
             step.started_at.get_or_insert_with(now_millis);
             // Not awaited: the operation id below depends only on the attempt number, so an
             // attempt whose start was not yet durable is recognised by the driver after a crash.
-            inner.store.enqueue(vec![update(step)]);
+            let kind = if step.attempts == 1 {
+                "step.started"
+            } else {
+                "step.retrying"
+            };
+            let name = inner.lock().specs[node].name.clone();
+            let event = events::step(kind, project, step, &name);
+            inner.store.enqueue(vec![update(step), event]);
         }
         resume = false;
         let op_id = format!("task-{task}-step-{}-attempt-{}", step.idx, step.attempts);

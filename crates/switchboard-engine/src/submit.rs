@@ -3,12 +3,13 @@
 //! concurrent submissions share one transaction in the store.
 
 use crate::world::ActiveTask;
-use crate::{Engine, EngineError};
+use crate::{events, Engine, EngineError};
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use switchboard_core::plan::ResourceView;
 use switchboard_core::{
-    now_millis, plan_operation, Action, PlanError, PlannedStep, StepMode, StepState, TaskId,
-    TaskState,
+    now_millis, plan_operation, Action, PlanError, PlannedStep, ResourceSpec, StepMode, StepState,
+    TaskId, TaskState,
 };
 use switchboard_store::{AuditRecord, Priority, StepRecord, TaskRecord, Write};
 use tokio::sync::watch;
@@ -85,7 +86,9 @@ impl Engine {
                         let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
                         let mut writes = Vec::with_capacity(steps.len() + 2);
                         let mut records = Vec::with_capacity(steps.len());
+                        let mut specs = Vec::with_capacity(steps.len());
                         for (idx, s) in steps.iter().enumerate() {
+                            specs.push(world.specs[s.node].clone());
                             let node = &mut world.nodes[s.node];
                             records.push(StepRecord {
                                 task_id: id,
@@ -167,6 +170,7 @@ impl Engine {
                         Decision::New(Box::new(Accepted {
                             task,
                             steps: records,
+                            specs,
                             writes,
                             committed: tx,
                         }))
@@ -204,9 +208,11 @@ impl Engine {
                 let Accepted {
                     task,
                     steps,
+                    specs,
                     mut writes,
                     committed,
                 } = *accepted;
+                announce(&task, &steps, &specs, &mut writes);
                 writes.push(Write::Audit(audit_record(
                     &op,
                     now,
@@ -267,8 +273,37 @@ enum Decision {
 struct Accepted {
     task: TaskRecord,
     steps: Vec<StepRecord>,
+    /// The resource of each step.
+    specs: Vec<Arc<ResourceSpec>>,
     writes: Vec<Write>,
     committed: watch::Sender<Option<bool>>,
+}
+
+/// The events of an accepted task, rendered outside the world lock: the task, the resources
+/// it claimed, and its end at once when it has nothing to do.
+fn announce(
+    task: &TaskRecord,
+    steps: &[StepRecord],
+    specs: &[Arc<ResourceSpec>],
+    writes: &mut Vec<Write>,
+) {
+    let name = |s: &StepRecord| specs[s.idx].name.clone();
+    writes.push(events::task("task.created", task, steps, name));
+    for (s, spec) in steps.iter().zip(specs) {
+        if s.follow_task.is_none() {
+            let state = s.action.pending_state();
+            let error = writes.iter().find_map(|w| match w {
+                Write::SetResource { id, last_error, .. } if *id == spec.id => last_error.clone(),
+                _ => None,
+            });
+            let event =
+                events::resource(spec, state, Some(task.id), error.as_deref(), Some(task.id));
+            writes.push(event);
+        }
+    }
+    if steps.is_empty() {
+        writes.push(events::task("task.finished", task, steps, name));
+    }
 }
 
 /// One plan for several targets: the union of each target's plan, each resource once.

@@ -1,0 +1,76 @@
+//! The writes a task's runner makes durable together, and the resource states it shows once
+//! they are queued.
+
+use crate::events;
+use crate::step::commit_retrying;
+use crate::Inner;
+use switchboard_core::{now_millis, Lifecycle};
+use switchboard_store::{Priority, Write};
+
+/// Writes made durable together, and the resource states to show once they are.
+#[derive(Default)]
+pub(crate) struct Batch {
+    pub writes: Vec<Write>,
+    pub states: Vec<(usize, Lifecycle, Option<String>)>,
+    /// Written after everything else (the task's end, after its resources' last states).
+    pub last: Option<Write>,
+}
+
+impl Batch {
+    /// Records the resource's new state (a later one for the same resource replaces it).
+    pub fn set_resource(&mut self, node: usize, state: Lifecycle, error: Option<String>) {
+        self.states.retain(|(n, _, _)| *n != node);
+        self.states.push((node, state, error));
+    }
+
+    fn writes(&mut self, inner: &Inner, task: i64, release: bool) -> Vec<Write> {
+        let now = now_millis();
+        let mut writes = std::mem::take(&mut self.writes);
+        let world = inner.lock();
+        for (node, state, error) in &self.states {
+            let active_task = (!release).then_some(task);
+            writes.push(Write::SetResource {
+                id: world.specs[*node].id.clone(),
+                state: *state,
+                active_task,
+                last_error: error.clone(),
+                updated_at: now,
+            });
+            let spec = &world.specs[*node];
+            let event = events::resource(spec, *state, active_task, error.as_deref(), Some(task));
+            writes.push(event);
+        }
+        writes.extend(self.last.take());
+        writes
+    }
+
+    /// Shows the new resource states at once; their writes follow in order behind them.
+    pub fn show(&mut self, inner: &Inner) {
+        {
+            let mut world = inner.lock();
+            for (node, state, error) in self.states.drain(..) {
+                world.nodes[node].state = state;
+                world.nodes[node].last_error = error;
+                world.nodes[node].updated_at = switchboard_core::now_millis();
+            }
+        }
+        inner.notify_changed();
+    }
+
+    /// Queues the writes and shows the states without waiting for durability: a crash before
+    /// they land re-runs the steps, which the drivers recognise.
+    pub fn flush(&mut self, inner: &Inner, task: i64) {
+        let writes = self.writes(inner, task, false);
+        if !writes.is_empty() {
+            inner.store.enqueue(writes);
+        }
+        self.show(inner);
+    }
+
+    /// The task's end is committed before its claims go, so readers see the final state first.
+    pub async fn finish(&mut self, inner: &Inner, task: i64) {
+        let writes = self.writes(inner, task, true);
+        commit_retrying(inner, writes, Priority::Background).await;
+        self.show(inner);
+    }
+}
