@@ -26,6 +26,7 @@ mod time;
 
 pub use auth::AuthService;
 pub use login::Logins;
+pub use native::EventStreams;
 pub use routes::router;
 
 use std::sync::Arc;
@@ -94,6 +95,8 @@ pub struct AppState {
     pub flavors: Arc<Vec<switchboard_core::inventory::FlavorSpec>>,
     /// Password checks: limits per address and per account, and the Argon2 pool.
     pub logins: Arc<login::Logins>,
+    /// The event streams' shared limits and shutdown signal.
+    pub events: Arc<EventStreams>,
 }
 
 impl AppState {

@@ -5,12 +5,12 @@ use crate::http_server::{self, Limits};
 use anyhow::{Context, Result};
 use std::collections::HashMap;
 use std::sync::Arc;
-use switchboard_api::{router, ApiConfig, AppState, AuthService, ClusterInfo};
+use switchboard_api::{router, ApiConfig, AppState, AuthService, ClusterInfo, EventStreams};
 use switchboard_core::Driver;
 use switchboard_drivers::{ExecDriver, ProcessDriver, RedfishDriver, SimDriver};
 use switchboard_engine::Engine;
 use switchboard_identity::Hasher;
-use switchboard_store::{SqliteStore, Store};
+use switchboard_store::{SqliteStore, Store, StoreOptions};
 
 /// Everything `serve` builds before it listens; tests and benchmarks reuse it in-process.
 /// `admin_password` plays the part of `SWITCHBOARD_ADMIN_PASSWORD`.
@@ -22,9 +22,15 @@ pub async fn build(
     let resources = inventory.resources().context("invalid inventory")?;
     crate::data_dir::prepare(&config.data_dir)?;
     let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(&config.data_dir, config.store.synchronous)
-            .await
-            .context("cannot open the database")?,
+        SqliteStore::open_with(
+            &config.data_dir,
+            &StoreOptions {
+                synchronous: config.store.synchronous,
+                event_retention: config.events.retention,
+            },
+        )
+        .await
+        .context("cannot open the database")?,
     );
     let domains: Vec<(String, String)> = config
         .domains
@@ -114,6 +120,10 @@ pub async fn build(
         clusters: Arc::new(clusters),
         flavors: Arc::new(inventory.flavors().context("invalid inventory")?),
         logins: AppState::logins(&api_config, hasher),
+        events: Arc::new(EventStreams::new(
+            config.events.max_subscribers,
+            config.events.keep_alive,
+        )),
     };
     let app = router(state.clone());
     Ok((state, app))
@@ -125,7 +135,7 @@ pub async fn run(config: Config) -> Result<()> {
     let _lock = crate::data_dir::lock(&config.data_dir)?;
     let listener = http_server::bind(config.listen)
         .with_context(|| format!("cannot listen on {}", config.listen))?;
-    let (_state, app) = build(&config, std::env::var("SWITCHBOARD_ADMIN_PASSWORD").ok()).await?;
+    let (state, app) = build(&config, std::env::var("SWITCHBOARD_ADMIN_PASSWORD").ok()).await?;
     let addr = listener.local_addr()?;
     let limits = Limits::from_config(&config.server);
     tracing::info!(
@@ -136,7 +146,12 @@ pub async fn run(config: Config) -> Result<()> {
     );
     println!("Switchboard listening on http://{addr}");
     announce_password(&config)?;
-    http_server::serve(listener, app, limits, shutdown()).await;
+    // Event streams never end on their own: end them, or the graceful shutdown would wait.
+    let stopping = async move {
+        shutdown().await;
+        state.events.close();
+    };
+    http_server::serve(listener, app, limits, stopping).await;
     Ok(())
 }
 

@@ -1,11 +1,13 @@
 //! Switchboard's own API under `/switchboard/v1`: tasks, resources, audit. One error envelope:
 //! `{"error":{"code":"not_found","message":…,"request_id":…}}`.
 
+mod events;
 mod policies;
 mod resources;
 mod tasks;
 mod users;
 
+pub use events::{stream_events, EventStreams};
 pub use policies::{delete_policy, list_policies, put_policy};
 pub use resources::{list_audit, list_resources};
 pub use tasks::{cancel_task, get_task, list_tasks};

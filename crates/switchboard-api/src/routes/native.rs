@@ -13,6 +13,7 @@ pub fn routes() -> Router<AppState> {
             post(native::cancel_task),
         )
         .route("/switchboard/v1/resources", get(native::list_resources))
+        .route("/switchboard/v1/events", get(native::stream_events))
         .route("/switchboard/v1/audit", get(native::list_audit))
         .route(
             "/switchboard/v1/users",

@@ -29,6 +29,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub store: StoreConfig,
     pub engine: EngineConfig,
+    pub events: EventsConfig,
     pub sim: SimConfig,
     pub domains: Vec<DomainSpec>,
     pub projects: Vec<ProjectSpec>,
@@ -56,6 +57,7 @@ impl Default for Config {
             server: ServerConfig::default(),
             store: StoreConfig::default(),
             engine: EngineConfig::default(),
+            events: EventsConfig::default(),
             sim: SimConfig::default(),
             domains: Vec::new(),
             projects: Vec::new(),
@@ -273,6 +275,7 @@ impl Config {
         }
         self.inventory().resources().context("invalid inventory")?;
         self.auth.validate()?;
+        self.events.validate()?;
         if !matches!(self.api.nova_action_status, 202 | 204) {
             bail!(
                 "api.nova_action_status must be 202 or 204, not {}",
@@ -310,10 +313,12 @@ impl Config {
     }
 }
 
+mod events;
 mod identity;
 mod logging;
 mod server;
 
+pub use events::EventsConfig;
 pub use identity::{PolicyConfig, UserConfig};
 pub use logging::LogFormat;
 pub use server::{derived_cap, ServerConfig};
