@@ -12,7 +12,8 @@ use tokio::sync::broadcast;
 const CHANNEL: usize = 4096;
 /// Rows per insert statement (six bound variables each).
 const CHUNK: usize = 1000;
-/// Rows over the retention that trigger a prune: pruning in batches keeps it cheap per commit.
+/// Rows over the retention that trigger a prune (fewer for a smaller retention): pruning in
+/// batches keeps it cheap per commit.
 const PRUNE_BATCH: i64 = 1024;
 
 /// The side of the log that readers share with the writer.
@@ -30,6 +31,7 @@ pub(crate) struct EventLog {
     /// Everything at or below this has been pruned (or never existed).
     pruned_to: i64,
     retention: i64,
+    prune_batch: i64,
 }
 
 impl EventLog {
@@ -43,6 +45,7 @@ impl EventLog {
             .fetch_one(pool)
             .await?;
         let last = last.unwrap_or(0);
+        let retention = retention.clamp(1, i64::MAX as u64) as i64;
         Ok(EventLog {
             hub: EventHub {
                 sender: broadcast::channel(CHANNEL).0,
@@ -50,7 +53,8 @@ impl EventLog {
             },
             next_seq: last + 1,
             pruned_to: oldest.map_or(last, |o| o - 1),
-            retention: retention.max(1).min(i64::MAX as u64) as i64,
+            retention,
+            prune_batch: PRUNE_BATCH.min(retention),
         })
     }
 
@@ -91,7 +95,7 @@ impl EventLog {
         }
         let newest = self.next_seq + numbered.len() as i64 - 1;
         let cutoff = newest - self.retention;
-        if cutoff >= self.pruned_to + PRUNE_BATCH {
+        if cutoff >= self.pruned_to + self.prune_batch {
             sqlx::query("DELETE FROM events WHERE seq <= ?")
                 .bind(cutoff)
                 .execute(&mut *conn)
@@ -105,7 +109,7 @@ impl EventLog {
         let Some(last) = events.last() else { return };
         self.next_seq = last.seq + 1;
         let cutoff = last.seq - self.retention;
-        if cutoff >= self.pruned_to + PRUNE_BATCH {
+        if cutoff >= self.pruned_to + self.prune_batch {
             self.pruned_to = cutoff;
         }
         for e in events {

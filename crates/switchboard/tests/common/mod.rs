@@ -9,6 +9,7 @@ pub mod nova;
 pub mod processes;
 pub mod sdk_date;
 pub mod signer;
+pub mod sse;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
