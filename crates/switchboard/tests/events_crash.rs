@@ -75,3 +75,24 @@ async fn resuming_with_last_event_id_after_kill_9_misses_nothing_and_repeats_not
     let end = &after.last().unwrap().data["task"];
     assert_eq!(end["state"], "COMPLETE", "{end}");
 }
+
+#[tokio::test]
+async fn sigterm_ends_open_streams_instead_of_waiting_for_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), free_port()).await;
+    let tok = token(&server.base).await;
+    let mut stream = Events::open(&server.base, &tok, "", None).await;
+    let pid = nix::unistd::Pid::from_raw(server.pid() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    // The stream ends (a graceful shutdown waits for responses in progress: not for this one).
+    assert!(stream.next(Duration::from_secs(10)).await.is_none());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        if status.is_empty() || status.contains("State:\tZ") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the server did not exit");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
