@@ -92,7 +92,10 @@ async fn sigterm_ends_open_streams_instead_of_waiting_for_them() {
         if status.is_empty() || status.contains("State:\tZ") {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the server did not exit");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not exit"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -23,12 +23,17 @@ fn rss_kib(pid: u32) -> u64 {
 #[ignore]
 async fn idle_event_streams_cost_little_memory() {
     let n: usize = std::env::var("EVENT_SUBSCRIBERS").map_or(5000, |v| v.parse().unwrap());
-    let bin =
-        std::env::var("SWITCHBOARD_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_switchboard").into());
+    let bin = std::env::var("SWITCHBOARD_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_switchboard").into());
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut child = Command::new(&bin)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
         .arg(dir.path())
         .env("SWITCHBOARD_ADMIN_PASSWORD", PASSWORD)
         .env("SWITCHBOARD_LOG", "warn")
