@@ -87,8 +87,11 @@ async fn run(
                     }
                 }
                 steps[idx] = done;
-                let progress = crate::view::progress_of(&steps, now_millis());
-                batch.writes.push(events::progress(&task.project_id, task.id, progress));
+                // The last step's progress is the task's end, announced with it.
+                if steps.iter().any(|s| !s.state.is_finished()) {
+                    let progress = crate::view::progress_of(&steps, now_millis());
+                    batch.writes.push(events::progress(&task.project_id, task.id, progress));
+                }
             }
             changed = cancel.changed(), if !cancelled => {
                 cancelled = changed.is_err() || *cancel.borrow();
