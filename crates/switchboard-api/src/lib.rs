@@ -15,6 +15,7 @@ mod image;
 mod live;
 mod login;
 mod lookup;
+pub mod metrics;
 mod mrs;
 mod native;
 mod nova;
@@ -25,6 +26,9 @@ mod routes;
 mod time;
 
 pub use auth::AuthService;
+
+/// Switchboard's version, as `/health` and `/ready` report it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub use login::Logins;
 pub use routes::router;
 
@@ -94,6 +98,9 @@ pub struct AppState {
     pub flavors: Arc<Vec<switchboard_core::inventory::FlavorSpec>>,
     /// Password checks: limits per address and per account, and the Argon2 pool.
     pub logins: Arc<login::Logins>,
+    /// `GET /metrics` on this router renders this; `None` when metrics are off or served on a
+    /// listener of their own.
+    pub metrics: Option<metrics::Exposition>,
 }
 
 impl AppState {

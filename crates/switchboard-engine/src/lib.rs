@@ -4,6 +4,7 @@
 
 mod config;
 mod edits;
+pub mod metrics;
 mod monitor;
 mod resources;
 mod runner;

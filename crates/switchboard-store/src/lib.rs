@@ -3,6 +3,7 @@
 //! operations share one transaction and one fsync.
 
 mod bulk;
+pub mod metrics;
 mod records;
 mod sqlite;
 mod writer;

@@ -115,10 +115,12 @@ pub(crate) fn spawn(mut conn: SqliteConnection) -> WriterHandle {
 }
 
 async fn apply_group(conn: &mut SqliteConnection, group: &[Submission]) -> StoreResult<()> {
+    let started = std::time::Instant::now();
     let mut tx = conn.begin().await?;
     Grouped::new(group.iter().flat_map(|s| s.writes.iter()))
         .apply(&mut tx)
         .await?;
     tx.commit().await?;
+    crate::metrics::committed(group.len(), started);
     Ok(())
 }

@@ -29,6 +29,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub store: StoreConfig,
     pub engine: EngineConfig,
+    pub metrics: MetricsConfig,
     pub sim: SimConfig,
     pub domains: Vec<DomainSpec>,
     pub projects: Vec<ProjectSpec>,
@@ -56,6 +57,7 @@ impl Default for Config {
             server: ServerConfig::default(),
             store: StoreConfig::default(),
             engine: EngineConfig::default(),
+            metrics: MetricsConfig::default(),
             sim: SimConfig::default(),
             domains: Vec::new(),
             projects: Vec::new(),
@@ -181,6 +183,7 @@ pub struct Overrides {
     pub sim_speed: Option<f64>,
     pub public_url: Option<String>,
     pub log_format: Option<LogFormat>,
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Config {
@@ -233,6 +236,12 @@ impl Config {
                 .parse()
                 .map_err(|e| anyhow::anyhow!("SWITCHBOARD_LOG_FORMAT: {e}"))?;
         }
+        if let Some(v) = var("SWITCHBOARD_METRICS_LISTEN") {
+            self.metrics.listen =
+                Some(v.parse().with_context(|| {
+                    format!("SWITCHBOARD_METRICS_LISTEN={v:?} is not an address")
+                })?);
+        }
         if let Some(v) = var("SWITCHBOARD_SYNCHRONOUS") {
             self.store.synchronous = match v.as_str() {
                 "full" => Synchronous::Full,
@@ -258,6 +267,9 @@ impl Config {
         }
         if let Some(v) = flags.log_format {
             self.log_format = v;
+        }
+        if let Some(v) = flags.metrics_listen {
+            self.metrics.listen = Some(v);
         }
     }
 
@@ -285,6 +297,7 @@ impl Config {
             .map(|p| (p.id.clone(), p.name.clone()))
             .collect();
         identity::validate(&self.users, &self.policies, &projects)?;
+        self.metrics.validate(self.listen)?;
         if self.server.max_connections == Some(0) {
             bail!("server.max_connections must be at least 1");
         }
@@ -312,10 +325,12 @@ impl Config {
 
 mod identity;
 mod logging;
+mod metrics;
 mod server;
 
 pub use identity::{PolicyConfig, UserConfig};
 pub use logging::LogFormat;
+pub use metrics::MetricsConfig;
 pub use server::{derived_cap, ServerConfig};
 
 #[cfg(test)]
