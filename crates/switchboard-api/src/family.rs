@@ -25,34 +25,53 @@ pub async fn path_params(req: Request, next: Next) -> Response {
 
 /// `err` in the envelope of the family that serves `route` (a route template as in routes.rs).
 pub fn reject(route: &str, err: BodyError) -> Response {
-    let under = |prefix: &str| route.starts_with(prefix);
-    if under("/web/") {
-        mrs::MrsError::from(err).into_response()
-    } else if is_compute(route) {
-        nova::NovaError::from(err).into_response()
-    } else if is_identity(route) {
-        iam::KeystoneError::from(err).into_response()
-    } else if under("/switchboard/") {
-        native::NativeError::from(err).into_response()
-    } else if under("/v1/{project_id}/flows") {
-        live::LiveError::from(err).into_response()
-    } else if under("/v1/{project_id}/baremetalservers")
-        || under("/v1.1/{project_id}/baremetalservers")
-        || under("/v1/{project_id}/jobs")
-    {
-        bms::BmsError::from(err).into_response()
-    } else if route.contains("/db-om")
-        || route == "/v1/{project_id}/instance/quota"
-        || route == "/v1/{project_id}/version"
-    {
-        dbss::DbssError::from(err).into_response()
-    } else {
-        gateway::GatewayError {
+    match name(route) {
+        "mrs" => mrs::MrsError::from(err).into_response(),
+        "nova" => nova::NovaError::from(err).into_response(),
+        "keystone" => iam::KeystoneError::from(err).into_response(),
+        "native" => native::NativeError::from(err).into_response(),
+        "live" => live::LiveError::from(err).into_response(),
+        "bms" => bms::BmsError::from(err).into_response(),
+        "dbss" => dbss::DbssError::from(err).into_response(),
+        _ => gateway::GatewayError {
             status: err.status(),
             code: "APIGW.0201",
             message: err.message(),
         }
-        .into_response()
+        .into_response(),
+    }
+}
+
+/// The family that serves `route` (a route template as in routes.rs): `mrs`, `nova`,
+/// `keystone`, `native`, `live`, `bms`, `dbss`, `glance`, or `switchboard` (probes, metrics).
+pub fn name(route: &str) -> &'static str {
+    let under = |prefix: &str| route.starts_with(prefix);
+    if under("/web/") {
+        "mrs"
+    } else if is_compute(route) {
+        "nova"
+    } else if is_identity(route) || route == "/" {
+        "keystone"
+    } else if under("/switchboard/") {
+        "native"
+    } else if under("/v1/{project_id}/flows") {
+        "live"
+    } else if under("/v1/{project_id}/baremetalservers")
+        || under("/v1.1/{project_id}/baremetalservers")
+        || under("/v1/{project_id}/jobs")
+        || route == "/v1"
+        || route == "/v1.1"
+    {
+        "bms"
+    } else if route.contains("/db-om")
+        || route == "/v1/{project_id}/instance/quota"
+        || route == "/v1/{project_id}/version"
+    {
+        "dbss"
+    } else if under("/image") {
+        "glance"
+    } else {
+        "switchboard"
     }
 }
 

@@ -15,6 +15,7 @@ mod image;
 mod live;
 mod login;
 mod lookup;
+pub mod metrics;
 mod mrs;
 mod native;
 mod nova;
@@ -25,6 +26,9 @@ mod routes;
 mod time;
 
 pub use auth::AuthService;
+
+/// Switchboard's version, as `/health` and `/ready` report it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub use login::Logins;
 pub use native::EventStreams;
 pub use routes::router;
@@ -97,6 +101,9 @@ pub struct AppState {
     pub logins: Arc<login::Logins>,
     /// The event streams' shared limits and shutdown signal.
     pub events: Arc<EventStreams>,
+    /// `GET /metrics` on this router renders this; `None` when metrics are off or served on a
+    /// listener of their own.
+    pub metrics: Option<metrics::Exposition>,
 }
 
 impl AppState {

@@ -42,7 +42,9 @@ pub async fn middleware(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let started = std::time::Instant::now();
     let mut response = REQUEST.scope(context.clone(), next.run(req)).await;
-    let latency_ms = started.elapsed().as_micros() as f64 / 1000.0;
+    let elapsed = started.elapsed();
+    crate::metrics::record(&method, &response, elapsed);
+    let latency_ms = elapsed.as_micros() as f64 / 1000.0;
     tracing::info!(
         request_id = %context.id,
         principal = %context.principal.get().map_or("-", String::as_str),

@@ -6,6 +6,7 @@ mod batch;
 mod config;
 mod edits;
 mod events;
+pub mod metrics;
 mod monitor;
 mod resources;
 mod runner;

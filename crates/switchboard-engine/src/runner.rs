@@ -21,6 +21,7 @@ pub(crate) fn spawn(inner: Arc<Inner>, task: TaskRecord, steps: Vec<StepRecord>)
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .insert(task.id, cancel_tx);
+    crate::metrics::task_started();
     tokio::spawn(run(inner, task, steps, cancel_rx));
 }
 
@@ -70,7 +71,7 @@ async fn run(
             let project = task.project_id.clone();
             tracing::debug!(task = task.id, step = i, resource = %record.resource_id,
                 action = %record.action.as_str(), "step started");
-            running.push(async move { step::run(&inner, task.id, &project, record).await });
+            running.push(async move { crate::metrics::run_step(&inner, task.id, &project, record).await });
             steps[i].state = StepState::Running;
         }
         tokio::select! {
@@ -212,6 +213,7 @@ fn name_of(inner: &Inner, resource_id: &str) -> String {
 
 /// The task's end, with the reason when it failed (a warning: an operator looks for those).
 fn log_finished(task: &TaskRecord, state: TaskState, error: Option<&str>) {
+    crate::metrics::task_finished(state);
     let (id, request_id) = (task.id, task.request_id.as_str());
     let (action, targets) = (task.action.as_str(), task.targets.join(","));
     match error {

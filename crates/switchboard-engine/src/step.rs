@@ -90,6 +90,7 @@ async fn attempt_until_done(
                     return Err(message);
                 }
                 tracing::warn!(task, resource = %step.resource_id, attempt = step.attempts, %message, "step attempt failed; retrying");
+                crate::metrics::step_retried(inner, &step.resource_id, step.action);
                 let backoff = inner
                     .config
                     .retry_backoff

@@ -4,6 +4,7 @@
 
 mod bulk;
 mod events;
+pub mod metrics;
 mod records;
 mod sqlite;
 mod writer;

@@ -129,10 +129,12 @@ async fn apply_group(
     log: &EventLog,
     group: &[Submission],
 ) -> StoreResult<Vec<Event>> {
+    let started = std::time::Instant::now();
     let mut tx = conn.begin().await?;
     let grouped = Grouped::new(group.iter().flat_map(|s| s.writes.iter()));
     grouped.apply(&mut tx).await?;
     let events = log.insert(&mut tx, &grouped.events).await?;
     tx.commit().await?;
+    crate::metrics::committed(group.len(), started);
     Ok(events)
 }

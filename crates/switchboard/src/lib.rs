@@ -5,6 +5,8 @@ pub mod bootstrap;
 pub mod config;
 pub mod data_dir;
 pub mod http_server;
+pub mod metrics;
 pub mod serve;
+pub mod startup;
 
 pub use config::{Config, Overrides};

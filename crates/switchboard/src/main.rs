@@ -40,6 +40,9 @@ enum Command {
         /// Log lines as `text` (default) or `json` (one object per line, for log shippers).
         #[arg(long, value_enum)]
         log_format: Option<config::LogFormat>,
+        /// Serve Prometheus `/metrics` on this address of its own, without authentication.
+        #[arg(long)]
+        metrics_listen: Option<SocketAddr>,
     },
     /// Check a configuration file (inventory, dependencies, settings) and exit.
     Check {
@@ -58,6 +61,7 @@ fn main() -> Result<()> {
             sim_speed,
             public_url,
             log_format,
+            metrics_listen,
         } => {
             let overrides = config::Overrides {
                 listen,
@@ -65,6 +69,7 @@ fn main() -> Result<()> {
                 sim_speed,
                 public_url,
                 log_format,
+                metrics_listen,
             };
             let config = config::Config::load(config.as_deref(), &overrides)?;
             init_tracing(&config.log, config.log_format);

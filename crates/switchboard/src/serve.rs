@@ -1,10 +1,12 @@
 //! `switchboard serve`: open the store, sync the inventory, start the engine and the HTTP API.
+//! The listener answers from the start: 503 until everything is built (see `startup`).
 
 use crate::config::Config;
-use crate::http_server::{self, Limits};
+use crate::http_server::{self, App, Limits};
+use crate::startup::{self, Phase, Progress};
 use anyhow::{Context, Result};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use switchboard_api::{router, ApiConfig, AppState, AuthService, ClusterInfo, EventStreams};
 use switchboard_core::Driver;
 use switchboard_drivers::{ExecDriver, ProcessDriver, RedfishDriver, SimDriver};
@@ -18,6 +20,22 @@ pub async fn build(
     config: &Config,
     admin_password: Option<String>,
 ) -> Result<(AppState, axum::Router)> {
+    build_observed(config, admin_password, &Progress::default()).await
+}
+
+/// [`build`], telling `progress` which phase it is in.
+pub async fn build_observed(
+    config: &Config,
+    admin_password: Option<String>,
+    progress: &Progress,
+) -> Result<(AppState, axum::Router)> {
+    progress.set(Phase::OpeningStore);
+    // Installed first, so that the start-up itself is recorded (the store's first commits).
+    let exposition = config
+        .metrics
+        .enabled
+        .then(crate::metrics::exposition)
+        .flatten();
     let inventory = config.inventory();
     let resources = inventory.resources().context("invalid inventory")?;
     crate::data_dir::prepare(&config.data_dir)?;
@@ -50,6 +68,7 @@ pub async fn build(
             (p.id.clone(), p.name.clone(), domain)
         })
         .collect();
+    progress.set(Phase::SyncingInventory);
     store
         .sync_inventory(&domains, &projects, &resources)
         .await?;
@@ -82,6 +101,7 @@ pub async fn build(
             Arc::new(ProcessDriver::open(&config.data_dir.join("process"))?) as Arc<dyn Driver>,
         ),
     ]);
+    progress.set(Phase::RecoveringTasks);
     let engine = Engine::open(store.clone(), drivers, config.engine.clone()).await?;
 
     let clusters = config
@@ -124,20 +144,70 @@ pub async fn build(
             config.events.max_subscribers,
             config.events.keep_alive,
         )),
+        metrics: exposition.filter(|_| config.metrics.listen.is_none()),
     };
     let app = router(state.clone());
     Ok((state, app))
 }
 
 /// Lock the data dir, bind, build, serve: a second server on the same data dir, or one whose
-/// port is taken, stops before it has opened the database or resumed anything.
+/// port is taken, stops before it has opened the database or resumed anything. While it builds,
+/// the listener answers 503 (`startup`); then the full API, on the same connections.
 pub async fn run(config: Config) -> Result<()> {
     let _lock = crate::data_dir::lock(&config.data_dir)?;
     let listener = http_server::bind(config.listen)
         .with_context(|| format!("cannot listen on {}", config.listen))?;
-    let (state, app) = build(&config, std::env::var("SWITCHBOARD_ADMIN_PASSWORD").ok()).await?;
+    let metrics_listener = match config.metrics.listen.filter(|_| config.metrics.enabled) {
+        Some(at) => Some(
+            http_server::bind(at).with_context(|| format!("cannot listen for metrics on {at}"))?,
+        ),
+        None => None,
+    };
     let addr = listener.local_addr()?;
     let limits = Limits::from_config(&config.server);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
+    tokio::spawn(async move {
+        shutdown().await;
+        let _ = stop_tx.send(());
+    });
+    let stopped = move || {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.changed().await;
+        }
+    };
+    let progress = Progress::default();
+    let full = Arc::new(OnceLock::new());
+    let app = App::switching(startup::router(progress.clone()), full.clone());
+    let server = tokio::spawn(http_server::serve(listener, app, limits.clone(), stopped()));
+    if let Some(metrics_listener) = metrics_listener {
+        if let Some(exposition) = crate::metrics::exposition() {
+            let router = switchboard_api::metrics::router(exposition);
+            let at = metrics_listener.local_addr()?;
+            tracing::info!(%at, "serving metrics");
+            tokio::spawn(http_server::serve(
+                metrics_listener,
+                router,
+                limits.clone(),
+                stopped(),
+            ));
+        }
+    }
+    let password = std::env::var("SWITCHBOARD_ADMIN_PASSWORD").ok();
+    let built = tokio::select! {
+        built = build_observed(&config, password, &progress) => built?,
+        () = stopped() => return Ok(()),
+    };
+    let (state, app) = built;
+    // Event streams never end on their own: end them, or the graceful shutdown would wait.
+    let streams = state.events.clone();
+    let stopping = stopped();
+    tokio::spawn(async move {
+        stopping.await;
+        streams.close();
+    });
+    let _ = full.set(app);
+    progress.set(Phase::Ready);
     tracing::info!(
         %addr,
         data_dir = %config.data_dir.display(),
@@ -146,12 +216,7 @@ pub async fn run(config: Config) -> Result<()> {
     );
     println!("Switchboard listening on http://{addr}");
     announce_password(&config)?;
-    // Event streams never end on their own: end them, or the graceful shutdown would wait.
-    let stopping = async move {
-        shutdown().await;
-        state.events.close();
-    };
-    http_server::serve(listener, app, limits, stopping).await;
+    server.await?;
     Ok(())
 }
 

@@ -21,6 +21,8 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     Router::new()
         .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(crate::metrics::get_metrics))
         .route("/", under(prefix::IDENTITY, get(iam::version_root)))
         .merge(identity::routes())
         .nest(
@@ -41,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(native::routes())
         // Runs for matched routes only, so that the family is known.
         .route_layer(middleware::from_fn(family::path_params))
+        .route_layer(middleware::from_fn(crate::metrics::route))
         .fallback(family::not_found)
         .method_not_allowed_fallback(family::bad_method)
         .layer(DefaultBodyLimit::max(max_body))
@@ -73,6 +76,13 @@ fn under(prefix: &'static str, route: MethodRouter<AppState>) -> MethodRouter<Ap
     }))
 }
 
+/// Liveness, with the version; 200 once the full API serves (see the binary's start-up).
 async fn health() -> Json<serde_json::Value> {
-    Json(serde_json::json!({"status": "ok"}))
+    Json(serde_json::json!({"status": "ok", "version": crate::VERSION}))
+}
+
+/// Readiness: this router serves only once the store is open, the inventory synced and
+/// unfinished tasks resumed (the binary answers 503 before).
+async fn ready() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"ready": true, "phase": "ready", "version": crate::VERSION}))
 }

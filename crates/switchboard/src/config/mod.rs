@@ -30,6 +30,7 @@ pub struct Config {
     pub store: StoreConfig,
     pub engine: EngineConfig,
     pub events: EventsConfig,
+    pub metrics: MetricsConfig,
     pub sim: SimConfig,
     pub domains: Vec<DomainSpec>,
     pub projects: Vec<ProjectSpec>,
@@ -58,6 +59,7 @@ impl Default for Config {
             store: StoreConfig::default(),
             engine: EngineConfig::default(),
             events: EventsConfig::default(),
+            metrics: MetricsConfig::default(),
             sim: SimConfig::default(),
             domains: Vec::new(),
             projects: Vec::new(),
@@ -183,6 +185,7 @@ pub struct Overrides {
     pub sim_speed: Option<f64>,
     pub public_url: Option<String>,
     pub log_format: Option<LogFormat>,
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Config {
@@ -235,6 +238,12 @@ impl Config {
                 .parse()
                 .map_err(|e| anyhow::anyhow!("SWITCHBOARD_LOG_FORMAT: {e}"))?;
         }
+        if let Some(v) = var("SWITCHBOARD_METRICS_LISTEN") {
+            self.metrics.listen =
+                Some(v.parse().with_context(|| {
+                    format!("SWITCHBOARD_METRICS_LISTEN={v:?} is not an address")
+                })?);
+        }
         if let Some(v) = var("SWITCHBOARD_SYNCHRONOUS") {
             self.store.synchronous = match v.as_str() {
                 "full" => Synchronous::Full,
@@ -260,6 +269,9 @@ impl Config {
         }
         if let Some(v) = flags.log_format {
             self.log_format = v;
+        }
+        if let Some(v) = flags.metrics_listen {
+            self.metrics.listen = Some(v);
         }
     }
 
@@ -288,6 +300,7 @@ impl Config {
             .map(|p| (p.id.clone(), p.name.clone()))
             .collect();
         identity::validate(&self.users, &self.policies, &projects)?;
+        self.metrics.validate(self.listen)?;
         if self.server.max_connections == Some(0) {
             bail!("server.max_connections must be at least 1");
         }
@@ -316,11 +329,13 @@ impl Config {
 mod events;
 mod identity;
 mod logging;
+mod metrics;
 mod server;
 
 pub use events::EventsConfig;
 pub use identity::{PolicyConfig, UserConfig};
 pub use logging::LogFormat;
+pub use metrics::MetricsConfig;
 pub use server::{derived_cap, ServerConfig};
 
 #[cfg(test)]

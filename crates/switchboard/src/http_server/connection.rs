@@ -2,9 +2,8 @@
 //! timeouts, with the peer address in every request's extensions (`ConnectInfo`).
 
 use super::body::DeadlineBody;
-use super::Limits;
+use super::{App, Limits};
 use axum::extract::ConnectInfo;
-use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use std::io;
@@ -61,7 +60,7 @@ impl Activity {
 pub(super) async fn run(
     stream: TcpStream,
     peer: SocketAddr,
-    app: Router,
+    app: App,
     limits: Arc<Limits>,
     mut stop: watch::Receiver<()>,
     mut crowded: watch::Receiver<bool>,
@@ -86,7 +85,7 @@ pub(super) async fn run(
             let (mut parts, body) = req.into_parts();
             parts.extensions.insert(ConnectInfo(peer));
             let body = DeadlineBody::new(body, Instant::now() + body_timeout);
-            let app = app.clone();
+            let app = app.current();
             async move {
                 let response = app.oneshot(hyper::Request::from_parts(parts, body)).await;
                 drop(done);

@@ -13,6 +13,8 @@
 //!   are therefore timed here (`connection.rs`).
 //! - A request body must arrive within `body_read_timeout` of its head (`body.rs`): reading it
 //!   later fails, the handler answers 400 in its family's format and hyper closes the connection.
+//! - What is served can change once (`App::switching`): the binary answers while it starts with
+//!   a start-up router, then with the full API from the next request on, connections kept.
 
 mod body;
 mod connection;
@@ -20,7 +22,7 @@ mod connection;
 use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{watch, Semaphore};
@@ -45,6 +47,34 @@ impl Limits {
             header_read_timeout: config.header_read_timeout,
             idle_timeout: config.idle_timeout,
             body_read_timeout: config.body_read_timeout,
+        }
+    }
+}
+
+/// The router a request is served by: a fixed one, or a start-up one until the full one is set.
+#[derive(Clone)]
+pub struct App {
+    startup: Router,
+    full: Arc<OnceLock<Router>>,
+}
+
+impl App {
+    /// Serves `startup` until a router is set in `full`, then that one.
+    pub fn switching(startup: Router, full: Arc<OnceLock<Router>>) -> App {
+        App { startup, full }
+    }
+
+    /// The router for the next request: one atomic load on top of the clone it always took.
+    fn current(&self) -> Router {
+        self.full.get().unwrap_or(&self.startup).clone()
+    }
+}
+
+impl From<Router> for App {
+    fn from(router: Router) -> App {
+        App {
+            startup: Router::new(),
+            full: Arc::new(OnceLock::from(router)),
         }
     }
 }
@@ -82,10 +112,11 @@ pub fn spawn_on_loopback(
 /// requests in progress (idle ones are closed at once) and returns.
 pub async fn serve(
     listener: TcpListener,
-    app: Router,
+    app: impl Into<App>,
     limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) {
+    let app = app.into();
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let limits = Arc::new(limits);
     // Every connection holds a receiver: `closed()` below waits until all of them have ended.

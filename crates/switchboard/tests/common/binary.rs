@@ -53,9 +53,10 @@ impl Server {
             base: format!("http://127.0.0.1:{port}"),
         };
         let deadline = Instant::now() + Duration::from_secs(30);
-        while reqwest::get(format!("{}/health", server.base))
+        // 503 while it starts (see `startup`): up means 200.
+        while !reqwest::get(format!("{}/health", server.base))
             .await
-            .is_err()
+            .is_ok_and(|r| r.status().is_success())
         {
             assert!(Instant::now() < deadline, "server did not come up");
             tokio::time::sleep(Duration::from_millis(50)).await;

@@ -92,9 +92,10 @@ impl Running {
             base: format!("http://127.0.0.1:{port}"),
         };
         let deadline = Instant::now() + Duration::from_secs(30);
-        while reqwest::get(format!("{}/health", running.base))
+        // 503 while it starts (see `startup`): up means 200.
+        while !reqwest::get(format!("{}/health", running.base))
             .await
-            .is_err()
+            .is_ok_and(|r| r.status().is_success())
         {
             assert!(
                 running.child.try_wait().unwrap().is_none(),

@@ -1,0 +1,27 @@
+//! Prometheus series of the group-committing writer: how long a transaction takes and how many
+//! submissions it carries. Recorded through the `metrics` facade (nothing without a recorder).
+
+use std::time::Instant;
+
+const COMMIT_DURATION: &str = "switchboard_store_commit_duration_seconds";
+const GROUP_SIZE: &str = "switchboard_store_commit_group_size";
+
+/// Describes the store's series (`# HELP` lines); call once the recorder is installed.
+pub fn describe() {
+    metrics::describe_histogram!(
+        COMMIT_DURATION,
+        metrics::Unit::Seconds,
+        "Time one group commit took, from BEGIN to the end of COMMIT (fsync included)"
+    );
+    metrics::describe_histogram!(
+        GROUP_SIZE,
+        metrics::Unit::Count,
+        "Submissions folded into one committed transaction"
+    );
+}
+
+/// A transaction of `submissions` committed; it began at `started`.
+pub(crate) fn committed(submissions: usize, started: Instant) {
+    metrics::histogram!(COMMIT_DURATION).record(started.elapsed().as_secs_f64());
+    metrics::histogram!(GROUP_SIZE).record(submissions as f64);
+}

@@ -1,0 +1,97 @@
+//! What the listener answers while the server starts: it is bound first (so a taken address
+//! fails at once), then the store is opened, the inventory synced and unfinished tasks resumed,
+//! which can take a while with a large inventory or many tasks. Meanwhile `/health` and
+//! `/ready` answer 503 with the phase, and every other request 503 in a neutral JSON body with
+//! `Retry-After`, instead of hanging; then the full API takes over (`http_server::App`).
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+
+/// Where start-up stands, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Phase {
+    OpeningStore = 0,
+    SyncingInventory = 1,
+    RecoveringTasks = 2,
+    Ready = 3,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::OpeningStore => "opening_store",
+            Phase::SyncingInventory => "syncing_inventory",
+            Phase::RecoveringTasks => "recovering_tasks",
+            Phase::Ready => "ready",
+        }
+    }
+
+    fn from_u8(v: u8) -> Phase {
+        match v {
+            0 => Phase::OpeningStore,
+            1 => Phase::SyncingInventory,
+            2 => Phase::RecoveringTasks,
+            _ => Phase::Ready,
+        }
+    }
+}
+
+/// The current phase, shared by the start-up and the listener answering meanwhile.
+#[derive(Debug, Clone, Default)]
+pub struct Progress(Arc<AtomicU8>);
+
+impl Progress {
+    pub fn set(&self, phase: Phase) {
+        self.0.store(phase as u8, Ordering::Release);
+        tracing::info!(phase = phase.as_str(), "start-up");
+    }
+
+    pub fn get(&self) -> Phase {
+        Phase::from_u8(self.0.load(Ordering::Acquire))
+    }
+}
+
+/// The router served until the full API is ready.
+pub fn router(progress: Progress) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .fallback(unavailable)
+        .with_state(progress)
+}
+
+const VERSION: &str = switchboard_api::VERSION;
+
+async fn health(State(p): State<Progress>) -> Response {
+    let body = json!({"status": "starting", "phase": p.get().as_str(), "version": VERSION});
+    starting(Json(body))
+}
+
+async fn ready(State(p): State<Progress>) -> Response {
+    let body = json!({"ready": false, "phase": p.get().as_str(), "version": VERSION});
+    starting(Json(body))
+}
+
+async fn unavailable(State(p): State<Progress>) -> Response {
+    let phase = p.get().as_str();
+    let body = json!({"error": {"code": "starting", "phase": phase,
+        "message": format!("Switchboard is starting ({phase}); retry shortly")}});
+    starting(Json(body))
+}
+
+/// 503 with `Retry-After: 1`.
+fn starting(body: impl IntoResponse) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "1")],
+        body,
+    )
+        .into_response()
+}
