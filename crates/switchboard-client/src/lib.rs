@@ -15,7 +15,7 @@ mod request;
 pub mod wait;
 
 pub use error::{envelope_message, Error};
-pub use login::{login, Login, Session};
+pub use login::{inspect, login, revoke, Login, Session};
 pub use ops::Started;
 pub use request::{Client, Credential, Reply};
 pub use wait::{Outcome, TaskState, Via};

@@ -66,6 +66,44 @@ pub async fn login(l: &Login<'_>) -> Result<Session> {
     issue(l, json!({"project": {"id": id}})).await
 }
 
+/// What an existing token is (`GET /v3/auth/tokens`): its project, user and expiry.
+pub async fn inspect(url: &str, token: &str) -> Result<Session> {
+    let base = url.trim_end_matches('/');
+    let resp = http_client()
+        .get(format!("{base}/v3/auth/tokens"))
+        .header("X-Auth-Token", token)
+        .header("X-Subject-Token", token)
+        .send()
+        .await
+        .map_err(|e| Error::from_reqwest(base, e))?;
+    let reply = read_reply(base, resp).await?;
+    Ok(session(token.to_string(), &reply.body["token"]))
+}
+
+/// Revokes a token (`DELETE /v3/auth/tokens`).
+pub async fn revoke(url: &str, token: &str) -> Result<()> {
+    let base = url.trim_end_matches('/');
+    let resp = http_client()
+        .delete(format!("{base}/v3/auth/tokens"))
+        .header("X-Auth-Token", token)
+        .header("X-Subject-Token", token)
+        .send()
+        .await
+        .map_err(|e| Error::from_reqwest(base, e))?;
+    read_reply(base, resp).await.map(drop)
+}
+
+fn session(token: String, t: &Value) -> Session {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    Session {
+        token,
+        project_id: text(&t["project"]["id"]),
+        project_name: text(&t["project"]["name"]),
+        user_id: text(&t["user"]["id"]),
+        expires_at: text(&t["expires_at"]),
+    }
+}
+
 async fn issue(l: &Login<'_>, scope: Value) -> Result<Session> {
     let base = l.url.trim_end_matches('/');
     let mut auth = json!({"identity": {"methods": ["password"], "password": {"user":
@@ -84,15 +122,7 @@ async fn issue(l: &Login<'_>, scope: Value) -> Result<Session> {
         .header("x-subject-token")
         .ok_or_else(|| Error::Protocol("no X-Subject-Token in the login answer".into()))?
         .to_string();
-    let t = &reply.body["token"];
-    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    Ok(Session {
-        token,
-        project_id: text(&t["project"]["id"]),
-        project_name: text(&t["project"]["name"]),
-        user_id: text(&t["user"]["id"]),
-        expires_at: text(&t["expires_at"]),
-    })
+    Ok(session(token, &reply.body["token"]))
 }
 
 /// The headers that sign `method host target` with an access key pair as the Huawei Cloud SDK

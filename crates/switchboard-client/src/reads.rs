@@ -41,6 +41,11 @@ impl Client {
         Ok(self.send(Method::POST, &path, None).await?.body)
     }
 
+    /// MRS clusters (`GET /web/v1/clusters`): `res_obj.clusters[]`.
+    pub async fn clusters(&self) -> Result<Value> {
+        self.get("/web/v1/clusters").await
+    }
+
     /// `GET /switchboard/v1/resources`.
     pub async fn resources(&self) -> Result<Value> {
         self.get("/switchboard/v1/resources").await
