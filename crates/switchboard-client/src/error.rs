@@ -63,7 +63,11 @@ pub fn envelope_message(body: &Value) -> Option<String> {
     ];
     let obj = body.as_object()?;
     for key in KEYS {
-        if let Some(m) = obj.get(key).and_then(Value::as_str).filter(|m| !m.is_empty()) {
+        if let Some(m) = obj
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|m| !m.is_empty())
+        {
             return Some(m.to_string());
         }
     }

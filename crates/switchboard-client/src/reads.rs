@@ -9,8 +9,12 @@ pub fn query(pairs: &[(&str, Option<String>)]) -> String {
     let parts: Vec<String> = pairs
         .iter()
         .filter_map(|(k, v)| {
-            v.as_ref()
-                .map(|v| format!("{k}={}", switchboard_identity::signing::encode(v.as_bytes())))
+            v.as_ref().map(|v| {
+                format!(
+                    "{k}={}",
+                    switchboard_identity::signing::encode(v.as_bytes())
+                )
+            })
         })
         .collect();
     if parts.is_empty() {
@@ -94,7 +98,10 @@ impl Client {
 
     /// IAM: a new access key pair for `user_id` (the secret is shown this once).
     pub async fn create_key(&self, user_id: &str, description: Option<&str>) -> Result<Value> {
-        let body = json!({"credential": {"user_id": user_id, "description": description}});
+        let mut body = json!({"credential": {"user_id": user_id}});
+        if let Some(d) = description {
+            body["credential"]["description"] = json!(d);
+        }
         let path = "/v3.0/OS-CREDENTIAL/credentials";
         Ok(self.send(Method::POST, path, Some(&body)).await?.body)
     }

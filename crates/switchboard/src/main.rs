@@ -89,7 +89,9 @@ fn main() -> Result<()> {
             );
             Ok(())
         }
-        Command::Client(command) => std::process::exit(cli::run(cli.global, command, Cli::command())),
+        Command::Client(command) => {
+            std::process::exit(cli::run(cli.global, command, Cli::command()))
+        }
     }
 }
 

@@ -12,7 +12,13 @@ fn step_names(task: &Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| format!("{} {}", s["action"].as_str().unwrap(), s["resource_name"].as_str().unwrap()))
+        .map(|s| {
+            format!(
+                "{} {}",
+                s["action"].as_str().unwrap(),
+                s["resource_name"].as_str().unwrap()
+            )
+        })
         .collect()
 }
 
@@ -20,7 +26,15 @@ fn step_names(task: &Value) -> Vec<String> {
 async fn service_start_with_deps_waits_and_prints_the_task() {
     let (_dir, _server, cli) = setup("").await;
     let task = cli
-        .ok(&["service", "start", "HDFS", "--with-deps", "--wait", "-o", "json"])
+        .ok(&[
+            "service",
+            "start",
+            "HDFS",
+            "--with-deps",
+            "--wait",
+            "-o",
+            "json",
+        ])
         .json();
     assert_eq!(task["state"], "COMPLETE", "{task}");
     assert_eq!(task["kind"], "mrs.service");
@@ -34,7 +48,15 @@ async fn service_start_with_deps_waits_and_prints_the_task() {
         .unwrap();
     assert_eq!(hdfs["state"], "running");
     // Restart and stop with dependents, YAML this time.
-    let r = cli.ok(&["service", "stop", "ZooKeeper", "--with-deps", "--wait", "-o", "yaml"]);
+    let r = cli.ok(&[
+        "service",
+        "stop",
+        "ZooKeeper",
+        "--with-deps",
+        "--wait",
+        "-o",
+        "yaml",
+    ]);
     assert!(r.stdout.contains("state: COMPLETE"), "{}", r.stdout);
 }
 
@@ -42,19 +64,40 @@ async fn service_start_with_deps_waits_and_prints_the_task() {
 async fn server_reboot_soft_through_nova() {
     let (_dir, _server, cli) = setup("").await;
     let task = cli
-        .ok(&["server", "reboot", "bms-db-01", "--soft", "--wait", "-o", "json"])
+        .ok(&[
+            "server",
+            "reboot",
+            "bms-db-01",
+            "--soft",
+            "--wait",
+            "-o",
+            "json",
+        ])
         .json();
     assert_eq!(task["state"], "COMPLETE", "{task}");
     assert_eq!(task["action"], "restart");
-    let show = cli.ok(&["server", "show", "bms-db-01", "-o", "json"]).json();
+    let show = cli
+        .ok(&["server", "show", "bms-db-01", "-o", "json"])
+        .json();
     assert_eq!(show["server"]["status"], "ACTIVE", "{show}");
     // Stop, then start by id.
     let task = cli
-        .ok(&["server", "stop", "95bf2490-5428-432c-ad9b-5e3406f869dd", "--wait", "-o", "json"])
+        .ok(&[
+            "server",
+            "stop",
+            "95bf2490-5428-432c-ad9b-5e3406f869dd",
+            "--wait",
+            "-o",
+            "json",
+        ])
         .json();
     assert_eq!(task["action"], "stop");
     let list = cli.ok(&["server", "list", "-o", "json"]).json();
-    assert!(list["servers"].as_array().unwrap().iter().any(|s| s["status"] == "SHUTOFF"));
+    assert!(list["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["status"] == "SHUTOFF"));
 }
 
 #[tokio::test]
@@ -63,10 +106,15 @@ async fn instance_flow_and_batch_wait() {
     let task = cli
         .ok(&["instance", "start", "dbom-prod", "--wait", "-o", "json"])
         .json();
-    assert_eq!((task["state"].as_str(), task["action"].as_str()), (Some("COMPLETE"), Some("start")));
+    assert_eq!(
+        (task["state"].as_str(), task["action"].as_str()),
+        (Some("COMPLETE"), Some("start"))
+    );
     assert_eq!(task["kind"], "dbss.instance", "{task}");
 
-    let task = cli.ok(&["flow", "start", "flow-news", "--wait", "-o", "json"]).json();
+    let task = cli
+        .ok(&["flow", "start", "flow-news", "--wait", "-o", "json"])
+        .json();
     assert_eq!(task["state"], "COMPLETE", "{task}");
 
     let task = cli
@@ -83,21 +131,58 @@ async fn instance_flow_and_batch_wait() {
 #[tokio::test]
 async fn task_watch_attaches_to_a_task_started_elsewhere() {
     let (_dir, _server, cli) = setup("").await;
-    let id = cli.ok(&["service", "start", "Hive", "--with-deps", "-q"]).stdout;
+    let id = cli
+        .ok(&["service", "start", "Hive", "--with-deps", "-q"])
+        .stdout;
     let id = id.trim();
     assert!(id.parse::<i64>().is_ok(), "-q prints the task id: {id:?}");
     // Not a terminal: plain lines on stderr, one per step change, then the end.
     let r = cli.ok(&["task", "watch", id]);
-    assert!(r.stderr.contains("start ZooKeeper: running") || r.stderr.contains("start ZooKeeper: done"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("start ZooKeeper: running") || r.stderr.contains("start ZooKeeper: done"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("start Hive: done"), "{}", r.stderr);
-    assert!(r.stderr.contains(&format!("task {id} COMPLETE")), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("task {id} COMPLETE")),
+        "{}",
+        r.stderr
+    );
     let shown = cli.ok(&["task", "show", id, "-o", "json"]).json();
     assert_eq!(shown["state"], "COMPLETE");
-    let listed = cli.ok(&["task", "list", "--state", "COMPLETE", "-o", "json"]).json();
-    assert!(listed["tasks"].as_array().unwrap().iter().any(|t| t["id"].to_string() == id));
+    let listed = cli
+        .ok(&["task", "list", "--state", "COMPLETE", "-o", "json"])
+        .json();
+    assert!(listed["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["id"].to_string() == id));
     // Reads in table form name what they show.
-    let table = cli.ok(&["resource", "list", "--kind", "cluster_service", "--state", "running"]);
-    assert!(table.stdout.contains("Hive") && !table.stdout.contains("Kafka"), "{}", table.stdout);
-    let audit = cli.ok(&["audit", "--since", "1h", "--principal", "admin@switchboard", "-o", "json"]).json();
+    let table = cli.ok(&[
+        "resource",
+        "list",
+        "--kind",
+        "cluster_service",
+        "--state",
+        "running",
+    ]);
+    assert!(
+        table.stdout.contains("Hive") && !table.stdout.contains("Kafka"),
+        "{}",
+        table.stdout
+    );
+    let audit = cli
+        .ok(&[
+            "audit",
+            "--since",
+            "1h",
+            "--principal",
+            "admin@default",
+            "-o",
+            "json",
+        ])
+        .json();
     assert!(!audit["records"].as_array().unwrap().is_empty(), "{audit}");
 }

@@ -49,7 +49,12 @@ async fn login_keeps_a_private_token_per_profile_and_logout_revokes_it() {
         .env("SWITCHBOARD_TOKEN", &token)
         .output()
         .unwrap();
-    assert_eq!(r.status.code(), Some(6), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(
+        r.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
     // The other profile still works.
     cli.ok(&["task", "list", "--profile", "ops"]);
 }

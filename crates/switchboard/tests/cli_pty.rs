@@ -72,7 +72,10 @@ impl Terminal {
             if test(&text) {
                 return text;
             }
-            assert!(Instant::now() < deadline, "screen never showed {what}:\n{text}");
+            assert!(
+                Instant::now() < deadline,
+                "screen never showed {what}:\n{text}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -83,7 +86,11 @@ impl Terminal {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status.exit_code();
             }
-            assert!(Instant::now() < deadline, "still running:\n{}", self.contents());
+            assert!(
+                Instant::now() < deadline,
+                "still running:\n{}",
+                self.contents()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -116,8 +123,13 @@ async fn the_progress_display_shows_a_bar_per_step_in_dag_order() {
 async fn ctrl_c_detaches_and_the_task_keeps_running() {
     let hang = "[[sim.faults]]\nresource = \"Kafka\"\naction = \"start\"\nhang = true\n";
     let (_dir, _server, cli) = setup(hang).await;
-    let mut term = Terminal::spawn(&cli, &["service", "start", "Kafka", "--with-deps", "--wait"]);
-    term.until("Kafka running", |s| s.contains("start Kafka") && s.contains("running"));
+    let mut term = Terminal::spawn(
+        &cli,
+        &["service", "start", "Kafka", "--with-deps", "--wait"],
+    );
+    term.until("Kafka running", |s| {
+        s.contains("start Kafka") && s.contains("running")
+    });
     term.writer.write_all(b"\x03").unwrap();
     term.writer.flush().unwrap();
     let screen = term.until("the detach message", |s| s.contains("Detached from task"));

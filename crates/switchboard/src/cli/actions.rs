@@ -20,7 +20,10 @@ pub async fn resolve(client: &Client, kind: &str, name_or_id: &str) -> CliResult
         [id] => Ok((*id).to_string()),
         [] => Err(Failure::new(
             super::exit::REFUSED,
-            format!("no {kind} named {name_or_id:?} in project {}", client.project_id()),
+            format!(
+                "no {kind} named {name_or_id:?} in project {}",
+                client.project_id()
+            ),
         )),
         _ => Err(Failure::usage(format!(
             "{name_or_id:?} names several of kind {kind}: use the id"
@@ -105,7 +108,9 @@ pub async fn instance(client: &Client, global: &Global, cmd: &InstanceCmd) -> Cl
         InstanceCmd::Start(a) => ("start", a),
         InstanceCmd::Stop(a) => ("stop", a),
         InstanceCmd::Reboot(a) => ("reboot", a),
-        InstanceCmd::List => return super::reads::resources(client, global, Some("dbom_instance"), None).await,
+        InstanceCmd::List => {
+            return super::reads::resources(client, global, Some("dbom_instance"), None).await
+        }
     };
     let id = resolve(client, "dbom_instance", &a.name_or_id).await?;
     let started = client.instance_action(&id, action).await?;

@@ -143,7 +143,9 @@ pub enum ServerCmd {
     /// Servers with their status.
     List,
     /// One server as Nova shows it.
-    Show { name_or_id: String },
+    Show {
+        name_or_id: String,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -240,7 +242,7 @@ pub struct AuditArgs {
     /// Only records newer than this: a duration (1h, 30m) or an RFC 3339 time.
     #[arg(long)]
     pub since: Option<String>,
-    /// Only records of this principal (as the audit names it, e.g. admin@switchboard).
+    /// Only records of this principal (as the audit names it, e.g. admin@default).
     #[arg(long)]
     pub principal: Option<String>,
     /// How many records to read (newest first).
@@ -257,7 +259,9 @@ pub enum UserCmd {
         #[arg(long)]
         json: String,
     },
-    Delete { id: String },
+    Delete {
+        id: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -270,7 +274,9 @@ pub enum PolicyCmd {
         #[arg(long)]
         document: String,
     },
-    Delete { name: String },
+    Delete {
+        name: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -287,5 +293,7 @@ pub enum KeyCmd {
         #[arg(long)]
         user_id: Option<String>,
     },
-    Delete { access_key: String },
+    Delete {
+        access_key: String,
+    },
 }

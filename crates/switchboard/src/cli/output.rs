@@ -23,7 +23,12 @@ pub fn text(v: &Value) -> String {
 
 /// Prints `value` as asked: JSON/YAML as is, or the table of `rows` with `columns` (each a
 /// header and the field it shows).
-pub fn print(global: &Global, value: &Value, rows: &[Value], columns: &[(&str, &str)]) -> CliResult {
+pub fn print(
+    global: &Global,
+    value: &Value,
+    rows: &[Value],
+    columns: &[(&str, &str)],
+) -> CliResult {
     match global.output {
         Format::Json => print_json(value),
         Format::Yaml => print_yaml(value),
@@ -82,7 +87,9 @@ pub fn print_object(global: &Global, value: &Value) -> CliResult {
             });
             if let Some(obj) = value.as_object() {
                 for (k, v) in obj.iter().filter(|(_, v)| !v.is_object()) {
-                    if !(v.is_array() && v.as_array().is_some_and(|a| a.iter().any(Value::is_object))) {
+                    if !(v.is_array()
+                        && v.as_array().is_some_and(|a| a.iter().any(Value::is_object)))
+                    {
                         table.add_row(vec![k.clone(), text(v)]);
                     }
                 }

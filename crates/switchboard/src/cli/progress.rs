@@ -65,9 +65,16 @@ fn label(step: &Value, wave: usize, parallel: bool) -> String {
 
 /// How long a step took (or has been running), from its timestamps.
 fn took(step: &Value) -> String {
-    let at = |f: &str| step[f].as_str().and_then(|t| humantime::parse_rfc3339_weak(t).ok());
+    let at = |f: &str| {
+        step[f]
+            .as_str()
+            .and_then(|t| humantime::parse_rfc3339_weak(t).ok())
+    };
     match (at("started_at"), at("finished_at")) {
-        (Some(a), Some(b)) => format!(" {:.1}s", b.duration_since(a).unwrap_or_default().as_secs_f64()),
+        (Some(a), Some(b)) => format!(
+            " {:.1}s",
+            b.duration_since(a).unwrap_or_default().as_secs_f64()
+        ),
         _ => String::new(),
     }
 }
@@ -190,7 +197,11 @@ impl Display {
             "task {} {state} in {:.1}s{}",
             self.task_id,
             self.started.elapsed().as_secs_f64(),
-            if error.is_empty() { String::new() } else { format!(": {error}") }
+            if error.is_empty() {
+                String::new()
+            } else {
+                format!(": {error}")
+            }
         );
         match self.mode {
             Mode::Quiet => {}

@@ -43,14 +43,22 @@ pub async fn service(client: &Client, global: &Global, cmd: &ServiceCmd) -> CliR
             let v = client
                 .get(&format!("/web/v1/cluster/{c}/services/{name}"))
                 .await?;
-            output::print_object(global, &v)
+            match global.output {
+                // MRS wraps the service in its envelope; a person wants the service.
+                Format::Table => output::print_object(global, &v["res_obj"]),
+                _ => output::print_object(global, &v),
+            }
         }
         ServiceCmd::List { cluster } => {
             let all = client.resources().await?;
             let rows: Vec<Value> = items(&all, "resources")
                 .into_iter()
                 .filter(|r| r["kind"] == "cluster_service")
-                .filter(|r| cluster.as_ref().is_none_or(|c| output::text(&r["cluster_id"]) == *c))
+                .filter(|r| {
+                    cluster
+                        .as_ref()
+                        .is_none_or(|c| output::text(&r["cluster_id"]) == *c)
+                })
                 .collect();
             let columns = [
                 ("NAME", "name"),
@@ -156,7 +164,11 @@ pub async fn audit(client: &Client, global: &Global, args: &AuditArgs) -> CliRes
     let v = client.audit(Some(args.limit)).await?;
     let rows: Vec<Value> = items(&v, "records")
         .into_iter()
-        .filter(|r| args.principal.as_ref().is_none_or(|p| r["principal"] == p.as_str()))
+        .filter(|r| {
+            args.principal
+                .as_ref()
+                .is_none_or(|p| r["principal"] == p.as_str())
+        })
         .filter(|r| {
             from.is_none_or(|from| {
                 r["at"]

@@ -34,14 +34,19 @@ pub async fn client(global: &Global) -> CliResult<Client> {
         };
         return Ok(Client::new(&url, Credential::Token(token), &project));
     }
-    if let (Some(access), Some(secret)) = (
-        env("SWITCHBOARD_ACCESS_KEY"),
-        env("SWITCHBOARD_SECRET_KEY"),
-    ) {
+    if let (Some(access), Some(secret)) =
+        (env("SWITCHBOARD_ACCESS_KEY"), env("SWITCHBOARD_SECRET_KEY"))
+    {
         let project = env("SWITCHBOARD_PROJECT_ID").ok_or_else(|| {
-            Failure::usage("SWITCHBOARD_ACCESS_KEY needs SWITCHBOARD_PROJECT_ID (the project to act in)")
+            Failure::usage(
+                "SWITCHBOARD_ACCESS_KEY needs SWITCHBOARD_PROJECT_ID (the project to act in)",
+            )
         })?;
-        return Ok(Client::new(&url, Credential::AkSk { access, secret }, &project));
+        return Ok(Client::new(
+            &url,
+            Credential::AkSk { access, secret },
+            &project,
+        ));
     }
     match profile {
         Some(p) if !p.token.is_empty() => {

@@ -24,7 +24,12 @@ pub fn mode(global: &Global) -> Mode {
 
 /// Follows task `id` to its end (or the timeout, or Ctrl-C), then prints it as asked; the
 /// exit code says how it ended.
-pub async fn follow(client: &Client, global: &Global, id: i64, timeout: Option<Duration>) -> CliResult {
+pub async fn follow(
+    client: &Client,
+    global: &Global,
+    id: i64,
+    timeout: Option<Duration>,
+) -> CliResult {
     let mut display = Display::new(mode(global), output::colour(), id);
     let ended = {
         let wait = client.wait_task(id, |task, _| display.update(task));
@@ -70,7 +75,10 @@ pub async fn follow(client: &Client, global: &Global, id: i64, timeout: Option<D
             exit::TASK_FAILED,
             format!("task {id} failed: {error}"),
         )),
-        TaskState::Cancelled => Err(Failure::new(exit::CANCELLED, format!("task {id} was cancelled"))),
+        TaskState::Cancelled => Err(Failure::new(
+            exit::CANCELLED,
+            format!("task {id} was cancelled"),
+        )),
         _ => Ok(()),
     }
 }

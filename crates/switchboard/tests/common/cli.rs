@@ -73,7 +73,11 @@ impl Cli {
     /// Runs `args`, expecting exit code 0.
     pub fn ok(&self, args: &[&str]) -> Run {
         let r = self.run(args);
-        assert_eq!(r.code, 0, "{args:?}: stdout {}\nstderr {}", r.stdout, r.stderr);
+        assert_eq!(
+            r.code, 0,
+            "{args:?}: stdout {}\nstderr {}",
+            r.stdout, r.stderr
+        );
         r
     }
 
