@@ -101,19 +101,24 @@ async fn the_progress_display_shows_a_bar_per_step_in_dag_order() {
     let (_dir, _server, cli) = setup("").await;
     let mut term = Terminal::spawn(&cli, &["service", "start", "Hive", "--with-deps", "--wait"]);
     // While it runs: the task's bar and one bar per step, parallel steps marked.
-    let running = term.until("the step bars", |s| {
-        s.contains("task 1 start mrs.1.Hive") && s.contains("start Hive") && s.contains('%')
+    let running = term.until("steps done, running and waiting at once", |s| {
+        s.contains("task 1 start mrs.1.Hive")
+            && s.contains("done")
+            && s.contains("running")
+            && s.contains("waiting")
     });
     let at = |needle: &str| {
         running
             .find(needle)
             .unwrap_or_else(|| panic!("{needle} not on screen:\n{running}"))
     };
+    eprintln!("while running:\n{running}");
     // ZooKeeper and DBService run in wave 1, side by side; HDFS then; Hive last.
     assert!(running.contains("1∥ start ZooKeeper"), "{running}");
     assert!(running.contains("1∥ start DBService"), "{running}");
     assert!(at("start ZooKeeper") < at("start HDFS") && at("start HDFS") < at("start Hive"));
     let done = term.until("the end", |s| s.contains("task 1 COMPLETE"));
+    eprintln!("at the end:\n{done}");
     assert!(done.contains("100%"), "{done}");
     assert!(done.contains("done"), "{done}");
     assert_eq!(term.exit_code(), 0, "{done}");
