@@ -158,7 +158,7 @@ async fn task_watch_attaches_to_a_task_started_elsewhere() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|t| t["id"].to_string() == id));
+        .any(|t| t["id"].as_i64() == id.parse().ok()));
     // Reads in table form name what they show.
     let table = cli.ok(&[
         "resource",
