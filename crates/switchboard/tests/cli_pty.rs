@@ -20,6 +20,10 @@ struct Terminal {
 
 impl Terminal {
     fn spawn(cli: &Cli, args: &[&str]) -> Terminal {
+        Terminal::spawn_with(cli, args, &[])
+    }
+
+    fn spawn_with(cli: &Cli, args: &[&str], env: &[(&str, &str)]) -> Terminal {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: 40,
@@ -36,6 +40,9 @@ impl Terminal {
         cmd.env("TERM", "xterm-256color");
         for name in ["SWITCHBOARD_TOKEN", "SWITCHBOARD_PASSWORD", "NO_COLOR"] {
             cmd.env_remove(name);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
         }
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
@@ -58,6 +65,20 @@ impl Terminal {
             screen,
             _master: pair.master,
         }
+    }
+
+    /// Whether any cell on screen has a colour of its own.
+    fn coloured(&self) -> bool {
+        let parser = self.screen.lock().unwrap();
+        let screen = parser.screen();
+        (0..40).any(|r| {
+            (0..140).any(|c| {
+                screen.cell(r, c).is_some_and(|cell| {
+                    cell.fgcolor() != vt100::Color::Default
+                        || cell.bgcolor() != vt100::Color::Default
+                })
+            })
+        })
     }
 
     fn contents(&self) -> String {
@@ -143,4 +164,18 @@ async fn ctrl_c_detaches_and_the_task_keeps_running() {
     assert_eq!(term.exit_code(), 130, "{screen}");
     let tasks = cli.ok(&["task", "list", "-o", "json"]).json();
     assert_eq!(tasks["tasks"][0]["state"], "IN_PROGRESS", "{tasks}");
+}
+
+#[tokio::test]
+async fn no_color_turns_colours_off() {
+    let (_dir, _server, cli) = setup("").await;
+    let args = ["service", "start", "HDFS", "--with-deps", "--wait"];
+    let mut plain = Terminal::spawn_with(&cli, &args, &[("NO_COLOR", "1")]);
+    let screen = plain.until("the end", |s| s.contains("COMPLETE in"));
+    assert_eq!(plain.exit_code(), 0, "{screen}");
+    assert!(!plain.coloured(), "NO_COLOR, yet colours:\n{screen}");
+    let mut coloured = Terminal::spawn(&cli, &["service", "stop", "HDFS", "--wait"]);
+    let screen = coloured.until("the end", |s| s.contains("COMPLETE in"));
+    assert_eq!(coloured.exit_code(), 0, "{screen}");
+    assert!(coloured.coloured(), "no colours on a terminal:\n{screen}");
 }

@@ -32,7 +32,7 @@ pub async fn resolve(client: &Client, kind: &str, name_or_id: &str) -> CliResult
 }
 
 /// The cluster to act in: the one given, else the only one, else `1`.
-async fn cluster(client: &Client, given: &Option<String>) -> CliResult<String> {
+pub async fn cluster(client: &Client, given: &Option<String>) -> CliResult<String> {
     if let Some(c) = given {
         return Ok(c.clone());
     }

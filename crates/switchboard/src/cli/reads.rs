@@ -39,7 +39,7 @@ pub async fn resources(
 pub async fn service(client: &Client, global: &Global, cmd: &ServiceCmd) -> CliResult {
     match cmd {
         ServiceCmd::Show { name, cluster } => {
-            let c = cluster.clone().unwrap_or_else(|| "1".into());
+            let c = super::actions::cluster(client, cluster).await?;
             let v = client
                 .get(&format!("/web/v1/cluster/{c}/services/{name}"))
                 .await?;
