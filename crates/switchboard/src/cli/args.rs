@@ -7,16 +7,26 @@ use std::time::Duration;
 #[derive(Args, Debug, Clone)]
 pub struct Global {
     /// Server URL [default: the profile's, else http://127.0.0.1:8080].
-    #[arg(long, global = true, env = "SWITCHBOARD_URL")]
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_URL",
+        help_heading = "Client options"
+    )]
     pub url: Option<String>,
     /// Profile to use (a token per profile).
-    #[arg(long, global = true, default_value = "default")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "default",
+        help_heading = "Client options"
+    )]
     pub profile: String,
     /// Output: human tables, or the exact API objects as JSON or YAML.
-    #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Table)]
+    #[arg(short = 'o', long, global = true, value_enum, default_value_t = Format::Table, help_heading = "Client options")]
     pub output: Format,
     /// Print only ids (and errors); no progress.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Client options")]
     pub quiet: bool,
 }
 
