@@ -223,7 +223,7 @@ impl Display {
         for bar in self.overall.iter().chain(&self.bars) {
             bar.abandon();
         }
-        if self.mode != Mode::Quiet {
+        if self.mode != Mode::Quiet && !message.is_empty() {
             eprintln!("{message}");
         }
     }
