@@ -6,15 +6,16 @@
 mod common;
 
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use bytes::Bytes;
 use common::{TestServer, PROJECT};
 use futures::StreamExt;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use switchboard_client::{Client, Credential, TaskState, Via};
 
 const DB01: &str = "95bf2490-5428-432c-ad9b-5e3406f869dd";
@@ -82,35 +83,44 @@ async fn access_keys_sign_requests_and_refusals_keep_the_family_message() {
     assert!(!format!("{signed:?}").contains(key["credential"]["secret"].as_str().unwrap()));
 }
 
-/// A stand-in server: task 7 is IN_PROGRESS until the event stream has said it finished.
+/// A stand-in server for task 7. With `keep_open` the stream sends one event and stays open,
+/// and the task is COMPLETE from the third read after it; else the first stream sends one
+/// event (seq 41) and drops, and the task is COMPLETE once a second stream was opened.
 #[derive(Clone)]
 struct Fake {
     reads: Arc<AtomicUsize>,
-    streamed: Arc<AtomicUsize>,
-    /// Whether the stream stays open after its event (else it drops at once, eventless).
+    /// The `after` of each stream opened.
+    afters: Arc<Mutex<Vec<Option<String>>>>,
     keep_open: bool,
 }
 
 async fn fake_task(State(f): State<Fake>) -> Json<Value> {
     let n = f.reads.fetch_add(1, Ordering::SeqCst);
+    let streams = f.afters.lock().unwrap().len();
     let done = if f.keep_open {
-        f.streamed.load(Ordering::SeqCst) > 0 && n >= 2
+        streams > 0 && n >= 2
     } else {
-        n >= 4
+        streams >= 2
     };
     let state = if done { "COMPLETE" } else { "IN_PROGRESS" };
     Json(json!({"id": 7, "state": state, "progress": if done { 100.0 } else { 10.0 }, "steps": []}))
 }
 
-async fn fake_events(State(f): State<Fake>) -> axum::response::Response {
-    let event = "id: 41\nevent: task.finished\ndata: {\"seq\":41,\"type\":\"task.finished\",\"task\":{\"id\":7}}\n\n";
-    let body = if f.keep_open {
-        f.streamed.fetch_add(1, Ordering::SeqCst);
-        let once =
-            futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(event)) });
+async fn fake_events(
+    State(f): State<Fake>,
+    Query(q): Query<HashMap<String, String>>,
+) -> axum::response::Response {
+    let event = "id: 41\nevent: step.finished\ndata: {\"seq\":41,\"type\":\"step.finished\",\"task_id\":7}\n\n";
+    let first = {
+        let mut afters = f.afters.lock().unwrap();
+        afters.push(q.get("after").cloned());
+        afters.len() == 1
+    };
+    let once = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(event)) });
+    let body = if f.keep_open || !first {
         Body::from_stream(once.chain(futures::stream::pending()))
     } else {
-        Body::empty()
+        Body::from_stream(once)
     };
     axum::response::Response::builder()
         .header("Content-Type", "text/event-stream")
@@ -121,7 +131,7 @@ async fn fake_events(State(f): State<Fake>) -> axum::response::Response {
 async fn fake_server(keep_open: bool) -> (String, Fake) {
     let fake = Fake {
         reads: Arc::default(),
-        streamed: Arc::default(),
+        afters: Arc::default(),
         keep_open,
     };
     let app = Router::new()
@@ -146,14 +156,30 @@ async fn waiting_follows_the_event_stream_and_polls_when_it_drops() {
     assert_eq!(outcome.state, TaskState::Complete);
     assert_eq!(seen.last().unwrap().1, Via::Events, "{seen:?}");
 
+    // The stream drops after seq 41: polling carries on, then the stream is reopened after 41.
     let (base, fake) = fake_server(false).await;
     let client = Client::new(&base, Credential::Token("t".into()), PROJECT);
-    let mut last = None;
-    let outcome = client
-        .wait_task(7, |_, via| last = Some(via))
+    let mut vias = Vec::new();
+    let outcome = client.wait_task(7, |_, via| vias.push(via)).await.unwrap();
+    assert_eq!(outcome.state, TaskState::Complete);
+    assert!(vias.contains(&Via::Polling), "{vias:?}");
+    assert_eq!(*fake.afters.lock().unwrap(), [None, Some("41".to_string())]);
+}
+
+#[tokio::test]
+async fn without_an_event_stream_waiting_polls() {
+    // The real server before the event stream exists answers 404 there.
+    let s = TestServer::start(|_| {}).await;
+    let client = Client::new(&s.base, Credential::Token(s.token.clone()), PROJECT);
+    let started = client
+        .service_action("1", "HDFS", "start", true)
         .await
         .unwrap();
-    assert_eq!(outcome.state, TaskState::Complete);
-    assert_eq!(last, Some(Via::Polling));
-    assert!(fake.reads.load(Ordering::SeqCst) >= 5);
+    let mut vias = Vec::new();
+    let outcome = client
+        .wait_task(started.task_id.unwrap(), |_, via| vias.push(via))
+        .await
+        .unwrap();
+    assert_eq!(outcome.state, TaskState::Complete, "{}", outcome.task);
+    assert!(!vias.is_empty());
 }
