@@ -179,3 +179,25 @@ async fn no_color_turns_colours_off() {
     assert_eq!(coloured.exit_code(), 0, "{screen}");
     assert!(coloured.coloured(), "no colours on a terminal:\n{screen}");
 }
+
+#[tokio::test]
+async fn login_prompts_for_the_password_on_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::cli::server_with(dir.path(), "").await;
+    let cli = Cli::new(&server.base);
+    let mut term = Terminal::spawn(&cli, &["login", "--user", "admin"]);
+    term.until("the prompt", |s| {
+        s.contains("Password for admin@switchboard:")
+    });
+    term.writer
+        .write_all(format!("{}\r", common::binary::PASSWORD).as_bytes())
+        .unwrap();
+    term.writer.flush().unwrap();
+    let screen = term.until("logged in", |s| s.contains("Logged in to"));
+    assert!(
+        !screen.contains(common::binary::PASSWORD),
+        "the password is not echoed"
+    );
+    assert_eq!(term.exit_code(), 0, "{screen}");
+    cli.ok(&["task", "list"]);
+}
