@@ -111,3 +111,38 @@ fn completions_man_page_and_usage_errors() {
     let r = cli.run(&["task", "watch", "not-a-number"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
+
+#[tokio::test]
+async fn access_keys_from_the_environment_and_key_commands() {
+    let (_dir, server, cli) = setup("").await;
+    let key = cli
+        .ok(&["key", "create", "--description", "ci", "-o", "json"])
+        .json();
+    let access = key["credential"]["access"].as_str().unwrap().to_string();
+    let secret = key["credential"]["secret"].as_str().unwrap().to_string();
+    let listed = cli.ok(&["key", "list", "-o", "json"]).json();
+    assert!(listed["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["access"] == access.as_str()));
+
+    // No profile: the key pair signs every request, the project comes from the environment.
+    let ci = Cli::new(&server.base);
+    let signed = |args: &[&str]| -> common::cli::Run {
+        ci.command(args)
+            .env("SWITCHBOARD_ACCESS_KEY", &access)
+            .env("SWITCHBOARD_SECRET_KEY", &secret)
+            .env("SWITCHBOARD_PROJECT_ID", binary::PROJECT)
+            .output()
+            .unwrap()
+            .into()
+    };
+    let r = signed(&["service", "start", "ZooKeeper", "--wait", "-o", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["state"], "COMPLETE");
+
+    cli.ok(&["key", "delete", &access]);
+    let r = signed(&["task", "list"]);
+    assert_eq!(r.code, 6, "a deleted key is refused: {}", r.stderr);
+}
