@@ -186,3 +186,42 @@ async fn task_watch_attaches_to_a_task_started_elsewhere() {
         .json();
     assert!(!audit["records"].as_array().unwrap().is_empty(), "{audit}");
 }
+
+#[tokio::test]
+async fn users_and_policies_from_the_command_line() {
+    let (_dir, _server, cli) = setup("").await;
+    let doc =
+        r#"{"Version": "1.1", "Statement": [{"Effect": "Deny", "Action": ["mrs:service:stop"]}]}"#;
+    cli.ok(&["policy", "put", "no-stops", "--document", doc]);
+    let policies = cli.ok(&["policy", "list", "-o", "json"]).json();
+    assert!(
+        policies["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "no-stops"),
+        "{policies}"
+    );
+    let user = cli
+        .ok(&[
+            "user",
+            "create",
+            "--json",
+            r#"{"name": "nina", "password": "Nina-Password-1"}"#,
+            "-o",
+            "json",
+        ])
+        .json();
+    let users = cli.ok(&["user", "list"]);
+    assert!(users.stdout.contains("nina"), "{}", users.stdout);
+    let id = user["user"]["id"]
+        .as_str()
+        .or(user["id"].as_str())
+        .unwrap()
+        .to_string();
+    cli.ok(&["user", "delete", &id]);
+    cli.ok(&["policy", "delete", "no-stops"]);
+    // A body that is not JSON is a usage error, refused before any request.
+    let r = cli.run(&["policy", "put", "x", "--document", "{not json"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}
