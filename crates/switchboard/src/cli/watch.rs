@@ -10,7 +10,8 @@ use switchboard_client::{Client, TaskState};
 
 /// How progress shows for these options: bars only on a terminal with table output.
 pub fn mode(global: &Global) -> Mode {
-    if global.quiet || global.output != Format::Table && !std::io::stderr().is_terminal() {
+    // JSON/YAML for a program: no progress unless someone watches stderr.
+    if global.quiet || (global.output != Format::Table && !std::io::stderr().is_terminal()) {
         Mode::Quiet
     } else if global.output == Format::Table
         && std::io::stdout().is_terminal()
