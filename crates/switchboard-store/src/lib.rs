@@ -173,6 +173,8 @@ pub enum Priority {
 pub struct TaskFilter {
     pub project_id: Option<String>,
     pub state: Option<TaskState>,
+    /// Only the task the request with this id started.
+    pub request_id: Option<String>,
     pub limit: i64,
     pub offset: i64,
 }

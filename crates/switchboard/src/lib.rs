@@ -2,6 +2,7 @@
 //! the binary, the integration tests and the benchmarks.
 
 pub mod bootstrap;
+pub mod cli;
 pub mod config;
 pub mod data_dir;
 pub mod http_server;

@@ -1,21 +1,27 @@
 //! The `switchboard` binary.
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use switchboard::{config, serve};
+use switchboard::{cli, config, serve};
 
 #[derive(Parser)]
 #[command(
     name = "switchboard",
     version,
-    about = "A lifecycle control plane speaking the cloud operations APIs"
+    about = "A lifecycle control plane speaking the cloud operations APIs",
+    long_about = "A lifecycle control plane speaking the cloud operations APIs.\n\n\
+        `serve` runs the server; the other commands are its client: `login` once, then \
+        `service start HDFS --with-deps --wait`, `task watch ID`, `resource list`, …",
+    after_help = cli::exit::HELP
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    global: cli::Global,
 }
 
 #[derive(Subcommand)]
@@ -49,6 +55,8 @@ enum Command {
         #[arg(long, env = "SWITCHBOARD_CONFIG")]
         config: Option<PathBuf>,
     },
+    #[command(flatten)]
+    Client(cli::Command),
 }
 
 fn main() -> Result<()> {
@@ -85,6 +93,9 @@ fn main() -> Result<()> {
                 config.inventory().resources()?.len()
             );
             Ok(())
+        }
+        Command::Client(command) => {
+            std::process::exit(cli::run(cli.global, command, Cli::command()))
         }
     }
 }

@@ -91,6 +91,8 @@ pub async fn list_tasks(
     let filter = TaskFilter {
         project_id: Some(project_id),
         state: wanted,
+        // The id a family call answered with (`X-Request-Id`), to find the task it started.
+        request_id: q.get("request_id").cloned(),
         limit,
         offset,
     };

@@ -270,12 +270,13 @@ impl Store for SqliteStore {
     async fn tasks(&self, filter: &TaskFilter) -> StoreResult<Vec<TaskRecord>> {
         sqlx::query(
             "SELECT * FROM tasks WHERE (?1 IS NULL OR project_id = ?1) AND (?2 IS NULL OR state = ?2)
-             ORDER BY id DESC LIMIT ?3 OFFSET ?4",
+             AND (?5 IS NULL OR request_id = ?5) ORDER BY id DESC LIMIT ?3 OFFSET ?4",
         )
         .bind(&filter.project_id)
         .bind(filter.state.map(|s| s.as_str()))
         .bind(filter.limit)
         .bind(filter.offset)
+        .bind(&filter.request_id)
         .fetch_all(&self.pool)
         .await?
         .iter()

@@ -1,6 +1,6 @@
 //! The real `switchboard` binary on a loopback port, for crash tests (`kill -9`).
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -78,18 +78,16 @@ impl Drop for Server {
     }
 }
 
+/// A token of the admin in the demo project (through the typed client's login).
 pub async fn token(base: &str) -> String {
-    let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user":
-        {"name": "admin", "password": PASSWORD, "domain": {"name": "switchboard"}}}},
-        "scope": {"project": {"id": PROJECT}}}});
-    let r = reqwest::Client::new()
-        .post(format!("{base}/v3/auth/tokens"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    r.headers()["x-subject-token"].to_str().unwrap().to_string()
+    let login = switchboard_client::Login {
+        url: base,
+        user: "admin",
+        password: PASSWORD,
+        domain: "switchboard",
+        project: Some(PROJECT),
+    };
+    switchboard_client::login(&login).await.unwrap().token
 }
 
 pub async fn get(base: &str, token: &str, path: &str) -> Value {

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod binary;
+pub mod cli;
 pub mod identity;
 pub mod launch;
 pub mod live;

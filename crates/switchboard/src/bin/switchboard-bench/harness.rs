@@ -4,6 +4,7 @@ use anyhow::Result;
 use serde_json::json;
 use switchboard::config::{Config, DEMO};
 use switchboard_api::AppState;
+use switchboard_client::{Client, Credential};
 use switchboard_core::inventory::ServiceSpec;
 use switchboard_core::Lifecycle;
 
@@ -12,6 +13,8 @@ pub const PASSWORD: &str = "Bench-Password-1";
 pub struct Bench {
     pub base: String,
     pub token: String,
+    /// The typed client, logged in as the admin in `local-1`.
+    pub client: Client,
     pub state: AppState,
     _dir: tempfile::TempDir,
 }
@@ -38,18 +41,20 @@ pub async fn start(services: Vec<ServiceSpec>) -> Result<Bench> {
     let (state, app) = switchboard::serve::build(&config, Some(PASSWORD.into())).await?;
     let addr = switchboard::http_server::spawn_on_loopback(app, &config.server)?;
     let base = format!("http://{addr}");
-    let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user":
-        {"name": "admin", "password": PASSWORD, "domain": {"name": "switchboard"}}}},
-        "scope": {"project": {"name": "local-1"}}}});
-    let r = reqwest::Client::new()
-        .post(format!("{base}/v3/auth/tokens"))
-        .json(&body)
-        .send()
-        .await?;
-    let token = r.headers()["x-subject-token"].to_str()?.to_string();
+    let session = switchboard_client::login(&switchboard_client::Login {
+        url: &base,
+        user: "admin",
+        password: PASSWORD,
+        domain: "switchboard",
+        project: Some("local-1"),
+    })
+    .await?;
+    let token = session.token.clone();
+    let client = Client::new(&base, Credential::Token(session.token), &session.project_id);
     Ok(Bench {
         base,
         token,
+        client,
         state,
         _dir: dir,
     })

@@ -4,7 +4,6 @@
 use crate::harness::{self, service};
 use anyhow::{bail, Result};
 use rand::{Rng, SeedableRng};
-use serde_json::json;
 use std::time::{Duration, Instant};
 use switchboard_core::TaskState;
 
@@ -49,24 +48,16 @@ pub async fn run(n: usize, step_ms: u64, seed: u64) -> Result<()> {
             .collect(),
     )
     .await?;
-    let client = reqwest::Client::new();
-
     let started = Instant::now();
     let requests = sinks.iter().map(|&s| {
-        let (client, base, token) = (client.clone(), bench.base.clone(), bench.token.clone());
+        let client = bench.client.clone();
         async move {
-            let r = client
-                .post(format!(
-                    "{base}/web/v1/maintain/cluster/1/service/s{s}/start"
-                ))
-                .header("X-Auth-Token", token)
-                .json(&json!({"only_self": false}))
-                .send()
+            let started = client
+                .service_action("1", &format!("s{s}"), "start", true)
                 .await?;
-            let body: serde_json::Value = r.json().await?;
-            body["id"]
-                .as_i64()
-                .ok_or_else(|| anyhow::anyhow!("start refused: {body}"))
+            started
+                .task_id
+                .ok_or_else(|| anyhow::anyhow!("start answered no command id: {}", started.body))
         }
     });
     let ids = futures_join(requests).await?;
