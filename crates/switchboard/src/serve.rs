@@ -27,6 +27,7 @@ pub async fn build(
             &StoreOptions {
                 synchronous: config.store.synchronous,
                 event_retention: config.events.retention,
+                event_buffer: config.events.buffer,
             },
         )
         .await
