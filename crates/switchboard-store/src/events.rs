@@ -8,8 +8,6 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
-/// Events a subscriber may fall behind by before it must re-read them from the table.
-const CHANNEL: usize = 4096;
 /// Rows per insert statement (six bound variables each).
 const CHUNK: usize = 1000;
 /// Rows over the retention that trigger a prune (fewer for a smaller retention): pruning in
@@ -36,7 +34,7 @@ pub(crate) struct EventLog {
 
 impl EventLog {
     /// Continues the numbering where the table's history (not only its rows) ends.
-    pub async fn open(pool: &SqlitePool, retention: u64) -> StoreResult<EventLog> {
+    pub async fn open(pool: &SqlitePool, retention: u64, buffer: usize) -> StoreResult<EventLog> {
         let last: Option<i64> =
             sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
                 .fetch_optional(pool)
@@ -48,7 +46,7 @@ impl EventLog {
         let retention = retention.clamp(1, i64::MAX as u64) as i64;
         Ok(EventLog {
             hub: EventHub {
-                sender: broadcast::channel(CHANNEL).0,
+                sender: broadcast::channel(buffer.max(1)).0,
                 published: Arc::new(AtomicI64::new(last)),
             },
             next_seq: last + 1,

@@ -45,6 +45,7 @@ pub async fn build_observed(
             &StoreOptions {
                 synchronous: config.store.synchronous,
                 event_retention: config.events.retention,
+                event_buffer: config.events.buffer,
             },
         )
         .await

@@ -202,3 +202,20 @@ async fn a_client_behind_the_retained_history_gets_a_gap_first() {
         "continues from the oldest retained: {next:?}"
     );
 }
+
+#[tokio::test]
+async fn a_stream_that_falls_behind_reads_the_missed_events_back() {
+    // A buffer of 2: every accepted task (its creation and its resources' claims, published
+    // at once) overruns it.
+    let s = TestServer::start(|c| c.events.buffer = 2).await;
+    let mut events = Events::open(&s.base, &s.token, "", None).await;
+    let task = s.operate("Spark", "start", false).await;
+    let seen = events.until_finished(task).await;
+    let steps = check_task_events(&seen, task);
+    assert_eq!(steps.len(), 7, "Spark starts with its dependencies");
+    let claims = seen.iter().filter(|e| e.kind == "resource.state").count();
+    assert!(
+        claims >= 14,
+        "every resource claimed and released: {seen:#?}"
+    );
+}

@@ -33,6 +33,8 @@ pub struct StoreOptions {
     pub synchronous: Synchronous,
     /// Events kept for clients to resume from (the newest ones; at least 1).
     pub event_retention: u64,
+    /// Events a subscriber may fall behind by before it must read them back from the table.
+    pub event_buffer: usize,
 }
 
 impl Default for StoreOptions {
@@ -40,6 +42,7 @@ impl Default for StoreOptions {
         StoreOptions {
             synchronous: Synchronous::Full,
             event_retention: 100_000,
+            event_buffer: 4096,
         }
     }
 }
@@ -74,7 +77,7 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await?;
         MIGRATOR.run(&pool).await?;
-        let log = EventLog::open(&pool, store.event_retention).await?;
+        let log = EventLog::open(&pool, store.event_retention, store.event_buffer).await?;
         let events = log.hub.clone();
         let writer = writer::spawn(options.connect().await?, log);
         tokio::spawn(checkpoint_periodically(pool.clone()));
