@@ -18,6 +18,7 @@ mod lookup;
 mod mrs;
 mod native;
 mod nova;
+mod openapi;
 mod prefix;
 mod ratelimit;
 mod request_id;

@@ -124,6 +124,19 @@ fn list_entry(r: &ResourceSnapshot, flavor: &Flavor) -> Value {
     e
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/{project_id}/baremetalservers/{server_id}",
+    tag = "BMS",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("server_id" = String, Path, description = "Server id", example = "95bf2490-5428-432c-ad9b-5e3406f869dd"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::live_bms::BmsServer),
+        crate::openapi::BmsRead,
+    )
+)]
 pub async fn show_server(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -215,6 +228,18 @@ fn select(
 }
 
 /// `{"servers": [ServerDetails], "count": <matching servers>}`.
+#[utoipa::path(
+    get,
+    path = "/v1/{project_id}/baremetalservers/detail",
+    tag = "BMS",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::live_bms::BmsServers),
+        crate::openapi::BmsRead,
+    )
+)]
 pub async fn list_servers(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -237,6 +262,18 @@ pub async fn list_servers(
 
 /// v1.1: `{"servers": [ServerListDetails]}`, the same filters but for tags, reservation and
 /// enterprise project.
+#[utoipa::path(
+    get,
+    path = "/v1.1/{project_id}/baremetalservers/detail",
+    tag = "BMS",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::live_bms::BmsServers),
+        crate::openapi::BmsRead,
+    )
+)]
 pub async fn list_servers_v11(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

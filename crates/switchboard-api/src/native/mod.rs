@@ -1,10 +1,10 @@
 //! Switchboard's own API under `/switchboard/v1`: tasks, resources, audit. One error envelope:
 //! `{"error":{"code":"not_found","message":…,"request_id":…}}`.
 
-mod policies;
-mod resources;
-mod tasks;
-mod users;
+pub(crate) mod policies;
+pub(crate) mod resources;
+pub(crate) mod tasks;
+pub(crate) mod users;
 
 pub use policies::{delete_policy, list_policies, put_policy};
 pub use resources::{list_audit, list_resources};

@@ -20,9 +20,10 @@ use switchboard_identity::policy::ROLES;
 use switchboard_identity::{random_hex, Principal};
 use switchboard_store::{UserRecord, UserUpdate};
 
-#[derive(Deserialize)]
+/// A new user: `roles` maps project ids to role names.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewUser {
+pub(crate) struct NewUser {
     name: String,
     #[serde(default)]
     domain: Option<String>,
@@ -35,9 +36,10 @@ struct NewUser {
     system_admin: bool,
 }
 
-#[derive(Deserialize)]
+/// What to change of a user; absent fields stay.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct UserChange {
+pub(crate) struct UserChange {
     #[serde(default)]
     password: Option<String>,
     #[serde(default)]
@@ -194,6 +196,16 @@ fn not_governed(id: &str) -> NativeError {
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/switchboard/v1/users",
+    tag = "Switchboard",
+    request_body = NewUser,
+    responses(
+        (status = 201, description = "Created", body = crate::openapi::native::NativeUser),
+        crate::openapi::NativeWrite,
+    )
+)]
 pub async fn create_user(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -266,6 +278,15 @@ pub async fn create_user(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/switchboard/v1/users",
+    tag = "Switchboard",
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::native::NativeUsers),
+        crate::openapi::NativeRead,
+    )
+)]
 pub async fn list_users(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -283,6 +304,19 @@ pub async fn list_users(
     Ok(Json(json!({ "users": users })))
 }
 
+#[utoipa::path(
+    put,
+    path = "/switchboard/v1/users/{id}",
+    tag = "Switchboard",
+    params(
+        ("id" = String, Path, description = "Id"),
+    ),
+    request_body = UserChange,
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::native::NativeUser),
+        crate::openapi::NativeWrite,
+    )
+)]
 pub async fn modify_user(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -343,6 +377,18 @@ pub async fn modify_user(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/switchboard/v1/users/{id}",
+    tag = "Switchboard",
+    params(
+        ("id" = String, Path, description = "Id"),
+    ),
+    responses(
+        (status = 204, description = "No Content"),
+        crate::openapi::NativeWrite,
+    )
+)]
 pub async fn delete_user(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

@@ -21,6 +21,7 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     Router::new()
         .route("/health", get(health))
+        .route("/openapi.json", get(crate::openapi::serve))
         .route("/", under(prefix::IDENTITY, get(iam::version_root)))
         .merge(identity::routes())
         .nest(
@@ -73,6 +74,14 @@ fn under(prefix: &'static str, route: MethodRouter<AppState>) -> MethodRouter<Ap
     }))
 }
 
-async fn health() -> Json<serde_json::Value> {
+/// Liveness: the server answers.
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "Switchboard",
+    security(()),
+    responses((status = 200, description = "OK", body = crate::openapi::native::Health))
+)]
+pub(crate) async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok"}))
 }
