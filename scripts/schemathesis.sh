@@ -47,7 +47,7 @@ PY
 )
 
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
-common=(--checks "$checks" --seed "${ST_SEED:-10}" --workers 2 --no-shrink
+common=(--checks "$checks" --seed "${ST_SEED:-10}" --workers 1 --no-shrink
         --suppress-health-check all --warnings off)
 echo "== schemathesis with a token"
 "$venv/bin/schemathesis" run "$url/openapi.json" "${common[@]}" \

@@ -154,7 +154,7 @@ pub async fn create_flow_output(
         ("output_name" = String, Query, description = "Output name", example = "news-out"),
     ),
     responses(
-        (status = 200, description = "OK", body = crate::openapi::live_bms::LiveOutput),
+        (status = 200, description = "OK", body = crate::openapi::live_bms::LiveOutputInfo),
         crate::openapi::LiveRead,
     )
 )]
@@ -183,7 +183,7 @@ pub async fn show_output_info(
     ),
     request_body = crate::openapi::live_bms::LiveOutputRequest,
     responses(
-        (status = 200, description = "OK", body = crate::openapi::live_bms::LiveOutput),
+        (status = 200, description = "OK", body = crate::openapi::live_bms::LiveOutputInfo),
         crate::openapi::LiveWrite,
     )
 )]
@@ -244,7 +244,6 @@ pub async fn modify_flow_output(
     ),
     responses(
         (status = 200, description = "OK", body = crate::openapi::live_bms::LiveFlowStatus),
-        (status = 204, description = "No Content"),
         crate::openapi::LiveWrite,
     )
 )]

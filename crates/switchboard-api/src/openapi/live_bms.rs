@@ -18,6 +18,7 @@ bodies!(
     LiveFlowStatus,
     LiveFlows,
     LiveOutput,
+    LiveOutputInfo,
     LiveOutputRequest,
     LiveSources
 );
@@ -104,6 +105,13 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
                 &["flow_id"],
                 json!({"flow_id": {"type": "string"},
             "outputs": {"type": "array", "items": {"type": "object"}}}),
+            ),
+        ),
+        (
+            "LiveOutputInfo",
+            object(
+                &["name", "output_status", "health_status"],
+                strings(&["name", "protocol", "type", "output_status", "health_status"]),
             ),
         ),
         (

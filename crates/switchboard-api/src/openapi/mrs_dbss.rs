@@ -43,11 +43,25 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
             "total_progress": {"type": "number"}, "res_obj": {"type": "object"}}),
         )
     };
-    let instance = object(&["id", "name", "status"], {
-        let mut p = strings(&["id", "name", "status", "task_status", "region", "comment"]);
-        p["detail"] = json!({"type": "object"});
-        p
-    });
+    let server = object(
+        &["instance_id", "name", "status", "task_status"],
+        strings(&[
+            "instance_id",
+            "name",
+            "status",
+            "task_status",
+            "region",
+            "zone",
+            "connect_ip",
+        ]),
+    );
+    let instance = object(
+        &["instance_id", "name", "detail"],
+        json!({
+        "instance_id": {"type": "string"}, "name": {"type": "string"},
+        "comment": {"type": "string"}, "created": {"type": "integer"},
+        "detail": object(&["server"], json!({"server": {"type": "array", "items": server}}))}),
+    );
     vec![
         ("MrsCommand", envelope(&[])),
         ("MrsEnvelope", envelope(&["res_obj"])),

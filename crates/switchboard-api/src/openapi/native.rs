@@ -52,7 +52,6 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
         ],
         {
             let mut p = strings(&[
-                "id",
                 "kind",
                 "action",
                 "target",
@@ -63,6 +62,8 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
                 "created_at",
                 "updated_at",
             ]);
+            p["id"] = json!({"type": "integer"});
+            p["only_self"] = json!({"type": "boolean"});
             p["progress"] = json!({"type": "number"});
             p["error"] = json!({"type": ["string", "null"]});
             p["finished_at"] = json!({"type": ["string", "null"]});
