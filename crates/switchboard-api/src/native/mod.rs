@@ -4,6 +4,7 @@
 pub(crate) mod policies;
 pub(crate) mod resources;
 pub(crate) mod tasks;
+mod user_body;
 pub(crate) mod users;
 
 pub use policies::{delete_policy, list_policies, put_policy};

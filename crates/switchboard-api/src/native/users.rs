@@ -2,6 +2,8 @@
 //! scoped by `admin_scope`: a project administrator sees and changes only what lies in the
 //! projects it administers; a user it cannot see answers like an unknown one.
 
+pub(super) use super::user_body::body;
+use super::user_body::{NewUser, UserChange};
 use super::NativeError;
 use crate::admin_scope::{AdminScope, Target};
 use crate::auth::{Authenticated, Source};
@@ -12,51 +14,12 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use switchboard_core::now_millis;
 use switchboard_identity::policy::ROLES;
 use switchboard_identity::{random_hex, Principal};
 use switchboard_store::{UserRecord, UserUpdate};
-
-/// A new user: `roles` maps project ids to role names.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct NewUser {
-    name: String,
-    #[serde(default)]
-    domain: Option<String>,
-    password: String,
-    #[serde(default)]
-    roles: BTreeMap<String, String>,
-    #[serde(default)]
-    policies: Vec<String>,
-    #[serde(default)]
-    system_admin: bool,
-}
-
-/// What to change of a user; absent fields stay.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct UserChange {
-    #[serde(default)]
-    password: Option<String>,
-    #[serde(default)]
-    roles: Option<BTreeMap<String, String>>,
-    #[serde(default)]
-    policies: Option<Vec<String>>,
-    #[serde(default)]
-    system_admin: Option<bool>,
-}
-
-pub(super) fn body<T: serde::de::DeserializeOwned>(
-    raw: Result<Bytes, BytesRejection>,
-) -> Result<T, NativeError> {
-    crate::body::parse(raw)
-        .map_err(NativeError::from)?
-        .ok_or_else(|| NativeError::bad_request("a JSON body is required"))
-}
 
 fn user_json(scope: &AdminScope, target: &Target, policies: Vec<String>) -> Value {
     let u = &target.user;
