@@ -70,6 +70,9 @@ fn images(state: &AppState, project: &str) -> BTreeMap<String, Value> {
     get,
     path = "/image/v2/images",
     tag = "Glance",
+    params(
+        ("name" = Option<String>, Query, description = "Image name"),
+    ),
     responses(
         (status = 200, description = "OK", body = crate::openapi::compute::GlanceImages),
         crate::openapi::GlanceRead,

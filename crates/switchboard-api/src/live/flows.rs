@@ -143,6 +143,8 @@ async fn change(
     tag = "Live",
     params(
         ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("limit" = Option<i64>, Query, description = "Page size"),
+        ("offset" = Option<i64>, Query, description = "Entries to skip"),
     ),
     responses(
         (status = 200, description = "OK", body = crate::openapi::live_bms::LiveFlows),

@@ -90,6 +90,7 @@ pub async fn get_task(
     params(
         ("limit" = Option<u32>, Query, description = "Page size"),
         ("offset" = Option<u32>, Query, description = "Entries to skip"),
+        ("state" = Option<String>, Query, description = "Task state"),
     ),
     responses(
         (status = 200, description = "OK", body = crate::openapi::native::NativeTasks),

@@ -39,6 +39,8 @@ const SORT_KEYS: &[&str] = &[
     tag = "Nova",
     params(
         ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("limit" = Option<i64>, Query, description = "Page size"),
+        ("marker" = Option<String>, Query, description = "Last id of the previous page"),
     ),
     responses(
         (status = 200, description = "OK", body = crate::openapi::compute::NovaFlavors),
@@ -65,6 +67,8 @@ pub async fn list_flavors(
     tag = "Nova",
     params(
         ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("limit" = Option<i64>, Query, description = "Page size"),
+        ("marker" = Option<String>, Query, description = "Last id of the previous page"),
     ),
     responses(
         (status = 200, description = "OK", body = crate::openapi::compute::NovaFlavors),
