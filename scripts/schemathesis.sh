@@ -4,7 +4,7 @@
 # an admin token and once without one. Any 5xx, undocumented status code, content type or body
 # that violates its schema fails the run. Reproducible: fixed seed and example count.
 #   SWITCHBOARD_BIN    the binary (default target/debug/switchboard, built if missing)
-#   ST_MAX_EXAMPLES    test cases per operation with a token (default 15)
+#   ST_MAX_EXAMPLES    test cases per operation with a token (default 25)
 #   ST_SEED            hypothesis seed (default 10)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +51,7 @@ common=(--checks "$checks" --seed "${ST_SEED:-10}" --workers 1 --no-shrink
         --suppress-health-check all --warnings off)
 echo "== schemathesis with a token"
 "$venv/bin/schemathesis" run "$url/openapi.json" "${common[@]}" \
-    --max-examples "${ST_MAX_EXAMPLES:-15}" -H "X-Auth-Token: $token"
+    --max-examples "${ST_MAX_EXAMPLES:-25}" -H "X-Auth-Token: $token"
 echo "== schemathesis without a token"
 "$venv/bin/schemathesis" run "$url/openapi.json" "${common[@]}" --max-examples 3 \
     --phases examples,coverage,fuzzing
