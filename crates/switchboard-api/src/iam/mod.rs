@@ -1,7 +1,7 @@
 //! Keystone v3 compatible identity: tokens and the version document.
 
 pub(crate) mod credentials;
-mod dto;
+pub(crate) mod dto;
 mod error;
 pub(crate) mod reads;
 mod render;

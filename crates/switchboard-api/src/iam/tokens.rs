@@ -20,7 +20,7 @@ use switchboard_store::{AuditRecord, DomainRecord, ProjectRecord, TokenRecord, U
     post,
     path = "/v3/auth/tokens",
     tag = "Keystone",
-    request_body = crate::openapi::identity::KeystoneAuthRequest,
+    request_body = crate::iam::dto::AuthRequest,
     security(()),
     responses(
         (status = 201, description = "Created", body = crate::openapi::identity::KeystoneToken),

@@ -7,7 +7,6 @@ bodies!(
     IamCredential,
     IamCredentialRequest,
     IamCredentials,
-    KeystoneAuthRequest,
     KeystoneCatalog,
     KeystoneDomain,
     KeystoneDomains,
@@ -131,19 +130,6 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
         ),
         ("KeystoneVersion", one("version", version())),
         ("KeystoneToken", one("token", token)),
-        (
-            "KeystoneAuthRequest",
-            one(
-                "auth",
-                object(
-                    &["identity"],
-                    json!({"identity": object(&["methods"], json!({
-                      "methods": {"type": "array", "items": {"type": "string"}},
-                      "password": {"type": "object"}, "token": {"type": "object"}})),
-                   "scope": {"type": ["object", "string"]}}),
-                ),
-            ),
-        ),
         ("KeystoneProjects", listing("projects", project.clone())),
         ("KeystoneProject", one("project", project)),
         ("KeystoneDomains", listing("domains", domain.clone())),
