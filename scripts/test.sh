@@ -62,3 +62,5 @@ if [ ! -x "$ansible_venv/bin/python" ]; then
 fi
 "$ansible_venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements-ansible.txt
 SWITCHBOARD_BIN="$PWD/target/debug/switchboard" "$venv/bin/python" -m pytest -q tests/python
+echo "== OpenAPI document against the real server (schemathesis)"
+SWITCHBOARD_BIN="$PWD/target/debug/switchboard" bash scripts/schemathesis.sh

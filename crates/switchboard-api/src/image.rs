@@ -17,6 +17,15 @@ use switchboard_core::ResourceKind;
 const CREATED: &str = "2024-01-01T00:00:00Z";
 
 /// `GET /image`: Glance's version document (v2 only).
+#[utoipa::path(
+    get,
+    path = "/image",
+    tag = "Glance",
+    security(()),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::GlanceVersions),
+    )
+)]
 pub async fn versions(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
     let base = crate::iam::public_url(&state, &headers);
     Json(json!({"versions": [{
@@ -57,6 +66,18 @@ fn images(state: &AppState, project: &str) -> BTreeMap<String, Value> {
 }
 
 /// `GET /image/v2/images`: every image in one page (`name` filters exactly, as Glance).
+#[utoipa::path(
+    get,
+    path = "/image/v2/images",
+    tag = "Glance",
+    params(
+        ("name" = Option<String>, Query, description = "Image name"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::GlanceImages),
+        crate::openapi::GlanceRead,
+    )
+)]
 pub async fn list_images(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -76,6 +97,18 @@ pub async fn list_images(
 }
 
 /// `GET /image/v2/images/{image_id}`; another project's image reads like an unknown one.
+#[utoipa::path(
+    get,
+    path = "/image/v2/images/{image_id}",
+    tag = "Glance",
+    params(
+        ("image_id" = String, Path, description = "Image id", example = "1a6635d8-afea-4f3f-9f5c-2b6d1f4e8a10"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::GlanceImage),
+        crate::openapi::GlanceRead,
+    )
+)]
 pub async fn show_image(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

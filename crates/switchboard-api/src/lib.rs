@@ -19,6 +19,7 @@ pub mod metrics;
 mod mrs;
 mod native;
 mod nova;
+mod openapi;
 mod prefix;
 mod ratelimit;
 mod request_id;

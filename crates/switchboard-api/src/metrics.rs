@@ -59,6 +59,15 @@ impl std::fmt::Debug for Exposition {
 
 /// `GET /metrics` on the main listener: needs a credential allowed `switchboard:metrics:get`.
 /// Where metrics are served elsewhere (or not at all) it is a path like any unknown one.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "Switchboard",
+    responses(
+        (status = 200, description = "Prometheus text exposition", content_type = "text/plain; version=0.0.4; charset=utf-8", body = String),
+        crate::openapi::NativeRead,
+    )
+)]
 pub async fn get_metrics(
     State(state): State<AppState>,
     who: Result<Authenticated, GatewayError>,

@@ -15,6 +15,19 @@ use switchboard_engine::SubmitError;
 
 const MAX_SERVERS: usize = 1000;
 
+#[utoipa::path(
+    post,
+    path = "/v1/{project_id}/baremetalservers/action",
+    tag = "BMS",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+    ),
+    request_body = crate::openapi::live_bms::BmsBatchAction,
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::live_bms::BmsJobId),
+        crate::openapi::BmsWrite,
+    )
+)]
 pub async fn batch_action(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

@@ -85,6 +85,18 @@ fn zone(s: &ResourceSnapshot) -> String {
 }
 
 /// `{"flavors": [FlavorsResp]}`, only those offered in `availability_zone` when it is given.
+#[utoipa::path(
+    get,
+    path = "/v1/{project_id}/baremetalservers/flavors",
+    tag = "BMS",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::live_bms::BmsFlavors),
+        crate::openapi::BmsRead,
+    )
+)]
 pub async fn list_flavors(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

@@ -13,6 +13,15 @@ use axum::Json;
 use serde_json::{json, Value};
 
 /// `{"version": {id, links, min_version, status, version, updated}}` for the path's version.
+#[utoipa::path(
+    get,
+    path = "/v1",
+    tag = "BMS",
+    security(()),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::live_bms::BmsVersion),
+    )
+)]
 pub async fn show_version(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -31,6 +40,18 @@ pub async fn show_version(
 }
 
 /// `{"absolute": {…}}`: the limits and what the project's servers use of them.
+#[utoipa::path(
+    get,
+    path = "/v1/{project_id}/baremetalservers/limits",
+    tag = "BMS",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::live_bms::BmsQuota),
+        crate::openapi::BmsRead,
+    )
+)]
 pub async fn show_quota(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

@@ -12,6 +12,19 @@ use axum::Json;
 use serde_json::{json, Value};
 use switchboard_core::{StepState, TaskState};
 
+#[utoipa::path(
+    get,
+    path = "/v1/{project_id}/jobs/{job_id}",
+    tag = "BMS",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("job_id" = String, Path, description = "Job id"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::live_bms::BmsJob),
+        crate::openapi::BmsRead,
+    )
+)]
 pub async fn show_job(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

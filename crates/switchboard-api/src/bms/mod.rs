@@ -2,11 +2,11 @@
 //! status, and the reads (servers, flavors, quota, version). Errors are
 //! `{"error":{"code":"BMS.xxxx","message":…}}`.
 
-mod actions;
-mod flavors;
-mod info;
-mod jobs;
-mod servers;
+pub(crate) mod actions;
+pub(crate) mod flavors;
+pub(crate) mod info;
+pub(crate) mod jobs;
+pub(crate) mod servers;
 
 pub use actions::batch_action;
 pub use flavors::list_flavors;

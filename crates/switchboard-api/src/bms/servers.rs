@@ -124,6 +124,19 @@ fn list_entry(r: &ResourceSnapshot, flavor: &Flavor) -> Value {
     e
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/{project_id}/baremetalservers/{server_id}",
+    tag = "BMS",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("server_id" = String, Path, description = "Server id", example = "95bf2490-5428-432c-ad9b-5e3406f869dd"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::live_bms::BmsServer),
+        crate::openapi::BmsRead,
+    )
+)]
 pub async fn show_server(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -215,6 +228,24 @@ fn select(
 }
 
 /// `{"servers": [ServerDetails], "count": <matching servers>}`.
+#[utoipa::path(
+    get,
+    path = "/v1/{project_id}/baremetalservers/detail",
+    tag = "BMS",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("limit" = Option<i64>, Query, description = "Page size"),
+        ("offset" = Option<i64>, Query, description = "Page number"),
+        ("name" = Option<String>, Query, description = "Part of the name"),
+        ("status" = Option<String>, Query, description = "Server status"),
+        ("flavor" = Option<String>, Query, description = "Flavor id"),
+        ("detail" = Option<String>, Query, description = "Detail level 1-4"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::live_bms::BmsServers),
+        crate::openapi::BmsRead,
+    )
+)]
 pub async fn list_servers(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -237,6 +268,24 @@ pub async fn list_servers(
 
 /// v1.1: `{"servers": [ServerListDetails]}`, the same filters but for tags, reservation and
 /// enterprise project.
+#[utoipa::path(
+    get,
+    path = "/v1.1/{project_id}/baremetalservers/detail",
+    tag = "BMS",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("limit" = Option<i64>, Query, description = "Page size"),
+        ("offset" = Option<i64>, Query, description = "Page number"),
+        ("name" = Option<String>, Query, description = "Part of the name"),
+        ("status" = Option<String>, Query, description = "Server status"),
+        ("flavor" = Option<String>, Query, description = "Flavor id"),
+        ("detail" = Option<String>, Query, description = "Detail level 1-4"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::live_bms::BmsServers),
+        crate::openapi::BmsRead,
+    )
+)]
 pub async fn list_servers_v11(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

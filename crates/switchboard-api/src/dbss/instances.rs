@@ -57,6 +57,20 @@ pub(super) fn find(
 }
 
 /// `start`, `stop` or `reboot`; answers `{"result":"success"}` once the operation is accepted.
+#[utoipa::path(
+    post,
+    path = "/v1/{project_id}/db-om/{instance_id}/{operation}",
+    tag = "DBSS",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("instance_id" = String, Path, description = "DB O&M instance id", example = "a1b2c3d4e5f60718293a4b5c6d7e8f90"),
+        ("operation" = String, Path, description = "Operation"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::mrs_dbss::DbssResult),
+        crate::openapi::DbssWrite,
+    )
+)]
 pub async fn operate_instance(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -128,6 +142,18 @@ async fn operate(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v2/{project_id}/db-om/instances",
+    tag = "DBSS",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::mrs_dbss::DbssInstances),
+        crate::openapi::DbssRead,
+    )
+)]
 pub async fn list_instances(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -143,6 +169,19 @@ pub async fn list_instances(
 }
 
 /// Extension: one entry of the list.
+#[utoipa::path(
+    get,
+    path = "/v1/{project_id}/db-om/{instance_id}",
+    tag = "DBSS",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("instance_id" = String, Path, description = "DB O&M instance id", example = "a1b2c3d4e5f60718293a4b5c6d7e8f90"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::mrs_dbss::DbssInstance),
+        crate::openapi::DbssRead,
+    )
+)]
 pub async fn show_instance(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -157,6 +196,19 @@ pub async fn show_instance(
     )?)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/{project_id}/db-om/{instance_id}",
+    tag = "DBSS",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("instance_id" = String, Path, description = "DB O&M instance id", example = "a1b2c3d4e5f60718293a4b5c6d7e8f90"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::mrs_dbss::DbssResult),
+        crate::openapi::DbssWrite,
+    )
+)]
 pub async fn delete_instance(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

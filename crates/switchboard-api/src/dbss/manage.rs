@@ -24,6 +24,21 @@ const MAX_CPU: i64 = 80;
 const MAX_RAM_MB: i64 = 163_840;
 
 /// `PUT …/db-om/{instance_id}/{attribute}`: only `name` is writable.
+#[utoipa::path(
+    put,
+    path = "/v1/{project_id}/db-om/{instance_id}/{operation}",
+    tag = "DBSS",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("instance_id" = String, Path, description = "DB O&M instance id", example = "a1b2c3d4e5f60718293a4b5c6d7e8f90"),
+        ("operation" = String, Path, description = "Operation"),
+    ),
+    request_body = crate::openapi::mrs_dbss::DbssRename,
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::mrs_dbss::DbssResult),
+        crate::openapi::DbssWrite,
+    )
+)]
 pub async fn update_instance_attribute(
     state: State<AppState>,
     who: Authenticated,
@@ -102,6 +117,18 @@ fn check_name(name: &str) -> Result<(), DbssError> {
 }
 
 /// What is left of the project's quota: instances, vCPUs and memory (MiB).
+#[utoipa::path(
+    get,
+    path = "/v1/{project_id}/instance/quota",
+    tag = "DBSS",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::mrs_dbss::DbssQuota),
+        crate::openapi::DbssRead,
+    )
+)]
 pub async fn show_instance_quota(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -129,6 +156,18 @@ pub async fn show_instance_quota(
     })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/{project_id}/version",
+    tag = "DBSS",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::mrs_dbss::DbssVersion),
+        crate::openapi::DbssRead,
+    )
+)]
 pub async fn show_server_version(
     Authenticated(who): Authenticated,
     Path(project_id): Path<String>,

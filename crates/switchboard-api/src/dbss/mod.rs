@@ -2,8 +2,8 @@
 //! rename; the tenant's instance quota and the service version.
 //! Errors are `{"error_code","error_msg","details":[{"error_code","error_msg"}]}`.
 
-mod instances;
-mod manage;
+pub(crate) mod instances;
+pub(crate) mod manage;
 
 pub use instances::{delete_instance, list_instances, operate_instance, show_instance};
 pub use manage::{show_instance_quota, show_server_version, update_instance_attribute};

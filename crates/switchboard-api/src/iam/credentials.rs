@@ -51,6 +51,16 @@ fn public(c: &CredentialRecord) -> Value {
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/v3.0/OS-CREDENTIAL/credentials",
+    tag = "IAM credentials",
+    request_body = crate::openapi::identity::IamCredentialRequest,
+    responses(
+        (status = 201, description = "Created", body = crate::openapi::identity::IamCredential),
+        crate::openapi::KeystoneWrite,
+    )
+)]
 pub async fn create_credential(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -91,6 +101,15 @@ pub async fn create_credential(
     Ok((StatusCode::CREATED, Json(json!({ "credential": shown }))).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/v3.0/OS-CREDENTIAL/credentials",
+    tag = "IAM credentials",
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::IamCredentials),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn list_credentials(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -125,6 +144,18 @@ async fn owned(
     Ok(record)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v3.0/OS-CREDENTIAL/credentials/{access_key}",
+    tag = "IAM credentials",
+    params(
+        ("access_key" = String, Path, description = "Access key id"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::IamCredential),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn show_credential(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -134,6 +165,18 @@ pub async fn show_credential(
     Ok(Json(json!({ "credential": public(&record) })))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v3.0/OS-CREDENTIAL/credentials/{access_key}",
+    tag = "IAM credentials",
+    params(
+        ("access_key" = String, Path, description = "Access key id"),
+    ),
+    responses(
+        (status = 204, description = "No Content"),
+        crate::openapi::KeystoneWrite,
+    )
+)]
 pub async fn delete_credential(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

@@ -2,12 +2,12 @@
 
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct AuthRequest {
     pub auth: Auth,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Auth {
     pub identity: Identity,
     #[serde(default, deserialize_with = "scope_or_unscoped")]
@@ -33,7 +33,7 @@ fn scope_or_unscoped<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Sc
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Identity {
     pub methods: Vec<String>,
     #[serde(default)]
@@ -43,18 +43,18 @@ pub struct Identity {
 }
 
 /// The `token` method: an existing token, to be rescoped.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct TokenMethod {
     pub id: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct PasswordMethod {
     pub user: UserRef,
 }
 
 /// A user named by id, or by name within a domain.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct UserRef {
     #[serde(default)]
     pub id: Option<String>,
@@ -65,7 +65,7 @@ pub struct UserRef {
     pub password: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NameOrId {
     #[serde(default)]
     pub id: Option<String>,
@@ -73,7 +73,7 @@ pub struct NameOrId {
     pub name: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Scope {
     #[serde(default)]
     pub project: Option<ProjectRef>,
@@ -81,7 +81,7 @@ pub struct Scope {
     pub domain: Option<NameOrId>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ProjectRef {
     #[serde(default)]
     pub id: Option<String>,

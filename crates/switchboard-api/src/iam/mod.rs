@@ -1,14 +1,14 @@
 //! Keystone v3 compatible identity: tokens and the version document.
 
-mod credentials;
-mod dto;
+pub(crate) mod credentials;
+pub(crate) mod dto;
 mod error;
-mod reads;
+pub(crate) mod reads;
 mod render;
 mod rescope;
-mod tokens;
-mod validate;
-mod versions;
+pub(crate) mod tokens;
+pub(crate) mod validate;
+pub(crate) mod versions;
 
 pub use credentials::{create_credential, delete_credential, list_credentials, show_credential};
 pub use error::KeystoneError;

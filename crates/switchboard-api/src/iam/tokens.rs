@@ -16,6 +16,17 @@ use switchboard_core::now_millis;
 use switchboard_identity::{new_token, token_hash};
 use switchboard_store::{AuditRecord, DomainRecord, ProjectRecord, TokenRecord, UserRecord};
 
+#[utoipa::path(
+    post,
+    path = "/v3/auth/tokens",
+    tag = "Keystone",
+    request_body = crate::iam::dto::AuthRequest,
+    security(()),
+    responses(
+        (status = 201, description = "Created", body = crate::openapi::identity::KeystoneToken),
+        crate::openapi::KeystoneWrite,
+    )
+)]
 pub async fn create_token(
     State(state): State<AppState>,
     Source(source): Source,

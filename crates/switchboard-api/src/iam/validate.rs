@@ -42,6 +42,18 @@ async fn subject(
     Ok((token, record))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v3/auth/tokens",
+    tag = "Keystone",
+    params(
+        ("X-Subject-Token" = String, Header, description = "The token asked about"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneToken),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn validate_token(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -82,6 +94,18 @@ pub async fn validate_token(
     Ok(response)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v3/auth/tokens",
+    tag = "Keystone",
+    params(
+        ("X-Subject-Token" = String, Header, description = "The token asked about"),
+    ),
+    responses(
+        (status = 204, description = "No Content"),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn revoke_token(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -96,6 +120,15 @@ pub async fn revoke_token(
 
 /// The caller's projects, optionally by `name` (the SDK resolves its project id this way), in
 /// the body `GET /v3/projects/{id}` shows, with Keystone's project filters.
+#[utoipa::path(
+    get,
+    path = "/v3/projects",
+    tag = "Keystone",
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneProjects),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn list_projects(
     State(state): State<AppState>,
     Caller(who): Caller,

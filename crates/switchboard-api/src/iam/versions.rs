@@ -17,11 +17,29 @@ fn v3(base: &str) -> Value {
 }
 
 /// `GET /v3`.
+#[utoipa::path(
+    get,
+    path = "/v3",
+    tag = "Keystone",
+    security(()),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneVersion),
+    )
+)]
 pub async fn version_v3(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
     Json(json!({ "version": v3(&crate::prefix::base(&state, &headers)) }))
 }
 
 /// `GET /identity`, `/identity/` and `/`: Keystone's unversioned document.
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = "Keystone",
+    security(()),
+    responses(
+        (status = 300, description = "Multiple Choices", body = crate::openapi::identity::KeystoneVersions),
+    )
+)]
 pub async fn version_root(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -16,6 +16,19 @@ use switchboard_core::{Lifecycle, ResourceKind, ResourceSpec};
 const FORBIDDEN_PORTS: [i64; 2] = [2077, 2088];
 const PROTOCOLS: [&str; 2] = ["srt-caller", "srt-listener"];
 
+#[utoipa::path(
+    post,
+    path = "/v1/{project_id}/flows",
+    tag = "Live",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+    ),
+    request_body = crate::openapi::live_bms::LiveFlowRequest,
+    responses(
+        (status = 201, description = "Created", body = crate::openapi::live_bms::LiveCreatedFlow),
+        crate::openapi::LiveWrite,
+    )
+)]
 pub async fn create_flow(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

@@ -14,6 +14,19 @@ use switchboard_engine::{ResourceError, SubmitError};
 type Params = Query<HashMap<String, String>>;
 type Reply = Result<Json<Value>, LiveError>;
 
+#[utoipa::path(
+    put,
+    path = "/v1/{project_id}/flows/start",
+    tag = "Live",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("flow_id" = String, Query, description = "Flow id", example = "ec897482-d24b-4d64-aa39-407980902b1d"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::live_bms::LiveFlowStatus),
+        crate::openapi::LiveWrite,
+    )
+)]
 pub async fn start_flow(
     state: State<AppState>,
     who: Authenticated,
@@ -24,6 +37,19 @@ pub async fn start_flow(
     change(state, who, source, path, q, Action::Start).await
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/{project_id}/flows/stop",
+    tag = "Live",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("flow_id" = String, Query, description = "Flow id", example = "ec897482-d24b-4d64-aa39-407980902b1d"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::live_bms::LiveFlowStatus),
+        crate::openapi::LiveWrite,
+    )
+)]
 pub async fn stop_flow(
     state: State<AppState>,
     who: Authenticated,
@@ -111,6 +137,20 @@ async fn change(
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/{project_id}/flows",
+    tag = "Live",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("limit" = Option<i64>, Query, description = "Page size"),
+        ("offset" = Option<i64>, Query, description = "Entries to skip"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::live_bms::LiveFlows),
+        crate::openapi::LiveRead,
+    )
+)]
 pub async fn list_flows(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -151,6 +191,19 @@ pub async fn list_flows(
     Ok(Json(json!({"total": flows.len(), "flows": page})))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/{project_id}/flows/detail",
+    tag = "Live",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("flow_id" = String, Query, description = "Flow id", example = "ec897482-d24b-4d64-aa39-407980902b1d"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::live_bms::LiveFlow),
+        crate::openapi::LiveRead,
+    )
+)]
 pub async fn flow_detail(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -166,6 +219,19 @@ pub async fn flow_detail(
     )?)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/{project_id}/flows",
+    tag = "Live",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("flow_id" = String, Query, description = "Flow id", example = "ec897482-d24b-4d64-aa39-407980902b1d"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::live_bms::LiveFlowStatus),
+        crate::openapi::LiveWrite,
+    )
+)]
 pub async fn delete_flow(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

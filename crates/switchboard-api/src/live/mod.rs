@@ -2,11 +2,11 @@
 //! (modify) and outputs (create, show, modify, delete). Every error is 400
 //! `{"error_code":"LIVE.100011001","error_msg":…}`, unknown flows included, as the service does.
 
-mod create;
-mod flows;
+pub(crate) mod create;
+pub(crate) mod flows;
 mod output_rules;
-mod outputs;
-mod sources;
+pub(crate) mod outputs;
+pub(crate) mod sources;
 
 pub use create::create_flow;
 pub use flows::{delete_flow, flow_detail, list_flows, start_flow, stop_flow};

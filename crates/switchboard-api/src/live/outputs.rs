@@ -73,6 +73,20 @@ fn edit(outputs: Vec<Value>) -> ResourceEdit {
     ResourceEdit { name: None, attrs }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/{project_id}/flows/outputs",
+    tag = "Live",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("flow_id" = String, Query, description = "Flow id", example = "ec897482-d24b-4d64-aa39-407980902b1d"),
+    ),
+    request_body = crate::openapi::live_bms::LiveOutputRequest,
+    responses(
+        (status = 201, description = "Created", body = crate::openapi::live_bms::LiveOutput),
+        crate::openapi::LiveWrite,
+    )
+)]
 pub async fn create_flow_output(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -130,6 +144,20 @@ pub async fn create_flow_output(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/{project_id}/flows/outputs",
+    tag = "Live",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("flow_id" = String, Query, description = "Flow id", example = "ec897482-d24b-4d64-aa39-407980902b1d"),
+        ("output_name" = String, Query, description = "Output name", example = "news-out"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::live_bms::LiveOutputInfo),
+        crate::openapi::LiveRead,
+    )
+)]
 pub async fn show_output_info(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -145,6 +173,20 @@ pub async fn show_output_info(
     Ok(Json(render(&outputs[i], &flow)))
 }
 
+#[utoipa::path(
+    put,
+    path = "/v1/{project_id}/flows/outputs",
+    tag = "Live",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("flow_id" = String, Query, description = "Flow id", example = "ec897482-d24b-4d64-aa39-407980902b1d"),
+    ),
+    request_body = crate::openapi::live_bms::LiveOutputRequest,
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::live_bms::LiveOutputInfo),
+        crate::openapi::LiveWrite,
+    )
+)]
 pub async fn modify_flow_output(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -191,6 +233,20 @@ pub async fn modify_flow_output(
     Ok(Json(render(&modified, &edited)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/{project_id}/flows/outputs",
+    tag = "Live",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("flow_id" = String, Query, description = "Flow id", example = "ec897482-d24b-4d64-aa39-407980902b1d"),
+        ("output_name" = String, Query, description = "Output name", example = "news-out"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::live_bms::LiveFlowStatus),
+        crate::openapi::LiveWrite,
+    )
+)]
 pub async fn delete_flow_output(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

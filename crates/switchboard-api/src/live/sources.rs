@@ -30,6 +30,20 @@ const FIELDS: [&str; 9] = [
     "decryption",
 ];
 
+#[utoipa::path(
+    put,
+    path = "/v1/{project_id}/flows/sources",
+    tag = "Live",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("flow_id" = String, Query, description = "Flow id", example = "ec897482-d24b-4d64-aa39-407980902b1d"),
+    ),
+    request_body = crate::openapi::live_bms::LiveSources,
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::live_bms::LiveFlow),
+        crate::openapi::LiveWrite,
+    )
+)]
 pub async fn modify_flow_sources(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

@@ -7,6 +7,15 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde_json::{json, Value};
 
+#[utoipa::path(
+    get,
+    path = "/web/v1/clusters",
+    tag = "MRS",
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::mrs_dbss::MrsEnvelope),
+        crate::openapi::MrsRead,
+    )
+)]
 pub async fn list_clusters(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -28,6 +37,18 @@ pub async fn list_clusters(
 }
 
 /// GOOD unless a service of the cluster is failed or unknown.
+#[utoipa::path(
+    get,
+    path = "/web/v1/cluster/{cluster_id}/status",
+    tag = "MRS",
+    params(
+        ("cluster_id" = String, Path, description = "MRS cluster id", example = "1"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::mrs_dbss::MrsEnvelope),
+        crate::openapi::MrsRead,
+    )
+)]
 pub async fn cluster_status(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

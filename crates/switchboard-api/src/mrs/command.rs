@@ -9,6 +9,18 @@ use axum::Json;
 use serde_json::{json, Value};
 use switchboard_core::{Action, StepState, TaskState};
 
+#[utoipa::path(
+    get,
+    path = "/web/v1/common/command/{command_id}/progress",
+    tag = "MRS",
+    params(
+        ("command_id" = String, Path, description = "Command id"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::mrs_dbss::MrsCommand),
+        crate::openapi::MrsRead,
+    )
+)]
 pub async fn command_progress(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

@@ -2,9 +2,9 @@
 //! service summary, clusters and cluster health. Every answer uses Manager's envelope
 //! `{id, state, error_code, error_description, total_progress[, res_obj]}`.
 
-mod cluster;
-mod command;
-mod service;
+pub(crate) mod cluster;
+pub(crate) mod command;
+pub(crate) mod service;
 
 pub use cluster::{cluster_status, list_clusters};
 pub use command::command_progress;

@@ -17,8 +17,9 @@ use switchboard_core::{Action, Inventory, TaskState};
 use switchboard_engine::{Operation, ResourceSnapshot, SubmitError};
 use switchboard_identity::Principal;
 
-#[derive(Deserialize)]
-struct OperateBody {
+/// The body of a service operation (optional).
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct OperateBody {
     #[serde(default)]
     user_password: Option<String>,
     /// Omitted means true: only this service.
@@ -27,6 +28,21 @@ struct OperateBody {
 }
 
 /// `POST …/service/{service_name}/{operation}`: `start`, `stop`, or the `restart` extension.
+#[utoipa::path(
+    post,
+    path = "/web/v1/maintain/cluster/{cluster_id}/service/{service_name}/{operation}",
+    tag = "MRS",
+    params(
+        ("cluster_id" = String, Path, description = "MRS cluster id", example = "1"),
+        ("service_name" = String, Path, description = "Cluster service name", example = "HDFS"),
+        ("operation" = String, Path, description = "Operation"),
+    ),
+    request_body = Option<OperateBody>,
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::mrs_dbss::MrsCommand),
+        crate::openapi::MrsWrite,
+    )
+)]
 pub async fn operate_service(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -189,6 +205,19 @@ fn visible_service(
         })
 }
 
+#[utoipa::path(
+    get,
+    path = "/web/v1/cluster/{cluster_id}/services/{service_name}",
+    tag = "MRS",
+    params(
+        ("cluster_id" = String, Path, description = "MRS cluster id", example = "1"),
+        ("service_name" = String, Path, description = "Cluster service name", example = "HDFS"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::mrs_dbss::MrsEnvelope),
+        crate::openapi::MrsRead,
+    )
+)]
 pub async fn service_summary(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

@@ -49,6 +49,20 @@ impl EventStreams {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/switchboard/v1/events",
+    tag = "Switchboard",
+    params(
+        ("after" = Option<i64>, Query, description = "Replay the events after this sequence number"),
+        ("task" = Option<i64>, Query, description = "Only this task's events"),
+        ("Last-Event-ID" = Option<i64>, Header, description = "Replay after this sequence number (wins over `after`)"),
+    ),
+    responses(
+        (status = 200, description = "Server-Sent Events: `id:` the sequence number, `event:` the type, `data:` one JSON object", content_type = "text/event-stream", body = String),
+        crate::openapi::NativeStream,
+    )
+)]
 pub async fn stream_events(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

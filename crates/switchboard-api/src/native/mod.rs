@@ -1,11 +1,12 @@
 //! Switchboard's own API under `/switchboard/v1`: tasks, resources, audit. One error envelope:
 //! `{"error":{"code":"not_found","message":…,"request_id":…}}`.
 
-mod events;
-mod policies;
-mod resources;
-mod tasks;
-mod users;
+pub(crate) mod events;
+pub(crate) mod policies;
+pub(crate) mod resources;
+pub(crate) mod tasks;
+mod user_body;
+pub(crate) mod users;
 
 pub use events::{stream_events, EventStreams};
 pub use policies::{delete_policy, list_policies, put_policy};

@@ -20,9 +20,11 @@ use serde_json::{json, Value};
 use switchboard_identity::policy::PolicyDocument;
 use switchboard_identity::Principal;
 
-#[derive(Deserialize)]
+/// A policy: its document (`Version`, `Statement`: Effect, Action, Resource).
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PolicyBody {
+pub(crate) struct PolicyBody {
+    #[schema(value_type = Object)]
     document: PolicyDocument,
 }
 
@@ -37,6 +39,15 @@ async fn may_change(state: &AppState, who: &Principal) -> Result<(), NativeError
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/switchboard/v1/policies",
+    tag = "Switchboard",
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::native::NativePolicies),
+        crate::openapi::NativeRead,
+    )
+)]
 pub async fn list_policies(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -52,6 +63,19 @@ pub async fn list_policies(
     Ok(Json(json!({ "policies": policies })))
 }
 
+#[utoipa::path(
+    put,
+    path = "/switchboard/v1/policies/{name}",
+    tag = "Switchboard",
+    params(
+        ("name" = String, Path, description = "Name"),
+    ),
+    request_body = PolicyBody,
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::native::NativePolicy),
+        crate::openapi::NativeWrite,
+    )
+)]
 pub async fn put_policy(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -74,6 +98,18 @@ pub async fn put_policy(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/switchboard/v1/policies/{name}",
+    tag = "Switchboard",
+    params(
+        ("name" = String, Path, description = "Name"),
+    ),
+    responses(
+        (status = 204, description = "No Content"),
+        crate::openapi::NativeWrite,
+    )
+)]
 pub async fn delete_policy(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

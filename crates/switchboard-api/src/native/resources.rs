@@ -8,6 +8,15 @@ use axum::extract::{Query, State};
 use axum::Json;
 use serde_json::{json, Value};
 
+#[utoipa::path(
+    get,
+    path = "/switchboard/v1/resources",
+    tag = "Switchboard",
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::native::NativeResources),
+        crate::openapi::NativeRead,
+    )
+)]
 pub async fn list_resources(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -30,6 +39,19 @@ pub async fn list_resources(
     Ok(Json(json!({ "resources": resources })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/switchboard/v1/audit",
+    tag = "Switchboard",
+    params(
+        ("limit" = Option<u32>, Query, description = "Page size"),
+        ("offset" = Option<u32>, Query, description = "Entries to skip"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::native::NativeAudit),
+        crate::openapi::NativeRead,
+    )
+)]
 pub async fn list_audit(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

@@ -62,6 +62,18 @@ async fn visible_task(
         .ok_or_else(|| NativeError::not_found(format!("task {raw} does not exist")))
 }
 
+#[utoipa::path(
+    get,
+    path = "/switchboard/v1/tasks/{id}",
+    tag = "Switchboard",
+    params(
+        ("id" = String, Path, description = "Id"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::native::NativeTask),
+        crate::openapi::NativeRead,
+    )
+)]
 pub async fn get_task(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -71,6 +83,20 @@ pub async fn get_task(
     Ok(Json(view_json(&visible_task(&state, &who, &raw).await?)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/switchboard/v1/tasks",
+    tag = "Switchboard",
+    params(
+        ("limit" = Option<u32>, Query, description = "Page size"),
+        ("offset" = Option<u32>, Query, description = "Entries to skip"),
+        ("state" = Option<String>, Query, description = "Task state"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::native::NativeTasks),
+        crate::openapi::NativeRead,
+    )
+)]
 pub async fn list_tasks(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -106,6 +132,18 @@ pub async fn list_tasks(
     })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/switchboard/v1/tasks/{id}/cancel",
+    tag = "Switchboard",
+    params(
+        ("id" = String, Path, description = "Id"),
+    ),
+    responses(
+        (status = 202, description = "Accepted", body = crate::openapi::native::NativeTask),
+        crate::openapi::NativeWrite,
+    )
+)]
 pub async fn cancel_task(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

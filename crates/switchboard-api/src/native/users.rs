@@ -2,6 +2,8 @@
 //! scoped by `admin_scope`: a project administrator sees and changes only what lies in the
 //! projects it administers; a user it cannot see answers like an unknown one.
 
+pub(super) use super::user_body::body;
+use super::user_body::{NewUser, UserChange};
 use super::NativeError;
 use crate::admin_scope::{AdminScope, Target};
 use crate::auth::{Authenticated, Source};
@@ -12,49 +14,12 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use switchboard_core::now_millis;
 use switchboard_identity::policy::ROLES;
 use switchboard_identity::{random_hex, Principal};
 use switchboard_store::{UserRecord, UserUpdate};
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewUser {
-    name: String,
-    #[serde(default)]
-    domain: Option<String>,
-    password: String,
-    #[serde(default)]
-    roles: BTreeMap<String, String>,
-    #[serde(default)]
-    policies: Vec<String>,
-    #[serde(default)]
-    system_admin: bool,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UserChange {
-    #[serde(default)]
-    password: Option<String>,
-    #[serde(default)]
-    roles: Option<BTreeMap<String, String>>,
-    #[serde(default)]
-    policies: Option<Vec<String>>,
-    #[serde(default)]
-    system_admin: Option<bool>,
-}
-
-pub(super) fn body<T: serde::de::DeserializeOwned>(
-    raw: Result<Bytes, BytesRejection>,
-) -> Result<T, NativeError> {
-    crate::body::parse(raw)
-        .map_err(NativeError::from)?
-        .ok_or_else(|| NativeError::bad_request("a JSON body is required"))
-}
 
 fn user_json(scope: &AdminScope, target: &Target, policies: Vec<String>) -> Value {
     let u = &target.user;
@@ -194,6 +159,16 @@ fn not_governed(id: &str) -> NativeError {
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/switchboard/v1/users",
+    tag = "Switchboard",
+    request_body = NewUser,
+    responses(
+        (status = 201, description = "Created", body = crate::openapi::native::NativeUser),
+        crate::openapi::NativeWrite,
+    )
+)]
 pub async fn create_user(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -266,6 +241,15 @@ pub async fn create_user(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/switchboard/v1/users",
+    tag = "Switchboard",
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::native::NativeUsers),
+        crate::openapi::NativeRead,
+    )
+)]
 pub async fn list_users(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -283,6 +267,19 @@ pub async fn list_users(
     Ok(Json(json!({ "users": users })))
 }
 
+#[utoipa::path(
+    put,
+    path = "/switchboard/v1/users/{id}",
+    tag = "Switchboard",
+    params(
+        ("id" = String, Path, description = "Id"),
+    ),
+    request_body = UserChange,
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::native::NativeUser),
+        crate::openapi::NativeWrite,
+    )
+)]
 pub async fn modify_user(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -343,6 +340,18 @@ pub async fn modify_user(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/switchboard/v1/users/{id}",
+    tag = "Switchboard",
+    params(
+        ("id" = String, Path, description = "Id"),
+    ),
+    responses(
+        (status = 204, description = "No Content"),
+        crate::openapi::NativeWrite,
+    )
+)]
 pub async fn delete_user(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

@@ -70,6 +70,19 @@ async fn records(state: &AppState, server_id: &str) -> Result<Vec<ActionRecord>,
     Ok(out)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2.1/{project_id}/servers/{server_id}/os-instance-actions",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("server_id" = String, Path, description = "Server id", example = "95bf2490-5428-432c-ad9b-5e3406f869dd"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaInstanceActions),
+        crate::openapi::NovaRead,
+    )
+)]
 pub async fn list_actions(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -172,6 +185,20 @@ fn next_link(base: &str, project_id: &str, server_id: &str, q: &Params, marker: 
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2.1/{project_id}/servers/{server_id}/os-instance-actions/{request_id}",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("server_id" = String, Path, description = "Server id", example = "95bf2490-5428-432c-ad9b-5e3406f869dd"),
+        ("request_id" = String, Path, description = "Request id (`req-<uuid>`)"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaInstanceAction),
+        crate::openapi::NovaRead,
+    )
+)]
 pub async fn show_action(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

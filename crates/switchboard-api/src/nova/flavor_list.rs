@@ -33,6 +33,20 @@ const SORT_KEYS: &[&str] = &[
     "vcpus",
 ];
 
+#[utoipa::path(
+    get,
+    path = "/v2.1/{project_id}/flavors",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("limit" = Option<i64>, Query, description = "Page size"),
+        ("marker" = Option<String>, Query, description = "Last id of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaFlavors),
+        crate::openapi::NovaRead,
+    )
+)]
 pub async fn list_flavors(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -47,6 +61,20 @@ pub async fn list_flavors(
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2.1/{project_id}/flavors/detail",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("limit" = Option<i64>, Query, description = "Page size"),
+        ("marker" = Option<String>, Query, description = "Last id of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaFlavors),
+        crate::openapi::NovaRead,
+    )
+)]
 pub async fn list_flavors_detail(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

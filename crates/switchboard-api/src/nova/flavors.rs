@@ -98,6 +98,19 @@ pub(super) fn render(f: &Flavor, base: &str, project: &str, v: Microversion, who
     out
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2.1/{project_id}/flavors/{flavor_id}",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("flavor_id" = String, Path, description = "Flavor id", example = "physical.s4.large"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaFlavor),
+        crate::openapi::NovaRead,
+    )
+)]
 pub async fn show_flavor(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -123,6 +136,19 @@ pub async fn show_flavor(
     answer(r, &version)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2.1/{project_id}/flavors/{flavor_id}/os-extra_specs",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("flavor_id" = String, Path, description = "Flavor id", example = "physical.s4.large"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaExtraSpecs),
+        crate::openapi::NovaRead,
+    )
+)]
 pub async fn show_extra_specs(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -135,6 +161,20 @@ pub async fn show_extra_specs(
     answer(r, &version)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2.1/{project_id}/flavors/{flavor_id}/os-extra_specs/{key}",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("flavor_id" = String, Path, description = "Flavor id", example = "physical.s4.large"),
+        ("key" = String, Path, description = "Key"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaExtraSpec),
+        crate::openapi::NovaRead,
+    )
+)]
 pub async fn show_extra_spec(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

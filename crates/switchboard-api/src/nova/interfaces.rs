@@ -71,6 +71,19 @@ fn interfaces(server: &ResourceSnapshot, version: &Microversion) -> Vec<Value> {
         .collect()
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2.1/{project_id}/servers/{server_id}/os-interface",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("server_id" = String, Path, description = "Server id", example = "95bf2490-5428-432c-ad9b-5e3406f869dd"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaInterfaces),
+        crate::openapi::NovaRead,
+    )
+)]
 pub async fn list_interfaces(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -85,6 +98,20 @@ pub async fn list_interfaces(
 
 /// `GET …/os-interface/{port_id}`: one of the server's interfaces; a port it does not have is
 /// Nova's 404 for an unknown port.
+#[utoipa::path(
+    get,
+    path = "/v2.1/{project_id}/servers/{server_id}/os-interface/{port_id}",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("server_id" = String, Path, description = "Server id", example = "95bf2490-5428-432c-ad9b-5e3406f869dd"),
+        ("port_id" = String, Path, description = "Port id"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaInterface),
+        crate::openapi::NovaRead,
+    )
+)]
 pub async fn show_interface(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -143,6 +170,20 @@ fn parse_console(
     Ok(kind.to_string())
 }
 
+#[utoipa::path(
+    post,
+    path = "/v2.1/{project_id}/servers/{server_id}/remote-consoles",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("server_id" = String, Path, description = "Server id", example = "95bf2490-5428-432c-ad9b-5e3406f869dd"),
+    ),
+    request_body = crate::openapi::compute::NovaRemoteConsoleRequest,
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaRemoteConsole),
+        crate::openapi::NovaWrite,
+    )
+)]
 pub async fn remote_console(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

@@ -115,6 +115,18 @@ pub fn usage(state: &AppState, project_id: &str) -> BTreeMap<&'static str, u64> 
 
 type RawQuery = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
+#[utoipa::path(
+    get,
+    path = "/v2.1/{project_id}/limits",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaLimits),
+        crate::openapi::NovaRead,
+    )
+)]
 pub async fn limits(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

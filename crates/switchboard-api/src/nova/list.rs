@@ -22,6 +22,26 @@ use switchboard_identity::Principal;
 /// Nova's `[api] max_limit`: the largest page.
 pub const MAX_LIMIT: usize = 1000;
 
+#[utoipa::path(
+    get,
+    path = "/v2.1/{project_id}/servers",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("limit" = Option<i64>, Query, description = "Page size (at most 1000)"),
+        ("marker" = Option<String>, Query, description = "Last id of the previous page"),
+        ("name" = Option<String>, Query, description = "Regular expression on the name"),
+        ("status" = Option<String>, Query, description = "Server status"),
+        ("changes-since" = Option<String>, Query, description = "ISO 8601 time"),
+        ("sort_key" = Option<String>, Query, description = "Sort key"),
+        ("sort_dir" = Option<String>, Query, description = "asc or desc"),
+        ("all_tenants" = Option<String>, Query, description = "Every project (administrators)"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaServers),
+        crate::openapi::NovaRead,
+    )
+)]
 pub async fn list_servers(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -34,6 +54,26 @@ pub async fn list_servers(
     answer(r, &version)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2.1/{project_id}/servers/detail",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("limit" = Option<i64>, Query, description = "Page size (at most 1000)"),
+        ("marker" = Option<String>, Query, description = "Last id of the previous page"),
+        ("name" = Option<String>, Query, description = "Regular expression on the name"),
+        ("status" = Option<String>, Query, description = "Server status"),
+        ("changes-since" = Option<String>, Query, description = "ISO 8601 time"),
+        ("sort_key" = Option<String>, Query, description = "Sort key"),
+        ("sort_dir" = Option<String>, Query, description = "asc or desc"),
+        ("all_tenants" = Option<String>, Query, description = "Every project (administrators)"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaServers),
+        crate::openapi::NovaRead,
+    )
+)]
 pub async fn list_servers_detail(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

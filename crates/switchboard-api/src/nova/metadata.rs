@@ -130,6 +130,19 @@ fn lookup(
     find(state, who, project_id, server_id)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2.1/{project_id}/servers/{server_id}/metadata",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("server_id" = String, Path, description = "Server id", example = "95bf2490-5428-432c-ad9b-5e3406f869dd"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaMetadata),
+        crate::openapi::NovaRead,
+    )
+)]
 pub async fn list_metadata(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -167,6 +180,20 @@ async fn update_all(
     Ok(Json(json!({"metadata": to_json(&m)})).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/v2.1/{project_id}/servers/{server_id}/metadata",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("server_id" = String, Path, description = "Server id", example = "95bf2490-5428-432c-ad9b-5e3406f869dd"),
+    ),
+    request_body = crate::openapi::compute::NovaMetadata,
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaMetadata),
+        crate::openapi::NovaWrite,
+    )
+)]
 pub async fn merge_metadata(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -177,6 +204,20 @@ pub async fn merge_metadata(
     reply(update_all(state, who, p, id, body, false).await, &version)
 }
 
+#[utoipa::path(
+    put,
+    path = "/v2.1/{project_id}/servers/{server_id}/metadata",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("server_id" = String, Path, description = "Server id", example = "95bf2490-5428-432c-ad9b-5e3406f869dd"),
+    ),
+    request_body = crate::openapi::compute::NovaMetadata,
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaMetadata),
+        crate::openapi::NovaWrite,
+    )
+)]
 pub async fn replace_metadata(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -191,6 +232,20 @@ fn not_found_item() -> NovaError {
     NovaError::new(StatusCode::NOT_FOUND, "Metadata item was not found")
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2.1/{project_id}/servers/{server_id}/metadata/{key}",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("server_id" = String, Path, description = "Server id", example = "95bf2490-5428-432c-ad9b-5e3406f869dd"),
+        ("key" = String, Path, description = "Key"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaMeta),
+        crate::openapi::NovaRead,
+    )
+)]
 pub async fn show_meta(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -206,6 +261,21 @@ pub async fn show_meta(
     reply(result.await, &version)
 }
 
+#[utoipa::path(
+    put,
+    path = "/v2.1/{project_id}/servers/{server_id}/metadata/{key}",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("server_id" = String, Path, description = "Server id", example = "95bf2490-5428-432c-ad9b-5e3406f869dd"),
+        ("key" = String, Path, description = "Key"),
+    ),
+    request_body = crate::openapi::compute::NovaMeta,
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaMeta),
+        crate::openapi::NovaWrite,
+    )
+)]
 pub async fn set_meta(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -240,6 +310,20 @@ pub async fn set_meta(
     reply(result.await, &version)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v2.1/{project_id}/servers/{server_id}/metadata/{key}",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("server_id" = String, Path, description = "Server id", example = "95bf2490-5428-432c-ad9b-5e3406f869dd"),
+        ("key" = String, Path, description = "Key"),
+    ),
+    responses(
+        (status = 204, description = "No Content"),
+        crate::openapi::NovaWrite,
+    )
+)]
 pub async fn delete_meta(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

@@ -2,25 +2,25 @@
 //! Nova's filters and paging), flavors, and the reboot / os-start / os-stop actions with Nova's preconditions. Errors are Nova faults:
 //! `{"<faultName>": {"code": <int>, "message": …}}`.
 
-mod actions;
+pub(crate) mod actions;
 mod actions_view;
 mod console;
 mod filters;
-mod flavor_list;
-mod flavors;
-mod interfaces;
+pub(crate) mod flavor_list;
+pub(crate) mod flavors;
+pub(crate) mod interfaces;
 pub(crate) mod limits;
-mod list;
-mod metadata;
+pub(crate) mod list;
+pub(crate) mod metadata;
 mod metadata_body;
 mod microversion;
 mod query;
 pub(crate) mod render;
 mod schema;
-mod servers;
-mod versions;
+pub(crate) mod servers;
+pub(crate) mod versions;
 pub(crate) mod view;
-mod zones;
+pub(crate) mod zones;
 
 pub use actions::{list_actions, show_action};
 pub use flavor_list::{list_flavors, list_flavors_detail};

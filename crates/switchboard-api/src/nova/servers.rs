@@ -30,6 +30,19 @@ pub(super) fn find(
         .ok_or_else(|| NovaError::not_found(server_id))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2.1/{project_id}/servers/{server_id}",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("server_id" = String, Path, description = "Server id", example = "95bf2490-5428-432c-ad9b-5e3406f869dd"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaServer),
+        crate::openapi::NovaRead,
+    )
+)]
 pub async fn show_server(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -68,6 +81,22 @@ pub async fn show_server(
     with_compute_headers(response, &version)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v2.1/{project_id}/servers/{server_id}/action",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("server_id" = String, Path, description = "Server id", example = "95bf2490-5428-432c-ad9b-5e3406f869dd"),
+    ),
+    request_body = crate::openapi::compute::NovaServerAction,
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaActionOutput),
+        (status = 202, description = "Accepted"),
+        (status = 204, description = "No Content"),
+        crate::openapi::NovaWrite,
+    )
+)]
 pub async fn server_action(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

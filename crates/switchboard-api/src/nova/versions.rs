@@ -23,6 +23,15 @@ fn v21(base: &str) -> Value {
 }
 
 /// Nova's root document: v2.0 (legacy) and v2.1.
+#[utoipa::path(
+    get,
+    path = "/compute",
+    tag = "Nova",
+    security(()),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaVersions),
+    )
+)]
 pub async fn version_root(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
     let base = crate::prefix::base(&state, &headers);
     Json(json!({"versions": [
@@ -33,6 +42,15 @@ pub async fn version_root(State(state): State<AppState>, headers: HeaderMap) -> 
 }
 
 /// `GET /v2.1/` and `/v2.1/{project_id}`: the v2.1 document.
+#[utoipa::path(
+    get,
+    path = "/v2.1",
+    tag = "Nova",
+    security(()),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaVersion),
+    )
+)]
 pub async fn version_v21(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
     let base = crate::prefix::base(&state, &headers);
     let mut doc = v21(&base);

@@ -97,6 +97,18 @@ async fn zone_list(
     reply(result, &version)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2.1/{project_id}/os-availability-zone",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaZones),
+        crate::openapi::NovaRead,
+    )
+)]
 pub async fn availability_zones(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
@@ -106,6 +118,18 @@ pub async fn availability_zones(
     zone_list(state, who, version, project_id, false).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2.1/{project_id}/os-availability-zone/detail",
+    tag = "Nova",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::compute::NovaZones),
+        crate::openapi::NovaRead,
+    )
+)]
 pub async fn availability_zones_detail(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,

@@ -23,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(crate::metrics::get_metrics))
+        .route("/openapi.json", get(crate::openapi::serve))
         .route("/", under(prefix::IDENTITY, get(iam::version_root)))
         .merge(identity::routes())
         .nest(
@@ -77,12 +78,29 @@ fn under(prefix: &'static str, route: MethodRouter<AppState>) -> MethodRouter<Ap
 }
 
 /// Liveness, with the version; 200 once the full API serves (see the binary's start-up).
-async fn health() -> Json<serde_json::Value> {
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "Switchboard",
+    security(()),
+    responses((status = 200, description = "OK", body = crate::openapi::native::Health))
+)]
+pub(crate) async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "ok", "version": crate::VERSION}))
 }
 
 /// Readiness: this router serves only once the store is open, the inventory synced and
 /// unfinished tasks resumed (the binary answers 503 before).
-async fn ready() -> Json<serde_json::Value> {
+#[utoipa::path(
+    get,
+    path = "/ready",
+    tag = "Switchboard",
+    security(()),
+    responses(
+        (status = 200, description = "Ready", body = crate::openapi::native::Ready),
+        (status = 503, description = "Starting: the phase it is in", body = crate::openapi::native::Ready)
+    )
+)]
+pub(crate) async fn ready() -> Json<serde_json::Value> {
     Json(serde_json::json!({"ready": true, "phase": "ready", "version": crate::VERSION}))
 }

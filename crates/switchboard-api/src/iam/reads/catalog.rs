@@ -17,6 +17,15 @@ type Params = Query<HashMap<String, String>>;
 const REGION: &str = "local-1";
 
 /// `GET /v3/auth/catalog`: the catalog of the caller's project; a token without one has none.
+#[utoipa::path(
+    get,
+    path = "/v3/auth/catalog",
+    tag = "Keystone",
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneCatalog),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn auth_catalog(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -78,6 +87,15 @@ fn one(items: Vec<Value>, id: &str, kind: &str) -> Result<Value, KeystoneError> 
 }
 
 /// `GET /v3/services` (administrators): one per catalog entry.
+#[utoipa::path(
+    get,
+    path = "/v3/services",
+    tag = "Keystone",
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneServices),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn list_services(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -95,6 +113,18 @@ pub async fn list_services(
 }
 
 /// `GET /v3/services/{id}` (administrators).
+#[utoipa::path(
+    get,
+    path = "/v3/services/{service_id}",
+    tag = "Keystone",
+    params(
+        ("service_id" = String, Path, description = "Catalog service id", example = "identity-svc"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneService),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn show_service(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -108,6 +138,15 @@ pub async fn show_service(
 }
 
 /// `GET /v3/endpoints` (administrators), with the `$(project_id)s` template.
+#[utoipa::path(
+    get,
+    path = "/v3/endpoints",
+    tag = "Keystone",
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneEndpoints),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn list_endpoints(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -122,6 +161,18 @@ pub async fn list_endpoints(
 }
 
 /// `GET /v3/endpoints/{id}` (administrators).
+#[utoipa::path(
+    get,
+    path = "/v3/endpoints/{endpoint_id}",
+    tag = "Keystone",
+    params(
+        ("endpoint_id" = String, Path, description = "Catalog endpoint id", example = "identity-public"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneEndpoint),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn show_endpoint(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -135,9 +186,18 @@ pub async fn show_endpoint(
 }
 
 /// `GET /v3/regions`: the one region, for any caller.
+#[utoipa::path(
+    get,
+    path = "/v3/regions",
+    tag = "Keystone",
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneRegions),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn list_regions(
     State(state): State<AppState>,
-    Caller(_): Caller,
+    _caller: Caller,
     headers: HeaderMap,
     Query(query): Params,
 ) -> Json<Value> {
@@ -147,9 +207,21 @@ pub async fn list_regions(
 }
 
 /// `GET /v3/regions/{id}`.
+#[utoipa::path(
+    get,
+    path = "/v3/regions/{region_id}",
+    tag = "Keystone",
+    params(
+        ("region_id" = String, Path, description = "Region id", example = "local-1"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneRegion),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn show_region(
     State(state): State<AppState>,
-    Caller(_): Caller,
+    _caller: Caller,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, KeystoneError> {

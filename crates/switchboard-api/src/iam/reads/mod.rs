@@ -3,9 +3,9 @@
 //! model: a user sees itself and its own projects; administrators (see `admin_scope`) see what
 //! they administer; anything else reads exactly like an unknown id.
 
-mod catalog;
-mod projects;
-mod users;
+pub(crate) mod catalog;
+pub(crate) mod projects;
+pub(crate) mod users;
 
 pub use catalog::{
     auth_catalog, list_endpoints, list_regions, list_services, show_endpoint, show_region,

@@ -49,6 +49,18 @@ async fn visible_projects(
 }
 
 /// `GET /v3/projects/{id}`: one the caller sees, else 404 as for an unknown id.
+#[utoipa::path(
+    get,
+    path = "/v3/projects/{project_id}",
+    tag = "Keystone",
+    params(
+        ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneProject),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn show_project(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -66,6 +78,15 @@ pub async fn show_project(
 }
 
 /// `GET /v3/auth/projects`: the projects the caller can scope a token to.
+#[utoipa::path(
+    get,
+    path = "/v3/auth/projects",
+    tag = "Keystone",
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneProjects),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn auth_projects(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -81,6 +102,18 @@ pub async fn auth_projects(
 
 /// `GET /v3/users/{id}/projects`: the caller's own, or a user's an administrator sees (only
 /// the projects it administers); any other user reads like an unknown one.
+#[utoipa::path(
+    get,
+    path = "/v3/users/{user_id}/projects",
+    tag = "Keystone",
+    params(
+        ("user_id" = String, Path, description = "User id"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneProjects),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn user_projects(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -133,6 +166,15 @@ async fn visible_domains(
 }
 
 /// `GET /v3/auth/domains`: the domains the caller can scope a token to (its own user's).
+#[utoipa::path(
+    get,
+    path = "/v3/auth/domains",
+    tag = "Keystone",
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneDomains),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn auth_domains(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -150,6 +192,15 @@ pub async fn auth_domains(
 }
 
 /// `GET /v3/auth/system`: `[{"all": true}]` for a system administrator, else nothing.
+#[utoipa::path(
+    get,
+    path = "/v3/auth/system",
+    tag = "Keystone",
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneSystem),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn auth_system(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -167,6 +218,15 @@ pub async fn auth_system(
 }
 
 /// `GET /v3/domains`: administrators only (Keystone's default policy), what they see.
+#[utoipa::path(
+    get,
+    path = "/v3/domains",
+    tag = "Keystone",
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneDomains),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn list_domains(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -185,6 +245,18 @@ pub async fn list_domains(
 }
 
 /// `GET /v3/domains/{id}`: one the caller sees, else 404 as for an unknown id.
+#[utoipa::path(
+    get,
+    path = "/v3/domains/{domain_id}",
+    tag = "Keystone",
+    params(
+        ("domain_id" = String, Path, description = "Domain id", example = "default"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneDomain),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn show_domain(
     State(state): State<AppState>,
     Caller(who): Caller,

@@ -30,6 +30,18 @@ fn user(base: &str, u: &UserRecord) -> Value {
 }
 
 /// Itself, or a user an administrator sees; any other reads like an unknown id.
+#[utoipa::path(
+    get,
+    path = "/v3/users/{user_id}",
+    tag = "Keystone",
+    params(
+        ("user_id" = String, Path, description = "User id"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneUser),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn show_user(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -53,6 +65,15 @@ pub async fn show_user(
 
 /// Administrators only: every user a system administrator, a project administrator those
 /// with a role in its projects.
+#[utoipa::path(
+    get,
+    path = "/v3/users",
+    tag = "Keystone",
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneUsers),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn list_users(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -73,6 +94,15 @@ pub async fn list_users(
 }
 
 /// Administrators only, as Keystone's default policy.
+#[utoipa::path(
+    get,
+    path = "/v3/roles",
+    tag = "Keystone",
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneRoles),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn list_roles(
     State(state): State<AppState>,
     Caller(who): Caller,
@@ -94,6 +124,15 @@ pub async fn list_roles(
 
 /// `GET /v3/role_assignments` (administrators, as Keystone's default policy): the roles the
 /// caller administers, filtered by `user.id`, `scope.project.id` and `role.id`.
+#[utoipa::path(
+    get,
+    path = "/v3/role_assignments",
+    tag = "Keystone",
+    responses(
+        (status = 200, description = "OK", body = crate::openapi::identity::KeystoneRoleAssignments),
+        crate::openapi::KeystoneRead,
+    )
+)]
 pub async fn list_role_assignments(
     State(state): State<AppState>,
     Caller(who): Caller,

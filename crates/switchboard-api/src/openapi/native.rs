@@ -1,0 +1,135 @@
+//! Switchboard's own API (`/switchboard/v1`), `/health` and this document.
+
+use super::{bodies, list_of, object, one, strings};
+use serde_json::{json, Value};
+
+bodies!(
+    Health,
+    Ready,
+    NativeAudit,
+    NativePolicies,
+    NativePolicy,
+    NativeResources,
+    NativeTask,
+    NativeTasks,
+    NativeUser,
+    NativeUsers
+);
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    crate::routes::health,
+    super::serve,
+    crate::native::tasks::list_tasks,
+    crate::native::tasks::get_task,
+    crate::native::tasks::cancel_task,
+    crate::native::resources::list_resources,
+    crate::native::resources::list_audit,
+    crate::native::users::create_user,
+    crate::native::users::list_users,
+    crate::native::users::modify_user,
+    crate::native::users::delete_user,
+    crate::native::policies::list_policies,
+    crate::native::policies::put_policy,
+    crate::native::policies::delete_policy,
+    crate::native::events::stream_events,
+    crate::metrics::get_metrics,
+    crate::routes::ready,
+))]
+pub struct Doc;
+
+pub fn schemas() -> Vec<(&'static str, Value)> {
+    let task = object(
+        &[
+            "id",
+            "kind",
+            "action",
+            "target",
+            "state",
+            "project_id",
+            "created_at",
+        ],
+        {
+            let mut p = strings(&[
+                "kind",
+                "action",
+                "target",
+                "state",
+                "project_id",
+                "principal",
+                "request_id",
+                "created_at",
+                "updated_at",
+            ]);
+            p["id"] = json!({"type": "integer"});
+            p["only_self"] = json!({"type": "boolean"});
+            p["progress"] = json!({"type": "number"});
+            p["error"] = json!({"type": ["string", "null"]});
+            p["finished_at"] = json!({"type": ["string", "null"]});
+            p["steps"] = json!({"type": "array", "items": {"type": "object"}});
+            p
+        },
+    );
+    let user = object(
+        &["id", "name", "domain_id", "roles", "policies"],
+        json!({
+        "id": {"type": "string"}, "name": {"type": "string"}, "domain_id": {"type": "string"},
+        "roles": {"type": "array", "items": object(&["project_id", "role"],
+            strings(&["project_id", "role"]))},
+        "policies": {"type": "array", "items": {"type": "string"}},
+        "system_admin": {"type": "boolean"}}),
+    );
+    let policy = object(
+        &["name", "document"],
+        json!({"name": {"type": "string"},
+        "document": {"type": "object"}}),
+    );
+    let paged = |key: &str, item: Value| {
+        let mut l = list_of(key, item);
+        l["properties"]["limit"] = json!({"type": "integer"});
+        l["properties"]["offset"] = json!({"type": "integer"});
+        l
+    };
+    vec![
+        (
+            "Health",
+            object(&["status"], strings(&["status", "version"])),
+        ),
+        (
+            "Ready",
+            object(
+                &["ready", "phase"],
+                json!({"ready": {"type": "boolean"}, "phase": {"type": "string"},
+                       "version": {"type": "string"}, "message": {"type": "string"}}),
+            ),
+        ),
+        ("NativeTask", task.clone()),
+        ("NativeTasks", paged("tasks", task)),
+        (
+            "NativeResources",
+            list_of(
+                "resources",
+                object(
+                    &["id", "kind", "name", "state"],
+                    strings(&["id", "kind", "name", "state", "project_id", "driver"]),
+                ),
+            ),
+        ),
+        (
+            "NativeAudit",
+            paged(
+                "records",
+                object(
+                    &["id", "at", "action", "outcome"],
+                    json!({
+            "id": {"type": "integer"}, "at": {"type": "string"},
+            "action": {"type": "string"}, "outcome": {"type": "string"}}),
+                ),
+            ),
+        ),
+        ("NativeUser", one("user", user.clone())),
+        ("NativeUsers", list_of("users", user)),
+        ("NativePolicy", one("policy", policy.clone())),
+        ("NativePolicies", list_of("policies", policy)),
+    ]
+}
