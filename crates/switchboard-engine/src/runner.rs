@@ -71,7 +71,9 @@ async fn run(
             let project = task.project_id.clone();
             tracing::debug!(task = task.id, step = i, resource = %record.resource_id,
                 action = %record.action.as_str(), "step started");
-            running.push(async move { crate::metrics::run_step(&inner, task.id, &project, record).await });
+            running.push(async move {
+                crate::metrics::run_step(&inner, task.id, &project, record).await
+            });
             steps[i].state = StepState::Running;
         }
         tokio::select! {
