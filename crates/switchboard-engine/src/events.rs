@@ -16,7 +16,7 @@ fn iso(ms: Millis) -> String {
 }
 
 /// The task object of the native API, without its steps.
-pub(crate) fn task_json(t: &TaskRecord) -> Value {
+pub fn task_json(t: &TaskRecord) -> Value {
     json!({
         "id": t.id, "kind": t.kind, "action": t.action.as_str(), "target": t.target_id,
         "only_self": t.only_self, "project_id": t.project_id, "principal": t.principal,
@@ -27,7 +27,7 @@ pub(crate) fn task_json(t: &TaskRecord) -> Value {
 }
 
 /// A step object as in the native task's `steps[]`.
-pub(crate) fn step_json(r: &StepRecord, resource_name: &str) -> Value {
+pub fn step_json(r: &StepRecord, resource_name: &str) -> Value {
     json!({
         "index": r.idx, "resource_id": r.resource_id, "resource_name": resource_name,
         "action": r.action.as_str(), "state": r.state.as_str(), "attempts": r.attempts,

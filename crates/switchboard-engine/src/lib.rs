@@ -17,6 +17,7 @@ mod world;
 
 pub use config::EngineConfig;
 pub use edits::ResourceEdit;
+pub use events::{step_json, task_json};
 pub use resources::ResourceError;
 pub use submit::{Operation, SubmitError, Submitted};
 pub use view::{ResourceSnapshot, StepView, TaskView};

@@ -2,7 +2,6 @@
 
 use super::{NativeError, Page};
 use crate::auth::{Authenticated, Source};
-use crate::time::iso_millis;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -10,34 +9,16 @@ use axum::Json;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use switchboard_core::TaskState;
-use switchboard_engine::TaskView;
+use switchboard_engine::{step_json, task_json, TaskView};
 use switchboard_identity::Principal;
-use switchboard_store::{TaskFilter, TaskRecord};
-
-fn task_json(t: &TaskRecord) -> Value {
-    json!({
-        "id": t.id, "kind": t.kind, "action": t.action.as_str(), "target": t.target_id,
-        "only_self": t.only_self, "project_id": t.project_id, "principal": t.principal,
-        "request_id": t.request_id, "state": t.state.as_str(), "progress": t.progress, "error": t.error,
-        "created_at": iso_millis(t.created_at), "updated_at": iso_millis(t.updated_at),
-        "finished_at": t.finished_at.map(iso_millis),
-    })
-}
+use switchboard_store::TaskFilter;
 
 fn view_json(v: &TaskView) -> Value {
     let mut out = task_json(&v.task);
     out["steps"] = v
         .steps
         .iter()
-        .map(|s| {
-            let r = &s.record;
-            json!({
-                "index": r.idx, "resource_id": r.resource_id, "resource_name": s.resource_name,
-                "action": r.action.as_str(), "state": r.state.as_str(), "attempts": r.attempts,
-                "after": r.after, "follows_task": r.follow_task, "error": r.error, "output": r.output,
-                "started_at": r.started_at.map(iso_millis), "finished_at": r.finished_at.map(iso_millis),
-            })
-        })
+        .map(|s| step_json(&s.record, &s.resource_name))
         .collect();
     out
 }
