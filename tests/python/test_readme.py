@@ -152,3 +152,62 @@ def test_the_examples_configs_check(release_build, example):
     done = cargo(check, timeout=600)
     assert done.returncode == 0, done.stderr[-4000:]
     assert "configuration is valid" in done.stdout
+
+
+def command_line_blocks():
+    """The two ```sh blocks of "## Command line": the server's command, the client's script."""
+    with open(README) as f:
+        text = f.read()
+    section = re.search(r"^## Command line\n(.*?)(?=^## )", text, re.M | re.S)
+    assert section, "README has no '## Command line' section"
+    blocks = re.findall(r"^```sh\n(.*?)^```", section.group(1), re.M | re.S)
+    assert len(blocks) >= 2, "'## Command line' starts with a serve block and a client block"
+    return blocks[0], blocks[1]
+
+
+def test_the_command_line_walk_through_runs_as_written(release_build):
+    serve_block, client_block = command_line_blocks()
+    words = shlex.split(serve_block.strip(), comments=True)
+    env_words = []
+    while words and re.fullmatch(r"[A-Z_]+=.*", words[0]):
+        env_words.append(words.pop(0))
+    assert words[:2] == ["cargo", "run"] and "serve" in words, serve_block
+    data = tempfile.mkdtemp(prefix="switchboard-readme-cli-")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, SWITCHBOARD_LISTEN=f"127.0.0.1:{port}", SWITCHBOARD_DATA_DIR=data,
+               **dict(w.split("=", 1) for w in env_words))
+    log_path = os.path.join(data, "server.log")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(words, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while True:
+            assert proc.poll() is None, "the server exited:\n" + open(log_path).read()
+            try:
+                if urllib.request.urlopen(url + "/ready", timeout=1).status == 200:
+                    break
+            except OSError:
+                pass
+            assert time.time() < deadline, "not ready:\n" + open(log_path).read()
+            time.sleep(0.1)
+        # The block as written, but pointed at this server's port and with a home of its own.
+        script = "shopt -s expand_aliases\nset -e\n" + client_block.replace(
+            "http://127.0.0.1:8080", url)
+        home = os.path.join(data, "home")
+        os.makedirs(home)
+        client_env = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")}
+        client_env.update(HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"))
+        done = subprocess.run(["bash", "-c", script], cwd=ROOT, env=client_env,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "HDFS" in done.stdout and "ZooKeeper" in done.stdout, done.stdout
+        assert "COMPLETE" in done.stdout + done.stderr, done.stdout + done.stderr
+        profile = os.path.join(home, ".config", "switchboard", "default.json")
+        assert os.stat(profile).st_mode & 0o777 == 0o600
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+        shutil.rmtree(data, ignore_errors=True)

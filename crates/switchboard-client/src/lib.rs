@@ -18,7 +18,7 @@ pub use error::{envelope_message, Error};
 pub use login::{inspect, login, revoke, Login, Session};
 pub use ops::Started;
 pub use request::{Client, Credential, Reply};
-pub use wait::{Outcome, TaskState, Via};
+pub use wait::{state_of, Outcome, TaskState, Via};
 
 /// Results of this crate.
 pub type Result<T> = std::result::Result<T, Error>;

@@ -13,35 +13,11 @@ const REPOLL: usize = 8;
 /// Longer than the server's 15 s keep-alive: a stream quiet this long is dead.
 const QUIET: Duration = Duration::from_secs(20);
 
-/// A task's state as the native API spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaskState {
-    New,
-    InProgress,
-    Complete,
-    Failed,
-    Cancelled,
-}
+pub use switchboard_core::TaskState;
 
-impl TaskState {
-    /// The state of a task object (`"state"`), `None` when it has none known.
-    pub fn of(task: &Value) -> Option<TaskState> {
-        Some(match task["state"].as_str()? {
-            "NEW" => TaskState::New,
-            "IN_PROGRESS" => TaskState::InProgress,
-            "COMPLETE" => TaskState::Complete,
-            "FAILED" => TaskState::Failed,
-            "CANCELLED" => TaskState::Cancelled,
-            _ => return None,
-        })
-    }
-
-    pub fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            TaskState::Complete | TaskState::Failed | TaskState::Cancelled
-        )
-    }
+/// The state of a task object (`"state"`), `None` when it has none known.
+pub fn state_of(task: &Value) -> Option<TaskState> {
+    TaskState::parse(task["state"].as_str()?)
 }
 
 /// How a wait ended: the task in its terminal state.
@@ -142,7 +118,7 @@ enum Followed {
 }
 
 fn finished(task: &Value) -> Option<Outcome> {
-    let state = TaskState::of(task)?;
+    let state = state_of(task)?;
     state.is_terminal().then(|| Outcome {
         state,
         task: task.clone(),
