@@ -198,6 +198,9 @@ def test_the_command_line_walk_through_runs_as_written(release_build):
         home = os.path.join(data, "home")
         os.makedirs(home)
         client_env = {k: v for k, v in os.environ.items() if not k.startswith("SWITCHBOARD_")}
+        # A home of its own for the profile, but the toolchain `cargo run` needs from the real one.
+        client_env.setdefault("RUSTUP_HOME", os.path.expanduser("~/.rustup"))
+        client_env.setdefault("CARGO_HOME", os.path.expanduser("~/.cargo"))
         client_env.update(HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"))
         done = subprocess.run(["bash", "-c", script], cwd=ROOT, env=client_env,
                               capture_output=True, text=True, timeout=600)
