@@ -20,7 +20,7 @@ fn rss_kib(pid: u32) -> u64 {
 }
 
 #[tokio::test]
-#[ignore]
+#[ignore = "a measurement (thousands of connections); run by hand, see README Benchmarks"]
 async fn idle_event_streams_cost_little_memory() {
     let n: usize = std::env::var("EVENT_SUBSCRIBERS").map_or(5000, |v| v.parse().unwrap());
     let bin = std::env::var("SWITCHBOARD_BIN")

@@ -234,12 +234,7 @@ fn select(
     tag = "BMS",
     params(
         ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
-        ("limit" = Option<i64>, Query, description = "Page size"),
-        ("offset" = Option<i64>, Query, description = "Page number"),
-        ("name" = Option<String>, Query, description = "Part of the name"),
-        ("status" = Option<String>, Query, description = "Server status"),
-        ("flavor" = Option<String>, Query, description = "Flavor id"),
-        ("detail" = Option<String>, Query, description = "Detail level 1-4"),
+        crate::openapi::queries::BmsServerQuery,
     ),
     responses(
         (status = 200, description = "OK", body = crate::openapi::live_bms::BmsServers),
@@ -274,12 +269,7 @@ pub async fn list_servers(
     tag = "BMS",
     params(
         ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
-        ("limit" = Option<i64>, Query, description = "Page size"),
-        ("offset" = Option<i64>, Query, description = "Page number"),
-        ("name" = Option<String>, Query, description = "Part of the name"),
-        ("status" = Option<String>, Query, description = "Server status"),
-        ("flavor" = Option<String>, Query, description = "Flavor id"),
-        ("detail" = Option<String>, Query, description = "Detail level 1-4"),
+        crate::openapi::queries::BmsServerQuery,
     ),
     responses(
         (status = 200, description = "OK", body = crate::openapi::live_bms::BmsServers),

@@ -39,8 +39,7 @@ const SORT_KEYS: &[&str] = &[
     tag = "Nova",
     params(
         ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
-        ("limit" = Option<i64>, Query, description = "Page size"),
-        ("marker" = Option<String>, Query, description = "Last id of the previous page"),
+        crate::openapi::queries::NovaPageQuery,
     ),
     responses(
         (status = 200, description = "OK", body = crate::openapi::compute::NovaFlavors),
@@ -67,8 +66,7 @@ pub async fn list_flavors(
     tag = "Nova",
     params(
         ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
-        ("limit" = Option<i64>, Query, description = "Page size"),
-        ("marker" = Option<String>, Query, description = "Last id of the previous page"),
+        crate::openapi::queries::NovaPageQuery,
     ),
     responses(
         (status = 200, description = "OK", body = crate::openapi::compute::NovaFlavors),

@@ -28,14 +28,7 @@ pub const MAX_LIMIT: usize = 1000;
     tag = "Nova",
     params(
         ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
-        ("limit" = Option<i64>, Query, description = "Page size (at most 1000)"),
-        ("marker" = Option<String>, Query, description = "Last id of the previous page"),
-        ("name" = Option<String>, Query, description = "Regular expression on the name"),
-        ("status" = Option<String>, Query, description = "Server status"),
-        ("changes-since" = Option<String>, Query, description = "ISO 8601 time"),
-        ("sort_key" = Option<String>, Query, description = "Sort key"),
-        ("sort_dir" = Option<String>, Query, description = "asc or desc"),
-        ("all_tenants" = Option<String>, Query, description = "Every project (administrators)"),
+        crate::openapi::queries::NovaServerQuery,
     ),
     responses(
         (status = 200, description = "OK", body = crate::openapi::compute::NovaServers),
@@ -60,14 +53,7 @@ pub async fn list_servers(
     tag = "Nova",
     params(
         ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
-        ("limit" = Option<i64>, Query, description = "Page size (at most 1000)"),
-        ("marker" = Option<String>, Query, description = "Last id of the previous page"),
-        ("name" = Option<String>, Query, description = "Regular expression on the name"),
-        ("status" = Option<String>, Query, description = "Server status"),
-        ("changes-since" = Option<String>, Query, description = "ISO 8601 time"),
-        ("sort_key" = Option<String>, Query, description = "Sort key"),
-        ("sort_dir" = Option<String>, Query, description = "asc or desc"),
-        ("all_tenants" = Option<String>, Query, description = "Every project (administrators)"),
+        crate::openapi::queries::NovaServerQuery,
     ),
     responses(
         (status = 200, description = "OK", body = crate::openapi::compute::NovaServers),

@@ -12,6 +12,7 @@ pub(crate) mod identity;
 pub(crate) mod live_bms;
 pub(crate) mod mrs_dbss;
 pub(crate) mod native;
+pub(crate) mod queries;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
