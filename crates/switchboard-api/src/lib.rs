@@ -6,6 +6,7 @@ mod aksk;
 mod auth;
 mod bms;
 mod body;
+mod console;
 mod dbss;
 mod family;
 pub mod flavor;
@@ -70,6 +71,8 @@ pub struct ApiConfig {
     pub account_per_second: f64,
     /// Peers trusted to name the client in `X-Forwarded-For` (for the audit trail).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Serve the web console under `/console/` (and send browsers asking `/` there).
+    pub console: bool,
 }
 
 impl Default for ApiConfig {
@@ -85,6 +88,7 @@ impl Default for ApiConfig {
             account_burst: 100,
             account_per_second: 2.0,
             trusted_proxies: Vec::new(),
+            console: true,
         }
     }
 }

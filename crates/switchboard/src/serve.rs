@@ -131,6 +131,7 @@ pub async fn build_observed(
         account_burst: config.auth.account_burst,
         account_per_second: config.auth.account_per_second,
         trusted_proxies: config.api.trusted_proxies.clone(),
+        console: config.console.enabled,
     });
     let hasher = Hasher::new(config.auth.hash_workers, config.auth.hash_queue)?;
     let state = AppState {

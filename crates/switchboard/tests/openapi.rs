@@ -54,6 +54,8 @@ fn routes_in(src: &str, mount: &str, out: &mut BTreeSet<(String, String)>) {
     for (at, _) in src.match_indices(".route(") {
         let args = call_text(src, at + ".route".len());
         let path = args.split('"').nth(1).expect("a route's path literal");
+        // A catch-all `{*rest}` is documented as the parameter `{rest}`.
+        let path = path.replace("{*", "{");
         let rest = &args[args.find(',').expect("a route's handler")..];
         for m in methods_in(rest) {
             out.insert((format!("{mount}{path}"), m.to_string()));

@@ -7,6 +7,7 @@
 //! the markers' placeholders when the document is assembled.
 
 pub(crate) mod compute;
+mod console;
 mod errors;
 pub(crate) mod identity;
 pub(crate) mod live_bms;
@@ -103,6 +104,7 @@ pub fn document() -> Value {
     doc.merge(mrs_dbss::Doc::openapi());
     doc.merge(live_bms::Doc::openapi());
     doc.merge(native::Doc::openapi());
+    doc.merge(console::Doc::openapi());
     let mut doc = serde_json::to_value(doc).unwrap_or_default();
     doc["openapi"] = json!("3.1.0");
     let schemas = &mut doc["components"]["schemas"];

@@ -5,9 +5,11 @@
 //! `GET /` is Keystone's unversioned document (v3 only, linked under `/identity`): keystoneauth
 //! given an unversioned auth URL walks the versions from the lowest when no default domain is
 //! set, so any v2-looking entry there (Nova's v2.0 or v2.1) would be taken for Keystone v2.
-//! Nova clients discover through the catalog (`/compute/…`), never at the root.
+//! Nova clients discover through the catalog (`/compute/…`), never at the root. Browsers asking
+//! `/` for a page are sent to the web console instead (see `console.rs`).
 
 mod compute;
+mod console;
 mod huawei;
 mod identity;
 mod native;
@@ -24,7 +26,13 @@ pub fn router(state: AppState) -> Router {
         .route("/ready", get(ready))
         .route("/metrics", get(crate::metrics::get_metrics))
         .route("/openapi.json", get(crate::openapi::serve))
-        .route("/", under(prefix::IDENTITY, get(iam::version_root)))
+        .route(
+            "/",
+            under(prefix::IDENTITY, get(iam::version_root)).layer(middleware::from_fn_with_state(
+                state.clone(),
+                crate::console::browsers,
+            )),
+        )
         .merge(identity::routes())
         .nest(
             prefix::IDENTITY,
@@ -42,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/compute/", under(prefix::COMPUTE, get(nova::version_root)))
         .merge(native::routes())
+        .merge(console::routes())
         // Runs for matched routes only, so that the family is known.
         .route_layer(middleware::from_fn(family::path_params))
         .route_layer(middleware::from_fn(crate::metrics::route))

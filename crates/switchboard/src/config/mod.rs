@@ -31,6 +31,7 @@ pub struct Config {
     pub engine: EngineConfig,
     pub events: EventsConfig,
     pub metrics: MetricsConfig,
+    pub console: ConsoleConfig,
     pub sim: SimConfig,
     pub domains: Vec<DomainSpec>,
     pub projects: Vec<ProjectSpec>,
@@ -60,6 +61,7 @@ impl Default for Config {
             engine: EngineConfig::default(),
             events: EventsConfig::default(),
             metrics: MetricsConfig::default(),
+            console: ConsoleConfig::default(),
             sim: SimConfig::default(),
             domains: Vec::new(),
             projects: Vec::new(),
@@ -326,12 +328,14 @@ impl Config {
     }
 }
 
+mod console;
 mod events;
 mod identity;
 mod logging;
 mod metrics;
 mod server;
 
+pub use console::ConsoleConfig;
 pub use events::EventsConfig;
 pub use identity::{PolicyConfig, UserConfig};
 pub use logging::LogFormat;
