@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: formatting, lints, every Rust test of the workspace (unit, property,
 # HTTP integration, kill -9 crash tests with the real binary), then the real clients (the official
-# Huawei Cloud Python SDK, the openstack and nova CLIs, libcloud, Ansible) against the real binary.
+# Huawei Cloud Python SDK, the openstack and nova CLIs, libcloud, Ansible) against the real binary,
+# then the web console in Debian's Chromium and the OpenAPI document under schemathesis.
 # Installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,5 +63,16 @@ if [ ! -x "$ansible_venv/bin/python" ]; then
 fi
 "$ansible_venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements-ansible.txt
 SWITCHBOARD_BIN="$PWD/target/debug/switchboard" "$venv/bin/python" -m pytest -q tests/python
+echo "== web console in Debian's Chromium, driven by Playwright"
+# playwright-core drives the system Chromium over CDP (no browser download); chromium-driver is
+# Debian's WebDriver for the same browser, for anyone driving it with a WebDriver client.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    echo "installing chromium and chromium-driver"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+bash console/vendor.sh --check
+npm ci --prefix tests/console --ignore-scripts --no-audit --no-fund --silent
+SWITCHBOARD_BIN="$PWD/target/debug/switchboard" node --test tests/console/console.test.mjs
 echo "== OpenAPI document against the real server (schemathesis)"
 SWITCHBOARD_BIN="$PWD/target/debug/switchboard" bash scripts/schemathesis.sh
