@@ -1,6 +1,7 @@
 //! Passwords hashed with Argon2id, opaque bearer tokens stored only as their SHA-256, and the
 //! principal a request acts as.
 
+pub mod actions;
 pub mod hasher;
 pub mod policy;
 mod scratch;

@@ -4,6 +4,7 @@
 pub(crate) mod events;
 pub(crate) mod policies;
 pub(crate) mod resources;
+pub(crate) mod session;
 pub(crate) mod tasks;
 mod user_body;
 pub(crate) mod users;
@@ -11,6 +12,7 @@ pub(crate) mod users;
 pub use events::{stream_events, EventStreams};
 pub use policies::{delete_policy, list_policies, put_policy};
 pub use resources::{list_audit, list_resources};
+pub use session::get_session;
 pub use tasks::{cancel_task, get_task, list_tasks};
 pub use users::{create_user, delete_user, list_users, modify_user};
 

@@ -10,6 +10,7 @@ bodies!(
     NativePolicies,
     NativePolicy,
     NativeResources,
+    NativeSession,
     NativeTask,
     NativeTasks,
     NativeUser,
@@ -25,6 +26,7 @@ bodies!(
     crate::native::tasks::cancel_task,
     crate::native::resources::list_resources,
     crate::native::resources::list_audit,
+    crate::native::session::get_session,
     crate::native::users::create_user,
     crate::native::users::list_users,
     crate::native::users::modify_user,
@@ -127,9 +129,34 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
                 ),
             ),
         ),
+        ("NativeSession", one("session", session())),
         ("NativeUser", one("user", user.clone())),
         ("NativeUsers", list_of("users", user)),
         ("NativePolicy", one("policy", policy.clone())),
         ("NativePolicies", list_of("policies", policy)),
     ]
+}
+
+/// The caller, its scope and a boolean per action name.
+fn session() -> Value {
+    let mut p = strings(&["user_id", "user_name", "domain_id", "expires_at"]);
+    p["project_id"] = json!({"type": ["string", "null"]});
+    p["project_name"] = json!({"type": ["string", "null"]});
+    p["roles"] = json!({"type": "array", "items": {"type": "string"}});
+    p["system_admin"] = json!({"type": "boolean"});
+    p["permissions"] = json!({"type": "object", "additionalProperties": {"type": "boolean"},
+        "description": "Every action name (as in policies): whether the caller may perform it"});
+    object(
+        &[
+            "user_id",
+            "user_name",
+            "domain_id",
+            "project_id",
+            "roles",
+            "system_admin",
+            "expires_at",
+            "permissions",
+        ],
+        p,
+    )
 }

@@ -15,6 +15,7 @@ pub fn routes() -> Router<AppState> {
         .route("/switchboard/v1/resources", get(native::list_resources))
         .route("/switchboard/v1/events", get(native::stream_events))
         .route("/switchboard/v1/audit", get(native::list_audit))
+        .route("/switchboard/v1/session", get(native::get_session))
         .route(
             "/switchboard/v1/users",
             post(native::create_user).get(native::list_users),
