@@ -2,15 +2,12 @@
 //! task durable before answering. Decisions are serialized by the world lock; commits of
 //! concurrent submissions share one transaction in the store.
 
+use crate::preview::{decide, Planned};
 use crate::world::ActiveTask;
 use crate::{events, Engine, EngineError};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use switchboard_core::plan::ResourceView;
-use switchboard_core::{
-    now_millis, plan_operation, Action, PlanError, PlannedStep, ResourceSpec, StepMode, StepState,
-    TaskId, TaskState,
-};
+use switchboard_core::{now_millis, Action, ResourceSpec, StepMode, StepState, TaskId, TaskState};
 use switchboard_store::{AuditRecord, Priority, StepRecord, TaskRecord, Write};
 use tokio::sync::watch;
 
@@ -62,119 +59,101 @@ impl Engine {
         let decided = {
             let mut guard = inner.lock();
             let world = &mut *guard;
-            let mut targets = Vec::with_capacity(op.targets.len());
-            for t in &op.targets {
-                let node = world
-                    .index_of(t)
-                    .ok_or_else(|| SubmitError::UnknownResource(t.clone()))?;
-                targets.push(node);
-            }
-            if let Some((task_id, active)) = world.identical(&targets, op.action, op.only_self) {
-                Decision::Existing(task_id, active.committed.clone())
-            } else {
-                match merged_plan(world, &targets, op.action, op.only_self) {
-                    Err(PlanError::Conflict {
-                        resource,
-                        task,
-                        action,
-                    }) => Decision::Refused(SubmitError::Conflict {
-                        resource,
-                        task,
-                        action,
-                    }),
-                    Ok(steps) => {
-                        let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
-                        let mut writes = Vec::with_capacity(steps.len() + 2);
-                        let mut records = Vec::with_capacity(steps.len());
-                        let mut specs = Vec::with_capacity(steps.len());
-                        for (idx, s) in steps.iter().enumerate() {
-                            specs.push(world.specs[s.node].clone());
-                            let node = &mut world.nodes[s.node];
-                            records.push(StepRecord {
-                                task_id: id,
-                                idx,
-                                resource_id: world.specs[s.node].id.clone(),
-                                action: s.action,
-                                follow_task: match s.mode {
-                                    StepMode::Follow(t) => Some(t),
-                                    StepMode::Run => None,
-                                },
-                                after: s.after.clone(),
-                                state: StepState::Pending,
-                                attempts: 0,
-                                prior_state: node.state,
-                                expected_ms: world.drivers[s.node]
-                                    .expected_duration(&world.specs[s.node], s.action)
-                                    .as_millis()
-                                    as i64,
-                                started_at: None,
-                                finished_at: None,
-                                error: None,
-                                output: None,
-                            });
-                            if s.mode == StepMode::Run {
-                                node.claim = Some((id, s.action));
-                                node.state = s.action.pending_state();
-                                node.updated_at = now;
-                                writes.push(Write::SetResource {
-                                    id: world.specs[s.node].id.clone(),
-                                    state: node.state,
-                                    active_task: Some(id),
-                                    last_error: node.last_error.clone(),
-                                    updated_at: now,
-                                });
-                            }
-                        }
-                        let state = if steps.is_empty() {
-                            TaskState::Complete
-                        } else {
-                            TaskState::InProgress
-                        };
-                        let (tx, rx) = watch::channel(None);
-                        if !steps.is_empty() {
-                            world.active.insert(
-                                id,
-                                ActiveTask {
-                                    targets: targets.clone(),
-                                    action: op.action,
-                                    only_self: op.only_self,
-                                    committed: rx,
-                                },
-                            );
-                        }
-                        let task = TaskRecord {
-                            id,
-                            project_id: op.project_id.clone(),
-                            kind: op.kind.clone(),
-                            action: op.action,
-                            target_id: op.targets.first().cloned(),
-                            targets: op.targets.clone(),
-                            only_self: op.only_self,
-                            principal: op.principal.clone(),
-                            request_id: op.request_id.clone(),
-                            state,
-                            progress: if steps.is_empty() { 100.0 } else { 0.0 },
+            let (targets, planned) = decide(world, &op.targets, op.action, op.only_self)?;
+            match planned {
+                Planned::Existing(task_id, committed) => Decision::Existing(task_id, committed),
+                Planned::Refused(err) => Decision::Refused(err),
+                Planned::Steps(steps) => {
+                    let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
+                    let mut writes = Vec::with_capacity(steps.len() + 2);
+                    let mut records = Vec::with_capacity(steps.len());
+                    let mut specs = Vec::with_capacity(steps.len());
+                    for (idx, s) in steps.iter().enumerate() {
+                        specs.push(world.specs[s.node].clone());
+                        let node = &mut world.nodes[s.node];
+                        records.push(StepRecord {
+                            task_id: id,
+                            idx,
+                            resource_id: world.specs[s.node].id.clone(),
+                            action: s.action,
+                            follow_task: match s.mode {
+                                StepMode::Follow(t) => Some(t),
+                                StepMode::Run => None,
+                            },
+                            after: s.after.clone(),
+                            state: StepState::Pending,
+                            attempts: 0,
+                            prior_state: node.state,
+                            expected_ms: world.drivers[s.node]
+                                .expected_duration(&world.specs[s.node], s.action)
+                                .as_millis() as i64,
+                            started_at: None,
+                            finished_at: None,
                             error: None,
-                            created_at: now,
-                            updated_at: now,
-                            finished_at: steps.is_empty().then_some(now),
-                            cancel_requested: false,
-                        };
-                        writes.insert(
-                            0,
-                            Write::InsertTask {
-                                task: task.clone(),
-                                steps: records.clone(),
+                            output: None,
+                        });
+                        if s.mode == StepMode::Run {
+                            node.claim = Some((id, s.action));
+                            node.state = s.action.pending_state();
+                            node.updated_at = now;
+                            writes.push(Write::SetResource {
+                                id: world.specs[s.node].id.clone(),
+                                state: node.state,
+                                active_task: Some(id),
+                                last_error: node.last_error.clone(),
+                                updated_at: now,
+                            });
+                        }
+                    }
+                    let state = if steps.is_empty() {
+                        TaskState::Complete
+                    } else {
+                        TaskState::InProgress
+                    };
+                    let (tx, rx) = watch::channel(None);
+                    if !steps.is_empty() {
+                        world.active.insert(
+                            id,
+                            ActiveTask {
+                                targets: targets.clone(),
+                                action: op.action,
+                                only_self: op.only_self,
+                                committed: rx,
                             },
                         );
-                        Decision::New(Box::new(Accepted {
-                            task,
-                            steps: records,
-                            specs,
-                            writes,
-                            committed: tx,
-                        }))
                     }
+                    let task = TaskRecord {
+                        id,
+                        project_id: op.project_id.clone(),
+                        kind: op.kind.clone(),
+                        action: op.action,
+                        target_id: op.targets.first().cloned(),
+                        targets: op.targets.clone(),
+                        only_self: op.only_self,
+                        principal: op.principal.clone(),
+                        request_id: op.request_id.clone(),
+                        state,
+                        progress: if steps.is_empty() { 100.0 } else { 0.0 },
+                        error: None,
+                        created_at: now,
+                        updated_at: now,
+                        finished_at: steps.is_empty().then_some(now),
+                        cancel_requested: false,
+                    };
+                    writes.insert(
+                        0,
+                        Write::InsertTask {
+                            task: task.clone(),
+                            steps: records.clone(),
+                        },
+                    );
+                    Decision::New(Box::new(Accepted {
+                        task,
+                        steps: records,
+                        specs,
+                        writes,
+                        committed: tx,
+                    }))
                 }
             }
         };
@@ -304,45 +283,6 @@ fn announce(
     if steps.is_empty() {
         writes.push(events::task("task.finished", task, steps, name));
     }
-}
-
-/// One plan for several targets: the union of each target's plan, each resource once.
-fn merged_plan(
-    world: &crate::world::World,
-    targets: &[usize],
-    action: Action,
-    only_self: bool,
-) -> Result<Vec<PlannedStep>, PlanError> {
-    let view = |n: usize| ResourceView {
-        state: world.nodes[n].state,
-        claim: world.nodes[n].claim,
-    };
-    let mut merged: Vec<PlannedStep> = Vec::new();
-    for &t in targets {
-        let plan = plan_operation(&world.graph, t, action, only_self, view)?;
-        let base: Vec<usize> = plan
-            .steps
-            .iter()
-            .map(|s| match merged.iter().position(|m| m.node == s.node) {
-                Some(i) => i,
-                None => {
-                    merged.push(PlannedStep {
-                        after: Vec::new(),
-                        ..s.clone()
-                    });
-                    merged.len() - 1
-                }
-            })
-            .collect();
-        for (s, &at) in plan.steps.iter().zip(&base) {
-            for &a in &s.after {
-                if !merged[at].after.contains(&base[a]) {
-                    merged[at].after.push(base[a]);
-                }
-            }
-        }
-    }
-    Ok(merged)
 }
 
 fn audit_record(op: &Operation, at: i64, task: Option<TaskId>, outcome: String) -> AuditRecord {

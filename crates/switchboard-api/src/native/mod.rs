@@ -2,6 +2,7 @@
 //! `{"error":{"code":"not_found","message":…,"request_id":…}}`.
 
 pub(crate) mod events;
+pub(crate) mod plans;
 pub(crate) mod policies;
 pub(crate) mod resources;
 pub(crate) mod session;
@@ -10,6 +11,7 @@ mod user_body;
 pub(crate) mod users;
 
 pub use events::{stream_events, EventStreams};
+pub use plans::preview_plan;
 pub use policies::{delete_policy, list_policies, put_policy};
 pub use resources::{list_audit, list_resources};
 pub use session::get_session;

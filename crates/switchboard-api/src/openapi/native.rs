@@ -10,6 +10,7 @@ bodies!(
     NativePolicies,
     NativePolicy,
     NativeResources,
+    NativePlan,
     NativeSession,
     NativeTask,
     NativeTasks,
@@ -27,6 +28,7 @@ bodies!(
     crate::native::resources::list_resources,
     crate::native::resources::list_audit,
     crate::native::session::get_session,
+    crate::native::plans::preview_plan,
     crate::native::users::create_user,
     crate::native::users::list_users,
     crate::native::users::modify_user,
@@ -130,6 +132,7 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
             ),
         ),
         ("NativeSession", one("session", session())),
+        ("NativePlan", one("plan", plan())),
         ("NativeUser", one("user", user.clone())),
         ("NativeUsers", list_of("users", user)),
         ("NativePolicy", one("policy", policy.clone())),
@@ -158,5 +161,33 @@ fn session() -> Value {
             "permissions",
         ],
         p,
+    )
+}
+
+/// A previewed plan: its steps in order, or the in-flight task that would be returned.
+fn plan() -> Value {
+    let mut step = strings(&["resource_id", "resource_name", "kind", "action"]);
+    step["index"] = json!({"type": "integer"});
+    step["mode"] = json!({"type": "string", "enum": ["run", "follow"]});
+    step["follow_task"] = json!({"type": ["integer", "null"]});
+    step["after"] = json!({"type": "array", "items": {"type": "integer"},
+        "description": "Indices of the steps that finish first"});
+    let step = object(
+        &[
+            "index",
+            "resource_id",
+            "resource_name",
+            "kind",
+            "action",
+            "mode",
+            "follow_task",
+            "after",
+        ],
+        step,
+    );
+    object(
+        &["steps", "existing_task"],
+        json!({"steps": {"type": "array", "items": step},
+               "existing_task": {"type": ["integer", "null"]}}),
     )
 }

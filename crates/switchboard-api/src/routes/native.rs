@@ -16,6 +16,7 @@ pub fn routes() -> Router<AppState> {
         .route("/switchboard/v1/events", get(native::stream_events))
         .route("/switchboard/v1/audit", get(native::list_audit))
         .route("/switchboard/v1/session", get(native::get_session))
+        .route("/switchboard/v1/plans", post(native::preview_plan))
         .route(
             "/switchboard/v1/users",
             post(native::create_user).get(native::list_users),
