@@ -29,7 +29,7 @@ roles = { "local-2" = "admin" }
 [[sim.faults]]
 resource = "Kafka"
 action = "start"
-fail_next = 1
+fail_next = 3  # the first attempt and both retries ([engine] step_retries = 2)
 message = "disk /srv/kafka is full"
 `;
 
@@ -114,7 +114,7 @@ test("the task shows both steps with their times", async () => {
   await admin.waitForSelector('[data-task-state="COMPLETE"]');
   for (const name of ["ZooKeeper", "HDFS"]) {
     const row = admin.locator(`tr[data-step="${name}"]`);
-    assert.equal(await row.getAttribute("data-state"), "succeeded");
+    assert.equal(await row.getAttribute("data-state"), "DONE");
     assert.match(await row.locator(".started").textContent(), /\d\d:\d\d:\d\d/);
     assert.match(await row.locator(".finished").textContent(), /\d\d:\d\d:\d\d/);
   }
@@ -129,7 +129,7 @@ test("a failing step (a fault rule) shows its error", async () => {
   await admin.click("dialog button.primary");
   await admin.waitForSelector('[data-task-state="FAILED"]', { timeout: 30000 });
   assert.match(await admin.textContent('tr[data-step="Kafka"] .step-error'), /disk \/srv\/kafka is full/);
-  assert.equal(await admin.getAttribute('tr[data-step="Kafka"]', "data-state"), "failed");
+  assert.equal(await admin.getAttribute('tr[data-step="Kafka"]', "data-state"), "FAILED");
 });
 
 test("the audit trail filters by action", async () => {
@@ -179,14 +179,14 @@ test("after kill -9 and a restart the page reconnects and shows the task's end",
   await admin.click("dialog button.primary");
   await admin.waitForURL(/#\/tasks\/\d+$/);
   await admin.evaluate(() => { window.notReloaded = true; });
-  await admin.waitForSelector('tr[data-state="running"]', { timeout: 30000 });
+  await admin.waitForSelector('tr[data-state="RUNNING"]', { timeout: 30000 });
   await server.kill9();
   await admin.waitForSelector('[data-link="reconnecting"]');
   await server.launch();
   await admin.waitForSelector('[data-link="live"]', { timeout: 30000 });
   await admin.waitForSelector('[data-task-state="COMPLETE"]', { timeout: 60000 });
   assert.equal(await admin.evaluate(() => window.notReloaded), true, "no reload happened");
-  assert.equal(await admin.getAttribute('tr[data-step="Hive"]', "data-state"), "succeeded");
+  assert.equal(await admin.getAttribute('tr[data-step="Hive"]', "data-state"), "DONE");
 });
 
 test("narrow windows, dark mode, and no CSP violation anywhere", async () => {

@@ -1,8 +1,8 @@
 // The console's entry point: sign-in gate, navigation and the hash router.
 
 import { html, render, useEffect, useState } from "../vendor/preact-htm.js";
-import { logout, token } from "./api.js";
-import { begin, end, useStore } from "./store.js";
+import { forgetToken, logout, token } from "./api.js";
+import { begin, end, may, useStore } from "./store.js";
 import { Login } from "./views/login.js";
 import { Overview } from "./views/overview.js";
 import { Cluster } from "./views/cluster.js";
@@ -33,11 +33,19 @@ function route(parts) {
   }
 }
 
+// Each page with the permission its reads need: a page the user may not read is not offered.
 const LINKS = [
-  ["#/", "Resources", ""],
-  ["#/tasks", "Tasks", "tasks"],
-  ["#/audit", "Audit", "audit"],
+  ["#/", "Resources", "", "switchboard:resource:list"],
+  ["#/tasks", "Tasks", "tasks", "switchboard:task:list"],
+  ["#/audit", "Audit", "audit", "switchboard:audit:list"],
 ];
+
+const LINK_WORDS = {
+  live: "live",
+  connecting: "connecting…",
+  reconnecting: "reconnecting…",
+  unavailable: "not live (switchboard:event:list is not allowed)",
+};
 
 function Shell({ parts }) {
   const s = useStore();
@@ -45,10 +53,10 @@ function Shell({ parts }) {
   const here = parts[0] === "clusters" ? "" : parts[0] ?? "";
   return html`<header class="top">
       <a class="brand" href="#/">Switchboard</a>
-      <nav aria-label="Main">${LINKS.map(([href, label, key]) => html`<a href=${href}
+      <nav aria-label="Main">${LINKS.filter((l) => may(l[3])).map(([href, label, key]) => html`<a href=${href}
         aria-current=${here === key ? "page" : undefined}>${label}</a>`)}</nav>
       <span class=${`link link-${s.link}`} role="status" data-link=${s.link}
-        title="The event stream that keeps this page live">${s.link === "live" ? "live" : s.link === "connecting" ? "connecting…" : "reconnecting…"}</span>
+        title="The event stream that keeps this page live">${LINK_WORDS[s.link] ?? s.link}</span>
       <span class="who" data-testid="who">${session.user_name} · ${session.project_name} · ${session.roles.join(", ") || "no role"}</span>
       <button type="button" class="small" onClick=${signOut}>Log out</button>
     </header>
@@ -79,6 +87,7 @@ function App() {
   useEffect(() => {
     if (signedIn && !s.session) {
       begin().catch((err) => {
+        forgetToken();
         setError(err.message);
         setSignedIn(false);
       });
@@ -90,4 +99,6 @@ function App() {
   return html`<${Shell} parts=${parts} />`;
 }
 
-render(html`<${App} />`, document.getElementById("app"));
+const root = document.getElementById("app");
+root.textContent = ""; // the static "Loading…" placeholder
+render(html`<${App} />`, root);

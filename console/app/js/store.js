@@ -45,6 +45,12 @@ export async function begin() {
   const { session } = await get("/switchboard/v1/session");
   store.session = session;
   changed();
+  if (!may("switchboard:event:list")) {
+    // Without the stream the page cannot be live: read once and say so.
+    store.link = "unavailable";
+    await reload();
+    return;
+  }
   closeEvents = openEvents({
     onEvent: (e) => (pending ? pending.push(e) : apply(e)),
     onStatus: (link) => {
@@ -71,9 +77,10 @@ export function end() {
 export async function reload() {
   pending = [];
   try {
+    // A list the user may not read stays empty rather than failing the page.
     const [{ resources }, { tasks }] = await Promise.all([
-      get("/switchboard/v1/resources"),
-      get(`/switchboard/v1/tasks?limit=${TASK_PAGE}`),
+      may("switchboard:resource:list") ? get("/switchboard/v1/resources") : { resources: [] },
+      may("switchboard:task:list") ? get(`/switchboard/v1/tasks?limit=${TASK_PAGE}`) : { tasks: [] },
     ]);
     store.resources = new Map(resources.map((r) => [r.id, r]));
     const known = store.tasks;

@@ -17,8 +17,9 @@ export function TaskStateBadge({ state }) {
   return html`<span class="badge task-${state}">${state}</span>`;
 }
 
+/** A task's progress; the API reports it in percent (0–100). */
 export function Progress({ value, state }) {
-  const pct = Math.round((value ?? 0) * 100);
+  const pct = Math.max(0, Math.min(100, Math.round(value ?? 0)));
   return html`<span class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${pct}>
     <progress class=${`task-${state}`} max="100" value=${pct}></progress><span class="pct">${pct}%</span>
   </span>`;

@@ -58,7 +58,7 @@ export function Audit() {
       <thead><tr><th>When</th><th>Principal</th><th>Action</th><th>Resource</th><th>Outcome</th><th>Source</th><th>Request</th></tr></thead>
       <tbody>${records.map((a) => html`<tr key=${a.id} data-action=${a.action}>
         <td>${new Date(a.at).toLocaleString([], { hour12: false })}</td><td>${a.principal}</td><td>${a.action}</td>
-        <td>${a.target ?? "—"}</td><td><span class=${`badge outcome-${a.outcome}`}>${a.outcome}</span>${a.detail && html`<div class="muted small">${typeof a.detail === "string" ? a.detail : JSON.stringify(a.detail)}</div>`}</td>
+        <td>${a.target ?? "—"}</td><td><span class=${`badge outcome-${a.outcome.split(/[:\s]/)[0]}`}>${a.outcome}</span>${a.detail && html`<div class="muted small">${typeof a.detail === "string" ? a.detail : JSON.stringify(a.detail)}</div>`}</td>
         <td class="muted">${a.source ?? "—"}</td><td class="muted">${a.request_id ?? "—"}</td>
       </tr>`)}</tbody>
     </table></div>
