@@ -17,6 +17,7 @@ pub mod wait;
 pub use error::{envelope_message, Error};
 pub use login::{inspect, login, revoke, Login, Session};
 pub use ops::Started;
+pub use reads::AuditQuery;
 pub use request::{Client, Credential, Reply};
 pub use wait::{state_of, Outcome, TaskState, Via};
 

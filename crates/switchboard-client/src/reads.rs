@@ -55,9 +55,17 @@ impl Client {
         self.get("/switchboard/v1/resources").await
     }
 
-    /// `GET /switchboard/v1/audit`, newest first.
-    pub async fn audit(&self, limit: Option<u32>) -> Result<Value> {
-        let q = query(&[("limit", limit.map(|l| l.to_string()))]);
+    /// `GET /switchboard/v1/audit`, newest first, filtered by the server.
+    pub async fn audit(&self, filter: &AuditQuery) -> Result<Value> {
+        let q = query(&[
+            ("limit", filter.limit.map(|l| l.to_string())),
+            ("principal", filter.principal.clone()),
+            ("action", filter.action.clone()),
+            ("target", filter.target.clone()),
+            ("outcome", filter.outcome.clone()),
+            ("since", filter.since_ms.map(|t| t.to_string())),
+            ("until", filter.until_ms.map(|t| t.to_string())),
+        ]);
         self.get(&format!("/switchboard/v1/audit{q}")).await
     }
 
@@ -118,4 +126,21 @@ impl Client {
         let path = format!("/v3.0/OS-CREDENTIAL/credentials/{access_key}");
         Ok(self.send(Method::DELETE, &path, None).await?.body)
     }
+}
+
+/// Filters of `GET /switchboard/v1/audit`; `None` filters nothing.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub limit: Option<u32>,
+    /// Exactly as recorded (`admin@<domain id>`).
+    pub principal: Option<String>,
+    /// Exact, or a prefix ending with `*`.
+    pub action: Option<String>,
+    pub target: Option<String>,
+    /// Exact, or a prefix ending with `*`.
+    pub outcome: Option<String>,
+    /// Records at or after this time, in milliseconds since the epoch.
+    pub since_ms: Option<i64>,
+    /// Records at or before this time, in milliseconds since the epoch.
+    pub until_ms: Option<i64>,
 }

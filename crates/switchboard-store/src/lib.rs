@@ -136,12 +136,8 @@ pub trait Store: Send + Sync + 'static {
         seed: &Metadata,
         change: MetadataChange,
     ) -> StoreResult<Option<Metadata>>;
-    async fn audit(
-        &self,
-        project_id: Option<&str>,
-        limit: i64,
-        offset: i64,
-    ) -> StoreResult<Vec<AuditRecord>>;
+    /// Audit records matching `filter`, newest first.
+    async fn audit(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>>;
 
     /// Events as their transactions become durable, in `seq` order. A receiver that lags
     /// behind loses the oldest and reads them back with `events_after`.
@@ -177,4 +173,47 @@ pub struct TaskFilter {
     pub request_id: Option<String>,
     pub limit: i64,
     pub offset: i64,
+}
+
+/// Which audit records to read; `None` fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub project_id: Option<String>,
+    pub principal: Option<String>,
+    pub action: Option<TextMatch>,
+    /// A resource id or name, as recorded.
+    pub target: Option<String>,
+    pub outcome: Option<TextMatch>,
+    /// Records at or after this time (milliseconds since the epoch).
+    pub since: Option<i64>,
+    /// Records at or before this time.
+    pub until: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A text column equal to a value, or starting with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextMatch {
+    Exact(String),
+    Prefix(String),
+}
+
+impl TextMatch {
+    /// `value`, or what precedes its trailing `*` as a prefix.
+    pub fn parse(value: &str) -> TextMatch {
+        match value.strip_suffix('*') {
+            Some(prefix) => TextMatch::Prefix(prefix.to_string()),
+            None => TextMatch::Exact(value.to_string()),
+        }
+    }
+
+    /// (the exact value, the prefix) as bound parameters.
+    pub fn split(m: Option<&TextMatch>) -> (Option<&str>, Option<&str>) {
+        match m {
+            Some(TextMatch::Exact(v)) => (Some(v), None),
+            Some(TextMatch::Prefix(p)) => (None, Some(p)),
+            None => (None, None),
+        }
+    }
 }

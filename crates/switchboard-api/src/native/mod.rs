@@ -1,6 +1,7 @@
 //! Switchboard's own API under `/switchboard/v1`: tasks, resources, audit. One error envelope:
 //! `{"error":{"code":"not_found","message":…,"request_id":…}}`.
 
+pub(crate) mod audit;
 pub(crate) mod events;
 pub(crate) mod plans;
 pub(crate) mod policies;
@@ -10,10 +11,11 @@ pub(crate) mod tasks;
 mod user_body;
 pub(crate) mod users;
 
+pub use audit::list_audit;
 pub use events::{stream_events, EventStreams};
 pub use plans::preview_plan;
 pub use policies::{delete_policy, list_policies, put_policy};
-pub use resources::{list_audit, list_resources};
+pub use resources::list_resources;
 pub use session::get_session;
 pub use tasks::{cancel_task, get_task, list_tasks};
 pub use users::{create_user, delete_user, list_users, modify_user};

@@ -1,10 +1,9 @@
-//! `GET /switchboard/v1/resources` and `GET /switchboard/v1/audit`.
+//! `GET /switchboard/v1/resources`.
 
-use super::{NativeError, Page};
+use super::NativeError;
 use crate::auth::Authenticated;
-use crate::time::iso_millis;
 use crate::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde_json::{json, Value};
 
@@ -37,49 +36,4 @@ pub async fn list_resources(
         })
         .collect();
     Ok(Json(json!({ "resources": resources })))
-}
-
-#[utoipa::path(
-    get,
-    path = "/switchboard/v1/audit",
-    tag = "Switchboard",
-    params(
-        ("limit" = Option<u32>, Query, description = "Page size"),
-        ("offset" = Option<u32>, Query, description = "Entries to skip"),
-    ),
-    responses(
-        (status = 200, description = "OK", body = crate::openapi::native::NativeAudit),
-        crate::openapi::NativeRead,
-    )
-)]
-pub async fn list_audit(
-    State(state): State<AppState>,
-    Authenticated(who): Authenticated,
-    Query(query): Query<std::collections::HashMap<String, String>>,
-) -> Result<Json<Value>, NativeError> {
-    NativeError::permit(&who, "switchboard:audit:list")?;
-    let (limit, offset) = Page(&query).bounds()?;
-    let Some(project) = who.project_id.as_deref() else {
-        return Ok(Json(
-            json!({"records": [], "limit": limit, "offset": offset}),
-        ));
-    };
-    let records = state
-        .store
-        .audit(Some(project), limit, offset)
-        .await
-        .map_err(NativeError::internal)?;
-    let records: Vec<Value> = records
-        .iter()
-        .map(|a| {
-            json!({
-                "id": a.id, "at": iso_millis(a.at), "principal": a.principal, "project_id": a.project_id,
-                "action": a.action, "target": a.target, "request_id": a.request_id, "source": a.source,
-                "outcome": a.outcome, "detail": a.detail,
-            })
-        })
-        .collect();
-    Ok(Json(
-        json!({"records": records, "limit": limit, "offset": offset}),
-    ))
 }

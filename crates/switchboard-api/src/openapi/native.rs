@@ -26,7 +26,7 @@ bodies!(
     crate::native::tasks::get_task,
     crate::native::tasks::cancel_task,
     crate::native::resources::list_resources,
-    crate::native::resources::list_audit,
+    crate::native::audit::list_audit,
     crate::native::session::get_session,
     crate::native::plans::preview_plan,
     crate::native::users::create_user,

@@ -317,18 +317,33 @@ impl Store for SqliteStore {
         metadata::update_metadata(&self.pool, resource_id, seed, change).await
     }
 
-    async fn audit(
-        &self,
-        project_id: Option<&str>,
-        limit: i64,
-        offset: i64,
-    ) -> StoreResult<Vec<AuditRecord>> {
+    async fn audit(&self, f: &crate::AuditFilter) -> StoreResult<Vec<AuditRecord>> {
+        use crate::TextMatch;
+        let (action, action_prefix) = TextMatch::split(f.action.as_ref());
+        let (outcome, outcome_prefix) = TextMatch::split(f.outcome.as_ref());
+        // Prefixes compare with substr, not LIKE, so `%` and `_` in them stay literal.
         sqlx::query(
-            "SELECT * FROM audit WHERE (?1 IS NULL OR project_id = ?1) ORDER BY id DESC LIMIT ?2 OFFSET ?3",
+            "SELECT * FROM audit WHERE (?1 IS NULL OR project_id = ?1) \
+             AND (?2 IS NULL OR principal = ?2) \
+             AND (?3 IS NULL OR action = ?3) \
+             AND (?4 IS NULL OR substr(action, 1, length(?4)) = ?4) \
+             AND (?5 IS NULL OR target = ?5) \
+             AND (?6 IS NULL OR outcome = ?6) \
+             AND (?7 IS NULL OR substr(outcome, 1, length(?7)) = ?7) \
+             AND (?8 IS NULL OR at >= ?8) AND (?9 IS NULL OR at <= ?9) \
+             ORDER BY id DESC LIMIT ?10 OFFSET ?11",
         )
-        .bind(project_id)
-        .bind(limit)
-        .bind(offset)
+        .bind(f.project_id.as_deref())
+        .bind(f.principal.as_deref())
+        .bind(action)
+        .bind(action_prefix)
+        .bind(f.target.as_deref())
+        .bind(outcome)
+        .bind(outcome_prefix)
+        .bind(f.since)
+        .bind(f.until)
+        .bind(f.limit)
+        .bind(f.offset)
         .fetch_all(&self.pool)
         .await?
         .iter()

@@ -160,24 +160,19 @@ fn since(raw: &str) -> CliResult<SystemTime> {
 }
 
 pub async fn audit(client: &Client, global: &Global, args: &AuditArgs) -> CliResult {
-    let from = args.since.as_deref().map(since).transpose()?;
-    let v = client.audit(Some(args.limit)).await?;
-    let rows: Vec<Value> = items(&v, "records")
-        .into_iter()
-        .filter(|r| {
-            args.principal
-                .as_ref()
-                .is_none_or(|p| r["principal"] == p.as_str())
-        })
-        .filter(|r| {
-            from.is_none_or(|from| {
-                r["at"]
-                    .as_str()
-                    .and_then(|at| humantime::parse_rfc3339_weak(at).ok())
-                    .is_some_and(|at| at >= from)
-            })
-        })
-        .collect();
+    let since_ms = args.since.as_deref().map(since).transpose()?.map(|t| {
+        t.duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    });
+    // The server filters, so `--limit` counts matching records.
+    let filter = switchboard_client::AuditQuery {
+        limit: Some(args.limit),
+        principal: args.principal.clone(),
+        since_ms,
+        ..Default::default()
+    };
+    let v = client.audit(&filter).await?;
+    let rows: Vec<Value> = items(&v, "records");
     let columns = [
         ("AT", "at"),
         ("PRINCIPAL", "principal"),

@@ -47,6 +47,11 @@ document = { Version = "1.1", Statement = [{ Effect = "Allow", Action = ["live:o
 "#;
 
 pub async fn server() -> TestServer {
+    server_with(|_| {}).await
+}
+
+/// [`server`], adjusted by `tweak`.
+pub async fn server_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
     TestServer::start(|c: &mut Config| {
         let extra: Extra = toml::from_str(EXTRA).unwrap();
         c.users = extra.users;
@@ -56,6 +61,7 @@ pub async fn server() -> TestServer {
             name: "other-1".into(),
             domain: "switchboard".into(),
         });
+        tweak(c);
     })
     .await
 }
