@@ -2,6 +2,7 @@
 //! the dependency graph with its planner, the task model and the `Driver` trait.
 
 pub mod driver;
+pub mod family;
 pub mod graph;
 pub mod inventory;
 pub mod lifecycle;

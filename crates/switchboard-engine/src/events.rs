@@ -6,7 +6,8 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use switchboard_core::{Lifecycle, Millis, ResourceKind, ResourceSpec, TaskId};
+use switchboard_core::family::{status_word, Family};
+use switchboard_core::{Lifecycle, Millis, ResourceSpec, TaskId};
 use switchboard_store::{EventRecord, StepRecord, TaskRecord, Write};
 
 /// ISO-8601 with milliseconds and a trailing Z, as the native API writes times.
@@ -107,16 +108,6 @@ pub fn step_json(r: &StepRecord, resource_name: &str) -> Value {
     serde_json::to_value(StepObject::new(r, resource_name.to_string())).unwrap_or_default()
 }
 
-/// The family whose API serves a kind of resource.
-fn family(kind: ResourceKind) -> &'static str {
-    match kind {
-        ResourceKind::ClusterService => "mrs",
-        ResourceKind::DbomInstance => "dbss",
-        ResourceKind::Flow => "live",
-        ResourceKind::Server => "nova",
-    }
-}
-
 /// Every event's data: its type, time and project, then what the type carries.
 #[derive(Serialize)]
 struct Envelope<'a, T: Serialize> {
@@ -201,7 +192,8 @@ pub(crate) fn progress(project_id: &str, task_id: TaskId, progress: f64) -> Writ
     )
 }
 
-/// `resource.state`: the resource's engine state, held by `active_task`, because of `cause`.
+/// `resource.state`: the resource's engine state (and its family's word for it), held by
+/// `active_task`, because of `cause`.
 pub(crate) fn resource(
     spec: &ResourceSpec,
     state: Lifecycle,
@@ -215,6 +207,8 @@ pub(crate) fn resource(
         name: &'a str,
         kind: &'a str,
         family: &'a str,
+        /// The family's word for the state (`Normal`, `SHUTOFF`, …).
+        status: &'a str,
         state: &'a str,
         task_id: Option<TaskId>,
         error: Option<&'a str>,
@@ -227,7 +221,8 @@ pub(crate) fn resource(
         id: &spec.id,
         name: &spec.name,
         kind: spec.kind.as_str(),
-        family: family(spec.kind),
+        family: Family::of(spec.kind).as_str(),
+        status: status_word(spec.kind, state),
         state: state.as_str(),
         task_id: active_task,
         error,

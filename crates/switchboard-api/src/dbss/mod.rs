@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
-use switchboard_core::{Action, Lifecycle};
+use switchboard_core::Action;
 use switchboard_engine::ResourceSnapshot;
 
 /// The DBSS server version the version call answers (and instances show unless configured).
@@ -117,19 +117,7 @@ impl IntoResponse for DbssError {
 }
 
 /// `status` and `task_status` as DBSS shows them.
-pub fn status_of(state: Lifecycle) -> (&'static str, &'static str) {
-    match state {
-        Lifecycle::Stopped => ("SHUTOFF", "NO_TASK"),
-        Lifecycle::Starting => ("SHUTOFF", "powering-on"),
-        Lifecycle::Running => ("ACTIVE", "NO_TASK"),
-        Lifecycle::Stopping => ("ACTIVE", "powering-off"),
-        Lifecycle::Restarting => ("ACTIVE", "rebooting"),
-        Lifecycle::StartFailed
-        | Lifecycle::StopFailed
-        | Lifecycle::RestartFailed
-        | Lifecycle::Unknown => ("ERROR", "NO_TASK"),
-    }
-}
+pub use switchboard_core::family::dbss_status as status_of;
 
 /// One entry of the `clusters` list.
 pub fn cluster_json(r: &ResourceSnapshot) -> Value {

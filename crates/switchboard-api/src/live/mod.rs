@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use switchboard_core::{Lifecycle, ResourceKind};
+use switchboard_core::ResourceKind;
 use switchboard_engine::ResourceSnapshot;
 use switchboard_identity::Principal;
 
@@ -82,12 +82,7 @@ impl IntoResponse for LiveError {
 }
 
 /// ACTIVE (running) or STANDBY (not started).
-pub fn status_of(state: Lifecycle) -> &'static str {
-    match state {
-        Lifecycle::Running | Lifecycle::Stopping | Lifecycle::StopFailed => "ACTIVE",
-        _ => "STANDBY",
-    }
-}
+pub use switchboard_core::family::live_status as status_of;
 
 /// 403 with the gateway's code unless the caller may perform `action`.
 pub fn permit(who: &Principal, action: &str) -> Result<(), LiveError> {

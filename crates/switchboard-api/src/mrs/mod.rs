@@ -145,15 +145,4 @@ pub fn visible_cluster<'a>(
 }
 
 /// Manager's display name of a service status.
-pub fn status_name(state: switchboard_core::Lifecycle) -> &'static str {
-    use switchboard_core::Lifecycle::*;
-    match state {
-        Running => "Normal",
-        Stopped => "Stopped",
-        Starting | Restarting => "Starting",
-        Stopping => "Stopping",
-        StartFailed | RestartFailed => "Failed to Start",
-        StopFailed => "Stop Failed",
-        Unknown => "Unknown",
-    }
-}
+pub use switchboard_core::family::mrs_status as status_name;

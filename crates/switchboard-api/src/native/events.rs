@@ -59,7 +59,7 @@ impl EventStreams {
         ("Last-Event-ID" = Option<i64>, Header, description = "Replay after this sequence number (wins over `after`)"),
     ),
     responses(
-        (status = 200, description = "Server-Sent Events: `id:` the sequence number, `event:` the type, `data:` one JSON object", content_type = "text/event-stream", body = String),
+        (status = 200, description = "Server-Sent Events: `id:` the sequence number, `event:` the type, `data:` one JSON object (`resource.state` carries the resource's `family` and `status`, its family's word for the state)", content_type = "text/event-stream", body = String),
         crate::openapi::NativeStream,
     )
 )]

@@ -113,10 +113,20 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
             "NativeResources",
             list_of(
                 "resources",
-                object(
-                    &["id", "kind", "name", "state"],
-                    strings(&["id", "kind", "name", "state", "project_id", "driver"]),
-                ),
+                object(&["id", "kind", "family", "name", "state", "status"], {
+                    let mut p = strings(&["id", "kind", "name", "state", "project_id", "driver"]);
+                    p["family"] =
+                        json!({"type": "string", "enum": ["mrs", "nova", "dbss", "live"]});
+                    p["status"] = json!({"type": "string",
+                            "description": "The family's word for the state: MRS Normal/Stopped/Starting…, \
+                                            Nova ACTIVE/SHUTOFF/HARD_REBOOT…, DBSS, Live ACTIVE/STANDBY"});
+                    p["cluster_id"] = json!({"type": ["integer", "null"]});
+                    p["cluster_name"] = json!({"type": ["string", "null"]});
+                    p["depends_on"] = json!({"type": "array", "items": {"type": "string"}});
+                    p["active_task"] = json!({"type": ["integer", "null"]});
+                    p["last_error"] = json!({"type": ["string", "null"]});
+                    p
+                }),
             ),
         ),
         (
