@@ -258,6 +258,23 @@ mod tests {
     }
 
     #[test]
+    fn content_types_follow_the_extension() {
+        for (path, kind) in [
+            ("index.html", "text/html; charset=utf-8"),
+            ("js/app.js", "text/javascript; charset=utf-8"),
+            ("js/app.MJS", "text/javascript; charset=utf-8"),
+            ("css/app.css", "text/css; charset=utf-8"),
+            ("img/logo.svg", "image/svg+xml"),
+            ("img/shot.png", "image/png"),
+            ("data/x.json", "application/json"),
+            ("vendor/LICENSE.dagre.txt", "text/plain; charset=utf-8"),
+            ("vendor/LICENSE", "application/octet-stream"),
+        ] {
+            assert_eq!(content_type(path), kind, "{path}");
+        }
+    }
+
+    #[test]
     fn etags_match_strong_weak_and_star() {
         let tag = HeaderValue::from_static("\"ab\"");
         let ask = |v: &str| {

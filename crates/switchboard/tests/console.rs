@@ -128,6 +128,8 @@ async fn files_have_their_types_and_revalidate_by_etag() {
     let server = TestServer::start(|_| {}).await;
     for (ext, kind) in [
         ("js", "text/javascript; charset=utf-8"),
+        ("css", "text/css; charset=utf-8"),
+        ("svg", "image/svg+xml"),
         ("txt", "text/plain; charset=utf-8"),
     ] {
         let (path, bytes) = some_file(ext);
