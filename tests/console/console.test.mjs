@@ -203,6 +203,6 @@ test("narrow windows, dark mode, and no CSP violation anywhere", async () => {
   await admin.waitForSelector('tr[data-resource="HDFS"]');
   const bg = await admin.evaluate(() => getComputedStyle(document.body).backgroundColor);
   assert.equal(bg, "rgb(17, 21, 28)");
-  await admin.screenshot({ path: join(SHOTS, "overview-dark.png"), fullPage: true });
+  await admin.screenshot({ path: join(SHOTS, "overview-dark.png") });
   assert.deepEqual(admin.problems, []);
 });

@@ -27,8 +27,15 @@ function layout(services) {
   return { nodes, edges, width, height };
 }
 
+/** A smooth path through dagre's edge points: straight to the first midpoint, then quadratic
+ * curves with each inner point as the control point. */
 function pathOf(points) {
-  return points.map((p, i) => `${i ? "L" : "M"}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(" ");
+  const f = (p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`;
+  const mid = (a, b) => ({ x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 });
+  if (points.length < 3) return `M${points.map(f).join(" L")}`;
+  let d = `M${f(points[0])} L${f(mid(points[0], points[1]))}`;
+  for (let i = 1; i < points.length - 1; i += 1) d += ` Q${f(points[i])} ${f(mid(points[i], points[i + 1]))}`;
+  return `${d} L${f(points[points.length - 1])}`;
 }
 
 function Node({ service, box, selected, onSelect }) {
