@@ -62,7 +62,7 @@ if [ ! -x "$ansible_venv/bin/python" ]; then
     "$py" -m venv "$ansible_venv"
 fi
 "$ansible_venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements-ansible.txt
-SWITCHBOARD_BIN="$PWD/target/debug/switchboard" "$venv/bin/python" -m pytest -q tests/python
+SWITCHBOARD_BIN="$PWD/target/debug/switchboard" "$venv/bin/python" -m pytest -q --durations=10 tests/python
 echo "== web console in Debian's Chromium, driven by Playwright"
 # playwright-core drives the system Chromium over CDP (no browser download); chromium-driver is
 # Debian's WebDriver for the same browser, for anyone driving it with a WebDriver client.
