@@ -8,20 +8,8 @@ use common::sse::Events;
 use common::{TestServer, PROJECT};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 
 const DB01: &str = "95bf2490-5428-432c-ad9b-5e3406f869dd";
-
-async fn resources(s: &TestServer) -> HashMap<String, Value> {
-    let r = s.get("/switchboard/v1/resources").await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    r.body["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["name"].as_str().unwrap().to_string(), r.clone()))
-        .collect()
-}
 
 /// What the family's own API shows as the resource's status.
 async fn family_says(s: &TestServer, r: &Value) -> String {
@@ -53,7 +41,7 @@ async fn family_says(s: &TestServer, r: &Value) -> String {
 #[tokio::test]
 async fn the_resource_list_speaks_each_familys_words() {
     let s = TestServer::start(|_| {}).await;
-    let all = resources(&s).await;
+    let all = common::resources_by_name(&s).await;
     let expected = [
         ("HDFS", "mrs", "Stopped"),
         ("bms-db-01", "nova", "ACTIVE"),
@@ -84,7 +72,7 @@ async fn the_resource_list_speaks_each_familys_words() {
     // After a change too: HDFS Normal, and the MRS API says so as well.
     let task = s.operate("HDFS", "start", false).await;
     s.wait_command(task).await;
-    let hdfs = &resources(&s).await["HDFS"];
+    let hdfs = &common::resources_by_name(&s).await["HDFS"];
     assert_eq!(hdfs["status"], "Normal");
     assert_eq!(family_says(&s, hdfs).await, "Normal");
 }

@@ -14,16 +14,10 @@ const PLANS: &str = "/switchboard/v1/plans";
 
 /// Resource ids by name.
 async fn ids(s: &TestServer) -> HashMap<String, String> {
-    let r = s.get("/switchboard/v1/resources").await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    r.body["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            let name = r["name"].as_str().unwrap().to_string();
-            (name, r["id"].as_str().unwrap().to_string())
-        })
+    common::resources_by_name(s)
+        .await
+        .into_iter()
+        .map(|(name, r)| (name, r["id"].as_str().unwrap().to_string()))
         .collect()
 }
 

@@ -196,3 +196,15 @@ pub fn step_names(progress: &Value) -> Vec<String> {
         .map(|s| s["name"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// `GET /switchboard/v1/resources` as the caller sees it, by resource name.
+pub async fn resources_by_name(s: &TestServer) -> std::collections::HashMap<String, Value> {
+    let r = s.get("/switchboard/v1/resources").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["name"].as_str().unwrap().to_string(), r.clone()))
+        .collect()
+}
