@@ -62,7 +62,13 @@ if [ ! -x "$ansible_venv/bin/python" ]; then
     "$py" -m venv "$ansible_venv"
 fi
 "$ansible_venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements-ansible.txt
+# The README's serve command (tests/python/test_readme.py runs it as written) needs a release
+# build, minutes of both cores: start it now, beside the client tests, which mostly wait on
+# their server; test_readme's own build then waits for this one and finds everything built.
+cargo build --release --quiet -p switchboard --bin switchboard >target/release-build.log 2>&1 &
+release_build=$!
 SWITCHBOARD_BIN="$PWD/target/debug/switchboard" "$venv/bin/python" -m pytest -q --durations=10 tests/python
+wait "$release_build" || { cat target/release-build.log; exit 1; }
 echo "== web console in Debian's Chromium, driven by Playwright"
 # playwright-core drives the system Chromium over CDP (no browser download); chromium-driver is
 # Debian's WebDriver for the same browser, for anyone driving it with a WebDriver client.
