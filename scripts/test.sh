@@ -77,6 +77,11 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
+if ! command -v npm >/dev/null 2>&1; then
+    echo "installing nodejs and npm"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
 bash console/vendor.sh --check
 npm ci --prefix tests/console --ignore-scripts --no-audit --no-fund --silent
 SWITCHBOARD_BIN="$PWD/target/debug/switchboard" node --test tests/console/console.test.mjs
