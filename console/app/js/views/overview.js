@@ -13,12 +13,8 @@ const FAMILIES = [
   ["live", "Media flows (Live)", "flow"],
 ];
 
-function familyOf(r) {
-  return r.family ?? FAMILIES.find((f) => f[2] === r.kind)?.[0] ?? r.kind;
-}
-
 function matches(r, q, family, state) {
-  if (family && familyOf(r) !== family) return false;
+  if (family && r.family !== family) return false;
   if (state && (r.status ?? r.state) !== state) return false;
   if (!q) return true;
   const hay = `${r.name} ${r.id} ${r.status ?? ""} ${r.state} ${r.cluster_name ?? ""}`.toLowerCase();
@@ -65,7 +61,7 @@ export function Overview() {
       </div>
     </div>
     ${FAMILIES.map(([id, label, kind]) => {
-      const rows = shown.filter((r) => familyOf(r) === id);
+      const rows = shown.filter((r) => r.family === id);
       if (!rows.length) return null;
       const batch = kind === "server" && batchable.length > 0;
       return html`<section class="family" data-family=${id} aria-label=${label}>
