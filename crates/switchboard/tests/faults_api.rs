@@ -18,7 +18,10 @@ async fn faults(s: &TestServer, method: Method, path: &str, body: Option<Value>)
 
 fn ids(body: &Value) -> Vec<String> {
     let rules = body.as_array().unwrap_or_else(|| panic!("{body}"));
-    rules.iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
+    rules
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[tokio::test]
@@ -33,25 +36,67 @@ async fn rules_are_replaced_appended_listed_and_removed_in_order() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let given = ids(&r.body);
     assert_eq!(given[0], "a");
-    assert!(given[1].starts_with("fault-"), "a generated id: {}", given[1]);
+    assert!(
+        given[1].starts_with("fault-"),
+        "a generated id: {}",
+        given[1]
+    );
     assert_eq!(r.body[1]["service"], "dbss", "LocalStack's field kept");
-    let r = faults(&s, Method::PATCH, FAULTS, Some(json!([{"id": "c", "family": "nova", "error": {}}]))).await;
-    assert_eq!(ids(&r.body), vec!["a".to_string(), given[1].clone(), "c".into()]);
+    let r = faults(
+        &s,
+        Method::PATCH,
+        FAULTS,
+        Some(json!([{"id": "c", "family": "nova", "error": {}}])),
+    )
+    .await;
+    assert_eq!(
+        ids(&r.body),
+        vec!["a".to_string(), given[1].clone(), "c".into()]
+    );
     // An id already taken is refused, and nothing is added.
-    let r = faults(&s, Method::PATCH, FAULTS, Some(json!([{"id": "d", "error": {}}, {"id": "a", "error": {}}]))).await;
+    let r = faults(
+        &s,
+        Method::PATCH,
+        FAULTS,
+        Some(json!([{"id": "d", "error": {}}, {"id": "a", "error": {}}])),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
-    assert!(r.body["error"]["message"].as_str().unwrap().contains("rules[4].id"), "{}", r.body);
-    assert_eq!(ids(&faults(&s, Method::GET, FAULTS, None).await.body).len(), 3);
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("rules[4].id"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        ids(&faults(&s, Method::GET, FAULTS, None).await.body).len(),
+        3
+    );
     // By id, by the fields of a rule, then all.
     let r = faults(&s, Method::DELETE, &format!("{FAULTS}?id=a"), None).await;
     assert_eq!(ids(&r.body), vec![given[1].clone(), "c".into()]);
-    let r = faults(&s, Method::DELETE, FAULTS, Some(json!([{"family": "nova"}]))).await;
+    let r = faults(
+        &s,
+        Method::DELETE,
+        FAULTS,
+        Some(json!([{"family": "nova"}])),
+    )
+    .await;
     assert_eq!(ids(&r.body), vec![given[1].clone()]);
     let r = faults(&s, Method::DELETE, FAULTS, None).await;
     assert_eq!(r.body, json!([]));
     // Every change was audited.
-    let audit = s.get("/switchboard/v1/audit?action=switchboard:fault:update").await;
-    assert_eq!(audit.body["records"].as_array().unwrap().len(), 5, "{}", audit.body);
+    let audit = s
+        .get("/switchboard/v1/audit?action=switchboard:fault:update")
+        .await;
+    assert_eq!(
+        audit.body["records"].as_array().unwrap().len(),
+        5,
+        "{}",
+        audit.body
+    );
 }
 
 #[tokio::test]
@@ -59,20 +104,44 @@ async fn malformed_rules_are_refused_naming_the_field_and_nothing_is_kept() {
     let s = TestServer::start(|_| {}).await;
     let cases = [
         (json!({"family": "ec2", "error": {}}), "rules[0].family"),
-        (json!({"operation": "explode", "error": {}}), "rules[0].operation"),
-        (json!({"action": "dbss:instance:explode", "error": {}}), "rules[0].action"),
-        (json!({"probability": 1.5, "error": {}}), "rules[0].probability"),
+        (
+            json!({"operation": "explode", "error": {}}),
+            "rules[0].operation",
+        ),
+        (
+            json!({"action": "dbss:instance:explode", "error": {}}),
+            "rules[0].action",
+        ),
+        (
+            json!({"probability": 1.5, "error": {}}),
+            "rules[0].probability",
+        ),
         (json!({"times": -1, "error": {}}), "rules[0].times"),
         (json!({"times": 0, "error": {}}), "rules[0].times"),
-        (json!({"error": {"statusCode": 200}}), "rules[0].error.statusCode"),
+        (
+            json!({"error": {"statusCode": 200}}),
+            "rules[0].error.statusCode",
+        ),
         (json!({"error": {"status": 500}}), "rules[0].error"),
         (json!({"colour": "red", "error": {}}), "colour"),
-        (json!({"error": {}, "driver": {"hang": true}}), "rules[0].driver"),
+        (
+            json!({"error": {}, "driver": {"hang": true}}),
+            "rules[0].driver",
+        ),
         (json!({"driver": {}}), "rules[0].driver"),
         (json!({"latency_ms": 600000}), "rules[0].latency_ms"),
-        (json!({"family": "iam", "driver": {"fail": "x"}}), "rules[0].driver"),
-        (json!({"project": "nowhere", "error": {}}), "rules[0].project"),
-        (json!({"probability": "half", "error": {}}), "rules[0].probability"),
+        (
+            json!({"family": "iam", "driver": {"fail": "x"}}),
+            "rules[0].driver",
+        ),
+        (
+            json!({"project": "nowhere", "error": {}}),
+            "rules[0].project",
+        ),
+        (
+            json!({"probability": "half", "error": {}}),
+            "rules[0].probability",
+        ),
         (json!({"action": "dbss:instance:start"}), "rules[0].error"),
     ];
     for (rule, field) in cases {
@@ -105,7 +174,12 @@ async fn operators_and_viewers_may_neither_read_nor_change_rules() {
         ] {
             let body = (method != Method::GET).then(|| json!([{"error": {}}]));
             let r = s.call(method.clone(), &path, Some(&t), body).await;
-            assert_eq!(r.status, StatusCode::FORBIDDEN, "{user} {method} {path}: {}", r.body);
+            assert_eq!(
+                r.status,
+                StatusCode::FORBIDDEN,
+                "{user} {method} {path}: {}",
+                r.body
+            );
             assert_eq!(r.body["error"]["code"], "forbidden", "{}", r.body);
         }
     }
@@ -116,10 +190,18 @@ async fn seeded_run(n: usize) -> Vec<u16> {
     let s = TestServer::start(|_| {}).await;
     let rule = json!([{"action": "dbss:instance:get", "probability": 0.5, "seed": 1234,
         "error": {"statusCode": 503, "code": "DBSS.503"}}]);
-    assert_eq!(faults(&s, Method::POST, FAULTS, Some(rule)).await.status, StatusCode::OK);
+    assert_eq!(
+        faults(&s, Method::POST, FAULTS, Some(rule)).await.status,
+        StatusCode::OK
+    );
     let mut out = Vec::new();
     for _ in 0..n {
-        out.push(s.get(&format!("/v1/{PROJECT}/db-om/{PROD}")).await.status.as_u16());
+        out.push(
+            s.get(&format!("/v1/{PROJECT}/db-om/{PROD}"))
+                .await
+                .status
+                .as_u16(),
+        );
     }
     out
 }
@@ -130,7 +212,10 @@ async fn a_seeded_probability_fails_the_same_requests_on_two_servers() {
     let second = seeded_run(40).await;
     assert_eq!(first, second);
     let failed = first.iter().filter(|s| **s == 503).count();
-    assert!((8..=32).contains(&failed), "{failed} of 40 failed: {first:?}");
+    assert!(
+        (8..=32).contains(&failed),
+        "{failed} of 40 failed: {first:?}"
+    );
     assert!(first.iter().all(|s| *s == 503 || *s == 200), "{first:?}");
 }
 
@@ -138,7 +223,10 @@ async fn a_seeded_probability_fails_the_same_requests_on_two_servers() {
 async fn latency_delays_the_answer_by_at_least_the_rule() {
     let s = TestServer::start(|_| {}).await;
     let rule = json!([{"action": "dbss:instance:get", "latency_ms": 400}]);
-    assert_eq!(faults(&s, Method::POST, FAULTS, Some(rule)).await.status, StatusCode::OK);
+    assert_eq!(
+        faults(&s, Method::POST, FAULTS, Some(rule)).await.status,
+        StatusCode::OK
+    );
     let path = format!("/v1/{PROJECT}/db-om/{PROD}");
     let started = Instant::now();
     let r = s.get(&path).await;
@@ -147,7 +235,14 @@ async fn latency_delays_the_answer_by_at_least_the_rule() {
     assert!(slow >= Duration::from_millis(400), "{slow:?}");
     let started = Instant::now();
     s.get(&format!("/v1/{PROJECT}/instance/quota")).await;
-    assert!(started.elapsed() < Duration::from_millis(400), "another action is not delayed");
+    assert!(
+        started.elapsed() < Duration::from_millis(400),
+        "another action is not delayed"
+    );
     let fired = s.get(&format!("{FAULTS}/fired")).await;
-    assert_eq!(fired.body["fired"][0]["effect"], "latency", "{}", fired.body);
+    assert_eq!(
+        fired.body["fired"][0]["effect"], "latency",
+        "{}",
+        fired.body
+    );
 }

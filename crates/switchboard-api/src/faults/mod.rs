@@ -72,7 +72,10 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         .find(|(k, _)| k == "project_id")
         .map(|(_, v)| v.clone());
     let mut resources = Vec::new();
-    for (k, v) in params.iter().filter(|(k, _)| k != "project_id" && k != "operation") {
+    for (k, v) in params
+        .iter()
+        .filter(|(k, _)| k != "project_id" && k != "operation")
+    {
         resources.push(v.clone());
         if let Some(r) = state.engine.resource(v) {
             resources.push(r.spec.name.clone());

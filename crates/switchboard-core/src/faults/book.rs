@@ -289,12 +289,13 @@ fn check_ids(kept: &[StoredRule], rules: Vec<FaultRule>) -> Result<Vec<StoredRul
         .enumerate()
         .map(|(i, rule)| {
             let id = rule.id.clone().unwrap_or_default();
+            let at = kept.len() + i;
             if id.is_empty() {
-                return Err(RuleError::new(format!("rules[{i}].id"), "missing"));
+                return Err(RuleError::new(format!("rules[{at}].id"), "missing"));
             }
             if !seen.insert(id.clone()) {
                 return Err(RuleError::new(
-                    format!("rules[{i}].id"),
+                    format!("rules[{at}].id"),
                     format!("{id} is already taken"),
                 ));
             }

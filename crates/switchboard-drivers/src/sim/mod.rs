@@ -259,6 +259,12 @@ impl Driver for SimDriver {
         Ok(Some(console::render(resource, r, now_millis())))
     }
 
+    fn held(&self, resource: &ResourceSpec) -> bool {
+        let w = self.lock();
+        let last = w.resources.get(&resource.id).and_then(|r| r.last.as_ref());
+        last.is_some_and(|t| t.outcome == Outcome::Hang)
+    }
+
     fn expected_duration(&self, resource: &ResourceSpec, action: Action) -> Duration {
         self.base_duration(resource, action)
             .div_f64(self.config.speed)
