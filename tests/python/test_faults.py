@@ -4,7 +4,7 @@ import time
 
 import pytest
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
-from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+from huaweicloudsdkcore.exceptions.exceptions import ServerResponseException
 from huaweicloudsdkdbss.v1 import DbssClient, ListInstancesRequest, StartDbOmInstanceRequest
 
 from conftest import PROJECT, call
@@ -27,7 +27,7 @@ def test_a_rule_fails_the_next_dbss_start_in_dbss_dialect_then_retires(server, k
     ak, sk = keys
     dbss = DbssClient.new_builder().with_credentials(BasicCredentials(ak, sk, PROJECT)) \
         .with_endpoint(server.url).build()
-    with pytest.raises(ClientRequestException) as e:
+    with pytest.raises(ServerResponseException) as e:
         dbss.start_db_om_instance(StartDbOmInstanceRequest(instance_id=PROD))
     assert e.value.status_code == 500, e.value
     assert e.value.error_code == "DBSS.00000001", e.value
