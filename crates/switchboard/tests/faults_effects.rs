@@ -67,9 +67,7 @@ async fn the_first_matching_rule_answers_in_dbss_dialect_and_retires_after_times
     assert_eq!(fired[1]["request_id"], request_id.as_str());
     assert_eq!(fired[1]["resource"], PROD);
     assert_eq!(fired[1]["family"], "dbss");
-    let audit = s
-        .get("/switchboard/v1/audit?action=switchboard:fault:fire")
-        .await;
+    let audit = s.get("/switchboard/v1/audit?outcome=faulted").await;
     assert_eq!(
         audit.body["records"].as_array().unwrap().len(),
         2,

@@ -8,8 +8,8 @@ use switchboard_identity::actions::ACTIONS;
 use switchboard_identity::policy::matches;
 use switchboard_store::{AuditRecord, Store, StoreError, Write};
 
-/// The audit action of a firing (not a permission: nobody performs it).
-pub const FIRED: &str = "switchboard:fault:fire";
+/// The audit outcome of a firing, recorded under the action it hit.
+pub const FAULTED: &str = "faulted";
 
 /// Checks `rules` (the `offset`-th rule first, for the field names of errors), gives the
 /// missing ids and resolves their projects and regions.
@@ -97,7 +97,8 @@ async fn resolve(store: &dyn Store, rule: &mut FaultRule) -> Result<(), StoreErr
     Ok(())
 }
 
-/// Sends every use of a rule to the store (queued, in order), a firing with its audit record.
+/// Sends every use of a rule to the store (queued, in order), a firing with its audit record:
+/// the action hit, outcome `faulted`, the rule and effect in the detail.
 pub fn attach(book: &FaultBook, store: Arc<dyn Store>) {
     book.set_sink(Box::new(move |used: FaultUse| {
         let mut writes = Vec::with_capacity(2);
@@ -110,11 +111,11 @@ pub fn attach(book: &FaultBook, store: Arc<dyn Store>) {
                 at: f.at,
                 principal: f.principal.clone().unwrap_or_else(|| "switchboard".into()),
                 project_id: f.project_id.clone(),
-                action: FIRED.into(),
+                action: f.action.clone().unwrap_or_else(|| f.family.clone()),
                 target: f.resource.clone(),
                 request_id: f.request_id.clone().unwrap_or_default(),
                 source: None,
-                outcome: "fired".into(),
+                outcome: FAULTED.into(),
                 detail: Some(detail.to_string()),
             }));
         }
