@@ -143,6 +143,10 @@ async fn malformed_rules_are_refused_naming_the_field_and_nothing_is_kept() {
             "rules[0].probability",
         ),
         (json!({"action": "dbss:instance:start"}), "rules[0].error"),
+        (
+            json!({"resource": "nothing-here", "driver": {"hang": true}}),
+            "rules[0].resource",
+        ),
     ];
     for (rule, field) in cases {
         let body = json!([{"id": "fine", "error": {}}, rule]);
@@ -158,6 +162,25 @@ async fn malformed_rules_are_refused_naming_the_field_and_nothing_is_kept() {
     let r = faults(&s, Method::POST, FAULTS, Some(json!(too_many))).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert_eq!(faults(&s, Method::GET, FAULTS, None).await.body, json!([]));
+}
+
+#[tokio::test]
+async fn a_driver_fault_on_a_resource_of_another_driver_is_refused() {
+    let s = TestServer::start(|c| {
+        let db = c
+            .dbom_instances
+            .iter_mut()
+            .find(|d| d.name == "dbom-prod")
+            .unwrap();
+        db.driver = "exec".into();
+        db.config = json!({"start": "true", "stop": "true", "status": "echo stopped"});
+    })
+    .await;
+    let rule = json!([{"resource": "dbom-prod", "driver": {"fail": "x"}}]);
+    let r = faults(&s, Method::POST, FAULTS, Some(rule)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let message = r.body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("simulated resources only"), "{message}");
 }
 
 #[tokio::test]

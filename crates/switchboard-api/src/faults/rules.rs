@@ -24,6 +24,7 @@ pub async fn prepare(
         rule.check_shape(at)?;
         check_names(&rule, at)?;
         resolve(store, &mut rule).await?;
+        simulated(store, &rule, at).await?;
         if rule.project.is_some() && rule.project_ids.as_ref().is_none_or(Vec::is_empty) {
             return Err(RuleError::new(format!("rules[{at}].project"), "no such project").into());
         }
@@ -73,6 +74,28 @@ fn check_names(rule: &FaultRule, at: usize) -> Result<(), RuleError> {
                 format!("unknown operation {op} (the last word of an action name)"),
             ));
         }
+    }
+    Ok(())
+}
+
+/// A driver fault naming a resource must name a simulated one: other drivers' steps are
+/// not matched.
+async fn simulated(store: &dyn Store, rule: &FaultRule, at: usize) -> Result<(), PrepareError> {
+    let (Some(_), Some(name)) = (&rule.driver, &rule.resource) else {
+        return Ok(());
+    };
+    let field = format!("rules[{at}].resource");
+    let resources = store.resources().await?;
+    let named: Vec<_> = resources
+        .iter()
+        .filter(|r| !r.deleted && (r.spec.id == *name || r.spec.name == *name))
+        .collect();
+    if named.is_empty() {
+        return Err(RuleError::new(field, format!("no resource {name}")).into());
+    }
+    if named.iter().any(|r| r.spec.driver != "sim") {
+        let e = RuleError::new(field, "driver faults apply to simulated resources only");
+        return Err(e.into());
     }
     Ok(())
 }
