@@ -208,6 +208,47 @@ async fn operators_and_viewers_may_neither_read_nor_change_rules() {
     }
 }
 
+#[tokio::test]
+async fn a_policy_allow_grants_the_rules_to_an_operator() {
+    let s = common::identity::server_with(|c| {
+        #[derive(serde::Deserialize)]
+        struct Extra {
+            users: Vec<switchboard::config::UserConfig>,
+            policies: Vec<switchboard::config::PolicyConfig>,
+        }
+        let extra: Extra = toml::from_str(
+            r#"
+            [[users]]
+            name = "fay"
+            password = "Fay-Password-1"
+            roles = { "local-1" = "operator" }
+            policies = ["chaos"]
+            [[policies]]
+            name = "chaos"
+            document = { Version = "1.1", Statement = [{ Effect = "Allow", Action = ["switchboard:fault:*"] }] }
+            "#,
+        )
+        .unwrap();
+        c.users.extend(extra.users);
+        c.policies.extend(extra.policies);
+    })
+    .await;
+    let t = token(&s, "fay", "Fay-Password-1", PROJECT).await;
+    let r = s
+        .call(
+            Method::POST,
+            FAULTS,
+            Some(&t),
+            Some(json!([{"family": "nova", "error": {}}])),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        s.call(Method::GET, FAULTS, Some(&t), None).await.status,
+        StatusCode::OK
+    );
+}
+
 /// The statuses of `n` DBSS reads on a fresh server with a seeded 50 % rule.
 async fn seeded_run(n: usize) -> Vec<u16> {
     let s = TestServer::start(|_| {}).await;
