@@ -13,9 +13,10 @@ use axum::extract::{MatchedPath, RawPathParams, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::RequestPartsExt;
-use std::sync::{Arc, OnceLock};
-use switchboard_core::faults::{ApiHit, FaultBook, FaultFiring, RequestFacts};
+use std::sync::{Arc, Mutex, OnceLock};
+use switchboard_core::faults::{ApiHit, FaultBook, FaultFiring, FaultUse, RequestFacts};
 use switchboard_identity::Principal;
+use switchboard_store::Priority;
 
 /// What the layer learnt of the request, and the hit `permit` found.
 struct Scope {
@@ -27,6 +28,8 @@ struct Scope {
     resources: Vec<String>,
     /// Set by the first `permit` of the request (later ones are sub-checks).
     hit: OnceLock<Option<ApiHit>>,
+    /// The rule's use, made durable before the answer.
+    used: Mutex<Option<FaultUse>>,
 }
 
 tokio::task_local! {
@@ -93,10 +96,12 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         project,
         resources,
         hit: OnceLock::new(),
+        used: Mutex::new(None),
     });
     if family == "iam" {
         // Keystone checks no action: match before the handler, on the family and path alone.
         let hit = check(&scope, None, None);
+        record(&state, &scope).await;
         if let Some(hit) = hit {
             if let Some(l) = hit.latency {
                 tokio::time::sleep(l).await;
@@ -109,6 +114,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         let _ = scope.hit.set(None);
     }
     let response = SCOPE.scope(scope.clone(), next.run(req)).await;
+    record(&state, &scope).await;
     let Some(Some(hit)) = scope.hit.get() else {
         return response;
     };
@@ -118,6 +124,17 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     match &hit.error {
         Some(e) => render::error(family, e, &hit.rule_id),
         None => response,
+    }
+}
+
+/// Makes the rule's use durable before the answer, so that the firing can be read at once.
+async fn record(state: &AppState, scope: &Scope) {
+    let used = scope.used.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some(used) = used {
+        let writes = rules::writes(used);
+        if let Err(err) = state.store.commit(writes, Priority::Answer).await {
+            tracing::error!(%err, "fault firing write failed");
+        }
     }
 }
 
@@ -158,5 +175,7 @@ fn check(scope: &Scope, who: Option<&Principal>, action: Option<&str>) -> Option
         principal: who.map(Principal::audit_name),
         ..FaultFiring::default()
     };
-    scope.book.check_request(&facts, firing)
+    let (hit, used) = scope.book.check_request(&facts, firing);
+    *scope.used.lock().unwrap_or_else(|p| p.into_inner()) = used;
+    hit
 }

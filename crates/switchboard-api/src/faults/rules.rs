@@ -120,31 +120,34 @@ async fn resolve(store: &dyn Store, rule: &mut FaultRule) -> Result<(), StoreErr
     Ok(())
 }
 
-/// Sends every use of a rule to the store (queued, in order), a firing with its audit record:
-/// the action hit, outcome `faulted`, the rule and effect in the detail.
+/// The writes of a rule's use: its counters, and a firing with its audit record (the action
+/// hit, outcome `faulted`, the rule and effect in the detail).
+pub fn writes(used: FaultUse) -> Vec<Write> {
+    let mut writes = Vec::with_capacity(2);
+    if let Some(f) = &used.firing {
+        let detail = serde_json::json!({
+            "rule": f.rule_id, "effect": f.effect, "action": f.action, "step": f.step,
+        });
+        writes.push(Write::Audit(AuditRecord {
+            id: 0,
+            at: f.at,
+            principal: f.principal.clone().unwrap_or_else(|| "switchboard".into()),
+            project_id: f.project_id.clone(),
+            action: f.action.clone().unwrap_or_else(|| f.family.clone()),
+            target: f.resource.clone(),
+            request_id: f.request_id.clone().unwrap_or_default(),
+            source: None,
+            outcome: FAULTED.into(),
+            detail: Some(detail.to_string()),
+        }));
+    }
+    writes.insert(0, Write::FaultUsed(used));
+    writes
+}
+
+/// Queues every use the book reports (driver faults, retirements at start) in order.
 pub fn attach(book: &FaultBook, store: Arc<dyn Store>) {
-    book.set_sink(Box::new(move |used: FaultUse| {
-        let mut writes = Vec::with_capacity(2);
-        if let Some(f) = &used.firing {
-            let detail = serde_json::json!({
-                "rule": f.rule_id, "effect": f.effect, "action": f.action, "step": f.step,
-            });
-            writes.push(Write::Audit(AuditRecord {
-                id: 0,
-                at: f.at,
-                principal: f.principal.clone().unwrap_or_else(|| "switchboard".into()),
-                project_id: f.project_id.clone(),
-                action: f.action.clone().unwrap_or_else(|| f.family.clone()),
-                target: f.resource.clone(),
-                request_id: f.request_id.clone().unwrap_or_default(),
-                source: None,
-                outcome: FAULTED.into(),
-                detail: Some(detail.to_string()),
-            }));
-        }
-        writes.insert(0, Write::FaultUsed(used));
-        store.enqueue(writes);
-    }));
+    book.set_sink(Box::new(move |used: FaultUse| store.enqueue(writes(used))));
 }
 
 /// Puts the stored rules back in `book`, then the configured ones (`configured`, with their

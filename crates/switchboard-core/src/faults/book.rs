@@ -123,20 +123,25 @@ impl FaultBook {
         (kept.clone(), removed)
     }
 
-    /// The API fault for a request, if the first rule covering it fires. `firing` carries what
-    /// the caller knows of the request; the rule and effect are filled in here.
-    pub fn check_request(&self, facts: &RequestFacts, firing: FaultFiring) -> Option<ApiHit> {
+    /// The API fault for a request, if the first rule covering it fires, and the use of that
+    /// rule, which the caller makes durable (before answering: the sink is not told). `firing`
+    /// carries what the caller knows of the request; the rule and effect are filled in here.
+    pub fn check_request(
+        &self,
+        facts: &RequestFacts,
+        firing: FaultFiring,
+    ) -> (Option<ApiHit>, Option<FaultUse>) {
         let mut kept = self.lock();
-        let i = kept
+        let Some(i) = kept
             .iter()
-            .position(|s| s.rule.covers_request(facts, self.glob))?;
+            .position(|s| s.rule.covers_request(facts, self.glob))
+        else {
+            return (None, None);
+        };
         let entry = &mut kept[i];
         entry.matched += 1;
         if !self.rolls(entry) {
-            let used = counters(entry, false, None);
-            drop(kept);
-            self.emit(used);
-            return None;
+            return (None, Some(counters(entry, false, None)));
         }
         entry.fired += 1;
         let rule = entry.rule.clone();
@@ -157,13 +162,12 @@ impl FaultBook {
         if retired {
             kept.remove(i);
         }
-        drop(kept);
-        self.emit(used);
-        Some(ApiHit {
+        let hit = ApiHit {
             rule_id: id,
             error: rule.error,
             latency,
-        })
+        };
+        (Some(hit), Some(used))
     }
 
     /// The driver fault for a step, if the first rule covering it fires. `used` says how often

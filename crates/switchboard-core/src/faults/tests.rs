@@ -25,9 +25,10 @@ fn first_match_wins_and_times_retires() {
         rule(r#"{"id":"a","action":"dbss:instance:start","times":1,"error":{"statusCode":500}}"#);
     let b = rule(r#"{"id":"b","action":"dbss:*","error":{"statusCode":503}}"#);
     book.replace(vec![a, b]).unwrap();
-    let hit = book.check_request(&facts("dbss:instance:start"), FaultFiring::default());
+    let (hit, used) = book.check_request(&facts("dbss:instance:start"), FaultFiring::default());
     assert_eq!(hit.unwrap().rule_id, "a");
-    let hit = book.check_request(&facts("dbss:instance:start"), FaultFiring::default());
+    assert!(used.unwrap().retired);
+    let (hit, _) = book.check_request(&facts("dbss:instance:start"), FaultFiring::default());
     assert_eq!(hit.unwrap().rule_id, "b");
     assert_eq!(book.rules().len(), 1, "a retired after one firing");
 }
@@ -41,6 +42,7 @@ fn seeded_probability_replays() {
         (0..64)
             .map(|_| {
                 book.check_request(&facts("dbss:instance:get"), FaultFiring::default())
+                    .0
                     .is_some()
             })
             .collect::<Vec<_>>()
