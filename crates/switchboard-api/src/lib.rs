@@ -9,6 +9,7 @@ mod body;
 mod console;
 mod dbss;
 mod family;
+pub mod faults;
 pub mod flavor;
 mod gateway;
 mod iam;
@@ -104,6 +105,8 @@ pub struct AppState {
     pub flavors: Arc<Vec<switchboard_core::inventory::FlavorSpec>>,
     /// Password checks: limits per address and per account, and the Argon2 pool.
     pub logins: Arc<login::Logins>,
+    /// The fault rules in force (shared with the simulated driver).
+    pub faults: Arc<switchboard_core::faults::FaultBook>,
     /// The event streams' shared limits and shutdown signal.
     pub events: Arc<EventStreams>,
     /// `GET /metrics` on this router renders this; `None` when metrics are off or served on a

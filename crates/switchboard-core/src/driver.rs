@@ -109,6 +109,12 @@ pub trait Driver: Send + Sync + 'static {
         Ok(None)
     }
 
+    /// Whether the operation just performed on the resource is held (a `hang` fault): it ends
+    /// only when its task is cancelled, so the engine waits for the cancel instead.
+    fn held(&self, _resource: &ResourceSpec) -> bool {
+        false
+    }
+
     /// How long `action` is expected to take, for progress estimates.
     fn expected_duration(&self, _resource: &ResourceSpec, _action: Action) -> Duration {
         Duration::from_secs(2)

@@ -3,6 +3,7 @@
 
 pub mod driver;
 pub mod family;
+pub mod faults;
 pub mod graph;
 pub mod inventory;
 pub mod lifecycle;

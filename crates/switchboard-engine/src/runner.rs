@@ -46,6 +46,8 @@ async fn run(
         "task started"
     );
     loop {
+        // A cancel may land together with the step it ended (a step held by a hang fault).
+        cancelled |= *cancel.borrow();
         settle_blocked(&inner, &task.project_id, &mut steps, cancelled, &mut batch);
         let ready: Vec<usize> = (0..steps.len())
             .filter(|&i| {

@@ -9,6 +9,9 @@ use switchboard_store::{Priority, StepRecord, Write};
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
+/// How a step held by a `hang` fault ends: its task was cancelled.
+const CANCELLED_WHILE_HELD: &str = "cancelled while held by a hang fault";
+
 /// Runs `step` of `task` (of `project`) until it is DONE or FAILED and returns it. The start
 /// of each attempt is queued before the driver is asked; the final state is left to the runner
 /// to commit together with what follows from it.
@@ -39,6 +42,10 @@ pub(crate) async fn run(
         Ok(()) => {
             step.state = StepState::Done;
             step.error = None;
+        }
+        Err(message) if message.ends_with(CANCELLED_WHILE_HELD) => {
+            step.state = StepState::Cancelled;
+            step.error = Some(message);
         }
         Err(message) => {
             step.state = StepState::Failed;
@@ -78,7 +85,7 @@ async fn attempt_until_done(
         let op_id = format!("task-{task}-step-{}-attempt-{}", step.idx, step.attempts);
         let result = match dependencies_ready(inner, node, step.action).await {
             Err(message) => Err((message, false)),
-            Ok(()) => attempt(inner, node, step.action, &op_id).await,
+            Ok(()) => attempt(inner, task, node, step.action, &op_id).await,
         };
         match result {
             Ok(output) => {
@@ -143,6 +150,7 @@ async fn dependencies_ready(inner: &Inner, node: usize, action: Action) -> Resul
 /// One attempt: ask the driver, then wait for the target state. Errors say whether to retry.
 async fn attempt(
     inner: &Inner,
+    task: TaskId,
     node: usize,
     action: Action,
     op_id: &str,
@@ -158,6 +166,10 @@ async fn attempt(
     let target = action.target_state();
     let work = async {
         let output = driver.perform(spec, action, op_id).await?;
+        if driver.held(spec) {
+            cancelled(inner, task).await;
+            return Err(DriverError::Permanent(CANCELLED_WHILE_HELD.into()));
+        }
         driver
             .wait_for(spec, target, timeout)
             .await
@@ -188,6 +200,22 @@ async fn attempt(
         format!("{} {} failed: {why}", action.as_str(), spec.name),
         true,
     ))
+}
+
+/// Returns once task `task` is cancelled.
+async fn cancelled(inner: &Inner, task: TaskId) {
+    let rx = inner
+        .cancels
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&task)
+        .map(|tx| tx.subscribe());
+    match rx {
+        Some(mut rx) => {
+            let _ = rx.wait_for(|c| *c).await;
+        }
+        None => std::future::pending().await,
+    }
 }
 
 /// Waits for task `other`, which holds the resource, to bring it to the target state.

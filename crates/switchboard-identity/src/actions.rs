@@ -75,6 +75,8 @@ pub const ACTIONS: &[&str] = &[
     "switchboard:audit:list",
     "switchboard:event:list",
     "switchboard:metrics:get",
+    "switchboard:fault:list",
+    "switchboard:fault:update",
     // Administration
     "switchboard:user:create",
     "switchboard:user:list",
@@ -106,5 +108,7 @@ mod tests {
         assert_eq!(class("mrs:service:restart"), ActionClass::Operate);
         assert_eq!(class("live:ott:listFlow"), ActionClass::Read);
         assert_eq!(class("switchboard:user:list"), ActionClass::Manage);
+        assert_eq!(class("switchboard:fault:list"), ActionClass::Manage);
+        assert_eq!(class("switchboard:fault:update"), ActionClass::Manage);
     }
 }

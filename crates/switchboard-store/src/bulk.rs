@@ -48,7 +48,9 @@ impl<'a> Grouped<'a> {
                 Write::InsertResource { .. }
                 | Write::DeleteResource { .. }
                 | Write::EditResource { .. }
-                | Write::RequestCancel { .. } => g.resource_changes.push(w),
+                | Write::RequestCancel { .. }
+                | Write::SetFaultRules(_)
+                | Write::FaultUsed(_) => g.resource_changes.push(w),
             }
         }
         g
@@ -282,6 +284,9 @@ async fn apply_resource_change(conn: &mut SqliteConnection, w: &Write) -> StoreR
             .bind(at)
             .execute(&mut *conn)
             .await?;
+        }
+        Write::SetFaultRules(_) | Write::FaultUsed(_) => {
+            crate::sqlite::apply_fault(conn, w).await?;
         }
         Write::DeleteResource { id, at } => {
             sqlx::query("UPDATE resources SET deleted = 1, active_task_id = NULL, updated_at = ? WHERE id = ?")

@@ -69,6 +69,14 @@ pub trait Store: Send + Sync + 'static {
     async fn roles(&self, user_id: &str, project_id: &str) -> StoreResult<Vec<String>>;
     /// Replaces every role of the user with `roles` (project id, role).
     async fn set_roles(&self, user_id: &str, roles: &[(String, String)]) -> StoreResult<()>;
+    /// The fault rules in force, in order, with their counters.
+    async fn fault_rules(&self) -> StoreResult<Vec<switchboard_core::faults::StoredRule>>;
+    /// Fault firings, newest first, at most `limit` after `offset`.
+    async fn fault_firings(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<switchboard_core::faults::FaultFiring>>;
     async fn upsert_policy(&self, name: &str, document: &str) -> StoreResult<()>;
     /// Every policy as (name, JSON document).
     async fn policies(&self) -> StoreResult<Vec<(String, String)>>;

@@ -200,6 +200,10 @@ pub enum Write {
     },
     /// Records that a cancel of the task was accepted.
     RequestCancel { id: TaskId, at: Millis },
+    /// Replaces every fault rule (in order, with counters).
+    SetFaultRules(Vec<switchboard_core::faults::StoredRule>),
+    /// A fault rule matched or fired: its counters, its retirement, its firing.
+    FaultUsed(switchboard_core::faults::FaultUse),
     /// Announces a change on the event stream; numbered and kept in the same transaction as
     /// the writes next to it, published once that transaction is durable.
     Event(EventRecord),

@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use switchboard_api::{router, ApiConfig, AppState, AuthService, ClusterInfo, EventStreams};
+use switchboard_core::faults::FaultBook;
 use switchboard_core::Driver;
 use switchboard_drivers::{ExecDriver, ProcessDriver, RedfishDriver, SimDriver};
 use switchboard_engine::Engine;
@@ -89,7 +90,22 @@ pub async fn build_observed(
         std::env::var("SWITCHBOARD_MASTER_KEY").ok(),
     )?;
     crate::bootstrap::users(store.as_ref(), config, &master_key).await?;
-    let sim = SimDriver::open(&config.data_dir.join("sim"), config.sim.clone())?;
+    // Fault rules: the stored ones, then `[[sim.faults]]` (same rules, fixed ids) if absent.
+    let faults = Arc::new(FaultBook::new(switchboard_identity::policy::matches));
+    let configured = config.sim.faults.iter().enumerate();
+    switchboard_api::faults::rules::restore(
+        &faults,
+        store.as_ref(),
+        configured.map(|(i, f)| f.to_rule(i)).collect(),
+    )
+    .await
+    .context("cannot restore the fault rules")?;
+    switchboard_api::faults::rules::attach(&faults, store.clone());
+    let sim = SimDriver::open(&config.data_dir.join("sim"), config.sim.clone())?
+        .with_book(faults.clone());
+    // A rule the simulated world used up just before a crash, the store never heard of.
+    let uses = sim.rule_uses();
+    faults.retire_used(&|id| uses.get(id).copied().unwrap_or(0));
     let drivers: HashMap<String, Arc<dyn Driver>> = HashMap::from([
         ("sim".to_string(), Arc::new(sim) as Arc<dyn Driver>),
         ("exec".to_string(), Arc::new(ExecDriver) as Arc<dyn Driver>),
@@ -142,6 +158,7 @@ pub async fn build_observed(
         clusters: Arc::new(clusters),
         flavors: Arc::new(inventory.flavors().context("invalid inventory")?),
         logins: AppState::logins(&api_config, hasher),
+        faults,
         events: Arc::new(EventStreams::new(
             config.events.max_subscribers,
             config.events.keep_alive,

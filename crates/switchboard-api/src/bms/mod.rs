@@ -71,7 +71,8 @@ impl IntoResponse for BmsError {
 
 /// 403 `BMS.0288` unless the caller may perform `action`.
 pub fn permit(who: &switchboard_identity::Principal, action: &str) -> Result<(), BmsError> {
-    if who.may(action) {
+    // A fault rule that hits refuses too: the fault layer answers with its error.
+    if who.may(action) && !crate::faults::tripped(who, action) {
         Ok(())
     } else {
         Err(BmsError::new(

@@ -98,7 +98,8 @@ impl IntoResponse for MrsError {
 
 /// 403 in Manager's envelope unless the caller may perform `action`.
 pub fn permit(who: &Principal, action: &str) -> Result<(), MrsError> {
-    if who.may(action) {
+    // A fault rule that hits refuses too: the fault layer answers with its error.
+    if who.may(action) && !crate::faults::tripped(who, action) {
         Ok(())
     } else {
         Err(MrsError::new(

@@ -3,6 +3,7 @@
 
 pub(crate) mod audit;
 pub(crate) mod events;
+pub(crate) mod faults;
 pub(crate) mod plans;
 pub(crate) mod policies;
 pub(crate) mod resources;
@@ -13,6 +14,7 @@ pub(crate) mod users;
 
 pub use audit::list_audit;
 pub use events::{stream_events, EventStreams};
+pub use faults::{append_faults, delete_faults, list_faults, list_fired, replace_faults};
 pub use plans::preview_plan;
 pub use policies::{delete_policy, list_policies, put_policy};
 pub use resources::list_resources;
@@ -50,7 +52,8 @@ impl NativeError {
 
     /// 403 unless the caller may perform `action`.
     pub fn permit(who: &switchboard_identity::Principal, action: &str) -> Result<(), Self> {
-        if who.may(action) {
+        // A fault rule that hits refuses too: the fault layer answers with its error.
+        if who.may(action) && !crate::faults::tripped(who, action) {
             Ok(())
         } else {
             Err(NativeError::forbidden(format!(

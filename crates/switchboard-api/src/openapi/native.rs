@@ -15,7 +15,9 @@ bodies!(
     NativeTask,
     NativeTasks,
     NativeUser,
-    NativeUsers
+    NativeUsers,
+    FaultRules,
+    FaultFirings
 );
 
 #[derive(utoipa::OpenApi)]
@@ -37,6 +39,11 @@ bodies!(
     crate::native::policies::put_policy,
     crate::native::policies::delete_policy,
     crate::native::events::stream_events,
+    crate::native::faults::list_faults,
+    crate::native::faults::replace_faults,
+    crate::native::faults::append_faults,
+    crate::native::faults::delete_faults,
+    crate::native::faults::list_fired,
     crate::metrics::get_metrics,
     crate::routes::ready,
 ))]
@@ -147,6 +154,8 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
         ("NativeUsers", list_of("users", user)),
         ("NativePolicy", one("policy", policy.clone())),
         ("NativePolicies", list_of("policies", policy)),
+        ("FaultRules", fault_rules()),
+        ("FaultFirings", list_of("fired", fault_firing())),
     ]
 }
 
@@ -200,4 +209,47 @@ fn plan() -> Value {
         json!({"steps": {"type": "array", "items": step},
                "existing_task": {"type": ["integer", "null"]}}),
     )
+}
+
+/// A JSON array of fault rules (LocalStack's Chaos API fields plus Switchboard's).
+fn fault_rules() -> Value {
+    let mut p = strings(&[
+        "id",
+        "service",
+        "family",
+        "operation",
+        "region",
+        "action",
+        "project",
+        "resource",
+    ]);
+    p["probability"] = json!({"type": "number", "minimum": 0, "maximum": 1});
+    p["seed"] = json!({"type": "integer", "minimum": 0});
+    p["times"] = json!({"type": "integer", "minimum": 1});
+    p["latency_ms"] = json!({"type": "integer", "minimum": 0, "maximum": 60000});
+    p["error"] = json!({"type": "object", "properties": {
+        "statusCode": {"type": "integer", "minimum": 400, "maximum": 599},
+        "code": {"type": "string"}, "message": {"type": "string"}}});
+    p["driver"] = json!({"type": "object", "description": "Exactly one of fail, hang, take_ms",
+        "properties": {"fail": {"type": "string"}, "hang": {"type": "boolean"},
+        "take_ms": {"type": "integer", "minimum": 0}}});
+    json!({"type": "array", "items": {"type": "object", "properties": p}})
+}
+
+/// One firing of a fault rule.
+fn fault_firing() -> Value {
+    let mut p = strings(&["rule_id", "family", "effect"]);
+    for k in [
+        "action",
+        "resource",
+        "project_id",
+        "request_id",
+        "step",
+        "principal",
+    ] {
+        p[k] = json!({"type": ["string", "null"]});
+    }
+    p["seq"] = json!({"type": "integer"});
+    p["at"] = json!({"type": "integer", "description": "Milliseconds since the epoch"});
+    object(&["seq", "rule_id", "at", "family", "effect"], p)
 }

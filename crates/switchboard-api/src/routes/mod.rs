@@ -52,6 +52,10 @@ pub fn router(state: AppState) -> Router {
         .merge(native::routes())
         .merge(console::routes())
         // Runs for matched routes only, so that the family is known.
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::faults::layer,
+        ))
         .route_layer(middleware::from_fn(family::path_params))
         .route_layer(middleware::from_fn(crate::metrics::route))
         .fallback(family::not_found)

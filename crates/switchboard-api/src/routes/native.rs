@@ -27,6 +27,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/switchboard/v1/policies", get(native::list_policies))
         .route(
+            "/switchboard/v1/faults",
+            get(native::list_faults)
+                .post(native::replace_faults)
+                .patch(native::append_faults)
+                .delete(native::delete_faults),
+        )
+        .route("/switchboard/v1/faults/fired", get(native::list_fired))
+        .route(
             "/switchboard/v1/policies/{name}",
             put(native::put_policy).delete(native::delete_policy),
         )

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
+use switchboard_core::faults::{DriverFault, FaultRule};
 use switchboard_core::Action;
 
 /// `[sim]` in the configuration file.
@@ -63,6 +64,35 @@ pub struct SimFault {
 }
 
 impl SimFault {
+    /// The same rule as a fault rule of the book, with id `sim-fault-<index>` (the index the
+    /// action log of older versions recorded its uses under).
+    pub fn to_rule(&self, index: usize) -> FaultRule {
+        let driver = if self.hang {
+            DriverFault {
+                hang: Some(true),
+                ..DriverFault::default()
+            }
+        } else if let Some(take) = self.take {
+            DriverFault {
+                take_ms: Some(take.as_millis() as u64),
+                ..DriverFault::default()
+            }
+        } else {
+            DriverFault {
+                fail: Some(self.message.clone().unwrap_or_default()),
+                ..DriverFault::default()
+            }
+        };
+        FaultRule {
+            id: Some(config_rule_id(index)),
+            resource: Some(self.resource.clone()),
+            operation: self.action.map(|a| a.as_str().to_string()),
+            times: self.fail_next.map(i64::from),
+            driver: Some(driver),
+            ..FaultRule::default()
+        }
+    }
+
     pub fn matches(&self, id: &str, name: &str, action: Action) -> bool {
         (self.resource == id || self.resource == name) && self.action.is_none_or(|a| a == action)
     }
@@ -78,6 +108,11 @@ impl SimFault {
         }
         Ok(())
     }
+}
+
+/// The id of the `index`-th `[[sim.faults]]` rule in the fault book.
+pub fn config_rule_id(index: usize) -> String {
+    format!("sim-fault-{index}")
 }
 
 /// Per-resource durations, from the resource's `config` table.

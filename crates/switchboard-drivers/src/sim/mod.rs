@@ -5,13 +5,15 @@ mod config;
 mod console;
 mod world;
 
-pub use config::{SimConfig, SimFault, SimResourceConfig};
+pub use config::{config_rule_id, SimConfig, SimFault, SimResourceConfig};
 pub use world::{read_log, LogEntry, Outcome};
 
 use rand::{Rng, SeedableRng};
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use switchboard_core::faults::{step_actions, FaultBook, FaultFiring, StepFacts, StepFault};
 use switchboard_core::{
     now_millis, Action, Driver, DriverError, Lifecycle, Observed, ResourceSpec,
 };
@@ -20,6 +22,8 @@ use world::{SimResource, World};
 pub struct SimDriver {
     config: SimConfig,
     world: Mutex<World>,
+    /// The fault rules steps are matched against (the first that covers a step decides).
+    book: Arc<FaultBook>,
 }
 
 impl SimDriver {
@@ -35,10 +39,27 @@ impl SimDriver {
         }
         let world =
             World::open(dir).map_err(|e| DriverError::Permanent(format!("sim world: {e}")))?;
+        // On its own, the driver applies its configured rules; `with_book` shares the server's.
+        let book = FaultBook::new(|pattern, action| pattern == action);
+        let rules = config.faults.iter().enumerate().map(|(i, f)| f.to_rule(i));
+        book.replace(rules.collect())
+            .map_err(|e| DriverError::Permanent(e.to_string()))?;
         Ok(SimDriver {
             config,
             world: Mutex::new(world),
+            book: Arc::new(book),
         })
+    }
+
+    /// Matches steps against `book` instead of the configured rules alone.
+    pub fn with_book(mut self, book: Arc<FaultBook>) -> SimDriver {
+        self.book = book;
+        self
+    }
+
+    /// How often each fault rule has shaped an action, by rule id, as the action log proves.
+    pub fn rule_uses(&self) -> HashMap<String, u64> {
+        self.lock().rule_uses.clone()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, World> {
@@ -120,25 +141,37 @@ impl Driver for SimDriver {
         if !state.needs(action) {
             return Ok(None);
         }
-        let fault = self.config.faults.iter().enumerate().find(|(i, f)| {
-            f.matches(&resource.id, &resource.name, action)
-                && f.fail_next
-                    .is_none_or(|n| w.fault_uses.get(i).copied().unwrap_or(0) < n)
-        });
-        let seq = w.seq + 1;
-        let base = fault
-            .and_then(|(_, f)| f.take)
-            .unwrap_or_else(|| self.base_duration(resource, action));
-        let took = self.duration(base, &resource.id, seq);
-        let outcome = match fault {
-            Some((_, f)) if f.hang => Outcome::Hang,
-            Some((_, f)) if f.fail_next.is_some() => {
-                Outcome::Fail(f.message.clone().unwrap_or_else(|| {
-                    format!("simulated failure of {} {}", action.as_str(), resource.name)
-                }))
-            }
-            _ => Outcome::Ok,
+        let facts = StepFacts {
+            kind: resource.kind,
+            action,
+            project_id: resource.project_id.clone(),
+            resource_id: resource.id.clone(),
+            resource_name: resource.name.clone(),
         };
+        let hit = self
+            .book
+            .check_step(&facts, &|id| w.rule_uses.get(id).copied().unwrap_or(0));
+        let seq = w.seq + 1;
+        let base = match &hit {
+            Some(h) => match h.fault {
+                StepFault::Take(took) => took,
+                _ => self.base_duration(resource, action),
+            },
+            None => self.base_duration(resource, action),
+        };
+        let took = self.duration(base, &resource.id, seq);
+        let (outcome, effect) = match hit.as_ref().map(|h| &h.fault) {
+            Some(StepFault::Hang) => (Outcome::Hang, "hang"),
+            Some(StepFault::Fail(message)) => (
+                Outcome::Fail(message.clone().unwrap_or_else(|| {
+                    format!("simulated failure of {} {}", action.as_str(), resource.name)
+                })),
+                "fail",
+            ),
+            Some(StepFault::Take(_)) => (Outcome::Ok, "take"),
+            None => (Outcome::Ok, ""),
+        };
+        let rule = hit.map(|h| h.rule_id);
         let entry = LogEntry {
             seq,
             at_ms: now,
@@ -147,11 +180,34 @@ impl Driver for SimDriver {
             op: op.to_string(),
             until_ms: now + took.as_millis() as i64,
             outcome,
-            fault: fault.map(|(i, _)| i),
+            fault: None,
+            rule: rule.clone(),
         };
         w.record(entry)
-            .map(|()| None)
-            .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))
+            .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))?;
+        if let Some(rule_id) = rule {
+            // Durable in the action log first: a server killed now still counts this use.
+            let used = w.rule_uses.get(&rule_id).copied().unwrap_or(0);
+            drop(w);
+            let actions = step_actions(resource.kind, action);
+            let firing = FaultFiring {
+                rule_id: rule_id.clone(),
+                at: now,
+                family: actions
+                    .first()
+                    .and_then(|a| a.split(':').next())
+                    .unwrap_or("sim")
+                    .to_string(),
+                action: actions.first().map(|a| a.to_string()),
+                resource: Some(resource.id.clone()),
+                project_id: Some(resource.project_id.clone()),
+                step: Some(op.to_string()),
+                effect: effect.into(),
+                ..FaultFiring::default()
+            };
+            self.book.step_fired(&rule_id, used, firing);
+        }
+        Ok(None)
     }
 
     async fn observe(&self, resource: &ResourceSpec) -> Result<Observed, DriverError> {
@@ -201,6 +257,12 @@ impl Driver for SimDriver {
             DriverError::Permanent(format!("{} is not in the simulated world", resource.id))
         })?;
         Ok(Some(console::render(resource, r, now_millis())))
+    }
+
+    fn held(&self, resource: &ResourceSpec) -> bool {
+        let w = self.lock();
+        let last = w.resources.get(&resource.id).and_then(|r| r.last.as_ref());
+        last.is_some_and(|t| t.outcome == Outcome::Hang)
     }
 
     fn expected_duration(&self, resource: &ResourceSpec, action: Action) -> Duration {

@@ -27,8 +27,12 @@ pub struct LogEntry {
     pub op: String,
     pub until_ms: Millis,
     pub outcome: Outcome,
-    /// Index of the fault rule that shaped this action.
+    /// Index of the `[[sim.faults]]` rule that shaped this action (older logs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fault: Option<usize>,
+    /// Id of the fault rule that shaped this action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -63,7 +67,8 @@ impl SimResource {
 pub(crate) struct World {
     pub resources: HashMap<String, SimResource>,
     pub ops: HashSet<String>,
-    pub fault_uses: HashMap<usize, u32>,
+    /// How often each fault rule shaped an action, by rule id.
+    pub rule_uses: HashMap<String, u64>,
     pub seq: u64,
     log: std::fs::File,
 }
@@ -76,7 +81,7 @@ impl World {
         let mut world = World {
             resources: HashMap::new(),
             ops: HashSet::new(),
-            fault_uses: HashMap::new(),
+            rule_uses: HashMap::new(),
             seq: 0,
             log: crate::private::file_options()
                 .create(true)
@@ -92,8 +97,12 @@ impl World {
     fn apply(&mut self, entry: LogEntry) {
         self.seq = self.seq.max(entry.seq);
         self.ops.insert(entry.op.clone());
-        if let Some(f) = entry.fault {
-            *self.fault_uses.entry(f).or_default() += 1;
+        let rule = entry
+            .rule
+            .clone()
+            .or(entry.fault.map(super::config_rule_id));
+        if let Some(id) = rule {
+            *self.rule_uses.entry(id).or_default() += 1;
         }
         let r = self
             .resources

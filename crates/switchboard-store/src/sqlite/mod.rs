@@ -1,6 +1,7 @@
 //! The SQLite store: WAL mode, a pool of readers and one group-committing writer.
 
 mod admin;
+mod faults;
 mod identity;
 mod metadata;
 mod open;
@@ -15,6 +16,7 @@ use crate::{
     AuditRecord, Event, EventFilter, Priority, ResourceRecord, StepRecord, Store, StoreError,
     StoreResult, TaskFilter, TaskRecord, Write,
 };
+pub(crate) use faults::apply as apply_fault;
 use sqlx::sqlite::SqlitePool;
 use std::sync::Arc;
 use switchboard_core::{now_millis, ResourceSpec, TaskId};
@@ -134,6 +136,18 @@ impl Store for SqliteStore {
 
     async fn set_roles(&self, user_id: &str, roles: &[(String, String)]) -> StoreResult<()> {
         identity::set_roles(&self.pool, user_id, roles).await
+    }
+
+    async fn fault_rules(&self) -> StoreResult<Vec<switchboard_core::faults::StoredRule>> {
+        faults::rules(&self.pool).await
+    }
+
+    async fn fault_firings(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<switchboard_core::faults::FaultFiring>> {
+        faults::firings(&self.pool, limit, offset).await
     }
 
     async fn policies(&self) -> StoreResult<Vec<(String, String)>> {
