@@ -71,9 +71,11 @@ pub trait Store: Send + Sync + 'static {
     async fn set_roles(&self, user_id: &str, roles: &[(String, String)]) -> StoreResult<()>;
     /// The fault rules in force, in order, with their counters.
     async fn fault_rules(&self) -> StoreResult<Vec<switchboard_core::faults::StoredRule>>;
-    /// Fault firings, newest first, at most `limit` after `offset`.
+    /// Fault firings, newest first, at most `limit` after `offset`; only those in `projects`
+    /// when given.
     async fn fault_firings(
         &self,
+        projects: Option<&[String]>,
         limit: i64,
         offset: i64,
     ) -> StoreResult<Vec<switchboard_core::faults::FaultFiring>>;

@@ -7,6 +7,7 @@
 
 mod render;
 pub mod rules;
+pub mod tenancy;
 
 use crate::{family, AppState};
 use axum::extract::{MatchedPath, RawPathParams, Request, State};

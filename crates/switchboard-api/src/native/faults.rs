@@ -7,6 +7,7 @@
 use super::{NativeError, Page};
 use crate::auth::{Authenticated, Source};
 use crate::faults::rules::{self, PrepareError};
+use crate::faults::tenancy::RuleTenancy;
 use crate::{lookup, AppState};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -64,8 +65,13 @@ fn parse(raw: Result<Bytes, BytesRejection>) -> Result<Option<Vec<FaultRule>>, N
         .map(Some)
 }
 
-fn listed(rules: &[StoredRule]) -> Json<Value> {
-    let rules: Vec<&FaultRule> = rules.iter().map(|s| &s.rule).collect();
+/// The rules the caller governs, in order.
+fn listed(rules: &[StoredRule], tenancy: &RuleTenancy) -> Json<Value> {
+    let rules: Vec<&FaultRule> = rules
+        .iter()
+        .map(|s| &s.rule)
+        .filter(|r| tenancy.owns(r))
+        .collect();
     Json(serde_json::to_value(rules).unwrap_or_default())
 }
 
@@ -75,9 +81,10 @@ async fn commit(
     who: &Principal,
     source: Option<String>,
     rules: Vec<StoredRule>,
+    tenancy: &RuleTenancy,
     target: String,
 ) -> Result<Json<Value>, NativeError> {
-    let answer = listed(&rules);
+    let answer = listed(&rules, tenancy);
     let audit = lookup::audit(who, source, UPDATE, &target, "done");
     state
         .store
@@ -97,7 +104,8 @@ pub async fn list_faults(
     Authenticated(who): Authenticated,
 ) -> Result<Json<Value>, NativeError> {
     NativeError::permit(&who, LIST)?;
-    Ok(listed(&state.faults.stored()))
+    let tenancy = RuleTenancy::of(state.store.as_ref(), &who).await?;
+    Ok(listed(&state.faults.stored(), &tenancy))
 }
 
 #[utoipa::path(post, path = "/switchboard/v1/faults", tag = "Switchboard",
@@ -111,11 +119,14 @@ pub async fn replace_faults(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, NativeError> {
     NativeError::permit(&who, UPDATE)?;
-    let given = parse(raw)?.ok_or_else(|| NativeError::bad_request("rules: required"))?;
+    let mut given = parse(raw)?.ok_or_else(|| NativeError::bad_request("rules: required"))?;
+    let tenancy = RuleTenancy::of(state.store.as_ref(), &who).await?;
+    tenancy.bind(&who, &mut given);
     let rules = rules::prepare(state.store.as_ref(), given, 0).await?;
+    tenancy.check(&rules, 0)?;
     let _order = state.faults.changes.lock().await;
-    let kept = state.faults.replace(rules)?;
-    commit(&state, &who, source, kept, "replace".into()).await
+    let kept = state.faults.replace_where(|r| tenancy.owns(r), rules)?;
+    commit(&state, &who, source, kept, &tenancy, "replace".into()).await
 }
 
 #[utoipa::path(patch, path = "/switchboard/v1/faults", tag = "Switchboard",
@@ -129,12 +140,21 @@ pub async fn append_faults(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, NativeError> {
     NativeError::permit(&who, UPDATE)?;
-    let given = parse(raw)?.ok_or_else(|| NativeError::bad_request("rules: required"))?;
+    let mut given = parse(raw)?.ok_or_else(|| NativeError::bad_request("rules: required"))?;
+    let tenancy = RuleTenancy::of(state.store.as_ref(), &who).await?;
+    tenancy.bind(&who, &mut given);
     let _order = state.faults.changes.lock().await;
-    let offset = state.faults.stored().len();
+    // Error field names count the rules the caller sees.
+    let offset = state
+        .faults
+        .rules()
+        .iter()
+        .filter(|r| tenancy.owns(r))
+        .count();
     let rules = rules::prepare(state.store.as_ref(), given, offset).await?;
+    tenancy.check(&rules, offset)?;
     let kept = state.faults.append(rules)?;
-    commit(&state, &who, source, kept, "append".into()).await
+    commit(&state, &who, source, kept, &tenancy, "append".into()).await
 }
 
 #[utoipa::path(delete, path = "/switchboard/v1/faults", tag = "Switchboard",
@@ -161,8 +181,12 @@ pub async fn delete_faults(
             .filter_map(|v| v.as_object().cloned())
             .collect()
     });
+    let tenancy = RuleTenancy::of(state.store.as_ref(), &who).await?;
     let _order = state.faults.changes.lock().await;
     let (kept, removed) = state.faults.remove(|rule| {
+        if !tenancy.owns(rule) {
+            return false;
+        }
         let named = |p: &serde_json::Map<String, Value>| {
             let rule = serde_json::to_value(rule).unwrap_or_default();
             p.iter().all(|(k, v)| rule.get(k) == Some(v))
@@ -176,7 +200,15 @@ pub async fn delete_faults(
             }
         }
     });
-    commit(&state, &who, source, kept, format!("delete {removed}")).await
+    commit(
+        &state,
+        &who,
+        source,
+        kept,
+        &tenancy,
+        format!("delete {removed}"),
+    )
+    .await
 }
 
 #[utoipa::path(get, path = "/switchboard/v1/faults/fired", tag = "Switchboard",
@@ -193,7 +225,12 @@ pub async fn list_fired(
 ) -> Result<Json<Value>, NativeError> {
     NativeError::permit(&who, LIST)?;
     let (limit, offset) = Page(&query).bounds()?;
-    let fired = state.store.fault_firings(limit, offset).await?;
+    let tenancy = RuleTenancy::of(state.store.as_ref(), &who).await?;
+    let projects = tenancy.projects();
+    let fired = state
+        .store
+        .fault_firings(projects.as_deref(), limit, offset)
+        .await?;
     Ok(Json(
         json!({"fired": fired, "limit": limit, "offset": offset}),
     ))

@@ -100,9 +100,21 @@ impl FaultBook {
 
     /// Replaces every rule (counters start at zero); ids must be set and unique.
     pub fn replace(&self, rules: Vec<FaultRule>) -> Result<Vec<StoredRule>, RuleError> {
-        let fresh = check_ids(&[], rules)?;
+        self.replace_where(|_| true, rules)
+    }
+
+    /// Replaces the rules `owned` selects with `rules`, after the others, which keep their
+    /// places and counters (a project administrator replaces its own rules only).
+    pub fn replace_where(
+        &self,
+        owned: impl Fn(&FaultRule) -> bool,
+        rules: Vec<FaultRule>,
+    ) -> Result<Vec<StoredRule>, RuleError> {
         let mut kept = self.lock();
-        *kept = fresh;
+        let others: Vec<StoredRule> = kept.iter().filter(|s| !owned(&s.rule)).cloned().collect();
+        let fresh = check_ids(&others, rules)?;
+        *kept = others;
+        kept.extend(fresh);
         Ok(kept.clone())
     }
 

@@ -97,13 +97,20 @@ type FiringRow = (
 
 pub(super) async fn firings(
     pool: &SqlitePool,
+    projects: Option<&[String]>,
     limit: i64,
     offset: i64,
 ) -> StoreResult<Vec<FaultFiring>> {
+    let projects = projects
+        .map(|p| serde_json::to_string(p).map_err(corrupt))
+        .transpose()?;
     let rows: Vec<FiringRow> = sqlx::query_as(
         "SELECT seq, rule_id, at, family, action, resource, project_id, request_id, step,
-         principal, effect FROM fault_firings ORDER BY seq DESC LIMIT ? OFFSET ?",
+         principal, effect FROM fault_firings
+         WHERE ?1 IS NULL OR project_id IN (SELECT value FROM json_each(?1))
+         ORDER BY seq DESC LIMIT ?2 OFFSET ?3",
     )
+    .bind(projects)
     .bind(limit)
     .bind(offset)
     .fetch_all(pool)

@@ -144,10 +144,11 @@ impl Store for SqliteStore {
 
     async fn fault_firings(
         &self,
+        projects: Option<&[String]>,
         limit: i64,
         offset: i64,
     ) -> StoreResult<Vec<switchboard_core::faults::FaultFiring>> {
-        faults::firings(&self.pool, limit, offset).await
+        faults::firings(&self.pool, projects, limit, offset).await
     }
 
     async fn policies(&self) -> StoreResult<Vec<(String, String)>> {
