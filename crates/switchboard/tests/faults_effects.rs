@@ -229,3 +229,29 @@ async fn a_driver_failure_fails_each_attempt_it_hits_and_times_spares_the_retry(
     assert_eq!(hit(&s), 4);
     assert_eq!(s.get(FAULTS).await.body, json!([]), "retired");
 }
+
+#[tokio::test]
+async fn a_bms_batch_is_matched_by_the_servers_its_body_names() {
+    let s = TestServer::start(|_| {}).await;
+    set(
+        &s,
+        json!([{"resource": "bms-web-01", "error": {"statusCode": 409, "code": "BMS.9998"}}]),
+    )
+    .await;
+    let batch = |id: &'static str| {
+        let s = &s;
+        async move {
+            s.post(
+                &format!("/v1/{PROJECT}/baremetalservers/action"),
+                json!({"os-stop": {"servers": [{"id": id}]}}),
+            )
+            .await
+        }
+    };
+    // bms-db-01 alone is not named by the rule; a batch naming bms-web-01 (by id) is.
+    let r = batch(DB01).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = batch("c2d4e6f8-1a3b-4c5d-8e7f-9a0b1c2d3e4f").await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(r.body["error"]["code"], "BMS.9998", "{}", r.body);
+}

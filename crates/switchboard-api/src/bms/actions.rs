@@ -41,6 +41,7 @@ pub async fn batch_action(
     let body: Value = crate::body::parse(body)?
         .ok_or_else(|| BmsError::bad("BMS.0001", "request parse error: empty body"))?;
     let (action, name, ids) = parse(&body)?;
+    crate::faults::name_resources(&state, &ids);
     super::permit(&who, &format!("bms:servers:{name}"))?;
     for id in &ids {
         let server = lookup::owned(&state, &who, ResourceKind::Server, id)

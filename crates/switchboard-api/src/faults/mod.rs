@@ -25,8 +25,8 @@ struct Scope {
     family: &'static str,
     /// The path's `project_id`.
     project: Option<String>,
-    /// Ids and names of the resources the path names.
-    resources: Vec<String>,
+    /// Ids and names of the resources the path names (and the body, see [`name_resources`]).
+    resources: Mutex<Vec<String>>,
     /// Set by the first `permit` of the request (later ones are sub-checks).
     hit: OnceLock<Option<ApiHit>>,
     /// The rule's use, made durable before the answer.
@@ -95,7 +95,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         book: state.faults.clone(),
         family,
         project,
-        resources,
+        resources: Mutex::new(resources),
         hit: OnceLock::new(),
         used: Mutex::new(None),
     });
@@ -153,7 +153,26 @@ pub fn tripped(who: &Principal, action: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Adds the resources a request names in its body (a BMS batch names its servers there) to
+/// those rules match, by id and name; handlers call it before `permit`.
+pub fn name_resources(state: &AppState, ids: &[String]) {
+    let _ = SCOPE.try_with(|scope| {
+        let mut named = scope.resources.lock().unwrap_or_else(|p| p.into_inner());
+        for id in ids {
+            named.push(id.clone());
+            if let Some(r) = state.engine.resource(id) {
+                named.push(r.spec.name.clone());
+            }
+        }
+    });
+}
+
 fn check(scope: &Scope, who: Option<&Principal>, action: Option<&str>) -> Option<ApiHit> {
+    let resources = scope
+        .resources
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
     let mut projects: Vec<String> = scope.project.iter().cloned().collect();
     if let Some(p) = who.and_then(|w| w.project_id.clone()) {
         projects.push(p);
@@ -162,13 +181,13 @@ fn check(scope: &Scope, who: Option<&Principal>, action: Option<&str>) -> Option
         family: scope.family.to_string(),
         action: action.map(str::to_string),
         projects,
-        resources: scope.resources.clone(),
+        resources: resources.clone(),
     };
     let firing = FaultFiring {
         at: switchboard_core::now_millis(),
         family: scope.family.to_string(),
         action: action.map(str::to_string),
-        resource: scope.resources.first().cloned(),
+        resource: resources.first().cloned(),
         project_id: who
             .and_then(|w| w.project_id.clone())
             .or(scope.project.clone()),
