@@ -72,7 +72,9 @@ class Faults:
     def fired(self, limit: int = 100) -> List[Dict[str, Any]]:
         """Firings, newest first (of the project's rules, when bound)."""
         fired = self.client.get(FAULTS + "/fired", limit=limit)["fired"]
-        return fired if self.project is None else [f for f in fired if f.get("project") in self._names]
+        if self.project is None:
+            return fired
+        return [f for f in fired if f.get("project_id", f.get("project")) in self._names]
 
     def _bind(self, rules: List[Rule]) -> List[Rule]:
         if self.project is not None:

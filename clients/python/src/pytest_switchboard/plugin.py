@@ -85,13 +85,15 @@ def switchboard_factory(pytestconfig: pytest.Config,
     """`switchboard_factory(extra_config=…, config_path=…, env=…, sim_speed=…, args=…,
     admin_password=…)` starts a server of its own; all are stopped at the end of the run (or
     earlier by `server.stop()`). Options not given come from `switchboard_server_options`, except
-    the configuration: without `config_path` it is the demo, with `extra_config` appended."""
+    the configuration: without `config_path` it is the demo, with `extra_config` appended; `env`
+    is added to the options' `env`."""
     started: List[SwitchboardServer] = []
 
     def make(**options: Any) -> SwitchboardServer:
         given = {k: v for k, v in switchboard_server_options.items()
                  if k not in ("config_path", "extra_config")}
-        given.update(options)
+        env = {**(given.get("env") or {}), **(options.pop("env", None) or {})}
+        given.update(options, env=env)
         binary = servers.find_binary(setting(pytestconfig, "switchboard_bin", "SWITCHBOARD_BIN"),
                                      pytestconfig.rootpath)
         server = servers.start(binary, **given)

@@ -178,12 +178,15 @@ class SwitchboardServer:
 def start(binary: str, *, config_path: Optional[str] = None, extra_config: str = "",
           base_config: Optional[str] = None, env: Optional[Mapping[str, str]] = None,
           sim_speed: Optional[float] = None, args: Sequence[str] = (),
-          admin_password: Optional[str] = None, cwd: Optional[str] = None,
+          admin_password: Optional[str] = None, admin_project: Optional[str] = None,
+          cwd: Optional[str] = None,
           timeout: float = 60, attempts: int = 3) -> SwitchboardServer:
     """Starts `binary serve` on a free loopback port with a data directory of its own and waits
     for `/ready`. The configuration is `config_path` (default: the built-in demo) with
     `extra_config` appended (to `base_config`, when given, or to `switchboard.example.toml`, the
-    demo's text). Retries on another port when the one picked was taken meanwhile."""
+    demo's text). `admin_project` (an id) scopes the administrator's tokens; by default its
+    first project, which costs a login to find. Retries on another port when the one picked was
+    taken meanwhile."""
     data_dir = tempfile.mkdtemp(prefix="pytest-switchboard-")
     password = admin_password or "Pt-" + secrets.token_urlsafe(18)
     argv = [binary, "serve", "--data-dir", os.path.join(data_dir, "data")]
@@ -200,7 +203,8 @@ def start(binary: str, *, config_path: Optional[str] = None, extra_config: str =
     child_env = dict(os.environ, **(env or {}))
     child_env["SWITCHBOARD_ADMIN_PASSWORD"] = password
     for attempt in range(attempts):
-        server = SwitchboardServer(f"http://127.0.0.1:{free_port()}", admin_password=password)
+        server = SwitchboardServer(f"http://127.0.0.1:{free_port()}", admin_password=password,
+                                   admin_project=admin_project)
         server.data_dir = data_dir
         server.log_path = os.path.join(data_dir, "server.log")
         server._log = open(server.log_path, "a")
