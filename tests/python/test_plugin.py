@@ -1,0 +1,203 @@
+"""The pytest-switchboard plugin (clients/python) tested as pytest plugins are, through
+pytester: each test runs an inner pytest session in a subprocess, with the plugin loaded from its
+entry point, and checks what the inner tests recorded."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pytest_switchboard import find_binary
+
+DB01 = "95bf2490-5428-432c-ad9b-5e3406f869dd"
+
+# Inner tests append what they saw to $RECORD, one JSON object per line.
+RECORD = '''
+import json, os
+
+def record(**seen):
+    with open(os.environ["RECORD"], "a") as f:
+        f.write(json.dumps(seen) + "\\n")
+'''
+
+REAL_CLIENTS = RECORD + '''
+import openstack
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkdbss.v1 import DbssClient, ListInstancesRequest
+from pytest_switchboard.plugin import STARTED
+
+
+def check(request, switchboard, project):
+    # The token with openstacksdk, the AK/SK with the official Huawei SDK.
+    conn = openstack.connect(auth_type="v3token", auth_url=project.url + "/v3", token=project.token,
+                             project_id=project.id, identity_api_version="3")
+    servers = sorted(s.name for s in conn.compute.servers())
+    dbss = DbssClient.new_builder().with_credentials(
+        BasicCredentials(project.access_key, project.secret_key, project.id)).with_endpoint(project.url).build()
+    instances = sorted(c.instance_id for c in dbss.list_instances(ListInstancesRequest()).clusters)
+    users = [u["name"] for u in switchboard.admin.get("/switchboard/v1/users")["users"]]
+    record(url=switchboard.url, pid=switchboard.process.pid,
+           started=len(request.config.stash[STARTED]), project=project.id, user=project.user_name,
+           user_id=project.user_id, ak=project.access_key, token=project.token[-8:],
+           servers=servers, instances=instances, users=users)
+
+
+def test_one(request, switchboard, switchboard_project):
+    check(request, switchboard, switchboard_project)
+
+
+def test_two(request, switchboard, switchboard_project):
+    check(request, switchboard, switchboard_project)
+'''
+
+
+@pytest.fixture
+def inner(pytester, monkeypatch, tmp_path, request):
+    """Runs an inner session in a subprocess; returns (result, recorded objects)."""
+    monkeypatch.setenv("SWITCHBOARD_BIN", find_binary(os.environ.get("SWITCHBOARD_BIN"),
+                                                      request.config.rootpath))
+    for name in ("SWITCHBOARD_URL", "SWITCHBOARD_TOKEN", "SWITCHBOARD_ADMIN_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    record = tmp_path / "record.jsonl"
+    monkeypatch.setenv("RECORD", str(record))
+
+    def run(source, *args):
+        if record.exists():
+            record.unlink()
+        pytester.makepyfile(test_inner=source)
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rA", *args, timeout=300)
+        lines = record.read_text().splitlines() if record.exists() else []
+        return result, [json.loads(line) for line in lines]
+
+    return run
+
+
+def test_one_server_per_run_and_a_user_of_its_own_per_test_whose_credentials_work(inner):
+    result, seen = inner(REAL_CLIENTS)
+    result.assert_outcomes(passed=2)
+    one, two = seen
+    assert one["url"] == two["url"] and one["pid"] == two["pid"], "one server for the session"
+    assert one["started"] == two["started"] == 1
+    assert one["user_id"] != two["user_id"] and one["ak"] != two["ak"] and one["token"] != two["token"]
+    # Both real clients saw the demo with the test's own credentials.
+    for s in seen:
+        assert s["servers"] == ["bms-db-01", "bms-web-01"], s
+        assert s["instances"] == ["0f9e8d7c6b5a49382716059483726150", "a1b2c3d4e5f60718293a4b5c6d7e8f90"]
+    # The first test's user was deleted before the second began.
+    assert one["user"] in one["users"] and one["user"] not in two["users"]
+
+
+RESET = RECORD + f'''
+import time
+
+DB01 = "{DB01}"
+
+
+def test_changes_the_project(switchboard_project, faults):
+    faults.set(action="nova:server:reboot", error={{"statusCode": 409}})
+    switchboard_project.client.post(f"/v2.1/{{switchboard_project.id}}/servers/{{DB01}}/action",
+                                    {{"os-stop": None}})
+    deadline = time.time() + 30
+    while switchboard_project.resource(DB01)["state"] != "stopped":
+        assert time.time() < deadline
+        time.sleep(0.05)
+
+
+def test_finds_the_inventory_again(switchboard, switchboard_project, faults):
+    record(faults=switchboard.faults.list(), state=switchboard_project.resource(DB01)["state"])
+    assert faults.list() == []
+    assert switchboard_project.resource(DB01)["state"] == "running"
+'''
+
+
+def test_state_changed_in_one_test_is_reset_before_the_next(inner):
+    result, seen = inner(RESET)
+    # TODO(lead): remove this skip once POST /switchboard/v1/state/reset is merged.
+    if "ResetUnavailable" in result.stdout.str():
+        pytest.skip("the server has no reset route yet (TODO(lead): merge section 3)")
+    result.assert_outcomes(passed=2)
+    assert seen == [{"faults": [], "state": "running"}]
+
+
+URL_MODE = RECORD + '''
+import os
+
+
+def test_uses_the_running_server(switchboard, switchboard_project):
+    assert switchboard.url == os.environ["SWITCHBOARD_URL"] and switchboard.process is None
+    servers = switchboard_project.client.get(f"/v2.1/{switchboard_project.id}/servers")["servers"]
+    record(user=switchboard_project.user_name, user_id=switchboard_project.user_id, servers=sorted(s["name"] for s in servers))
+'''
+
+
+@pytest.mark.parametrize("credential", ["password", "token"])
+def test_switchboard_url_uses_a_running_server_with_a_password_or_a_token(inner, monkeypatch,
+                                                                          switchboard, credential):
+    monkeypatch.setenv("SWITCHBOARD_URL", switchboard.url)
+    # Nothing may be started: a binary that does not exist proves it.
+    monkeypatch.setenv("SWITCHBOARD_BIN", "/nonexistent/switchboard")
+    if credential == "password":
+        monkeypatch.setenv("SWITCHBOARD_ADMIN_PASSWORD", switchboard.admin_password)
+    else:
+        monkeypatch.setenv("SWITCHBOARD_TOKEN", switchboard.admin_token)
+    result, seen = inner(URL_MODE)
+    result.assert_outcomes(passed=1)
+    assert seen[0]["servers"] == ["bms-db-01", "bms-web-01"]
+    users = [u["name"] for u in switchboard.admin.get("/switchboard/v1/users")["users"]]
+    assert seen[0]["user"] not in users, "the test's user was deleted afterwards"
+    audit = switchboard.admin.get("/switchboard/v1/audit", limit=200)
+    assert seen[0]["user_id"] in json.dumps(audit), "created through the admin API, audited"
+
+
+HOLD = RECORD + '''
+import time
+
+
+def test_holds_the_project(switchboard_project):
+    start = time.time()
+    time.sleep(1)
+    record(project=switchboard_project.id, start=start, end=time.time())
+'''
+
+
+def test_two_sessions_sharing_a_server_never_hold_the_same_project_at_once(pytester, monkeypatch,
+                                                                           tmp_path, switchboard):
+    """What pytest-xdist workers sharing one SWITCHBOARD_URL do: the demo has one project, so
+    the second session waits for the first to release it."""
+    pytester.makepyfile(test_hold=HOLD)
+    record = tmp_path / "hold.jsonl"
+    env = dict(os.environ, SWITCHBOARD_URL=switchboard.url, RECORD=str(record),
+               SWITCHBOARD_ADMIN_PASSWORD=switchboard.admin_password)
+    env.pop("SWITCHBOARD_TOKEN", None)
+    runs = [subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_hold.py"],
+                             cwd=pytester.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True) for _ in range(2)]
+    for run in runs:
+        out, _ = run.communicate(timeout=120)
+        assert run.returncode == 0, out
+    first, second = sorted((json.loads(l) for l in record.read_text().splitlines()), key=lambda r: r["start"])
+    assert first["project"] == second["project"]
+    assert second["start"] >= first["end"], "the project was held by one session at a time"
+
+
+def test_without_a_binary_the_error_says_how_to_build_one(inner):
+    result, _ = inner(URL_MODE, "--switchboard-bin=/nonexistent/switchboard")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*no switchboard binary at /nonexistent/switchboard*cargo build -p switchboard*"])
+
+
+FAILING = '''
+def test_fails(switchboard_project):
+    assert False, "on purpose"
+'''
+
+
+def test_a_failing_test_shows_the_servers_log(inner):
+    result, _ = inner(FAILING)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*switchboard log (http://127.0.0.1:*) call*",
+                                 "*path=/v3/auth/tokens status=201*",
+                                 "*switchboard log: */server.log*"])
