@@ -10,7 +10,11 @@ import sys
 
 import pytest
 
-from pytest_switchboard import call  # noqa: F401 (the tests import it from here)
+try:
+    from pytest_switchboard import call  # noqa: F401 (the tests import it from here)
+except ImportError as e:
+    raise ImportError("tests/python runs on the pytest-switchboard plugin: "
+                      "pip install -e clients/python (scripts/test.sh does)") from e
 
 pytest_plugins = ["pytest_switchboard", "pytester"]
 

@@ -6,13 +6,20 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
-from pytest_switchboard import find_binary
+from pytest_switchboard import Faults, find_binary
 
 DB01 = "95bf2490-5428-432c-ad9b-5e3406f869dd"
+LOCAL_1 = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"
+LOCAL_2 = "0b1e2c3d4e5f40718293a4b5c6d7e8f9"
+TWO_PROJECTS = f'''
+[[projects]]
+id = "{LOCAL_2}"
+name = "local-2"
+domain = "switchboard"
+'''
 
 # Inner tests append what they saw to $RECORD, one JSON object per line.
 RECORD = '''
@@ -152,35 +159,66 @@ def test_switchboard_url_uses_a_running_server_with_a_password_or_a_token(inner,
     assert seen[0]["user_id"] in json.dumps(audit), "created through the admin API, audited"
 
 
+@pytest.fixture(scope="module")
+def two_projects(switchboard_factory):
+    """The demo and a second, empty project."""
+    s = switchboard_factory(extra_config=TWO_PROJECTS)
+    yield s
+    s.stop()
+
+
+def test_bound_fault_helpers_set_list_and_clear_only_their_projects_rules(two_projects):
+    one = Faults(two_projects.admin, LOCAL_1, ["local-1"])
+    two = Faults(two_projects.admin, LOCAL_2, ["local-2"])
+    set_one = one.set([{"action": "dbss:instance:start", "error": {"statusCode": 500}},
+                       {"family": "nova", "latency_ms": 1}])
+    assert [r["project"] for r in set_one] == [LOCAL_1, LOCAL_1]
+    two.set(action="nova:server:reboot", error={"statusCode": 409})
+    assert len(two_projects.faults.list()) == 3
+    assert len(one.list()) == 2 and len(two.list()) == 1
+    # set replaces the project's rules only; clear removes the project's rules only.
+    one.set(family="bms", latency_ms=5)
+    assert [r["family"] for r in one.list()] == ["bms"] and len(two.list()) == 1
+    assert one.clear() == []
+    assert two_projects.faults.list() == two.list() and len(two.list()) == 1
+    two.clear()
+    assert two_projects.faults.list() == []
+
+
 HOLD = RECORD + '''
 import time
 
 
 def test_holds_the_project(switchboard_project):
     start = time.time()
-    time.sleep(1)
+    time.sleep(1.5)
     record(project=switchboard_project.id, start=start, end=time.time())
 '''
 
 
-def test_two_sessions_sharing_a_server_never_hold_the_same_project_at_once(pytester, monkeypatch,
-                                                                           tmp_path, switchboard):
-    """What pytest-xdist workers sharing one SWITCHBOARD_URL do: the demo has one project, so
-    the second session waits for the first to release it."""
+@pytest.mark.parametrize("projects", [1, 2])
+def test_sessions_sharing_a_server_never_hold_the_same_project_at_once(pytester, tmp_path, request,
+                                                                       projects):
+    """What pytest-xdist workers sharing one SWITCHBOARD_URL do. Three sessions at once: with one
+    project (the demo's) they take turns; with two, never two on the same project at a time."""
+    server = request.getfixturevalue("switchboard" if projects == 1 else "two_projects")
     pytester.makepyfile(test_hold=HOLD)
     record = tmp_path / "hold.jsonl"
-    env = dict(os.environ, SWITCHBOARD_URL=switchboard.url, RECORD=str(record),
-               SWITCHBOARD_ADMIN_PASSWORD=switchboard.admin_password)
+    env = dict(os.environ, SWITCHBOARD_URL=server.url, RECORD=str(record),
+               SWITCHBOARD_ADMIN_PASSWORD=server.admin_password)
     env.pop("SWITCHBOARD_TOKEN", None)
     runs = [subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_hold.py"],
                              cwd=pytester.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             text=True) for _ in range(2)]
+                             text=True) for _ in range(3)]
     for run in runs:
         out, _ = run.communicate(timeout=120)
         assert run.returncode == 0, out
-    first, second = sorted((json.loads(l) for l in record.read_text().splitlines()), key=lambda r: r["start"])
-    assert first["project"] == second["project"]
-    assert second["start"] >= first["end"], "the project was held by one session at a time"
+    held = [json.loads(line) for line in record.read_text().splitlines()]
+    assert len(held) == 3 and {h["project"] for h in held} <= {LOCAL_1, LOCAL_2}
+    for a in held:
+        for b in held:
+            if a is not b and a["project"] == b["project"]:
+                assert a["end"] <= b["start"] or b["end"] <= a["start"], (a, b)
 
 
 def test_without_a_binary_the_error_says_how_to_build_one(inner):

@@ -91,9 +91,13 @@ class SwitchboardProject:
         created = server.admin.post("/switchboard/v1/users", {
             "name": self.user_name, "password": self.password, "roles": {self.id: role}})["user"]
         self.user_id, self.domain_id = created["id"], created["domain_id"]
-        self.token, _ = password_token(self.url, self.user_name, self.password, self.id,
-                                       domain_id=self.domain_id)
-        self.access_key, self.secret_key = access_key(self.url, self.token, self.user_id)
+        try:
+            self.token, _ = password_token(self.url, self.user_name, self.password, self.id,
+                                           domain_id=self.domain_id)
+            self.access_key, self.secret_key = access_key(self.url, self.token, self.user_id)
+        except BaseException:
+            self.delete_user()  # no user left behind by a half-made project
+            raise
         self.client = Client(self.url, self.token)
         self.faults = Faults(self.client, self.id, [self.name])
         self.transitions = Transitions(self.client)
