@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from pytest_switchboard import Faults, find_binary
+from pytest_switchboard import Faults, SwitchboardError, find_binary
 
 DB01 = "95bf2490-5428-432c-ad9b-5e3406f869dd"
 LOCAL_1 = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"
@@ -239,3 +239,36 @@ def test_a_failing_test_shows_the_servers_log(inner):
     result.stdout.fnmatch_lines(["*switchboard log (http://127.0.0.1:*) call*",
                                  "*path=/v3/auth/tokens status=201*",
                                  "*switchboard log: */server.log*"])
+
+
+def live_or_skip(call):
+    """Runs `call`; skips while the route is not merged yet (the gateway's 404 APIGW.0101)."""
+    try:
+        return call()
+    except SwitchboardError as e:
+        # TODO(lead): remove this skip once transitions and the request log are merged.
+        if e.status == 404 and e.code == "APIGW.0101":
+            pytest.skip(f"route not merged yet: {e.url} (TODO(lead))")
+        raise
+
+
+def test_transitions_helper_sets_lists_and_clears_and_advances_the_clock(switchboard_project, transitions):
+    live_or_skip(lambda: transitions.list())
+    transitions.set(resource="bms-db-01", progression="manual", times=2)
+    listed = transitions.list()
+    assert [(t.get("resource"), t.get("progression"), t.get("times")) for t in listed] == \
+        [("bms-db-01", "manual", 2)], listed
+    transitions.advance_clock(5)
+    assert transitions.clock() is not None
+    transitions.clear()
+    assert transitions.list() == []
+
+
+def test_requests_helper_shows_what_the_client_sent(switchboard_project, requests):
+    live_or_skip(lambda: requests.list(limit=1))
+    path = f"/v1/{switchboard_project.id}/instance/quota"
+    switchboard_project.client.get(path)
+    mine = requests.list(family="dbss", limit=10)
+    assert mine and all(r["family"] == "dbss" for r in mine), mine
+    assert mine[0]["path"] == path and mine[0]["status"] == 200, mine[0]
+    assert requests.last(family="dbss") == mine[0]

@@ -106,8 +106,13 @@ class Transitions:
         return _listed(self.client.get(TRANSITIONS), "transitions")
 
     def clear(self, *ids: str) -> Any:
-        """Removes the transitions with these ids, or all of them."""
-        return self.client.delete(TRANSITIONS, id=",".join(ids) if ids else None)
+        """Removes the transitions with these ids (`DELETE …?id=`, one by one), or all of them."""
+        if not ids:
+            return self.client.delete(TRANSITIONS)
+        reply = None
+        for one in ids:
+            reply = self.client.delete(TRANSITIONS, id=one)
+        return reply
 
     def advance_clock(self, seconds: float) -> Any:
         return self.client.post(CLOCK + "/advance", {"seconds": seconds})
