@@ -17,6 +17,7 @@ from .server import SwitchboardServer, SwitchboardSetupError
 
 LOG_KEY = pytest.StashKey[List[tuple]]()
 STARTED = pytest.StashKey[List[SwitchboardServer]]()
+FAILED = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -118,6 +119,7 @@ def switchboard(pytestconfig: pytest.Config,
     binary = servers.find_binary(setting(pytestconfig, "switchboard_bin", "SWITCHBOARD_BIN"),
                                  pytestconfig.rootpath)
     server = servers.start(binary, **switchboard_server_options)
+    server.session = True
     pytestconfig.stash[STARTED].append(server)
     yield server
     died = not server.alive()
@@ -191,18 +193,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    """On a failed run, the end of every started server's log, and where it is kept."""
-    if exitstatus == 0:
+    """On a failed run, where every started server's log is kept, and the end of the session
+    server's and of any that exited by itself (failing tests show their own part already)."""
+    if exitstatus in (0, 5):
         return
     lines = int(config.getini("switchboard_log_lines"))
     for server in config.stash.get(STARTED, []):
         terminalreporter.write_sep("-", f"switchboard log: {server.log_path}")
-        terminalreporter.write_line(_tail(server.log(), lines))
+        if getattr(server, "session", False) or server.exited_by_itself:
+            terminalreporter.write_line(_tail(server.log(), lines))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Data directories go, except after a failed run (their logs were named above)."""
-    failed = getattr(config, "_switchboard_failed", False)
+    failed = config.stash.get(FAILED, False)
     for server in config.stash.get(STARTED, []):
         server.stop()
         if not failed:
@@ -210,7 +214,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    session.config._switchboard_failed = exitstatus not in (0, 5)  # type: ignore[attr-defined]
+    session.config.stash[FAILED] = exitstatus not in (0, 5)
 
 
 def _tail(text: str, lines: int) -> str:

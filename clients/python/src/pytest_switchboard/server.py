@@ -61,6 +61,9 @@ class SwitchboardServer:
         self.process: Optional[subprocess.Popen] = None
         self.data_dir: Optional[str] = None
         self.log_path: Optional[str] = None
+        #: Whether a started server had exited before `stop()` asked it to.
+        self.exited_by_itself = False
+        self.session = False
         self._log = None
 
     def __repr__(self) -> str:  # never the password or the token
@@ -151,7 +154,9 @@ class SwitchboardServer:
         """Stops a started server (SIGTERM, then SIGKILL); returns its exit code. Idempotent."""
         if self.process is None:
             return None
-        if self.process.poll() is None:
+        if self.process.poll() is not None:
+            self.exited_by_itself = self.exited_by_itself or self._log is not None
+        else:
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=timeout)
@@ -270,8 +275,8 @@ def existing(url: str, env: Mapping[str, str]) -> SwitchboardServer:
     status, _, body = call(server.url + "/ready", timeout=10)
     if status != 200:
         raise SwitchboardSetupError(f"{server.url}/ready answered {status}: {body}")
-    try:
-        server.admin_token  # fail here, once, rather than in every test
+    try:  # fail here, once, rather than in every test
+        server.admin.get("/v3/auth/projects")
     except SwitchboardError as e:
         raise SwitchboardSetupError(f"cannot log in as the administrator at {url}: {e}") from e
     return server
