@@ -6,7 +6,6 @@ that project."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
@@ -220,10 +219,3 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 def _tail(text: str, lines: int) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
-
-__all__ = [
-    "pytest_addoption", "pytest_configure", "pytest_runtest_makereport", "pytest_sessionfinish",
-    "pytest_terminal_summary", "pytest_unconfigure", "switchboard", "switchboard_extra_config",
-    "switchboard_factory", "switchboard_project", "switchboard_server_options", "faults",
-    "transitions", "requests",
-]
