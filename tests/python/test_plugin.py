@@ -21,6 +21,10 @@ name = "local-2"
 domain = "switchboard"
 '''
 
+# What names a server and its administrator to the plugin: removed from inner sessions' environment.
+CREDENTIALS = ("SWITCHBOARD_URL", "SWITCHBOARD_TOKEN", "SWITCHBOARD_ADMIN_PASSWORD", "SWITCHBOARD_ADMIN_USER",
+               "SWITCHBOARD_ADMIN_DOMAIN", "SWITCHBOARD_PROJECT_ID")
+
 # Inner tests append what they saw to $RECORD, one JSON object per line.
 RECORD = '''
 import json, os
@@ -66,7 +70,7 @@ def inner(pytester, monkeypatch, tmp_path, request):
     """Runs an inner session in a subprocess; returns (result, recorded objects)."""
     monkeypatch.setenv("SWITCHBOARD_BIN", find_binary(os.environ.get("SWITCHBOARD_BIN"),
                                                       request.config.rootpath))
-    for name in ("SWITCHBOARD_URL", "SWITCHBOARD_TOKEN", "SWITCHBOARD_ADMIN_PASSWORD"):
+    for name in CREDENTIALS:
         monkeypatch.delenv(name, raising=False)
     record = tmp_path / "record.jsonl"
     monkeypatch.setenv("RECORD", str(record))
@@ -227,9 +231,8 @@ def test_sessions_sharing_a_server_never_hold_the_same_project_at_once(pytester,
     server = request.getfixturevalue("switchboard" if projects == 1 else "two_projects")
     pytester.makepyfile(test_hold=HOLD)
     record = tmp_path / "hold.jsonl"
-    env = dict(os.environ, SWITCHBOARD_URL=server.url, RECORD=str(record),
-               SWITCHBOARD_ADMIN_PASSWORD=server.admin_password)
-    env.pop("SWITCHBOARD_TOKEN", None)
+    env = {k: v for k, v in os.environ.items() if k not in CREDENTIALS}
+    env.update(SWITCHBOARD_URL=server.url, RECORD=str(record), SWITCHBOARD_ADMIN_PASSWORD=server.admin_password)
     runs = [subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_hold.py"],
                              cwd=pytester.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              text=True) for _ in range(3)]

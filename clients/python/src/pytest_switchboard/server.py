@@ -80,7 +80,7 @@ class SwitchboardServer:
 
     @property
     def project(self) -> str:
-        """The project the administrator's token is scoped to: `SWITCHBOARD_ADMIN_PROJECT`, else
+        """The project the administrator's token is scoped to: `SWITCHBOARD_PROJECT_ID`, else
         the first of its projects (the demo's `local-1`)."""
         if self._project is None:
             token = self._token or password_token(self.url, self.admin_user, self._password(),
@@ -263,7 +263,7 @@ def _base(base_config: Optional[str], binary: str, cwd: Optional[str]) -> str:
 def existing(url: str, env: Mapping[str, str]) -> SwitchboardServer:
     """The server at `url`, administered with `SWITCHBOARD_TOKEN`, or with
     `SWITCHBOARD_ADMIN_USER` (admin) / `SWITCHBOARD_ADMIN_PASSWORD` / `SWITCHBOARD_ADMIN_DOMAIN`
-    (switchboard); `SWITCHBOARD_ADMIN_PROJECT` scopes the token (default: its first project)."""
+    (switchboard); `SWITCHBOARD_PROJECT_ID` scopes the token (default: its first project)."""
     token, password = env.get("SWITCHBOARD_TOKEN"), env.get("SWITCHBOARD_ADMIN_PASSWORD")
     if not token and not password:
         raise SwitchboardSetupError(
@@ -271,7 +271,7 @@ def existing(url: str, env: Mapping[str, str]) -> SwitchboardServer:
             "when not admin) or SWITCHBOARD_TOKEN, an administrator's token")
     server = SwitchboardServer(url, env.get("SWITCHBOARD_ADMIN_USER", "admin"), password,
                                env.get("SWITCHBOARD_ADMIN_DOMAIN", DEFAULT_DOMAIN),
-                               env.get("SWITCHBOARD_ADMIN_PROJECT"), token)
+                               env.get("SWITCHBOARD_PROJECT_ID"), token)
     status, _, body = call(server.url + "/ready", timeout=10)
     if status != 200:
         raise SwitchboardSetupError(f"{server.url}/ready answered {status}: {body}")
