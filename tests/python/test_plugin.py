@@ -206,6 +206,8 @@ def test_bound_fault_helpers_set_list_and_clear_only_their_projects_rules(two_pr
     # set replaces the project's rules only; clear removes the project's rules only.
     one.set(family="bms", latency_ms=5)
     assert [r["family"] for r in one.list()] == ["bms"] and len(two.list()) == 1
+    one.append(family="live", latency_ms=5, project="local-1")  # by name: still the project's
+    assert [r["family"] for r in one.list()] == ["bms", "live"]
     assert one.clear() == []
     assert two_projects.faults.list() == two.list() and len(two.list()) == 1
     two.clear()

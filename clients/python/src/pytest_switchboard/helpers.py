@@ -66,8 +66,10 @@ class Faults:
             return self._own(self.client.delete(FAULTS, id=",".join(ids)))
         if self.project is None:
             return self.client.delete(FAULTS)
-        # Rules are removed when every field the body gives is equal: those of this project.
-        return self._own(self.client.delete(FAULTS, [{"project": name} for name in sorted(self._names)]))
+        # By id: the project's rules, whether they name it by id or by name. No other test
+        # changes them meanwhile: the project is leased to this one.
+        mine = [r["id"] for r in self.list()]
+        return self._own(self.client.delete(FAULTS, id=",".join(mine))) if mine else []
 
     def fired(self, limit: int = 100) -> List[Dict[str, Any]]:
         """Firings, newest first (of the project's rules, when bound)."""
