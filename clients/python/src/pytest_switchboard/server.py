@@ -243,21 +243,18 @@ def _wait_ready(server: SwitchboardServer, timeout: float) -> bool:
 
 
 def _base(base_config: Optional[str], binary: str, cwd: Optional[str]) -> str:
-    """The configuration extra text is appended to: `base_config`, else the demo's text
-    (`switchboard.example.toml`) of the repository the binary was built in, or of the working
-    directory or one of its parents."""
+    """The configuration extra text is appended to: `base_config`, else the demo's text,
+    `switchboard.example.toml` in a parent of the binary (`<repo>/target/debug/switchboard`), of
+    the server's working directory (the rootdir) or of pytest's."""
     if base_config:
-        candidates = [Path(base_config)]
-    else:
-        here = Path(cwd or os.getcwd()).resolve()
-        candidates = [d / "switchboard.example.toml"
-                      for d in [Path(binary).resolve().parents[2], here, *here.parents]]
-    for path in candidates:
-        if path.is_file():
-            return path.read_text()
+        return Path(base_config).read_text()
+    here, invoked = Path(cwd or os.getcwd()).resolve(), Path.cwd()
+    for directory in [*Path(binary).resolve().parents, here, *here.parents, invoked, *invoked.parents]:
+        if (directory / "switchboard.example.toml").is_file():
+            return (directory / "switchboard.example.toml").read_text()
     raise SwitchboardSetupError(
-        "extra configuration needs a base to append to: name one with --switchboard-config "
-        f"(no {candidates[0]})")
+        "extra configuration is appended to the demo's switchboard.example.toml, found neither "
+        f"above {binary} nor above {here}: name a base with --switchboard-config")
 
 
 def existing(url: str, env: Mapping[str, str]) -> SwitchboardServer:
