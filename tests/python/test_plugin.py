@@ -255,6 +255,23 @@ def test_without_a_binary_the_error_says_how_to_build_one(inner):
     result.stdout.fnmatch_lines(["*no switchboard binary at /nonexistent/switchboard*cargo build -p switchboard*"])
 
 
+KILLED = '''
+import signal
+
+
+def test_kills_the_server(switchboard):
+    switchboard.process.send_signal(signal.SIGKILL)
+    switchboard.process.wait(timeout=10)
+'''
+
+
+def test_a_server_that_dies_during_the_run_is_an_error_with_its_log(inner):
+    result, _ = inner(KILLED)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*the switchboard server at http://127.0.0.1:* exited during the run (code -9)*",
+                                 "*Switchboard listening on http://127.0.0.1:*"])
+
+
 FAILING = '''
 def test_fails(switchboard_project):
     assert False, "on purpose"
