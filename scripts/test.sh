@@ -43,6 +43,8 @@ if [ ! -x "$venv/bin/python" ]; then
     }
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+# The suite's servers come from the pytest plugin in clients/python (editable: edits apply at once).
+"$venv/bin/pip" install --quiet --disable-pip-version-check -e ./clients/python
 # Ansible gets its own venv on Python >= 3.12 (see tests/python/requirements-ansible.txt): the
 # first such interpreter on PATH that runs, else one that pyenv has installed.
 ansible_venv=.venv-ansible

@@ -1,96 +1,26 @@
-"""A real Switchboard binary on a loopback port, and credentials for the real clients."""
+"""The real clients' suite runs on the pytest-switchboard plugin (clients/python, installed by
+scripts/test.sh): its `switchboard_factory` starts each module's server, its `switchboard` and
+`switchboard_project` fixtures give tests a shared server and a project of their own. What is
+left here is this suite's: the demo's ids, the known admin password its module-level helpers
+name, the viewer `vera`, and the openstack CLI."""
 
-import json
 import os
-import socket
 import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 
 import pytest
 
+try:
+    from pytest_switchboard import call  # noqa: F401 (the tests import it from here)
+except ImportError as e:
+    raise ImportError("tests/python runs on the pytest-switchboard plugin: "
+                      "pip install -e clients/python (scripts/test.sh does)") from e
+
+pytest_plugins = ["pytest_switchboard", "pytester"]
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BINARY = os.environ.get("SWITCHBOARD_BIN", os.path.join(ROOT, "target", "debug", "switchboard"))
 PASSWORD = "Real-Clients-Password-1"
 PROJECT = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def call(url, method="GET", body=None, token=None, headers=None):
-    """A JSON request; returns (status, headers, parsed body)."""
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("X-Auth-Token", token)
-    for k, v in (headers or {}).items():
-        req.add_header(k, v)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            raw = r.read()
-            return r.status, dict(r.headers), json.loads(raw) if raw else None
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        return e.code, dict(e.headers), json.loads(raw) if raw else None
-
-
-class Server:
-    def __init__(self, extra_config="", config_path=None, env=None):
-        self.dir = tempfile.mkdtemp(prefix="switchboard-py-")
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        args = [BINARY, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.dir, "--sim-speed", "10"]
-        if config_path:
-            args += ["--config", config_path]
-        elif extra_config:
-            with open(os.path.join(ROOT, "switchboard.example.toml")) as f:
-                text = f.read() + "\n" + extra_config
-            path = os.path.join(self.dir, "config.toml")
-            with open(path, "w") as f:
-                f.write(text)
-            args += ["--config", path]
-        # Debug logging, so that the hygiene test sees everything the server could say.
-        env = dict(os.environ, SWITCHBOARD_ADMIN_PASSWORD=PASSWORD, SWITCHBOARD_LOG="debug", **(env or {}))
-        self.log_path = os.path.join(self.dir, "server.log")
-        self.log = open(self.log_path, "w")
-        # From the repository root, where example commands are relative to.
-        self.proc = subprocess.Popen(args, env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(self.url + "/health", timeout=1)
-                break
-            except Exception:
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("switchboard did not start: " + open(self.log_path).read())
-
-    def token(self, user="admin", password=PASSWORD, project=PROJECT):
-        body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-            "name": user, "password": password, "domain": {"name": "switchboard"}}}},
-            "scope": {"project": {"id": project}}}}
-        status, headers, reply = call(self.url + "/v3/auth/tokens", "POST", body)
-        assert status == 201, reply
-        return {k.lower(): v for k, v in headers.items()}["x-subject-token"], reply["token"]["user"]["id"]
-
-    def access_key(self, user="admin", password=PASSWORD, project=PROJECT):
-        token, user_id = self.token(user, password, project)
-        status, _, reply = call(self.url + "/v3.0/OS-CREDENTIAL/credentials", "POST",
-                                {"credential": {"user_id": user_id, "description": "real clients"}}, token)
-        assert status == 201, reply
-        return reply["credential"]["access"], reply["credential"]["secret"]
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-        self.log.close()
-
 
 VIEWER = '''
 [[users]]
@@ -100,9 +30,19 @@ roles = { "local-1" = "viewer" }
 '''
 
 
+@pytest.fixture(scope="session")
+def switchboard_server_options(switchboard_server_options):
+    """Every server of the suite: the admin password and project above, simulated time ten
+    times faster, debug logs (the hygiene tests read everything a server could say), run from
+    the repository root (example commands are relative to it)."""
+    return dict(switchboard_server_options, admin_password=PASSWORD, admin_project=PROJECT,
+                sim_speed=10, cwd=ROOT, env={"SWITCHBOARD_LOG": "debug"})
+
+
 @pytest.fixture(scope="module")
-def server():
-    s = Server(extra_config=VIEWER)
+def server(switchboard_factory):
+    """A server of the module's own: the demo and `vera`."""
+    s = switchboard_factory(extra_config=VIEWER)
     yield s
     s.stop()
 
@@ -130,5 +70,3 @@ def openstack(server, *args):
     done = subprocess.run([OPENSTACK, *args], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, f"openstack {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
-
-

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import PROJECT, ROOT, Server, call
+from conftest import PROJECT, ROOT, call
 from fleet import clouds_yaml, fleet_config, server_id, write_config
 
 COUNT = 30
@@ -22,14 +22,14 @@ BIN = os.path.join(VENV, "bin")
 
 
 @pytest.fixture(scope="module")
-def fleet():
+def fleet(switchboard_factory):
     directory = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"switchboard-ansible-{os.getpid()}")
     os.makedirs(directory, exist_ok=True)
     # 30 forks log in about 210 times as one account: more than the default burst allows on a
     # fast machine, and keystoneauth does not retry a 429.
     config = fleet_config(COUNT, prefix="ans").replace("account_burst = 100", "account_burst = 1000", 1)
     assert "account_burst = 1000" in config
-    s = Server(config_path=write_config(directory, config))
+    s = switchboard_factory(config_path=write_config(directory, config))
     s.work = directory
     yield s
     s.stop()

@@ -9,16 +9,16 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, Server, call
+from conftest import ROOT, call
 
 EXAMPLE = os.path.join(ROOT, "examples", "local-stack", "switchboard.toml")
 
 
 @pytest.fixture(scope="module")
-def stack():
+def stack(switchboard_factory):
     work = tempfile.mkdtemp(prefix="local-stack-")
     os.chmod(work, 0o755)
-    s = Server(config_path=EXAMPLE, env={"EXAMPLE_PGDATA": os.path.join(work, "postgres")})
+    s = switchboard_factory(config_path=EXAMPLE, env={"EXAMPLE_PGDATA": os.path.join(work, "postgres")})
     yield s
     # The daemons outlive the server by design: stop them (and wait) before it goes.
     token, _ = s.token()

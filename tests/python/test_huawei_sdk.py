@@ -20,7 +20,7 @@ from huaweicloudsdklive.v1 import (
     ListFlowsRequest, LiveClient, ModifyFlowStartRequest, ModifyFlowStopRequest, ShowFlowDetailRequest,
 )
 
-from conftest import PROJECT, VIEWER, Server
+from conftest import PROJECT, VIEWER
 from logcheck import events, find
 
 PROD = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
@@ -30,9 +30,9 @@ WEB01 = "c2d4e6f8-1a3b-4c5d-8e7f-9a0b1c2d3e4f"
 
 
 @pytest.fixture(scope="module", params=["text", "json"])
-def server(request):
+def server(request, switchboard_factory):
     """The conftest server, once per log format: the hygiene test below reads both."""
-    s = Server(extra_config=VIEWER, env={"SWITCHBOARD_LOG_FORMAT": request.param})
+    s = switchboard_factory(extra_config=VIEWER, env={"SWITCHBOARD_LOG_FORMAT": request.param})
     s.log_format = request.param
     yield s
     s.stop()

@@ -10,7 +10,7 @@ import pytest
 from libcloud.compute.providers import get_driver
 from libcloud.compute.types import NodeState, Provider
 
-from conftest import PASSWORD, ROOT, Server
+from conftest import PASSWORD, ROOT
 
 DB01 = "95bf2490-5428-432c-ad9b-5e3406f869dd"
 
@@ -25,13 +25,13 @@ def config(directory, status):
     return path
 
 
-def start_server(tmp_path_factory, status):
-    return Server(config_path=config(str(tmp_path_factory.mktemp(f"libcloud-{status}")), status))
+def start_server(factory, tmp_path_factory, status):
+    return factory(config_path=config(str(tmp_path_factory.mktemp(f"libcloud-{status}")), status))
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    s = start_server(tmp_path_factory, 202)
+def server(switchboard_factory, tmp_path_factory):
+    s = start_server(switchboard_factory, tmp_path_factory, 202)
     yield s
     s.stop()
 
@@ -71,9 +71,9 @@ def test_list_stop_start_reboot_report_success(server):
     wait_state(drv, NodeState.RUNNING)
 
 
-def test_default_204_acts_but_libcloud_reports_failure(tmp_path_factory):
+def test_default_204_acts_but_libcloud_reports_failure(switchboard_factory, tmp_path_factory):
     # Why the knob exists: with the default the action is performed, yet libcloud says False.
-    s = start_server(tmp_path_factory, 204)
+    s = start_server(switchboard_factory, tmp_path_factory, 204)
     try:
         drv = driver(s)
         assert drv.ex_stop_node(node(drv)) is False

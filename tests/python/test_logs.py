@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import PASSWORD, PROJECT, Server, call
+from conftest import PASSWORD, PROJECT, call
 from logcheck import events, find
 
 SECRETS = {
@@ -82,8 +82,8 @@ def exercise(s):
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
-def test_no_secret_reaches_the_debug_log_and_operators_see_requests_and_tasks(fmt):
-    s = Server(env={"SWITCHBOARD_LOG_FORMAT": fmt})
+def test_no_secret_reaches_the_debug_log_and_operators_see_requests_and_tasks(fmt, switchboard_factory):
+    s = switchboard_factory(env={"SWITCHBOARD_LOG_FORMAT": fmt})
     try:
         shown, hidden = exercise(s)
     finally:

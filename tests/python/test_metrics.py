@@ -8,15 +8,15 @@ import urllib.request
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import PROJECT, Server, call
+from conftest import PROJECT, call
 
 START = "/web/v1/maintain/cluster/{cluster_id}/service/{service_name}/{operation}"
 PROGRESS = "/web/v1/common/command/{command_id}/progress"
 
 
 @pytest.fixture(scope="module")
-def fresh():
-    s = Server()
+def fresh(switchboard_factory):
+    s = switchboard_factory()
     yield s
     s.stop()
 

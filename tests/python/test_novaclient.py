@@ -12,7 +12,7 @@ from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 from novaclient import api_versions, client as nova_client, exceptions
 
-from conftest import PASSWORD, PROJECT, Server
+from conftest import PASSWORD, PROJECT
 from fleet import BIN, fleet_config, server_id, write_config
 
 COUNT = 10
@@ -23,10 +23,10 @@ UNKNOWN = "00000000-0000-4000-8000-00000000dead"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(switchboard_factory, tmp_path_factory):
     directory = str(tmp_path_factory.mktemp("novaclient"))
     text = fleet_config(COUNT, prefix="nc", state=lambda i: "stopped" if i % 2 == 0 else "running")
-    s = Server(config_path=write_config(directory, text))
+    s = switchboard_factory(config_path=write_config(directory, text))
     yield s
     s.stop()
 

@@ -5,7 +5,7 @@ import openstack
 import pytest
 from openstack import utils
 
-from conftest import PASSWORD, PROJECT, Server
+from conftest import PASSWORD, PROJECT
 
 BATCH = 30
 # More servers than one page of the sizes below; every third one stopped.
@@ -23,8 +23,8 @@ attrs = {{ flavor = "physical.s4.large", image = "1a6635d8-afea-4f3f-9f5c-2b6d1f
 
 
 @pytest.fixture(scope="module")
-def many():
-    s = Server(extra_config=EXTRA)
+def many(switchboard_factory):
+    s = switchboard_factory(extra_config=EXTRA)
     yield s
     s.stop()
 

@@ -13,7 +13,7 @@ import base64
 import bcrypt
 import pytest
 
-from conftest import PROJECT, Server, call, openstack
+from conftest import PROJECT, call, openstack
 
 BMC_USER, BMC_PASSWORD = "root", "bmc-Password-1"
 SUSHY = os.path.join(os.path.dirname(sys.executable), "sushy-emulator")
@@ -86,12 +86,12 @@ def bmc():
 
 
 @pytest.fixture(scope="module")
-def rf(bmc):
+def rf(bmc, switchboard_factory):
     closed = f"http://127.0.0.1:{free_port()}"
     extra = (redfish_server("7a1e0000-0000-4000-8000-000000000001", "bms-redfish-01", bmc.url, BMC_PASSWORD)
              + redfish_server("7a1e0000-0000-4000-8000-000000000002", "bms-badpass-01", bmc.url, "wrong-password")
              + redfish_server("7a1e0000-0000-4000-8000-000000000003", "bms-nobmc-01", closed, BMC_PASSWORD, "1s"))
-    s = Server(extra_config=extra)
+    s = switchboard_factory(extra_config=extra)
     yield s
     s.stop()
 
