@@ -57,6 +57,11 @@ pub fn router(state: AppState) -> Router {
             crate::faults::layer,
         ))
         .route_layer(middleware::from_fn(family::path_params))
+        // Outside the fault layer: it logs the answer an injected fault gave.
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::requests::layer,
+        ))
         .route_layer(middleware::from_fn(crate::metrics::route))
         .fallback(family::not_found)
         .method_not_allowed_fallback(family::bad_method)
