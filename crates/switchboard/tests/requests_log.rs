@@ -55,7 +55,10 @@ async fn a_nova_reboot_and_a_failed_dbss_start_show_operation_status_code_task_a
     let found = entries(&s, "operation=nova:server:reboot").await;
     assert_eq!(found.len(), 1, "{found:?}");
     let e = &found[0];
-    assert_eq!((e["family"].as_str(), e["method"].as_str()), (Some("nova"), Some("POST")));
+    assert_eq!(
+        (e["family"].as_str(), e["method"].as_str()),
+        (Some("nova"), Some("POST"))
+    );
     assert_eq!(e["path"], format!("/v2.1/{PROJECT}/servers/{DB01}/action"));
     assert_eq!(e["request_id"], reboot_id.as_str());
     assert_eq!(e["body"], r#"{"reboot":{"type":"HARD"}}"#);
@@ -95,15 +98,27 @@ async fn a_keystone_password_login_is_kept_with_its_password_masked() {
     assert!(logins.len() >= 2, "the start-up login too: {logins:?}");
     let body = logins[0]["body"].as_str().unwrap();
     assert!(body.contains(r#""password":"***""#), "{body}");
-    assert!(body.contains(r#""name":"admin""#), "the rest is kept: {body}");
+    assert!(
+        body.contains(r#""name":"admin""#),
+        "the rest is kept: {body}"
+    );
     assert_eq!(logins[0]["operation"], Value::Null);
     // A failed login answers Keystone's code.
-    let bad = common::token_body("admin", "wrong-password", json!({"project": {"id": PROJECT}}));
-    let r = s.call(Method::POST, "/v3/auth/tokens", None, Some(bad)).await;
+    let bad = common::token_body(
+        "admin",
+        "wrong-password",
+        json!({"project": {"id": PROJECT}}),
+    );
+    let r = s
+        .call(Method::POST, "/v3/auth/tokens", None, Some(bad))
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let failed = entries(&s, "family=keystone&status=401").await;
     assert_eq!(failed[0]["error_code"], "401");
-    assert!(!failed[0]["body"].as_str().unwrap().contains("wrong-password"));
+    assert!(!failed[0]["body"]
+        .as_str()
+        .unwrap()
+        .contains("wrong-password"));
 }
 
 #[tokio::test]
@@ -116,7 +131,12 @@ async fn a_big_body_is_cut_and_the_ring_drops_the_oldest() {
     let big = json!({"reboot": {"type": "HARD", "pad": "x".repeat(10_000)}}).to_string();
     let path = format!("/v2.1/{PROJECT}/servers/{DB01}/action");
     let r = s
-        .raw(Method::POST, &path, Some(&s.token), Some(big.clone().into_bytes()))
+        .raw(
+            Method::POST,
+            &path,
+            Some(&s.token),
+            Some(big.clone().into_bytes()),
+        )
         .await;
     assert!(r.status.as_u16() < 500, "{}", r.body);
     let e = &entries(&s, "family=nova").await[0];
@@ -128,9 +148,14 @@ async fn a_big_body_is_cut_and_the_ring_drops_the_oldest() {
     }
     let kept = entries(&s, "").await;
     assert_eq!(kept.len(), 5, "{kept:?}");
-    assert!(kept.iter().all(|e| e["path"] == "/switchboard/v1/resources"));
+    assert!(kept
+        .iter()
+        .all(|e| e["path"] == "/switchboard/v1/resources"));
     let seqs: Vec<u64> = kept.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
-    assert!(seqs.windows(2).all(|w| w[0] == w[1] + 1), "newest first: {seqs:?}");
+    assert!(
+        seqs.windows(2).all(|w| w[0] == w[1] + 1),
+        "newest first: {seqs:?}"
+    );
 }
 
 #[tokio::test]
@@ -139,7 +164,9 @@ async fn filters_narrow_the_log_and_bad_ones_are_refused() {
     s.get("/switchboard/v1/resources").await;
     s.get(&format!("/v2.1/{PROJECT}/servers/{DB01}")).await;
     let missing = s
-        .get(&format!("/v2.1/{PROJECT}/servers/00000000-0000-4000-8000-000000000000"))
+        .get(&format!(
+            "/v2.1/{PROJECT}/servers/00000000-0000-4000-8000-000000000000"
+        ))
         .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     let id = missing.headers["x-request-id"].to_str().unwrap();
@@ -160,7 +187,13 @@ async fn filters_narrow_the_log_and_bad_ones_are_refused() {
         entries(&s, "").await.iter().all(|e| e["path"] != LOG),
         "the log does not log its own reads"
     );
-    for bad in ["status=abc", "status=6xx", "limit=0", "limit=1001", "since=-1"] {
+    for bad in [
+        "status=abc",
+        "status=6xx",
+        "limit=0",
+        "limit=1001",
+        "since=-1",
+    ] {
         let r = s.get(&format!("{LOG}?{bad}")).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.body);
         assert_eq!(r.body["error"]["code"], "bad_request");
@@ -194,7 +227,10 @@ async fn non_admins_get_403_and_a_project_admin_sees_only_its_projects_requests(
     let r = s.call(Method::GET, LOG, Some(&alice), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let seen = r.body["requests"].as_array().unwrap();
-    assert!(seen.iter().any(|e| e["path"] == theirs.as_str()), "{seen:?}");
+    assert!(
+        seen.iter().any(|e| e["path"] == theirs.as_str()),
+        "{seen:?}"
+    );
     for e in seen {
         let project = e["principal"]["project_id"].as_str();
         assert!(
@@ -204,5 +240,34 @@ async fn non_admins_get_403_and_a_project_admin_sees_only_its_projects_requests(
     }
     let all = entries(&s, "").await;
     assert!(all.iter().any(|e| e["path"] == theirs.as_str()));
-    assert!(all.iter().any(|e| e["path"] == format!("/v2.1/{PROJECT}/servers")));
+    assert!(all
+        .iter()
+        .any(|e| e["path"] == format!("/v2.1/{PROJECT}/servers")));
+}
+
+/// Read throughput with the log off and on, alternating rounds (`cargo test -p switchboard
+/// --test requests_log -- --ignored --nocapture overhead`); prints requests per second.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a measurement, not a check"]
+async fn overhead() {
+    const N: usize = 4000;
+    const CONCURRENCY: usize = 8;
+    let off = TestServer::start(|_| {}).await;
+    let on = TestServer::start(|c| c.requests.log = 1000).await;
+    let path = format!("/v2.1/{PROJECT}/servers/{DB01}");
+    for round in 1..=3 {
+        for (name, s) in [("off", &off), ("on", &on)] {
+            let started = std::time::Instant::now();
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let workers = (0..CONCURRENCY).map(|_| async {
+                while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < N {
+                    let r = s.get(&path).await;
+                    assert_eq!(r.status, StatusCode::OK);
+                }
+            });
+            futures::future::join_all(workers).await;
+            let rate = N as f64 / started.elapsed().as_secs_f64();
+            println!("round {round} log {name}: {rate:.0} requests/s");
+        }
+    }
 }

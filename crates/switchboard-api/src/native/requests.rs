@@ -36,7 +36,9 @@ impl<'a> Filter<'a> {
         let status = match q.get("status").map(|s| s.to_ascii_lowercase()) {
             None => None,
             Some(s) => Some(match s.strip_suffix("xx") {
-                Some(h) if matches!(h, "1" | "2" | "3" | "4" | "5") => (h.parse::<u16>().unwrap_or(0), true),
+                Some(h) if matches!(h, "1" | "2" | "3" | "4" | "5") => {
+                    (h.parse::<u16>().unwrap_or(0), true)
+                }
                 _ => match s.parse::<u16>() {
                     Ok(n) if (100..=599).contains(&n) => (n, false),
                     _ => {

@@ -278,7 +278,16 @@ fn request_entry() -> Value {
     p["task_id"] = json!({"type": ["integer", "null"]});
     p["task_ids"] = json!({"type": "array", "items": {"type": "integer"}});
     object(
-        &["seq", "at", "family", "method", "path", "status", "request_id", "task_ids"],
+        &[
+            "seq",
+            "at",
+            "family",
+            "method",
+            "path",
+            "status",
+            "request_id",
+            "task_ids",
+        ],
         p,
     )
 }

@@ -1,7 +1,7 @@
 //! What the log layer reads off a request and its answer without changing either: the body as
 //! the handler reads it, the path's project, and the code of an error answer.
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::RawPathParams;
 use axum::http::{header, request::Parts, HeaderMap};
 use axum::response::Response;
@@ -86,7 +86,7 @@ pub async fn error_of(response: Response) -> (Response, Option<(String, String)>
     let code = serde_json::from_slice::<Value>(&bytes)
         .ok()
         .and_then(|v| code_of(&v));
-    (Response::from_parts(parts, Body::from(Bytes::from(bytes))), code)
+    (Response::from_parts(parts, Body::from(bytes)), code)
 }
 
 /// The code and message of an error envelope, whichever family's: `error_code` (MRS, DBSS,
@@ -109,7 +109,10 @@ pub fn code_of(v: &Value) -> Option<(String, String)> {
     }
     if let [(fault, Value::Object(f))] = obj.iter().collect::<Vec<_>>().as_slice() {
         if f.contains_key("code") {
-            return Some((fault.to_string(), text(f.get("message")).unwrap_or_default()));
+            return Some((
+                fault.to_string(),
+                text(f.get("message")).unwrap_or_default(),
+            ));
         }
     }
     None
@@ -123,11 +126,26 @@ mod tests {
     #[test]
     fn every_family_s_envelope_gives_its_code() {
         let code = |v| code_of(&v).map(|c| c.0);
-        assert_eq!(code(json!({"error_code": "DBSS.00000001", "error_msg": "x"})).as_deref(), Some("DBSS.00000001"));
-        assert_eq!(code(json!({"id": -1, "error_code": 12000001})).as_deref(), Some("12000001"));
-        assert_eq!(code(json!({"error": {"code": "BMS.0002", "message": "m"}})).as_deref(), Some("BMS.0002"));
-        assert_eq!(code(json!({"error": {"code": 401, "title": "Unauthorized"}})).as_deref(), Some("401"));
-        assert_eq!(code(json!({"itemNotFound": {"code": 404, "message": "m"}})).as_deref(), Some("itemNotFound"));
+        assert_eq!(
+            code(json!({"error_code": "DBSS.00000001", "error_msg": "x"})).as_deref(),
+            Some("DBSS.00000001")
+        );
+        assert_eq!(
+            code(json!({"id": -1, "error_code": 12000001})).as_deref(),
+            Some("12000001")
+        );
+        assert_eq!(
+            code(json!({"error": {"code": "BMS.0002", "message": "m"}})).as_deref(),
+            Some("BMS.0002")
+        );
+        assert_eq!(
+            code(json!({"error": {"code": 401, "title": "Unauthorized"}})).as_deref(),
+            Some("401")
+        );
+        assert_eq!(
+            code(json!({"itemNotFound": {"code": 404, "message": "m"}})).as_deref(),
+            Some("itemNotFound")
+        );
         assert_eq!(code(json!({"servers": []})), None);
     }
 }

@@ -43,7 +43,9 @@ pub fn headers(headers: &HeaderMap, max: usize) -> Map<String, Value> {
         let value = String::from_utf8_lossy(value.as_bytes());
         let shown = if is_credential_header(name) {
             match value.split_once(' ') {
-                Some((scheme, _)) if name == "authorization" => format!("{} {MASK}", cut(scheme, 64)),
+                Some((scheme, _)) if name == "authorization" => {
+                    format!("{} {MASK}", cut(scheme, 64))
+                }
                 _ => MASK.to_string(),
             }
         } else if SHOWN.contains(&name) {
@@ -59,9 +61,18 @@ pub fn headers(headers: &HeaderMap, max: usize) -> Map<String, Value> {
 /// Whether a parameter or member of this name holds a secret.
 fn is_secret(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    ["password", "passwd", "secret", "token", "blob", "private_key", "signature"]
-        .iter()
-        .any(|s| key.contains(s))
+    [
+        "password",
+        "passwd",
+        "passphrase",
+        "secret",
+        "token",
+        "blob",
+        "private_key",
+        "signature",
+    ]
+    .iter()
+    .any(|s| key.contains(s))
         || key == "sk"
 }
 
@@ -203,13 +214,23 @@ mod tests {
 
     #[test]
     fn truncated_bodies_numbers_and_blobs_are_masked() {
-        assert_eq!(json_text(r#"{"user_password": "abc"#), r#"{"user_password": "***""#);
-        assert_eq!(json_text(r#"{"secret": 12345, "a": 1}"#), r#"{"secret": "***", "a": 1}"#);
+        assert_eq!(
+            json_text(r#"{"user_password": "abc"#),
+            r#"{"user_password": "***""#
+        );
+        assert_eq!(
+            json_text(r#"{"secret": 12345, "a": 1}"#),
+            r#"{"secret": "***", "a": 1}"#
+        );
         assert_eq!(
             json_text(r#"{"credential": {"blob": "{\"secret\": \"x\"}", "type": "ec2"}}"#),
             r#"{"credential": {"blob": "***", "type": "ec2"}}"#
         );
         assert_eq!(json_text("not json \"x"), "not json \"x");
+        assert_eq!(
+            json_text(r#"{"srt": {"passphrase": "p4ss"}}"#),
+            r#"{"srt": {"passphrase": "***"}}"#
+        );
     }
 
     #[test]
@@ -217,7 +238,10 @@ mod tests {
         assert_eq!(query("name=a&password=b&x"), "name=a&password=***&x");
         let mut h = HeaderMap::new();
         h.insert("x-auth-token", "tok".parse().unwrap());
-        h.insert("authorization", "SDK-HMAC-SHA256 Access=AK, Signature=s".parse().unwrap());
+        h.insert(
+            "authorization",
+            "SDK-HMAC-SHA256 Access=AK, Signature=s".parse().unwrap(),
+        );
         h.insert("user-agent", "ua".parse().unwrap());
         h.insert("cookie", "c".parse().unwrap());
         let shown = headers(&h, 100);
