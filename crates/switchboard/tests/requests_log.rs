@@ -201,6 +201,40 @@ async fn filters_narrow_the_log_and_bad_ones_are_refused() {
 }
 
 #[tokio::test]
+async fn requests_refused_before_routing_are_logged_as_unrouted() {
+    let s = logged(|_| {}).await;
+    let r = s.get("/no/such/path?x=1").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = s
+        .client
+        .get(format!("{}/v1/{PROJECT}/db-om/instances", s.base))
+        .header("X-Sdk-Date", "20260101T000000Z")
+        .header(
+            "Authorization",
+            "SDK-HMAC-SHA256 Access=NOSUCHKEY, SignedHeaders=host;x-sdk-date, Signature=abc",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let unrouted = entries(&s, "family=unrouted").await;
+    assert_eq!(unrouted.len(), 2, "{unrouted:?}");
+    let (signed, unknown) = (&unrouted[0], &unrouted[1]);
+    assert_eq!(signed["status"], 401);
+    assert_eq!(signed["headers"]["authorization"], "SDK-HMAC-SHA256 ***");
+    assert_eq!(signed["headers"]["x-sdk-date"], "20260101T000000Z");
+    assert_eq!(
+        (unknown["path"].as_str(), unknown["query"].as_str()),
+        (Some("/no/such/path"), Some("x=1"))
+    );
+    assert_eq!(unknown["status"], 404);
+    assert!(
+        entries(&s, "").await.iter().all(|e| e["path"] != "/health"),
+        "probes are not logged"
+    );
+}
+
+#[tokio::test]
 async fn off_by_default_in_a_configuration_it_answers_409_saying_how_to_turn_it_on() {
     let s = TestServer::start(|_| {}).await;
     let r = s.get(LOG).await;

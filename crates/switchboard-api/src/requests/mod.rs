@@ -5,6 +5,9 @@
 //! family's envelope. The operation and the caller come from the request's context, which every
 //! family's `permit` fills (see `request_id::action`). Off (capacity 0) it costs one branch.
 //!
+//! Requests answered before routing (an unknown path, a refused signature) are logged under
+//! the family [`UNROUTED`].
+//!
 //! Memory is bounded whatever clients send: entries, body bytes, and each kept header, path and
 //! query are capped. Streaming answers (the event stream) and successful answers pass untouched;
 //! only error bodies up to [`ERROR_BODY_MAX`] are read, for their code.
@@ -131,21 +134,52 @@ fn family_of(route: &str) -> Option<&'static str> {
     }
 }
 
-/// Route layer: records the request once answered.
-pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let log = &state.requests;
+/// What only the router knows, told by [`route`] to [`layer`].
+#[derive(Default)]
+struct Routed {
+    /// `Some(None)`: a route the log leaves out; unset: the request was never routed.
+    family: OnceLock<Option<&'static str>>,
+    path_project: OnceLock<Option<String>>,
+}
+
+tokio::task_local! {
+    static ROUTED: Arc<Routed>;
+}
+
+/// The family of requests answered before routing: an unknown path, or a signature refused.
+pub const UNROUTED: &str = "unrouted";
+
+/// Route layer: tells [`layer`] the request's family and the path's project.
+pub async fn route(req: Request, next: Next) -> Response {
+    let Ok(routed) = ROUTED.try_with(Arc::clone) else {
+        return next.run(req).await;
+    };
     let family = req
         .extensions()
         .get::<MatchedPath>()
         .and_then(|m| family_of(m.as_str()));
-    let Some(family) = family.filter(|_| log.is_on()) else {
+    let _ = routed.family.set(family);
+    if family.is_none() {
         return next.run(req).await;
-    };
+    }
+    let (mut parts, body) = req.into_parts();
+    let _ = routed
+        .path_project
+        .set(capture::path_project(&mut parts).await);
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// Layer outside authentication (so that refused signatures are logged too): records the
+/// request once answered.
+pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let log = &state.requests;
+    if !log.is_on() {
+        return next.run(req).await;
+    }
     let started = Instant::now();
     let at = switchboard_core::now_millis();
-    let (mut parts, body) = req.into_parts();
+    let (parts, body) = req.into_parts();
     let form = capture::is_form(&parts.headers);
-    let path_project = capture::path_project(&mut parts).await;
     // Copied as the handler reads it: nothing is buffered beyond what it reads anyway.
     let (body, tee) = capture::tee(body, log.body_bytes);
     let method = parts.method.to_string();
@@ -155,7 +189,16 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         .query()
         .map(|q| redact::cut(&redact::query(q), TEXT_MAX));
     let headers = redact::headers(&parts.headers, TEXT_MAX);
-    let response = next.run(Request::from_parts(parts, body)).await;
+    let routed = Arc::new(Routed::default());
+    let response = ROUTED
+        .scope(routed.clone(), next.run(Request::from_parts(parts, body)))
+        .await;
+    let family = match routed.family.get() {
+        Some(Some(family)) => *family,
+        Some(None) => return response,
+        None => UNROUTED,
+    };
+    let path_project = routed.path_project.get().cloned().flatten();
     let (response, error) = capture::error_of(response).await;
     let (principal, operation) = crate::request_id::learnt();
     let (kept, body_length) = tee.taken();
