@@ -1,6 +1,7 @@
 //! The request log: the last N requests the families answered, in memory, for test teams to see
-//! what their client sent (`GET /switchboard/v1/requests`). A route layer records each one once
-//! answered: the selected headers with credentials masked, the body as far as the handler read
+//! what their client sent (`GET /switchboard/v1/requests`). A layer outside authentication
+//! records each one once answered (a route layer inside tells it the family and the path's
+//! project): the selected headers with credentials masked, the body as far as the handler read
 //! it (tee'd while it streams, truncated, secrets masked), the status and the error code of the
 //! family's envelope. The operation and the caller come from the request's context, which every
 //! family's `permit` fills (see `request_id::action`). Off (capacity 0) it costs one branch.
