@@ -25,6 +25,7 @@ mod openapi;
 mod prefix;
 mod ratelimit;
 mod request_id;
+pub mod requests;
 mod routes;
 mod time;
 
@@ -107,6 +108,8 @@ pub struct AppState {
     pub logins: Arc<login::Logins>,
     /// The fault rules in force (shared with the simulated driver).
     pub faults: Arc<switchboard_core::faults::FaultBook>,
+    /// The last requests answered (`GET /switchboard/v1/requests`); capacity 0 when off.
+    pub requests: Arc<requests::RequestLog>,
     /// The event streams' shared limits and shutdown signal.
     pub events: Arc<EventStreams>,
     /// `GET /metrics` on this router renders this; `None` when metrics are off or served on a

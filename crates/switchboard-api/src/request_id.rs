@@ -14,6 +14,41 @@ use switchboard_identity::Principal;
 struct Context {
     id: String,
     principal: OnceLock<String>,
+    /// For the request log (`crate::requests`): the caller, and the first action checked.
+    who: OnceLock<Caller>,
+    action: OnceLock<String>,
+}
+
+/// The caller as the request log shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Caller {
+    pub user_id: String,
+    pub user_name: String,
+    pub project_id: Option<String>,
+}
+
+/// What later layers learnt of the current request: its caller and the action its handler
+/// checked first (the operation).
+pub fn learnt() -> (Option<Caller>, Option<String>) {
+    REQUEST
+        .try_with(|c| (c.who.get().cloned(), c.action.get().cloned()))
+        .unwrap_or_default()
+}
+
+/// Records the action `who` asks to perform (the first one is the request's operation).
+pub fn action(who: &Principal, action: &str) {
+    let _ = REQUEST.try_with(|c| {
+        c.action.get_or_init(|| action.to_string());
+        c.who.get_or_init(|| caller(who));
+    });
+}
+
+fn caller(who: &Principal) -> Caller {
+    Caller {
+        user_id: who.user_id.clone(),
+        user_name: who.user_name.clone(),
+        project_id: who.project_id.clone(),
+    }
 }
 
 tokio::task_local! {
@@ -29,6 +64,7 @@ pub fn current() -> String {
 pub fn principal(who: Principal) -> Principal {
     let _ = REQUEST.try_with(|c| {
         c.principal.get_or_init(|| who.audit_name());
+        c.who.get_or_init(|| caller(&who));
     });
     who
 }
@@ -37,6 +73,8 @@ pub async fn middleware(req: Request, next: Next) -> Response {
     let context = Arc::new(Context {
         id: uuid::Uuid::new_v4().simple().to_string(),
         principal: OnceLock::new(),
+        who: OnceLock::new(),
+        action: OnceLock::new(),
     });
     let method = req.method().clone();
     let path = req.uri().path().to_string();

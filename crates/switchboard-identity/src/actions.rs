@@ -77,6 +77,7 @@ pub const ACTIONS: &[&str] = &[
     "switchboard:metrics:get",
     "switchboard:fault:list",
     "switchboard:fault:update",
+    "switchboard:request:list",
     // Administration
     "switchboard:user:create",
     "switchboard:user:list",
@@ -110,5 +111,6 @@ mod tests {
         assert_eq!(class("switchboard:user:list"), ActionClass::Manage);
         assert_eq!(class("switchboard:fault:list"), ActionClass::Manage);
         assert_eq!(class("switchboard:fault:update"), ActionClass::Manage);
+        assert_eq!(class("switchboard:request:list"), ActionClass::Manage);
     }
 }

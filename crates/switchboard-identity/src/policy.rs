@@ -102,6 +102,10 @@ pub fn class_of(action: &str) -> ActionClass {
     if is_identity_administration(action) || action.starts_with("switchboard:fault:") {
         return ActionClass::Manage;
     }
+    // The request log shows what every client sent: administrators only too.
+    if action.starts_with("switchboard:request:") {
+        return ActionClass::Manage;
+    }
     let verb = action.rsplit(':').next().unwrap_or("");
     let starts = |prefixes: &[&str]| prefixes.iter().any(|p| verb.starts_with(p));
     if starts(&["get", "list", "show"]) {

@@ -159,6 +159,10 @@ pub async fn build_observed(
         flavors: Arc::new(inventory.flavors().context("invalid inventory")?),
         logins: AppState::logins(&api_config, hasher),
         faults,
+        requests: Arc::new(switchboard_api::requests::RequestLog::new(
+            config.requests.log,
+            config.requests.body_bytes,
+        )),
         events: Arc::new(EventStreams::new(
             config.events.max_subscribers,
             config.events.keep_alive,

@@ -139,6 +139,13 @@ async fn record(state: &AppState, scope: &Scope) {
     }
 }
 
+/// Whether `who` may perform `action` and no fault rule refuses it: every family's `permit`.
+/// Records the action as the request's operation for the request log either way.
+pub fn allows(who: &Principal, action: &str) -> bool {
+    crate::request_id::action(who, action);
+    who.may(action) && !tripped(who, action)
+}
+
 /// Matches the request against the rules as `who` performing `action`; whether an API error
 /// hit it (the caller then refuses, and the layer renders the error). Families call this from
 /// their `permit` once the action is allowed.

@@ -87,7 +87,7 @@ pub use switchboard_core::family::live_status as status_of;
 /// 403 with the gateway's code unless the caller may perform `action`.
 pub fn permit(who: &Principal, action: &str) -> Result<(), LiveError> {
     // A fault rule that hits refuses too: the fault layer answers with its error.
-    if who.may(action) && !crate::faults::tripped(who, action) {
+    if crate::faults::allows(who, action) {
         return Ok(());
     }
     Err(LiveError {

@@ -6,6 +6,7 @@ pub(crate) mod events;
 pub(crate) mod faults;
 pub(crate) mod plans;
 pub(crate) mod policies;
+pub(crate) mod requests;
 pub(crate) mod resources;
 pub(crate) mod session;
 pub(crate) mod tasks;
@@ -17,6 +18,7 @@ pub use events::{stream_events, EventStreams};
 pub use faults::{append_faults, delete_faults, list_faults, list_fired, replace_faults};
 pub use plans::preview_plan;
 pub use policies::{delete_policy, list_policies, put_policy};
+pub use requests::list_requests;
 pub use resources::list_resources;
 pub use session::get_session;
 pub use tasks::{cancel_task, get_task, list_tasks};
@@ -53,7 +55,7 @@ impl NativeError {
     /// 403 unless the caller may perform `action`.
     pub fn permit(who: &switchboard_identity::Principal, action: &str) -> Result<(), Self> {
         // A fault rule that hits refuses too: the fault layer answers with its error.
-        if who.may(action) && !crate::faults::tripped(who, action) {
+        if crate::faults::allows(who, action) {
             Ok(())
         } else {
             Err(NativeError::forbidden(format!(

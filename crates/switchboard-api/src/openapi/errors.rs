@@ -50,6 +50,8 @@ error_set! {
     NativeRead = "NativeErrors" [400, 401, 403, 404];
     /// The native API's writes.
     NativeWrite = "NativeErrors" [400, 401, 403, 404, 409, 413, 429];
+    /// The request log: a read that is refused while the log is off.
+    NativeLog = "NativeErrors" [400, 401, 403, 409];
     /// The event stream: a read that may also be refused when too many streams are open.
     NativeStream = "NativeErrors" [400, 401, 403, 404, 503];
 }

@@ -17,7 +17,8 @@ bodies!(
     NativeUser,
     NativeUsers,
     FaultRules,
-    FaultFirings
+    FaultFirings,
+    NativeRequests
 );
 
 #[derive(utoipa::OpenApi)]
@@ -44,6 +45,7 @@ bodies!(
     crate::native::faults::append_faults,
     crate::native::faults::delete_faults,
     crate::native::faults::list_fired,
+    crate::native::requests::list_requests,
     crate::metrics::get_metrics,
     crate::routes::ready,
 ))]
@@ -156,6 +158,7 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
         ("NativePolicies", list_of("policies", policy)),
         ("FaultRules", fault_rules()),
         ("FaultFirings", list_of("fired", fault_firing())),
+        ("NativeRequests", list_of("requests", request_entry())),
     ]
 }
 
@@ -252,4 +255,39 @@ fn fault_firing() -> Value {
     p["seq"] = json!({"type": "integer"});
     p["at"] = json!({"type": "integer", "description": "Milliseconds since the epoch"});
     object(&["seq", "rule_id", "at", "family", "effect"], p)
+}
+
+/// One request of the request log.
+fn request_entry() -> Value {
+    let mut p = strings(&["family", "method", "path", "request_id"]);
+    for k in ["operation", "query", "body", "error_code", "error_message"] {
+        p[k] = json!({"type": ["string", "null"]});
+    }
+    for k in ["seq", "body_length", "status"] {
+        p[k] = json!({"type": "integer"});
+    }
+    p["at"] = json!({"type": "integer", "description": "Milliseconds since the epoch"});
+    p["duration_ms"] = json!({"type": "number"});
+    p["body_truncated"] = json!({"type": "boolean"});
+    p["headers"] = json!({"type": "object", "additionalProperties": {"type": "string"},
+        "description": "Selected headers; credentials read ***"});
+    p["principal"] = json!({"type": ["object", "null"], "properties": {
+        "user_id": {"type": "string"}, "user_name": {"type": "string"},
+        "project_id": {"type": ["string", "null"]}}});
+    p["path_project"] = json!({"type": ["string", "null"]});
+    p["task_id"] = json!({"type": ["integer", "null"]});
+    p["task_ids"] = json!({"type": "array", "items": {"type": "integer"}});
+    object(
+        &[
+            "seq",
+            "at",
+            "family",
+            "method",
+            "path",
+            "status",
+            "request_id",
+            "task_ids",
+        ],
+        p,
+    )
 }

@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
             crate::faults::layer,
         ))
         .route_layer(middleware::from_fn(family::path_params))
+        .route_layer(middleware::from_fn(crate::requests::route))
         .route_layer(middleware::from_fn(crate::metrics::route))
         .fallback(family::not_found)
         .method_not_allowed_fallback(family::bad_method)
@@ -64,6 +65,11 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             aksk::middleware,
+        ))
+        // Outside the signature check and the fault layer: logs what they answered too.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::requests::layer,
         ))
         .layer(middleware::from_fn(request_id::middleware))
         .with_state(state)

@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
                 .delete(native::delete_faults),
         )
         .route("/switchboard/v1/faults/fired", get(native::list_fired))
+        .route("/switchboard/v1/requests", get(native::list_requests))
         .route(
             "/switchboard/v1/policies/{name}",
             put(native::put_policy).delete(native::delete_policy),

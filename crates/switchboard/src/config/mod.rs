@@ -32,6 +32,7 @@ pub struct Config {
     pub events: EventsConfig,
     pub metrics: MetricsConfig,
     pub console: ConsoleConfig,
+    pub requests: RequestsConfig,
     pub sim: SimConfig,
     pub domains: Vec<DomainSpec>,
     pub projects: Vec<ProjectSpec>,
@@ -62,6 +63,7 @@ impl Default for Config {
             events: EventsConfig::default(),
             metrics: MetricsConfig::default(),
             console: ConsoleConfig::default(),
+            requests: RequestsConfig::default(),
             sim: SimConfig::default(),
             domains: Vec::new(),
             projects: Vec::new(),
@@ -203,7 +205,12 @@ impl Config {
                     .with_context(|| format!("cannot read {}", path.display()))?;
                 Config::parse(&text, &path.display().to_string())?
             }
-            None => Config::parse(DEMO, "the built-in demo")?,
+            None => {
+                let mut demo = Config::parse(DEMO, "the built-in demo")?;
+                // The demo is for trying clients out: it shows what they sent.
+                demo.requests.log = requests::DEMO_LOG;
+                demo
+            }
         };
         config.apply_env(|k| std::env::var(k).ok())?;
         config.apply_flags(flags);
@@ -245,6 +252,11 @@ impl Config {
                 Some(v.parse().with_context(|| {
                     format!("SWITCHBOARD_METRICS_LISTEN={v:?} is not an address")
                 })?);
+        }
+        if let Some(v) = var("SWITCHBOARD_REQUEST_LOG") {
+            self.requests.log = v
+                .parse()
+                .with_context(|| format!("SWITCHBOARD_REQUEST_LOG={v:?} is not a number"))?;
         }
         if let Some(v) = var("SWITCHBOARD_SYNCHRONOUS") {
             self.store.synchronous = match v.as_str() {
@@ -290,6 +302,7 @@ impl Config {
         self.inventory().resources().context("invalid inventory")?;
         self.auth.validate()?;
         self.events.validate()?;
+        self.requests.validate()?;
         if !matches!(self.api.nova_action_status, 202 | 204) {
             bail!(
                 "api.nova_action_status must be 202 or 204, not {}",
@@ -333,6 +346,7 @@ mod events;
 mod identity;
 mod logging;
 mod metrics;
+mod requests;
 mod server;
 
 pub use console::ConsoleConfig;
@@ -340,6 +354,7 @@ pub use events::EventsConfig;
 pub use identity::{PolicyConfig, UserConfig};
 pub use logging::LogFormat;
 pub use metrics::MetricsConfig;
+pub use requests::RequestsConfig;
 pub use server::{derived_cap, ServerConfig};
 
 #[cfg(test)]
