@@ -206,6 +206,8 @@ def start(binary: str, *, config_path: Optional[str] = None, extra_config: str =
         argv += ["--sim-speed", str(sim_speed)]
     argv += list(args)
     child_env = dict(os.environ, **(env or {}))
+    # A test wants to see what its client sent: the request log is on unless told otherwise.
+    child_env.setdefault("SWITCHBOARD_REQUEST_LOG", "1000")
     child_env["SWITCHBOARD_ADMIN_PASSWORD"] = password
     for attempt in range(attempts):
         server = SwitchboardServer(f"http://127.0.0.1:{free_port()}", admin_password=password,
