@@ -26,6 +26,7 @@ mod prefix;
 mod ratelimit;
 mod request_id;
 mod routes;
+pub mod snapshot;
 mod time;
 
 pub use auth::AuthService;
@@ -72,6 +73,8 @@ pub struct ApiConfig {
     pub account_per_second: f64,
     /// Peers trusted to name the client in `X-Forwarded-For` (for the audit trail).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Largest snapshot `PUT /switchboard/v1/state/snapshot` accepts (`[snapshot] max_bytes`).
+    pub snapshot_max_bytes: usize,
     /// Serve the web console under `/console/` (and send browsers asking `/` there).
     pub console: bool,
 }
@@ -90,6 +93,7 @@ impl Default for ApiConfig {
             account_per_second: 2.0,
             trusted_proxies: Vec::new(),
             console: true,
+            snapshot_max_bytes: 64 << 20,
         }
     }
 }

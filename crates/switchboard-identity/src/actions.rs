@@ -77,6 +77,9 @@ pub const ACTIONS: &[&str] = &[
     "switchboard:metrics:get",
     "switchboard:fault:list",
     "switchboard:fault:update",
+    "switchboard:state:reset",
+    "switchboard:state:export",
+    "switchboard:state:import",
     // Administration
     "switchboard:user:create",
     "switchboard:user:list",

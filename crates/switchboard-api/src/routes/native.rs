@@ -34,6 +34,13 @@ pub fn routes() -> Router<AppState> {
                 .delete(native::delete_faults),
         )
         .route("/switchboard/v1/faults/fired", get(native::list_fired))
+        .route("/switchboard/v1/state/reset", post(native::reset_state))
+        .route(
+            "/switchboard/v1/state/snapshot",
+            get(native::export_state)
+                .put(native::import_state)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route(
             "/switchboard/v1/policies/{name}",
             put(native::put_policy).delete(native::delete_policy),

@@ -43,6 +43,9 @@ pub struct Config {
     pub flavors: Vec<FlavorSpec>,
     pub users: Vec<UserConfig>,
     pub policies: Vec<PolicyConfig>,
+    /// A snapshot file applied once at start, before serving (`serve --snapshot`).
+    #[serde(skip)]
+    pub snapshot: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -72,6 +75,7 @@ impl Default for Config {
             flavors: Vec::new(),
             users: Vec::new(),
             policies: Vec::new(),
+            snapshot: None,
         }
     }
 }
@@ -160,11 +164,14 @@ pub struct ApiSection {
     /// Peers whose `X-Forwarded-For` names the client in the audit trail; from anyone else the
     /// TCP peer is the source.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Largest snapshot `PUT /switchboard/v1/state/snapshot` accepts.
+    pub snapshot_max_bytes: usize,
 }
 
 impl Default for ApiSection {
     fn default() -> Self {
         ApiSection {
+            snapshot_max_bytes: 64 << 20,
             max_body_bytes: 1 << 20,
             nova_action_status: 204,
             live_wait: Duration::from_secs(10),
@@ -188,6 +195,7 @@ pub struct Overrides {
     pub public_url: Option<String>,
     pub log_format: Option<LogFormat>,
     pub metrics_listen: Option<SocketAddr>,
+    pub snapshot: Option<PathBuf>,
 }
 
 impl Config {
@@ -274,6 +282,9 @@ impl Config {
         }
         if let Some(v) = flags.metrics_listen {
             self.metrics.listen = Some(v);
+        }
+        if let Some(v) = &flags.snapshot {
+            self.snapshot = Some(v.clone());
         }
     }
 
