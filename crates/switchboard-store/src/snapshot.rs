@@ -151,6 +151,10 @@ pub(crate) async fn apply(conn: &mut SqliteConnection, w: &Write) -> StoreResult
 }
 
 async fn replace(conn: &mut SqliteConnection, tables: &Tables) -> StoreResult<()> {
+    // Checked at commit: users come back under the tokens that name them.
+    sqlx::query("PRAGMA defer_foreign_keys = ON")
+        .execute(&mut *conn)
+        .await?;
     let order: Vec<&str> = STATE_TABLES
         .iter()
         .chain(IDENTITY_TABLES)
