@@ -13,6 +13,7 @@ pub mod faults;
 pub mod flavor;
 mod gateway;
 mod iam;
+pub mod ids;
 mod image;
 mod live;
 mod login;
@@ -116,6 +117,8 @@ pub struct AppState {
     /// `GET /metrics` on this router renders this; `None` when metrics are off or served on a
     /// listener of their own.
     pub metrics: Option<metrics::Exposition>,
+    /// Ids of things created at run time (seeded under `[ids] seed`).
+    pub ids: Arc<ids::Ids>,
 }
 
 impl AppState {

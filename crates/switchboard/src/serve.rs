@@ -165,6 +165,7 @@ pub async fn build_observed(
             config.events.keep_alive,
         )),
         metrics: exposition.filter(|_| config.metrics.listen.is_none()),
+        ids: Arc::new(switchboard_api::ids::Ids::new(config.ids.seed)),
     };
     let app = router(state.clone());
     Ok((state, app))

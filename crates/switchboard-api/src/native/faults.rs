@@ -112,7 +112,7 @@ pub async fn replace_faults(
 ) -> Result<Json<Value>, NativeError> {
     NativeError::permit(&who, UPDATE)?;
     let given = parse(raw)?.ok_or_else(|| NativeError::bad_request("rules: required"))?;
-    let rules = rules::prepare(state.store.as_ref(), given, 0).await?;
+    let rules = rules::prepare(state.store.as_ref(), &state.ids, given, 0).await?;
     let _order = state.faults.changes.lock().await;
     let kept = state.faults.replace(rules)?;
     commit(&state, &who, source, kept, "replace".into()).await
@@ -132,7 +132,7 @@ pub async fn append_faults(
     let given = parse(raw)?.ok_or_else(|| NativeError::bad_request("rules: required"))?;
     let _order = state.faults.changes.lock().await;
     let offset = state.faults.stored().len();
-    let rules = rules::prepare(state.store.as_ref(), given, offset).await?;
+    let rules = rules::prepare(state.store.as_ref(), &state.ids, given, offset).await?;
     let kept = state.faults.append(rules)?;
     commit(&state, &who, source, kept, "append".into()).await
 }

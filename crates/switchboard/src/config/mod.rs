@@ -43,6 +43,7 @@ pub struct Config {
     pub flavors: Vec<FlavorSpec>,
     pub users: Vec<UserConfig>,
     pub policies: Vec<PolicyConfig>,
+    pub ids: IdsConfig,
     /// A snapshot file applied once at start, before serving (`serve --snapshot`).
     #[serde(skip)]
     pub snapshot: Option<PathBuf>,
@@ -76,6 +77,7 @@ impl Default for Config {
             users: Vec::new(),
             policies: Vec::new(),
             snapshot: None,
+            ids: IdsConfig::default(),
         }
     }
 }
@@ -186,6 +188,14 @@ pub struct StoreConfig {
     pub synchronous: Synchronous,
 }
 
+/// `[ids]`: deterministic ids of things created at run time.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdsConfig {
+    /// Derive created flows', requests' and fault rules' ids from this seed (random when unset).
+    pub seed: Option<u64>,
+}
+
 /// Values given on the command line; `None` leaves the layers below in force.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
@@ -253,6 +263,12 @@ impl Config {
                 Some(v.parse().with_context(|| {
                     format!("SWITCHBOARD_METRICS_LISTEN={v:?} is not an address")
                 })?);
+        }
+        if let Some(v) = var("SWITCHBOARD_ID_SEED") {
+            self.ids.seed = Some(
+                v.parse()
+                    .with_context(|| format!("SWITCHBOARD_ID_SEED={v:?} is not an integer"))?,
+            );
         }
         if let Some(v) = var("SWITCHBOARD_SYNCHRONOUS") {
             self.store.synchronous = match v.as_str() {
