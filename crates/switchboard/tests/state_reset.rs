@@ -11,6 +11,7 @@ use common::{TestServer, PROJECT};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::time::{Duration, Instant};
+use switchboard_core::Lifecycle;
 
 async fn dbss_start(s: &TestServer) {
     let path = format!("/v1/{PROJECT}/db-om/{PROD}/start");
@@ -75,6 +76,11 @@ async fn a_reset_returns_the_demo_to_its_initial_state_and_cancels_a_hung_task()
         .get("/switchboard/v1/audit?action=switchboard:state:reset")
         .await;
     assert_eq!(audit.body["records"].as_array().unwrap().len(), 1);
+    // Durably: the simulated world's action log holds the reset, so a restart replays it.
+    let log = s.sim_log();
+    assert!(log
+        .iter()
+        .any(|e| e.resource == PROD && e.reset == Some(Lifecycle::Stopped)));
     // The simulated world agrees: a start now runs to the end.
     dbss_start(&s).await;
     let id = newest_task(&s).await["id"].as_i64().unwrap();
