@@ -13,6 +13,7 @@ pub mod faults;
 pub mod flavor;
 mod gateway;
 mod iam;
+pub mod ids;
 mod image;
 mod live;
 mod login;
@@ -27,6 +28,7 @@ mod ratelimit;
 mod request_id;
 pub mod requests;
 mod routes;
+pub mod snapshot;
 mod time;
 
 pub use auth::AuthService;
@@ -73,6 +75,8 @@ pub struct ApiConfig {
     pub account_per_second: f64,
     /// Peers trusted to name the client in `X-Forwarded-For` (for the audit trail).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Largest snapshot `PUT /switchboard/v1/state/snapshot` accepts (`[snapshot] max_bytes`).
+    pub snapshot_max_bytes: usize,
     /// Serve the web console under `/console/` (and send browsers asking `/` there).
     pub console: bool,
 }
@@ -91,6 +95,7 @@ impl Default for ApiConfig {
             account_per_second: 2.0,
             trusted_proxies: Vec::new(),
             console: true,
+            snapshot_max_bytes: 64 << 20,
         }
     }
 }
@@ -115,6 +120,8 @@ pub struct AppState {
     /// `GET /metrics` on this router renders this; `None` when metrics are off or served on a
     /// listener of their own.
     pub metrics: Option<metrics::Exposition>,
+    /// Ids of things created at run time (seeded under `[ids] seed`).
+    pub ids: Arc<ids::Ids>,
 }
 
 impl AppState {

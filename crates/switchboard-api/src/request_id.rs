@@ -3,7 +3,7 @@
 //! The query string is never logged (it may hold secrets); the principal is filled in by whichever
 //! authentication the request went through (`principal`), `-` when there was none.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -69,9 +69,13 @@ pub fn principal(who: Principal) -> Principal {
     who
 }
 
-pub async fn middleware(req: Request, next: Next) -> Response {
+pub async fn middleware(
+    State(state): State<crate::AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let context = Arc::new(Context {
-        id: uuid::Uuid::new_v4().simple().to_string(),
+        id: state.ids.uuid("request").simple().to_string(),
         principal: OnceLock::new(),
         who: OnceLock::new(),
         action: OnceLock::new(),

@@ -115,6 +115,17 @@ pub trait Driver: Send + Sync + 'static {
         false
     }
 
+    /// Puts the resource in `state` at once, as a state reset or a snapshot restore asks
+    /// (`detail` is a failed state's message). Drivers of real systems have nothing to change.
+    async fn reset(
+        &self,
+        _resource: &ResourceSpec,
+        _state: Lifecycle,
+        _detail: Option<String>,
+    ) -> Result<(), DriverError> {
+        Ok(())
+    }
+
     /// How long `action` is expected to take, for progress estimates.
     fn expected_duration(&self, _resource: &ResourceSpec, _action: Action) -> Duration {
         Duration::from_secs(2)

@@ -29,6 +29,7 @@ impl Engine {
     ) -> Result<ResourceSnapshot, E> {
         let inner = &self.inner;
         let turn = inner.edits.clone().lock_owned().await;
+        let _gate = inner.gate.read().await;
         let current = self
             .resource(id)
             .ok_or_else(|| ResourceError::Unknown(id.to_string()))?;

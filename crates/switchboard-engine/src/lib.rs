@@ -9,6 +9,7 @@ mod events;
 pub mod metrics;
 mod monitor;
 mod preview;
+mod reset;
 mod resources;
 mod runner;
 mod step;
@@ -20,6 +21,7 @@ pub use config::EngineConfig;
 pub use edits::ResourceEdit;
 pub use events::{step_json, task_json};
 pub use preview::{Preview, PreviewStep};
+pub use reset::{ResetOutcome, ResetScope};
 pub use resources::ResourceError;
 pub use submit::{Operation, SubmitError, Submitted};
 pub use view::{ResourceSnapshot, StepView, TaskView};
@@ -65,6 +67,11 @@ pub(crate) struct Inner {
     /// Highest progress reported per task, so that estimates never go backwards.
     progress_seen: Mutex<HashMap<TaskId, f64>>,
     cancels: Mutex<HashMap<TaskId, watch::Sender<bool>>>,
+    /// Set for a task a reset or restore stops: its running steps are dropped, not awaited.
+    aborts: Mutex<HashMap<TaskId, watch::Sender<bool>>>,
+    /// Read-held by every change of the world (submissions, resources created or deleted);
+    /// write-held by a reset or restore, so that none lands halfway through one.
+    gate: tokio::sync::RwLock<()>,
     /// Held by one resource edit at a time, from its decision until it is visible.
     edits: Arc<tokio::sync::Mutex<()>>,
 }
@@ -109,6 +116,7 @@ impl Engine {
                 last_error: r.last_error.clone(),
                 updated_at: r.updated_at,
                 deleted: r.deleted,
+                configured: r.configured,
             })
             .collect();
         let max_id = store.max_task_id().await?;
@@ -127,6 +135,8 @@ impl Engine {
             changed: watch::channel(0).0,
             progress_seen: Mutex::new(HashMap::new()),
             cancels: Mutex::new(HashMap::new()),
+            aborts: Mutex::new(HashMap::new()),
+            gate: tokio::sync::RwLock::new(()),
             edits: Arc::new(tokio::sync::Mutex::new(())),
         });
         runner::recover(&inner).await?;

@@ -26,6 +26,7 @@ impl Engine {
         audit: AuditRecord,
     ) -> Result<(), ResourceError> {
         let inner = &self.inner;
+        let _gate = inner.gate.read().await;
         let driver = crate::driver_for(&inner.registry, &spec)?;
         driver.register(&spec).await.map_err(EngineError::from)?;
         let node = {
@@ -44,6 +45,7 @@ impl Engine {
                 last_error: None,
                 updated_at: switchboard_core::now_millis(),
                 deleted: true,
+                configured: false,
             });
             node
         };
@@ -67,6 +69,7 @@ impl Engine {
     /// Deletes a resource no task holds.
     pub async fn remove_resource(&self, id: &str, audit: AuditRecord) -> Result<(), ResourceError> {
         let inner = &self.inner;
+        let _gate = inner.gate.read().await;
         let node = {
             let mut world = inner.lock();
             let node = world

@@ -14,15 +14,24 @@ use switchboard_core::{now_millis, StepState, TaskState};
 use switchboard_store::{StepRecord, TaskRecord, Write};
 use tokio::sync::watch;
 
+/// The error of a step a reset or restore stopped.
+const ABORTED: &str = "cancelled by a state reset";
+
 pub(crate) fn spawn(inner: Arc<Inner>, task: TaskRecord, steps: Vec<StepRecord>) {
     let (cancel_tx, cancel_rx) = watch::channel(false);
+    let (abort_tx, abort_rx) = watch::channel(false);
     inner
         .cancels
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .insert(task.id, cancel_tx);
+    inner
+        .aborts
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(task.id, abort_tx);
     crate::metrics::task_started();
-    tokio::spawn(run(inner, task, steps, cancel_rx));
+    tokio::spawn(run(inner, task, steps, cancel_rx, abort_rx));
 }
 
 async fn run(
@@ -30,8 +39,10 @@ async fn run(
     task: TaskRecord,
     mut steps: Vec<StepRecord>,
     mut cancel: watch::Receiver<bool>,
+    mut abort: watch::Receiver<bool>,
 ) {
     let mut running = FuturesUnordered::new();
+    let mut aborted = false;
     // Steps found RUNNING were interrupted by a restart and resume at once.
     let mut launched: Vec<bool> = vec![false; steps.len()];
     // A cancel accepted before a restart still holds.
@@ -100,6 +111,20 @@ async fn run(
             }
             changed = cancel.changed(), if !cancelled => {
                 cancelled = changed.is_err() || *cancel.borrow();
+            }
+            changed = abort.changed(), if !aborted => {
+                if changed.is_ok() && *abort.borrow() {
+                    // A reset: the running steps are dropped, not awaited.
+                    aborted = true;
+                    cancelled = true;
+                    running = FuturesUnordered::new();
+                    for s in steps.iter_mut().filter(|s| s.state == StepState::Running) {
+                        s.state = StepState::Cancelled;
+                        s.finished_at = Some(now_millis());
+                        s.error = Some(ABORTED.into());
+                        batch.writes.push(step::update(s));
+                    }
+                }
             }
         }
     }
@@ -241,6 +266,11 @@ fn release(inner: &Inner, task: i64) {
     }
     inner
         .cancels
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(&task);
+    inner
+        .aborts
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .remove(&task);

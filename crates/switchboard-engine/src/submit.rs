@@ -55,6 +55,7 @@ impl Engine {
     /// Accepts `op`: returns once its task is durable (or the identical in-flight task is).
     pub async fn submit(&self, op: Operation) -> Result<Submitted, SubmitError> {
         let inner = &self.inner;
+        let _gate = inner.gate.read().await;
         let now = now_millis();
         let decided = {
             let mut guard = inner.lock();

@@ -15,6 +15,8 @@ pub(crate) struct NodeState {
     pub updated_at: switchboard_core::Millis,
     /// Deleted resources keep their node (indices never move) but are found no more.
     pub deleted: bool,
+    /// Declared by the inventory (a reset deletes the others).
+    pub configured: bool,
 }
 
 /// A task that has been accepted and not yet finished.

@@ -78,6 +78,9 @@ pub const ACTIONS: &[&str] = &[
     "switchboard:fault:list",
     "switchboard:fault:update",
     "switchboard:request:list",
+    "switchboard:state:reset",
+    "switchboard:state:export",
+    "switchboard:state:import",
     // Administration
     "switchboard:user:create",
     "switchboard:user:list",

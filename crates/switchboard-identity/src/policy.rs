@@ -99,7 +99,10 @@ pub fn is_identity_administration(action: &str) -> bool {
 pub fn class_of(action: &str) -> ActionClass {
     // Identity administration is managing, whatever its verb: reading the users and their
     // roles is for administrators too. So are fault rules: reading them tells what will fail.
-    if is_identity_administration(action) || action.starts_with("switchboard:fault:") {
+    if is_identity_administration(action)
+        || action.starts_with("switchboard:fault:")
+        || action.starts_with("switchboard:state:")
+    {
         return ActionClass::Manage;
     }
     // The request log shows what every client sent: administrators only too.

@@ -50,7 +50,9 @@ impl<'a> Grouped<'a> {
                 | Write::EditResource { .. }
                 | Write::RequestCancel { .. }
                 | Write::SetFaultRules(_)
-                | Write::FaultUsed(_) => g.resource_changes.push(w),
+                | Write::FaultUsed(_)
+                | Write::ResetResource { .. }
+                | Write::ReplaceState(_) => g.resource_changes.push(w),
             }
         }
         g
@@ -235,8 +237,8 @@ async fn apply_resource_change(conn: &mut SqliteConnection, w: &Write) -> StoreR
             let json =
                 serde_json::to_string(spec).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             sqlx::query(
-                "INSERT INTO resources (id, project_id, kind, name, cluster_id, spec, state, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO resources (id, project_id, kind, name, cluster_id, spec, state, updated_at,
+                 configured) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
             )
             .bind(&spec.id)
             .bind(&spec.project_id)
@@ -284,6 +286,9 @@ async fn apply_resource_change(conn: &mut SqliteConnection, w: &Write) -> StoreR
             .bind(at)
             .execute(&mut *conn)
             .await?;
+        }
+        Write::ResetResource { .. } | Write::ReplaceState(_) => {
+            crate::snapshot::apply(conn, w).await?;
         }
         Write::SetFaultRules(_) | Write::FaultUsed(_) => {
             crate::sqlite::apply_fault(conn, w).await?;

@@ -6,6 +6,7 @@ mod bulk;
 mod events;
 pub mod metrics;
 mod records;
+pub mod snapshot;
 mod sqlite;
 mod writer;
 
@@ -164,6 +165,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<Event>>;
     /// The oldest retained event's seq; `None` when none is.
     async fn oldest_event_seq(&self) -> StoreResult<Option<i64>>;
+    /// Every row of the run-time state's tables (and the identity's when `identity`), read in
+    /// one transaction; see [`snapshot`].
+    async fn dump(&self, identity: bool) -> StoreResult<snapshot::Tables>;
+    /// The columns of the tables a snapshot may hold, by table.
+    async fn snapshot_columns(&self) -> StoreResult<BTreeMap<String, Vec<snapshot::ColumnInfo>>>;
 }
 
 /// Whether someone is waiting on a commit to answer a request.

@@ -79,6 +79,8 @@ pub struct ResourceRecord {
     pub spec: ResourceSpec,
     pub state: Lifecycle,
     pub deleted: bool,
+    /// Declared by the inventory (else created through the API).
+    pub configured: bool,
     pub active_task: Option<TaskId>,
     pub last_error: Option<String>,
     pub updated_at: Millis,
@@ -204,6 +206,15 @@ pub enum Write {
     SetFaultRules(Vec<switchboard_core::faults::StoredRule>),
     /// A fault rule matched or fired: its counters, its retirement, its firing.
     FaultUsed(switchboard_core::faults::FaultUse),
+    /// Puts a resource back as the inventory declares it: `state`, no task, no error, not
+    /// deleted, without the edits and metadata written through the API.
+    ResetResource {
+        id: String,
+        state: Lifecycle,
+        at: Millis,
+    },
+    /// Replaces whole tables by the rows of a snapshot (see `snapshot`).
+    ReplaceState(std::sync::Arc<crate::snapshot::Tables>),
     /// Announces a change on the event stream; numbered and kept in the same transaction as
     /// the writes next to it, published once that transaction is durable.
     Event(EventRecord),

@@ -49,6 +49,9 @@ enum Command {
         /// Serve Prometheus `/metrics` on this address of its own, without authentication.
         #[arg(long)]
         metrics_listen: Option<SocketAddr>,
+        /// Start from this state snapshot (applied once, before serving).
+        #[arg(long, value_name = "FILE")]
+        snapshot: Option<PathBuf>,
     },
     /// Check a configuration file (inventory, dependencies, settings) and exit.
     Check {
@@ -70,6 +73,7 @@ fn main() -> Result<()> {
             public_url,
             log_format,
             metrics_listen,
+            snapshot,
         } => {
             let overrides = config::Overrides {
                 listen,
@@ -78,6 +82,7 @@ fn main() -> Result<()> {
                 public_url,
                 log_format,
                 metrics_listen,
+                snapshot,
             };
             let config = config::Config::load(config.as_deref(), &overrides)?;
             init_tracing(&config.log, config.log_format);

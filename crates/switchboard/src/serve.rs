@@ -148,6 +148,7 @@ pub async fn build_observed(
         account_per_second: config.auth.account_per_second,
         trusted_proxies: config.api.trusted_proxies.clone(),
         console: config.console.enabled,
+        snapshot_max_bytes: config.api.snapshot_max_bytes,
     });
     let hasher = Hasher::new(config.auth.hash_workers, config.auth.hash_queue)?;
     let state = AppState {
@@ -168,6 +169,7 @@ pub async fn build_observed(
             config.events.keep_alive,
         )),
         metrics: exposition.filter(|_| config.metrics.listen.is_none()),
+        ids: Arc::new(switchboard_api::ids::Ids::new(config.ids.seed)),
     };
     let app = router(state.clone());
     Ok((state, app))
@@ -222,6 +224,14 @@ pub async fn run(config: Config) -> Result<()> {
         () = stopped() => return Ok(()),
     };
     let (state, app) = built;
+    if let Some(path) = &config.snapshot {
+        let raw = std::fs::read(path)
+            .with_context(|| format!("cannot read the snapshot {}", path.display()))?;
+        let done = switchboard_api::snapshot::restore_at_start(&state, &raw)
+            .await
+            .map_err(|e| anyhow::anyhow!("snapshot {}: {e}", path.display()))?;
+        tracing::info!(snapshot = %path.display(), %done, "started from a snapshot");
+    }
     // Event streams never end on their own: end them, or the graceful shutdown would wait.
     let streams = state.events.clone();
     let stopping = stopped();

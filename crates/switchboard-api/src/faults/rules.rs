@@ -15,6 +15,7 @@ pub const FAULTED: &str = "faulted";
 /// missing ids and resolves their projects and regions.
 pub async fn prepare(
     store: &dyn Store,
+    ids: &crate::ids::Ids,
     rules: Vec<FaultRule>,
     offset: usize,
 ) -> Result<Vec<FaultRule>, PrepareError> {
@@ -33,7 +34,7 @@ pub async fn prepare(
             return Err(e.into());
         }
         if rule.id.is_none() {
-            rule.id = Some(format!("fault-{}", uuid::Uuid::new_v4().simple()));
+            rule.id = Some(format!("fault-{}", ids.uuid("fault").simple()));
         }
         out.push(rule);
     }

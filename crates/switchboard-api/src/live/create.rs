@@ -49,7 +49,11 @@ pub async fn create_flow(
             "name: a flow named {name} already exists"
         )));
     }
-    let id = uuid::Uuid::new_v4().to_string();
+    let mut id = state.ids.uuid("flow").to_string();
+    // A seeded source starts over after a restart: skip the ids already taken.
+    while state.engine.resource(&id).is_some() {
+        id = state.ids.uuid("flow").to_string();
+    }
     let spec = ResourceSpec {
         id: id.clone(),
         project_id,

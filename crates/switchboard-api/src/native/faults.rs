@@ -122,7 +122,7 @@ pub async fn replace_faults(
     let mut given = parse(raw)?.ok_or_else(|| NativeError::bad_request("rules: required"))?;
     let tenancy = RuleTenancy::of(state.store.as_ref(), &who).await?;
     tenancy.bind(&who, &mut given);
-    let rules = rules::prepare(state.store.as_ref(), given, 0).await?;
+    let rules = rules::prepare(state.store.as_ref(), &state.ids, given, 0).await?;
     tenancy.check(&rules, 0)?;
     let _order = state.faults.changes.lock().await;
     let kept = state.faults.replace_where(|r| tenancy.owns(r), rules)?;
@@ -151,7 +151,7 @@ pub async fn append_faults(
         .iter()
         .filter(|r| tenancy.owns(r))
         .count();
-    let rules = rules::prepare(state.store.as_ref(), given, offset).await?;
+    let rules = rules::prepare(state.store.as_ref(), &state.ids, given, offset).await?;
     tenancy.check(&rules, offset)?;
     let kept = state.faults.append(rules)?;
     commit(&state, &who, source, kept, &tenancy, "append".into()).await

@@ -9,6 +9,7 @@ pub(crate) mod policies;
 pub(crate) mod requests;
 pub(crate) mod resources;
 pub(crate) mod session;
+pub(crate) mod state;
 pub(crate) mod tasks;
 mod user_body;
 pub(crate) mod users;
@@ -21,6 +22,7 @@ pub use policies::{delete_policy, list_policies, put_policy};
 pub use requests::list_requests;
 pub use resources::list_resources;
 pub use session::get_session;
+pub use state::{export_state, import_state, reset_state};
 pub use tasks::{cancel_task, get_task, list_tasks};
 pub use users::{create_user, delete_user, list_users, modify_user};
 

@@ -18,7 +18,11 @@ bodies!(
     NativeUsers,
     FaultRules,
     FaultFirings,
-    NativeRequests
+    NativeRequests,
+    ResetRequest,
+    ResetAnswer,
+    Snapshot,
+    Restored
 );
 
 #[derive(utoipa::OpenApi)]
@@ -46,6 +50,9 @@ bodies!(
     crate::native::faults::delete_faults,
     crate::native::faults::list_fired,
     crate::native::requests::list_requests,
+    crate::native::state::reset_state,
+    crate::native::state::export_state,
+    crate::native::state::import_state,
     crate::metrics::get_metrics,
     crate::routes::ready,
 ))]
@@ -159,6 +166,10 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
         ("FaultRules", fault_rules()),
         ("FaultFirings", list_of("fired", fault_firing())),
         ("NativeRequests", list_of("requests", request_entry())),
+        ("ResetRequest", reset_request()),
+        ("ResetAnswer", one("reset", reset_answer())),
+        ("Snapshot", snapshot()),
+        ("Restored", one("restored", restored())),
     ]
 }
 
@@ -289,5 +300,58 @@ fn request_entry() -> Value {
             "task_ids",
         ],
         p,
+    )
+}
+
+/// `POST /switchboard/v1/state/reset`'s body: every flag defaults to true.
+fn reset_request() -> Value {
+    let mut p = strings(&["project"]);
+    for flag in ["resources", "tasks", "faults", "transitions"] {
+        p[flag] = json!({"type": "boolean", "default": true});
+    }
+    object(&[], p)
+}
+
+fn reset_answer() -> Value {
+    let mut p = json!({});
+    for n in [
+        "resources",
+        "tasks_cancelled",
+        "faults_removed",
+        "transitions_removed",
+        "took_ms",
+    ] {
+        p[n] = json!({"type": "integer"});
+    }
+    p["project"] = json!({"type": ["string", "array", "null"]});
+    p["tasks_stopping"] = json!({"type": "array", "items": {"type": "integer"}});
+    object(
+        &["resources", "tasks_cancelled", "faults_removed", "took_ms"],
+        p,
+    )
+}
+
+/// The snapshot document (docs/snapshot.md).
+fn snapshot() -> Value {
+    object(
+        &["format", "version", "tables", "sim"],
+        json!({
+            "format": {"type": "string", "enum": ["switchboard-snapshot"]},
+            "version": {"type": "integer", "enum": [1]},
+            "tables": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "object"}},
+                "description": "Rows of each table by name, in key order, column → value"},
+            "sim": {"type": "object", "description": "Simulated resources' states by id"},
+        }),
+    )
+}
+
+fn restored() -> Value {
+    object(
+        &["resources", "tasks", "took_ms"],
+        json!({
+            "resources": {"type": "integer"}, "tasks": {"type": "integer"},
+            "took_ms": {"type": "integer"},
+            "tasks_stopping": {"type": "array", "items": {"type": "integer"}},
+        }),
     )
 }

@@ -71,7 +71,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::requests::layer,
         ))
-        .layer(middleware::from_fn(request_id::middleware))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_id::middleware,
+        ))
         .with_state(state)
 }
 

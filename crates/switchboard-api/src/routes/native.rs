@@ -35,6 +35,13 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/switchboard/v1/faults/fired", get(native::list_fired))
         .route("/switchboard/v1/requests", get(native::list_requests))
+        .route("/switchboard/v1/state/reset", post(native::reset_state))
+        .route(
+            "/switchboard/v1/state/snapshot",
+            get(native::export_state)
+                .put(native::import_state)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route(
             "/switchboard/v1/policies/{name}",
             put(native::put_policy).delete(native::delete_policy),

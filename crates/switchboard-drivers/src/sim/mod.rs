@@ -101,6 +101,7 @@ impl Driver for SimDriver {
             .entry(resource.id.clone())
             .or_insert(SimResource {
                 initial: resource.initial_state,
+                base: None,
                 last: None,
                 history: Default::default(),
                 seen_ms: now_millis(),
@@ -182,6 +183,7 @@ impl Driver for SimDriver {
             outcome,
             fault: None,
             rule: rule.clone(),
+            reset: None,
         };
         w.record(entry)
             .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))?;
@@ -257,6 +259,32 @@ impl Driver for SimDriver {
             DriverError::Permanent(format!("{} is not in the simulated world", resource.id))
         })?;
         Ok(Some(console::render(resource, r, now_millis())))
+    }
+
+    async fn reset(
+        &self,
+        resource: &ResourceSpec,
+        state: Lifecycle,
+        detail: Option<String>,
+    ) -> Result<(), DriverError> {
+        let mut w = self.lock();
+        let seq = w.seq + 1;
+        let now = now_millis();
+        // Durable in the action log, so a restart replays the reset too.
+        let entry = LogEntry {
+            seq,
+            at_ms: now,
+            resource: resource.id.clone(),
+            action: Action::Start,
+            op: String::new(),
+            until_ms: now,
+            outcome: detail.map_or(Outcome::Ok, Outcome::Fail),
+            fault: None,
+            rule: None,
+            reset: Some(state),
+        };
+        w.record(entry)
+            .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))
     }
 
     fn held(&self, resource: &ResourceSpec) -> bool {

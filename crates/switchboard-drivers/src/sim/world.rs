@@ -33,11 +33,17 @@ pub struct LogEntry {
     /// Id of the fault rule that shaped this action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+    /// Not an action but a state reset: the resource is in this state from now on (a state
+    /// reset or a snapshot restore), `outcome` holding a failed state's message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset: Option<Lifecycle>,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct SimResource {
     pub initial: Lifecycle,
+    /// Set by a reset: the state before any later action, instead of `initial`.
+    pub base: Option<(Lifecycle, Option<String>)>,
     pub last: Option<LogEntry>,
     /// The latest actions, oldest first (at most `HISTORY`), for the console log.
     pub history: std::collections::VecDeque<LogEntry>,
@@ -52,7 +58,7 @@ impl SimResource {
     /// The state at `now`, with the failure message if the last action failed.
     pub fn state_at(&self, now: Millis) -> (Lifecycle, Option<String>) {
         match &self.last {
-            None => (self.initial, None),
+            None => self.base.clone().unwrap_or((self.initial, None)),
             Some(t) if now < t.until_ms || t.outcome == Outcome::Hang => {
                 (t.action.pending_state(), None)
             }
@@ -109,10 +115,20 @@ impl World {
             .entry(entry.resource.clone())
             .or_insert(SimResource {
                 initial: Lifecycle::Stopped,
+                base: None,
                 last: None,
                 history: Default::default(),
                 seen_ms: entry.at_ms,
             });
+        if let Some(state) = entry.reset {
+            let detail = match entry.outcome {
+                Outcome::Fail(message) => Some(message),
+                _ => None,
+            };
+            r.base = Some((state, detail));
+            r.last = None;
+            return;
+        }
         if r.history.len() == HISTORY {
             r.history.pop_front();
         }

@@ -75,13 +75,18 @@ impl Store for SqliteStore {
             .await?;
         }
         let now = now_millis();
+        // Rows the inventory no longer (or never) declared were created through the API.
+        sqlx::query("UPDATE resources SET configured = 0")
+            .execute(&mut *tx)
+            .await?;
         for r in resources {
             let spec = serde_json::to_string(r).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             sqlx::query(
-                "INSERT INTO resources (id, project_id, kind, name, cluster_id, spec, state, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                "INSERT INTO resources (id, project_id, kind, name, cluster_id, spec, state, updated_at, configured)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
                  ON CONFLICT(id) DO UPDATE SET project_id = excluded.project_id, kind = excluded.kind,
-                 name = excluded.name, cluster_id = excluded.cluster_id, spec = excluded.spec",
+                 name = excluded.name, cluster_id = excluded.cluster_id, spec = excluded.spec,
+                 configured = 1",
             )
             .bind(&r.id)
             .bind(&r.project_id)
@@ -387,5 +392,15 @@ impl Store for SqliteStore {
 
     async fn oldest_event_seq(&self) -> StoreResult<Option<i64>> {
         crate::events::oldest(&self.pool).await
+    }
+
+    async fn dump(&self, identity: bool) -> StoreResult<crate::snapshot::Tables> {
+        crate::snapshot::dump(&self.pool, identity).await
+    }
+
+    async fn snapshot_columns(
+        &self,
+    ) -> StoreResult<std::collections::BTreeMap<String, Vec<crate::snapshot::ColumnInfo>>> {
+        crate::snapshot::columns(&self.pool).await
     }
 }

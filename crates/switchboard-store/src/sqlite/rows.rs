@@ -40,6 +40,7 @@ pub(crate) fn resource(row: &SqliteRow) -> StoreResult<ResourceRecord> {
         state: lifecycle(row.try_get("state")?)?,
         active_task: row.try_get("active_task_id")?,
         deleted: row.try_get("deleted")?,
+        configured: row.try_get("configured")?,
         last_error: row.try_get("last_error")?,
         updated_at: row.try_get("updated_at")?,
     })

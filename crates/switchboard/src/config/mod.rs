@@ -44,6 +44,10 @@ pub struct Config {
     pub flavors: Vec<FlavorSpec>,
     pub users: Vec<UserConfig>,
     pub policies: Vec<PolicyConfig>,
+    pub ids: IdsConfig,
+    /// A snapshot file applied once at start, before serving (`serve --snapshot`).
+    #[serde(skip)]
+    pub snapshot: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -74,6 +78,8 @@ impl Default for Config {
             flavors: Vec::new(),
             users: Vec::new(),
             policies: Vec::new(),
+            snapshot: None,
+            ids: IdsConfig::default(),
         }
     }
 }
@@ -162,11 +168,14 @@ pub struct ApiSection {
     /// Peers whose `X-Forwarded-For` names the client in the audit trail; from anyone else the
     /// TCP peer is the source.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Largest snapshot `PUT /switchboard/v1/state/snapshot` accepts.
+    pub snapshot_max_bytes: usize,
 }
 
 impl Default for ApiSection {
     fn default() -> Self {
         ApiSection {
+            snapshot_max_bytes: 64 << 20,
             max_body_bytes: 1 << 20,
             nova_action_status: 204,
             live_wait: Duration::from_secs(10),
@@ -181,6 +190,14 @@ pub struct StoreConfig {
     pub synchronous: Synchronous,
 }
 
+/// `[ids]`: deterministic ids of things created at run time.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdsConfig {
+    /// Derive created flows', requests' and fault rules' ids from this seed (random when unset).
+    pub seed: Option<u64>,
+}
+
 /// Values given on the command line; `None` leaves the layers below in force.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
@@ -190,6 +207,7 @@ pub struct Overrides {
     pub public_url: Option<String>,
     pub log_format: Option<LogFormat>,
     pub metrics_listen: Option<SocketAddr>,
+    pub snapshot: Option<PathBuf>,
 }
 
 impl Config {
@@ -258,6 +276,12 @@ impl Config {
                 .parse()
                 .with_context(|| format!("SWITCHBOARD_REQUEST_LOG={v:?} is not a number"))?;
         }
+        if let Some(v) = var("SWITCHBOARD_ID_SEED") {
+            self.ids.seed = Some(
+                v.parse()
+                    .with_context(|| format!("SWITCHBOARD_ID_SEED={v:?} is not an integer"))?,
+            );
+        }
         if let Some(v) = var("SWITCHBOARD_SYNCHRONOUS") {
             self.store.synchronous = match v.as_str() {
                 "full" => Synchronous::Full,
@@ -286,6 +310,9 @@ impl Config {
         }
         if let Some(v) = flags.metrics_listen {
             self.metrics.listen = Some(v);
+        }
+        if let Some(v) = &flags.snapshot {
+            self.snapshot = Some(v.clone());
         }
     }
 

@@ -11,6 +11,7 @@ pub mod processes;
 pub mod sdk_date;
 pub mod signer;
 pub mod sse;
+pub mod state;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
