@@ -126,9 +126,6 @@ def test_finds_the_inventory_again(switchboard, switchboard_project, faults):
 
 def test_state_changed_in_one_test_is_reset_before_the_next(inner):
     result, seen = inner(RESET)
-    # TODO(lead): remove this skip once POST /switchboard/v1/state/reset is merged.
-    if "ResetUnavailable" in result.stdout.str():
-        pytest.skip("the server has no reset route yet (TODO(lead): merge section 3)")
     result.assert_outcomes(passed=2)
     assert seen == [{"faults": [], "state": "running"}]
 
@@ -149,9 +146,6 @@ def test_a_reset_that_answers_an_error_fails_the_teardown(inner):
     """The reset after the test is refused (the administrator's token was revoked): the test's
     teardown errors with the server's answer, rather than the next test starting on dirty state."""
     result, _ = inner(REVOKED)
-    # TODO(lead): remove this skip once POST /switchboard/v1/state/reset is merged.
-    if "ResetUnavailable" in result.stdout.str():
-        pytest.skip("the server has no reset route yet (TODO(lead): merge section 3)")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*POST http://127.0.0.1:*/switchboard/v1/state/reset answered 401*"])
 

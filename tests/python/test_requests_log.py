@@ -7,16 +7,16 @@ import pytest
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkdbss.v1 import DbssClient, StartDbOmInstanceRequest
 
-from conftest import PASSWORD, PROJECT, Server, call, openstack
+from conftest import PASSWORD, PROJECT, call, openstack
 
 PROD = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 DB01 = "95bf2490-5428-432c-ad9b-5e3406f869dd"
 
 
 @pytest.fixture(scope="module")
-def demo():
-    # The built-in demo (no --config) keeps the last requests by default.
-    s = Server()
+def demo(switchboard_factory):
+    # The plugin's servers keep the last requests (SWITCHBOARD_REQUEST_LOG).
+    s = switchboard_factory()
     yield s
     s.stop()
 

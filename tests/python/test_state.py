@@ -6,12 +6,13 @@ import time
 import openstack
 import pytest
 
-from conftest import PASSWORD, PROJECT, Server, call
+from conftest import PASSWORD, PROJECT, call
 
 
 @pytest.fixture(scope="module")
-def server():
-    s = Server()
+def server(switchboard_factory):
+    """A server of the module's own: these tests reset and restore all of it."""
+    s = switchboard_factory()
     yield s
     s.stop()
 

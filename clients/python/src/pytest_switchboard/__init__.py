@@ -13,12 +13,12 @@ from .plugin import (
     pytest_terminal_summary, pytest_unconfigure, requests, switchboard, switchboard_extra_config,
     switchboard_factory, switchboard_project, switchboard_server_options, transitions,
 )
-from .projects import ResetUnavailable, SwitchboardProject
+from .projects import SwitchboardProject
 from .server import SwitchboardServer, SwitchboardSetupError, find_binary, start
 
 __version__ = "0.1.0"
 __all__ = [
-    "Client", "Faults", "Requests", "ResetUnavailable", "SwitchboardError", "SwitchboardProject",
+    "Client", "Faults", "Requests", "SwitchboardError", "SwitchboardProject",
     "SwitchboardServer", "SwitchboardSetupError", "Transitions", "access_key", "call",
     "find_binary", "password_token", "start",
     # the plugin

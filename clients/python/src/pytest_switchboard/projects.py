@@ -14,7 +14,6 @@ import os
 import secrets
 import tempfile
 import time
-import warnings
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .client import Client, SwitchboardError, access_key, password_token
@@ -22,10 +21,6 @@ from .helpers import Faults, Requests, Transitions, resource, wait_task
 from .server import SwitchboardServer
 
 RESET = "/switchboard/v1/state/reset"
-
-
-class ResetUnavailable(UserWarning):
-    """The server has no reset route yet: state is not reset between tests."""
 
 
 def pool(server: SwitchboardServer, wanted: Sequence[str]) -> List[Tuple[str, str]]:
@@ -138,13 +133,6 @@ class SwitchboardProject:
 def reset(server: SwitchboardServer, project: str) -> Optional[Dict[str, Any]]:
     """`POST /switchboard/v1/state/reset {"project": …}`; raises on any error answer."""
     status, _, body = server.admin.call("POST", RESET, {"project": project})
-    # TODO(lead): remove this branch when the reset route is merged; from then on a missing route
-    # is an error like any other.
-    if status == 404 and isinstance(body, dict) and body.get("error_code") == "APIGW.0101":
-        warnings.warn(ResetUnavailable(
-            f"{server.url} has no {RESET} route yet (404 APIGW.0101): project {project} was NOT "
-            "reset after the test"))
-        return None
     if status != 200 or not isinstance(body, dict) or "reset" not in body:
         raise SwitchboardError("POST", server.url + RESET, status, body)
     return body["reset"]
