@@ -27,6 +27,7 @@ mod ratelimit;
 mod request_id;
 mod routes;
 mod time;
+pub mod transitions;
 
 pub use auth::AuthService;
 
@@ -107,6 +108,8 @@ pub struct AppState {
     pub logins: Arc<login::Logins>,
     /// The fault rules in force (shared with the simulated driver).
     pub faults: Arc<switchboard_core::faults::FaultBook>,
+    /// The transitions set at run time and the simulated clock (shared with the simulated driver).
+    pub transitions: Arc<switchboard_core::transitions::TransitionBook>,
     /// The event streams' shared limits and shutdown signal.
     pub events: Arc<EventStreams>,
     /// `GET /metrics` on this router renders this; `None` when metrics are off or served on a

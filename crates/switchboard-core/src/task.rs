@@ -104,3 +104,13 @@ mod tests {
         }
     }
 }
+
+/// The operation id of one attempt of a step, as drivers receive it (`task-7-step-0-attempt-1`).
+pub fn op_id(task: TaskId, step: usize, attempt: u32) -> String {
+    format!("task-{task}-step-{step}-attempt-{attempt}")
+}
+
+/// The task an operation id of [`op_id`] belongs to.
+pub fn op_task(op: &str) -> Option<TaskId> {
+    op.strip_prefix("task-")?.split('-').next()?.parse().ok()
+}

@@ -11,6 +11,7 @@ mod monitor;
 mod preview;
 mod resources;
 mod runner;
+mod settle;
 mod step;
 mod submit;
 mod view;

@@ -77,6 +77,10 @@ pub const ACTIONS: &[&str] = &[
     "switchboard:metrics:get",
     "switchboard:fault:list",
     "switchboard:fault:update",
+    "switchboard:transition:list",
+    "switchboard:transition:update",
+    "switchboard:clock:list",
+    "switchboard:clock:update",
     // Administration
     "switchboard:user:create",
     "switchboard:user:list",
@@ -110,5 +114,7 @@ mod tests {
         assert_eq!(class("switchboard:user:list"), ActionClass::Manage);
         assert_eq!(class("switchboard:fault:list"), ActionClass::Manage);
         assert_eq!(class("switchboard:fault:update"), ActionClass::Manage);
+        assert_eq!(class("switchboard:transition:list"), ActionClass::Manage);
+        assert_eq!(class("switchboard:clock:update"), ActionClass::Manage);
     }
 }

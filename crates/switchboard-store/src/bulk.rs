@@ -50,7 +50,9 @@ impl<'a> Grouped<'a> {
                 | Write::EditResource { .. }
                 | Write::RequestCancel { .. }
                 | Write::SetFaultRules(_)
-                | Write::FaultUsed(_) => g.resource_changes.push(w),
+                | Write::FaultUsed(_)
+                | Write::SetTransitions(_)
+                | Write::SetClockOffset(_) => g.resource_changes.push(w),
             }
         }
         g
@@ -287,6 +289,9 @@ async fn apply_resource_change(conn: &mut SqliteConnection, w: &Write) -> StoreR
         }
         Write::SetFaultRules(_) | Write::FaultUsed(_) => {
             crate::sqlite::apply_fault(conn, w).await?;
+        }
+        Write::SetTransitions(_) | Write::SetClockOffset(_) => {
+            crate::sqlite::apply_transition(conn, w).await?;
         }
         Write::DeleteResource { id, at } => {
             sqlx::query("UPDATE resources SET deleted = 1, active_task_id = NULL, updated_at = ? WHERE id = ?")

@@ -204,6 +204,10 @@ pub enum Write {
     SetFaultRules(Vec<switchboard_core::faults::StoredRule>),
     /// A fault rule matched or fired: its counters, its retirement, its firing.
     FaultUsed(switchboard_core::faults::FaultUse),
+    /// Replaces every transition setting (oldest first).
+    SetTransitions(Vec<switchboard_core::transitions::Transition>),
+    /// The simulated clock's offset from the wall clock (never lowered).
+    SetClockOffset(i64),
     /// Announces a change on the event stream; numbered and kept in the same transaction as
     /// the writes next to it, published once that transaction is durable.
     Event(EventRecord),

@@ -35,6 +35,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/switchboard/v1/faults/fired", get(native::list_fired))
         .route(
+            "/switchboard/v1/transitions",
+            get(native::list_transitions)
+                .post(native::set_transitions)
+                .delete(native::delete_transitions),
+        )
+        .route("/switchboard/v1/clock", get(native::get_clock))
+        .route("/switchboard/v1/clock/advance", post(native::advance_clock))
+        .route(
             "/switchboard/v1/policies/{name}",
             put(native::put_policy).delete(native::delete_policy),
         )
