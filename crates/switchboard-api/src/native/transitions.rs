@@ -81,7 +81,7 @@ fn sees(scope: &AdminScope, s: &Transition) -> bool {
 }
 
 /// A setting as shown: resource settings tell how often their resource was read in its
-/// current transition.
+/// current transition (the last one read when none is under way).
 fn shown(state: &AppState, s: &Transition) -> Value {
     let mut v = serde_json::to_value(s).unwrap_or_default();
     let resource = s
@@ -89,9 +89,10 @@ fn shown(state: &AppState, s: &Transition) -> Value {
         .as_deref()
         .and_then(|id| state.engine.resource(id));
     if let Some(r) = resource {
-        let reads = r
-            .active_task
-            .map_or(0, |t| state.transitions.reads(&r.spec.id, t));
+        let reads = match r.active_task {
+            Some(t) => state.transitions.reads(&r.spec.id, t),
+            None => state.transitions.last_reads(&r.spec.id),
+        };
         v["reads_seen"] = json!(reads);
     }
     v

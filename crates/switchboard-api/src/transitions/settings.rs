@@ -71,9 +71,11 @@ pub async fn prepare(
                     "transitions[{i}]: project {p} is not administered by this user"
                 )))
             }
-            None if !scope.is_system() => return Err(PrepareError::Forbidden(format!(
+            None if !scope.is_system() => {
+                return Err(PrepareError::Forbidden(format!(
                 "transitions[{i}]: only a system administrator sets transitions for every project"
-            ))),
+            )))
+            }
             _ => {}
         }
         if s.id.is_none() {

@@ -102,6 +102,11 @@ impl TransitionBook {
             .is_some_and(|s| s.progression == Progression::Manual && s.times == Some(reads))
     }
 
+    /// How often the resource was read in the last transition it was read in.
+    pub fn last_reads(&self, resource_id: &str) -> u32 {
+        lock(&self.reads).get(resource_id).map_or(0, |(_, n)| *n)
+    }
+
     /// How often the resource was read while `task` held it.
     pub fn reads(&self, resource_id: &str, task: TaskId) -> u32 {
         lock(&self.reads)
