@@ -131,6 +131,42 @@ async fn a_manual_transition_completes_after_exactly_n_reads() {
 }
 
 #[tokio::test]
+async fn each_service_of_an_mrs_operation_counts_its_own_reads() {
+    let s = TestServer::start(|_| {}).await;
+    let setting = json!({"kind": "cluster_service", "progression": "manual", "times": 2});
+    assert_eq!(s.post(TRANSITIONS, setting).await.status, StatusCode::OK);
+    // Starting HDFS starts ZooKeeper first: each waits for two reads of its own.
+    let command = s.operate("HDFS", "start", false).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for name in ["ZooKeeper", "HDFS"] {
+        assert_eq!(state_of(&s, name).await, "starting", "{name}");
+    }
+    for name in ["ZooKeeper", "HDFS"] {
+        s.status_of(name).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(state_of(&s, name).await, "starting", "{name}: one read");
+        s.status_of(name).await;
+        eventually(&s, name, "running", Duration::from_secs(5)).await;
+    }
+    assert_eq!(s.wait_command(command).await["state"], "COMPLETE");
+}
+
+#[tokio::test]
+async fn removing_a_manual_setting_lets_the_waiting_transition_finish() {
+    let s = TestServer::start(|_| {}).await;
+    let setting = json!({"resource": "dbom-prod", "progression": "manual", "times": 100});
+    assert_eq!(s.post(TRANSITIONS, setting).await.status, StatusCode::OK);
+    let r = s
+        .post(&format!("/v1/{PROJECT}/db-om/{PROD}/start"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(state_of(&s, "dbom-prod").await, "starting");
+    call(&s, &s.token, Method::DELETE, TRANSITIONS, None).await;
+    eventually(&s, "dbom-prod", "running", Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
 async fn bad_settings_answer_400_naming_the_field() {
     let s = TestServer::start(|c| {
         let db = c

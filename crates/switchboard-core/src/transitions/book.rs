@@ -61,6 +61,7 @@ impl TransitionBook {
             ));
         }
         *settings = next.clone();
+        self.clock.notify();
         Ok(next)
     }
 
@@ -105,6 +106,15 @@ impl TransitionBook {
     /// How often the resource was read in the last transition it was read in.
     pub fn last_reads(&self, resource_id: &str) -> u32 {
         lock(&self.reads).get(resource_id).map_or(0, |(_, n)| *n)
+    }
+
+    /// Reads of the resource counted under `task` or a later task (one that joined a transition
+    /// an earlier task left unfinished, after a timeout or a cancel).
+    pub fn reads_since(&self, resource_id: &str, task: TaskId) -> u32 {
+        lock(&self.reads)
+            .get(resource_id)
+            .filter(|(t, _)| *t >= task)
+            .map_or(0, |(_, n)| *n)
     }
 
     /// How often the resource was read while `task` held it.

@@ -79,7 +79,7 @@ impl SimDriver {
         resource: &ResourceSpec,
     ) -> Result<(Lifecycle, Option<String>, Option<Millis>), DriverError> {
         let now = self.now();
-        progress::release_if_read(w, &self.transitions, &resource.id, now)
+        progress::release_if_read(w, &self.transitions, resource, now)
             .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))?;
         let r = w.resources.get(&resource.id).ok_or_else(|| {
             DriverError::Permanent(format!("{} is not in the simulated world", resource.id))

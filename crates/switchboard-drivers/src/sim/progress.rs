@@ -47,25 +47,27 @@ pub(super) fn pace(book: &TransitionBook, resource: &ResourceSpec, op: &str) -> 
     }
 }
 
-/// Ends the resource's `manual` action at `now` if its reads are in, durably.
+/// Ends the resource's `manual` action at `now` if its reads are in, durably (reads of a later
+/// task that joined the unfinished action count too). One whose setting is gone (removed, or
+/// no longer `manual`) ends at once.
 pub(super) fn release_if_read(
     world: &mut World,
     book: &TransitionBook,
-    resource_id: &str,
+    resource: &ResourceSpec,
     now: Millis,
 ) -> std::io::Result<()> {
-    let Some(last) = world
-        .resources
-        .get(resource_id)
-        .and_then(|r| r.last.as_ref())
-    else {
+    let found = world.resources.get(&resource.id);
+    let Some(last) = found.and_then(|r| r.last.as_ref()) else {
         return Ok(());
     };
     let Some(needed) = last.reads.filter(|_| last.until_ms == Millis::MAX) else {
         return Ok(());
     };
-    let read = op_task(&last.op).map_or(0, |t| book.reads(resource_id, t));
-    if read < needed {
+    let read = op_task(&last.op).map_or(0, |t| book.reads_since(&resource.id, t));
+    let still_manual = book
+        .progression_for(&facts(resource))
+        .is_some_and(|s| s.progression == Progression::Manual);
+    if read < needed && still_manual {
         return Ok(());
     }
     let release = LogEntry {
