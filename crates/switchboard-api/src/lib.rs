@@ -30,6 +30,7 @@ pub mod requests;
 mod routes;
 pub mod snapshot;
 mod time;
+pub mod transitions;
 
 pub use auth::AuthService;
 
@@ -115,6 +116,8 @@ pub struct AppState {
     pub faults: Arc<switchboard_core::faults::FaultBook>,
     /// The last requests answered (`GET /switchboard/v1/requests`); capacity 0 when off.
     pub requests: Arc<requests::RequestLog>,
+    /// The transitions set at run time and the simulated clock (shared with the simulated driver).
+    pub transitions: Arc<switchboard_core::transitions::TransitionBook>,
     /// The event streams' shared limits and shutdown signal.
     pub events: Arc<EventStreams>,
     /// `GET /metrics` on this router renders this; `None` when metrics are off or served on a

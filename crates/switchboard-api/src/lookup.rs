@@ -18,15 +18,20 @@ pub fn same_project(who: &Principal, path_project: &str) -> bool {
 }
 
 /// The resource `id` of `kind` in the caller's project; anything else does not exist for them.
+/// Fetched for a `GET`, it counts as a read of the resource (`manual` transitions).
 pub fn owned(
     state: &AppState,
     who: &Principal,
     kind: ResourceKind,
     id: &str,
 ) -> Option<ResourceSnapshot> {
-    state.engine.resource(id).filter(|r| {
+    let found = state.engine.resource(id).filter(|r| {
         r.spec.kind == kind && who.project_id.as_deref() == Some(r.spec.project_id.as_str())
-    })
+    });
+    if let Some(r) = &found {
+        crate::transitions::note(state, r);
+    }
+    found
 }
 
 /// Every resource of `kind` in the caller's project, in inventory order.

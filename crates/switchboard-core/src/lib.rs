@@ -9,13 +9,14 @@ pub mod inventory;
 pub mod lifecycle;
 pub mod plan;
 pub mod task;
+pub mod transitions;
 
 pub use driver::{Driver, DriverError, Observed};
 pub use graph::{DependencyGraph, GraphError};
 pub use inventory::{Inventory, InventoryError, ResourceKind, ResourceSpec};
 pub use lifecycle::{Action, Lifecycle};
 pub use plan::{plan_operation, Plan, PlanError, PlannedStep, StepMode};
-pub use task::{StepState, TaskId, TaskState};
+pub use task::{op_id, op_task, StepState, TaskId, TaskState};
 
 /// Milliseconds since the Unix epoch, the one time unit stored everywhere.
 pub type Millis = i64;

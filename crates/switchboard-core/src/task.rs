@@ -90,6 +90,16 @@ impl StepState {
     }
 }
 
+/// The operation id of one attempt of a step, as drivers receive it (`task-7-step-0-attempt-1`).
+pub fn op_id(task: TaskId, step: usize, attempt: u32) -> String {
+    format!("task-{task}-step-{step}-attempt-{attempt}")
+}
+
+/// The task an operation id of [`op_id`] belongs to.
+pub fn op_task(op: &str) -> Option<TaskId> {
+    op.strip_prefix("task-")?.split('-').next()?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +112,11 @@ mod tests {
         for s in StepState::ALL {
             assert_eq!(StepState::parse(s.as_str()), Some(s));
         }
+    }
+
+    #[test]
+    fn an_operation_id_names_its_task() {
+        assert_eq!(op_task(&op_id(17, 2, 3)), Some(17));
+        assert_eq!(op_task("manual-op"), None);
     }
 }

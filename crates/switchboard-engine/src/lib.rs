@@ -12,6 +12,7 @@ mod preview;
 mod reset;
 mod resources;
 mod runner;
+mod settle;
 mod step;
 mod submit;
 mod view;

@@ -82,7 +82,7 @@ async fn attempt_until_done(
             inner.store.enqueue(vec![update(step), event]);
         }
         resume = false;
-        let op_id = format!("task-{task}-step-{}-attempt-{}", step.idx, step.attempts);
+        let op_id = switchboard_core::op_id(task, step.idx, step.attempts);
         let result = match dependencies_ready(inner, node, step.action).await {
             Err(message) => Err((message, false)),
             Ok(()) => attempt(inner, task, node, step.action, &op_id).await,

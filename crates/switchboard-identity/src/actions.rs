@@ -81,6 +81,10 @@ pub const ACTIONS: &[&str] = &[
     "switchboard:state:reset",
     "switchboard:state:export",
     "switchboard:state:import",
+    "switchboard:transition:list",
+    "switchboard:transition:update",
+    "switchboard:clock:list",
+    "switchboard:clock:update",
     // Administration
     "switchboard:user:create",
     "switchboard:user:list",
@@ -115,5 +119,7 @@ mod tests {
         assert_eq!(class("switchboard:fault:list"), ActionClass::Manage);
         assert_eq!(class("switchboard:fault:update"), ActionClass::Manage);
         assert_eq!(class("switchboard:request:list"), ActionClass::Manage);
+        assert_eq!(class("switchboard:transition:list"), ActionClass::Manage);
+        assert_eq!(class("switchboard:clock:update"), ActionClass::Manage);
     }
 }

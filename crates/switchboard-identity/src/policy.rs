@@ -98,10 +98,13 @@ pub fn is_identity_administration(action: &str) -> bool {
 
 pub fn class_of(action: &str) -> ActionClass {
     // Identity administration is managing, whatever its verb: reading the users and their
-    // roles is for administrators too. So are fault rules: reading them tells what will fail.
+    // roles is for administrators too. So are fault rules: reading them tells what will fail;
+    // the simulated world's transitions and clock; and resetting or restoring the state.
     if is_identity_administration(action)
         || action.starts_with("switchboard:fault:")
         || action.starts_with("switchboard:state:")
+        || action.starts_with("switchboard:transition:")
+        || action.starts_with("switchboard:clock:")
     {
         return ActionClass::Manage;
     }

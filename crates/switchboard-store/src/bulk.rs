@@ -52,7 +52,9 @@ impl<'a> Grouped<'a> {
                 | Write::SetFaultRules(_)
                 | Write::FaultUsed(_)
                 | Write::ResetResource { .. }
-                | Write::ReplaceState(_) => g.resource_changes.push(w),
+                | Write::ReplaceState(_)
+                | Write::SetTransitions(_)
+                | Write::SetClockOffset(_) => g.resource_changes.push(w),
             }
         }
         g
@@ -292,6 +294,9 @@ async fn apply_resource_change(conn: &mut SqliteConnection, w: &Write) -> StoreR
         }
         Write::SetFaultRules(_) | Write::FaultUsed(_) => {
             crate::sqlite::apply_fault(conn, w).await?;
+        }
+        Write::SetTransitions(_) | Write::SetClockOffset(_) => {
+            crate::sqlite::apply_transition(conn, w).await?;
         }
         Write::DeleteResource { id, at } => {
             sqlx::query("UPDATE resources SET deleted = 1, active_task_id = NULL, updated_at = ? WHERE id = ?")

@@ -70,6 +70,10 @@ pub trait Store: Send + Sync + 'static {
     async fn roles(&self, user_id: &str, project_id: &str) -> StoreResult<Vec<String>>;
     /// Replaces every role of the user with `roles` (project id, role).
     async fn set_roles(&self, user_id: &str, roles: &[(String, String)]) -> StoreResult<()>;
+    /// The transition settings of the simulated world, oldest first.
+    async fn transitions(&self) -> StoreResult<Vec<switchboard_core::transitions::Transition>>;
+    /// The simulated clock's offset from the wall clock, in milliseconds (0 when never moved).
+    async fn clock_offset(&self) -> StoreResult<i64>;
     /// The fault rules in force, in order, with their counters.
     async fn fault_rules(&self) -> StoreResult<Vec<switchboard_core::faults::StoredRule>>;
     /// Fault firings, newest first, at most `limit` after `offset`; only those in `projects`

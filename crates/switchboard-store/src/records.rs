@@ -215,6 +215,10 @@ pub enum Write {
     },
     /// Replaces whole tables by the rows of a snapshot (see `snapshot`).
     ReplaceState(std::sync::Arc<crate::snapshot::Tables>),
+    /// Replaces every transition setting (oldest first).
+    SetTransitions(Vec<switchboard_core::transitions::Transition>),
+    /// The simulated clock's offset from the wall clock (never lowered).
+    SetClockOffset(i64),
     /// Announces a change on the event stream; numbered and kept in the same transaction as
     /// the writes next to it, published once that transaction is durable.
     Event(EventRecord),

@@ -24,6 +24,7 @@ pub const STATE_TABLES: &[(&str, &str)] = &[
     ("audit", "id"),
     ("fault_rules", "position"),
     ("fault_firings", "seq"),
+    ("transitions", "position"),
 ];
 
 /// The identity tables a snapshot holds when asked (tokens never: they are sessions).

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use switchboard_api::{router, ApiConfig, AppState, AuthService, ClusterInfo, EventStreams};
 use switchboard_core::faults::FaultBook;
+use switchboard_core::transitions::TransitionBook;
 use switchboard_core::Driver;
 use switchboard_drivers::{ExecDriver, ProcessDriver, RedfishDriver, SimDriver};
 use switchboard_engine::Engine;
@@ -101,8 +102,14 @@ pub async fn build_observed(
     .await
     .context("cannot restore the fault rules")?;
     switchboard_api::faults::rules::attach(&faults, store.clone());
+    // Transitions and the simulated clock: what the store kept.
+    let transitions = Arc::new(TransitionBook::new());
+    switchboard_api::transitions::restore(&transitions, store.as_ref())
+        .await
+        .context("cannot restore the transitions")?;
     let sim = SimDriver::open(&config.data_dir.join("sim"), config.sim.clone())?
-        .with_book(faults.clone());
+        .with_book(faults.clone())
+        .with_transitions(transitions.clone());
     // A rule the simulated world used up just before a crash, the store never heard of.
     let uses = sim.rule_uses();
     faults.retire_used(&|id| uses.get(id).copied().unwrap_or(0));
@@ -164,6 +171,7 @@ pub async fn build_observed(
             config.requests.log,
             config.requests.body_bytes,
         )),
+        transitions,
         events: Arc::new(EventStreams::new(
             config.events.max_subscribers,
             config.events.keep_alive,

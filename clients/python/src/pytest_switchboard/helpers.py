@@ -93,10 +93,12 @@ class Faults:
 class Transitions:
     """Progressions (`immediate`, `manual` after N reads, `time` after S seconds) per resource,
     kind, family or project, and the simulated clock. With a project administrator's token the
-    server binds them to its project."""
+    server binds them to its project. The clock is one for every project, so only a system
+    administrator advances it: `clock_client` (the server's administrator) does."""
 
-    def __init__(self, client: Client):
+    def __init__(self, client: Client, clock_client: Optional[Client] = None):
         self.client = client
+        self.clock_client = clock_client or client
 
     def set(self, rules: Optional[Rules] = None, **rule: Any) -> Any:
         """`set(resource="bms-db-01", progression="manual", times=2)`, or one dict, or a list."""
@@ -117,7 +119,8 @@ class Transitions:
         return reply
 
     def advance_clock(self, seconds: float) -> Any:
-        return self.client.post(CLOCK + "/advance", {"seconds": seconds})
+        """Moves the simulated clock forward, for every project of the server."""
+        return self.clock_client.post(CLOCK + "/advance", {"seconds": seconds})
 
     def clock(self) -> Any:
         return self.client.get(CLOCK)

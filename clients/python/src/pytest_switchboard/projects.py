@@ -95,7 +95,7 @@ class SwitchboardProject:
             raise
         self.client = Client(self.url, self.token)
         self.faults = Faults(self.client, self.id, [self.name])
-        self.transitions = Transitions(self.client)
+        self.transitions = Transitions(self.client, clock_client=server.admin)
         self.requests = Requests(self.client)
 
     def __repr__(self) -> str:  # never the password, token or secret key

@@ -193,16 +193,19 @@ fn visible_service(
     name: &str,
 ) -> Result<ResourceSnapshot, MrsError> {
     let cluster = visible_cluster(state, who, cluster_id)?;
-    state
+    let found = state
         .engine
-        .resource(&Inventory::service_id(cluster.id, name))
-        .ok_or_else(|| {
-            MrsError::new(
-                StatusCode::NOT_FOUND,
-                codes::NO_SUCH_SERVICE,
-                format!("service {name} does not exist in cluster {}", cluster.id),
-            )
-        })
+        .resource(&Inventory::service_id(cluster.id, name));
+    if let Some(r) = &found {
+        crate::transitions::note(state, r);
+    }
+    found.ok_or_else(|| {
+        MrsError::new(
+            StatusCode::NOT_FOUND,
+            codes::NO_SUCH_SERVICE,
+            format!("service {name} does not exist in cluster {}", cluster.id),
+        )
+    })
 }
 
 #[utoipa::path(

@@ -11,6 +11,7 @@ pub(crate) mod resources;
 pub(crate) mod session;
 pub(crate) mod state;
 pub(crate) mod tasks;
+pub(crate) mod transitions;
 mod user_body;
 pub(crate) mod users;
 
@@ -24,6 +25,9 @@ pub use resources::list_resources;
 pub use session::get_session;
 pub use state::{export_state, import_state, reset_state};
 pub use tasks::{cancel_task, get_task, list_tasks};
+pub use transitions::{
+    advance_clock, delete_transitions, get_clock, list_transitions, set_transitions,
+};
 pub use users::{create_user, delete_user, list_users, modify_user};
 
 use axum::http::StatusCode;

@@ -6,6 +6,7 @@
 use super::NativeError;
 use crate::admin_scope::AdminScope;
 use crate::auth::{Authenticated, Source};
+use crate::transitions::clear_transitions;
 use crate::{lookup, snapshot, AppState};
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
@@ -110,9 +111,17 @@ pub async fn reset_state(
         }
         faults_removed = removed;
     }
-    // Section 2 (transitions) wires its clearing here when `flag(body.transitions)`.
-    let transitions_removed = 0;
-    let _ = flag(body.transitions);
+    let mut transitions_removed = 0;
+    if flag(body.transitions) {
+        match &projects {
+            None => transitions_removed = clear_transitions(&state, None).await?,
+            Some(ids) => {
+                for id in ids {
+                    transitions_removed += clear_transitions(&state, Some(id)).await?;
+                }
+            }
+        }
+    }
     let target = projects.as_ref().map_or("*".to_string(), |p| p.join(","));
     let mut audit = lookup::audit(&who, source, RESET, &target, "done");
     let scope = ResetScope {
@@ -123,7 +132,9 @@ pub async fn reset_state(
     let outcome = state
         .engine
         .reset(&scope, {
-            audit.detail = Some(json!({"faults_removed": faults_removed}).to_string());
+            let removed = json!({"faults_removed": faults_removed,
+                "transitions_removed": transitions_removed});
+            audit.detail = Some(removed.to_string());
             audit
         })
         .await

@@ -14,6 +14,7 @@ pub(crate) mod live_bms;
 pub(crate) mod mrs_dbss;
 pub(crate) mod native;
 pub(crate) mod queries;
+pub(crate) mod transitions;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -104,6 +105,7 @@ pub fn document() -> Value {
     doc.merge(mrs_dbss::Doc::openapi());
     doc.merge(live_bms::Doc::openapi());
     doc.merge(native::Doc::openapi());
+    doc.merge(transitions::Doc::openapi());
     doc.merge(console::Doc::openapi());
     let mut doc = serde_json::to_value(doc).unwrap_or_default();
     doc["openapi"] = json!("3.1.0");
@@ -115,6 +117,7 @@ pub fn document() -> Value {
         .chain(mrs_dbss::schemas())
         .chain(live_bms::schemas())
         .chain(native::schemas())
+        .chain(transitions::schemas())
     {
         schemas[name] = schema;
     }

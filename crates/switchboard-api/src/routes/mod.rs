@@ -56,6 +56,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::faults::layer,
         ))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::transitions::reads,
+        ))
         .route_layer(middleware::from_fn(family::path_params))
         .route_layer(middleware::from_fn(crate::requests::route))
         .route_layer(middleware::from_fn(crate::metrics::route))

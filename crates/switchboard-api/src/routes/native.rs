@@ -43,6 +43,14 @@ pub fn routes() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route(
+            "/switchboard/v1/transitions",
+            get(native::list_transitions)
+                .post(native::set_transitions)
+                .delete(native::delete_transitions),
+        )
+        .route("/switchboard/v1/clock", get(native::get_clock))
+        .route("/switchboard/v1/clock/advance", post(native::advance_clock))
+        .route(
             "/switchboard/v1/policies/{name}",
             put(native::put_policy).delete(native::delete_policy),
         )

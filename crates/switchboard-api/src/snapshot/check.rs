@@ -130,6 +130,13 @@ fn parses(table: &str, i: usize, row: &serde_json::Map<String, Value>) -> Result
                 return Err(bad(field("rule"), e));
             }
         }
+        "transitions" => {
+            let setting = text("setting")
+                .map(serde_json::from_str::<switchboard_core::transitions::Transition>);
+            if let Some(Err(e)) = setting {
+                return Err(bad(field("setting"), e));
+            }
+        }
         _ => {}
     }
     Ok(())

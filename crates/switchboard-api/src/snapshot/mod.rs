@@ -74,6 +74,7 @@ pub(crate) async fn restore(
         .await
         .map_err(NativeError::internal)?;
     crate::faults::rules::restore(&state.faults, state.store.as_ref(), Vec::new()).await?;
+    crate::transitions::restore(&state.transitions, state.store.as_ref()).await?;
     Ok(Restored {
         resources: counts.0,
         tasks: counts.1,

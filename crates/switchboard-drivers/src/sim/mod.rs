@@ -3,6 +3,7 @@
 
 mod config;
 mod console;
+mod progress;
 mod world;
 
 pub use config::{config_rule_id, SimConfig, SimFault, SimResourceConfig};
@@ -14,9 +15,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use switchboard_core::faults::{step_actions, FaultBook, FaultFiring, StepFacts, StepFault};
-use switchboard_core::{
-    now_millis, Action, Driver, DriverError, Lifecycle, Observed, ResourceSpec,
-};
+use switchboard_core::transitions::TransitionBook;
+use switchboard_core::{Action, Driver, DriverError, Lifecycle, Millis, Observed, ResourceSpec};
 use world::{SimResource, World};
 
 pub struct SimDriver {
@@ -24,6 +24,8 @@ pub struct SimDriver {
     world: Mutex<World>,
     /// The fault rules steps are matched against (the first that covers a step decides).
     book: Arc<FaultBook>,
+    /// The transitions set at run time and the simulated clock every time here is read from.
+    transitions: Arc<TransitionBook>,
 }
 
 impl SimDriver {
@@ -48,6 +50,7 @@ impl SimDriver {
             config,
             world: Mutex::new(world),
             book: Arc::new(book),
+            transitions: Arc::new(TransitionBook::new()),
         })
     }
 
@@ -55,6 +58,34 @@ impl SimDriver {
     pub fn with_book(mut self, book: Arc<FaultBook>) -> SimDriver {
         self.book = book;
         self
+    }
+
+    /// Paces actions by `transitions` and reads time from its clock (the server's, shared
+    /// with the API that changes them).
+    pub fn with_transitions(mut self, transitions: Arc<TransitionBook>) -> SimDriver {
+        self.transitions = transitions;
+        self
+    }
+
+    /// The simulated time now.
+    fn now(&self) -> Millis {
+        self.transitions.clock.now()
+    }
+
+    /// The resource's state now, releasing a `manual` action whose reads are in.
+    fn state_now(
+        &self,
+        w: &mut World,
+        resource: &ResourceSpec,
+    ) -> Result<(Lifecycle, Option<String>, Option<Millis>), DriverError> {
+        let now = self.now();
+        progress::release_if_read(w, &self.transitions, resource, now)
+            .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))?;
+        let r = w.resources.get(&resource.id).ok_or_else(|| {
+            DriverError::Permanent(format!("{} is not in the simulated world", resource.id))
+        })?;
+        let (state, detail) = r.state_at(now);
+        Ok((state, detail, r.last.as_ref().map(|t| t.until_ms)))
     }
 
     /// How often each fault rule has shaped an action, by rule id, as the action log proves.
@@ -104,7 +135,7 @@ impl Driver for SimDriver {
                 base: None,
                 last: None,
                 history: Default::default(),
-                seen_ms: now_millis(),
+                seen_ms: self.now(),
             });
         if let Some(r) = w.resources.get_mut(&resource.id) {
             r.initial = resource.initial_state;
@@ -118,17 +149,18 @@ impl Driver for SimDriver {
         action: Action,
         op: &str,
     ) -> Result<Option<String>, DriverError> {
-        let now = now_millis();
+        let now = self.now();
         let mut w = self.lock();
         if w.ops.contains(op) {
             return Ok(None);
         }
-        let r = w.resources.get(&resource.id).ok_or_else(|| {
-            DriverError::Permanent(format!("{} is not in the simulated world", resource.id))
-        })?;
-        let (state, _) = r.state_at(now);
+        let (state, _, _) = self.state_now(&mut w, resource)?;
         if state.is_transitional() {
-            let busy_with = r.last.as_ref().map(|t| t.action);
+            let busy_with = w
+                .resources
+                .get(&resource.id)
+                .and_then(|r| r.last.as_ref())
+                .map(|t| t.action);
             return if busy_with == Some(action) {
                 Ok(None)
             } else {
@@ -160,7 +192,15 @@ impl Driver for SimDriver {
             },
             None => self.base_duration(resource, action),
         };
-        let took = self.duration(base, &resource.id, seq);
+        let configured = self.duration(base, &resource.id, seq);
+        // A fault's own duration wins over the pace set by transitions.
+        let taken = matches!(hit.as_ref().map(|h| &h.fault), Some(StepFault::Take(_)));
+        let (took, reads) = match progress::pace(&self.transitions, resource, op) {
+            _ if taken => (configured, None),
+            progress::Pace::Configured => (configured, None),
+            progress::Pace::Exactly(d) => (d, None),
+            progress::Pace::Reads(n) => (Duration::MAX, Some(n)),
+        };
         let (outcome, effect) = match hit.as_ref().map(|h| &h.fault) {
             Some(StepFault::Hang) => (Outcome::Hang, "hang"),
             Some(StepFault::Fail(message)) => (
@@ -179,11 +219,17 @@ impl Driver for SimDriver {
             resource: resource.id.clone(),
             action,
             op: op.to_string(),
-            until_ms: now + took.as_millis() as i64,
+            until_ms: if reads.is_some() {
+                Millis::MAX
+            } else {
+                now.saturating_add(took.as_millis().min(i64::MAX as u128) as i64)
+            },
             outcome,
             fault: None,
             rule: rule.clone(),
             reset: None,
+            reads,
+            release: false,
         };
         w.record(entry)
             .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))?;
@@ -213,43 +259,41 @@ impl Driver for SimDriver {
     }
 
     async fn observe(&self, resource: &ResourceSpec) -> Result<Observed, DriverError> {
-        let w = self.lock();
-        let r = w.resources.get(&resource.id).ok_or_else(|| {
-            DriverError::Permanent(format!("{} is not in the simulated world", resource.id))
-        })?;
-        let (state, detail) = r.state_at(now_millis());
+        let (state, detail, _) = self.state_now(&mut self.lock(), resource)?;
         Ok(Observed { state, detail })
     }
 
+    /// Waits on the simulated clock: the deadline is `timeout` of simulated time, so advancing
+    /// the clock past it times the step out; every advance and every read wakes the wait.
     async fn wait_for(
         &self,
         resource: &ResourceSpec,
         target: Lifecycle,
         timeout: Duration,
     ) -> Result<Observed, DriverError> {
-        let deadline = tokio::time::Instant::now() + timeout;
+        let mut woken = self.transitions.clock.subscribe();
+        let deadline = self
+            .now()
+            .saturating_add(timeout.as_millis().min(i64::MAX as u128) as i64);
         loop {
-            let (seen, until) = {
-                let w = self.lock();
-                let r = w.resources.get(&resource.id).ok_or_else(|| {
-                    DriverError::Permanent(format!("{} is not in the simulated world", resource.id))
-                })?;
-                let (state, detail) = r.state_at(now_millis());
-                (
-                    Observed { state, detail },
-                    r.last.as_ref().map(|t| t.until_ms),
-                )
-            };
-            if seen.state == target || !seen.state.is_transitional() {
-                return Ok(seen);
+            woken.borrow_and_update();
+            let (state, detail, until) = self.state_now(&mut self.lock(), resource)?;
+            if state == target || !state.is_transitional() {
+                return Ok(Observed { state, detail });
             }
-            let wait = until.map_or(0, |u| (u - now_millis()).max(1)) as u64;
-            let wake = tokio::time::Instant::now() + Duration::from_millis(wait);
-            if wake > deadline {
-                tokio::time::sleep_until(deadline).await;
+            let now = self.now();
+            if now >= deadline {
                 return Err(DriverError::Timeout(timeout));
             }
-            tokio::time::sleep_until(wake).await;
+            let wait = until
+                .unwrap_or(Millis::MAX)
+                .min(deadline)
+                .saturating_sub(now);
+            let sleep = Duration::from_millis(wait.clamp(1, 3_600_000) as u64);
+            tokio::select! {
+                _ = tokio::time::sleep(sleep) => {}
+                _ = woken.changed() => {}
+            }
         }
     }
 
@@ -258,7 +302,7 @@ impl Driver for SimDriver {
         let r = w.resources.get(&resource.id).ok_or_else(|| {
             DriverError::Permanent(format!("{} is not in the simulated world", resource.id))
         })?;
-        Ok(Some(console::render(resource, r, now_millis())))
+        Ok(Some(console::render(resource, r, self.now())))
     }
 
     async fn reset(
@@ -269,7 +313,7 @@ impl Driver for SimDriver {
     ) -> Result<(), DriverError> {
         let mut w = self.lock();
         let seq = w.seq + 1;
-        let now = now_millis();
+        let now = self.now();
         // Durable in the action log, so a restart replays the reset too.
         let entry = LogEntry {
             seq,
@@ -282,6 +326,8 @@ impl Driver for SimDriver {
             fault: None,
             rule: None,
             reset: Some(state),
+            reads: None,
+            release: false,
         };
         w.record(entry)
             .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))

@@ -37,6 +37,13 @@ pub struct LogEntry {
     /// reset or a snapshot restore), `outcome` holding a failed state's message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reset: Option<Lifecycle>,
+    /// A `manual` progression: the action ends once its resource was read this many times
+    /// (`until_ms` is then the end of time until a release entry says otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reads: Option<u32>,
+    /// Not an action: the release of the manual action `op` names, which ended at `until_ms`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub release: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +109,15 @@ impl World {
 
     fn apply(&mut self, entry: LogEntry) {
         self.seq = self.seq.max(entry.seq);
+        if entry.release {
+            if let Some(r) = self.resources.get_mut(&entry.resource) {
+                let shown = r.history.back_mut().into_iter();
+                for t in r.last.iter_mut().chain(shown).filter(|t| t.op == entry.op) {
+                    t.until_ms = entry.until_ms;
+                }
+            }
+            return;
+        }
         self.ops.insert(entry.op.clone());
         let rule = entry
             .rule

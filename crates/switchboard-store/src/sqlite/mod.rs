@@ -7,6 +7,7 @@ mod metadata;
 mod open;
 mod policies;
 mod rows;
+mod transitions;
 
 pub use open::{StoreOptions, Synchronous};
 
@@ -21,6 +22,7 @@ use sqlx::sqlite::SqlitePool;
 use std::sync::Arc;
 use switchboard_core::{now_millis, ResourceSpec, TaskId};
 use tokio::sync::{broadcast, oneshot};
+pub(crate) use transitions::apply as apply_transition;
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -141,6 +143,14 @@ impl Store for SqliteStore {
 
     async fn set_roles(&self, user_id: &str, roles: &[(String, String)]) -> StoreResult<()> {
         identity::set_roles(&self.pool, user_id, roles).await
+    }
+
+    async fn transitions(&self) -> StoreResult<Vec<switchboard_core::transitions::Transition>> {
+        transitions::settings(&self.pool).await
+    }
+
+    async fn clock_offset(&self) -> StoreResult<i64> {
+        transitions::clock_offset(&self.pool).await
     }
 
     async fn fault_rules(&self) -> StoreResult<Vec<switchboard_core::faults::StoredRule>> {
