@@ -307,6 +307,22 @@ async fn only_administrators_and_a_project_administrator_only_in_its_projects() 
     let left = s.get(TRANSITIONS).await.body;
     assert_eq!(left["transitions"].as_array().unwrap().len(), 1, "{left}");
     assert!(left["transitions"][0].get("project_id").is_none(), "{left}");
+    // The clock is one for every project: she reads it, only a system administrator moves it.
+    let clock = "/switchboard/v1/clock";
+    assert_eq!(
+        call(&s, &alice, Method::GET, clock, None).await.status,
+        StatusCode::OK
+    );
+    let advance = Some(json!({"seconds": 60}));
+    let r = call(
+        &s,
+        &alice,
+        Method::POST,
+        &format!("{clock}/advance"),
+        advance,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     // Audited.
     let audit = s.get("/switchboard/v1/audit?limit=50").await.body;
     assert!(
