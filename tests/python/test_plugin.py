@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from pytest_switchboard import Faults, SwitchboardError, find_binary
+from pytest_switchboard import Faults, find_binary
 
 DB01 = "95bf2490-5428-432c-ad9b-5e3406f869dd"
 LOCAL_1 = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"
