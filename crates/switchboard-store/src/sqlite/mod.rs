@@ -3,6 +3,7 @@
 mod admin;
 mod faults;
 mod identity;
+mod inventory;
 mod metadata;
 mod open;
 mod policies;
@@ -20,7 +21,7 @@ use crate::{
 pub(crate) use faults::apply as apply_fault;
 use sqlx::sqlite::SqlitePool;
 use std::sync::Arc;
-use switchboard_core::{now_millis, ResourceSpec, TaskId};
+use switchboard_core::{ResourceSpec, TaskId};
 use tokio::sync::{broadcast, oneshot};
 pub(crate) use transitions::apply as apply_transition;
 
@@ -57,52 +58,7 @@ impl Store for SqliteStore {
         projects: &[(String, String, String)],
         resources: &[ResourceSpec],
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
-        for (id, name) in domains {
-            sqlx::query("INSERT INTO domains (id, name) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name")
-                .bind(id)
-                .bind(name)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for (id, name, domain_id) in projects {
-            sqlx::query(
-                "INSERT INTO projects (id, name, domain_id) VALUES (?, ?, ?)
-                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, domain_id = excluded.domain_id",
-            )
-            .bind(id)
-            .bind(name)
-            .bind(domain_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let now = now_millis();
-        // Rows the inventory no longer (or never) declared were created through the API.
-        sqlx::query("UPDATE resources SET configured = 0")
-            .execute(&mut *tx)
-            .await?;
-        for r in resources {
-            let spec = serde_json::to_string(r).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            sqlx::query(
-                "INSERT INTO resources (id, project_id, kind, name, cluster_id, spec, state, updated_at, configured)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
-                 ON CONFLICT(id) DO UPDATE SET project_id = excluded.project_id, kind = excluded.kind,
-                 name = excluded.name, cluster_id = excluded.cluster_id, spec = excluded.spec,
-                 configured = 1",
-            )
-            .bind(&r.id)
-            .bind(&r.project_id)
-            .bind(r.kind.as_str())
-            .bind(&r.name)
-            .bind(r.cluster)
-            .bind(spec)
-            .bind(r.initial_state.as_str())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        inventory::sync(&self.pool, domains, projects, resources).await
     }
 
     async fn resources(&self) -> StoreResult<Vec<ResourceRecord>> {
