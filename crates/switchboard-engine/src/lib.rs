@@ -109,17 +109,7 @@ impl Engine {
             }
             node_drivers.push(driver);
         }
-        let nodes = records
-            .iter()
-            .map(|r| NodeState {
-                state: r.state,
-                claim: None,
-                last_error: r.last_error.clone(),
-                updated_at: r.updated_at,
-                deleted: r.deleted,
-                configured: r.configured,
-            })
-            .collect();
+        let nodes = records.iter().map(NodeState::from_record).collect();
         let max_id = store.max_task_id().await?;
         let inner = Arc::new(Inner {
             store,

@@ -149,17 +149,7 @@ impl Engine {
             }
             drivers.push(driver);
         }
-        let nodes = records
-            .iter()
-            .map(|r| NodeState {
-                state: r.state,
-                claim: None,
-                last_error: r.last_error.clone(),
-                updated_at: r.updated_at,
-                deleted: r.deleted,
-                configured: r.configured,
-            })
-            .collect();
+        let nodes = records.iter().map(NodeState::from_record).collect();
         *inner.lock() = World {
             graph,
             specs: specs.into_iter().map(Arc::new).collect(),

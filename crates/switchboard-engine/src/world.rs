@@ -19,6 +19,20 @@ pub(crate) struct NodeState {
     pub configured: bool,
 }
 
+impl NodeState {
+    /// The node of a stored resource, claimed by no task (claims come back with their tasks).
+    pub fn from_record(r: &switchboard_store::ResourceRecord) -> NodeState {
+        NodeState {
+            state: r.state,
+            claim: None,
+            last_error: r.last_error.clone(),
+            updated_at: r.updated_at,
+            deleted: r.deleted,
+            configured: r.configured,
+        }
+    }
+}
+
 /// A task that has been accepted and not yet finished.
 pub(crate) struct ActiveTask {
     pub targets: Vec<usize>,

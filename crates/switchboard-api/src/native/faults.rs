@@ -47,22 +47,7 @@ fn parse(raw: Result<Bytes, BytesRejection>) -> Result<Option<Vec<FaultRule>>, N
             "rules: a JSON array of rules is required",
         ));
     };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| {
-            serde_path_to_error::deserialize::<_, FaultRule>(item).map_err(|e| {
-                let path = e.path().to_string();
-                let at = if path == "." {
-                    String::new()
-                } else {
-                    format!(".{path}")
-                };
-                NativeError::bad_request(format!("rules[{i}]{at}: {}", e.inner()))
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
+    super::items_of(items, "rules").map(Some)
 }
 
 /// The rules the caller governs, in order.
@@ -73,6 +58,20 @@ fn listed(rules: &[StoredRule], tenancy: &RuleTenancy) -> Json<Value> {
         .filter(|r| tenancy.owns(r))
         .collect();
     Json(serde_json::to_value(rules).unwrap_or_default())
+}
+
+/// The body's rules for a change, those naming no project bound to the caller's, and whose
+/// rules the caller governs.
+async fn given(
+    state: &AppState,
+    who: &Principal,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<(Vec<FaultRule>, RuleTenancy), NativeError> {
+    NativeError::permit(who, UPDATE)?;
+    let mut given = parse(raw)?.ok_or_else(|| NativeError::bad_request("rules: required"))?;
+    let tenancy = RuleTenancy::of(state.store.as_ref(), who).await?;
+    tenancy.bind(who, &mut given);
+    Ok((given, tenancy))
 }
 
 /// Makes the change durable with its audit record, in the order changes were made.
@@ -118,10 +117,7 @@ pub async fn replace_faults(
     Source(source): Source,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, NativeError> {
-    NativeError::permit(&who, UPDATE)?;
-    let mut given = parse(raw)?.ok_or_else(|| NativeError::bad_request("rules: required"))?;
-    let tenancy = RuleTenancy::of(state.store.as_ref(), &who).await?;
-    tenancy.bind(&who, &mut given);
+    let (given, tenancy) = given(&state, &who, raw).await?;
     let rules = rules::prepare(state.store.as_ref(), &state.ids, given, 0).await?;
     tenancy.check(&rules, 0)?;
     let _order = state.faults.changes.lock().await;
@@ -139,10 +135,7 @@ pub async fn append_faults(
     Source(source): Source,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, NativeError> {
-    NativeError::permit(&who, UPDATE)?;
-    let mut given = parse(raw)?.ok_or_else(|| NativeError::bad_request("rules: required"))?;
-    let tenancy = RuleTenancy::of(state.store.as_ref(), &who).await?;
-    tenancy.bind(&who, &mut given);
+    let (given, tenancy) = given(&state, &who, raw).await?;
     let _order = state.faults.changes.lock().await;
     // Error field names count the rules the caller sees.
     let offset = state

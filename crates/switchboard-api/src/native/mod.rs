@@ -156,3 +156,25 @@ fn parse_int(name: &str, raw: Option<&str>, default: i64) -> Result<i64, NativeE
             .map_err(|_| NativeError::bad_request(format!("{name} must be an integer, not {v:?}")))
     })
 }
+
+/// Each of `items` as a `T`; an error names the item and the field (`rules[2].error.code: …`).
+pub(crate) fn items_of<T: serde::de::DeserializeOwned>(
+    items: Vec<serde_json::Value>,
+    name: &str,
+) -> Result<Vec<T>, NativeError> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            serde_path_to_error::deserialize::<_, T>(item).map_err(|e| {
+                let path = e.path().to_string();
+                let at = if path == "." {
+                    String::new()
+                } else {
+                    format!(".{path}")
+                };
+                NativeError::bad_request(format!("{name}[{i}]{at}: {}", e.inner()))
+            })
+        })
+        .collect()
+}

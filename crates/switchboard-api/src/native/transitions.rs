@@ -56,21 +56,7 @@ fn parse(raw: Result<Bytes, BytesRejection>) -> Result<Vec<Transition>, NativeEr
             ))
         }
     };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| {
-            serde_path_to_error::deserialize::<_, Transition>(item).map_err(|e| {
-                let path = e.path().to_string();
-                let at = if path == "." {
-                    String::new()
-                } else {
-                    format!(".{path}")
-                };
-                NativeError::bad_request(format!("transitions[{i}]{at}: {}", e.inner()))
-            })
-        })
-        .collect()
+    super::items_of(items, "transitions")
 }
 
 /// Whether the caller may see (and remove) the setting.
