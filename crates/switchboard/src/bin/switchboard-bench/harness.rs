@@ -36,6 +36,10 @@ pub async fn start(services: Vec<ServiceSpec>) -> Result<Bench> {
     let mut config = Config::parse(DEMO, "demo")?;
     config.data_dir = dir.path().to_path_buf();
     config.sim.jitter = 0.0;
+    // `SWITCHBOARD_REQUEST_LOG=N` measures the benchmarks with the request log on.
+    if let Ok(n) = std::env::var("SWITCHBOARD_REQUEST_LOG") {
+        config.requests.log = n.parse()?;
+    }
     config.clusters[0].services = services;
     config.validate()?;
     let (state, app) = switchboard::serve::build(&config, Some(PASSWORD.into())).await?;
