@@ -168,6 +168,10 @@ fn system_only(who: &Principal, action: &str) -> Result<(), NativeError> {
     Ok(())
 }
 
+/// A snapshot holds the whole state in memory while it is built or read: one at a time keeps
+/// the memory a flood of them can take to one state's worth.
+static ONE_SNAPSHOT_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[utoipa::path(get, path = "/switchboard/v1/state/snapshot", tag = "Switchboard",
     params(("identity" = Option<bool>, Query, description = "Include users, roles, policies and keys (as stored: hashed or encrypted)")),
     responses((status = 200, description = "The whole state (docs/snapshot.md)", body = crate::openapi::native::Snapshot),
@@ -187,6 +191,7 @@ pub async fn export_state(
             )))
         }
     };
+    let _one = ONE_SNAPSHOT_AT_A_TIME.lock().await;
     let bytes = snapshot::export(&state, identity).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
 }
@@ -195,7 +200,7 @@ pub async fn export_state(
     request_body = crate::openapi::native::Snapshot,
     responses((status = 200, description = "The state was replaced", body = crate::openapi::native::Restored),
         (status = 409, description = "The snapshot is of another inventory"),
-        (status = 413, description = "Larger than `[snapshot] max_bytes`"),
+        (status = 413, description = "Larger than `api.snapshot_max_bytes`"),
         crate::openapi::NativeWrite))]
 pub async fn import_state(
     State(state): State<AppState>,
@@ -204,6 +209,7 @@ pub async fn import_state(
     body: Body,
 ) -> Result<Json<Value>, NativeError> {
     system_only(&who, snapshot::IMPORT)?;
+    let _one = ONE_SNAPSHOT_AT_A_TIME.lock().await;
     let started = Instant::now();
     let raw = axum::body::to_bytes(body, state.config.snapshot_max_bytes)
         .await
@@ -211,7 +217,7 @@ pub async fn import_state(
             status: axum::http::StatusCode::PAYLOAD_TOO_LARGE,
             code: "payload_too_large",
             message: format!(
-                "a snapshot may be at most {} bytes ([snapshot] max_bytes)",
+                "a snapshot may be at most {} bytes (api.snapshot_max_bytes)",
                 state.config.snapshot_max_bytes
             ),
         })?;
