@@ -101,8 +101,27 @@ impl Default for ApiConfig {
     }
 }
 
+/// What every handler shares, behind one `Arc`: each middleware layer clones the state per
+/// request, so a clone must cost one reference count, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl From<Shared> for AppState {
+    fn from(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+/// The server's shared parts (see [`AppState`]).
+pub struct Shared {
     pub engine: Engine,
     pub store: Arc<dyn Store>,
     pub auth: Arc<AuthService>,

@@ -7,7 +7,9 @@ use crate::startup::{self, Phase, Progress};
 use anyhow::{Context, Result};
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
-use switchboard_api::{router, ApiConfig, AppState, AuthService, ClusterInfo, EventStreams};
+use switchboard_api::{
+    router, ApiConfig, AppState, AuthService, ClusterInfo, EventStreams, Shared,
+};
 use switchboard_core::faults::FaultBook;
 use switchboard_core::transitions::TransitionBook;
 use switchboard_core::Driver;
@@ -158,7 +160,7 @@ pub async fn build_observed(
         snapshot_max_bytes: config.api.snapshot_max_bytes,
     });
     let hasher = Hasher::new(config.auth.hash_workers, config.auth.hash_queue)?;
-    let state = AppState {
+    let state = AppState::from(Shared {
         engine,
         auth: Arc::new(AuthService::new(store.clone(), master_key)),
         store,
@@ -178,7 +180,7 @@ pub async fn build_observed(
         )),
         metrics: exposition.filter(|_| config.metrics.listen.is_none()),
         ids: Arc::new(switchboard_api::ids::Ids::new(config.ids.seed)),
-    };
+    });
     let app = router(state.clone());
     Ok((state, app))
 }
