@@ -52,12 +52,15 @@ fn family_of(route: &str) -> Option<&'static str> {
 
 /// Route layer: sets the scope `permit` matches in, and answers for the hit it finds.
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if state.faults.is_empty() {
+        return next.run(req).await;
+    }
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_string());
     let family = route.as_deref().and_then(family_of);
-    let Some(family) = family.filter(|_| !state.faults.is_empty()) else {
+    let Some(family) = family else {
         return next.run(req).await;
     };
     let (mut parts, body) = req.into_parts();
