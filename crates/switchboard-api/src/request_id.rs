@@ -13,6 +13,8 @@ use switchboard_identity::Principal;
 /// What the request log line needs to know that only later layers learn.
 struct Context {
     id: String,
+    /// Whether the request log is on: only then are the caller and action below kept.
+    logged: bool,
     principal: OnceLock<String>,
     /// For the request log (`crate::requests`): the caller, and the first action checked.
     who: OnceLock<Caller>,
@@ -38,8 +40,10 @@ pub fn learnt() -> (Option<Caller>, Option<String>) {
 /// Records the action `who` asks to perform (the first one is the request's operation).
 pub fn action(who: &Principal, action: &str) {
     let _ = REQUEST.try_with(|c| {
-        c.action.get_or_init(|| action.to_string());
-        c.who.get_or_init(|| caller(who));
+        if c.logged {
+            c.action.get_or_init(|| action.to_string());
+            c.who.get_or_init(|| caller(who));
+        }
     });
 }
 
@@ -64,7 +68,9 @@ pub fn current() -> String {
 pub fn principal(who: Principal) -> Principal {
     let _ = REQUEST.try_with(|c| {
         c.principal.get_or_init(|| who.audit_name());
-        c.who.get_or_init(|| caller(&who));
+        if c.logged {
+            c.who.get_or_init(|| caller(&who));
+        }
     });
     who
 }
@@ -76,6 +82,7 @@ pub async fn middleware(
 ) -> Response {
     let context = Arc::new(Context {
         id: state.ids.uuid("request").simple().to_string(),
+        logged: state.requests.is_on(),
         principal: OnceLock::new(),
         who: OnceLock::new(),
         action: OnceLock::new(),

@@ -70,6 +70,18 @@ impl NativeError {
         }
     }
 
+    /// [`permit`](Self::permit), then refuses anyone but a system administrator: for what every
+    /// project shares (the whole state, the simulated clock).
+    pub fn permit_system(who: &switchboard_identity::Principal, action: &str) -> Result<(), Self> {
+        Self::permit(who, action)?;
+        if !who.system_admin {
+            return Err(Self::forbidden(format!(
+                "{action} is for system administrators: it reaches every project"
+            )));
+        }
+        Ok(())
+    }
+
     pub fn forbidden(message: impl Into<String>) -> Self {
         NativeError {
             status: StatusCode::FORBIDDEN,

@@ -158,16 +158,6 @@ pub async fn reset_state(
     }})))
 }
 
-fn system_only(who: &Principal, action: &str) -> Result<(), NativeError> {
-    NativeError::permit(who, action)?;
-    if !who.system_admin {
-        return Err(NativeError::forbidden(format!(
-            "{action} is for system administrators"
-        )));
-    }
-    Ok(())
-}
-
 /// A snapshot holds the whole state in memory while it is built or read: one at a time keeps
 /// the memory a flood of them can take to one state's worth.
 static ONE_SNAPSHOT_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -181,7 +171,7 @@ pub async fn export_state(
     Authenticated(who): Authenticated,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, NativeError> {
-    system_only(&who, EXPORT)?;
+    NativeError::permit_system(&who, EXPORT)?;
     let identity = match query.get("identity").map(String::as_str) {
         None | Some("false") => false,
         Some("true") => true,
@@ -208,7 +198,7 @@ pub async fn import_state(
     Source(source): Source,
     body: Body,
 ) -> Result<Json<Value>, NativeError> {
-    system_only(&who, snapshot::IMPORT)?;
+    NativeError::permit_system(&who, snapshot::IMPORT)?;
     let _one = ONE_SNAPSHOT_AT_A_TIME.lock().await;
     let started = Instant::now();
     let raw = axum::body::to_bytes(body, state.config.snapshot_max_bytes)
