@@ -7,9 +7,9 @@ import socket
 import subprocess
 import sys
 
-PG_PORT = int(os.environ.get("EXAMPLE_PGPORT", "55432"))
-REDIS_PORT = int(os.environ.get("EXAMPLE_REDIS_PORT", "56379"))
-PORT = int(os.environ.get("EXAMPLE_APP_PORT", "58080"))
+PG_PORT = int(os.environ.get("EXAMPLE_PGPORT", "25432"))
+REDIS_PORT = int(os.environ.get("EXAMPLE_REDIS_PORT", "26379"))
+PORT = int(os.environ.get("EXAMPLE_APP_PORT", "28080"))  # below the ephemeral range (32768–60999): no outbound connection can hold it
 
 
 def redis_ok():

@@ -3,7 +3,7 @@
 # as the postgres user (PostgreSQL refuses to run as root), listening on loopback only.
 set -e
 DATA=${EXAMPLE_PGDATA:-/tmp/switchboard-example/postgres}
-PORT=${EXAMPLE_PGPORT:-55432}
+PORT=${EXAMPLE_PGPORT:-25432}
 BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 mkdir -p "$DATA"
 if [ "$(id -u)" = 0 ]; then

@@ -43,7 +43,7 @@ def command(server, token, service, op):
 
 def health():
     try:
-        return urllib.request.urlopen("http://127.0.0.1:58080/health", timeout=2).status
+        return urllib.request.urlopen("http://127.0.0.1:28080/health", timeout=2).status
     except Exception:
         return None
 
