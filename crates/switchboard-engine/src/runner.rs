@@ -257,12 +257,14 @@ fn log_finished(task: &TaskRecord, state: TaskState, error: Option<&str>) {
 fn release(inner: &Inner, task: i64) {
     {
         let mut world = inner.lock();
-        for n in world.nodes.iter_mut() {
-            if n.claim.is_some_and(|c| c.0 == task) {
-                n.claim = None;
+        if let Some(active) = world.active.remove(&task) {
+            for n in active.claimed {
+                let node = &mut world.nodes[n];
+                if node.claim.is_some_and(|c| c.0 == task) {
+                    node.claim = None;
+                }
             }
         }
-        world.active.remove(&task);
     }
     inner
         .cancels
@@ -304,9 +306,11 @@ pub(crate) async fn recover(inner: &Arc<Inner>) -> Result<(), EngineError> {
         let steps = inner.store.steps(task.id).await?;
         {
             let mut world = inner.lock();
+            let mut claimed = Vec::new();
             for s in steps.iter().filter(|s| s.follow_task.is_none()) {
                 if let Some(node) = world.index_of(&s.resource_id) {
                     world.nodes[node].claim = Some((task.id, s.action));
+                    claimed.push(node);
                 }
             }
             let targets = task
@@ -318,6 +322,7 @@ pub(crate) async fn recover(inner: &Arc<Inner>) -> Result<(), EngineError> {
                 task.id,
                 ActiveTask {
                     targets,
+                    claimed,
                     action: task.action,
                     only_self: task.only_self,
                     committed: watch::channel(Some(true)).1,

@@ -117,6 +117,11 @@ impl Engine {
                             id,
                             ActiveTask {
                                 targets: targets.clone(),
+                                claimed: steps
+                                    .iter()
+                                    .filter(|s| s.mode == StepMode::Run)
+                                    .map(|s| s.node)
+                                    .collect(),
                                 action: op.action,
                                 only_self: op.only_self,
                                 committed: rx,

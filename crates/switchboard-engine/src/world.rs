@@ -36,6 +36,8 @@ impl NodeState {
 /// A task that has been accepted and not yet finished.
 pub(crate) struct ActiveTask {
     pub targets: Vec<usize>,
+    /// The nodes whose claim the task holds: its end releases these, not a scan of every node.
+    pub claimed: Vec<usize>,
     pub action: Action,
     pub only_self: bool,
     /// `None` until the task's row is durable, then whether it was.
