@@ -7,6 +7,7 @@
 use crate::graph::DependencyGraph;
 use crate::lifecycle::{Action, Lifecycle};
 use crate::task::TaskId;
+use std::collections::{HashMap, HashSet};
 
 /// What the planner needs to know about one resource right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,33 +108,99 @@ pub fn plan_operation(
             }
         }
     }
-    let mut steps = Vec::with_capacity(members.len());
-    for &node in &members {
-        let mode = match view(node).claim {
-            None => StepMode::Run,
-            Some((task, _)) => StepMode::Follow(task),
-        };
-        // Prerequisites: the members this one must wait for, transitively, so that a member
-        // whose direct neighbour is already in the right state still waits for the rest.
-        let before = if forward {
-            graph.transitive_deps(node)
-        } else {
-            graph.transitive_dependents(node)
-        };
-        let after = members
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| before.binary_search(m).is_ok())
-            .map(|(i, _)| i)
-            .collect();
-        steps.push(PlannedStep {
+    let afters = nearest_members(graph, target, action, forward, &members);
+    let steps = members
+        .iter()
+        .zip(afters)
+        .map(|(&node, after)| PlannedStep {
             node,
             action,
-            mode,
+            mode: match view(node).claim {
+                None => StepMode::Run,
+                Some((task, _)) => StepMode::Follow(task),
+            },
             after,
-        });
-    }
+        })
+        .collect();
     Ok(Plan { steps })
+}
+
+/// For each member (in `members`' order, which runs prerequisites first), the indices of the
+/// nearest members it must wait for: those reachable along prerequisite edges (dependencies
+/// going forward, dependents going backward) through non-members only. A member whose direct
+/// neighbour is already in the right state still waits for the members beyond it, and the
+/// transitive closure of these lists is exactly "every member it transitively needs".
+///
+/// Every path between two members stays within the target's closure (`universe`), so the
+/// walk is over the resources involved, in prerequisite-first order: each node's nearest
+/// members are the union of its prerequisites' (a member stands for itself). Only
+/// non-members keep their sets; the cost is O(V + E) times the size of those sets, which is
+/// one for chains and small in practice.
+fn nearest_members(
+    graph: &DependencyGraph,
+    target: usize,
+    action: Action,
+    forward: bool,
+    members: &[usize],
+) -> Vec<Vec<usize>> {
+    if members.len() < 2 {
+        return vec![Vec::new(); members.len()];
+    }
+    let prerequisites = |n: usize| {
+        if forward {
+            graph.deps(n)
+        } else {
+            graph.dependents(n)
+        }
+    };
+    let mut universe = match action {
+        Action::Start => graph.transitive_deps(target),
+        Action::Stop | Action::Restart => graph.transitive_dependents(target),
+    };
+    universe.push(target);
+    universe.sort_unstable_by_key(|&n| {
+        let rank = graph.rank(n);
+        if forward {
+            rank
+        } else {
+            usize::MAX - rank
+        }
+    });
+    let step_of: HashMap<usize, usize> = members.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+    let inside: HashSet<usize> = universe.iter().copied().collect();
+    // The nearest members of each non-member seen so far.
+    let mut through: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut afters = vec![Vec::new(); members.len()];
+    // `seen[j] == i`: member j is already in the list being built for node number i.
+    let mut seen = vec![usize::MAX; members.len()];
+    for (i, &node) in universe.iter().enumerate() {
+        let mut near = Vec::new();
+        for &p in prerequisites(node) {
+            if !inside.contains(&p) {
+                continue;
+            }
+            let found: &[usize] = match step_of.get(&p) {
+                Some(j) => std::slice::from_ref(j),
+                None => through.get(&p).map_or(&[], Vec::as_slice),
+            };
+            for &j in found {
+                if seen[j] != i {
+                    seen[j] = i;
+                    near.push(j);
+                }
+            }
+        }
+        match step_of.get(&node) {
+            Some(&at) => {
+                near.sort_unstable();
+                afters[at] = near;
+            }
+            None => {
+                through.insert(node, near);
+            }
+        }
+    }
+    afters
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 mod batch;
 mod config;
+mod dag;
 mod edits;
 mod events;
 pub mod metrics;

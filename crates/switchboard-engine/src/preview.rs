@@ -5,6 +5,7 @@
 use crate::submit::SubmitError;
 use crate::world::World;
 use crate::Engine;
+use std::collections::HashMap;
 use std::sync::Arc;
 use switchboard_core::plan::ResourceView;
 use switchboard_core::{
@@ -68,23 +69,29 @@ fn merged_plan(
         claim: world.nodes[n].claim,
     };
     let mut merged: Vec<PlannedStep> = Vec::new();
+    // Where each resource's step is in `merged`: one plan is a single pass, not a search.
+    let mut position: HashMap<usize, usize> = HashMap::new();
     for &t in targets {
         let plan = plan_operation(&world.graph, t, action, only_self, view)?;
+        let first_plan = merged.is_empty();
         let base: Vec<usize> = plan
             .steps
             .iter()
-            .map(|s| match merged.iter().position(|m| m.node == s.node) {
-                Some(i) => i,
-                None => {
+            .map(|s| {
+                *position.entry(s.node).or_insert_with(|| {
                     merged.push(PlannedStep {
                         after: Vec::new(),
                         ..s.clone()
                     });
                     merged.len() - 1
-                }
+                })
             })
             .collect();
         for (s, &at) in plan.steps.iter().zip(&base) {
+            if first_plan {
+                merged[at].after = s.after.iter().map(|&a| base[a]).collect();
+                continue;
+            }
             for &a in &s.after {
                 if !merged[at].after.contains(&base[a]) {
                     merged[at].after.push(base[a]);

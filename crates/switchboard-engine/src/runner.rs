@@ -4,6 +4,7 @@
 //! start the engine resumes every task that was accepted and not finished.
 
 use crate::batch::Batch;
+use crate::dag::Dag;
 use crate::events;
 use crate::step;
 use crate::world::ActiveTask;
@@ -44,7 +45,7 @@ async fn run(
     let mut running = FuturesUnordered::new();
     let mut aborted = false;
     // Steps found RUNNING were interrupted by a restart and resume at once.
-    let mut launched: Vec<bool> = vec![false; steps.len()];
+    let mut dag = Dag::new(&steps);
     // A cancel accepted before a restart still holds.
     let mut cancelled = task.cancel_requested;
     let mut batch = Batch::default();
@@ -59,17 +60,15 @@ async fn run(
     loop {
         // A cancel may land together with the step it ended (a step held by a hang fault).
         cancelled |= *cancel.borrow();
-        settle_blocked(&inner, &task.project_id, &mut steps, cancelled, &mut batch);
-        let ready: Vec<usize> = (0..steps.len())
-            .filter(|&i| {
-                let s = &steps[i];
-                !launched[i]
-                    && (s.state == StepState::Running
-                        || (s.state == StepState::Pending
-                            && !cancelled
-                            && s.after.iter().all(|&a| steps[a].state == StepState::Done)))
-            })
-            .collect();
+        settle_blocked(
+            &inner,
+            &task.project_id,
+            &mut steps,
+            &mut dag,
+            cancelled,
+            &mut batch,
+        );
+        let ready = dag.take_ready(&steps, cancelled);
         let finishing = running.is_empty() && ready.is_empty();
         if finishing {
             finish_into(&inner, &task, &steps, cancelled, &mut batch);
@@ -79,7 +78,6 @@ async fn run(
         }
         batch.flush(&inner, task.id);
         for i in ready {
-            launched[i] = true;
             let (inner, record) = (inner.clone(), steps[i].clone());
             let project = task.project_id.clone();
             tracing::debug!(task = task.id, step = i, resource = %record.resource_id,
@@ -102,6 +100,7 @@ async fn run(
                         batch.set_resource(node, state, done.error.clone());
                     }
                 }
+                dag.finished(idx, done.state);
                 steps[idx] = done;
                 // The last step's progress is the task's end, announced with it.
                 if steps.iter().any(|s| !s.state.is_finished()) {
@@ -118,7 +117,8 @@ async fn run(
                     aborted = true;
                     cancelled = true;
                     running = FuturesUnordered::new();
-                    for s in steps.iter_mut().filter(|s| s.state == StepState::Running) {
+                    for (i, s) in steps.iter_mut().enumerate().filter(|(_, s)| s.state == StepState::Running) {
+                        dag.finished(i, StepState::Cancelled);
                         s.state = StepState::Cancelled;
                         s.finished_at = Some(now_millis());
                         s.error = Some(ABORTED.into());
@@ -136,18 +136,19 @@ fn settle_blocked(
     inner: &Inner,
     project: &str,
     steps: &mut [StepRecord],
+    dag: &mut Dag,
     cancelled: bool,
     batch: &mut Batch,
 ) {
-    loop {
-        let blocked = (0..steps.len()).find(|&i| {
-            steps[i].state == StepState::Pending
-                && (cancelled
-                    || steps[i].after.iter().any(|&a| {
-                        steps[a].state.is_finished() && steps[a].state != StepState::Done
-                    }))
-        });
-        let Some(i) = blocked else { return };
+    let blocked = if cancelled {
+        dag.clear_unsettled();
+        (0..steps.len())
+            .filter(|&i| steps[i].state == StepState::Pending)
+            .collect()
+    } else {
+        dag.blocked(steps)
+    };
+    for i in blocked {
         let s = &mut steps[i];
         s.state = if cancelled {
             StepState::Cancelled

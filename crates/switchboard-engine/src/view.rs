@@ -142,6 +142,12 @@ impl Engine {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut changed = self.inner.changed.subscribe();
         loop {
+            // A running task is not finished: no need to read it on each of its step events.
+            let running = self.inner.lock().active.contains_key(&id);
+            if running && tokio::time::Instant::now() < deadline {
+                let _ = tokio::time::timeout_at(deadline, changed.changed()).await;
+                continue;
+            }
             match self.task(id).await?.map(|v| v.task) {
                 None => return Ok(None),
                 Some(t) if t.state.is_terminal() => return Ok(Some(t.state)),

@@ -201,3 +201,108 @@ proptest! {
         prop_assert!(matches!(err, crate::GraphError::Cycle(_)));
     }
 }
+
+/// The planner before lists were reduced: every member waits for every member among its
+/// transitive prerequisites (the oracle for the reduced lists).
+fn transitive_afters(g: &DependencyGraph, plan: &Plan, action: Action) -> Vec<Vec<usize>> {
+    let forward = matches!(action, Action::Start | Action::Restart);
+    plan.steps
+        .iter()
+        .map(|s| {
+            let before = if forward {
+                g.transitive_deps(s.node)
+            } else {
+                g.transitive_dependents(s.node)
+            };
+            (0..plan.steps.len())
+                .filter(|&i| before.binary_search(&plan.steps[i].node).is_ok())
+                .collect()
+        })
+        .collect()
+}
+
+/// Every step each step waits for, directly or through others.
+fn closure(plan: &Plan) -> Vec<Vec<usize>> {
+    let mut all: Vec<std::collections::BTreeSet<usize>> = Vec::new();
+    for (i, s) in plan.steps.iter().enumerate() {
+        let mut set = std::collections::BTreeSet::new();
+        for &a in &s.after {
+            assert!(a < i, "prerequisites are listed first");
+            set.insert(a);
+            set.extend(all[a].iter().copied());
+        }
+        all.push(set);
+    }
+    all.into_iter().map(|s| s.into_iter().collect()).collect()
+}
+
+fn action_of(pick: u8) -> Action {
+    match pick % 3 {
+        0 => Action::Start,
+        1 => Action::Stop,
+        _ => Action::Restart,
+    }
+}
+
+proptest! {
+    #[test]
+    fn reduced_afters_have_the_old_transitive_closure(
+        deps in random_dag(),
+        running in proptest::collection::vec(any::<bool>(), 30),
+        target in any::<prop::sample::Index>(),
+        pick in any::<u8>(),
+        only_self in any::<bool>(),
+    ) {
+        let g = build(&deps).unwrap();
+        let t = target.index(deps.len());
+        let action = action_of(pick);
+        let view = |n: usize| ResourceView {
+            state: if running[n] { Lifecycle::Running } else { Lifecycle::Stopped },
+            claim: None,
+        };
+        let plan = plan_operation(&g, t, action, only_self, view).unwrap();
+        prop_assert_eq!(closure(&plan), transitive_afters(&g, &plan, action));
+        for s in &plan.steps {
+            let mut sorted = s.after.clone();
+            sorted.dedup();
+            prop_assert_eq!(&sorted, &s.after, "sorted, each prerequisite once");
+        }
+    }
+}
+
+#[test]
+fn a_chain_keeps_one_prerequisite_per_step() {
+    let names: Vec<String> = (0..2_000).map(|i| format!("c{i}")).collect();
+    let g = DependencyGraph::new(
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), names[..i].last().map(String::as_str))),
+    )
+    .unwrap();
+    let plan = plan_operation(&g, 1_999, Action::Start, false, all(Lifecycle::Stopped)).unwrap();
+    let entries: usize = plan.steps.iter().map(|s| s.after.len()).sum();
+    assert_eq!(entries, 1_999, "linear in the edges, not quadratic");
+    assert!(plan
+        .steps
+        .iter()
+        .enumerate()
+        .all(|(i, s)| s.after == (0..i).last().into_iter().collect::<Vec<_>>()));
+}
+
+#[test]
+fn a_member_waits_past_a_neighbour_already_in_place() {
+    // C needs B (running, so not planned), which needs A: C still waits for A.
+    let g = build(&[vec![], vec![0], vec![1]]).unwrap();
+    let view = |n| ResourceView {
+        state: if n == 1 {
+            Lifecycle::Running
+        } else {
+            Lifecycle::Stopped
+        },
+        claim: None,
+    };
+    let plan = plan_operation(&g, 2, Action::Start, false, view).unwrap();
+    assert_eq!(names(&g, &plan), vec!["n0", "n2"]);
+    assert_eq!(plan.steps[1].after, vec![0]);
+}

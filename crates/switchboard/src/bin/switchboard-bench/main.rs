@@ -1,10 +1,12 @@
 //! Benchmarks that print numbers (not timed tests). See the README's Benchmarks section.
 //!
 //!   switchboard-bench orchestration [--services 200] [--step-ms 100] [--seed 7]
+//!   switchboard-bench chain [--step-ms 5] [--lengths 125,250,500,1000,2000]
 //!   switchboard-bench accept [--connections 64] [--per-connection 40]
 //!   switchboard-bench fuzz-signing [--cases 5000000] [--seed 1]
 
 mod accept;
+mod chain;
 mod fuzz_signing;
 mod harness;
 mod orchestration;
@@ -29,6 +31,13 @@ enum Bench {
         step_ms: u64,
         #[arg(long, default_value_t = 7)]
         seed: u64,
+    },
+    /// Start the end of chains of 125 to 2,000 services; accept latency and wall ÷ critical path.
+    Chain {
+        #[arg(long, default_value_t = 5)]
+        step_ms: u64,
+        #[arg(long, value_delimiter = ',', default_values_t = chain::LENGTHS)]
+        lengths: Vec<usize>,
     },
     /// Concurrent clients issuing start/stop on distinct services through HTTP.
     Accept {
@@ -59,6 +68,7 @@ fn main() -> Result<()> {
             step_ms,
             seed,
         } => runtime()?.block_on(orchestration::run(services, step_ms, seed)),
+        Bench::Chain { step_ms, lengths } => runtime()?.block_on(chain::run(&lengths, step_ms)),
         Bench::Accept {
             connections,
             per_connection,
