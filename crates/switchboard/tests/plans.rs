@@ -180,3 +180,22 @@ async fn other_projects_unknown_ids_and_bad_requests_are_refused() {
     let r = s.call(Method::POST, PLANS, None, Some(json!({}))).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
+
+/// Each step lists the steps it waits for directly (its nearest ones in the plan), not every
+/// step before it: Flume waits for HDFS, which waits for ZooKeeper. A plan for a long chain
+/// stays linear in its edges (issue 13).
+#[tokio::test]
+async fn steps_list_their_nearest_prerequisites_only() {
+    let s = identity::server().await;
+    let ids = ids(&s).await;
+    let r = plan(&s, json!({"resources": [ids["Flume"]], "action": "start"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(names(&r.body), ["ZooKeeper", "HDFS", "Flume"]);
+    let after: Vec<&Value> = r.body["plan"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["after"])
+        .collect();
+    assert_eq!(after, [&json!([]), &json!([0]), &json!([1])]);
+}

@@ -4,6 +4,7 @@
 mod config;
 mod console;
 mod progress;
+mod timer;
 mod world;
 
 pub use config::{config_rule_id, SimConfig, SimFault, SimResourceConfig};
@@ -26,6 +27,8 @@ pub struct SimDriver {
     book: Arc<FaultBook>,
     /// The transitions set at run time and the simulated clock every time here is read from.
     transitions: Arc<TransitionBook>,
+    /// Ends the waits for transitions on time (tokio's timer is up to ~2 ms late).
+    timer: timer::PreciseTimer,
 }
 
 impl SimDriver {
@@ -51,6 +54,7 @@ impl SimDriver {
             world: Mutex::new(world),
             book: Arc::new(book),
             transitions: Arc::new(TransitionBook::new()),
+            timer: timer::PreciseTimer::default(),
         })
     }
 
@@ -65,6 +69,17 @@ impl SimDriver {
     pub fn with_transitions(mut self, transitions: Arc<TransitionBook>) -> SimDriver {
         self.transitions = transitions;
         self
+    }
+
+    /// How long until the simulated clock reads `at` (to the microsecond: a transition ends
+    /// on a millisecond of the simulated clock, and a step waiting on it should end there too).
+    fn real_time_until(&self, at: Millis) -> Duration {
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let offset = Duration::from_millis(self.transitions.clock.offset_ms().max(0) as u64);
+        let target = Duration::from_millis(at.max(0) as u64);
+        target.saturating_sub(wall + offset)
     }
 
     /// The simulated time now.
@@ -288,14 +303,20 @@ impl Driver for SimDriver {
             if now >= deadline {
                 return Err(DriverError::Timeout(timeout));
             }
-            let wait = until
-                .unwrap_or(Millis::MAX)
-                .min(deadline)
-                .saturating_sub(now);
-            let sleep = Duration::from_millis(wait.clamp(1, 3_600_000) as u64);
-            tokio::select! {
-                _ = tokio::time::sleep(sleep) => {}
-                _ = woken.changed() => {}
+            let end = until.unwrap_or(Millis::MAX).min(deadline);
+            let wait = self.real_time_until(end);
+            if wait > timer::PRECISE_WITHIN {
+                let sleep = (wait - timer::PRECISE_WITHIN / 2).min(Duration::from_secs(3_600));
+                tokio::select! {
+                    _ = tokio::time::sleep(sleep) => {}
+                    _ = woken.changed() => {}
+                }
+            } else {
+                let at = std::time::Instant::now() + wait.max(Duration::from_micros(50));
+                tokio::select! {
+                    _ = self.timer.sleep_until(at) => {}
+                    _ = woken.changed() => {}
+                }
             }
         }
     }
