@@ -5,6 +5,7 @@
 use crate::preview::{decide, Planned};
 use crate::world::ActiveTask;
 use crate::{events, Engine, EngineError};
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use switchboard_core::{now_millis, Action, ResourceSpec, StepMode, StepState, TaskId, TaskState};
@@ -273,14 +274,19 @@ fn announce(
     writes: &mut Vec<Write>,
 ) {
     let name = |s: &StepRecord| specs[s.idx].name.clone();
+    // Each claimed resource's error as written: a lookup, not a search per step.
+    let errors: HashMap<String, Option<String>> = writes
+        .iter()
+        .filter_map(|w| match w {
+            Write::SetResource { id, last_error, .. } => Some((id.clone(), last_error.clone())),
+            _ => None,
+        })
+        .collect();
     writes.push(events::task("task.created", task, steps, name));
     for (s, spec) in steps.iter().zip(specs) {
         if s.follow_task.is_none() {
             let state = s.action.pending_state();
-            let error = writes.iter().find_map(|w| match w {
-                Write::SetResource { id, last_error, .. } if *id == spec.id => last_error.clone(),
-                _ => None,
-            });
+            let error = errors.get(&spec.id).cloned().flatten();
             let event =
                 events::resource(spec, state, Some(task.id), error.as_deref(), Some(task.id));
             writes.push(event);
