@@ -27,13 +27,18 @@ fn chain(len: usize, step_ms: u64) -> impl Iterator<Item = ServiceSpec> {
 }
 
 pub async fn run(lengths: &[usize], step_ms: u64) -> Result<()> {
+    // One chain per length (names are per length).
+    let mut lengths = lengths.to_vec();
+    lengths.sort_unstable();
+    lengths.dedup();
+    lengths.retain(|&n| n > 0);
     let bench = harness::start(lengths.iter().flat_map(|&n| chain(n, step_ms)).collect()).await?;
     println!("chain: one start with dependencies per chain, steps of {step_ms} ms, no jitter");
     println!(
         "{:>7} {:>11} {:>13} {:>10} {:>7}",
         "steps", "accept ms", "critical s", "wall s", "ratio"
     );
-    for &n in lengths {
+    for &n in &lengths {
         let started = Instant::now();
         let reply = bench
             .client
