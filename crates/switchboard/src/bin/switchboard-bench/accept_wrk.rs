@@ -6,6 +6,7 @@ use crate::inventory::Shape;
 use crate::real::{self, Server};
 use crate::wrk::{self, Load};
 use anyhow::Result;
+use std::time::Duration;
 
 pub struct Options {
     pub services: usize,
@@ -39,23 +40,34 @@ pub async fn run(o: Options) -> Result<()> {
         o.log
     );
     println!(
-        "  wrk -t{} -c{} -d{}s -s scripts/bench/accept.lua: start, then stop, on each thread's slice of services",
+        "  wrk -t{} -c{} -d{}s (at most one pass) -s scripts/bench/accept.lua: start, then stop, on each thread's slice of services",
         o.load.threads,
         o.load.connections,
         o.load.duration.as_secs()
     );
-    let mut offsets = String::new();
+    // A 1 s warm-up estimates the rate, which bounds the runs to one pass over the services.
+    let warm = Load {
+        duration: Duration::from_secs(1),
+        ..o.load
+    };
+    let out = wrk::accept(&script, &server.base, &server.token, &targets, "", warm).await?;
+    let mut offsets = out.offsets.clone();
+    let mut rate = out.rate();
+    server.wait_idle(&http).await?;
+    println!("  warm-up: {}", out.summary("accepted"));
     for run in 1..=o.runs {
         let cpu = server.cpu()?;
+        let load = wrk::one_pass(o.load, o.services, rate);
         let out = wrk::accept(
             &script,
             &server.base,
             &server.token,
             &targets,
             &offsets,
-            o.load,
+            load,
         )
         .await?;
+        rate = out.rate();
         let cpu = server.cpu()? - cpu;
         offsets = out.offsets.clone();
         let settle = server.wait_idle(&http).await?;

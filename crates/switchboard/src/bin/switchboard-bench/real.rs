@@ -143,23 +143,27 @@ impl Server {
         Ok((r.status().as_u16(), r.text().await?))
     }
 
-    /// Waits until the engine runs no task (`switchboard_tasks_in_flight` is 0).
+    /// Waits until every task has finished: none `IN_PROGRESS` in the store. The engine's
+    /// `switchboard_tasks_in_flight` gauge is not enough: it drops when a task's end is decided,
+    /// while the end is committed (and the task's claims released) with background priority,
+    /// which can lag seconds behind a stream of accepts.
     pub async fn wait_idle(&self, http: &reqwest::Client) -> Result<Duration> {
         let started = Instant::now();
         loop {
-            let (status, text) = self.get(http, "/metrics").await?;
+            let (status, text) = self
+                .get(http, "/switchboard/v1/tasks?state=IN_PROGRESS&limit=1")
+                .await?;
             if status != 200 {
-                bail!("/metrics answered {status}: {text}");
+                bail!("the task list answered {status}: {text}");
             }
-            let in_flight = text
-                .lines()
-                .find_map(|l| l.strip_prefix("switchboard_tasks_in_flight "))
-                .map_or(Ok(0.0), str::parse::<f64>)?;
-            if in_flight == 0.0 {
+            let body: serde_json::Value = serde_json::from_str(&text)?;
+            if body["tasks"].as_array().is_some_and(Vec::is_empty) {
+                // The claims are released right after the end is committed.
+                tokio::time::sleep(Duration::from_millis(20)).await;
                 return Ok(started.elapsed());
             }
-            if started.elapsed() > Duration::from_secs(600) {
-                bail!("{in_flight} tasks still in flight after 600 s");
+            if started.elapsed() > Duration::from_secs(900) {
+                bail!("tasks still in progress after 900 s: {text}");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

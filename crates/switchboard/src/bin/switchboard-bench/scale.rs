@@ -30,11 +30,15 @@ struct Driver {
     targets: PathBuf,
     offsets: String,
     http: reqwest::Client,
+    services: usize,
+    /// The last run's accepts per second.
+    rate: f64,
 }
 
 impl Driver {
     /// One wrk run of accepts, then until every task finished; prints the result.
     async fn accept(&mut self, server: &Server, load: Load, label: &str) -> Result<u64> {
+        let load = wrk::one_pass(load, self.services, self.rate);
         let cpu = server.cpu()?;
         let out = wrk::accept(
             &self.script,
@@ -47,6 +51,7 @@ impl Driver {
         .await?;
         let cpu = server.cpu()? - cpu;
         self.offsets = out.offsets.clone();
+        self.rate = out.rate();
         let settle = server.wait_idle(&self.http).await?;
         println!(
             "  {label}: {}; server CPU {:.0} µs/accept; settled in {:.2} s",
@@ -89,28 +94,32 @@ pub async fn run(o: Options) -> Result<()> {
         targets,
         offsets: String::new(),
         http: reqwest::Client::new(),
+        services: shape.services,
+        rate: 1.0,
     };
     let log = dir.path().join("server.log");
     let server = Server::start(&config, &log).await?;
     println!("fresh start:");
-    report(&o, &server, &mut driver, None).await?;
+    // A 1 s warm-up estimates the rate, which bounds every run to one pass over the services.
+    let warm = Load {
+        duration: Duration::from_secs(1),
+        ..o.load
+    };
+    driver.accept(&server, warm, "warm-up").await?;
+    report(&o, &server, &mut driver, true, None).await?;
 
     println!("driving {} start/stop tasks:", o.tasks);
     let started = Instant::now();
-    let (mut done, mut rate) = (0u64, 2000.0);
+    let mut done = 0u64;
     while done < o.tasks {
-        let left = (o.tasks - done) as f64 / rate;
-        let secs = (left.ceil() as u64).clamp(1, o.batch_secs);
+        let left = (o.tasks - done) as f64 / driver.rate;
         let load = Load {
-            duration: Duration::from_secs(secs),
+            duration: Duration::from_secs((left as u64).clamp(1, o.batch_secs)),
             ..o.load
         };
-        let t = Instant::now();
-        let n = driver
+        done += driver
             .accept(&server, load, &format!("{done:>8} +"))
             .await?;
-        done += n;
-        rate = n as f64 / t.elapsed().as_secs_f64().max(0.001);
     }
     println!(
         "  {done} tasks in {:.1} s ({:.0}/s including settling)",
@@ -118,7 +127,7 @@ pub async fn run(o: Options) -> Result<()> {
         done as f64 / started.elapsed().as_secs_f64()
     );
     println!("after load:");
-    report(&o, &server, &mut driver, o.perf.as_deref()).await?;
+    report(&o, &server, &mut driver, false, o.perf.as_deref()).await?;
     sizes(&data)?;
     server.kill()?;
 
@@ -134,18 +143,22 @@ pub async fn run(o: Options) -> Result<()> {
     server.kill()
 }
 
-/// Cold start, memory, read latency and an accept run.
+/// Cold start (when `fresh`), memory, read latency and an accept run.
 async fn report(
     o: &Options,
     server: &Server,
     driver: &mut Driver,
+    fresh: bool,
     perf: Option<&Path>,
 ) -> Result<()> {
     let (rss, hwm) = server.memory_mib()?;
-    println!(
-        "  cold start {:.2} s (spawn to /ready 200); RSS {rss:.0} MiB (peak {hwm:.0} MiB)",
-        server.cold_start.as_secs_f64()
-    );
+    if fresh {
+        println!(
+            "  cold start {:.2} s (spawn to /ready 200)",
+            server.cold_start.as_secs_f64()
+        );
+    }
+    println!("  RSS {rss:.0} MiB (peak {hwm:.0} MiB)");
     reads(o, server, &driver.http).await?;
     let load = Load {
         duration: Duration::from_secs(o.accept_secs),

@@ -122,7 +122,8 @@ async fn run(script: &Path, url: &str, args: &[String], load: Load) -> Result<Ou
             .lines()
             .find_map(|l| l.strip_prefix("FIRST_BAD "))
             .unwrap_or("-");
-        bail!("{url}: {non200} answers other than 200, {socket} socket errors, {timeouts} timeouts; first: {first}");
+        bail!("{url}: {non200} answers other than 200, {socket} socket errors, {timeouts} timeouts; first: {first}{}",
+            if first.starts_with("409") { " (a service was asked again while its previous task still ran: give the bench more services or shorter runs)" } else { "" });
     }
     let ms = |name: &str| -> Result<f64> { Ok(num(name)? as f64 / 1000.0) };
     Ok(Outcome {
@@ -134,4 +135,18 @@ async fn run(script: &Path, url: &str, args: &[String], load: Load) -> Result<Ou
         max_ms: ms("max_us")?,
         offsets: field("offsets")?.to_string(),
     })
+}
+
+/// `load` shortened to at most 90% of one pass over `services` at `rate` accepts/s (at least
+/// 1 s): within a run no service is asked twice, and between runs the engine settles, so no
+/// request meets the previous task of its service still running.
+pub fn one_pass(load: Load, services: usize, rate: f64) -> Load {
+    let pass = services as f64 / rate.max(1.0) * 0.9;
+    Load {
+        duration: load
+            .duration
+            .min(Duration::from_secs(pass as u64))
+            .max(Duration::from_secs(1)),
+        ..load
+    }
 }
