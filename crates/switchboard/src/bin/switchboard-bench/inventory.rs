@@ -166,3 +166,29 @@ disk = 800
     }
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard::config::Config;
+
+    /// The generated file is a configuration the server accepts, with every resource asked for.
+    #[test]
+    fn fleet_is_a_valid_configuration() {
+        let shape = Shape::fleet(2500, 50);
+        let text = toml(&shape, "127.0.0.1:8080", Path::new("/tmp/x"), "warn");
+        let config = Config::parse(&text, "generated").expect("parses");
+        config.validate().expect("validates");
+        let resources = config.inventory().resources().expect("inventory");
+        assert_eq!(resources.len(), 2500);
+        assert_eq!(config.servers.len(), 250);
+        assert_eq!(config.clusters.len(), 3 + 1);
+        let chain = config.clusters.last().expect("chain");
+        assert_eq!(chain.services.len(), 125);
+        assert_eq!(chain.services[124].depends_on, vec!["c123".to_string()]);
+        // Every accept target names a generated service.
+        let targets = targets(&shape);
+        assert_eq!(targets.lines().count(), shape.services);
+        assert!(targets.starts_with("/web/v1/maintain/cluster/1/service/s100\n"));
+    }
+}
