@@ -8,15 +8,23 @@ use crate::wrk::{self, Load};
 use anyhow::Result;
 use std::time::Duration;
 
+#[derive(clap::Args)]
 pub struct Options {
-    pub services: usize,
-    pub load: Load,
-    pub runs: usize,
-    pub step_ms: u64,
-    pub log: String,
+    #[arg(long, default_value_t = 20_000)]
+    services: usize,
+    #[command(flatten)]
+    wrk: wrk::Args,
+    /// Seconds of each wrk run (at most one pass over the services).
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    #[arg(long, default_value_t = 50)]
+    step_ms: u64,
 }
 
 pub async fn run(o: Options) -> Result<()> {
+    let load = o.wrk.load(o.duration);
     let dir = tempfile::tempdir()?;
     let shape = Shape {
         services: o.services,
@@ -25,7 +33,7 @@ pub async fn run(o: Options) -> Result<()> {
         servers: 0,
         step_ms: o.step_ms,
     };
-    let (config, _) = real::write_config(dir.path(), &shape, &o.log)?;
+    let (config, _) = real::write_config(dir.path(), &shape, &o.wrk.log)?;
     let targets = dir.path().join("targets.txt");
     std::fs::write(&targets, crate::inventory::targets(&shape))?;
     let (script, _) = wrk::scripts(dir.path())?;
@@ -37,18 +45,18 @@ pub async fn run(o: Options) -> Result<()> {
         server.base,
         o.services,
         o.step_ms,
-        o.log
+        o.wrk.log
     );
     println!(
         "  wrk -t{} -c{} -d{}s (at most one pass) -s scripts/bench/accept.lua: start, then stop, on each thread's slice of services",
-        o.load.threads,
-        o.load.connections,
-        o.load.duration.as_secs()
+        load.threads,
+        load.connections,
+        load.duration.as_secs()
     );
     // A 1 s warm-up estimates the rate, which bounds the runs to one pass over the services.
     let warm = Load {
         duration: Duration::from_secs(1),
-        ..o.load
+        ..load
     };
     let out = wrk::accept(&script, &server.base, &server.token, &targets, "", warm).await?;
     let mut offsets = out.offsets.clone();
@@ -57,7 +65,7 @@ pub async fn run(o: Options) -> Result<()> {
     println!("  warm-up: {}", out.summary("accepted"));
     for run in 1..=o.runs {
         let cpu = server.cpu()?;
-        let load = wrk::one_pass(o.load, o.services, rate);
+        let load = wrk::one_pass(load, o.services, rate);
         let out = wrk::accept(
             &script,
             &server.base,

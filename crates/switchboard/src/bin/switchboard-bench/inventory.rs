@@ -12,6 +12,25 @@ pub const PER_CLUSTER: usize = 1000;
 /// The chain's cluster id; service clusters are numbered from 1.
 pub const CHAIN_CLUSTER: usize = 100_000;
 
+/// `switchboard-bench inventory`: the scale benchmark's inventory as a configuration file.
+#[derive(clap::Args)]
+pub struct Options {
+    #[arg(long, default_value_t = 100_000)]
+    resources: usize,
+    #[arg(long, default_value_t = 50)]
+    step_ms: u64,
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    #[arg(long, default_value = "./switchboard-data")]
+    data_dir: std::path::PathBuf,
+}
+
+/// Prints the configuration to stdout.
+pub fn print(o: Options) {
+    let shape = Shape::fleet(o.resources, o.step_ms);
+    print!("{}", toml(&shape, &o.listen, &o.data_dir, "info"));
+}
+
 /// What to generate.
 #[derive(Debug, Clone, Copy)]
 pub struct Shape {

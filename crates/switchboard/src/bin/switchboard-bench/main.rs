@@ -58,91 +58,16 @@ enum Bench {
         seed: u64,
     },
     /// Accept throughput of the real release binary under wrk (scripts/bench/accept.lua).
-    AcceptWrk {
-        #[arg(long, default_value_t = 20_000)]
-        services: usize,
-        #[command(flatten)]
-        wrk: WrkArgs,
-        /// Seconds of each wrk run.
-        #[arg(long, default_value_t = 10)]
-        duration: u64,
-        #[arg(long, default_value_t = 3)]
-        runs: usize,
-        #[arg(long, default_value_t = 50)]
-        step_ms: u64,
-    },
+    AcceptWrk(accept_wrk::Options),
     /// Requests/s of MRS read, Nova show and a task list as ratios to a bare axum hello-world.
-    Reads {
-        #[command(flatten)]
-        wrk: WrkArgs,
-        /// Seconds of each wrk run.
-        #[arg(long, default_value_t = 5)]
-        duration: u64,
-        #[arg(long, default_value_t = 2)]
-        rounds: usize,
-    },
+    Reads(reads::Options),
     /// Cold start, RSS, reads and accepts on a fleet-sized inventory, before and after driving
     /// `--tasks` start/stop tasks, and after a restart on the same data dir.
-    Scale {
-        #[arg(long, default_value_t = 100_000)]
-        resources: usize,
-        #[arg(long, default_value_t = 1_000_000)]
-        tasks: u64,
-        #[command(flatten)]
-        wrk: WrkArgs,
-        /// Seconds of each accept measurement.
-        #[arg(long, default_value_t = 5)]
-        accept_secs: u64,
-        /// Longest wrk run while driving the tasks; the engine settles between runs.
-        #[arg(long, default_value_t = 30)]
-        batch_secs: u64,
-        /// Sequential requests per read latency measurement.
-        #[arg(long, default_value_t = 200)]
-        reads: usize,
-        #[arg(long, default_value_t = 50)]
-        step_ms: u64,
-        /// Record `perf record -F 999` of the server during the accept run after load.
-        #[arg(long)]
-        perf: Option<std::path::PathBuf>,
-    },
+    Scale(scale::Options),
     /// Print the scale benchmark's inventory as a configuration file.
-    Inventory {
-        #[arg(long, default_value_t = 100_000)]
-        resources: usize,
-        #[arg(long, default_value_t = 50)]
-        step_ms: u64,
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: String,
-        #[arg(long, default_value = "./switchboard-data")]
-        data_dir: std::path::PathBuf,
-    },
+    Inventory(inventory::Options),
     /// Serve the bare axum hello-world (`GET /`) until killed.
-    Hello {
-        #[arg(long, default_value = "127.0.0.1:8099")]
-        listen: std::net::SocketAddr,
-    },
-}
-
-/// wrk's load and the server's log level.
-#[derive(clap::Args)]
-struct WrkArgs {
-    #[arg(long, default_value_t = 64)]
-    connections: usize,
-    #[arg(long, default_value_t = 2)]
-    threads: usize,
-    /// The server's log filter (`info` writes a line per request to its log file).
-    #[arg(long, default_value = "warn")]
-    log: String,
-}
-
-impl WrkArgs {
-    fn load(&self, secs: u64) -> wrk::Load {
-        wrk::Load {
-            connections: self.connections,
-            threads: self.threads,
-            duration: std::time::Duration::from_secs(secs),
-        }
-    }
+    Hello(hello::Options),
 }
 
 fn main() -> Result<()> {
@@ -162,58 +87,13 @@ fn main() -> Result<()> {
             per_connection,
         } => runtime()?.block_on(accept::run(connections, per_connection)),
         Bench::FuzzSigning { cases, seed } => fuzz_signing::run(cases, seed),
-        Bench::AcceptWrk {
-            services,
-            wrk,
-            duration,
-            runs,
-            step_ms,
-        } => runtime()?.block_on(accept_wrk::run(accept_wrk::Options {
-            services,
-            load: wrk.load(duration),
-            runs,
-            step_ms,
-            log: wrk.log,
-        })),
-        Bench::Reads {
-            wrk,
-            duration,
-            rounds,
-        } => runtime()?.block_on(reads::run(reads::Options {
-            load: wrk.load(duration),
-            rounds,
-            log: wrk.log,
-        })),
-        Bench::Scale {
-            resources,
-            tasks,
-            wrk,
-            accept_secs,
-            batch_secs,
-            reads,
-            step_ms,
-            perf,
-        } => runtime()?.block_on(scale::run(scale::Options {
-            resources,
-            tasks,
-            load: wrk.load(accept_secs),
-            accept_secs,
-            batch_secs,
-            reads,
-            step_ms,
-            log: wrk.log,
-            perf,
-        })),
-        Bench::Inventory {
-            resources,
-            step_ms,
-            listen,
-            data_dir,
-        } => {
-            let shape = inventory::Shape::fleet(resources, step_ms);
-            print!("{}", inventory::toml(&shape, &listen, &data_dir, "info"));
+        Bench::AcceptWrk(o) => runtime()?.block_on(accept_wrk::run(o)),
+        Bench::Reads(o) => runtime()?.block_on(reads::run(o)),
+        Bench::Scale(o) => runtime()?.block_on(scale::run(o)),
+        Bench::Inventory(o) => {
+            inventory::print(o);
             Ok(())
         }
-        Bench::Hello { listen } => runtime()?.block_on(hello::serve(listen)),
+        Bench::Hello(o) => runtime()?.block_on(hello::serve(o)),
     }
 }

@@ -3,15 +3,20 @@
 
 use crate::inventory::{self, Shape};
 use crate::real::{self, Server};
-use crate::wrk::{self, Load, Outcome};
+use crate::wrk::{self, Outcome};
 use anyhow::{bail, Result};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[derive(clap::Args)]
 pub struct Options {
-    pub load: Load,
-    pub rounds: usize,
-    pub log: String,
+    #[command(flatten)]
+    wrk: wrk::Args,
+    /// Seconds of each wrk run.
+    #[arg(long, default_value_t = 5)]
+    duration: u64,
+    #[arg(long, default_value_t = 2)]
+    rounds: usize,
 }
 
 /// The hello-world as a child process (`switchboard-bench hello`), so it has a process and a
@@ -46,6 +51,7 @@ async fn hello() -> Result<Hello> {
 }
 
 pub async fn run(o: Options) -> Result<()> {
+    let load = o.wrk.load(o.duration);
     let dir = tempfile::tempdir()?;
     let shape = Shape {
         services: 1000,
@@ -54,7 +60,7 @@ pub async fn run(o: Options) -> Result<()> {
         servers: 100,
         step_ms: 1,
     };
-    let (config, _) = real::write_config(dir.path(), &shape, &o.log)?;
+    let (config, _) = real::write_config(dir.path(), &shape, &o.wrk.log)?;
     let (_, read) = wrk::scripts(dir.path())?;
     let hello = hello().await?;
     let server = Server::start(&config, &dir.path().join("server.log")).await?;
@@ -85,13 +91,13 @@ pub async fn run(o: Options) -> Result<()> {
     let tasks = "/switchboard/v1/tasks?limit=50".to_string();
     println!(
         "reads: wrk -t{} -c{} -d{}s -s scripts/bench/read.lua, {} rounds; server {} on 1,000 services, 100 servers, {} tasks, log={}",
-        o.load.threads,
-        o.load.connections,
-        o.load.duration.as_secs(),
+        load.threads,
+        load.connections,
+        load.duration.as_secs(),
         o.rounds,
         real::binary()?.display(),
         seeded,
-        o.log
+        o.wrk.log
     );
     let targets: [(&str, String, &str); 4] = [
         ("hello-world", hello.1.clone(), ""),
@@ -130,7 +136,7 @@ pub async fn run(o: Options) -> Result<()> {
     for round in 1..=o.rounds {
         let mut base_rate = 0.0;
         for (name, url, token) in &targets {
-            let out: Outcome = wrk::read(&read, url, token, o.load).await?;
+            let out: Outcome = wrk::read(&read, url, token, load).await?;
             if base_rate == 0.0 {
                 base_rate = out.rate();
             }

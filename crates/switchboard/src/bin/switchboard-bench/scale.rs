@@ -9,19 +9,28 @@ use anyhow::Result;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+#[derive(clap::Args)]
 pub struct Options {
-    pub resources: usize,
-    pub tasks: u64,
-    pub load: Load,
-    /// Length of each accept measurement.
-    pub accept_secs: u64,
-    /// Longest single wrk run while driving the tasks (the engine settles between runs).
-    pub batch_secs: u64,
-    pub reads: usize,
-    pub step_ms: u64,
-    pub log: String,
-    /// Record a perf profile of the server during the accept measurement after load.
-    pub perf: Option<PathBuf>,
+    #[arg(long, default_value_t = 100_000)]
+    resources: usize,
+    #[arg(long, default_value_t = 1_000_000)]
+    tasks: u64,
+    #[command(flatten)]
+    wrk: wrk::Args,
+    /// Seconds of each accept measurement.
+    #[arg(long, default_value_t = 5)]
+    accept_secs: u64,
+    /// Longest wrk run while driving the tasks; the engine settles between runs.
+    #[arg(long, default_value_t = 30)]
+    batch_secs: u64,
+    /// Sequential requests per read latency measurement.
+    #[arg(long, default_value_t = 200)]
+    reads: usize,
+    #[arg(long, default_value_t = 50)]
+    step_ms: u64,
+    /// Record `perf record -F 999` of the server during a second accept run after load.
+    #[arg(long)]
+    perf: Option<PathBuf>,
 }
 
 /// The accept workload: the targets file and where each wrk thread stands in its slice.
@@ -67,7 +76,7 @@ pub async fn run(o: Options) -> Result<()> {
     let dir = tempfile::tempdir()?;
     let shape = Shape::fleet(o.resources, o.step_ms);
     let t = Instant::now();
-    let (config, data) = real::write_config(dir.path(), &shape, &o.log)?;
+    let (config, data) = real::write_config(dir.path(), &shape, &o.wrk.log)?;
     let targets = dir.path().join("targets.txt");
     std::fs::write(&targets, inventory::targets(&shape))?;
     let (script, _) = wrk::scripts(dir.path())?;
@@ -85,9 +94,9 @@ pub async fn run(o: Options) -> Result<()> {
         "  server {}, steps of {} ms, no jitter, synchronous=full, log={}; wrk -t{} -c{}",
         real::binary()?.display(),
         o.step_ms,
-        o.log,
-        o.load.threads,
-        o.load.connections
+        o.wrk.log,
+        o.wrk.threads,
+        o.wrk.connections
     );
     let mut driver = Driver {
         script,
@@ -103,7 +112,7 @@ pub async fn run(o: Options) -> Result<()> {
     // A 1 s warm-up estimates the rate, which bounds every run to one pass over the services.
     let warm = Load {
         duration: Duration::from_secs(1),
-        ..o.load
+        ..o.wrk.load(o.accept_secs)
     };
     driver.accept(&server, warm, "warm-up").await?;
     report(&o, &server, &mut driver, true, None).await?;
@@ -115,7 +124,7 @@ pub async fn run(o: Options) -> Result<()> {
         let left = (o.tasks - done) as f64 / driver.rate;
         let load = Load {
             duration: Duration::from_secs((left as u64).clamp(1, o.batch_secs)),
-            ..o.load
+            ..o.wrk.load(o.accept_secs)
         };
         done += driver
             .accept(&server, load, &format!("{done:>8} +"))
@@ -162,7 +171,7 @@ async fn report(
     reads(o, server, &driver.http).await?;
     let load = Load {
         duration: Duration::from_secs(o.accept_secs),
-        ..o.load
+        ..o.wrk.load(o.accept_secs)
     };
     driver.accept(server, load, "accept").await?;
     if let Some(path) = perf {

@@ -9,6 +9,28 @@ use std::time::Duration;
 const ACCEPT_LUA: &str = include_str!("../../../../../scripts/bench/accept.lua");
 const READ_LUA: &str = include_str!("../../../../../scripts/bench/read.lua");
 
+/// wrk's load and the server's log level, as flags.
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long, default_value_t = 64)]
+    pub connections: usize,
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// The server's log filter (`info` writes a line per request to its log file).
+    #[arg(long, default_value = "warn")]
+    pub log: String,
+}
+
+impl Args {
+    pub fn load(&self, secs: u64) -> Load {
+        Load {
+            connections: self.connections,
+            threads: self.threads,
+            duration: Duration::from_secs(secs),
+        }
+    }
+}
+
 /// How wrk loads the server.
 #[derive(Clone, Copy)]
 pub struct Load {
