@@ -4,12 +4,24 @@
 //!   switchboard-bench chain [--step-ms 5] [--lengths 125,250,500,1000,2000]
 //!   switchboard-bench accept [--connections 64] [--per-connection 40]
 //!   switchboard-bench fuzz-signing [--cases 5000000] [--seed 1]
+//!   switchboard-bench accept-wrk [--services 20000] [--duration 10] [--runs 3]
+//!   switchboard-bench reads [--duration 5] [--rounds 2]
+//!   switchboard-bench scale [--resources 100000] [--tasks 1000000]
+//!   switchboard-bench inventory [--resources 100000]   (the scale inventory's TOML)
+//!   switchboard-bench hello [--listen 127.0.0.1:8099]   (the bare axum hello-world)
 
 mod accept;
+mod accept_wrk;
 mod chain;
 mod fuzz_signing;
 mod harness;
+mod hello;
+mod inventory;
 mod orchestration;
+mod reads;
+mod real;
+mod scale;
+mod wrk;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -54,6 +66,17 @@ enum Bench {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Accept throughput of the real release binary under wrk (scripts/bench/accept.lua).
+    AcceptWrk(accept_wrk::Options),
+    /// Requests/s of MRS read, Nova show and a task list as ratios to a bare axum hello-world.
+    Reads(reads::Options),
+    /// Cold start, RSS, reads and accepts on a fleet-sized inventory, before and after driving
+    /// `--tasks` start/stop tasks, and after a restart on the same data dir.
+    Scale(scale::Options),
+    /// Print the scale benchmark's inventory as a configuration file.
+    Inventory(inventory::Options),
+    /// Serve the bare axum hello-world (`GET /`) until killed.
+    Hello(hello::Options),
 }
 
 fn main() -> Result<()> {
@@ -74,5 +97,13 @@ fn main() -> Result<()> {
             per_connection,
         } => runtime()?.block_on(accept::run(connections, per_connection)),
         Bench::FuzzSigning { cases, seed } => fuzz_signing::run(cases, seed),
+        Bench::AcceptWrk(o) => runtime()?.block_on(accept_wrk::run(o)),
+        Bench::Reads(o) => runtime()?.block_on(reads::run(o)),
+        Bench::Scale(o) => runtime()?.block_on(scale::run(o)),
+        Bench::Inventory(o) => {
+            inventory::print(o);
+            Ok(())
+        }
+        Bench::Hello(o) => runtime()?.block_on(hello::serve(o)),
     }
 }
