@@ -149,6 +149,7 @@ fn read_file(dir: &Path) -> std::io::Result<Option<Vec<u8>>> {
 /// Writes the world's snapshot and empties its log; the snapshot's size.
 pub(super) fn compact(world: &World) -> std::io::Result<u64> {
     let bytes = write_snapshot(world)?;
+    crash_window();
     empty_log(world)?;
     Ok(bytes)
 }
@@ -168,6 +169,7 @@ pub(super) fn write_snapshot(world: &World) -> std::io::Result<u64> {
     let file = out.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()?;
     let bytes = file.metadata()?.len();
+    crash_window();
     std::fs::rename(&temporary, dir.join(SNAPSHOT))?;
     std::fs::File::open(dir)?.sync_all()?;
     Ok(bytes)
@@ -178,4 +180,16 @@ pub(super) fn empty_log(world: &World) -> std::io::Result<()> {
     let log = world.log_file();
     log.set_len(0)?;
     log.sync_all()
+}
+
+/// Debug builds only: `SWITCHBOARD_TEST_SIM_COMPACT_PAUSE_MS` holds a compaction before its
+/// rename and before its truncation, so a test can `kill -9` the server inside each.
+fn crash_window() {
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("SWITCHBOARD_TEST_SIM_COMPACT_PAUSE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
 }
