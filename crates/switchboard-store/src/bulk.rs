@@ -1,12 +1,26 @@
 //! Applying a group of writes as a few multi-row statements: one per kind of change instead of
-//! one per row, since each statement costs a round trip to SQLite's worker thread.
+//! one per row, since each statement costs a round trip to SQLite's worker thread. Rows go in
+//! chunks of a few fixed sizes ([`fixed_chunks`]), so each statement's text recurs and sqlx's
+//! per-connection statement cache prepares it once instead of on every group commit.
 
 use crate::{AuditRecord, EventRecord, StepRecord, StoreError, StoreResult, TaskRecord, Write};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::HashMap;
 
-/// Rows per statement, well under SQLite's limit of 32766 bound variables.
-const CHUNK: usize = 1000;
+/// Rows per statement, largest first; at most 15 columns × 256 rows, well under SQLite's limit of
+/// 32766 bound variables. Few sizes keep the distinct statements within sqlx's cache (100).
+const CHUNKS: [usize; 4] = [256, 32, 4, 1];
+
+/// `items` cut into chunks whose lengths are all in [`CHUNKS`]: at most 3 + 7 + 7 + n/256
+/// statements for n rows, each with a text seen before.
+pub(crate) fn fixed_chunks<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
+    std::iter::from_fn(move || {
+        let size = CHUNKS.into_iter().find(|&c| c <= items.len())?;
+        let (chunk, rest) = items.split_at(size);
+        items = rest;
+        Some(chunk)
+    })
+}
 
 /// The writes of a group sorted by kind; later changes to the same row replace earlier ones.
 #[derive(Default)]
@@ -65,7 +79,7 @@ impl<'a> Grouped<'a> {
         for w in &self.resource_changes {
             apply_resource_change(conn, w).await?;
         }
-        for chunk in self.tasks.chunks(CHUNK) {
+        for chunk in fixed_chunks(&self.tasks) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO tasks (id, project_id, kind, action, target_id, only_self, principal,
                  request_id, state, progress, error, created_at, updated_at, finished_at, targets) ",
@@ -94,9 +108,9 @@ impl<'a> Grouped<'a> {
                     .push_bind(t.finished_at)
                     .push_bind(targets);
             });
-            q.build().persistent(false).execute(&mut *conn).await?;
+            q.build().execute(&mut *conn).await?;
         }
-        for chunk in self.steps.chunks(CHUNK) {
+        for chunk in fixed_chunks(&self.steps) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO steps (task_id, idx, resource_id, action, follow_task, after, state,
                  attempts, prior_state, expected_ms, started_at, finished_at, error) ",
@@ -123,9 +137,9 @@ impl<'a> Grouped<'a> {
                     .push_bind(s.finished_at)
                     .push_bind(&s.error);
             });
-            q.build().persistent(false).execute(&mut *conn).await?;
+            q.build().execute(&mut *conn).await?;
         }
-        for chunk in self.step_updates.chunks(CHUNK) {
+        for chunk in fixed_chunks(&self.step_updates) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "WITH v(task_id, idx, state, attempts, started_at, finished_at, error, output) AS (",
             );
@@ -156,9 +170,9 @@ impl<'a> Grouped<'a> {
                  finished_at = v.finished_at, error = v.error, output = v.output
                  FROM v WHERE steps.task_id = v.task_id AND steps.idx = v.idx",
             );
-            q.build().persistent(false).execute(&mut *conn).await?;
+            q.build().execute(&mut *conn).await?;
         }
-        for chunk in self.task_updates.chunks(CHUNK) {
+        for chunk in fixed_chunks(&self.task_updates) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "WITH v(id, state, progress, error, updated_at, finished_at) AS (",
             );
@@ -184,9 +198,9 @@ impl<'a> Grouped<'a> {
                 ") UPDATE tasks SET state = v.state, progress = MAX(tasks.progress, v.progress), error = v.error,
                  updated_at = v.updated_at, finished_at = v.finished_at FROM v WHERE tasks.id = v.id",
             );
-            q.build().persistent(false).execute(&mut *conn).await?;
+            q.build().execute(&mut *conn).await?;
         }
-        for chunk in self.resource_updates.chunks(CHUNK) {
+        for chunk in fixed_chunks(&self.resource_updates) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "WITH v(id, state, active_task_id, last_error, updated_at) AS (",
             );
@@ -210,9 +224,9 @@ impl<'a> Grouped<'a> {
                 ") UPDATE resources SET state = v.state, active_task_id = v.active_task_id,
                  last_error = v.last_error, updated_at = v.updated_at FROM v WHERE resources.id = v.id",
             );
-            q.build().persistent(false).execute(&mut *conn).await?;
+            q.build().execute(&mut *conn).await?;
         }
-        for chunk in self.audits.chunks(CHUNK) {
+        for chunk in fixed_chunks(&self.audits) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO audit (at, principal, project_id, action, target, request_id, source, outcome, detail) ",
             );
@@ -227,7 +241,7 @@ impl<'a> Grouped<'a> {
                     .push_bind(&a.outcome)
                     .push_bind(&a.detail);
             });
-            q.build().persistent(false).execute(&mut *conn).await?;
+            q.build().execute(&mut *conn).await?;
         }
         Ok(())
     }

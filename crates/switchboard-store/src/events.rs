@@ -8,8 +8,6 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
-/// Rows per insert statement (six bound variables each).
-const CHUNK: usize = 1000;
 /// Rows over the retention that trigger a prune (fewer for a smaller retention): pruning in
 /// batches keeps it cheap per commit.
 const PRUNE_BATCH: i64 = 1024;
@@ -77,7 +75,9 @@ impl EventLog {
                 data: with_seq(seq, &e.data),
             })
             .collect();
-        for (chunk, records) in numbered.chunks(CHUNK).zip(events.chunks(CHUNK)) {
+        for (chunk, records) in
+            crate::bulk::fixed_chunks(&numbered).zip(crate::bulk::fixed_chunks(events))
+        {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO events (seq, at, project_id, task_id, type, data) ",
             );
@@ -89,7 +89,7 @@ impl EventLog {
                     .push_bind(r.kind)
                     .push_bind(&e.data);
             });
-            q.build().persistent(false).execute(&mut *conn).await?;
+            q.build().execute(&mut *conn).await?;
         }
         let newest = self.next_seq + numbered.len() as i64 - 1;
         let cutoff = newest - self.retention;

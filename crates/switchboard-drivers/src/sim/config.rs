@@ -24,6 +24,9 @@ pub struct SimConfig {
     pub restart: Duration,
     /// Fault rules, applied in order; the first that matches an operation decides its fate.
     pub faults: Vec<SimFault>,
+    /// The action log is compacted into a snapshot once it passes this many bytes (and the
+    /// snapshot's size).
+    pub compact_log_bytes: u64,
 }
 
 impl Default for SimConfig {
@@ -36,6 +39,7 @@ impl Default for SimConfig {
             stop: Duration::from_millis(1000),
             restart: Duration::from_millis(2000),
             faults: Vec::new(),
+            compact_log_bytes: 16 * 1024 * 1024,
         }
     }
 }

@@ -1,14 +1,16 @@
 //! The `sim` driver: a deterministic simulated world with per-resource durations, jitter from a
-//! seed, and fault rules. Its state lives in `DATA_DIR/sim/actions.jsonl`.
+//! seed, and fault rules. Its state lives in `DATA_DIR/sim/`: `world.json` (a snapshot) and
+//! `actions.jsonl` (the actions since).
 
 mod config;
 mod console;
 mod progress;
+mod snapshot;
 mod timer;
 mod world;
 
 pub use config::{config_rule_id, SimConfig, SimFault, SimResourceConfig};
-pub use world::{read_log, LogEntry, Outcome};
+pub use world::{performed, read_log, LogEntry, Outcome, Performed};
 
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
@@ -42,8 +44,8 @@ impl SimDriver {
                 "sim speed must be a positive number".into(),
             ));
         }
-        let world =
-            World::open(dir).map_err(|e| DriverError::Permanent(format!("sim world: {e}")))?;
+        let world = World::open(dir, config.compact_log_bytes)
+            .map_err(|e| DriverError::Permanent(format!("sim world: {e}")))?;
         // On its own, the driver applies its configured rules; `with_book` shares the server's.
         let book = FaultBook::new(|pattern, action| pattern == action);
         let rules = config.faults.iter().enumerate().map(|(i, f)| f.to_rule(i));
@@ -145,13 +147,7 @@ impl Driver for SimDriver {
         let mut w = self.lock();
         w.resources
             .entry(resource.id.clone())
-            .or_insert(SimResource {
-                initial: resource.initial_state,
-                base: None,
-                last: None,
-                history: Default::default(),
-                seen_ms: self.now(),
-            });
+            .or_insert_with(|| SimResource::new(resource.initial_state, self.now()));
         if let Some(r) = w.resources.get_mut(&resource.id) {
             r.initial = resource.initial_state;
         }
@@ -166,7 +162,7 @@ impl Driver for SimDriver {
     ) -> Result<Option<String>, DriverError> {
         let now = self.now();
         let mut w = self.lock();
-        if w.ops.contains(op) {
+        if w.performed_op(&resource.id, op) {
             return Ok(None);
         }
         let (state, _, _) = self.state_now(&mut w, resource)?;
@@ -369,5 +365,7 @@ impl Driver for SimDriver {
     }
 }
 
+#[cfg(test)]
+mod compaction_tests;
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,7 @@
 use super::*;
 use switchboard_core::ResourceKind;
 
-fn spec(name: &str, state: Lifecycle) -> ResourceSpec {
+pub(super) fn spec(name: &str, state: Lifecycle) -> ResourceSpec {
     ResourceSpec {
         id: format!("mrs.1.{name}"),
         project_id: "p".into(),

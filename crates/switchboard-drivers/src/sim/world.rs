@@ -1,10 +1,12 @@
-//! The simulated world's state. It is nothing but a replay of the action log, so it outlives the
-//! server exactly like a real external system would, and the log proves what was performed.
+//! The simulated world's state. It is nothing but a replay of its snapshot and the action log
+//! after it, so it outlives the server exactly like a real external system would, and the log
+//! (with the snapshot's counts) proves what was performed.
 
+use super::snapshot;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{BufRead, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use switchboard_core::{Action, Lifecycle, Millis};
 
 /// How a simulated operation ends.
@@ -21,6 +23,8 @@ pub enum Outcome {
 pub struct LogEntry {
     pub seq: u64,
     pub at_ms: Millis,
+    /// Left out in the snapshot, which keeps entries under their resource.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub resource: String,
     pub action: Action,
     /// The caller's operation id; the same id is never performed twice.
@@ -52,16 +56,63 @@ pub(crate) struct SimResource {
     /// Set by a reset: the state before any later action, instead of `initial`.
     pub base: Option<(Lifecycle, Option<String>)>,
     pub last: Option<LogEntry>,
-    /// The latest actions, oldest first (at most `HISTORY`), for the console log.
+    /// The latest actions, oldest first (at most `HISTORY`), for the console log and to
+    /// recognise an operation performed already.
     pub history: std::collections::VecDeque<LogEntry>,
     /// When this server first saw the resource (its console's first boot, if it was running).
     pub seen_ms: Millis,
+    /// Actions performed on the resource ever, by kind (kept through compaction).
+    pub performed: Performed,
 }
 
-/// Actions per resource kept for the simulated console log.
-pub(crate) const HISTORY: usize = 32;
+/// How many actions of each kind were performed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Performed {
+    #[serde(default)]
+    pub start: u64,
+    #[serde(default)]
+    pub stop: u64,
+    #[serde(default)]
+    pub restart: u64,
+}
+
+impl Performed {
+    /// The count of `action`.
+    pub fn of(&self, action: Action) -> u64 {
+        match action {
+            Action::Start => self.start,
+            Action::Stop => self.stop,
+            Action::Restart => self.restart,
+        }
+    }
+
+    pub(crate) fn add(&mut self, action: Action) {
+        match action {
+            Action::Start => self.start += 1,
+            Action::Stop => self.stop += 1,
+            Action::Restart => self.restart += 1,
+        }
+    }
+}
+
+/// Actions per resource kept for the simulated console log. An operation is only ever
+/// performed again (after a restart) as the latest attempt of a step whose task still holds the
+/// resource, so recognising it among the latest actions is enough: no other action on the
+/// resource can come between.
+pub(crate) const HISTORY: usize = 8;
 
 impl SimResource {
+    pub fn new(initial: Lifecycle, seen_ms: Millis) -> SimResource {
+        SimResource {
+            initial,
+            base: None,
+            last: None,
+            history: Default::default(),
+            seen_ms,
+            performed: Performed::default(),
+        }
+    }
+
     /// The state at `now`, with the failure message if the last action failed.
     pub fn state_at(&self, now: Millis) -> (Lifecycle, Option<String>) {
         match &self.last {
@@ -79,32 +130,57 @@ impl SimResource {
 
 pub(crate) struct World {
     pub resources: HashMap<String, SimResource>,
-    pub ops: HashSet<String>,
     /// How often each fault rule shaped an action, by rule id.
     pub rule_uses: HashMap<String, u64>,
     pub seq: u64,
     log: std::fs::File,
+    dir: PathBuf,
+    /// Bytes in the log: past the larger of this and `compact_after`, it is compacted.
+    log_bytes: u64,
+    snapshot_bytes: u64,
+    compact_after: u64,
 }
 
 impl World {
-    /// Opens the log in `dir`, replaying what it holds.
-    pub fn open(dir: &Path) -> std::io::Result<World> {
+    /// Opens the world kept in `dir`: its snapshot, then the log's entries after it. A log
+    /// past `compact_after` bytes (and past the snapshot's size) is compacted.
+    pub fn open(dir: &Path, compact_after: u64) -> std::io::Result<World> {
         crate::private::create_dir(dir)?;
-        let path = dir.join("actions.jsonl");
+        let path = dir.join(LOG);
+        let log = crate::private::file_options()
+            .create(true)
+            .append(true)
+            .open(&path)?;
+        let log_bytes = log.metadata()?.len();
         let mut world = World {
             resources: HashMap::new(),
-            ops: HashSet::new(),
             rule_uses: HashMap::new(),
             seq: 0,
-            log: crate::private::file_options()
-                .create(true)
-                .append(true)
-                .open(&path)?,
+            log,
+            dir: dir.to_path_buf(),
+            log_bytes,
+            snapshot_bytes: 0,
+            compact_after,
         };
-        for entry in read_log(dir)? {
-            world.apply(entry);
+        if let Some((snapshot, bytes)) = snapshot::read(dir)? {
+            world.snapshot_bytes = bytes;
+            snapshot.restore(&mut world);
         }
+        let covered = world.seq;
+        for entry in read_entries(dir)? {
+            if entry.seq > covered {
+                world.apply(entry);
+            }
+        }
+        world.compact_if_due();
         Ok(world)
+    }
+
+    /// Whether the resource's latest actions include the operation `op`.
+    pub fn performed_op(&self, resource: &str, op: &str) -> bool {
+        self.resources
+            .get(resource)
+            .is_some_and(|r| r.history.iter().any(|e| e.op == op))
     }
 
     fn apply(&mut self, entry: LogEntry) {
@@ -118,7 +194,6 @@ impl World {
             }
             return;
         }
-        self.ops.insert(entry.op.clone());
         let rule = entry
             .rule
             .clone()
@@ -129,13 +204,7 @@ impl World {
         let r = self
             .resources
             .entry(entry.resource.clone())
-            .or_insert(SimResource {
-                initial: Lifecycle::Stopped,
-                base: None,
-                last: None,
-                history: Default::default(),
-                seen_ms: entry.at_ms,
-            });
+            .or_insert_with(|| SimResource::new(Lifecycle::Stopped, entry.at_ms));
         if let Some(state) = entry.reset {
             let detail = match entry.outcome {
                 Outcome::Fail(message) => Some(message),
@@ -145,6 +214,7 @@ impl World {
             r.last = None;
             return;
         }
+        r.performed.add(entry.action);
         if r.history.len() == HISTORY {
             r.history.pop_front();
         }
@@ -152,30 +222,94 @@ impl World {
         r.last = Some(entry);
     }
 
-    /// Writes the entry to the log (one `write`, so a killed server leaves whole lines) and applies it.
+    /// Writes the entry to the log (one `write`, so a killed server leaves whole lines) and
+    /// applies it; then compacts the log if it has grown past its bound.
     pub fn record(&mut self, entry: LogEntry) -> std::io::Result<()> {
         let mut line = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
         line.push(b'\n');
         self.log.write_all(&line)?;
+        self.log_bytes += line.len() as u64;
         self.apply(entry);
+        self.compact_if_due();
         Ok(())
+    }
+
+    /// Compacts once the log is larger than both the bound and the snapshot, so the work of
+    /// compacting is paid for by at least as many bytes of log. A failed compaction leaves the
+    /// log as it was (whole and still appended to) and is tried again later.
+    fn compact_if_due(&mut self) {
+        if self.log_bytes <= self.compact_after.max(self.snapshot_bytes) {
+            return;
+        }
+        let started = std::time::Instant::now();
+        match snapshot::compact(self) {
+            Ok(bytes) => {
+                tracing::info!(
+                    log_bytes = self.log_bytes,
+                    snapshot_bytes = bytes,
+                    took = ?started.elapsed(),
+                    "simulated world's action log compacted"
+                );
+                self.snapshot_bytes = bytes;
+                self.log_bytes = 0;
+            }
+            Err(err) => {
+                tracing::warn!(%err, "compacting the simulated world's action log failed");
+                // Not before the log has grown by as much again.
+                self.snapshot_bytes = self.log_bytes;
+            }
+        }
+    }
+
+    pub(super) fn log_file(&self) -> &std::fs::File {
+        &self.log
+    }
+
+    pub(super) fn dir(&self) -> &Path {
+        &self.dir
     }
 }
 
-/// Every action the simulated world in `dir` has performed, oldest first. A torn last line (a
+/// The log's file name in the world's directory.
+pub(super) const LOG: &str = "actions.jsonl";
+
+/// The actions the simulated world in `dir` performed since its last compaction (the ones it
+/// folded into its snapshot are counted by [`performed`]), oldest first. A torn last line (a
 /// server killed mid-write) is ignored.
 pub fn read_log(dir: &Path) -> std::io::Result<Vec<LogEntry>> {
-    let path = dir.join("actions.jsonl");
-    let file = match std::fs::File::open(path) {
+    let covered = snapshot::covered(dir)?;
+    let mut entries = read_entries(dir)?;
+    entries.retain(|e| e.seq > covered);
+    Ok(entries)
+}
+
+/// How many actions of each kind the simulated world in `dir` performed on each resource,
+/// ever: its snapshot's counts plus the log after it.
+pub fn performed(dir: &Path) -> std::io::Result<HashMap<String, Performed>> {
+    let (mut counts, covered) = snapshot::counts(dir)?;
+    for e in read_entries(dir)? {
+        if e.seq > covered && !e.release && e.reset.is_none() {
+            counts.entry(e.resource).or_default().add(e.action);
+        }
+    }
+    Ok(counts)
+}
+
+/// Every whole line of the log file.
+fn read_entries(dir: &Path) -> std::io::Result<Vec<LogEntry>> {
+    let file = match std::fs::File::open(dir.join(LOG)) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e),
     };
     let mut out = Vec::new();
-    for line in std::io::BufReader::new(file).lines() {
-        if let Ok(entry) = serde_json::from_str::<LogEntry>(&line?) {
+    let mut reader = std::io::BufReader::new(file);
+    let mut line = Vec::new();
+    while reader.read_until(b'\n', &mut line)? > 0 {
+        if let Ok(entry) = serde_json::from_slice::<LogEntry>(&line) {
             out.push(entry);
         }
+        line.clear();
     }
     Ok(out)
 }

@@ -2,10 +2,11 @@
 
 use crate::{StoreError, StoreResult};
 use sqlx::sqlite::SqlitePool;
+use std::collections::{HashMap, HashSet};
 use switchboard_core::{now_millis, ResourceSpec};
 
-/// Upserts what the inventory declares; resources it does not declare are marked as created
-/// through the API (`configured = 0`), which a reset deletes.
+/// Upserts what the inventory declares and differs from the stored row; resources it does not
+/// declare are marked as created through the API (`configured = 0`), which a reset deletes.
 pub(super) async fn sync(
     pool: &SqlitePool,
     domains: &[(String, String)],
@@ -32,12 +33,28 @@ pub(super) async fn sync(
         .await?;
     }
     let now = now_millis();
-    // Rows the inventory no longer (or never) declared were created through the API.
-    sqlx::query("UPDATE resources SET configured = 0")
-        .execute(&mut *tx)
-        .await?;
+    // Only what changed is written: a restart with the same inventory reads it and writes none.
+    let stored: Vec<(String, String, bool)> =
+        sqlx::query_as("SELECT id, spec, configured FROM resources")
+            .fetch_all(&mut *tx)
+            .await?;
+    let declared: HashSet<&str> = resources.iter().map(|r| r.id.as_str()).collect();
+    let mut kept = HashMap::with_capacity(stored.len());
+    for (id, spec, configured) in &stored {
+        if *configured && !declared.contains(id.as_str()) {
+            // No longer declared: from now on it counts as created through the API.
+            sqlx::query("UPDATE resources SET configured = 0 WHERE id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        kept.insert(id.as_str(), (spec.as_str(), *configured));
+    }
     for r in resources {
         let spec = serde_json::to_string(r).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        if kept.get(r.id.as_str()) == Some(&(spec.as_str(), true)) {
+            continue;
+        }
         sqlx::query(
             "INSERT INTO resources (id, project_id, kind, name, cluster_id, spec, state, updated_at, configured)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)

@@ -8,13 +8,18 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::ConnectOptions;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// How long a connection waits for a lock before its statement fails.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// A WAL larger than this is truncated by the next checkpoint, and a WAL that restarts from its
+/// beginning is cut back to it (`journal_size_limit`), so the WAL stays near this size.
+pub const WAL_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// How hard SQLite works to make a commit durable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
@@ -68,9 +73,10 @@ impl SqliteStore {
                 Synchronous::Normal => SqliteSynchronous::Normal,
             })
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
+            .busy_timeout(BUSY_TIMEOUT)
             // Checkpoints run in the background (below), never inside a commit someone waits on.
             .pragma("wal_autocheckpoint", "0")
+            .pragma("journal_size_limit", WAL_LIMIT_BYTES.to_string())
             .disable_statement_logging();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
@@ -80,7 +86,10 @@ impl SqliteStore {
         let log = EventLog::open(&pool, store.event_retention, store.event_buffer).await?;
         let events = log.hub.clone();
         let writer = writer::spawn(options.connect().await?, log);
-        tokio::spawn(checkpoint_periodically(pool.clone()));
+        tokio::spawn(checkpoint_periodically(
+            pool.clone(),
+            dir.join("switchboard.db-wal"),
+        ));
         Ok(SqliteStore {
             pool,
             writer,
@@ -90,8 +99,11 @@ impl SqliteStore {
 }
 
 /// Copies the WAL back into the database file every so often. PASSIVE never blocks the writer
-/// or readers; it stops when the pool is closed.
-async fn checkpoint_periodically(pool: SqlitePool) {
+/// or readers, but under steady load it never reaches the WAL's end, so the WAL would only grow:
+/// once it passes [`WAL_LIMIT_BYTES`], a TRUNCATE checkpoint follows the PASSIVE one. It has
+/// little left to copy by then, so it holds the write lock (and the group commit waits) only
+/// briefly. Stops when the pool is closed.
+async fn checkpoint_periodically(pool: SqlitePool, wal: PathBuf) {
     let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -99,11 +111,39 @@ async fn checkpoint_periodically(pool: SqlitePool) {
         if pool.is_closed() {
             return;
         }
-        if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&pool)
-            .await
-        {
+        if let Err(err) = checkpoint(&pool, "PASSIVE").await {
             tracing::warn!(%err, "WAL checkpoint failed");
+            continue;
+        }
+        let size = tokio::fs::metadata(&wal).await.map_or(0, |m| m.len());
+        if size > WAL_LIMIT_BYTES {
+            let started = std::time::Instant::now();
+            match checkpoint(&pool, "TRUNCATE").await {
+                Ok(()) => tracing::debug!(size, took = ?started.elapsed(), "WAL truncated"),
+                Err(err) => tracing::warn!(%err, size, "WAL truncation failed"),
+            }
         }
     }
+}
+
+/// A TRUNCATE checkpoint blocks writers while it waits for readers: it waits at most this long
+/// (then gives up until the next tick) instead of the pool's busy timeout.
+const TRUNCATE_WAIT_MS: u32 = 100;
+
+async fn checkpoint(pool: &SqlitePool, mode: &str) -> Result<(), sqlx::Error> {
+    let sql = format!("PRAGMA wal_checkpoint({mode})");
+    if mode == "PASSIVE" {
+        sqlx::query(&sql).execute(pool).await?;
+        return Ok(());
+    }
+    let mut conn = pool.acquire().await?;
+    sqlx::query(&format!("PRAGMA busy_timeout = {TRUNCATE_WAIT_MS}"))
+        .execute(&mut *conn)
+        .await?;
+    let done = sqlx::query(&sql).execute(&mut *conn).await;
+    let restore = format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis());
+    let restored = sqlx::query(&restore).execute(&mut *conn).await;
+    done?;
+    restored?;
+    Ok(())
 }

@@ -1,0 +1,106 @@
+//! Syncing the inventory at start writes only what changed: a restart with the same
+//! inventory writes no resource row, whatever the inventory's size.
+
+use sqlx::{Connection, SqliteConnection};
+use switchboard_core::{Lifecycle, ResourceKind, ResourceSpec};
+use switchboard_store::{SqliteStore, Store, Synchronous};
+
+fn server(i: usize, name: &str) -> ResourceSpec {
+    ResourceSpec {
+        id: format!("00000000-0000-4000-8000-{i:012}"),
+        project_id: "p1".into(),
+        kind: ResourceKind::Server,
+        name: name.into(),
+        cluster: None,
+        driver: "sim".into(),
+        driver_config: serde_json::Value::Null,
+        depends_on: vec![],
+        initial_state: Lifecycle::Stopped,
+        attrs: serde_json::Value::Null,
+    }
+}
+
+/// Counts every row written to `resources` from now on.
+async fn count_writes(conn: &mut SqliteConnection) {
+    for sql in [
+        "CREATE TABLE written (id TEXT)",
+        "CREATE TRIGGER written_u AFTER UPDATE ON resources BEGIN INSERT INTO written VALUES (new.id); END",
+        "CREATE TRIGGER written_i AFTER INSERT ON resources BEGIN INSERT INTO written VALUES (new.id); END",
+    ] {
+        sqlx::query(sql).execute(&mut *conn).await.unwrap();
+    }
+}
+
+async fn written(conn: &mut SqliteConnection) -> Vec<String> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT id FROM written ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM written")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    rows.into_iter().map(|r| r.0).collect()
+}
+
+#[tokio::test]
+async fn a_sync_writes_only_the_rows_that_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path(), Synchronous::Full)
+        .await
+        .unwrap();
+    let domains = [("d1".to_string(), "default".to_string())];
+    let projects = [("p1".to_string(), "local-1".to_string(), "d1".to_string())];
+    let mut inventory: Vec<ResourceSpec> = (0..100).map(|i| server(i, &format!("s{i}"))).collect();
+    store
+        .sync_inventory(&domains, &projects, &inventory)
+        .await
+        .unwrap();
+    let url = format!("sqlite://{}", dir.path().join("switchboard.db").display());
+    let mut conn = SqliteConnection::connect(&url).await.unwrap();
+    count_writes(&mut conn).await;
+
+    store
+        .sync_inventory(&domains, &projects, &inventory)
+        .await
+        .unwrap();
+    assert!(written(&mut conn).await.is_empty(), "the same inventory");
+
+    // One renamed, one dropped, one added.
+    inventory[3].name = "renamed".into();
+    let dropped = inventory.remove(7);
+    inventory.push(server(100, "new"));
+    store
+        .sync_inventory(&domains, &projects, &inventory)
+        .await
+        .unwrap();
+    let mut expected = vec![
+        inventory[3].id.clone(),
+        dropped.id.clone(),
+        server(100, "").id,
+    ];
+    expected.sort();
+    assert_eq!(written(&mut conn).await, expected);
+    let stored = store.resources().await.unwrap();
+    let find = |id: &str| stored.iter().find(|r| r.spec.id == id).unwrap();
+    assert_eq!(find(&inventory[3].id).spec.name, "renamed");
+    assert!(find(&inventory[3].id).configured);
+    assert!(!find(&dropped.id).configured, "no longer declared");
+    assert!(find(&server(100, "").id).configured);
+
+    // Declared again: configured again, and nothing else written.
+    inventory.push(dropped.clone());
+    store
+        .sync_inventory(&domains, &projects, &inventory)
+        .await
+        .unwrap();
+    assert_eq!(written(&mut conn).await, vec![dropped.id.clone()]);
+    let stored = store.resources().await.unwrap();
+    assert!(
+        stored
+            .iter()
+            .find(|r| r.spec.id == dropped.id)
+            .unwrap()
+            .configured
+    );
+}
