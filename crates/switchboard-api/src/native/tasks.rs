@@ -70,7 +70,8 @@ pub async fn get_task(
     tag = "Switchboard",
     params(
         ("limit" = Option<u32>, Query, description = "Page size"),
-        ("offset" = Option<u32>, Query, description = "Entries to skip"),
+        ("offset" = Option<u32>, Query, description = "Entries to skip (costs what it skips: prefer `marker`)"),
+        ("marker" = Option<i64>, Query, description = "Only tasks older than this id (the previous page's `next_marker`)"),
         ("state" = Option<String>, Query, description = "Task state"),
     ),
     responses(
@@ -92,14 +93,23 @@ pub async fn list_tasks(
                 .ok_or_else(|| NativeError::bad_request(format!("unknown task state {s:?}")))?,
         ),
     };
+    let before = match q.get("marker") {
+        None => None,
+        Some(m) => Some(m.parse::<i64>().map_err(|_| {
+            NativeError::bad_request(format!("marker must be a task id, not {m:?}"))
+        })?),
+    };
     let Some(project_id) = who.project_id.clone() else {
-        return Ok(Json(json!({"tasks": [], "limit": limit, "offset": offset})));
+        return Ok(Json(
+            json!({"tasks": [], "limit": limit, "offset": offset, "next_marker": null}),
+        ));
     };
     let filter = TaskFilter {
         project_id: Some(project_id),
         state: wanted,
         // The id a family call answered with (`X-Request-Id`), to find the task it started.
         request_id: q.get("request_id").cloned(),
+        before,
         limit,
         offset,
     };
@@ -108,8 +118,14 @@ pub async fn list_tasks(
         .tasks(&filter)
         .await
         .map_err(NativeError::internal)?;
+    // A full page may have a next one: it starts below the last id shown.
+    let next_marker = match tasks.last() {
+        Some(last) if tasks.len() as i64 == limit => Some(last.id),
+        _ => None,
+    };
     Ok(Json(json!({
         "tasks": tasks.iter().map(task_json).collect::<Vec<_>>(), "limit": limit, "offset": offset,
+        "next_marker": next_marker,
     })))
 }
 
