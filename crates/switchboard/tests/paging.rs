@@ -184,7 +184,8 @@ async fn tasks_page_by_marker_while_new_tasks_arrive() {
         started.push(id);
     }
     let (mut seen, mut marker) = (Vec::<i64>::new(), None::<i64>);
-    for round in 0.. {
+    let mut late = services[..2].iter();
+    loop {
         let q = marker.map_or(String::new(), |m| format!("&marker={m}"));
         let r = s.get(&format!("/switchboard/v1/tasks?limit=2{q}")).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -195,8 +196,8 @@ async fn tasks_page_by_marker_while_new_tasks_arrive() {
                 .iter()
                 .map(|t| t["id"].as_i64().unwrap()),
         );
-        if round < 2 {
-            let id = s.operate(services[round], "stop", true).await;
+        if let Some(svc) = late.next() {
+            let id = s.operate(svc, "stop", true).await;
             s.wait_command(id).await;
         }
         match r.body["next_marker"].as_i64() {
