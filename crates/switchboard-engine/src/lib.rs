@@ -22,7 +22,7 @@ mod world;
 
 pub use config::EngineConfig;
 pub use edits::ResourceEdit;
-pub use events::{step_json, task_json};
+pub use events::{step_json, task_json, task_object};
 pub use pages::{PageQuery, ResourcePage, UnknownMarker};
 pub use preview::{Preview, PreviewStep};
 pub use reset::{ResetOutcome, ResetScope};

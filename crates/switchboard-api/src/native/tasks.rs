@@ -5,11 +5,12 @@ use crate::auth::{Authenticated, Source};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use switchboard_core::TaskState;
-use switchboard_engine::{step_json, task_json, TaskView};
+use switchboard_engine::{step_json, task_json, task_object, TaskView};
 use switchboard_identity::Principal;
 use switchboard_store::TaskFilter;
 
@@ -83,7 +84,7 @@ pub async fn list_tasks(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, NativeError> {
+) -> Result<Response, NativeError> {
     NativeError::permit(&who, "switchboard:task:list")?;
     let (limit, offset) = Page(&q).bounds()?;
     let wanted = match q.get("state").map(String::as_str) {
@@ -100,9 +101,14 @@ pub async fn list_tasks(
         })?),
     };
     let Some(project_id) = who.project_id.clone() else {
-        return Ok(Json(
-            json!({"tasks": [], "limit": limit, "offset": offset, "next_marker": null}),
-        ));
+        let none: [i64; 0] = [];
+        return Ok(Json(TasksPage {
+            tasks: &none,
+            limit,
+            offset,
+            next_marker: None,
+        })
+        .into_response());
     };
     let filter = TaskFilter {
         project_id: Some(project_id),
@@ -123,10 +129,24 @@ pub async fn list_tasks(
         Some(last) if tasks.len() as i64 == limit => Some(last.id),
         _ => None,
     };
-    Ok(Json(json!({
-        "tasks": tasks.iter().map(task_json).collect::<Vec<_>>(), "limit": limit, "offset": offset,
-        "next_marker": next_marker,
-    })))
+    // Serialized straight from the records: no `Value` tree per task.
+    let objects: Vec<_> = tasks.iter().map(task_object).collect();
+    Ok(Json(TasksPage {
+        tasks: &objects,
+        limit,
+        offset,
+        next_marker,
+    })
+    .into_response())
+}
+
+/// The task list's body.
+#[derive(serde::Serialize)]
+struct TasksPage<'a, T: serde::Serialize> {
+    tasks: &'a [T],
+    limit: i64,
+    offset: i64,
+    next_marker: Option<i64>,
 }
 
 #[utoipa::path(
