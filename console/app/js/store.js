@@ -73,13 +73,26 @@ export function end() {
   changed();
 }
 
+/** Every page of the project's resources (the list is paged: follow `next_marker`). */
+async function allResources() {
+  const resources = [];
+  let marker = null;
+  do {
+    const q = marker ? `&marker=${encodeURIComponent(marker)}` : "";
+    const page = await get(`/switchboard/v1/resources?limit=1000${q}`);
+    resources.push(...page.resources);
+    marker = page.next_marker ?? null;
+  } while (marker);
+  return { resources };
+}
+
 /** Reads the resources and the newest tasks afresh. */
 export async function reload() {
   pending = [];
   try {
     // A list the user may not read stays empty rather than failing the page.
     const [{ resources }, { tasks }] = await Promise.all([
-      may("switchboard:resource:list") ? get("/switchboard/v1/resources") : { resources: [] },
+      may("switchboard:resource:list") ? allResources() : { resources: [] },
       may("switchboard:task:list") ? get(`/switchboard/v1/tasks?limit=${TASK_PAGE}`) : { tasks: [] },
     ]);
     store.resources = new Map(resources.map((r) => [r.id, r]));

@@ -10,8 +10,13 @@ use switchboard_engine::ResourceSnapshot;
 pub use switchboard_core::inventory::FlavorSpec as Flavor;
 
 /// Every flavor, declared or derived, in id order. A derived flavor is private to the projects
-/// whose servers name it.
+/// whose servers name it. Reads every server: for administrators' reads across projects.
 pub fn all(state: &AppState) -> Vec<Flavor> {
+    derive(state, state.engine.resources())
+}
+
+/// Declared flavors plus those derived from `servers`, in id order.
+fn derive(state: &AppState, servers: Vec<ResourceSnapshot>) -> Vec<Flavor> {
     let mut flavors: Vec<Flavor> = state.flavors.as_ref().clone();
     let declared: HashSet<&str> = state
         .flavors
@@ -20,7 +25,7 @@ pub fn all(state: &AppState) -> Vec<Flavor> {
         .collect();
     // Derived flavors by id, so each server costs a lookup, not a scan.
     let mut derived: HashMap<String, usize> = HashMap::new();
-    for server in state.engine.resources() {
+    for server in servers {
         if server.spec.kind != ResourceKind::Server {
             continue;
         }
@@ -44,9 +49,13 @@ pub fn all(state: &AppState) -> Vec<Flavor> {
     flavors
 }
 
-/// The flavors a caller scoped to `project_id` sees.
+/// The flavors a caller scoped to `project_id` sees: derived ones come from that project's
+/// servers only (the engine's per-project index), so other projects cost nothing.
 pub fn list(state: &AppState, project_id: &str) -> Vec<Flavor> {
-    all(state)
+    let servers = state
+        .engine
+        .project_resources(project_id, Some(ResourceKind::Server));
+    derive(state, servers)
         .into_iter()
         .filter(|f| f.visible_to(project_id))
         .collect()

@@ -37,10 +37,10 @@ pub async fn versions(State(state): State<AppState>, headers: HeaderMap) -> Json
 /// The images of the caller's project, by id.
 fn images(state: &AppState, project: &str) -> BTreeMap<String, Value> {
     let mut out = BTreeMap::new();
-    for r in state.engine.resources() {
-        if r.spec.kind != ResourceKind::Server || r.spec.project_id != project {
-            continue;
-        }
+    for r in state
+        .engine
+        .project_resources(project, Some(ResourceKind::Server))
+    {
         let a = &r.spec.attrs;
         let Some(id) = a
             .get("image")

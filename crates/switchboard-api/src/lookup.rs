@@ -34,16 +34,13 @@ pub fn owned(
     found
 }
 
-/// Every resource of `kind` in the caller's project, in inventory order.
+/// Every resource of `kind` in the caller's project, in inventory order (the engine's
+/// per-project index: what another project holds costs nothing).
 pub fn owned_all(state: &AppState, who: &Principal, kind: ResourceKind) -> Vec<ResourceSnapshot> {
-    state
-        .engine
-        .resources()
-        .into_iter()
-        .filter(|r| {
-            r.spec.kind == kind && who.project_id.as_deref() == Some(r.spec.project_id.as_str())
-        })
-        .collect()
+    match who.project_id.as_deref() {
+        Some(project) => state.engine.project_resources(project, Some(kind)),
+        None => Vec::new(),
+    }
 }
 
 /// Submits `action` on `targets` (only themselves, no dependencies) for the caller.

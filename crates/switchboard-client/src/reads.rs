@@ -50,9 +50,22 @@ impl Client {
         self.get("/web/v1/clusters").await
     }
 
-    /// `GET /switchboard/v1/resources`.
+    /// `GET /switchboard/v1/resources`, every page (following `next_marker`) in one
+    /// `{"resources": [...]}`.
     pub async fn resources(&self) -> Result<Value> {
-        self.get("/switchboard/v1/resources").await
+        let mut all: Vec<Value> = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let q = query(&[("limit", Some("1000".into())), ("marker", marker.take())]);
+            let mut page = self.get(&format!("/switchboard/v1/resources{q}")).await?;
+            if let Some(Value::Array(items)) = page.get_mut("resources").map(Value::take) {
+                all.extend(items);
+            }
+            match page.get("next_marker").and_then(Value::as_str) {
+                Some(next) => marker = Some(next.to_string()),
+                None => return Ok(json!({ "resources": all })),
+            }
+        }
     }
 
     /// `GET /switchboard/v1/audit`, newest first, filtered by the server.

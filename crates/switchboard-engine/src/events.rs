@@ -99,6 +99,12 @@ impl<'a> StepObject<'a> {
 }
 
 /// The task object of the native API, without its steps.
+/// A task object as [`task_json`] renders it, serialized straight to the output: for lists,
+/// where building a `Value` tree per task cost an allocation per field.
+pub fn task_object(t: &TaskRecord) -> impl Serialize + '_ {
+    TaskObject::new(t, None)
+}
+
 pub fn task_json(t: &TaskRecord) -> Value {
     serde_json::to_value(TaskObject::new(t, None)).unwrap_or_default()
 }

@@ -7,8 +7,10 @@ mod config;
 mod dag;
 mod edits;
 mod events;
+mod index;
 pub mod metrics;
 mod monitor;
+mod pages;
 mod preview;
 mod reset;
 mod resources;
@@ -21,7 +23,8 @@ mod world;
 
 pub use config::EngineConfig;
 pub use edits::ResourceEdit;
-pub use events::{step_json, task_json};
+pub use events::{step_json, task_json, task_object};
+pub use pages::{PageQuery, ResourcePage, UnknownMarker};
 pub use preview::{Preview, PreviewStep};
 pub use reset::{ResetOutcome, ResetScope};
 pub use resources::ResourceError;
@@ -116,13 +119,12 @@ impl Engine {
             store,
             config,
             registry: drivers,
-            world: Mutex::new(World {
+            world: Mutex::new(World::new(
                 graph,
-                specs: specs.into_iter().map(Arc::new).collect(),
-                drivers: node_drivers,
+                specs.into_iter().map(Arc::new).collect(),
+                node_drivers,
                 nodes,
-                active: HashMap::new(),
-            }),
+            )),
             next_id: AtomicI64::new(max_id + 1),
             changed: watch::channel(0).0,
             progress_seen: Mutex::new(HashMap::new()),

@@ -150,13 +150,12 @@ impl Engine {
             drivers.push(driver);
         }
         let nodes = records.iter().map(NodeState::from_record).collect();
-        *inner.lock() = World {
+        *inner.lock() = World::new(
             graph,
-            specs: specs.into_iter().map(Arc::new).collect(),
+            specs.into_iter().map(Arc::new).collect(),
             drivers,
             nodes,
-            active: HashMap::new(),
-        };
+        );
         inner
             .progress_seen
             .lock()

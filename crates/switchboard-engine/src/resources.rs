@@ -36,6 +36,7 @@ impl Engine {
                 switchboard_core::GraphError::Duplicate(id) => ResourceError::Exists(id),
                 other => ResourceError::Engine(EngineError::Inventory(other.to_string())),
             })?;
+            world.index.push(node, &spec);
             world.specs.push(Arc::new(spec.clone()));
             world.drivers.push(driver);
             // Hidden until durable.

@@ -174,7 +174,7 @@ impl Engine {
     }
 }
 
-fn snapshot(node: usize, world: &crate::world::World) -> ResourceSnapshot {
+pub(crate) fn snapshot(node: usize, world: &crate::world::World) -> ResourceSnapshot {
     let n = &world.nodes[node];
     ResourceSnapshot {
         spec: world.specs[node].clone(),

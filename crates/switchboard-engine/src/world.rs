@@ -1,6 +1,7 @@
 //! The engine's in-memory view of every resource: state, the task holding it, and the tasks in
 //! flight. It is loaded from the store at start and changed only together with a store commit.
 
+use crate::index::ListIndex;
 use std::collections::HashMap;
 use std::sync::Arc;
 use switchboard_core::{Action, DependencyGraph, Driver, Lifecycle, ResourceSpec, TaskId};
@@ -51,9 +52,29 @@ pub(crate) struct World {
     pub drivers: Vec<Arc<dyn Driver>>,
     pub nodes: Vec<NodeState>,
     pub active: HashMap<TaskId, ActiveTask>,
+    /// Each project's and cluster's nodes, for lists that page.
+    pub index: ListIndex,
 }
 
 impl World {
+    /// The world of `specs` (node `n` is `specs[n]`), with no task in flight.
+    pub fn new(
+        graph: DependencyGraph,
+        specs: Vec<Arc<ResourceSpec>>,
+        drivers: Vec<Arc<dyn Driver>>,
+        nodes: Vec<NodeState>,
+    ) -> World {
+        let index = ListIndex::build(specs.iter().map(|s| s.as_ref()));
+        World {
+            graph,
+            specs,
+            drivers,
+            nodes,
+            active: HashMap::new(),
+            index,
+        }
+    }
+
     /// The node of a resource that exists (not deleted).
     pub fn index_of(&self, resource_id: &str) -> Option<usize> {
         self.graph

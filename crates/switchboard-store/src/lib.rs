@@ -133,7 +133,8 @@ pub trait Store: Send + Sync + 'static {
     async fn max_task_id(&self) -> StoreResult<TaskId>;
     async fn task(&self, id: TaskId) -> StoreResult<Option<TaskRecord>>;
     async fn steps(&self, task_id: TaskId) -> StoreResult<Vec<StepRecord>>;
-    /// Tasks newest first, optionally of one project and state, at most `limit` after `offset`.
+    /// Tasks newest first, optionally of one project and state and older than `before`, at most
+    /// `limit` after `offset`.
     async fn tasks(&self, filter: &TaskFilter) -> StoreResult<Vec<TaskRecord>>;
     async fn unfinished_tasks(&self) -> StoreResult<Vec<TaskRecord>>;
     /// Tasks with a step on the resource, newest first.
@@ -191,6 +192,9 @@ pub struct TaskFilter {
     pub state: Option<TaskState>,
     /// Only the task the request with this id started.
     pub request_id: Option<String>,
+    /// Only tasks older than this one (keyset paging: the previous page's last id), so that a
+    /// page reads its own rows, not every row before it as `offset` does.
+    pub before: Option<TaskId>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -208,6 +212,8 @@ pub struct AuditFilter {
     pub since: Option<i64>,
     /// Records at or before this time.
     pub until: Option<i64>,
+    /// Records older than this id (keyset paging: the previous page's last id).
+    pub before: Option<i64>,
     pub limit: i64,
     pub offset: i64,
 }

@@ -6,6 +6,7 @@ server's error envelope) on a non-2xx answer."""
 from __future__ import annotations
 
 import time
+import urllib.parse
 from typing import Any, Dict, Iterable, List, Optional, Union
 
 from .client import Client
@@ -162,8 +163,14 @@ def wait_task(client: Client, task_id: Union[int, str], timeout: float = 60,
 def resource(client: Client, name_or_id: str) -> Dict[str, Any]:
     """The resource with this id or name (`GET /switchboard/v1/resources`), as the token sees
     it; `LookupError` when there is none."""
-    found = [r for r in client.get("/switchboard/v1/resources")["resources"]
-             if name_or_id in (r.get("id"), r.get("name"))]
-    if not found:
-        raise LookupError(f"no resource {name_or_id!r} at {client.url}")
-    return found[0]
+    marker = None
+    while True:
+        query = "?limit=1000" + (f"&marker={urllib.parse.quote(marker)}" if marker else "")
+        page = client.get("/switchboard/v1/resources" + query)
+        for r in page["resources"]:
+            if name_or_id in (r.get("id"), r.get("name")):
+                return r
+        # The list is paged: the next page starts after `next_marker`.
+        marker = page.get("next_marker")
+        if not marker:
+            raise LookupError(f"no resource {name_or_id!r} at {client.url}")

@@ -6,13 +6,14 @@ use crate::auth::{Authenticated, Source};
 use crate::gateway::GatewayError;
 use crate::lookup;
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use switchboard_core::{Action, Lifecycle, ResourceKind};
-use switchboard_engine::{ResourceError, ResourceSnapshot, SubmitError};
+use switchboard_engine::{PageQuery, ResourceError, ResourceSnapshot, SubmitError};
 use switchboard_identity::Principal;
 
 fn invalid_id(what: &str, id: &str) -> DbssError {
@@ -148,6 +149,8 @@ async fn operate(
     tag = "DBSS",
     params(
         ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
+        ("limit" = Option<u32>, Query, description = "Extension: page size (1 to 1000, default 1000)"),
+        ("marker" = Option<String>, Query, description = "Extension: resume after this instance_id"),
     ),
     responses(
         (status = 200, description = "OK", body = crate::openapi::mrs_dbss::DbssInstances),
@@ -158,14 +161,43 @@ pub async fn list_instances(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
     Path(project_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, DbssError> {
     DbssError::permit(&who, "dbss:instance:list")?;
     check_project(&who, &project_id)?;
-    let clusters: Vec<Value> = lookup::owned_all(&state, &who, ResourceKind::DbomInstance)
-        .iter()
-        .map(cluster_json)
-        .collect();
+    // The contract has no paging (the SDK sends none): an extension in Nova's style, `limit`
+    // (1 to 1000, default 1000) and `marker` (the last `instance_id` of a full page).
+    let limit = match q.get("limit") {
+        None => MAX_LIMIT,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|l| (1..=MAX_LIMIT).contains(l))
+            .ok_or_else(|| invalid_request(format!("limit must be 1 to {MAX_LIMIT}, not {l:?}")))?,
+    };
+    let page = state
+        .engine
+        .resource_page(&PageQuery {
+            project_id: &project_id,
+            kind: Some(ResourceKind::DbomInstance),
+            marker: q.get("marker").map(String::as_str),
+            offset: 0,
+            limit,
+        })
+        .map_err(|e| invalid_request(e.to_string()))?;
+    let clusters: Vec<Value> = page.items.iter().map(cluster_json).collect();
     Ok(Json(json!({ "clusters": clusters })))
+}
+
+/// The largest page of the instance list, and its size when `limit` is not given.
+pub const MAX_LIMIT: usize = 1000;
+
+fn invalid_request(message: String) -> DbssError {
+    DbssError::new(
+        StatusCode::BAD_REQUEST,
+        codes::INVALID_REQUEST,
+        format!("Invalid request parameter: {message}"),
+    )
 }
 
 /// Extension: one entry of the list.

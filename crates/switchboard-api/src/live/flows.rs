@@ -9,7 +9,7 @@ use axum::Json;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use switchboard_core::{Action, ResourceKind, TaskState};
-use switchboard_engine::{ResourceError, SubmitError};
+use switchboard_engine::{PageQuery, ResourceError, SubmitError};
 
 type Params = Query<HashMap<String, String>>;
 type Reply = Result<Json<Value>, LiveError>;
@@ -143,7 +143,7 @@ async fn change(
     tag = "Live",
     params(
         ("project_id" = String, Path, description = "Project id", example = "5f4e2c1a9b8d4e7f8a6b3c2d1e0f9a8b"),
-        ("limit" = Option<i64>, Query, description = "Page size"),
+        ("limit" = Option<i64>, Query, description = "Page size (1 to 100, default 10)"),
         ("offset" = Option<i64>, Query, description = "Entries to skip"),
     ),
     responses(
@@ -171,11 +171,23 @@ pub async fn list_flows(
             "limit must be 1 to 100 and offset at least 0",
         ));
     }
-    let flows = lookup::owned_all(&state, &who, ResourceKind::Flow);
-    let page: Vec<Value> = flows
+    // One page from the project's index, and a count of it: other flows are not copied.
+    let page = state
+        .engine
+        .resource_page(&PageQuery {
+            project_id: &project_id,
+            kind: Some(ResourceKind::Flow),
+            marker: None,
+            offset: offset as usize,
+            limit: limit as usize,
+        })
+        .map_err(|e| LiveError::invalid(e.to_string()))?;
+    let total = state
+        .engine
+        .count_resources(&project_id, Some(ResourceKind::Flow));
+    let page: Vec<Value> = page
+        .items
         .iter()
-        .skip(offset as usize)
-        .take(limit as usize)
         .map(|r| {
             let a = &r.spec.attrs;
             json!({
@@ -188,7 +200,7 @@ pub async fn list_flows(
             })
         })
         .collect();
-    Ok(Json(json!({"total": flows.len(), "flows": page})))
+    Ok(Json(json!({"total": total, "flows": page})))
 }
 
 #[utoipa::path(

@@ -56,10 +56,12 @@ pub async fn cluster_status(
 ) -> Result<Json<Value>, MrsError> {
     super::permit(&who, "mrs:cluster:get")?;
     let cluster = visible_cluster(&state, &who, &cluster_id)?;
-    let bad = state.engine.resources().iter().any(|r| {
-        r.spec.cluster == Some(cluster.id)
-            && (r.state.is_failed() || r.state == switchboard_core::Lifecycle::Unknown)
-    });
+    // The cluster's own services, from the engine's cluster index: no copy of other resources.
+    let bad = state
+        .engine
+        .cluster_states(cluster.id)
+        .into_iter()
+        .any(|s| s.is_failed() || s == switchboard_core::Lifecycle::Unknown);
     Ok(ok_envelope(
         json!({ "state": if bad { "BAD" } else { "GOOD" } }),
     ))

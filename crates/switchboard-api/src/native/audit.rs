@@ -19,8 +19,10 @@ use switchboard_store::{AuditFilter, TextMatch};
 pub(crate) struct AuditQuery {
     /// Page size (1 to 1000, default 100)
     limit: Option<u32>,
-    /// Entries to skip
+    /// Entries to skip (costs what it skips: prefer `marker`)
     offset: Option<u32>,
+    /// Only records older than this id (the previous page's `next_marker`)
+    marker: Option<i64>,
     /// The principal, exactly as recorded (`admin@<domain id>`)
     principal: Option<String>,
     /// The action (`mrs:service:start`), or a prefix ending with `*` (`mrs:*`)
@@ -55,7 +57,7 @@ pub async fn list_audit(
     let mut filter = filter(&query)?;
     let Some(project) = who.project_id.clone() else {
         return Ok(Json(
-            json!({"records": [], "limit": limit, "offset": offset}),
+            json!({"records": [], "limit": limit, "offset": offset, "next_marker": null}),
         ));
     };
     filter.project_id = Some(project);
@@ -75,8 +77,12 @@ pub async fn list_audit(
             })
         })
         .collect();
+    let next_marker = match records.last() {
+        Some(last) if records.len() as i64 == limit => Some(last["id"].clone()),
+        _ => None,
+    };
     Ok(Json(
-        json!({"records": records, "limit": limit, "offset": offset}),
+        json!({"records": records, "limit": limit, "offset": offset, "next_marker": next_marker}),
     ))
 }
 
@@ -90,7 +96,14 @@ fn filter(query: &HashMap<String, String>) -> Result<AuditFilter, NativeError> {
             return Err(NativeError::bad_request("since must not be after until"));
         }
     }
+    let before = match get("marker") {
+        None => None,
+        Some(m) => Some(m.parse::<i64>().map_err(|_| {
+            NativeError::bad_request(format!("marker must be an audit record id, not {m:?}"))
+        })?),
+    };
     Ok(AuditFilter {
+        before,
         principal: get("principal").map(str::to_string),
         action: get("action").map(TextMatch::parse),
         target: get("target").map(str::to_string),

@@ -5,11 +5,12 @@ use crate::auth::{Authenticated, Source};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use switchboard_core::TaskState;
-use switchboard_engine::{step_json, task_json, TaskView};
+use switchboard_engine::{step_json, task_json, task_object, TaskView};
 use switchboard_identity::Principal;
 use switchboard_store::TaskFilter;
 
@@ -70,7 +71,8 @@ pub async fn get_task(
     tag = "Switchboard",
     params(
         ("limit" = Option<u32>, Query, description = "Page size"),
-        ("offset" = Option<u32>, Query, description = "Entries to skip"),
+        ("offset" = Option<u32>, Query, description = "Entries to skip (costs what it skips: prefer `marker`)"),
+        ("marker" = Option<i64>, Query, description = "Only tasks older than this id (the previous page's `next_marker`)"),
         ("state" = Option<String>, Query, description = "Task state"),
     ),
     responses(
@@ -82,7 +84,7 @@ pub async fn list_tasks(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, NativeError> {
+) -> Result<Response, NativeError> {
     NativeError::permit(&who, "switchboard:task:list")?;
     let (limit, offset) = Page(&q).bounds()?;
     let wanted = match q.get("state").map(String::as_str) {
@@ -92,14 +94,28 @@ pub async fn list_tasks(
                 .ok_or_else(|| NativeError::bad_request(format!("unknown task state {s:?}")))?,
         ),
     };
+    let before = match q.get("marker") {
+        None => None,
+        Some(m) => Some(m.parse::<i64>().map_err(|_| {
+            NativeError::bad_request(format!("marker must be a task id, not {m:?}"))
+        })?),
+    };
     let Some(project_id) = who.project_id.clone() else {
-        return Ok(Json(json!({"tasks": [], "limit": limit, "offset": offset})));
+        let none: [i64; 0] = [];
+        return Ok(Json(TasksPage {
+            tasks: &none,
+            limit,
+            offset,
+            next_marker: None,
+        })
+        .into_response());
     };
     let filter = TaskFilter {
         project_id: Some(project_id),
         state: wanted,
         // The id a family call answered with (`X-Request-Id`), to find the task it started.
         request_id: q.get("request_id").cloned(),
+        before,
         limit,
         offset,
     };
@@ -108,9 +124,29 @@ pub async fn list_tasks(
         .tasks(&filter)
         .await
         .map_err(NativeError::internal)?;
-    Ok(Json(json!({
-        "tasks": tasks.iter().map(task_json).collect::<Vec<_>>(), "limit": limit, "offset": offset,
-    })))
+    // A full page may have a next one: it starts below the last id shown.
+    let next_marker = match tasks.last() {
+        Some(last) if tasks.len() as i64 == limit => Some(last.id),
+        _ => None,
+    };
+    // Serialized straight from the records: no `Value` tree per task.
+    let objects: Vec<_> = tasks.iter().map(task_object).collect();
+    Ok(Json(TasksPage {
+        tasks: &objects,
+        limit,
+        offset,
+        next_marker,
+    })
+    .into_response())
+}
+
+/// The task list's body.
+#[derive(serde::Serialize)]
+struct TasksPage<'a, T: serde::Serialize> {
+    tasks: &'a [T],
+    limit: i64,
+    offset: i64,
+    next_marker: Option<i64>,
 }
 
 #[utoipa::path(

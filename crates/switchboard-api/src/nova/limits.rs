@@ -101,13 +101,14 @@ pub fn absolute(used: &BTreeMap<&str, u64>, version: &Microversion) -> Value {
 /// flavor's). Nova's limits and BMS's quota both show it.
 pub fn usage(state: &AppState, project_id: &str) -> BTreeMap<&'static str, u64> {
     let mut used = BTreeMap::new();
-    for s in state.engine.resources() {
-        if s.spec.kind == ResourceKind::Server && s.spec.project_id == project_id {
-            let (vcpus, ram) = crate::flavor::usage(state, &s);
-            for (quota, n) in [("instances", 1), ("cores", vcpus), ("ram", ram)] {
-                let total = used.entry(quota).or_insert(0u64);
-                *total = total.saturating_add(n);
-            }
+    let servers = state
+        .engine
+        .project_resources(project_id, Some(ResourceKind::Server));
+    for s in servers {
+        let (vcpus, ram) = crate::flavor::usage(state, &s);
+        for (quota, n) in [("instances", 1), ("cores", vcpus), ("ram", ram)] {
+            let total = used.entry(quota).or_insert(0u64);
+            *total = total.saturating_add(n);
         }
     }
     used

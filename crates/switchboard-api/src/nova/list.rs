@@ -149,22 +149,37 @@ async fn list(
     } else {
         None
     };
-    let servers: Vec<_> = state
-        .engine
-        .resources()
-        .into_iter()
-        .filter(|r| r.spec.kind == ResourceKind::Server)
-        .filter(|r| match &projects {
-            Some(scope) => scope.administers(&r.spec.project_id) || r.spec.project_id == project_id,
-            None => r.spec.project_id == project_id,
-        })
-        .collect();
-    let mut facts: Vec<Facts> = servers
+    let servers: Vec<_> = match &projects {
+        // Administrators across projects: every server, then their scope.
+        Some(scope) => state
+            .engine
+            .resources()
+            .into_iter()
+            .filter(|r| r.spec.kind == ResourceKind::Server)
+            .filter(|r| scope.administers(&r.spec.project_id) || r.spec.project_id == project_id)
+            .collect(),
+        // The project's servers only, from the engine's per-project index.
+        None => state
+            .engine
+            .project_resources(project_id, Some(ResourceKind::Server)),
+    };
+    let facts: Vec<Facts> = servers
         .iter()
         .enumerate()
         .map(|(i, r)| Facts::of(state, r, i))
         .collect();
-    facts.sort_by(|a, b| compare(&sort, a, b));
+    // Each server's sort keys computed once (not per comparison: `created_at` parses a time).
+    let mut keyed: Vec<(Vec<Key>, usize)> = facts
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (sort.iter().map(|(k, _)| key_of(f, k)).collect(), i))
+        .collect();
+    keyed.sort_by(|a, b| compare(&sort, &a.0, &b.0));
+    let mut slots: Vec<Option<Facts>> = facts.into_iter().map(Some).collect();
+    let facts: Vec<Facts> = keyed
+        .into_iter()
+        .filter_map(|(_, i)| slots[i].take())
+        .collect();
     let start = match p.last("marker") {
         Some(m) => {
             let at = facts.iter().position(|f| f.r.spec.id == m);
@@ -327,10 +342,11 @@ fn key_of(f: &Facts, key: &str) -> Key {
     }
 }
 
-fn compare(sort: &[(String, bool)], a: &Facts, b: &Facts) -> Ordering {
+fn compare(sort: &[(String, bool)], a: &[Key], b: &[Key]) -> Ordering {
     sort.iter()
-        .map(|(k, asc)| {
-            let o = key_of(a, k).cmp(&key_of(b, k));
+        .zip(a.iter().zip(b))
+        .map(|((_, asc), (a, b))| {
+            let o = a.cmp(b);
             if *asc {
                 o
             } else {

@@ -108,6 +108,8 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
         let mut l = list_of(key, item);
         l["properties"]["limit"] = json!({"type": "integer"});
         l["properties"]["offset"] = json!({"type": "integer"});
+        l["properties"]["next_marker"] = json!({"type": ["string", "integer", "null"],
+            "description": "The next page's `marker` when more follow"});
         l
     };
     vec![
@@ -127,7 +129,7 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
         ("NativeTasks", paged("tasks", task)),
         (
             "NativeResources",
-            list_of(
+            paged(
                 "resources",
                 object(&["id", "kind", "family", "name", "state", "status"], {
                     let mut p = strings(&["id", "kind", "name", "state", "project_id", "driver"]);

@@ -254,20 +254,41 @@ impl Store for SqliteStore {
     }
 
     async fn tasks(&self, filter: &TaskFilter) -> StoreResult<Vec<TaskRecord>> {
-        sqlx::query(
-            "SELECT * FROM tasks WHERE (?1 IS NULL OR project_id = ?1) AND (?2 IS NULL OR state = ?2)
-             AND (?5 IS NULL OR request_id = ?5) ORDER BY id DESC LIMIT ?3 OFFSET ?4",
-        )
-        .bind(&filter.project_id)
-        .bind(filter.state.map(|s| s.as_str()))
-        .bind(filter.limit)
-        .bind(filter.offset)
-        .bind(&filter.request_id)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(rows::task)
-        .collect()
+        // Only the conditions that filter, so the planner can walk the primary key (or the
+        // state index) from `before` downwards and stop after the page.
+        let mut sql = String::from("SELECT * FROM tasks WHERE 1");
+        for (set, condition) in [
+            (filter.project_id.is_some(), " AND project_id = ?"),
+            (filter.state.is_some(), " AND state = ?"),
+            (filter.request_id.is_some(), " AND request_id = ?"),
+            (filter.before.is_some(), " AND id < ?"),
+        ] {
+            if set {
+                sql.push_str(condition);
+            }
+        }
+        sql.push_str(" ORDER BY id DESC LIMIT ? OFFSET ?");
+        let mut query = sqlx::query(&sql);
+        if let Some(p) = &filter.project_id {
+            query = query.bind(p);
+        }
+        if let Some(s) = filter.state {
+            query = query.bind(s.as_str());
+        }
+        if let Some(r) = &filter.request_id {
+            query = query.bind(r);
+        }
+        if let Some(b) = filter.before {
+            query = query.bind(b);
+        }
+        query
+            .bind(filter.limit)
+            .bind(filter.offset)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(rows::task)
+            .collect()
     }
 
     async fn unfinished_tasks(&self) -> StoreResult<Vec<TaskRecord>> {
@@ -317,7 +338,7 @@ impl Store for SqliteStore {
              AND (?6 IS NULL OR outcome = ?6) \
              AND (?7 IS NULL OR substr(outcome, 1, length(?7)) = ?7) \
              AND (?8 IS NULL OR at >= ?8) AND (?9 IS NULL OR at <= ?9) \
-             ORDER BY id DESC LIMIT ?10 OFFSET ?11",
+             AND id < ?12 ORDER BY id DESC LIMIT ?10 OFFSET ?11",
         )
         .bind(f.project_id.as_deref())
         .bind(f.principal.as_deref())
@@ -330,6 +351,7 @@ impl Store for SqliteStore {
         .bind(f.until)
         .bind(f.limit)
         .bind(f.offset)
+        .bind(f.before.unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?
         .iter()
