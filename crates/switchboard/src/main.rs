@@ -7,6 +7,16 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use switchboard::{cli, config, serve};
 
+// glibc's malloc was a fifth of the server's CPU under load, and fragmented with uptime: jemalloc
+// (the default) or mimalloc, measured in the README's Benchmarks ("Allocator").
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[cfg(all(feature = "jemalloc", not(feature = "mimalloc")))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Parser)]
 #[command(
     name = "switchboard",
