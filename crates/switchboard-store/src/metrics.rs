@@ -5,6 +5,7 @@ use std::time::Instant;
 
 const COMMIT_DURATION: &str = "switchboard_store_commit_duration_seconds";
 const GROUP_SIZE: &str = "switchboard_store_commit_group_size";
+const QUEUED: &str = "switchboard_store_queued_writes";
 
 /// Describes the store's series (`# HELP` lines); call once the recorder is installed.
 pub fn describe() {
@@ -18,6 +19,17 @@ pub fn describe() {
         metrics::Unit::Count,
         "Submissions folded into one committed transaction"
     );
+    metrics::describe_gauge!(
+        QUEUED,
+        metrics::Unit::Count,
+        "Statements of background work (step progress, task ends) queued for the writer when \
+         it last formed a group"
+    );
+}
+
+/// The writer found `statements` of background work queued as it formed a group.
+pub(crate) fn queued(statements: usize) {
+    metrics::gauge!(QUEUED).set(statements as f64);
 }
 
 /// A transaction of `submissions` committed; it began at `started`.

@@ -1,20 +1,26 @@
 //! Group commit: one task owns the single SQLite write connection; callers send batches of
 //! `Write`s, and everything queued while a transaction runs goes into the next one. Submissions
-//! someone is waiting on to answer a request go first; background ones fill the rest of a group
-//! up to a statement budget, so a backlog of bookkeeping never delays an answer by more than
-//! one small transaction. A group that fails is retried one submission at a time so that one bad
-//! submission cannot fail its neighbours.
+//! someone is waiting on to answer a request go first; then every background submission queued
+//! when the group forms joins it, so bookkeeping (step progress, task ends and with them the
+//! release of claims) is never more than one group behind. When there is more of it than one
+//! transaction should carry, the next groups take few answers until it has caught up: accepts
+//! slow down rather than bookkeeping falling behind. A group that fails is retried one
+//! submission at a time so that one bad submission cannot fail its neighbours.
 
 use crate::bulk::Grouped;
 use crate::events::EventLog;
 use crate::{Event, Priority, StoreResult, Write};
 use sqlx::{Connection, SqliteConnection};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// Most answer-bearing submissions folded into one transaction.
 const MAX_GROUP: usize = 512;
-/// Statements of background work added to a group once the answers are in.
-const BACKGROUND_BUDGET: usize = 256;
+/// Answers a group takes while background work is left over from the previous group.
+const THROTTLED_GROUP: usize = 16;
+/// Most statements of background work one transaction carries.
+const MAX_BACKGROUND: usize = 16_384;
 
 pub(crate) struct Submission {
     pub writes: Vec<Write>,
@@ -36,53 +42,67 @@ impl Submission {
 pub(crate) struct WriterHandle {
     answers: mpsc::UnboundedSender<Submission>,
     background: mpsc::UnboundedSender<Submission>,
+    /// Statements of background work sent and not yet taken into a group.
+    queued: Arc<AtomicUsize>,
 }
 
 impl WriterHandle {
     pub fn send(&self, s: Submission, priority: Priority) -> Result<(), Submission> {
-        let channel = match priority {
-            Priority::Answer => &self.answers,
-            Priority::Background => &self.background,
-        };
-        channel.send(s).map_err(|e| e.0)
+        match priority {
+            Priority::Answer => self.answers.send(s).map_err(|e| e.0),
+            Priority::Background => {
+                let n = s.statements();
+                self.queued.fetch_add(n, Ordering::Relaxed);
+                self.background.send(s).map_err(|e| {
+                    self.queued.fetch_sub(n, Ordering::Relaxed);
+                    e.0
+                })
+            }
+        }
     }
 }
 
 pub(crate) fn spawn(mut conn: SqliteConnection, mut log: EventLog) -> WriterHandle {
     let (answers, mut answer_rx) = mpsc::unbounded_channel::<Submission>();
     let (background, mut background_rx) = mpsc::unbounded_channel::<Submission>();
+    let queued = Arc::new(AtomicUsize::new(0));
+    let backlog = queued.clone();
     tokio::spawn(async move {
         let mut group = Vec::with_capacity(MAX_GROUP);
+        // Background work was left queued by the previous group (it hit MAX_BACKGROUND).
+        let mut behind = false;
         loop {
-            let mut took_background = false;
+            let mut background = 0;
             tokio::select! {
                 biased;
                 Some(s) = answer_rx.recv() => group.push(s),
                 Some(s) = background_rx.recv() => {
-                    took_background = true;
+                    background += s.statements();
                     group.push(s);
                 }
                 else => break,
             }
-            while group.len() < MAX_GROUP {
+            let answers = if behind { THROTTLED_GROUP } else { MAX_GROUP };
+            while group.len() < answers {
                 match answer_rx.try_recv() {
                     Ok(s) => group.push(s),
                     Err(_) => break,
                 }
             }
-            // At least one background submission joins every group, so bookkeeping (and the
-            // release of finished tasks' claims) cannot starve under a flood of answers.
-            let mut budget = group.iter().map(Submission::statements).sum::<usize>();
-            while budget < BACKGROUND_BUDGET || !took_background {
+            // Everything queued now, so that a task's end (and the release of its claims)
+            // waits for one group at most, whatever the stream of answers.
+            crate::metrics::queued(backlog.load(Ordering::Relaxed));
+            while background < MAX_BACKGROUND {
                 match background_rx.try_recv() {
                     Ok(s) => {
-                        budget += s.statements();
-                        took_background = true;
+                        background += s.statements();
                         group.push(s);
                     }
                     Err(_) => break,
                 }
             }
+            behind = background >= MAX_BACKGROUND;
+            backlog.fetch_sub(background, Ordering::Relaxed);
             match apply_group(&mut conn, &log, &group).await {
                 Ok(events) => {
                     log.committed(events);
@@ -120,6 +140,7 @@ pub(crate) fn spawn(mut conn: SqliteConnection, mut log: EventLog) -> WriterHand
     WriterHandle {
         answers,
         background,
+        queued,
     }
 }
 
