@@ -5,7 +5,6 @@
 use crate::preview::{decide, Planned};
 use crate::world::ActiveTask;
 use crate::{events, Engine, EngineError};
-use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use switchboard_core::{now_millis, Action, ResourceSpec, StepMode, StepState, TaskId, TaskState};
@@ -274,23 +273,23 @@ fn announce(
     writes: &mut Vec<Write>,
 ) {
     let name = |s: &StepRecord| specs[s.idx].name.clone();
-    // Each claimed resource's error as written: a lookup, not a search per step.
-    let errors: HashMap<String, Option<String>> = writes
+    // The claimed resources' errors as written: their `SetResource`s follow the steps' order.
+    let errors: Vec<Option<String>> = writes
         .iter()
         .filter_map(|w| match w {
-            Write::SetResource { id, last_error, .. } => Some((id.clone(), last_error.clone())),
+            Write::SetResource { last_error, .. } => Some(last_error.clone()),
             _ => None,
         })
         .collect();
     writes.push(events::task("task.created", task, steps, name));
-    for (s, spec) in steps.iter().zip(specs) {
-        if s.follow_task.is_none() {
-            let state = s.action.pending_state();
-            let error = errors.get(&spec.id).cloned().flatten();
-            let event =
-                events::resource(spec, state, Some(task.id), error.as_deref(), Some(task.id));
-            writes.push(event);
-        }
+    let run = steps
+        .iter()
+        .zip(specs)
+        .filter(|(s, _)| s.follow_task.is_none());
+    for ((s, spec), error) in run.zip(errors) {
+        let state = s.action.pending_state();
+        let event = events::resource(spec, state, Some(task.id), error.as_deref(), Some(task.id));
+        writes.push(event);
     }
     if steps.is_empty() {
         writes.push(events::task("task.finished", task, steps, name));

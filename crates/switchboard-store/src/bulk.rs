@@ -1,18 +1,19 @@
 //! Applying a group of writes as a few multi-row statements: one per kind of change instead of
 //! one per row, since each statement costs a round trip to SQLite's worker thread. Rows go in
-//! chunks of a few fixed sizes ([`fixed_chunks`]), so each statement's text recurs and sqlx's
+//! chunks of fixed sizes ([`fixed_chunks`]), so each statement's text recurs and sqlx's
 //! per-connection statement cache prepares it once instead of on every group commit.
 
 use crate::{AuditRecord, EventRecord, StepRecord, StoreError, StoreResult, TaskRecord, Write};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::HashMap;
 
-/// Rows per statement, largest first; at most 15 columns × 256 rows, well under SQLite's limit of
-/// 32766 bound variables. Few sizes keep the distinct statements within sqlx's cache (100).
-const CHUNKS: [usize; 4] = [256, 32, 4, 1];
+/// Rows per statement, largest first: powers of two, so n rows take at most 9 + n/512
+/// statements (the binary digits of n), each a round trip to SQLite's thread. At most 15 columns
+/// × 512 rows, under SQLite's limit of 32766 bound variables; ten sizes × seven tables stay
+/// within sqlx's statement cache (100).
+const CHUNKS: [usize; 10] = [512, 256, 128, 64, 32, 16, 8, 4, 2, 1];
 
-/// `items` cut into chunks whose lengths are all in [`CHUNKS`]: at most 3 + 7 + 7 + n/256
-/// statements for n rows, each with a text seen before.
+/// `items` cut into chunks whose lengths are all in [`CHUNKS`], each with a text seen before.
 pub(crate) fn fixed_chunks<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
     std::iter::from_fn(move || {
         let size = CHUNKS.into_iter().find(|&c| c <= items.len())?;
