@@ -4,6 +4,7 @@
 //! they administer; anything else reads exactly like an unknown id.
 
 pub(crate) mod catalog;
+pub(crate) mod paging;
 pub(crate) mod projects;
 pub(crate) mod users;
 
@@ -15,6 +16,7 @@ pub use projects::{
     auth_domains, auth_projects, auth_system, list_domains, project, show_domain, show_project,
     user_projects, PROJECT_FILTERS,
 };
+pub use paging::paged;
 pub use users::{list_role_assignments, list_roles, list_users, show_user};
 
 use super::KeystoneError;
