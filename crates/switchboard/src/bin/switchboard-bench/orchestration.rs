@@ -52,7 +52,7 @@ pub async fn run(n: usize, step_ms: u64, seed: u64) -> Result<()> {
     // orchestration's, not TCP handshakes' and first token look-ups'.
     let warm = sinks.iter().map(|_| {
         let client = bench.client.clone();
-        async move { client.get("/switchboard/v1/session").await.map(|_| 0) }
+        async move { Ok(client.get("/switchboard/v1/session").await.map(|_| 0)?) }
     });
     futures_join(warm).await?;
     let started = Instant::now();
@@ -66,7 +66,7 @@ pub async fn run(n: usize, step_ms: u64, seed: u64) -> Result<()> {
             let id = started
                 .task_id
                 .ok_or_else(|| anyhow::anyhow!("start answered no command id: {}", started.body))?;
-            Ok((id, switchboard_core::now_millis()))
+            Ok::<_, anyhow::Error>((id, switchboard_core::now_millis()))
         }
     });
     let answered = futures::future::try_join_all(requests).await?;
