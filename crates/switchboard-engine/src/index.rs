@@ -54,7 +54,12 @@ impl ListIndex {
             self.clusters.entry(cluster).or_default().push(n);
         }
         if spec.kind == ResourceKind::Server {
-            let text = |k: &str| spec.attrs.get(k).and_then(|v| v.as_str()).map(str::to_string);
+            let text = |k: &str| {
+                spec.attrs
+                    .get(k)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            };
             let hosts = self.zones.entry(text("availability_zone")).or_default();
             let key = (text("host"), spec.project_id.clone());
             hosts.entry(key).or_default().push(n);

@@ -185,13 +185,9 @@ async fn availability_zones_come_from_the_zone_index() {
 async fn native_offset_is_capped_and_marker_is_the_way_on() {
     let s = TestServer::start(|_| {}).await;
     for list in ["tasks", "audit", "resources"] {
-        let ok = s
-            .get(&format!("/switchboard/v1/{list}?offset=10000"))
-            .await;
+        let ok = s.get(&format!("/switchboard/v1/{list}?offset=10000")).await;
         assert_eq!(ok.status, StatusCode::OK, "{list}: {}", ok.body);
-        let r = s
-            .get(&format!("/switchboard/v1/{list}?offset=10001"))
-            .await;
+        let r = s.get(&format!("/switchboard/v1/{list}?offset=10001")).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{list}: {}", r.body);
         let text = r.body.to_string();
         assert!(text.contains("offset must be at most 10000"), "{text}");

@@ -12,11 +12,11 @@ pub use catalog::{
     auth_catalog, list_endpoints, list_regions, list_services, show_endpoint, show_region,
     show_service,
 };
+pub use paging::paged;
 pub use projects::{
     auth_domains, auth_projects, auth_system, list_domains, project, show_domain, show_project,
     user_projects, PROJECT_FILTERS,
 };
-pub use paging::paged;
 pub use users::{list_role_assignments, list_roles, list_users, show_user};
 
 use super::KeystoneError;

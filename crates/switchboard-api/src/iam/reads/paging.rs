@@ -42,7 +42,9 @@ pub fn paged(
     let start = match query.get("marker") {
         None => 0,
         Some(marker) => {
-            let at = items.iter().position(|i| key_of(i) == Some(marker.as_str()));
+            let at = items
+                .iter()
+                .position(|i| key_of(i) == Some(marker.as_str()));
             at.map(|i| i + 1).ok_or_else(|| {
                 KeystoneError::bad_request(format!("Invalid marker {marker:?}: not in this list."))
             })?

@@ -97,7 +97,13 @@ pub async fn auth_projects(
     let own = state.store.projects_of_user(&who.user_id).await?;
     let items = own.iter().map(|p| project(&base, p)).collect();
     let items = filtered(items, &query, PROJECT_FILTERS);
-    Ok(Json(paged(&base, "auth/projects", "projects", items, &query)?))
+    Ok(Json(paged(
+        &base,
+        "auth/projects",
+        "projects",
+        items,
+        &query,
+    )?))
 }
 
 /// `GET /v3/users/{id}/projects`: the caller's own, or a user's an administrator sees (only

@@ -58,7 +58,10 @@ pub fn report(
         let mean = v.iter().sum::<i64>() as f64 / v.len().max(1) as f64;
         let max = v.last().copied().unwrap_or(0);
         let p90 = v.get(v.len() * 9 / 10).copied().unwrap_or(0);
-        format!("mean {mean:.2} ms, p90 {p90} ms, max {max} ms ({} steps)", v.len())
+        format!(
+            "mean {mean:.2} ms, p90 {p90} ms, max {max} ms ({} steps)",
+            v.len()
+        )
     };
     println!("  start to first step:   {} ms", first - t0);
     println!("  lag after prerequisite: {}", stats(&mut lags));
@@ -66,10 +69,16 @@ pub fn report(
     println!("  last step to answers:  {} ms", t_end - last);
     // The critical path as it ran: back from the last end through the latest prerequisite.
     let mut on_path = Vec::new();
-    let mut at = (0..deps.len()).filter(|&i| span(i).is_some()).max_by_key(|&i| span(i).map(|s| s.1));
+    let mut at = (0..deps.len())
+        .filter(|&i| span(i).is_some())
+        .max_by_key(|&i| span(i).map(|s| s.1));
     while let Some(i) = at {
         on_path.push(i);
-        at = deps[i].iter().copied().filter(|&p| span(p).is_some()).max_by_key(|&p| span(p).map(|s| s.1));
+        at = deps[i]
+            .iter()
+            .copied()
+            .filter(|&p| span(p).is_some())
+            .max_by_key(|&p| span(p).map(|s| s.1));
     }
     on_path.reverse();
     let (mut lag, mut over) = (0, 0);
