@@ -126,4 +126,38 @@ mod tests {
         assert_eq!(index.of_cluster(1), &[0]);
         assert_eq!(index.of_cluster(2), &[] as &[usize]);
     }
+
+    #[test]
+    fn servers_are_grouped_by_zone_then_host_and_project() {
+        let server = |id: &str, project: &str, attrs: serde_json::Value| ResourceSpec {
+            attrs,
+            ..spec(id, project, ResourceKind::Server, None)
+        };
+        let specs = [
+            server(
+                "a",
+                "p",
+                serde_json::json!({"availability_zone": "z1", "host": "h1"}),
+            ),
+            spec("s", "p", ResourceKind::ClusterService, Some(1)),
+            server(
+                "b",
+                "q",
+                serde_json::json!({"availability_zone": "z1", "host": "h1"}),
+            ),
+            server(
+                "c",
+                "p",
+                serde_json::json!({"availability_zone": "z1", "host": "h1"}),
+            ),
+            server("d", "p", serde_json::Value::Null),
+        ];
+        let index = ListIndex::build(&specs);
+        let z1 = &index.zones[&Some("z1".to_string())];
+        let h1 = Some("h1".to_string());
+        assert_eq!(z1[&(h1.clone(), "p".to_string())], vec![0, 3]);
+        assert_eq!(z1[&(h1, "q".to_string())], vec![2]);
+        assert_eq!(index.zones[&None][&(None, "p".to_string())], vec![4]);
+        assert_eq!(index.zones.len(), 2, "services have no zone");
+    }
 }
