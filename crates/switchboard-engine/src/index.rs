@@ -4,7 +4,7 @@
 //! attributes only), and a deleted node keeps its place (lists skip it), so the index only
 //! grows, as the world's vectors do: it is built with the world and told of each node added.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use switchboard_core::{ResourceKind, ResourceSpec};
 
 /// Nodes (indices into the world's vectors) by project, project and kind, and cluster;
@@ -13,7 +13,14 @@ use switchboard_core::{ResourceKind, ResourceSpec};
 pub(crate) struct ListIndex {
     projects: HashMap<String, ProjectNodes>,
     clusters: HashMap<i64, Vec<usize>>,
+    /// Servers by availability zone, then by (host, project): a zone list costs the zones'
+    /// hosts, not the servers. Both are the server's attributes as given (`None`: unset).
+    pub zones: ZoneIndex,
 }
+
+/// Server nodes by zone, then by (host, project), each vector ascending.
+pub(crate) type ZoneIndex =
+    BTreeMap<Option<String>, BTreeMap<(Option<String>, String), Vec<usize>>>;
 
 #[derive(Debug, Default)]
 struct ProjectNodes {
@@ -45,6 +52,17 @@ impl ListIndex {
         }
         if let Some(cluster) = spec.cluster {
             self.clusters.entry(cluster).or_default().push(n);
+        }
+        if spec.kind == ResourceKind::Server {
+            let text = |k: &str| {
+                spec.attrs
+                    .get(k)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            };
+            let hosts = self.zones.entry(text("availability_zone")).or_default();
+            let key = (text("host"), spec.project_id.clone());
+            hosts.entry(key).or_default().push(n);
         }
     }
 
@@ -107,5 +125,39 @@ mod tests {
         assert_eq!(index.of_project("nobody", None), &[] as &[usize]);
         assert_eq!(index.of_cluster(1), &[0]);
         assert_eq!(index.of_cluster(2), &[] as &[usize]);
+    }
+
+    #[test]
+    fn servers_are_grouped_by_zone_then_host_and_project() {
+        let server = |id: &str, project: &str, attrs: serde_json::Value| ResourceSpec {
+            attrs,
+            ..spec(id, project, ResourceKind::Server, None)
+        };
+        let specs = [
+            server(
+                "a",
+                "p",
+                serde_json::json!({"availability_zone": "z1", "host": "h1"}),
+            ),
+            spec("s", "p", ResourceKind::ClusterService, Some(1)),
+            server(
+                "b",
+                "q",
+                serde_json::json!({"availability_zone": "z1", "host": "h1"}),
+            ),
+            server(
+                "c",
+                "p",
+                serde_json::json!({"availability_zone": "z1", "host": "h1"}),
+            ),
+            server("d", "p", serde_json::Value::Null),
+        ];
+        let index = ListIndex::build(&specs);
+        let z1 = &index.zones[&Some("z1".to_string())];
+        let h1 = Some("h1".to_string());
+        assert_eq!(z1[&(h1.clone(), "p".to_string())], vec![0, 3]);
+        assert_eq!(z1[&(h1, "q".to_string())], vec![2]);
+        assert_eq!(index.zones[&None][&(None, "p".to_string())], vec![4]);
+        assert_eq!(index.zones.len(), 2, "services have no zone");
     }
 }

@@ -20,6 +20,7 @@ mod step;
 mod submit;
 mod view;
 mod world;
+mod zones;
 
 pub use config::EngineConfig;
 pub use edits::ResourceEdit;
@@ -30,6 +31,7 @@ pub use reset::{ResetOutcome, ResetScope};
 pub use resources::ResourceError;
 pub use submit::{Operation, SubmitError, Submitted};
 pub use view::{ResourceSnapshot, StepView, TaskView};
+pub use zones::ZoneHosts;
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicI64;

@@ -142,7 +142,7 @@ pub async fn list_projects(
         .map(|p| super::reads::project(&base, p))
         .collect();
     let items = super::reads::filtered(items, &query, super::reads::PROJECT_FILTERS);
-    Ok(Json(super::reads::collection(
-        &base, "projects", "projects", items,
-    )))
+    Ok(Json(super::reads::paged(
+        &base, "projects", "projects", items, &query,
+    )?))
 }

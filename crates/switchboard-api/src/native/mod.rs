@@ -143,12 +143,15 @@ impl IntoResponse for NativeError {
     }
 }
 
+/// The largest `offset`: an offset costs what it skips, so deeper pages go by `marker`.
+pub const MAX_OFFSET: i64 = 10_000;
+
 /// `?limit=&offset=` with bounds, read from a query map (which never fails to extract, so a
 /// bad query gets this API's own error envelope).
 pub struct Page<'a>(pub &'a std::collections::HashMap<String, String>);
 
 impl Page<'_> {
-    /// (limit 1–1000, default 100; offset ≥ 0, default 0).
+    /// (limit 1–1000, default 100; offset 0–[`MAX_OFFSET`], default 0).
     pub fn bounds(&self) -> Result<(i64, i64), NativeError> {
         let limit = parse_int("limit", self.0.get("limit").map(String::as_str), 100)?;
         let offset = parse_int("offset", self.0.get("offset").map(String::as_str), 0)?;
@@ -157,6 +160,11 @@ impl Page<'_> {
         }
         if offset < 0 {
             return Err(NativeError::bad_request("offset must not be negative"));
+        }
+        if offset > MAX_OFFSET {
+            return Err(NativeError::bad_request(format!(
+                "offset must be at most {MAX_OFFSET}: page further with marker (the answer's next_marker)"
+            )));
         }
         Ok((limit, offset))
     }

@@ -10,32 +10,22 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
-use switchboard_core::{now_millis, ResourceKind};
+use switchboard_core::now_millis;
 
 /// Zone → hosts of every server (zones are the region's, as in Nova, not one project's); a
-/// host is shown only when `hosts_of` holds for its server's project.
+/// host is shown only when `hosts_of` holds for its server's project. Read from the engine's
+/// zone index: the cost is the zones' hosts, not the servers.
 fn zones(state: &AppState, hosts_of: impl Fn(&str) -> bool) -> BTreeMap<String, Vec<String>> {
     let mut zones: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for s in state.engine.resources() {
-        if s.spec.kind != ResourceKind::Server {
-            continue;
-        }
-        let text = |k: &str| {
-            s.spec
-                .attrs
-                .get(k)
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
+    for z in state.engine.availability_zones(hosts_of) {
         let hosts = zones
-            .entry(text("availability_zone").unwrap_or_else(|| "nova".into()))
+            .entry(z.zone.unwrap_or_else(|| "nova".into()))
             .or_default();
-        if !hosts_of(&s.spec.project_id) {
-            continue;
-        }
-        let host = text("host").unwrap_or_else(|| super::view::DEFAULT_HOST.into());
-        if !hosts.contains(&host) {
-            hosts.push(host);
+        for host in z.hosts {
+            let host = host.unwrap_or_else(|| super::view::DEFAULT_HOST.into());
+            if !hosts.contains(&host) {
+                hosts.push(host);
+            }
         }
     }
     zones

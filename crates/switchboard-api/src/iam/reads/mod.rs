@@ -4,6 +4,7 @@
 //! they administer; anything else reads exactly like an unknown id.
 
 pub(crate) mod catalog;
+pub(crate) mod paging;
 pub(crate) mod projects;
 pub(crate) mod users;
 
@@ -11,6 +12,7 @@ pub use catalog::{
     auth_catalog, list_endpoints, list_regions, list_services, show_endpoint, show_region,
     show_service,
 };
+pub use paging::paged;
 pub use projects::{
     auth_domains, auth_projects, auth_system, list_domains, project, show_domain, show_project,
     user_projects, PROJECT_FILTERS,

@@ -1,7 +1,7 @@
 //! Projects and domains: `GET /v3/projects/{id}`, `/v3/auth/projects`, `/v3/auth/domains`,
 //! `/v3/auth/system`, `/v3/users/{id}/projects`, `/v3/domains` and `/v3/domains/{id}`.
 
-use super::{administrator, collection, filtered, Caller};
+use super::{administrator, collection, filtered, paged, Caller};
 use crate::admin_scope::{AdminScope, Target};
 use crate::iam::KeystoneError;
 use crate::AppState;
@@ -97,7 +97,13 @@ pub async fn auth_projects(
     let own = state.store.projects_of_user(&who.user_id).await?;
     let items = own.iter().map(|p| project(&base, p)).collect();
     let items = filtered(items, &query, PROJECT_FILTERS);
-    Ok(Json(collection(&base, "auth/projects", "projects", items)))
+    Ok(Json(paged(
+        &base,
+        "auth/projects",
+        "projects",
+        items,
+        &query,
+    )?))
 }
 
 /// `GET /v3/users/{id}/projects`: the caller's own, or a user's an administrator sees (only
@@ -138,12 +144,13 @@ pub async fn user_projects(
     }
     let items = projects.iter().map(|p| project(&base, p)).collect();
     let items = filtered(items, &query, PROJECT_FILTERS);
-    Ok(Json(collection(
+    Ok(Json(paged(
         &base,
         &format!("users/{user_id}/projects"),
         "projects",
         items,
-    )))
+        &query,
+    )?))
 }
 
 /// The domains `who` may see: its own user's, and those of the projects it sees.
@@ -241,7 +248,7 @@ pub async fn list_domains(
         .map(|d| domain(&base, d))
         .collect();
     let items = filtered(items, &query, &["name", "enabled"]);
-    Ok(Json(collection(&base, "domains", "domains", items)))
+    Ok(Json(paged(&base, "domains", "domains", items, &query)?))
 }
 
 /// `GET /v3/domains/{id}`: one the caller sees, else 404 as for an unknown id.

@@ -1,6 +1,6 @@
 //! Users and roles: `GET /v3/users/{id}`, `/v3/users` and `/v3/roles`.
 
-use super::{administrator, collection, filtered, Caller};
+use super::{administrator, filtered, paged, Caller};
 use crate::admin_scope::{AdminScope, Target};
 use crate::iam::KeystoneError;
 use crate::AppState;
@@ -90,7 +90,7 @@ pub async fn list_users(
         }
     }
     let items = filtered(items, &query, &["name", "domain_id", "enabled"]);
-    Ok(Json(collection(&base, "users", "users", items)))
+    Ok(Json(paged(&base, "users", "users", items, &query)?))
 }
 
 /// Administrators only, as Keystone's default policy.
@@ -119,7 +119,7 @@ pub async fn list_roles(
         })
         .collect();
     let items = filtered(items, &query, &["name", "domain_id"]);
-    Ok(Json(collection(&base, "roles", "roles", items)))
+    Ok(Json(paged(&base, "roles", "roles", items, &query)?))
 }
 
 /// `GET /v3/role_assignments` (administrators, as Keystone's default policy): the roles the
@@ -159,10 +159,11 @@ pub async fn list_role_assignments(
             }
         }
     }
-    Ok(Json(collection(
+    Ok(Json(paged(
         &base,
         "role_assignments",
         "role_assignments",
         items,
-    )))
+        &query,
+    )?))
 }

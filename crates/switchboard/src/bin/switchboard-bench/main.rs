@@ -17,6 +17,7 @@ mod fuzz_signing;
 mod harness;
 mod hello;
 mod inventory;
+mod lag;
 mod orchestration;
 mod reads;
 mod real;

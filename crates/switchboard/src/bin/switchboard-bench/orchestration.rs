@@ -48,31 +48,44 @@ pub async fn run(n: usize, step_ms: u64, seed: u64) -> Result<()> {
             .collect(),
     )
     .await?;
+    // One warmed-up keep-alive connection per request, as in `accept`: the wall time is the
+    // orchestration's, not TCP handshakes' and first token look-ups'.
+    let warm = sinks.iter().map(|_| {
+        let client = bench.client.clone();
+        async move { Ok(client.get("/switchboard/v1/session").await.map(|_| 0)?) }
+    });
+    futures_join(warm).await?;
     let started = Instant::now();
+    let t0 = switchboard_core::now_millis();
     let requests = sinks.iter().map(|&s| {
         let client = bench.client.clone();
         async move {
             let started = client
                 .service_action("1", &format!("s{s}"), "start", true)
                 .await?;
-            started
+            let id = started
                 .task_id
-                .ok_or_else(|| anyhow::anyhow!("start answered no command id: {}", started.body))
+                .ok_or_else(|| anyhow::anyhow!("start answered no command id: {}", started.body))?;
+            Ok::<_, anyhow::Error>((id, switchboard_core::now_millis()))
         }
     });
-    let ids = futures_join(requests).await?;
-    for id in &ids {
-        match bench
-            .state
-            .engine
-            .wait(*id, Duration::from_secs(600))
-            .await?
-        {
-            Some(TaskState::Complete) => {}
-            other => bail!("command {id} ended {other:?}"),
+    let answered = futures::future::try_join_all(requests).await?;
+    let ids: Vec<i64> = answered.iter().map(|a| a.0).collect();
+    // Every task awaited at once: the end is the last one's, not a walk of reads after it.
+    let ends = ids.iter().map(|&id| {
+        let engine = &bench.state.engine;
+        async move {
+            match engine.wait(id, Duration::from_secs(600)).await? {
+                Some(TaskState::Complete) => Ok(()),
+                other => bail!("command {id} ended {other:?}"),
+            }
         }
-    }
+    });
+    futures::future::try_join_all(ends).await?;
     let wall = started.elapsed();
+    let t_end = switchboard_core::now_millis();
+    let first_answer = answered.iter().map(|a| a.1).min().unwrap_or(t0) - t0;
+    let last_answer = answered.iter().map(|a| a.1).max().unwrap_or(t0) - t0;
     let ideal = Duration::from_millis(step_ms * depth as u64);
     let running = bench
         .state
@@ -96,6 +109,9 @@ pub async fn run(n: usize, step_ms: u64, seed: u64) -> Result<()> {
         "  ratio:         {:.3} (target <= 1.10)",
         wall.as_secs_f64() / ideal.as_secs_f64()
     );
+    println!("  accepted:      first answer {first_answer} ms, last {last_answer} ms");
+    let spans = crate::lag::spans(&bench.state.engine, &ids).await?;
+    crate::lag::report(&deps, &spans, step_ms, t0, t_end);
     Ok(())
 }
 
