@@ -1,6 +1,7 @@
 //! The dependency graph of the inventory: validated once at load, then queried by the planner.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Why a set of dependency declarations is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -16,8 +17,9 @@ pub enum GraphError {
 /// Nodes are identified by name; edges point from a node to what it depends on.
 #[derive(Debug, Clone, Default)]
 pub struct DependencyGraph {
-    names: Vec<String>,
-    index: HashMap<String, usize>,
+    /// One allocation per name, shared by the list and the map.
+    names: Vec<Arc<str>>,
+    index: HashMap<Arc<str>, usize>,
     deps: Vec<Vec<usize>>,
     dependents: Vec<Vec<usize>>,
     /// Position of each node in a topological order (dependencies first).
@@ -36,15 +38,18 @@ impl DependencyGraph {
             .map(|(n, d)| (n, d.into_iter().collect()))
             .collect();
         let mut graph = DependencyGraph::default();
+        graph.names.reserve(pending.len());
+        graph.index.reserve(pending.len());
         for (name, _) in &pending {
+            let shared: Arc<str> = Arc::from(*name);
             if graph
                 .index
-                .insert(name.to_string(), graph.names.len())
+                .insert(shared.clone(), graph.names.len())
                 .is_some()
             {
                 return Err(GraphError::Duplicate(name.to_string()));
             }
-            graph.names.push(name.to_string());
+            graph.names.push(shared);
         }
         graph.deps = vec![Vec::new(); graph.names.len()];
         graph.dependents = vec![Vec::new(); graph.names.len()];
@@ -64,7 +69,10 @@ impl DependencyGraph {
         }
         if let Some(cycle) = graph.find_cycle() {
             return Err(GraphError::Cycle(
-                cycle.into_iter().map(|i| graph.names[i].clone()).collect(),
+                cycle
+                    .into_iter()
+                    .map(|i| graph.names[i].to_string())
+                    .collect(),
             ));
         }
         graph.rank = graph.topological_ranks();
@@ -113,8 +121,9 @@ impl DependencyGraph {
             dep_nodes.push(j);
         }
         let node = self.names.len();
-        self.names.push(name.to_string());
-        self.index.insert(name.to_string(), node);
+        let shared: Arc<str> = Arc::from(name);
+        self.names.push(shared.clone());
+        self.index.insert(shared, node);
         for &j in &dep_nodes {
             self.dependents[j].push(node);
         }

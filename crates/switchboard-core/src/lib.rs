@@ -13,7 +13,7 @@ pub mod transitions;
 
 pub use driver::{Driver, DriverError, Observed};
 pub use graph::{DependencyGraph, GraphError};
-pub use inventory::{Inventory, InventoryError, ResourceKind, ResourceSpec};
+pub use inventory::{Inventory, InventoryError, InventoryView, ResourceKind, ResourceSpec};
 pub use lifecycle::{Action, Lifecycle};
 pub use plan::{plan_operation, Plan, PlanError, PlannedStep, StepMode};
 pub use task::{op_id, op_task, StepState, TaskId, TaskState};

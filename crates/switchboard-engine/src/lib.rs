@@ -105,28 +105,29 @@ impl Engine {
         config: EngineConfig,
     ) -> Result<Engine, EngineError> {
         let records = store.resources().await?;
-        let specs: Vec<ResourceSpec> = records.iter().map(|r| r.spec.clone()).collect();
-        let graph = resource_graph(&specs).map_err(|e| EngineError::Inventory(e.to_string()))?;
+        // Each record is split into its spec and its node: nothing is copied.
+        let mut specs = Vec::with_capacity(records.len());
+        let mut nodes = Vec::with_capacity(records.len());
+        for r in records {
+            nodes.push(NodeState::from_record(&r));
+            specs.push(Arc::new(r.spec));
+        }
+        let graph = resource_graph(specs.iter().map(|s| s.as_ref()))
+            .map_err(|e| EngineError::Inventory(e.to_string()))?;
         let mut node_drivers = Vec::with_capacity(specs.len());
-        for r in &records {
-            let driver = driver_for(&drivers, &r.spec)?;
-            if !r.deleted {
-                driver.register(&r.spec).await?;
+        for (spec, node) in specs.iter().zip(&nodes) {
+            let driver = driver_for(&drivers, spec)?;
+            if !node.deleted {
+                driver.register(spec).await?;
             }
             node_drivers.push(driver);
         }
-        let nodes = records.iter().map(NodeState::from_record).collect();
         let max_id = store.max_task_id().await?;
         let inner = Arc::new(Inner {
             store,
             config,
             registry: drivers,
-            world: Mutex::new(World::new(
-                graph,
-                specs.into_iter().map(Arc::new).collect(),
-                node_drivers,
-                nodes,
-            )),
+            world: Mutex::new(World::new(graph, specs, node_drivers, nodes)),
             next_id: AtomicI64::new(max_id + 1),
             changed: watch::channel(0).0,
             progress_seen: Mutex::new(HashMap::new()),

@@ -24,12 +24,14 @@ pub async fn build(
     config: &Config,
     admin_password: Option<String>,
 ) -> Result<(AppState, axum::Router)> {
-    build_observed(config, admin_password, &Progress::default()).await
+    build_observed(config, None, admin_password, &Progress::default()).await
 }
 
-/// [`build`], telling `progress` which phase it is in.
+/// [`build`], telling `progress` which phase it is in; `resources` are the inventory's,
+/// flattened already by [`Config::load`] (else flattened here).
 pub async fn build_observed(
     config: &Config,
+    resources: Option<Vec<switchboard_core::ResourceSpec>>,
     admin_password: Option<String>,
     progress: &Progress,
 ) -> Result<(AppState, axum::Router)> {
@@ -40,8 +42,10 @@ pub async fn build_observed(
         .enabled
         .then(crate::metrics::exposition)
         .flatten();
-    let inventory = config.inventory();
-    let resources = inventory.resources().context("invalid inventory")?;
+    let resources = match resources {
+        Some(r) => r,
+        None => config.view().resources().context("invalid inventory")?,
+    };
     crate::data_dir::prepare(&config.data_dir)?;
     let store: Arc<dyn Store> = Arc::new(
         SqliteStore::open_with(
@@ -77,6 +81,8 @@ pub async fn build_observed(
     store
         .sync_inventory(&domains, &projects, &resources)
         .await?;
+    // The store holds them now, and the engine reads them from there.
+    drop(resources);
     let project_ids: Vec<String> = config.projects.iter().map(|p| p.id.clone()).collect();
     crate::bootstrap::admin(
         store.as_ref(),
@@ -166,7 +172,7 @@ pub async fn build_observed(
         store,
         config: api_config.clone(),
         clusters: Arc::new(clusters),
-        flavors: Arc::new(inventory.flavors().context("invalid inventory")?),
+        flavors: Arc::new(config.view().flavors().context("invalid inventory")?),
         logins: AppState::logins(&api_config, hasher),
         faults,
         requests: Arc::new(switchboard_api::requests::RequestLog::new(
@@ -188,7 +194,7 @@ pub async fn build_observed(
 /// Lock the data dir, bind, build, serve: a second server on the same data dir, or one whose
 /// port is taken, stops before it has opened the database or resumed anything. While it builds,
 /// the listener answers 503 (`startup`); then the full API, on the same connections.
-pub async fn run(config: Config) -> Result<()> {
+pub async fn run(mut config: Config) -> Result<()> {
     let _lock = crate::data_dir::lock(&config.data_dir)?;
     let listener = http_server::bind(config.listen)
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -229,10 +235,12 @@ pub async fn run(config: Config) -> Result<()> {
         }
     }
     let password = std::env::var("SWITCHBOARD_ADMIN_PASSWORD").ok();
+    let resources = config.resources.take();
     let built = tokio::select! {
-        built = build_observed(&config, password, &progress) => built?,
+        built = build_observed(&config, resources, password, &progress) => built?,
         () = stopped() => return Ok(()),
     };
+    config.forget_resources();
     let (state, app) = built;
     if let Some(path) = &config.snapshot {
         let raw = std::fs::read(path)

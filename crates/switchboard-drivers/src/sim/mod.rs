@@ -2,6 +2,7 @@
 //! seed, and fault rules. Its state lives in `DATA_DIR/sim/`: `world.json` (a snapshot) and
 //! `actions.jsonl` (the actions since).
 
+mod compactor;
 mod config;
 mod console;
 mod progress;
@@ -24,7 +25,8 @@ use world::{SimResource, World};
 
 pub struct SimDriver {
     config: SimConfig,
-    world: Mutex<World>,
+    /// Shared with the compactions it starts, which finish under the same lock.
+    world: Arc<Mutex<World>>,
     /// The fault rules steps are matched against (the first that covers a step decides).
     book: Arc<FaultBook>,
     /// The transitions set at run time and the simulated clock every time here is read from.
@@ -46,6 +48,8 @@ impl SimDriver {
         }
         let world = World::open(dir, config.compact_log_bytes)
             .map_err(|e| DriverError::Permanent(format!("sim world: {e}")))?;
+        let shared = Arc::new(Mutex::new(world));
+        shared.lock().unwrap_or_else(|p| p.into_inner()).shared = Some(Arc::downgrade(&shared));
         // On its own, the driver applies its configured rules; `with_book` shares the server's.
         let book = FaultBook::new(|pattern, action| pattern == action);
         let rules = config.faults.iter().enumerate().map(|(i, f)| f.to_rule(i));
@@ -53,7 +57,7 @@ impl SimDriver {
             .map_err(|e| DriverError::Permanent(e.to_string()))?;
         Ok(SimDriver {
             config,
-            world: Mutex::new(world),
+            world: shared,
             book: Arc::new(book),
             transitions: Arc::new(TransitionBook::new()),
             timer: timer::PreciseTimer::default(),
@@ -102,7 +106,7 @@ impl SimDriver {
             DriverError::Permanent(format!("{} is not in the simulated world", resource.id))
         })?;
         let (state, detail) = r.state_at(now);
-        Ok((state, detail, r.last.as_ref().map(|t| t.until_ms)))
+        Ok((state, detail, r.last().map(|t| t.until_ms)))
     }
 
     /// How often each fault rule has shaped an action, by rule id, as the action log proves.
@@ -141,6 +145,14 @@ impl SimDriver {
     }
 }
 
+impl Drop for SimDriver {
+    /// A compaction in flight ends first: a driver opened next on the same files finds them
+    /// whole and alone.
+    fn drop(&mut self) {
+        compactor::wait(&self.world);
+    }
+}
+
 #[async_trait::async_trait]
 impl Driver for SimDriver {
     async fn register(&self, resource: &ResourceSpec) -> Result<(), DriverError> {
@@ -170,7 +182,7 @@ impl Driver for SimDriver {
             let busy_with = w
                 .resources
                 .get(&resource.id)
-                .and_then(|r| r.last.as_ref())
+                .and_then(|r| r.last())
                 .map(|t| t.action);
             return if busy_with == Some(action) {
                 Ok(None)
@@ -355,7 +367,7 @@ impl Driver for SimDriver {
 
     fn held(&self, resource: &ResourceSpec) -> bool {
         let w = self.lock();
-        let last = w.resources.get(&resource.id).and_then(|r| r.last.as_ref());
+        let last = w.resources.get(&resource.id).and_then(|r| r.last());
         last.is_some_and(|t| t.outcome == Outcome::Hang)
     }
 
@@ -367,5 +379,7 @@ impl Driver for SimDriver {
 
 #[cfg(test)]
 mod compaction_tests;
+#[cfg(test)]
+mod compactor_tests;
 #[cfg(test)]
 mod tests;

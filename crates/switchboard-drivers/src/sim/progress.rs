@@ -57,7 +57,7 @@ pub(super) fn release_if_read(
     now: Millis,
 ) -> std::io::Result<()> {
     let found = world.resources.get(&resource.id);
-    let Some(last) = found.and_then(|r| r.last.as_ref()) else {
+    let Some(last) = found.and_then(|r| r.last()) else {
         return Ok(());
     };
     let Some(needed) = last.reads.filter(|_| last.until_ms == Millis::MAX) else {
@@ -78,6 +78,7 @@ pub(super) fn release_if_read(
         release: true,
         fault: None,
         rule: None,
+        resource: resource.id.clone(),
         ..last.clone()
     };
     world.record(release)

@@ -60,18 +60,12 @@ struct CountsOf {
 }
 
 impl Snapshot {
-    fn of(world: &World) -> Snapshot {
+    /// A copy of the world's state (taken under its lock).
+    pub(super) fn of(world: &World) -> Snapshot {
         let resources = world.resources.iter().map(|(id, r)| {
-            let history: Vec<LogEntry> = r
-                .history
-                .iter()
-                .map(|e| LogEntry {
-                    resource: String::new(),
-                    ..e.clone()
-                })
-                .collect();
-            let newest = r.history.back();
-            let last = r.last.is_some() && r.last.as_ref() == newest;
+            // Entries in the world have no resource already.
+            let history: Vec<LogEntry> = r.history.iter().cloned().collect();
+            let last = r.last().is_some();
             Resource {
                 id: id.clone(),
                 base: r.base.clone(),
@@ -99,12 +93,10 @@ impl Snapshot {
             resource.performed = r.performed;
             let skip = r.history.len().saturating_sub(HISTORY);
             for mut e in r.history.into_iter().skip(skip) {
-                e.resource.clone_from(&r.id);
+                e.resource = String::new();
                 resource.history.push_back(e);
             }
-            if r.last {
-                resource.last = resource.history.back().cloned();
-            }
+            resource.current = r.last && !resource.history.is_empty();
             world.resources.insert(r.id, resource);
         }
     }
@@ -156,7 +148,11 @@ pub(super) fn compact(world: &World) -> std::io::Result<u64> {
 
 /// The first half of a compaction: the snapshot is in place, the log still whole.
 pub(super) fn write_snapshot(world: &World) -> std::io::Result<u64> {
-    let dir = world.dir();
+    write(world.dir(), &Snapshot::of(world))
+}
+
+/// Writes `snapshot` atomically into `dir`; its size.
+pub(super) fn write(dir: &Path, snapshot: &Snapshot) -> std::io::Result<u64> {
     let temporary = dir.join(TEMPORARY);
     let file = crate::private::file_options()
         .write(true)
@@ -164,7 +160,7 @@ pub(super) fn write_snapshot(world: &World) -> std::io::Result<u64> {
         .truncate(true)
         .open(&temporary)?;
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-    serde_json::to_writer(&mut out, &Snapshot::of(world)).map_err(std::io::Error::other)?;
+    serde_json::to_writer(&mut out, snapshot).map_err(std::io::Error::other)?;
     out.flush()?;
     let file = out.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()?;
@@ -184,7 +180,7 @@ pub(super) fn empty_log(world: &World) -> std::io::Result<()> {
 
 /// Debug builds only: `SWITCHBOARD_TEST_SIM_COMPACT_PAUSE_MS` holds a compaction before its
 /// rename and before its truncation, so a test can `kill -9` the server inside each.
-fn crash_window() {
+pub(super) fn crash_window() {
     #[cfg(debug_assertions)]
     if let Some(ms) = std::env::var("SWITCHBOARD_TEST_SIM_COMPACT_PAUSE_MS")
         .ok()

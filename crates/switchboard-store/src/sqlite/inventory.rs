@@ -1,9 +1,27 @@
 //! The inventory's domains, projects and resources, written at every start.
 
-use crate::{StoreError, StoreResult};
+use crate::{ResourceRecord, StoreError, StoreResult};
+use futures::TryStreamExt;
 use sqlx::sqlite::SqlitePool;
-use std::collections::{HashMap, HashSet};
+use sqlx::Row;
+use std::collections::HashMap;
 use switchboard_core::{now_millis, ResourceSpec};
+
+/// Every stored resource with its edits, in creation order. Rows are decoded as they come
+/// (not all fetched first), and only the columns a record needs are read.
+pub(super) async fn resources(pool: &SqlitePool) -> StoreResult<Vec<ResourceRecord>> {
+    let mut out = Vec::new();
+    let mut rows = sqlx::query(
+        "SELECT r.spec, r.state, r.active_task_id, r.deleted, r.configured, r.last_error,
+         r.updated_at, e.name AS edited_name, e.attrs AS edited_attrs FROM resources r
+         LEFT JOIN resource_edits e ON e.resource_id = r.id ORDER BY r.rowid",
+    )
+    .fetch(pool);
+    while let Some(row) = rows.try_next().await? {
+        out.push(super::rows::resource(&row)?);
+    }
+    Ok(out)
+}
 
 /// Upserts what the inventory declares and differs from the stored row; resources it does not
 /// declare are marked as created through the API (`configured = 0`), which a reset deletes.
@@ -34,27 +52,40 @@ pub(super) async fn sync(
     }
     let now = now_millis();
     // Only what changed is written: a restart with the same inventory reads it and writes none.
-    let stored: Vec<(String, String, bool)> =
-        sqlx::query_as("SELECT id, spec, configured FROM resources")
-            .fetch_all(&mut *tx)
-            .await?;
-    let declared: HashSet<&str> = resources.iter().map(|r| r.id.as_str()).collect();
-    let mut kept = HashMap::with_capacity(stored.len());
-    for (id, spec, configured) in &stored {
-        if *configured && !declared.contains(id.as_str()) {
-            // No longer declared: from now on it counts as created through the API.
-            sqlx::query("UPDATE resources SET configured = 0 WHERE id = ?")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+    // The stored rows are compared as they come, against the declared ones by id (borrowed).
+    let mut unchanged = vec![false; resources.len()];
+    let position: HashMap<&str, usize> = resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    let mut undeclared = Vec::new();
+    {
+        let mut stored = sqlx::query("SELECT id, spec, configured FROM resources").fetch(&mut *tx);
+        while let Some(row) = stored.try_next().await? {
+            let id: &str = row.try_get(0)?;
+            let configured: bool = row.try_get(2)?;
+            match position.get(id) {
+                Some(&i) => {
+                    let spec: &str = row.try_get(1)?;
+                    let same =
+                        configured && serde_json::to_string(&resources[i]).is_ok_and(|d| d == spec);
+                    unchanged[i] = same;
+                }
+                None if configured => undeclared.push(id.to_string()),
+                None => {}
+            }
         }
-        kept.insert(id.as_str(), (spec.as_str(), *configured));
     }
-    for r in resources {
+    for id in &undeclared {
+        // No longer declared: from now on it counts as created through the API.
+        sqlx::query("UPDATE resources SET configured = 0 WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for (r, _) in resources.iter().zip(&unchanged).filter(|(_, same)| !**same) {
         let spec = serde_json::to_string(r).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        if kept.get(r.id.as_str()) == Some(&(spec.as_str(), true)) {
-            continue;
-        }
         sqlx::query(
             "INSERT INTO resources (id, project_id, kind, name, cluster_id, spec, state, updated_at, configured)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)

@@ -62,15 +62,7 @@ impl Store for SqliteStore {
     }
 
     async fn resources(&self) -> StoreResult<Vec<ResourceRecord>> {
-        sqlx::query(
-            "SELECT r.*, e.name AS edited_name, e.attrs AS edited_attrs FROM resources r
-             LEFT JOIN resource_edits e ON e.resource_id = r.id ORDER BY r.rowid",
-        )
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(rows::resource)
-        .collect()
+        inventory::resources(&self.pool).await
     }
 
     async fn user_by_name(

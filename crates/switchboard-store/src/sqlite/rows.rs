@@ -19,9 +19,9 @@ fn lifecycle(s: &str) -> StoreResult<Lifecycle> {
 
 /// A resource row with its API edits (`edited_name`, `edited_attrs`) laid over the spec.
 pub(crate) fn resource(row: &SqliteRow) -> StoreResult<ResourceRecord> {
-    let spec: String = row.try_get("spec")?;
+    let spec: &str = row.try_get("spec")?;
     let mut spec: switchboard_core::ResourceSpec =
-        serde_json::from_str(&spec).map_err(|e| corrupt("resource spec", &e.to_string()))?;
+        serde_json::from_str(spec).map_err(|e| corrupt("resource spec", &e.to_string()))?;
     if let Some(name) = row.try_get::<Option<String>, _>("edited_name")? {
         spec.name = name;
     }

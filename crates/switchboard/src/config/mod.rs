@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use switchboard_core::inventory::{ClusterSpec, DomainSpec, FlavorSpec, MemberSpec, ProjectSpec};
-use switchboard_core::Inventory;
+use switchboard_core::{Inventory, InventoryView, ResourceSpec};
 use switchboard_drivers::SimConfig;
 use switchboard_engine::EngineConfig;
 use switchboard_store::Synchronous;
@@ -48,6 +48,10 @@ pub struct Config {
     /// A snapshot file applied once at start, before serving (`serve --snapshot`).
     #[serde(skip)]
     pub snapshot: Option<PathBuf>,
+    /// The inventory's resources as [`Config::load`] checked and flattened them, so that
+    /// `serve` does not flatten them again (taken by the start, then dropped).
+    #[serde(skip)]
+    pub resources: Option<Vec<ResourceSpec>>,
 }
 
 impl Default for Config {
@@ -80,6 +84,7 @@ impl Default for Config {
             policies: Vec::new(),
             snapshot: None,
             ids: IdsConfig::default(),
+            resources: None,
         }
     }
 }
@@ -232,7 +237,7 @@ impl Config {
         };
         config.apply_env(|k| std::env::var(k).ok())?;
         config.apply_flags(flags);
-        config.validate()?;
+        config.resources = Some(config.checked()?);
         Ok(config)
     }
 
@@ -317,6 +322,12 @@ impl Config {
     }
 
     pub fn validate(&self) -> Result<()> {
+        self.checked().map(drop)
+    }
+
+    /// Validates, and returns the inventory's resources flattened (once, without copying the
+    /// inventory).
+    pub fn checked(&self) -> Result<Vec<ResourceSpec>> {
         if !(self.sim.speed > 0.0 && self.sim.speed.is_finite()) {
             bail!(
                 "sim speed must be a positive number, not {}",
@@ -326,7 +337,7 @@ impl Config {
         for f in &self.sim.faults {
             f.validate().map_err(anyhow::Error::msg)?;
         }
-        self.inventory().resources().context("invalid inventory")?;
+        let resources = self.view().resources().context("invalid inventory")?;
         self.auth.validate()?;
         self.events.validate()?;
         self.requests.validate()?;
@@ -352,9 +363,35 @@ impl Config {
                 self.admin.domain
             );
         }
-        Ok(())
+        Ok(resources)
     }
 
+    /// The inventory, borrowed.
+    pub fn view(&self) -> InventoryView<'_> {
+        InventoryView {
+            domains: &self.domains,
+            projects: &self.projects,
+            clusters: &self.clusters,
+            dbom_instances: &self.dbom_instances,
+            flows: &self.flows,
+            servers: &self.servers,
+            flavors: &self.flavors,
+        }
+    }
+
+    /// Drops the declared resources once the store holds them (the engine keeps its own):
+    /// a server does not keep a second copy of a fleet's inventory for its lifetime.
+    pub fn forget_resources(&mut self) {
+        self.resources = None;
+        self.dbom_instances = Vec::new();
+        self.flows = Vec::new();
+        self.servers = Vec::new();
+        for c in &mut self.clusters {
+            c.services = Vec::new();
+        }
+    }
+
+    /// The inventory, copied.
     pub fn inventory(&self) -> Inventory {
         Inventory {
             domains: self.domains.clone(),
