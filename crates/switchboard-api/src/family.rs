@@ -5,15 +5,18 @@ use crate::body::BodyError;
 use crate::{bms, dbss, gateway, iam, live, mrs, native, nova};
 use axum::extract::{MatchedPath, Request};
 use axum::http::{Method, StatusCode, Uri};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use percent_encoding::percent_decode_str;
 
-/// Route layer: a path whose percent-escapes do not decode to UTF-8 (so that a `Path<String>`
-/// would reject it) gets a 400 in its family's format.
-pub async fn path_params(req: Request, next: Next) -> Response {
+/// Route step (in `routes::routed`): a path whose percent-escapes do not decode to UTF-8 (so
+/// that a `Path<String>` would reject it) gets a 400 in its family's format.
+pub async fn path_params<F, Fut>(req: Request, next: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
     if percent_decode_str(req.uri().path()).decode_utf8().is_ok() {
-        return next.run(req).await;
+        return next(req).await;
     }
     let route = req
         .extensions()

@@ -11,7 +11,6 @@ use crate::native::NativeError;
 use crate::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, Method};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -96,11 +95,15 @@ pub fn router(exposition: Exposition) -> Router {
         .fallback(|| async { GatewayError::not_found() })
 }
 
-/// Route layer: hands the route template on to [`record`] (the outer layer that times the
-/// request never sees the request's extensions again).
-pub async fn route(req: Request, next: Next) -> Response {
+/// Route step (in `routes::routed`): hands the route template on to [`record`] (the outer
+/// layer that times the request never sees the request's extensions again).
+pub async fn route<F, Fut>(req: Request, next: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
     let matched = req.extensions().get::<MatchedPath>().cloned();
-    let mut response = next.run(req).await;
+    let mut response = next(req).await;
     if let Some(m) = matched {
         response.extensions_mut().insert(m);
     }

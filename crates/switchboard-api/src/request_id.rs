@@ -67,7 +67,9 @@ pub fn current() -> String {
 /// Records `who` as the current request's principal, for its log line; hands it back.
 pub fn principal(who: Principal) -> Principal {
     let _ = REQUEST.try_with(|c| {
-        c.principal.get_or_init(|| who.audit_name());
+        if tracing::enabled!(tracing::Level::INFO) {
+            c.principal.get_or_init(|| who.audit_name());
+        }
         if c.logged {
             c.who.get_or_init(|| caller(&who));
         }
@@ -87,22 +89,30 @@ pub async fn middleware(
         who: OnceLock::new(),
         action: OnceLock::new(),
     });
+    // The log line's fields are copied only when it is written.
+    let log = tracing::enabled!(tracing::Level::INFO);
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
+    let path = if log {
+        req.uri().path().to_string()
+    } else {
+        String::new()
+    };
     let started = std::time::Instant::now();
     let mut response = REQUEST.scope(context.clone(), next.run(req)).await;
     let elapsed = started.elapsed();
     crate::metrics::record(&method, &response, elapsed);
-    let latency_ms = elapsed.as_micros() as f64 / 1000.0;
-    tracing::info!(
-        request_id = %context.id,
-        principal = %context.principal.get().map_or("-", String::as_str),
-        %method,
-        %path,
-        status = response.status().as_u16(),
-        latency_ms,
-        "request"
-    );
+    if log {
+        let latency_ms = elapsed.as_micros() as f64 / 1000.0;
+        tracing::info!(
+            request_id = %context.id,
+            principal = %context.principal.get().map_or("-", String::as_str),
+            %method,
+            %path,
+            status = response.status().as_u16(),
+            latency_ms,
+            "request"
+        );
+    }
     if let Ok(v) = HeaderValue::from_str(&context.id) {
         response.headers_mut().insert("x-request-id", v);
     }

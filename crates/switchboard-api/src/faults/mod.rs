@@ -10,10 +10,10 @@ pub mod rules;
 pub mod tenancy;
 
 use crate::{family, AppState};
-use axum::extract::{MatchedPath, RawPathParams, Request, State};
-use axum::middleware::Next;
+use axum::extract::{MatchedPath, RawPathParams, Request};
 use axum::response::Response;
 use axum::RequestPartsExt;
+use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
 use switchboard_core::faults::{ApiHit, FaultBook, FaultFiring, FaultUse, RequestFacts};
 use switchboard_identity::Principal;
@@ -50,10 +50,15 @@ fn family_of(route: &str) -> Option<&'static str> {
     }
 }
 
-/// Route layer: sets the scope `permit` matches in, and answers for the hit it finds.
-pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// Route step (in `routes::routed`): sets the scope `permit` matches in, and answers for the
+/// hit it finds; `next` runs the handler.
+pub async fn layer<F, Fut>(state: &AppState, req: Request, next: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: Future<Output = Response>,
+{
     if state.faults.is_empty() {
-        return next.run(req).await;
+        return next(req).await;
     }
     let route = req
         .extensions()
@@ -61,7 +66,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         .map(|m| m.as_str().to_string());
     let family = route.as_deref().and_then(family_of);
     let Some(family) = family else {
-        return next.run(req).await;
+        return next(req).await;
     };
     let (mut parts, body) = req.into_parts();
     let params: Vec<(String, String)> = parts
@@ -105,7 +110,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     if family == "iam" {
         // Keystone checks no action: match before the handler, on the family and path alone.
         let hit = check(&scope, None, None);
-        record(&state, &scope).await;
+        record(state, &scope).await;
         if let Some(hit) = hit {
             if let Some(l) = hit.latency {
                 tokio::time::sleep(l).await;
@@ -117,8 +122,8 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         // Decided: no `permit` of this request matches again.
         let _ = scope.hit.set(None);
     }
-    let response = SCOPE.scope(scope.clone(), next.run(req)).await;
-    record(&state, &scope).await;
+    let response = SCOPE.scope(scope.clone(), next(req)).await;
+    record(state, &scope).await;
     let Some(Some(hit)) = scope.hit.get() else {
         return response;
     };

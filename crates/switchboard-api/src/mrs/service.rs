@@ -1,6 +1,6 @@
 //! `POST …/service/{service_name}/start|stop|restart` and `GET …/services/{service_name}`.
 
-use super::{codes, ok_envelope, status_name, visible_cluster, MrsError};
+use super::{codes, status_name, visible_cluster, MrsError};
 use crate::auth::{Authenticated, PeerAddr, Source};
 use crate::gateway::GatewayError;
 use crate::login::Account;
@@ -225,7 +225,7 @@ pub async fn service_summary(
     State(state): State<AppState>,
     Authenticated(who): Authenticated,
     Path((cluster_id, service_name)): Path<(String, String)>,
-) -> Result<Json<Value>, MrsError> {
+) -> Result<Json<Summary>, MrsError> {
     super::permit(&who, "mrs:service:get")?;
     let service = visible_service(&state, &who, &cluster_id, &service_name)?;
     let depends_on: Vec<String> = service
@@ -234,17 +234,61 @@ pub async fn service_summary(
         .iter()
         .filter_map(|d| state.engine.resource(d).map(|r| r.spec.name.clone()))
         .collect();
+    let prop = |name, value: &str, kind| Property {
+        name,
+        kind,
+        value: Value::from(value),
+    };
     let mut props = vec![
-        json!({"name": "Service", "value": service.spec.name, "type": "TEXT"}),
-        json!({"name": "Running Status", "value": status_name(service.state), "type": "STATUS"}),
-        json!({"name": "Configuration Status", "value": "Synchronized", "type": "TEXT"}),
-        json!({"name": "Depends On", "value": depends_on.join(","), "type": "TEXT"}),
+        prop("Service", &service.spec.name, "TEXT"),
+        prop("Running Status", status_name(service.state), "STATUS"),
+        prop("Configuration Status", "Synchronized", "TEXT"),
+        prop("Depends On", &depends_on.join(","), "TEXT"),
     ];
     if let Some(task) = service.active_task {
-        props.push(json!({"name": "Running Command", "value": task, "type": "TEXT"}));
+        // The task id as a number, as before.
+        props.push(Property {
+            name: "Running Command",
+            kind: "TEXT",
+            value: Value::from(task),
+        });
     }
     if let Some(err) = &service.last_error {
-        props.push(json!({"name": "Last Error", "value": err, "type": "TEXT"}));
+        props.push(prop("Last Error", err, "TEXT"));
     }
-    Ok(ok_envelope(json!({ "key_property": props })))
+    Ok(Json(Summary {
+        error_code: 0,
+        error_description: "",
+        id: -1,
+        res_obj: KeyProperties {
+            key_property: props,
+        },
+        state: "COMPLETE",
+        total_progress: 100.0,
+    }))
+}
+
+/// [`super::ok_envelope`] of the key properties, serialized without building a JSON tree
+/// (fields in the order the tree's sorted keys gave).
+#[derive(serde::Serialize)]
+pub struct Summary {
+    error_code: i64,
+    error_description: &'static str,
+    id: i64,
+    res_obj: KeyProperties,
+    state: &'static str,
+    total_progress: f64,
+}
+
+#[derive(serde::Serialize)]
+struct KeyProperties {
+    key_property: Vec<Property>,
+}
+
+#[derive(serde::Serialize)]
+struct Property {
+    name: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    value: Value,
 }

@@ -150,10 +150,14 @@ tokio::task_local! {
 /// The family of requests answered before routing: an unknown path, or a signature refused.
 pub const UNROUTED: &str = "unrouted";
 
-/// Route layer: tells [`layer`] the request's family and the path's project.
-pub async fn route(req: Request, next: Next) -> Response {
+/// Route step (in `routes::routed`): tells [`layer`] the request's family and the path's project.
+pub async fn route<F, Fut>(req: Request, next: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
     let Ok(routed) = ROUTED.try_with(Arc::clone) else {
-        return next.run(req).await;
+        return next(req).await;
     };
     let family = req
         .extensions()
@@ -161,13 +165,13 @@ pub async fn route(req: Request, next: Next) -> Response {
         .and_then(|m| family_of(m.as_str()));
     let _ = routed.family.set(family);
     if family.is_none() {
-        return next.run(req).await;
+        return next(req).await;
     }
     let (mut parts, body) = req.into_parts();
     let _ = routed
         .path_project
         .set(capture::path_project(&mut parts).await);
-    next.run(Request::from_parts(parts, body)).await
+    next(Request::from_parts(parts, body)).await
 }
 
 /// Layer outside authentication (so that refused signatures are logged too): records the

@@ -6,8 +6,7 @@
 pub mod settings;
 
 use crate::AppState;
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::Response;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -52,12 +51,16 @@ pub fn note(state: &AppState, r: &ResourceSnapshot) {
 }
 
 /// Runs `GET`s in a read scope; after the handler, waits for the transitions its reads completed.
-pub async fn reads(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn reads<F, Fut>(state: &AppState, req: Request, next: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
     if req.method() != axum::http::Method::GET {
-        return next.run(req).await;
+        return next(req).await;
     }
     let reads = Arc::new(Reads::default());
-    let response = READS.scope(reads.clone(), next.run(req)).await;
+    let response = READS.scope(reads.clone(), next(req)).await;
     let released = std::mem::take(&mut *reads.released.lock().unwrap_or_else(|p| p.into_inner()));
     if !released.is_empty() {
         let pick = |s: &switchboard_core::ResourceSpec| released.contains(&s.id);

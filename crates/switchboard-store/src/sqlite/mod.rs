@@ -29,16 +29,26 @@ pub struct SqliteStore {
     pool: SqlitePool,
     writer: WriterHandle,
     events: EventHub,
+    /// `resource_metadata` in memory.
+    metadata: metadata::Cache,
 }
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
     async fn commit(&self, writes: Vec<Write>, priority: Priority) -> StoreResult<()> {
         let (done, wait) = oneshot::channel();
-        self.writer
-            .send(Submission { writes, done }, priority)
-            .map_err(|_| StoreError::Closed)?;
-        wait.await.map_err(|_| StoreError::Closed)?
+        let send = |writes| {
+            self.writer
+                .send(Submission { writes, done }, priority)
+                .map_err(|_| StoreError::Closed)?;
+            Ok::<_, StoreError>(wait)
+        };
+        // Resets and restores rewrite metadata rows: the cache follows them in commit order.
+        if let Some(touch) = metadata::Touch::of(&writes) {
+            let commit = async move { send(writes)?.await.map_err(|_| StoreError::Closed)? };
+            return self.metadata.around_commit(&self.pool, touch, commit).await;
+        }
+        send(writes)?.await.map_err(|_| StoreError::Closed)?
     }
 
     fn enqueue(&self, writes: Vec<Write>) {
@@ -297,14 +307,14 @@ impl Store for SqliteStore {
     }
 
     async fn metadata(&self, resource_id: &str) -> StoreResult<Option<crate::Metadata>> {
-        metadata::metadata(&self.pool, resource_id).await
+        Ok(self.metadata.metadata(resource_id))
     }
 
     async fn metadata_of(
         &self,
         resource_ids: &[String],
     ) -> StoreResult<std::collections::HashMap<String, crate::Metadata>> {
-        metadata::metadata_of(&self.pool, resource_ids).await
+        Ok(self.metadata.metadata_of(resource_ids))
     }
 
     async fn update_metadata(
@@ -313,7 +323,7 @@ impl Store for SqliteStore {
         seed: &crate::Metadata,
         change: crate::MetadataChange,
     ) -> StoreResult<Option<crate::Metadata>> {
-        metadata::update_metadata(&self.pool, resource_id, seed, change).await
+        metadata::update_metadata(&self.pool, &self.metadata, resource_id, seed, change).await
     }
 
     async fn audit(&self, f: &crate::AuditFilter) -> StoreResult<Vec<AuditRecord>> {

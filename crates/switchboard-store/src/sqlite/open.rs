@@ -90,10 +90,12 @@ impl SqliteStore {
             pool.clone(),
             dir.join("switchboard.db-wal"),
         ));
+        let metadata = super::metadata::Cache::load(&pool).await?;
         Ok(SqliteStore {
             pool,
             writer,
             events,
+            metadata,
         })
     }
 }
