@@ -12,9 +12,9 @@ use switchboard_api::metrics::Exposition;
 const SECONDS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
 ];
-/// Group sizes of the store's writer (at most 512 answers and some background work).
+/// Group sizes of the store's writer (at most 512 answers and all queued background work).
 const GROUP: &[f64] = &[
-    1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0,
+    1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 4096.0, 16384.0,
 ];
 /// How often recorded samples are folded into the histograms.
 const UPKEEP: Duration = Duration::from_secs(5);

@@ -17,6 +17,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 /// How long a connection waits for a lock before its statement fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 256;
 /// A WAL larger than this is truncated by the next checkpoint, and a WAL that restarts from its
 /// beginning is cut back to it (`journal_size_limit`), so the WAL stays near this size.
 pub const WAL_LIMIT_BYTES: u64 = 64 * 1024 * 1024;
@@ -77,6 +79,9 @@ impl SqliteStore {
             // Checkpoints run in the background (below), never inside a commit someone waits on.
             .pragma("wal_autocheckpoint", "0")
             .pragma("journal_size_limit", WAL_LIMIT_BYTES.to_string())
+            // The writer alone keeps 10 chunk sizes × 7 tables of group-commit statements;
+            // sqlx's default of 100 would evict (and re-prepare) them under load.
+            .statement_cache_capacity(STATEMENT_CACHE)
             .disable_statement_logging();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
