@@ -106,7 +106,7 @@ pub async fn run(n: usize, step_ms: u64, seed: u64) -> Result<()> {
     );
     println!("  wall time:     {:.3} s", wall.as_secs_f64());
     println!(
-        "  ratio:         {:.3} (target <= 1.10)",
+        "  ratio:         {:.3} (target <= 1.01)",
         wall.as_secs_f64() / ideal.as_secs_f64()
     );
     println!("  accepted:      first answer {first_answer} ms, last {last_answer} ms");
