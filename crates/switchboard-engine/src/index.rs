@@ -4,6 +4,7 @@
 //! attributes only), and a deleted node keeps its place (lists skip it), so the index only
 //! grows, as the world's vectors do: it is built with the world and told of each node added.
 
+use crate::images::ImageIndex;
 use std::collections::{BTreeMap, HashMap};
 use switchboard_core::{ResourceKind, ResourceSpec};
 
@@ -16,6 +17,8 @@ pub(crate) struct ListIndex {
     /// Servers by availability zone, then by (host, project): a zone list costs the zones'
     /// hosts, not the servers. Both are the server's attributes as given (`None`: unset).
     pub zones: ZoneIndex,
+    /// The images the servers were built from, by project ([`crate::images`]).
+    pub images: ImageIndex,
 }
 
 /// Server nodes by zone, then by (host, project), each vector ascending.
@@ -63,6 +66,7 @@ impl ListIndex {
             let hosts = self.zones.entry(text("availability_zone")).or_default();
             let key = (text("host"), spec.project_id.clone());
             hosts.entry(key).or_default().push(n);
+            self.images.push(n, spec);
         }
     }
 

@@ -1,6 +1,9 @@
 //! Permanent AK/SK credentials, as Huawei IAM's `/v3.0/OS-CREDENTIAL/credentials`: create (the
 //! secret is shown once), list, show and delete. Users manage their own; a system administrator
 //! anyone's; a project administrator those of the users it governs (see `admin_scope`).
+//! Huawei's list has no paging (its only parameter is `user_id`): it is bounded instead, as
+//! Huawei bounds it, by [`MAX_KEYS_PER_USER`]; creating one more is Huawei's 400
+//! `akSkNumExceed`. Keys from the configuration count too (and are never refused).
 
 use super::KeystoneError;
 use crate::admin_scope::may_act_for;
@@ -21,6 +24,12 @@ use switchboard_core::now_millis;
 use switchboard_identity::secrets::{new_access_key, new_secret_key};
 use switchboard_identity::Principal;
 use switchboard_store::CredentialRecord;
+
+/// Huawei IAM's limit: each user holds at most two access keys.
+pub const MAX_KEYS_PER_USER: usize = 2;
+
+/// Creations are counted and inserted one at a time, so two at once cannot both pass the count.
+static CREATING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 #[derive(Deserialize)]
 struct CreateBody {
@@ -85,7 +94,13 @@ pub async fn create_credential(
         description: body.credential.description,
         created_at: now_millis(),
     };
-    state.store.insert_credential(&record).await?;
+    {
+        let _turn = CREATING.lock().await;
+        if state.store.credentials_of(&record.user_id).await?.len() >= MAX_KEYS_PER_USER {
+            return Err(KeystoneError::bad_request("akSkNumExceed"));
+        }
+        state.store.insert_credential(&record).await?;
+    }
     let audit = lookup::audit(
         &who,
         source,

@@ -14,7 +14,7 @@ pub(crate) mod list;
 pub(crate) mod metadata;
 mod metadata_body;
 mod microversion;
-mod query;
+pub(crate) mod query;
 pub(crate) mod render;
 mod schema;
 pub(crate) mod servers;
