@@ -62,12 +62,15 @@ impl WriterHandle {
     }
 }
 
-pub(crate) fn spawn(mut conn: SqliteConnection, mut log: EventLog) -> WriterHandle {
+pub(crate) fn spawn(
+    mut conn: SqliteConnection,
+    mut log: EventLog,
+) -> std::io::Result<WriterHandle> {
     let (answers, mut answer_rx) = mpsc::unbounded_channel::<Submission>();
     let (background, mut background_rx) = mpsc::unbounded_channel::<Submission>();
     let queued = Arc::new(AtomicUsize::new(0));
     let backlog = queued.clone();
-    tokio::spawn(async move {
+    let run = async move {
         let mut group = Vec::with_capacity(MAX_GROUP);
         // Background work was left queued by the previous group (it hit MAX_BACKGROUND).
         let mut behind = false;
@@ -136,12 +139,26 @@ pub(crate) fn spawn(mut conn: SqliteConnection, mut log: EventLog) -> WriterHand
             }
         }
         let _ = conn.close().await;
-    });
-    WriterHandle {
+    };
+    run_alone(run)?;
+    Ok(WriterHandle {
         answers,
         background,
         queued,
-    }
+    })
+}
+
+/// Runs the writer on a thread and runtime of its own: each of a group's statements is a
+/// round trip to sqlx's SQLite thread, and on the shared runtime every answer to one waited
+/// in the queue behind the request handlers, so a group took several times its work.
+fn run_alone(run: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name("store-writer".into())
+        .spawn(move || runtime.block_on(run))?;
+    Ok(())
 }
 
 /// One transaction for the group's writes and their events; the events, numbered, once durable.

@@ -90,7 +90,7 @@ impl SqliteStore {
         MIGRATOR.run(&pool).await?;
         let log = EventLog::open(&pool, store.event_retention, store.event_buffer).await?;
         let events = log.hub.clone();
-        let writer = writer::spawn(options.connect().await?, log);
+        let writer = writer::spawn(options.connect().await?, log).map_err(sqlx::Error::Io)?;
         tokio::spawn(checkpoint_periodically(
             pool.clone(),
             dir.join("switchboard.db-wal"),
