@@ -83,7 +83,7 @@ pub async fn middleware(
     next: Next,
 ) -> Response {
     let context = Arc::new(Context {
-        id: state.ids.uuid("request").simple().to_string(),
+        id: state.ids.ordered("request").simple().to_string(),
         logged: state.requests.is_on(),
         principal: OnceLock::new(),
         who: OnceLock::new(),

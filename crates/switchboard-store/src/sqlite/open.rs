@@ -17,6 +17,10 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 /// How long a connection waits for a lock before its statement fails.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// The writer's page cache: every commit updates the last pages of the task, step, event and
+/// audit tables and their indexes, and the resources' rows; SQLite's default (2 MiB) let them
+/// fall out and be read back from the file under load.
+const WRITER_CACHE_KIB: u32 = 16 * 1024;
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 256;
 /// A WAL larger than this is truncated by the next checkpoint, and a WAL that restarts from its
@@ -90,7 +94,11 @@ impl SqliteStore {
         MIGRATOR.run(&pool).await?;
         let log = EventLog::open(&pool, store.event_retention, store.event_buffer).await?;
         let events = log.hub.clone();
-        let writer = writer::spawn(options.connect().await?, log).map_err(sqlx::Error::Io)?;
+        let writer_options = options
+            .clone()
+            .pragma("cache_size", format!("-{}", WRITER_CACHE_KIB));
+        let writer =
+            writer::spawn(writer_options.connect().await?, log).map_err(sqlx::Error::Io)?;
         tokio::spawn(checkpoint_periodically(
             pool.clone(),
             dir.join("switchboard.db-wal"),

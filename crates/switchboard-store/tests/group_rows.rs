@@ -1,0 +1,244 @@
+//! Every kind of row a group commit writes comes back exactly as written (awkward text, nulls,
+//! the largest ids), and a submission that fails leaves no trace while its neighbours in the
+//! same group are kept.
+
+use switchboard_core::{Action, Lifecycle, ResourceKind, ResourceSpec, StepState, TaskState};
+use switchboard_store::{
+    AuditFilter, AuditRecord, EventFilter, EventRecord, Priority, SqliteStore, StepRecord, Store,
+    TaskRecord, Write,
+};
+
+const ODD: &str = "quote \" backslash \\ tab \t newline \n unicode é ✓ 🚀 nul-free";
+
+fn server(id: &str) -> ResourceSpec {
+    ResourceSpec {
+        id: id.into(),
+        project_id: "p1".into(),
+        kind: ResourceKind::Server,
+        name: "s".into(),
+        cluster: None,
+        driver: "sim".into(),
+        driver_config: serde_json::Value::Null,
+        depends_on: vec![],
+        initial_state: Lifecycle::Stopped,
+        attrs: serde_json::Value::Null,
+    }
+}
+
+fn task(id: i64) -> TaskRecord {
+    TaskRecord {
+        id,
+        project_id: "p1".into(),
+        kind: "nova.server".into(),
+        action: Action::Start,
+        target_id: Some(format!("{ODD} {id}")),
+        targets: vec!["r1".into(), ODD.into()],
+        only_self: true,
+        principal: ODD.into(),
+        request_id: format!("req-{id}"),
+        state: TaskState::New,
+        progress: 12.5,
+        error: None,
+        created_at: 1_700_000_000_000,
+        updated_at: 1_700_000_000_001,
+        finished_at: None,
+        cancel_requested: false,
+    }
+}
+
+fn step(task_id: i64, idx: usize) -> StepRecord {
+    StepRecord {
+        task_id,
+        idx,
+        resource_id: "r1".into(),
+        action: Action::Start,
+        follow_task: (idx == 1).then_some(i64::MAX),
+        after: (0..idx).collect(),
+        state: StepState::Pending,
+        attempts: 0,
+        prior_state: Lifecycle::Stopped,
+        expected_ms: 50,
+        started_at: None,
+        finished_at: None,
+        error: Some(ODD.into()),
+        output: None,
+    }
+}
+
+#[tokio::test]
+async fn every_row_kind_round_trips_and_a_failed_submission_leaves_no_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path(), switchboard_store::Synchronous::Full)
+        .await
+        .unwrap();
+    let domains = [("d1".to_string(), "default".to_string())];
+    let projects = [("p1".to_string(), "local-1".to_string(), "d1".to_string())];
+    store
+        .sync_inventory(&domains, &projects, &[server("r1")])
+        .await
+        .unwrap();
+
+    let id = i64::MAX - 1;
+    let steps = vec![step(id, 0), step(id, 1)];
+    store
+        .commit(
+            vec![Write::InsertTask {
+                task: task(id),
+                steps: steps.clone(),
+            }],
+            Priority::Answer,
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.task(id).await.unwrap(), Some(task(id)));
+    assert_eq!(store.steps(id).await.unwrap(), steps);
+
+    // Updates of every kind, an audit record and an event, with a resource created in the
+    // same group (the path that opens its transaction before the rows).
+    let update_step = Write::UpdateStep {
+        task_id: id,
+        idx: 1,
+        state: StepState::Done,
+        attempts: 3,
+        started_at: Some(5),
+        finished_at: Some(6),
+        error: None,
+        output: Some(ODD.into()),
+    };
+    let update_task = |progress| Write::UpdateTask {
+        id,
+        state: TaskState::Complete,
+        progress,
+        error: Some(ODD.into()),
+        updated_at: 7,
+        finished_at: Some(8),
+    };
+    let audit = AuditRecord {
+        id: 0,
+        at: 9,
+        principal: ODD.into(),
+        project_id: Some("p1".into()),
+        action: "nova:server:start".into(),
+        target: None,
+        request_id: "req-a".into(),
+        source: Some("127.0.0.1".into()),
+        outcome: "accepted".into(),
+        detail: Some(r#"{"nested":"json \" text"}"#.into()),
+    };
+    let event = EventRecord {
+        at: 10,
+        project_id: "p1".into(),
+        task_id: Some(id),
+        kind: "task.finished",
+        data: format!(
+            r#"{{"type":"task.finished","note":{}}}"#,
+            serde_json::json!(ODD)
+        ),
+    };
+    for rows_only in [true, false] {
+        let mut writes = vec![
+            update_step.clone(),
+            update_task(40.0),
+            // Progress never goes back within a group either.
+            update_task(30.0),
+            Write::SetResource {
+                id: "r1".into(),
+                state: Lifecycle::Running,
+                active_task: Some(id),
+                last_error: Some(ODD.into()),
+                updated_at: 11,
+            },
+            Write::Audit(audit.clone()),
+            Write::Event(event.clone()),
+        ];
+        if !rows_only {
+            writes.push(Write::InsertResource {
+                spec: server("r2"),
+                state: Lifecycle::Stopped,
+                at: 12,
+            });
+        }
+        store.commit(writes, Priority::Background).await.unwrap();
+    }
+    let stored = store.steps(id).await.unwrap();
+    assert_eq!(
+        (
+            stored[1].state,
+            stored[1].attempts,
+            stored[1].output.as_deref()
+        ),
+        (StepState::Done, 3, Some(ODD))
+    );
+    assert_eq!(
+        (stored[1].started_at, stored[1].finished_at),
+        (Some(5), Some(6))
+    );
+    let t = store.task(id).await.unwrap().unwrap();
+    assert_eq!(t.state, TaskState::Complete);
+    assert_eq!(t.progress, 30.0, "the later write of the group wins");
+    assert_eq!((t.error.as_deref(), t.finished_at), (Some(ODD), Some(8)));
+    let resources = store.resources().await.unwrap();
+    let r1 = resources.iter().find(|r| r.spec.id == "r1").unwrap();
+    assert_eq!((r1.state, r1.active_task), (Lifecycle::Running, Some(id)));
+    assert_eq!(r1.last_error.as_deref(), Some(ODD));
+    assert!(resources.iter().any(|r| r.spec.id == "r2"));
+    let audits = store
+        .audit(&AuditFilter {
+            limit: 10,
+            ..AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audits.len(), 2);
+    assert!(audits.iter().all(|a| AuditRecord {
+        id: a.id,
+        ..audit.clone()
+    } == *a));
+    let filter = EventFilter {
+        project_id: "p1".into(),
+        task_id: Some(id),
+    };
+    let events = store.events_after(&filter, 0, 10).await.unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1].seq, events[0].seq + 1);
+    let data: serde_json::Value = serde_json::from_str(&events[1].data).unwrap();
+    assert_eq!(data["note"], ODD);
+    assert_eq!(data["seq"], events[1].seq);
+
+    // A duplicate task id fails its submission alone; a neighbour sent at the same time is kept.
+    let bad = store.commit(
+        vec![
+            Write::InsertTask {
+                task: task(1),
+                steps: vec![],
+            },
+            Write::InsertTask {
+                task: task(id),
+                steps: vec![],
+            },
+        ],
+        Priority::Answer,
+    );
+    let good = store.commit(
+        vec![Write::InsertTask {
+            task: task(2),
+            steps: vec![step(2, 0)],
+        }],
+        Priority::Answer,
+    );
+    let (bad, good) = tokio::join!(bad, good);
+    assert!(bad.is_err());
+    good.unwrap();
+    assert_eq!(
+        store.task(1).await.unwrap(),
+        None,
+        "nothing of it half-applied"
+    );
+    assert_eq!(store.task(2).await.unwrap(), Some(task(2)));
+    // The writer is still usable after the failed transaction was rolled back.
+    store
+        .commit(vec![Write::Event(event.clone())], Priority::Answer)
+        .await
+        .unwrap();
+    assert_eq!(store.events_after(&filter, 0, 10).await.unwrap().len(), 3);
+}
