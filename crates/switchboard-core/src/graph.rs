@@ -19,7 +19,8 @@ pub enum GraphError {
 pub struct DependencyGraph {
     /// One allocation per name, shared by the list and the map.
     names: Vec<Arc<str>>,
-    index: HashMap<Arc<str>, usize>,
+    /// Looked up on every accept and step: a fast hasher, seeded per graph.
+    index: HashMap<Arc<str>, usize, foldhash::fast::RandomState>,
     deps: Vec<Vec<usize>>,
     dependents: Vec<Vec<usize>>,
     /// Position of each node in a topological order (dependencies first).

@@ -26,6 +26,10 @@ impl Batch {
     fn writes(&mut self, inner: &Inner, task: i64, release: bool) -> Vec<Write> {
         let now = now_millis();
         let mut writes = std::mem::take(&mut self.writes);
+        if self.states.is_empty() {
+            writes.extend(self.last.take());
+            return writes;
+        }
         let world = inner.lock();
         for (node, state, error) in &self.states {
             let active_task = (!release).then_some(task);
@@ -44,30 +48,37 @@ impl Batch {
         writes
     }
 
-    /// Shows the new resource states at once; their writes follow in order behind them.
-    pub fn show(&mut self, inner: &Inner) {
-        {
-            let mut world = inner.lock();
-            for (node, state, error) in self.states.drain(..) {
-                world.nodes[node].state = state;
-                world.nodes[node].last_error = error;
-                world.nodes[node].updated_at = switchboard_core::now_millis();
-            }
+    /// Shows the new resource states at once (their writes follow in order behind them);
+    /// false when there were none.
+    fn show(&mut self, inner: &Inner) -> bool {
+        if self.states.is_empty() {
+            return false;
         }
-        inner.notify_changed();
+        let mut world = inner.lock();
+        let now = now_millis();
+        for (node, state, error) in self.states.drain(..) {
+            world.nodes[node].state = state;
+            world.nodes[node].last_error = error;
+            world.nodes[node].updated_at = now;
+        }
+        true
     }
 
     /// Queues the writes and shows the states without waiting for durability: a crash before
-    /// they land re-runs the steps, which the drivers recognise.
+    /// they land re-runs the steps, which the drivers recognise. Waiters on resource changes
+    /// are woken only when a state changed.
     pub fn flush(&mut self, inner: &Inner, task: i64) {
         let writes = self.writes(inner, task, false);
         if !writes.is_empty() {
             inner.store.enqueue(writes);
         }
-        self.show(inner);
+        if self.show(inner) {
+            inner.notify_changed();
+        }
     }
 
     /// The task's end is committed before its claims go, so readers see the final state first.
+    /// Waiters are not woken here: the release of the claims, right after, wakes them once.
     pub async fn finish(&mut self, inner: &Inner, task: i64) {
         let writes = self.writes(inner, task, true);
         commit_retrying(inner, writes, Priority::Background).await;

@@ -11,7 +11,7 @@ use crate::world::ActiveTask;
 use crate::{EngineError, Inner};
 use futures::stream::{FuturesUnordered, StreamExt};
 use std::sync::Arc;
-use switchboard_core::{now_millis, StepState, TaskState};
+use switchboard_core::{now_millis, StepState, TaskId, TaskState};
 use switchboard_store::{StepRecord, TaskRecord, Write};
 use tokio::sync::watch;
 
@@ -19,29 +19,49 @@ use tokio::sync::watch;
 const ABORTED: &str = "cancelled by a state reset";
 
 pub(crate) fn spawn(inner: Arc<Inner>, task: TaskRecord, steps: Vec<StepRecord>) {
+    let signals = register(&inner, task.id);
+    tokio::spawn(run(inner, task, steps, signals));
+}
+
+/// A task's cancel and abort signals, taken by [`run`].
+pub(crate) struct Signals {
+    cancel: watch::Receiver<bool>,
+    abort: watch::Receiver<bool>,
+}
+
+/// Makes the task cancellable and abortable (before anyone is told it exists) and counts it
+/// as running; [`run`] then runs it on whatever task the caller has.
+pub(crate) fn register(inner: &Inner, task: TaskId) -> Signals {
     let (cancel_tx, cancel_rx) = watch::channel(false);
     let (abort_tx, abort_rx) = watch::channel(false);
     inner
         .cancels
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .insert(task.id, cancel_tx);
+        .insert(task, cancel_tx);
     inner
         .aborts
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .insert(task.id, abort_tx);
+        .insert(task, abort_tx);
     crate::metrics::task_started();
-    tokio::spawn(run(inner, task, steps, cancel_rx, abort_rx));
+    Signals {
+        cancel: cancel_rx,
+        abort: abort_rx,
+    }
 }
 
-async fn run(
+/// Runs the task registered with [`register`] to its end.
+pub(crate) async fn run(
     inner: Arc<Inner>,
     task: TaskRecord,
     mut steps: Vec<StepRecord>,
-    mut cancel: watch::Receiver<bool>,
-    mut abort: watch::Receiver<bool>,
+    signals: Signals,
 ) {
+    let Signals {
+        mut cancel,
+        mut abort,
+    } = signals;
     let mut running = FuturesUnordered::new();
     let mut aborted = false;
     // Steps found RUNNING were interrupted by a restart and resume at once.
@@ -93,9 +113,10 @@ async fn run(
                 tracing::debug!(task = task.id, step = idx, resource = %done.resource_id,
                     state = %done.state.as_str(), error = done.error.as_deref(), "step finished");
                 batch.writes.push(step::update(&done));
-                batch.writes.push(events::step("step.finished", &task.project_id, &done, &name_of(&inner, &done.resource_id)));
+                let (name, node) = name_and_node(&inner, &done.resource_id);
+                batch.writes.push(events::step("step.finished", &task.project_id, &done, &name));
                 if done.follow_task.is_none() {
-                    if let Some(node) = inner.index_of(&done.resource_id) {
+                    if let Some(node) = node {
                         let state = if done.state == StepState::Done { done.action.target_state() } else { done.action.failed_state() };
                         batch.set_resource(node, state, done.error.clone());
                     }
@@ -234,23 +255,32 @@ fn finish_into(
 
 /// The name of a resource (deleted ones too), for events.
 fn name_of(inner: &Inner, resource_id: &str) -> String {
+    name_and_node(inner, resource_id).0
+}
+
+/// The name of a resource (deleted ones too) and its node if it still exists: one lookup.
+fn name_and_node(inner: &Inner, resource_id: &str) -> (String, Option<usize>) {
     let world = inner.lock();
-    world
-        .graph
-        .index_of(resource_id)
-        .map_or_else(|| resource_id.to_string(), |n| world.specs[n].name.clone())
+    match world.graph.index_of(resource_id) {
+        Some(n) => (
+            world.specs[n].name.clone(),
+            (!world.nodes[n].deleted).then_some(n),
+        ),
+        None => (resource_id.to_string(), None),
+    }
 }
 
 /// The task's end, with the reason when it failed (a warning: an operator looks for those).
 fn log_finished(task: &TaskRecord, state: TaskState, error: Option<&str>) {
     crate::metrics::task_finished(state);
     let (id, request_id) = (task.id, task.request_id.as_str());
-    let (action, targets) = (task.action.as_str(), task.targets.join(","));
+    // Fields are rendered only when the line is written (most servers log warnings only).
+    let action = task.action.as_str();
     match error {
-        Some(reason) => tracing::warn!(task = id, %request_id, %action, %targets,
-            state = %state.as_str(), reason, "task finished"),
-        None => tracing::info!(task = id, %request_id, %action, %targets,
-            state = %state.as_str(), "task finished"),
+        Some(reason) => tracing::warn!(task = id, %request_id, %action,
+            targets = %task.targets.join(","), state = %state.as_str(), reason, "task finished"),
+        None => tracing::info!(task = id, %request_id, %action,
+            targets = %task.targets.join(","), state = %state.as_str(), "task finished"),
     }
 }
 

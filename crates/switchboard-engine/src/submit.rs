@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use switchboard_core::{now_millis, Action, ResourceSpec, StepMode, StepState, TaskId, TaskState};
 use switchboard_store::{AuditRecord, Priority, StepRecord, TaskRecord, Write};
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 
 /// One requested lifecycle operation.
 #[derive(Debug, Clone)]
@@ -206,20 +206,26 @@ impl Engine {
                 )));
                 // The rest runs on its own task: if the caller goes away while the commit is
                 // under way, the commit may still land, and its task must run all the same.
+                // That one task then runs the accepted task too: one spawn per accept.
                 let (task_id, state) = (task.id, task.state);
                 let inner = self.inner.clone();
-                let accepted = tokio::spawn(async move {
+                let (reply, accepted) = oneshot::channel();
+                tokio::spawn(async move {
                     if let Err(err) = inner.store.commit(writes, Priority::Answer).await {
                         crate::runner::abandon(&inner, &task, &steps);
                         let _ = committed.send(Some(false));
-                        return Err(err);
+                        let _ = reply.send(Err(err));
+                        return;
                     }
                     let _ = committed.send(Some(true));
                     inner.notify_changed();
-                    if !steps.is_empty() {
-                        crate::runner::spawn(inner.clone(), task, steps);
+                    // Cancellable before the caller hears of it.
+                    let signals =
+                        (!steps.is_empty()).then(|| crate::runner::register(&inner, task.id));
+                    let _ = reply.send(Ok(()));
+                    if let Some(signals) = signals {
+                        crate::runner::run(inner, task, steps, signals).await;
                     }
-                    Ok(())
                 });
                 match accepted.await {
                     Ok(Ok(())) => {
@@ -241,7 +247,9 @@ impl Engine {
                         })
                     }
                     Ok(Err(err)) => Err(EngineError::from(err).into()),
-                    Err(join) => Err(EngineError::Internal(join.to_string()).into()),
+                    Err(_) => {
+                        Err(EngineError::Internal("the accepting task ended early".into()).into())
+                    }
                 }
             }
         }

@@ -14,6 +14,7 @@ pub use config::{config_rule_id, SimConfig, SimFault, SimResourceConfig};
 pub use world::{performed, read_log, LogEntry, Outcome, Performed};
 
 use rand::{Rng, SeedableRng};
+use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -120,8 +121,11 @@ impl SimDriver {
 
     /// The configured duration of `action` on `resource`, before jitter and speed.
     fn base_duration(&self, resource: &ResourceSpec, action: Action) -> Duration {
-        let own: SimResourceConfig =
-            serde_json::from_value(resource.driver_config.clone()).unwrap_or_default();
+        // Read in place: this runs on every accept and every step, most often on no settings.
+        let own = match &resource.driver_config {
+            serde_json::Value::Null => SimResourceConfig::default(),
+            config => SimResourceConfig::deserialize(config).unwrap_or_default(),
+        };
         match action {
             Action::Start => own.start.unwrap_or(self.config.start),
             Action::Stop => own.stop.unwrap_or(self.config.stop),

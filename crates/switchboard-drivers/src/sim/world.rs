@@ -136,7 +136,8 @@ impl SimResource {
 }
 
 pub(crate) struct World {
-    pub resources: HashMap<String, SimResource>,
+    /// Looked up several times per step: a fast hasher, seeded per world.
+    pub resources: HashMap<String, SimResource, foldhash::fast::RandomState>,
     /// How often each fault rule shaped an action, by rule id.
     pub rule_uses: HashMap<String, u64>,
     pub seq: u64,
@@ -165,7 +166,7 @@ impl World {
             .open(&path)?;
         let log_bytes = log.metadata()?.len();
         let mut world = World {
-            resources: HashMap::new(),
+            resources: HashMap::default(),
             rule_uses: HashMap::new(),
             seq: 0,
             log,
