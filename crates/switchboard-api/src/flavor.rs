@@ -4,44 +4,39 @@
 use crate::AppState;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
-use switchboard_core::ResourceKind;
-use switchboard_engine::ResourceSnapshot;
+use switchboard_engine::{NamedFlavor, ResourceSnapshot};
 
 pub use switchboard_core::inventory::FlavorSpec as Flavor;
 
 /// Every flavor, declared or derived, in id order. A derived flavor is private to the projects
-/// whose servers name it. Reads every server: for administrators' reads across projects.
+/// whose servers name it. For administrators' reads across projects: costs the distinct
+/// (project, flavor) pairs the engine's index holds, not the servers.
 pub fn all(state: &AppState) -> Vec<Flavor> {
-    derive(state, state.engine.resources())
+    derive(state, state.engine.named_flavors(None))
 }
 
-/// Declared flavors plus those derived from `servers`, in id order.
-fn derive(state: &AppState, servers: Vec<ResourceSnapshot>) -> Vec<Flavor> {
+/// Declared flavors plus those derived from the flavors servers name, in id order.
+fn derive(state: &AppState, named: Vec<NamedFlavor>) -> Vec<Flavor> {
     let mut flavors: Vec<Flavor> = state.flavors.as_ref().clone();
     let declared: HashSet<&str> = state
         .flavors
         .iter()
         .flat_map(|f| [f.id.as_str(), f.name.as_str()])
         .collect();
-    // Derived flavors by id, so each server costs a lookup, not a scan.
+    // Derived flavors by id, so each name costs a lookup, not a scan.
     let mut derived: HashMap<String, usize> = HashMap::new();
-    for server in servers {
-        if server.spec.kind != ResourceKind::Server {
+    for NamedFlavor { project_id, name } in named {
+        if declared.contains(name.as_str()) {
             continue;
         }
-        let Some(name) = named(&server) else { continue };
-        if declared.contains(name) {
-            continue;
-        }
-        let project = &server.spec.project_id;
-        match derived.get(name) {
-            Some(&at) if !flavors[at].projects.contains(project) => {
-                flavors[at].projects.push(project.clone())
+        match derived.get(&name) {
+            Some(&at) if !flavors[at].projects.contains(&project_id) => {
+                flavors[at].projects.push(project_id)
             }
             Some(_) => {}
             None => {
-                derived.insert(name.to_string(), flavors.len());
-                flavors.push(Flavor::derived(name, project));
+                derived.insert(name.clone(), flavors.len());
+                flavors.push(Flavor::derived(&name, &project_id));
             }
         }
     }
@@ -49,13 +44,11 @@ fn derive(state: &AppState, servers: Vec<ResourceSnapshot>) -> Vec<Flavor> {
     flavors
 }
 
-/// The flavors a caller scoped to `project_id` sees: derived ones come from that project's
-/// servers only (the engine's per-project index), so other projects cost nothing.
+/// The flavors a caller scoped to `project_id` sees: derived ones come from the flavors that
+/// project's servers name (the engine's per-project index), so other projects and the number
+/// of servers cost nothing.
 pub fn list(state: &AppState, project_id: &str) -> Vec<Flavor> {
-    let servers = state
-        .engine
-        .project_resources(project_id, Some(ResourceKind::Server));
-    derive(state, servers)
+    derive(state, state.engine.named_flavors(Some(project_id)))
         .into_iter()
         .filter(|f| f.visible_to(project_id))
         .collect()
@@ -89,10 +82,5 @@ pub fn usage(state: &AppState, server: &ResourceSnapshot) -> (u64, u64) {
 }
 
 fn named(server: &ResourceSnapshot) -> Option<&str> {
-    server
-        .spec
-        .attrs
-        .get("flavor")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
+    switchboard_engine::server_flavor(&server.spec)
 }

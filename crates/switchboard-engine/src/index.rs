@@ -4,6 +4,7 @@
 //! attributes only), and a deleted node keeps its place (lists skip it), so the index only
 //! grows, as the world's vectors do: it is built with the world and told of each node added.
 
+use crate::flavors::FlavorIndex;
 use crate::images::ImageIndex;
 use std::collections::{BTreeMap, HashMap};
 use switchboard_core::{ResourceKind, ResourceSpec};
@@ -19,6 +20,8 @@ pub(crate) struct ListIndex {
     pub zones: ZoneIndex,
     /// The images the servers were built from, by project ([`crate::images`]).
     pub images: ImageIndex,
+    /// The flavors the servers name, by project ([`crate::flavors`]).
+    pub flavors: FlavorIndex,
 }
 
 /// Server nodes by zone, then by (host, project), each vector ascending.
@@ -67,6 +70,7 @@ impl ListIndex {
             let key = (text("host"), spec.project_id.clone());
             hosts.entry(key).or_default().push(n);
             self.images.push(n, spec);
+            self.flavors.push(n, spec);
         }
     }
 
