@@ -164,6 +164,19 @@ impl Engine {
         Some(snapshot(node, &world))
     }
 
+    /// The existing resources whose id or name is `name`, in inventory order: a look at the
+    /// names in memory, copying only what matches (for admin writes that name a resource).
+    pub fn resources_named(&self, name: &str) -> Vec<ResourceSnapshot> {
+        let world = self.inner.lock();
+        (0..world.specs.len())
+            .filter(|&n| {
+                let spec = &world.specs[n];
+                !world.nodes[n].deleted && (spec.id == name || spec.name == name)
+            })
+            .map(|n| snapshot(n, &world))
+            .collect()
+    }
+
     /// Every existing resource, in inventory order.
     pub fn resources(&self) -> Vec<ResourceSnapshot> {
         let world = self.inner.lock();

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 use switchboard_core::faults::{FaultBook, FaultRule, FaultUse, RuleError, StoredRule};
+use switchboard_engine::Engine;
 use switchboard_identity::actions::ACTIONS;
 use switchboard_identity::policy::matches;
 use switchboard_store::{AuditRecord, Store, StoreError, Write};
@@ -15,6 +16,7 @@ pub const FAULTED: &str = "faulted";
 /// missing ids and resolves their projects and regions.
 pub async fn prepare(
     store: &dyn Store,
+    engine: &Engine,
     ids: &crate::ids::Ids,
     rules: Vec<FaultRule>,
     offset: usize,
@@ -25,7 +27,7 @@ pub async fn prepare(
         rule.check_shape(at)?;
         check_names(&rule, at)?;
         resolve(store, &mut rule).await?;
-        simulated(store, &rule, at).await?;
+        simulated(engine, &rule, at)?;
         if rule.project.is_some() && rule.project_ids.as_ref().is_none_or(Vec::is_empty) {
             return Err(RuleError::new(format!("rules[{at}].project"), "no such project").into());
         }
@@ -81,16 +83,12 @@ fn check_names(rule: &FaultRule, at: usize) -> Result<(), RuleError> {
 
 /// A driver fault naming a resource must name a simulated one: other drivers' steps are
 /// not matched.
-async fn simulated(store: &dyn Store, rule: &FaultRule, at: usize) -> Result<(), PrepareError> {
+fn simulated(engine: &Engine, rule: &FaultRule, at: usize) -> Result<(), PrepareError> {
     let (Some(_), Some(name)) = (&rule.driver, &rule.resource) else {
         return Ok(());
     };
     let field = format!("rules[{at}].resource");
-    let resources = store.resources().await?;
-    let named: Vec<_> = resources
-        .iter()
-        .filter(|r| !r.deleted && (r.spec.id == *name || r.spec.name == *name))
-        .collect();
+    let named = engine.resources_named(name);
     if named.is_empty() {
         return Err(RuleError::new(field, format!("no resource {name}")).into());
     }

@@ -118,7 +118,7 @@ pub async fn replace_faults(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, NativeError> {
     let (given, tenancy) = given(&state, &who, raw).await?;
-    let rules = rules::prepare(state.store.as_ref(), &state.ids, given, 0).await?;
+    let rules = rules::prepare(state.store.as_ref(), &state.engine, &state.ids, given, 0).await?;
     tenancy.check(&rules, 0)?;
     let _order = state.faults.changes.lock().await;
     let kept = state.faults.replace_where(|r| tenancy.owns(r), rules)?;
@@ -144,7 +144,14 @@ pub async fn append_faults(
         .iter()
         .filter(|r| tenancy.owns(r))
         .count();
-    let rules = rules::prepare(state.store.as_ref(), &state.ids, given, offset).await?;
+    let rules = rules::prepare(
+        state.store.as_ref(),
+        &state.engine,
+        &state.ids,
+        given,
+        offset,
+    )
+    .await?;
     tenancy.check(&rules, offset)?;
     let kept = state.faults.append(rules)?;
     commit(&state, &who, source, kept, &tenancy, "append".into()).await

@@ -124,6 +124,7 @@ pub async fn set_transitions(
     let given = parse(raw)?;
     let made = settings::prepare(
         state.store.as_ref(),
+        &state.engine,
         &scope,
         who.project_id.as_deref(),
         given,

@@ -4,6 +4,7 @@
 
 use crate::admin_scope::AdminScope;
 use switchboard_core::transitions::{SettingError, Transition};
+use switchboard_engine::Engine;
 use switchboard_store::{Store, StoreError};
 
 /// A setting refused (400, or 403 for another project), or the store failing.
@@ -20,11 +21,11 @@ pub enum PrepareError {
 /// Checks and completes `given` for a caller administering `scope`.
 pub async fn prepare(
     store: &dyn Store,
+    engine: &Engine,
     scope: &AdminScope,
     own_project: Option<&str>,
     given: Vec<Transition>,
 ) -> Result<Vec<Transition>, PrepareError> {
-    let resources = store.resources().await?;
     let projects = store.projects().await?;
     let mut out = Vec::with_capacity(given.len());
     for (i, mut s) in given.into_iter().enumerate() {
@@ -32,10 +33,7 @@ pub async fn prepare(
         s.validate()
             .map_err(|e| SettingError::new(field(&e.field), e.message))?;
         if let Some(name) = &s.resource {
-            let found = resources
-                .iter()
-                .find(|r| !r.deleted && (r.spec.id == *name || r.spec.name == *name));
-            let Some(r) = found else {
+            let Some(r) = engine.resources_named(name).into_iter().next() else {
                 return Err(
                     SettingError::new(field("resource"), format!("no resource {name}")).into(),
                 );
