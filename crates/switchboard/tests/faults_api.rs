@@ -181,6 +181,16 @@ async fn a_driver_fault_on_a_resource_of_another_driver_is_refused() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     let message = r.body["error"]["message"].as_str().unwrap();
     assert!(message.contains("simulated resources only"), "{message}");
+    // A name no existing resource has (deleted ones included) is refused too.
+    let rule = json!([{"resource": "no-such-thing", "driver": {"fail": "x"}}]);
+    let r = faults(&s, Method::POST, FAULTS, Some(rule)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let message = r.body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("no resource no-such-thing"), "{message}");
+    // A simulated resource named by its name is accepted.
+    let rule = json!([{"resource": "dbom-test", "driver": {"fail": "x"}}]);
+    let r = faults(&s, Method::POST, FAULTS, Some(rule)).await;
+    assert!(r.status.is_success(), "{}", r.body);
 }
 
 #[tokio::test]
