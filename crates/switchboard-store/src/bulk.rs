@@ -1,26 +1,67 @@
 //! Applying a group of writes as a few multi-row statements: one per kind of change instead of
-//! one per row, since each statement costs a round trip to SQLite's worker thread. Rows go in
-//! chunks of fixed sizes ([`fixed_chunks`]), so each statement's text recurs and sqlx's
-//! per-connection statement cache prepares it once instead of on every group commit.
+//! one per row, since each statement costs a round trip to SQLite's worker thread (a hand-off
+//! between threads, and under load a wait for a core). Rows go in statements padded to a power
+//! of two ([`padded_chunks`]), so each statement's text recurs and sqlx's per-connection
+//! statement cache prepares it once instead of on every group commit.
 
 use crate::{AuditRecord, EventRecord, StepRecord, StoreError, StoreResult, TaskRecord, Write};
+use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::HashMap;
 
-/// Rows per statement, largest first: powers of two, so n rows take at most 9 + n/512
-/// statements (the binary digits of n), each a round trip to SQLite's thread. At most 15 columns
-/// × 512 rows, under SQLite's limit of 32766 bound variables; ten sizes × seven tables stay
-/// within sqlx's statement cache (100).
-const CHUNKS: [usize; 10] = [512, 256, 128, 64, 32, 16, 8, 4, 2, 1];
+/// Most rows per statement: at most 15 columns × 512 rows, under SQLite's limit of 32766
+/// bound variables.
+const MAX_ROWS: usize = 512;
 
-/// `items` cut into chunks whose lengths are all in [`CHUNKS`], each with a text seen before.
-pub(crate) fn fixed_chunks<T>(mut items: &[T]) -> impl Iterator<Item = &[T]> {
+/// `items` cut into statements of [`MAX_ROWS`], each with the padding rows that bring its length
+/// to a power of two: a kind of row then takes one statement (one round trip to SQLite's
+/// thread) for up to 512 rows, and its text is one of ten, which sqlx's per-connection
+/// statement cache prepares once.
+pub(crate) fn padded_chunks<T>(mut items: &[T]) -> impl Iterator<Item = (&[T], usize)> {
     std::iter::from_fn(move || {
-        let size = CHUNKS.into_iter().find(|&c| c <= items.len())?;
-        let (chunk, rest) = items.split_at(size);
+        if items.is_empty() {
+            return None;
+        }
+        let (chunk, rest) = items.split_at(items.len().min(MAX_ROWS));
         items = rest;
-        Some(chunk)
+        Some((chunk, chunk.len().next_power_of_two() - chunk.len()))
     })
+}
+
+/// Pushes `VALUES` with `rows` and then `pad` rows of `columns` NULLs. A padding row's first
+/// column is NULL: an update joins on it and matches nothing, and an insert selects the rows
+/// `WHERE column1 IS NOT NULL` ([`insert_padded`]).
+pub(crate) fn push_padded<'args, T>(
+    q: &mut QueryBuilder<'args, Sqlite>,
+    rows: impl IntoIterator<Item = T>,
+    pad: usize,
+    columns: usize,
+    mut bind: impl FnMut(&mut Separated<'_, 'args, Sqlite, &'static str>, T),
+) {
+    let padding = std::iter::repeat_with(|| None).take(pad);
+    q.push_values(
+        rows.into_iter().map(Some).chain(padding),
+        |mut b, row| match row {
+            Some(row) => bind(&mut b, row),
+            None => {
+                for _ in 0..columns {
+                    b.push_bind(None::<i64>);
+                }
+            }
+        },
+    );
+}
+
+/// `INSERT INTO {into} SELECT * FROM (VALUES …) WHERE column1 IS NOT NULL`, the values pushed
+/// by `values`: the padding rows are left out.
+pub(crate) fn insert_padded<'args>(
+    into: &str,
+    values: impl FnOnce(&mut QueryBuilder<'args, Sqlite>),
+) -> QueryBuilder<'args, Sqlite> {
+    let mut q = QueryBuilder::<Sqlite>::new(format!("INSERT INTO {into} SELECT * FROM ("));
+    values(&mut q);
+    q.push(") WHERE column1 IS NOT NULL");
+    q
 }
 
 /// The writes of a group sorted by kind; later changes to the same row replace earlier ones.
@@ -80,11 +121,7 @@ impl<'a> Grouped<'a> {
         for w in &self.resource_changes {
             apply_resource_change(conn, w).await?;
         }
-        for chunk in fixed_chunks(&self.tasks) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO tasks (id, project_id, kind, action, target_id, only_self, principal,
-                 request_id, state, progress, error, created_at, updated_at, finished_at, targets) ",
-            );
+        for (chunk, pad) in padded_chunks(&self.tasks) {
             let mut targets = Vec::with_capacity(chunk.len());
             for t in chunk {
                 targets.push(
@@ -92,30 +129,33 @@ impl<'a> Grouped<'a> {
                         .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 );
             }
-            q.push_values(chunk.iter().zip(&targets), |mut b, (t, targets)| {
-                b.push_bind(t.id)
-                    .push_bind(&t.project_id)
-                    .push_bind(&t.kind)
-                    .push_bind(t.action.as_str())
-                    .push_bind(&t.target_id)
-                    .push_bind(t.only_self)
-                    .push_bind(&t.principal)
-                    .push_bind(&t.request_id)
-                    .push_bind(t.state.as_str())
-                    .push_bind(t.progress)
-                    .push_bind(&t.error)
-                    .push_bind(t.created_at)
-                    .push_bind(t.updated_at)
-                    .push_bind(t.finished_at)
-                    .push_bind(targets);
-            });
+            let rows = chunk.iter().zip(&targets);
+            let mut q = insert_padded(
+                "tasks (id, project_id, kind, action, target_id, only_self, principal, request_id,
+                 state, progress, error, created_at, updated_at, finished_at, targets)",
+                |q| {
+                    push_padded(q, rows, pad, 15, |b, (t, targets)| {
+                        b.push_bind(t.id)
+                            .push_bind(&t.project_id)
+                            .push_bind(&t.kind)
+                            .push_bind(t.action.as_str())
+                            .push_bind(&t.target_id)
+                            .push_bind(t.only_self)
+                            .push_bind(&t.principal)
+                            .push_bind(&t.request_id)
+                            .push_bind(t.state.as_str())
+                            .push_bind(t.progress)
+                            .push_bind(&t.error)
+                            .push_bind(t.created_at)
+                            .push_bind(t.updated_at)
+                            .push_bind(t.finished_at)
+                            .push_bind(targets);
+                    })
+                },
+            );
             q.build().execute(&mut *conn).await?;
         }
-        for chunk in fixed_chunks(&self.steps) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO steps (task_id, idx, resource_id, action, follow_task, after, state,
-                 attempts, prior_state, expected_ms, started_at, finished_at, error) ",
-            );
+        for (chunk, pad) in padded_chunks(&self.steps) {
             let mut afters = Vec::with_capacity(chunk.len());
             for s in chunk {
                 afters.push(
@@ -123,28 +163,35 @@ impl<'a> Grouped<'a> {
                         .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 );
             }
-            q.push_values(chunk.iter().zip(&afters), |mut b, (s, after)| {
-                b.push_bind(s.task_id)
-                    .push_bind(s.idx as i64)
-                    .push_bind(&s.resource_id)
-                    .push_bind(s.action.as_str())
-                    .push_bind(s.follow_task)
-                    .push_bind(after)
-                    .push_bind(s.state.as_str())
-                    .push_bind(s.attempts as i64)
-                    .push_bind(s.prior_state.as_str())
-                    .push_bind(s.expected_ms)
-                    .push_bind(s.started_at)
-                    .push_bind(s.finished_at)
-                    .push_bind(&s.error);
-            });
+            let rows = chunk.iter().zip(&afters);
+            let mut q = insert_padded(
+                "steps (task_id, idx, resource_id, action, follow_task, after, state, attempts,
+                 prior_state, expected_ms, started_at, finished_at, error)",
+                |q| {
+                    push_padded(q, rows, pad, 13, |b, (s, after)| {
+                        b.push_bind(s.task_id)
+                            .push_bind(s.idx as i64)
+                            .push_bind(&s.resource_id)
+                            .push_bind(s.action.as_str())
+                            .push_bind(s.follow_task)
+                            .push_bind(after)
+                            .push_bind(s.state.as_str())
+                            .push_bind(s.attempts as i64)
+                            .push_bind(s.prior_state.as_str())
+                            .push_bind(s.expected_ms)
+                            .push_bind(s.started_at)
+                            .push_bind(s.finished_at)
+                            .push_bind(&s.error);
+                    })
+                },
+            );
             q.build().execute(&mut *conn).await?;
         }
-        for chunk in fixed_chunks(&self.step_updates) {
+        for (chunk, pad) in padded_chunks(&self.step_updates) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "WITH v(task_id, idx, state, attempts, started_at, finished_at, error, output) AS (",
             );
-            q.push_values(chunk, |mut b, w| {
+            push_padded(&mut q, chunk, pad, 8, |b, w| {
                 if let Write::UpdateStep {
                     task_id,
                     idx,
@@ -173,11 +220,11 @@ impl<'a> Grouped<'a> {
             );
             q.build().execute(&mut *conn).await?;
         }
-        for chunk in fixed_chunks(&self.task_updates) {
+        for (chunk, pad) in padded_chunks(&self.task_updates) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "WITH v(id, state, progress, error, updated_at, finished_at) AS (",
             );
-            q.push_values(chunk, |mut b, w| {
+            push_padded(&mut q, chunk, pad, 6, |b, w| {
                 if let Write::UpdateTask {
                     id,
                     state,
@@ -201,11 +248,11 @@ impl<'a> Grouped<'a> {
             );
             q.build().execute(&mut *conn).await?;
         }
-        for chunk in fixed_chunks(&self.resource_updates) {
+        for (chunk, pad) in padded_chunks(&self.resource_updates) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "WITH v(id, state, active_task_id, last_error, updated_at) AS (",
             );
-            q.push_values(chunk, |mut b, w| {
+            push_padded(&mut q, chunk, pad, 5, |b, w| {
                 if let Write::SetResource {
                     id,
                     state,
@@ -227,20 +274,21 @@ impl<'a> Grouped<'a> {
             );
             q.build().execute(&mut *conn).await?;
         }
-        for chunk in fixed_chunks(&self.audits) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO audit (at, principal, project_id, action, target, request_id, source, outcome, detail) ",
-            );
-            q.push_values(chunk, |mut b, a| {
-                b.push_bind(a.at)
-                    .push_bind(&a.principal)
-                    .push_bind(&a.project_id)
-                    .push_bind(&a.action)
-                    .push_bind(&a.target)
-                    .push_bind(&a.request_id)
-                    .push_bind(&a.source)
-                    .push_bind(&a.outcome)
-                    .push_bind(&a.detail);
+        for (chunk, pad) in padded_chunks(&self.audits) {
+            let columns =
+                "audit (at, principal, project_id, action, target, request_id, source, outcome, detail)";
+            let mut q = insert_padded(columns, |q| {
+                push_padded(q, chunk, pad, 9, |b, a| {
+                    b.push_bind(a.at)
+                        .push_bind(&a.principal)
+                        .push_bind(&a.project_id)
+                        .push_bind(&a.action)
+                        .push_bind(&a.target)
+                        .push_bind(&a.request_id)
+                        .push_bind(&a.source)
+                        .push_bind(&a.outcome)
+                        .push_bind(&a.detail);
+                })
             });
             q.build().execute(&mut *conn).await?;
         }

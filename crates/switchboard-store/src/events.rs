@@ -3,7 +3,7 @@
 //! pruned to the newest `retention` rows as the log grows.
 
 use crate::{Event, EventFilter, EventRecord, StoreResult};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqlitePool};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -75,19 +75,18 @@ impl EventLog {
                 data: with_seq(seq, &e.data),
             })
             .collect();
-        for (chunk, records) in
-            crate::bulk::fixed_chunks(&numbered).zip(crate::bulk::fixed_chunks(events))
-        {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO events (seq, at, project_id, task_id, type, data) ",
-            );
-            q.push_values(chunk.iter().zip(records), |mut b, (e, r)| {
-                b.push_bind(e.seq)
-                    .push_bind(r.at)
-                    .push_bind(&e.project_id)
-                    .push_bind(e.task_id)
-                    .push_bind(r.kind)
-                    .push_bind(&e.data);
+        let rows: Vec<(&Event, &&EventRecord)> = numbered.iter().zip(events).collect();
+        for (chunk, pad) in crate::bulk::padded_chunks(&rows) {
+            let columns = "events (seq, at, project_id, task_id, type, data)";
+            let mut q = crate::bulk::insert_padded(columns, |q| {
+                crate::bulk::push_padded(q, chunk, pad, 6, |b, (e, r)| {
+                    b.push_bind(e.seq)
+                        .push_bind(r.at)
+                        .push_bind(&e.project_id)
+                        .push_bind(e.task_id)
+                        .push_bind(r.kind)
+                        .push_bind(&e.data);
+                })
             });
             q.build().execute(&mut *conn).await?;
         }

@@ -241,4 +241,23 @@ async fn every_row_kind_round_trips_and_a_failed_submission_leaves_no_trace() {
         .await
         .unwrap();
     assert_eq!(store.events_after(&filter, 0, 10).await.unwrap().len(), 3);
+
+    // Three rows of a kind go in a statement padded to four: the padding leaves no row.
+    let three = vec![
+        Write::Event(event.clone()),
+        Write::Event(event.clone()),
+        Write::Event(event.clone()),
+        Write::Audit(audit.clone()),
+        Write::Audit(audit.clone()),
+        Write::Audit(audit.clone()),
+    ];
+    store.commit(three, Priority::Answer).await.unwrap();
+    let events = store.events_after(&filter, 0, 10).await.unwrap();
+    assert_eq!(events.len(), 6);
+    assert!(events.windows(2).all(|w| w[1].seq == w[0].seq + 1));
+    let all = AuditFilter {
+        limit: 10,
+        ..AuditFilter::default()
+    };
+    assert_eq!(store.audit(&all).await.unwrap().len(), 5);
 }
