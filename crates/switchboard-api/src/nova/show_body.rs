@@ -32,9 +32,9 @@ enum F<'a> {
     Attr(Option<&'a Value>, Default),
     Links(Vec<Link>),
     Image(Box<Image<'a>>),
-    Flavor(Option<Flavor>, &'a Context<'a>, &'a str),
+    Flavor(Option<&'a Flavor>, &'a Context<'a>, &'a str),
     Addresses(Option<&'a serde_json::Map<String, Value>>),
-    Fault(Fault<'a>),
+    Fault(Box<Fault<'a>>),
     Metadata(&'a Metadata),
     Groups,
 }
@@ -207,6 +207,8 @@ pub fn show(c: &Context, r: &ResourceSnapshot, stored: Option<&Metadata>) -> Vec
         None => F::Attr(attr("metadata"), Default::Object),
     };
     let status = nova.status();
+    // Entries stay small (they are sorted): the flavor is borrowed from here.
+    let flavor = flavor::of_server_borrowed(c.state, r);
     let mut e: Vec<(&'static str, F)> = Vec::with_capacity(48);
     e.extend([
         ("id", F::Str(id)),
@@ -217,10 +219,7 @@ pub fn show(c: &Context, r: &ResourceSnapshot, stored: Option<&Metadata>) -> Vec
         ("metadata", metadata),
         ("hostId", F::Own(view::host_id(project, host))),
         ("image", image),
-        (
-            "flavor",
-            F::Flavor(flavor::of_server(c.state, r), c, project),
-        ),
+        ("flavor", F::Flavor(flavor.as_deref(), c, project)),
         ("created", F::Own(view::isotime(created))),
         ("updated", F::Own(view::isotime(view::updated_millis(r)))),
         (
@@ -266,7 +265,7 @@ pub fn show(c: &Context, r: &ResourceSnapshot, stored: Option<&Metadata>) -> Vec
     if status == "ERROR" {
         e.push((
             "fault",
-            F::Fault(Fault {
+            F::Fault(Box::new(Fault {
                 code: 500,
                 created: view::isotime(r.updated_at),
                 // Nova shows a 500 fault's details to administrators only.
@@ -275,7 +274,7 @@ pub fn show(c: &Context, r: &ResourceSnapshot, stored: Option<&Metadata>) -> Vec
                     .last_error
                     .as_deref()
                     .unwrap_or("the last operation failed"),
-            }),
+            })),
         ));
     }
     let hostname = a
