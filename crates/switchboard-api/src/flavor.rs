@@ -3,6 +3,7 @@
 
 use crate::AppState;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use switchboard_engine::{NamedFlavor, ResourceSnapshot};
 
@@ -61,14 +62,22 @@ pub fn find(state: &AppState, project_id: &str, id: &str) -> Option<Flavor> {
 
 /// The flavor a server names, by id or name; derived when not declared.
 pub fn of_server(state: &AppState, server: &ResourceSnapshot) -> Option<Flavor> {
+    of_server_borrowed(state, server).map(Cow::into_owned)
+}
+
+/// [`of_server`] without copying a declared flavor.
+pub fn of_server_borrowed<'a>(
+    state: &'a AppState,
+    server: &ResourceSnapshot,
+) -> Option<Cow<'a, Flavor>> {
     let name = named(server)?;
     state
         .flavors
         .iter()
         .find(|f| f.id == name)
         .or_else(|| state.flavors.iter().find(|f| f.name == name))
-        .cloned()
-        .or_else(|| Some(Flavor::derived(name, &server.spec.project_id)))
+        .map(Cow::Borrowed)
+        .or_else(|| Some(Cow::Owned(Flavor::derived(name, &server.spec.project_id))))
 }
 
 /// What a server uses of its project's quota: (vCPUs, MiB of memory), its `vcpus` and `ram`

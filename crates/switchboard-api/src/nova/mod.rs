@@ -18,6 +18,7 @@ pub(crate) mod query;
 pub(crate) mod render;
 mod schema;
 pub(crate) mod servers;
+mod show_body;
 pub(crate) mod versions;
 pub(crate) mod view;
 pub(crate) mod zones;

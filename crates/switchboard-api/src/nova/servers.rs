@@ -3,7 +3,7 @@
 
 use super::query::Params;
 use super::render::{compute_base, NovaState};
-use super::view::{self, Context, View};
+use super::view::Context;
 use super::{check_project, with_compute_headers, Microversion, NovaError};
 use crate::auth::{Authenticated, Source};
 use crate::lookup;
@@ -11,10 +11,10 @@ use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
-use serde_json::{json, Value};
+use serde_json::Value;
 use switchboard_core::{Action, ResourceKind};
 use switchboard_engine::{ResourceSnapshot, SubmitError};
 use switchboard_identity::Principal;
@@ -67,13 +67,12 @@ pub async fn show_server(
                 base: &base,
                 version,
             };
-            let mut server = [view::server(&c, &s, View::Show)];
-            match super::metadata::fill(&state, &mut server).await {
-                Ok(()) => {
-                    let [server] = server;
-                    Json(json!({ "server": server })).into_response()
+            match state.store.metadata(&s.spec.id).await {
+                Ok(stored) => {
+                    let body = super::show_body::show(&c, &s, stored.as_ref());
+                    ([(CONTENT_TYPE, "application/json")], body).into_response()
                 }
-                Err(e) => e.into_response(),
+                Err(e) => NovaError::internal(e).into_response(),
             }
         }
         Err(e) => e.into_response(),

@@ -50,8 +50,16 @@ pub fn updated_millis(r: &ResourceSnapshot) -> i64 {
 }
 
 /// Nova's `utils.isotime`: seconds and a `Z`.
-fn isotime(ms: i64) -> String {
+pub(super) fn isotime(ms: i64) -> String {
     at(ms).to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// `OS-SRV-USG:launched_at`: microseconds, no zone.
+pub(super) fn launched_at(ms: i64) -> String {
+    at(ms)
+        .naive_utc()
+        .format("%Y-%m-%dT%H:%M:%S%.6f")
+        .to_string()
 }
 
 fn at(ms: i64) -> DateTime<Utc> {
@@ -142,7 +150,7 @@ pub fn server(c: &Context, r: &ResourceSnapshot, view: View) -> Value {
         "OS-EXT-AZ:availability_zone": or("availability_zone", json!("nova")),
         "config_drive": text("config_drive"),
         "key_name": or("key_name", Value::Null),
-        "OS-SRV-USG:launched_at": at(created).naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+        "OS-SRV-USG:launched_at": launched_at(created),
         "OS-SRV-USG:terminated_at": null,
         "OS-EXT-STS:task_state": nova.task_state,
         "OS-EXT-STS:vm_state": nova.vm_state,

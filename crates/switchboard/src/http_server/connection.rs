@@ -11,9 +11,10 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::sync::{watch, Notify, OwnedSemaphorePermit};
+use tokio::sync::{watch, OwnedSemaphorePermit};
 use tokio::time::Instant;
 use tower::ServiceExt;
 
@@ -29,18 +30,19 @@ enum Phase {
 }
 
 /// The phase, shared by the socket (bytes in), the service (requests) and the watchdog.
+///
+/// Changes wake nobody: a request costs a few uncontended lock operations, not a wake-up of
+/// the connection's task and a new timer. The watchdog instead never sleeps longer than the
+/// header-read timeout (see `Activity::wake_at`), which is enough to meet any deadline a
+/// change can set.
 struct Activity {
     phase: Mutex<Phase>,
-    changed: Notify,
 }
 
 impl Activity {
     fn set(&self, f: impl FnOnce(Phase) -> Phase) {
         let mut phase = self.phase.lock().unwrap_or_else(|p| p.into_inner());
         *phase = f(*phase);
-        drop(phase);
-        // `notify_one` keeps a permit, so a change just before the watchdog waits is not lost.
-        self.changed.notify_one();
     }
 
     /// When the connection times out in its current phase; `None` while busy.
@@ -52,6 +54,18 @@ impl Activity {
             Phase::Idle { since } => Some(since + limits.idle_timeout),
             Phase::Head { since } => Some(since + limits.header_read_timeout),
             Phase::Busy => None,
+        }
+    }
+
+    /// When the watchdog looks again: the current phase's deadline, but no later than one
+    /// header-read timeout from `now`. A head that starts after `now` times out after that
+    /// look, and any other change only moves the deadline later, so nothing needs waking.
+    fn wake_at(&self, limits: &Limits, crowded: bool, now: Instant) -> Instant {
+        // Never a busy loop, whatever the configuration says.
+        let bound = now + limits.header_read_timeout.max(Duration::from_millis(10));
+        match self.deadline(limits, crowded) {
+            Some(d) => d.min(bound),
+            None => bound,
         }
     }
 }
@@ -70,7 +84,6 @@ pub(super) async fn run(
         phase: Mutex::new(Phase::Idle {
             since: Instant::now(),
         }),
-        changed: Notify::new(),
     });
     let io = TokioIo::new(Watched {
         inner: stream,
@@ -101,7 +114,8 @@ pub(super) async fn run(
     let mut stopping = false;
     let mut watching_crowd = true;
     loop {
-        let deadline = activity.deadline(&limits, *crowded.borrow_and_update());
+        let crowd = *crowded.borrow_and_update();
+        let wake = activity.wake_at(&limits, crowd, Instant::now());
         tokio::select! {
             result = conn.as_mut() => {
                 if let Err(err) = result {
@@ -109,27 +123,19 @@ pub(super) async fn run(
                 }
                 return;
             }
-            () = sleep_until(deadline) => {
+            () = tokio::time::sleep_until(wake) => {
                 let expired = activity.deadline(&limits, *crowded.borrow());
                 if expired.is_some_and(|d| d <= Instant::now()) {
                     tracing::debug!(%peer, "closing a connection that timed out");
                     return;
                 }
             }
-            () = activity.changed.notified() => {}
             changed = crowded.changed(), if watching_crowd => watching_crowd = changed.is_ok(),
             _ = stop.changed(), if !stopping => {
                 stopping = true;
                 conn.as_mut().graceful_shutdown();
             }
         }
-    }
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
     }
 }
 
