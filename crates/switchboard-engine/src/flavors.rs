@@ -12,8 +12,11 @@ use switchboard_core::{ResourceKind, ResourceSpec};
 /// Each project's flavor names, with the server nodes naming each (ascending).
 #[derive(Debug, Default)]
 pub(crate) struct FlavorIndex {
-    projects: HashMap<String, BTreeMap<String, Vec<usize>>>,
+    projects: HashMap<String, ProjectFlavors>,
 }
+
+/// Flavor name → the server nodes naming it.
+type ProjectFlavors = BTreeMap<String, Vec<usize>>;
 
 /// The flavor `spec` names (its `flavor` attribute), when it is a server that names one.
 pub fn server_flavor(spec: &ResourceSpec) -> Option<&str> {
@@ -50,11 +53,10 @@ impl Engine {
     pub fn named_flavors(&self, project: Option<&str>) -> Vec<NamedFlavor> {
         let world = self.inner.lock();
         let projects = &world.index.flavors.projects;
-        let chosen: Box<dyn Iterator<Item = (&String, &BTreeMap<String, Vec<usize>>)>> =
-            match project {
-                Some(p) => Box::new(projects.get_key_value(p).into_iter()),
-                None => Box::new(projects.iter()),
-            };
+        let chosen: Box<dyn Iterator<Item = (&String, &ProjectFlavors)>> = match project {
+            Some(p) => Box::new(projects.get_key_value(p).into_iter()),
+            None => Box::new(projects.iter()),
+        };
         let mut found: Vec<(usize, NamedFlavor)> = chosen
             .flat_map(|(project_id, names)| {
                 names.iter().filter_map(|(name, nodes)| {

@@ -3,6 +3,7 @@
 //! operations share one transaction and one fsync.
 
 mod bulk;
+mod changes;
 mod events;
 pub mod metrics;
 mod records;
