@@ -33,8 +33,8 @@ enum Phase {
 ///
 /// Changes wake nobody: a request costs a few uncontended lock operations, not a wake-up of
 /// the connection's task and a new timer. The watchdog instead never sleeps longer than the
-/// header-read timeout (see `Activity::wake_at`), which is enough to meet any deadline a
-/// change can set.
+/// shortest timeout a phase can have (see `Activity::wake_at`), which is enough to meet any
+/// deadline a change can set.
 struct Activity {
     phase: Mutex<Phase>,
 }
@@ -48,25 +48,35 @@ impl Activity {
     /// When the connection times out in its current phase; `None` while busy.
     fn deadline(&self, limits: &Limits, crowded: bool) -> Option<Instant> {
         match *self.phase.lock().unwrap_or_else(|p| p.into_inner()) {
-            Phase::Idle { since } if crowded => {
-                Some(since + limits.idle_timeout.min(super::CROWDED_IDLE))
-            }
-            Phase::Idle { since } => Some(since + limits.idle_timeout),
+            Phase::Idle { since } => Some(since + idle_limit(limits, crowded)),
             Phase::Head { since } => Some(since + limits.header_read_timeout),
             Phase::Busy => None,
         }
     }
 
-    /// When the watchdog looks again: the current phase's deadline, but no later than one
-    /// header-read timeout from `now`. A head that starts after `now` times out after that
-    /// look, and any other change only moves the deadline later, so nothing needs waking.
+    /// When the watchdog looks again: the current phase's deadline, but no later than the
+    /// shortest timeout a phase can have from `now` (a head's, or an idle connection's, which
+    /// is shorter while the server is crowded). A phase that starts after `now` then times out
+    /// after that look, so a change needs no wake-up; a change of crowding wakes the watchdog
+    /// through its channel.
     fn wake_at(&self, limits: &Limits, crowded: bool, now: Instant) -> Instant {
         // Never a busy loop, whatever the configuration says.
-        let bound = now + limits.header_read_timeout.max(Duration::from_millis(10));
+        let shortest = limits.header_read_timeout.min(idle_limit(limits, crowded));
+        let bound = now + shortest.max(Duration::from_millis(10));
         match self.deadline(limits, crowded) {
             Some(d) => d.min(bound),
             None => bound,
         }
+    }
+}
+
+/// How long a connection may stay idle: shorter while every connection slot is taken, so
+/// idle ones make room.
+fn idle_limit(limits: &Limits, crowded: bool) -> Duration {
+    if crowded {
+        limits.idle_timeout.min(super::CROWDED_IDLE)
+    } else {
+        limits.idle_timeout
     }
 }
 
@@ -222,5 +232,35 @@ impl AsyncWrite for Watched {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Activity, Limits, Phase};
+    use std::sync::Mutex;
+    use std::time::Duration;
+    use tokio::time::Instant;
+
+    #[test]
+    fn the_watchdog_looks_again_before_any_new_phase_can_time_out() {
+        let limits = Limits {
+            max_connections: 8,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            body_read_timeout: Duration::from_secs(30),
+        };
+        let busy = Activity {
+            phase: Mutex::new(Phase::Busy),
+        };
+        let now = Instant::now();
+        // A busy connection that goes idle in a crowd times out a second after: the
+        // watchdog must not be asleep until the head timeout then.
+        assert_eq!(busy.wake_at(&limits, true, now), now + Duration::from_secs(1));
+        assert_eq!(busy.wake_at(&limits, false, now), now + Duration::from_secs(10));
+        let idle = Activity {
+            phase: Mutex::new(Phase::Idle { since: now }),
+        };
+        assert_eq!(idle.wake_at(&limits, true, now), now + Duration::from_secs(1));
     }
 }
