@@ -1,6 +1,7 @@
 //! `{"server": …}` of a show, serialised from borrowed fields straight into one buffer: the
 //! same bytes as `view::server` turned into a `Value` and serialised (keys in byte order, as a
-//! `serde_json::Map` keeps them), without building the tree. The unit tests compare the two.
+//! `serde_json::Map` keeps them), without building the tree. `tests/nova_show_bytes.rs` compares
+//! the bytes of the two.
 
 use super::render::{is_admin, NovaState};
 use super::view::{self, Context, DEFAULT_HOST};
@@ -13,7 +14,7 @@ use switchboard_store::Metadata;
 
 /// What an absent attribute shows as.
 #[derive(Clone, Copy)]
-enum Default {
+enum Absent {
     Null,
     Object,
     Array,
@@ -29,7 +30,7 @@ enum F<'a> {
     Int(i64),
     Null,
     /// An attribute, else its default.
-    Attr(Option<&'a Value>, Default),
+    Attr(Option<&'a Value>, Absent),
     Links(Vec<Link>),
     Image(Box<Image<'a>>),
     Flavor(Option<&'a Flavor>, &'a Context<'a>, &'a str),
@@ -99,12 +100,12 @@ impl Serialize for F<'_> {
             F::Null => s.serialize_unit(),
             F::Attr(Some(v), _) => v.serialize(s),
             F::Attr(None, d) => match d {
-                Default::Null => s.serialize_unit(),
-                Default::Object => s.serialize_map(Some(0))?.end(),
-                Default::Array => s.collect_seq(std::iter::empty::<()>()),
-                Default::False => s.serialize_bool(false),
-                Default::Four => s.serialize_u64(4),
-                Default::Text(t) => s.serialize_str(t),
+                Absent::Null => s.serialize_unit(),
+                Absent::Object => s.serialize_map(Some(0))?.end(),
+                Absent::Array => s.collect_seq(std::iter::empty::<()>()),
+                Absent::False => s.serialize_bool(false),
+                Absent::Four => s.serialize_u64(4),
+                Absent::Text(t) => s.serialize_str(t),
             },
             F::Links(links) => links.serialize(s),
             F::Image(image) => image.serialize(s),
@@ -135,7 +136,7 @@ impl Serialize for F<'_> {
                             mac: ip.get("mac"),
                             kind: "fixed",
                             addr: ip.get("addr"),
-                            version: F::Attr(ip.get("version"), Default::Four),
+                            version: F::Attr(ip.get("version"), Absent::Four),
                         })
                         .collect();
                     m.serialize_entry(net, &ips)?;
@@ -199,12 +200,12 @@ pub fn show(c: &Context, r: &ResourceSnapshot, stored: Option<&Metadata>) -> Vec
             properties: c
                 .version
                 .at_least(98)
-                .then(|| F::Attr(attr("image_properties"), Default::Object)),
+                .then(|| F::Attr(attr("image_properties"), Absent::Object)),
         }))
     };
     let metadata = match stored {
         Some(m) => F::Metadata(m),
-        None => F::Attr(attr("metadata"), Default::Object),
+        None => F::Attr(attr("metadata"), Absent::Object),
     };
     let status = nova.status();
     // Entries stay small (they are sorted): the flavor is borrowed from here.
@@ -241,10 +242,10 @@ pub fn show(c: &Context, r: &ResourceSnapshot, stored: Option<&Metadata>) -> Vec
         ("OS-DCF:diskConfig", F::Str("MANUAL")),
         (
             "OS-EXT-AZ:availability_zone",
-            F::Attr(attr("availability_zone"), Default::Text("nova")),
+            F::Attr(attr("availability_zone"), Absent::Text("nova")),
         ),
         ("config_drive", text("config_drive")),
-        ("key_name", F::Attr(attr("key_name"), Default::Null)),
+        ("key_name", F::Attr(attr("key_name"), Absent::Null)),
         ("OS-SRV-USG:launched_at", F::Own(view::launched_at(created))),
         ("OS-SRV-USG:terminated_at", F::Null),
         (
@@ -255,7 +256,7 @@ pub fn show(c: &Context, r: &ResourceSnapshot, stored: Option<&Metadata>) -> Vec
         ("OS-EXT-STS:power_state", F::Int(nova.power_state.into())),
         (
             "os-extended-volumes:volumes_attached",
-            F::Attr(None, Default::Array),
+            F::Attr(None, Absent::Array),
         ),
         ("security_groups", F::Groups),
     ]);
@@ -288,7 +289,7 @@ pub fn show(c: &Context, r: &ResourceSnapshot, stored: Option<&Metadata>) -> Vec
         e.push((
             "OS-EXT-SRV-ATTR:instance_name",
             match attr("instance_name") {
-                Some(v) => F::Attr(Some(v), Default::Null),
+                Some(v) => F::Attr(Some(v), Absent::Null),
                 None => F::Own(format!("instance-{short}")),
             },
         ));
@@ -305,22 +306,22 @@ pub fn show(c: &Context, r: &ResourceSnapshot, stored: Option<&Metadata>) -> Vec
                 ),
                 (
                     "OS-EXT-SRV-ATTR:root_device_name",
-                    F::Attr(attr("root_device_name"), Default::Text("/dev/sda")),
+                    F::Attr(attr("root_device_name"), Absent::Text("/dev/sda")),
                 ),
                 ("OS-EXT-SRV-ATTR:user_data", F::Null),
             ]);
         }
     }
-    let optional: [(u32, bool, &'static str, Default); 9] = [
-        (9, true, "locked", Default::False),
-        (19, true, "description", Default::Null),
-        (26, true, "tags", Default::Array),
-        (63, true, "trusted_image_certificates", Default::Null),
-        (71, true, "server_groups", Default::Array),
-        (73, true, "locked_reason", Default::Null),
-        (96, true, "pinned_availability_zone", Default::Null),
-        (100, true, "scheduler_hints", Default::Object),
-        (16, admin, "host_status", Default::Text("UP")),
+    let optional: [(u32, bool, &'static str, Absent); 9] = [
+        (9, true, "locked", Absent::False),
+        (19, true, "description", Absent::Null),
+        (26, true, "tags", Absent::Array),
+        (63, true, "trusted_image_certificates", Absent::Null),
+        (71, true, "server_groups", Absent::Array),
+        (73, true, "locked_reason", Absent::Null),
+        (96, true, "pinned_availability_zone", Absent::Null),
+        (100, true, "scheduler_hints", Absent::Object),
+        (16, admin, "host_status", Absent::Text("UP")),
     ];
     for (minor, shown, key, default) in optional {
         if !(v(minor) && shown) {

@@ -256,11 +256,20 @@ mod tests {
         let now = Instant::now();
         // A busy connection that goes idle in a crowd times out a second after: the
         // watchdog must not be asleep until the head timeout then.
-        assert_eq!(busy.wake_at(&limits, true, now), now + Duration::from_secs(1));
-        assert_eq!(busy.wake_at(&limits, false, now), now + Duration::from_secs(10));
+        assert_eq!(
+            busy.wake_at(&limits, true, now),
+            now + Duration::from_secs(1)
+        );
+        assert_eq!(
+            busy.wake_at(&limits, false, now),
+            now + Duration::from_secs(10)
+        );
         let idle = Activity {
             phase: Mutex::new(Phase::Idle { since: now }),
         };
-        assert_eq!(idle.wake_at(&limits, true, now), now + Duration::from_secs(1));
+        assert_eq!(
+            idle.wake_at(&limits, true, now),
+            now + Duration::from_secs(1)
+        );
     }
 }
