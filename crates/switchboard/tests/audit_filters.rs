@@ -54,7 +54,22 @@ async fn filters_apply_in_the_store_before_the_page() {
         .call(Method::POST, &path, Some(&otto), Some(json!({})))
         .await;
     assert!(r.status.is_success(), "{}", r.body);
-    s.operate("Kafka", "start", true).await;
+    // With ZooKeeper (stopped in the demo) first: a lone start would fail on it at once. Only
+    // once Kafka's own start hangs (the firing is audited) is the stop sure to meet it.
+    s.operate("Kafka", "start", false).await;
+    let hang = "action=mrs%3Aservice%3Astart&outcome=faulted";
+    for _ in 0..500 {
+        if !audit(&s, &admin, hang).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let hangs = audit(&s, &admin, hang).await;
+    assert_eq!(
+        field(&hangs, "target"),
+        ["mrs.1.Kafka"],
+        "Kafka's start hangs"
+    );
     let r = s
         .post(
             "/web/v1/maintain/cluster/1/service/Kafka/stop",
@@ -87,7 +102,11 @@ async fn filters_apply_in_the_store_before_the_page() {
     assert_eq!(one.len(), 1);
     assert_eq!(one[0]["id"], dbss["id"]);
     let starts = audit(&s, &admin, "action=mrs%3Aservice%3Astart").await;
-    assert_eq!(field(&starts, "target"), ["mrs.1.Kafka", "mrs.1.HDFS"]);
+    // Kafka's hang is on record too, as the fault that shaped its start.
+    let targets = ["mrs.1.Kafka", "mrs.1.Kafka", "mrs.1.HDFS"];
+    assert_eq!(field(&starts, "target"), targets, "{starts:?}");
+    let outcomes = ["faulted", "accepted", "accepted"];
+    assert_eq!(field(&starts, "outcome"), outcomes, "{starts:?}");
 
     let by_otto = audit(&s, &admin, &format!("principal={}", enc(otto_name))).await;
     assert!(!by_otto.is_empty());
