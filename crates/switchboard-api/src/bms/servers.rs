@@ -9,7 +9,8 @@ use super::{tenant_mismatch, BmsError};
 use crate::auth::Authenticated;
 use crate::iam::public_url;
 use crate::nova::render::NovaState;
-use crate::nova::view::{self, Context, View};
+use crate::nova::server_body;
+use crate::nova::view::{Context, View};
 use crate::nova::Microversion;
 use crate::{lookup, AppState};
 use axum::extract::{Path, Query, State};
@@ -87,7 +88,7 @@ fn bms_view<'a>(state: &'a AppState, who: &'a Principal, base: &'a str) -> Conte
 
 /// The full `ServerDetails` body: Nova's server with BMS's flavor and fields.
 fn details(c: &Context, r: &ResourceSnapshot, flavor: &Flavor) -> Value {
-    let mut s = view::server(c, r, View::Show);
+    let mut s = server_body::server(c, r, View::Show);
     s["flavor"] = json!({
         "id": flavor.id, "name": flavor.name, "disk": flavor.disk.to_string(),
         "vcpus": flavor.vcpus.to_string(), "ram": flavor.ram.to_string(),

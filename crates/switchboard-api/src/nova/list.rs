@@ -204,7 +204,7 @@ async fn list(
         .iter()
         .map(|f| {
             if detail {
-                view::server(&c, f.r, View::Detail)
+                super::server_body::server(&c, f.r, View::Detail)
             } else {
                 view::summary(f.r, &base)
             }

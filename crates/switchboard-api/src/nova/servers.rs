@@ -69,7 +69,7 @@ pub async fn show_server(
             };
             match state.store.metadata(&s.spec.id).await {
                 Ok(stored) => {
-                    let body = super::show_body::show(&c, &s, stored.as_ref());
+                    let body = super::server_body::show(&c, &s, stored.as_ref());
                     ([(CONTENT_TYPE, "application/json")], body).into_response()
                 }
                 Err(e) => NovaError::internal(e).into_response(),

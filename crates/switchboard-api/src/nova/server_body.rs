@@ -1,183 +1,40 @@
-//! `{"server": …}` of a show, serialised from borrowed fields straight into one buffer: the
-//! same bytes as `view::server` turned into a `Value` and serialised (keys in byte order, as a
-//! `serde_json::Map` keeps them), without building the tree. `tests/nova_show_bytes.rs` compares
-//! the bytes of the two.
+//! A server as Nova shows it at each microversion (nova/api/openstack/compute/views/servers.py):
+//! one list of entries, borrowed from the snapshot where it holds them. A show writes them
+//! straight into its buffer (keys in byte order, as a `serde_json::Map` keeps them); a detailed
+//! list and BMS, which edit or fill the body afterwards, take them as a `Value`.
+//! `tests/nova_show_bytes.rs` compares the bytes of a show and of a detailed list's entry.
 
 use super::render::{is_admin, NovaState};
-use super::view::{self, Context, DEFAULT_HOST};
-use crate::flavor::{self, Flavor};
-use serde::ser::{SerializeMap, Serializer};
-use serde::Serialize;
+use super::server_fields::{bookmark, Absent, Body, Fault, Image, Link, F};
+use super::view::{self, Context, View, DEFAULT_HOST};
+use crate::flavor;
 use serde_json::Value;
 use switchboard_engine::ResourceSnapshot;
 use switchboard_store::Metadata;
 
-/// What an absent attribute shows as.
-#[derive(Clone, Copy)]
-enum Absent {
-    Null,
-    Object,
-    Array,
-    False,
-    Four,
-    Text(&'static str),
-}
-
-/// A value of the body: borrowed where the snapshot holds it, owned where it is made up.
-enum F<'a> {
-    Str(&'a str),
-    Own(String),
-    Int(i64),
-    Null,
-    /// An attribute, else its default.
-    Attr(Option<&'a Value>, Absent),
-    Links(Vec<Link>),
-    Image(Box<Image<'a>>),
-    Flavor(Option<&'a Flavor>, &'a Context<'a>, &'a str),
-    Addresses(Option<&'a serde_json::Map<String, Value>>),
-    Fault(Box<Fault<'a>>),
-    Metadata(&'a Metadata),
-    Groups,
-}
-
-#[derive(Serialize)]
-struct Link {
-    href: String,
-    rel: &'static str,
-}
-
-#[derive(Serialize)]
-struct Image<'a> {
-    id: &'a str,
-    links: [Link; 1],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    properties: Option<F<'a>>,
-}
-
-#[derive(Serialize)]
-struct Fault<'a> {
-    code: u16,
-    created: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    details: Option<Option<&'a str>>,
-    message: &'a str,
-}
-
-#[derive(Serialize)]
-struct FlavorFull<'a> {
-    disk: u64,
-    ephemeral: u64,
-    extra_specs: &'a std::collections::BTreeMap<String, String>,
-    original_name: &'a str,
-    ram: u64,
-    swap: u64,
-    vcpus: u32,
-}
-
-#[derive(Serialize)]
-struct FlavorRef<'a> {
-    id: &'a str,
-    links: [Link; 1],
-}
-
-/// One fixed address as Nova shows it.
-#[derive(Serialize)]
-struct Ip<'a> {
-    #[serde(rename = "OS-EXT-IPS-MAC:mac_addr")]
-    mac: Option<&'a Value>,
-    #[serde(rename = "OS-EXT-IPS:type")]
-    kind: &'static str,
-    addr: Option<&'a Value>,
-    version: F<'a>,
-}
-
-impl Serialize for F<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            F::Str(v) => s.serialize_str(v),
-            F::Own(v) => s.serialize_str(v),
-            F::Int(v) => s.serialize_i64(*v),
-            F::Null => s.serialize_unit(),
-            F::Attr(Some(v), _) => v.serialize(s),
-            F::Attr(None, d) => match d {
-                Absent::Null => s.serialize_unit(),
-                Absent::Object => s.serialize_map(Some(0))?.end(),
-                Absent::Array => s.collect_seq(std::iter::empty::<()>()),
-                Absent::False => s.serialize_bool(false),
-                Absent::Four => s.serialize_u64(4),
-                Absent::Text(t) => s.serialize_str(t),
-            },
-            F::Links(links) => links.serialize(s),
-            F::Image(image) => image.serialize(s),
-            F::Flavor(None, ..) => s.serialize_map(Some(0))?.end(),
-            F::Flavor(Some(f), c, _) if c.version.at_least(47) => FlavorFull {
-                disk: f.disk,
-                ephemeral: f.ephemeral,
-                extra_specs: &f.extra_specs,
-                original_name: &f.name,
-                ram: f.ram,
-                swap: f.swap,
-                vcpus: f.vcpus,
-            }
-            .serialize(s),
-            F::Flavor(Some(f), c, project) => FlavorRef {
-                id: &f.id,
-                links: [bookmark(c.base, project, "flavors", &f.id)],
-            }
-            .serialize(s),
-            F::Addresses(None) => s.serialize_map(Some(0))?.end(),
-            F::Addresses(Some(nets)) => {
-                let mut m = s.serialize_map(Some(nets.len()))?;
-                for (net, ips) in nets.iter() {
-                    let ips = ips.as_array().map(Vec::as_slice).unwrap_or_default();
-                    let ips: Vec<Ip> = ips
-                        .iter()
-                        .map(|ip| Ip {
-                            mac: ip.get("mac"),
-                            kind: "fixed",
-                            addr: ip.get("addr"),
-                            version: F::Attr(ip.get("version"), Absent::Four),
-                        })
-                        .collect();
-                    m.serialize_entry(net, &ips)?;
-                }
-                m.end()
-            }
-            F::Fault(fault) => fault.serialize(s),
-            F::Metadata(m) => m.serialize(s),
-            F::Groups => {
-                #[derive(Serialize)]
-                struct Group {
-                    name: &'static str,
-                }
-                [Group { name: "default" }].serialize(s)
-            }
-        }
-    }
-}
-
-fn bookmark(base: &str, project: &str, kind: &str, id: &str) -> Link {
-    Link {
-        href: format!("{base}/{project}/{kind}/{id}"),
-        rel: "bookmark",
-    }
-}
-
-/// The entries of one server, sorted by key when serialised.
-struct Body<'a>(Vec<(&'static str, F<'a>)>);
-
-impl Serialize for Body<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
-    }
-}
-
 /// `{"server": …}` of `r` for a show; `stored` is its metadata in the store, if any.
 pub fn show(c: &Context, r: &ResourceSnapshot, stored: Option<&Metadata>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(2048);
+    out.extend_from_slice(b"{\"server\":");
+    // Serialising borrowed strings and `Value`s into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut out, &Body(entries(c, r, stored, View::Show)));
+    out.push(b'}');
+    out
+}
+
+/// The full server body of show and detail as a `Value` (metadata from the inventory: a list
+/// fills in the store's afterwards).
+pub fn server(c: &Context, r: &ResourceSnapshot, view: View) -> Value {
+    serde_json::to_value(Body(entries(c, r, None, view))).unwrap_or_default()
+}
+
+/// The entries of `r`'s body, sorted by key.
+fn entries<'a>(
+    c: &'a Context<'a>,
+    r: &'a ResourceSnapshot,
+    stored: Option<&'a Metadata>,
+    view: View,
+) -> Vec<(&'static str, F<'a>)> {
     let a = &r.spec.attrs;
     let attr = |k: &str| a.get(k);
     let text = |k: &'static str| F::Str(a.get(k).and_then(Value::as_str).unwrap_or(""));
@@ -208,7 +65,6 @@ pub fn show(c: &Context, r: &ResourceSnapshot, stored: Option<&Metadata>) -> Vec
         None => F::Attr(attr("metadata"), Absent::Object),
     };
     let status = nova.status();
-    // Entries stay small (they are sorted): the flavor is borrowed from here.
     let flavor = flavor::of_server_borrowed(c.state, r);
     let mut e: Vec<(&'static str, F)> = Vec::with_capacity(48);
     e.extend([
@@ -220,7 +76,7 @@ pub fn show(c: &Context, r: &ResourceSnapshot, stored: Option<&Metadata>) -> Vec
         ("metadata", metadata),
         ("hostId", F::Own(view::host_id(project, host))),
         ("image", image),
-        ("flavor", F::Flavor(flavor.as_deref(), c, project)),
+        ("flavor", F::Flavor(flavor, c, project)),
         ("created", F::Own(view::isotime(created))),
         ("updated", F::Own(view::isotime(view::updated_millis(r)))),
         (
@@ -317,7 +173,7 @@ pub fn show(c: &Context, r: &ResourceSnapshot, stored: Option<&Metadata>) -> Vec
         (19, true, "description", Absent::Null),
         (26, true, "tags", Absent::Array),
         (63, true, "trusted_image_certificates", Absent::Null),
-        (71, true, "server_groups", Absent::Array),
+        (71, view == View::Show, "server_groups", Absent::Array),
         (73, true, "locked_reason", Absent::Null),
         (96, true, "pinned_availability_zone", Absent::Null),
         (100, true, "scheduler_hints", Absent::Object),
@@ -339,10 +195,5 @@ pub fn show(c: &Context, r: &ResourceSnapshot, stored: Option<&Metadata>) -> Vec
     }
     // A `serde_json::Map` iterates its keys in byte order: so does this body.
     e.sort_unstable_by(|x, y| x.0.cmp(y.0));
-    let mut out = Vec::with_capacity(2048);
-    out.extend_from_slice(b"{\"server\":");
-    // Serialising borrowed strings and `Value`s into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut out, &Body(e));
-    out.push(b'}');
-    out
+    e
 }
