@@ -25,8 +25,8 @@ impl Ids {
     /// The next id of `kind`.
     pub fn uuid(&self, kind: &'static str) -> Uuid {
         match self.seed {
-            // From the thread's CSPRNG: `new_v4` asks the kernel (a syscall) for every id.
-            None => uuid::Builder::from_random_bytes(rand::random()).into_uuid(),
+            // uuid's `fast-rng`: from the thread's CSPRNG, not a syscall per id.
+            None => Uuid::new_v4(),
             Some(seed) => self.seeded(seed, kind),
         }
     }
