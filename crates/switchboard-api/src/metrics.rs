@@ -10,10 +10,12 @@ use crate::gateway::GatewayError;
 use crate::native::NativeError;
 use crate::AppState;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, Method};
+use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use foldhash::HashMap;
+use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -112,17 +114,51 @@ where
 
 /// Counts an answered request and its latency.
 pub fn record(method: &Method, response: &Response, elapsed: Duration) {
-    let (family, route) = match response.extensions().get::<MatchedPath>() {
-        Some(m) => (crate::family::name(m.as_str()), m.as_str().to_string()),
-        None => ("gateway", "unmatched".to_string()),
+    let route = match response.extensions().get::<MatchedPath>() {
+        Some(m) => m.as_str(),
+        None => UNMATCHED,
     };
-    let method = method_label(method);
-    let status = response.status().as_u16().to_string();
-    metrics::histogram!(DURATION, "family" => family, "route" => route.clone(), "method" => method)
-        .record(elapsed.as_secs_f64());
-    metrics::counter!(REQUESTS, "family" => family, "route" => route, "method" => method,
-        "status" => status)
-    .increment(1);
+    let key = (method_label(method), response.status().as_u16());
+    HANDLES.with_borrow_mut(|handles| {
+        let by_route = match handles.get_mut(route) {
+            Some(by_route) => by_route,
+            None => handles.entry(route.into()).or_default(),
+        };
+        let (latency, answered) = by_route
+            .entry(key)
+            .or_insert_with(|| series(route, key.0, response.status()));
+        latency.record(elapsed.as_secs_f64());
+        answered.increment(1);
+    });
+}
+
+/// The route label of a path no route serves.
+const UNMATCHED: &str = "unmatched";
+
+/// The latency histogram and request counter of one route, method and status.
+type Series = (metrics::Histogram, metrics::Counter);
+/// One route's series by method and status.
+type RouteSeries = HashMap<(&'static str, u16), Series>;
+
+thread_local! {
+    /// This thread's handles: finding a labelled series in the registry builds its labels
+    /// (allocations) and hashes and compares all of them, on every request. Bounded: route
+    /// templates, methods and statuses are finite (see the module's doc).
+    static HANDLES: RefCell<HashMap<Box<str>, RouteSeries>> =
+        RefCell::new(HashMap::default());
+}
+
+fn series(route: &str, method: &'static str, status: StatusCode) -> Series {
+    let family = match route {
+        UNMATCHED => "gateway",
+        _ => crate::family::name(route),
+    };
+    let route = route.to_string();
+    let latency = metrics::histogram!(DURATION, "family" => family, "route" => route.clone(),
+        "method" => method);
+    let answered = metrics::counter!(REQUESTS, "family" => family, "route" => route,
+        "method" => method, "status" => status.as_u16().to_string());
+    (latency, answered)
 }
 
 fn method_label(method: &Method) -> &'static str {
