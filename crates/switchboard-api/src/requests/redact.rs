@@ -40,16 +40,18 @@ pub fn headers(headers: &HeaderMap, max: usize) -> Map<String, Value> {
         if out.contains_key(name) {
             continue;
         }
-        let value = String::from_utf8_lossy(value.as_bytes());
+        // Decided on the name first: most headers are neither shown nor masked.
         let shown = if is_credential_header(name) {
-            match value.split_once(' ') {
-                Some((scheme, _)) if name == "authorization" => {
-                    format!("{} {MASK}", cut(scheme, 64))
+            if name != "authorization" {
+                MASK.to_string()
+            } else {
+                match String::from_utf8_lossy(value.as_bytes()).split_once(' ') {
+                    Some((scheme, _)) => format!("{} {MASK}", cut(scheme, 64)),
+                    None => MASK.to_string(),
                 }
-                _ => MASK.to_string(),
             }
         } else if SHOWN.contains(&name) {
-            cut(&value, max)
+            cut(&String::from_utf8_lossy(value.as_bytes()), max)
         } else {
             continue;
         };
