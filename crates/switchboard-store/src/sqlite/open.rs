@@ -89,6 +89,9 @@ impl SqliteStore {
             .disable_statement_logging();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // A connection to a file in this process does not go stale: the ping sqlx sends
+            // before each acquire is one more round trip to its worker thread for every read.
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         MIGRATOR.run(&pool).await?;
