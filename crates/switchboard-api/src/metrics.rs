@@ -143,7 +143,8 @@ type RouteSeries = HashMap<(&'static str, u16), Series>;
 thread_local! {
     /// This thread's handles: finding a labelled series in the registry builds its labels
     /// (allocations) and hashes and compares all of them, on every request. Bounded: route
-    /// templates, methods and statuses are finite (see the module's doc).
+    /// templates, methods and statuses are finite (see the module's doc). A handle stays the
+    /// registry's own because the recorder never expires idle series (no `idle_timeout`).
     static HANDLES: RefCell<HashMap<Box<str>, RouteSeries>> =
         RefCell::new(HashMap::default());
 }

@@ -33,6 +33,7 @@ pub fn exposition() -> Option<Exposition> {
 }
 
 fn install() -> Option<PrometheusHandle> {
+    // No idle timeout: the API keeps its request series' handles per thread (see its metrics).
     let builder = PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), SECONDS)
         .and_then(|b| {
