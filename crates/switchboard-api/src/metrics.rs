@@ -10,7 +10,7 @@ use crate::gateway::GatewayError;
 use crate::native::NativeError;
 use crate::AppState;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, Method};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -124,9 +124,7 @@ pub fn record(method: &Method, response: &Response, elapsed: Duration) {
             Some(by_route) => by_route,
             None => handles.entry(route.into()).or_default(),
         };
-        let (latency, answered) = by_route
-            .entry(key)
-            .or_insert_with(|| series(route, key.0, response.status()));
+        let (latency, answered) = by_route.entry(key).or_insert_with(|| series(route, key));
         latency.record(elapsed.as_secs_f64());
         answered.increment(1);
     });
@@ -149,7 +147,7 @@ thread_local! {
         RefCell::new(HashMap::default());
 }
 
-fn series(route: &str, method: &'static str, status: StatusCode) -> Series {
+fn series(route: &str, (method, status): (&'static str, u16)) -> Series {
     let family = match route {
         UNMATCHED => "gateway",
         _ => crate::family::name(route),
@@ -158,7 +156,7 @@ fn series(route: &str, method: &'static str, status: StatusCode) -> Series {
     let latency = metrics::histogram!(DURATION, "family" => family, "route" => route.clone(),
         "method" => method);
     let answered = metrics::counter!(REQUESTS, "family" => family, "route" => route,
-        "method" => method, "status" => status.as_u16().to_string());
+        "method" => method, "status" => status.to_string());
     (latency, answered)
 }
 

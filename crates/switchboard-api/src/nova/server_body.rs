@@ -96,6 +96,7 @@ fn entries<'a>(
             ]),
         ),
         ("OS-DCF:diskConfig", F::Str("MANUAL")),
+        // Nova's default zone for a server on a host.
         (
             "OS-EXT-AZ:availability_zone",
             F::Attr(attr("availability_zone"), Absent::Text("nova")),

@@ -1,4 +1,5 @@
-//! A server as Nova shows it at each microversion (nova/api/openstack/compute/views/servers.py).
+//! What a server's Nova body is made from (its times, host id, plain-list summary); the body
+//! itself, at each microversion, is `server_body`'s.
 
 use super::render::links;
 use super::Microversion;
