@@ -2,10 +2,11 @@
 //! they are queued.
 
 use crate::events;
-use crate::step::commit_retrying;
+use crate::step::commit_retrying_then;
 use crate::Inner;
+use std::sync::{Arc, Mutex};
 use switchboard_core::{now_millis, Lifecycle};
-use switchboard_store::{Priority, Write};
+use switchboard_store::{OnDurable, Priority, Write};
 
 /// Writes made durable together, and the resource states to show once they are.
 #[derive(Default)]
@@ -54,13 +55,7 @@ impl Batch {
         if self.states.is_empty() {
             return false;
         }
-        let mut world = inner.lock();
-        let now = now_millis();
-        for (node, state, error) in self.states.drain(..) {
-            world.nodes[node].state = state;
-            world.nodes[node].last_error = error;
-            world.nodes[node].updated_at = now;
-        }
+        show(inner, self.states.drain(..));
         true
     }
 
@@ -77,11 +72,36 @@ impl Batch {
         }
     }
 
-    /// The task's end is committed before its claims go, so readers see the final state first.
-    /// Waiters are not woken here: the release of the claims, right after, wakes them once.
-    pub async fn finish(&mut self, inner: &Inner, task: i64) {
+    /// The task's end is committed before its claims go, and they go (with its resources' last
+    /// states shown) before the end's events are published: whoever sees the task finished,
+    /// by reading it or by hearing of it, can act on its resources at once.
+    pub async fn finish(&mut self, inner: &Arc<Inner>, task: i64) {
         let writes = self.writes(inner, task, true);
-        commit_retrying(inner, writes, Priority::Background).await;
-        self.show(inner);
+        let states = std::mem::take(&mut self.states);
+        // Runs once: on the writer when durable, or here when the store closed first.
+        let ended = Mutex::new(Some((inner.clone(), states)));
+        let end = Arc::new(move || {
+            let taken = ended.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some((inner, states)) = taken {
+                show(&inner, states);
+                crate::runner::release(&inner, task);
+            }
+        });
+        let hook = || -> OnDurable {
+            let end = end.clone();
+            Box::new(move || end())
+        };
+        commit_retrying_then(inner, writes, Priority::Background, hook).await;
+        end();
+    }
+}
+
+fn show(inner: &Inner, states: impl IntoIterator<Item = (usize, Lifecycle, Option<String>)>) {
+    let mut world = inner.lock();
+    let now = now_millis();
+    for (node, state, error) in states {
+        world.nodes[node].state = state;
+        world.nodes[node].last_error = error;
+        world.nodes[node].updated_at = now;
     }
 }

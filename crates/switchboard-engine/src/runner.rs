@@ -93,7 +93,6 @@ pub(crate) async fn run(
         if finishing {
             finish_into(&inner, &task, &steps, cancelled, &mut batch);
             batch.finish(&inner, task.id).await;
-            release(&inner, task.id);
             return;
         }
         batch.flush(&inner, task.id);
@@ -285,7 +284,7 @@ fn log_finished(task: &TaskRecord, state: TaskState, error: Option<&str>) {
 }
 
 /// Drops the task's claims and bookkeeping from memory.
-fn release(inner: &Inner, task: i64) {
+pub(crate) fn release(inner: &Inner, task: i64) {
     {
         let mut world = inner.lock();
         if let Some(active) = world.active.remove(&task) {

@@ -5,7 +5,7 @@ use crate::{events, Inner};
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_core::{now_millis, Action, DriverError, Lifecycle, StepState, TaskId};
-use switchboard_store::{Priority, StepRecord, Write};
+use switchboard_store::{OnDurable, Priority, StepRecord, Write};
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
@@ -266,11 +266,21 @@ pub(crate) fn update(step: &StepRecord) -> Write {
     }
 }
 
-/// Progress records must not be lost to a transient store error: retry until it takes.
-pub(crate) async fn commit_retrying(inner: &Inner, writes: Vec<Write>, priority: Priority) {
+/// Progress records must not be lost to a transient store error: retry until it takes. `hook`
+/// makes, for each attempt, what runs once the writes are durable, before their events go out.
+pub(crate) async fn commit_retrying_then(
+    inner: &Inner,
+    writes: Vec<Write>,
+    priority: Priority,
+    hook: impl Fn() -> OnDurable,
+) {
     let mut delay = Duration::from_millis(50);
     loop {
-        match inner.store.commit(writes.clone(), priority).await {
+        match inner
+            .store
+            .commit_then(writes.clone(), priority, hook())
+            .await
+        {
             Ok(()) => return,
             Err(switchboard_store::StoreError::Closed) => return,
             Err(err) => {

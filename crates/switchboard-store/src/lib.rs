@@ -38,12 +38,25 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Run by the writer once a commit is durable and before its events are published.
+pub type OnDurable = Box<dyn FnOnce() + Send + Sync>;
+
 /// Everything the rest of Switchboard asks of persistence. Reads may run concurrently; writes are
 /// expressed as `Write`s and applied atomically by `commit`.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Applies all `writes` in one transaction; returns once they are durable.
     async fn commit(&self, writes: Vec<Write>, priority: Priority) -> StoreResult<()>;
+
+    /// `commit`, running `on_durable` once the writes are durable and before their events are
+    /// published, so that whoever hears of them finds memory already agreeing. Not run when the
+    /// commit fails.
+    async fn commit_then(
+        &self,
+        writes: Vec<Write>,
+        priority: Priority,
+        on_durable: OnDurable,
+    ) -> StoreResult<()>;
 
     /// Queues background `writes` without waiting. Background writes become durable in the
     /// order they were queued or committed (answers may overtake them). A failure is logged.

@@ -9,7 +9,7 @@
 
 use crate::bulk::Grouped;
 use crate::events::EventLog;
-use crate::{Event, Priority, StoreResult, Write};
+use crate::{Event, OnDurable, Priority, StoreResult, Write};
 use sqlx::{Connection, SqliteConnection};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -25,9 +25,25 @@ const MAX_BACKGROUND: usize = 16_384;
 pub(crate) struct Submission {
     pub writes: Vec<Write>,
     pub done: oneshot::Sender<StoreResult<()>>,
+    pub on_durable: Option<OnDurable>,
 }
 
 impl Submission {
+    pub fn new(writes: Vec<Write>, done: oneshot::Sender<StoreResult<()>>) -> Self {
+        Submission {
+            writes,
+            done,
+            on_durable: None,
+        }
+    }
+
+    /// Runs the hook of a durable submission (before its events go out).
+    fn made_durable(&mut self) {
+        if let Some(hook) = self.on_durable.take() {
+            hook();
+        }
+    }
+
     fn statements(&self) -> usize {
         self.writes
             .iter()
@@ -108,6 +124,7 @@ pub(crate) fn spawn(
             backlog.fetch_sub(background, Ordering::Relaxed);
             match apply_group(&mut conn, &log, &group).await {
                 Ok(events) => {
+                    group.iter_mut().for_each(Submission::made_durable);
                     log.committed(events);
                     for s in group.drain(..) {
                         let _ = s.done.send(Ok(()));
@@ -121,19 +138,18 @@ pub(crate) fn spawn(
                 }
                 Err(err) => {
                     tracing::warn!(%err, n = group.len(), "group commit failed; retrying one by one");
-                    for s in group.drain(..) {
-                        let res = apply_group(&mut conn, &log, std::slice::from_ref(&s)).await;
-                        let res = match res {
+                    for mut s in group.drain(..) {
+                        match apply_group(&mut conn, &log, std::slice::from_ref(&s)).await {
                             Ok(events) => {
+                                s.made_durable();
                                 log.committed(events);
-                                Ok(())
+                                let _ = s.done.send(Ok(()));
                             }
                             Err(err) => {
                                 tracing::error!(%err, "a submission failed on its own and was dropped");
-                                Err(err)
+                                let _ = s.done.send(Err(err));
                             }
-                        };
-                        let _ = s.done.send(res);
+                        }
                     }
                 }
             }

@@ -76,6 +76,8 @@ async fn a_subscriber_sees_every_step_of_a_task_in_order_and_others_see_none() {
     assert!(steps.len() >= 2, "HDFS starts with its dependencies");
     let finished = &events.last().unwrap().data["task"];
     assert_eq!(finished["state"], "COMPLETE", "{finished}");
+    // Whoever hears of the end can act on the task's resources at once.
+    s.operate("HDFS", "stop", true).await;
     // The objects are those of the task API.
     let shown = s.get(&format!("/switchboard/v1/tasks/{task}")).await.body;
     assert_eq!(finished, &shown);

@@ -15,8 +15,8 @@ pub use open::{StoreOptions, Synchronous};
 use crate::events::EventHub;
 use crate::writer::{Submission, WriterHandle};
 use crate::{
-    AuditRecord, Event, EventFilter, Priority, ResourceRecord, StepRecord, Store, StoreError,
-    StoreResult, TaskFilter, TaskRecord, Write,
+    AuditRecord, Event, EventFilter, OnDurable, Priority, ResourceRecord, StepRecord, Store,
+    StoreError, StoreResult, TaskFilter, TaskRecord, Write,
 };
 pub(crate) use faults::apply as apply_fault;
 use sqlx::sqlite::SqlitePool;
@@ -39,7 +39,7 @@ impl Store for SqliteStore {
         let (done, wait) = oneshot::channel();
         let send = |writes| {
             self.writer
-                .send(Submission { writes, done }, priority)
+                .send(Submission::new(writes, done), priority)
                 .map_err(|_| StoreError::Closed)?;
             Ok::<_, StoreError>(wait)
         };
@@ -51,11 +51,30 @@ impl Store for SqliteStore {
         send(writes)?.await.map_err(|_| StoreError::Closed)?
     }
 
+    async fn commit_then(
+        &self,
+        writes: Vec<Write>,
+        priority: Priority,
+        on_durable: OnDurable,
+    ) -> StoreResult<()> {
+        debug_assert!(
+            metadata::Touch::of(&writes).is_none(),
+            "not for metadata rows"
+        );
+        let (done, wait) = oneshot::channel();
+        let mut submission = Submission::new(writes, done);
+        submission.on_durable = Some(on_durable);
+        self.writer
+            .send(submission, priority)
+            .map_err(|_| StoreError::Closed)?;
+        wait.await.map_err(|_| StoreError::Closed)?
+    }
+
     fn enqueue(&self, writes: Vec<Write>) {
         let (done, _) = oneshot::channel();
         if self
             .writer
-            .send(Submission { writes, done }, Priority::Background)
+            .send(Submission::new(writes, done), Priority::Background)
             .is_err()
         {
             tracing::warn!("write dropped: the store is closed");
