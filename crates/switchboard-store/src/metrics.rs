@@ -6,6 +6,7 @@ use std::time::Instant;
 const COMMIT_DURATION: &str = "switchboard_store_commit_duration_seconds";
 const GROUP_SIZE: &str = "switchboard_store_commit_group_size";
 const QUEUED: &str = "switchboard_store_queued_writes";
+const CHECKPOINT_DURATION: &str = "switchboard_store_checkpoint_duration_seconds";
 
 /// Describes the store's series (`# HELP` lines); call once the recorder is installed.
 pub fn describe() {
@@ -18,6 +19,11 @@ pub fn describe() {
         GROUP_SIZE,
         metrics::Unit::Count,
         "Submissions folded into one committed transaction"
+    );
+    metrics::describe_histogram!(
+        CHECKPOINT_DURATION,
+        metrics::Unit::Seconds,
+        "Time a WAL checkpoint the writer ran between group commits took (no commit meanwhile)"
     );
     metrics::describe_gauge!(
         QUEUED,
@@ -36,4 +42,9 @@ pub(crate) fn queued(statements: usize) {
 pub(crate) fn committed(submissions: usize, started: Instant) {
     metrics::histogram!(COMMIT_DURATION).record(started.elapsed().as_secs_f64());
     metrics::histogram!(GROUP_SIZE).record(submissions as f64);
+}
+
+/// A WAL checkpoint between groups, begun at `started`, is over.
+pub(crate) fn checkpointed(started: Instant) {
+    metrics::histogram!(CHECKPOINT_DURATION).record(started.elapsed().as_secs_f64());
 }
