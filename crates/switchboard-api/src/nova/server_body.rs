@@ -89,7 +89,7 @@ fn entries<'a>(
             "links",
             F::Links(vec![
                 Link {
-                    href: format!("{}/v2.1/{project}/servers/{id}", c.base),
+                    href: [c.base, "/v2.1/", project, "/servers/", id].concat(),
                     rel: "self",
                 },
                 bookmark(c.base, project, "servers", id),

@@ -155,7 +155,7 @@ impl Serialize for F<'_> {
 
 pub(super) fn bookmark(base: &str, project: &str, kind: &str, id: &str) -> Link {
     Link {
-        href: format!("{base}/{project}/{kind}/{id}"),
+        href: [base, "/", project, "/", kind, "/", id].concat(),
         rel: "bookmark",
     }
 }

@@ -55,12 +55,12 @@ pub(super) fn isotime(ms: i64) -> String {
     at(ms).to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// `OS-SRV-USG:launched_at`: microseconds, no zone.
+/// `OS-SRV-USG:launched_at`: microseconds, no zone (RFC 3339 without its `Z`: chrono's
+/// `format` would parse a format string on every call).
 pub(super) fn launched_at(ms: i64) -> String {
-    at(ms)
-        .naive_utc()
-        .format("%Y-%m-%dT%H:%M:%S%.6f")
-        .to_string()
+    let mut t = at(ms).to_rfc3339_opts(SecondsFormat::Micros, true);
+    t.pop();
+    t
 }
 
 fn at(ms: i64) -> DateTime<Utc> {
@@ -73,4 +73,17 @@ pub fn host_id(project: &str, host: &str) -> String {
         return String::new();
     }
     hex::encode(Sha224::digest(format!("{project}{host}").as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_novas_formats() {
+        let ms = 1_704_067_200_123;
+        assert_eq!(launched_at(ms), "2024-01-01T00:00:00.123000");
+        assert_eq!(isotime(ms), "2024-01-01T00:00:00Z");
+        assert_eq!(launched_at(0), "1970-01-01T00:00:00.000000");
+    }
 }
