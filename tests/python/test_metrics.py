@@ -64,6 +64,7 @@ def test_the_exposition_parses_and_counts_the_workload(fresh):
         ("switchboard_step_duration_seconds", "histogram"),
         ("switchboard_store_commit_duration_seconds", "histogram"),
         ("switchboard_store_commit_group_size", "histogram"),
+        ("switchboard_store_checkpoint_duration_seconds", "histogram"),
         ("process_resident_memory_bytes", "gauge"),
         ("process_open_fds", "gauge"),
     ]:
@@ -103,5 +104,8 @@ def test_the_exposition_parses_and_counts_the_workload(fresh):
     size = "switchboard_store_commit_group_size"
     assert value(fam, size, size + "_count") == groups
     assert value(fam, size, size + "_sum") >= groups
+    # Steps take longer than the 50 ms between the writer's checkpoints.
+    checkpoint = "switchboard_store_checkpoint_duration_seconds"
+    assert 1 <= value(fam, checkpoint, checkpoint + "_count") <= groups
     assert value(fam, "process_resident_memory_bytes", "process_resident_memory_bytes") > 1e6
     assert value(fam, "process_open_fds", "process_open_fds") >= 3

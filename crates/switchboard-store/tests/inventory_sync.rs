@@ -51,11 +51,18 @@ async fn a_sync_writes_only_the_rows_that_changed() {
         .unwrap();
     let domains = [("d1".to_string(), "default".to_string())];
     let projects = [("p1".to_string(), "local-1".to_string(), "d1".to_string())];
-    let mut inventory: Vec<ResourceSpec> = (0..100).map(|i| server(i, &format!("s{i}"))).collect();
+    // More than one statement's worth of rows (1,000 each).
+    let mut inventory: Vec<ResourceSpec> = (0..2500).map(|i| server(i, &format!("s{i}"))).collect();
     store
         .sync_inventory(&domains, &projects, &inventory)
         .await
         .unwrap();
+    let stored = store.resources().await.unwrap();
+    assert_eq!(stored.len(), 2500);
+    assert!(stored
+        .iter()
+        .zip(&inventory)
+        .all(|(r, s)| r.spec == *s && r.configured));
     let url = format!("sqlite://{}", dir.path().join("switchboard.db").display());
     let mut conn = SqliteConnection::connect(&url).await.unwrap();
     count_writes(&mut conn).await;
@@ -69,7 +76,7 @@ async fn a_sync_writes_only_the_rows_that_changed() {
     // One renamed, one dropped, one added.
     inventory[3].name = "renamed".into();
     let dropped = inventory.remove(7);
-    inventory.push(server(100, "new"));
+    inventory.push(server(2500, "new"));
     store
         .sync_inventory(&domains, &projects, &inventory)
         .await
@@ -77,7 +84,7 @@ async fn a_sync_writes_only_the_rows_that_changed() {
     let mut expected = vec![
         inventory[3].id.clone(),
         dropped.id.clone(),
-        server(100, "").id,
+        server(2500, "").id,
     ];
     expected.sort();
     assert_eq!(written(&mut conn).await, expected);
@@ -86,7 +93,7 @@ async fn a_sync_writes_only_the_rows_that_changed() {
     assert_eq!(find(&inventory[3].id).spec.name, "renamed");
     assert!(find(&inventory[3].id).configured);
     assert!(!find(&dropped.id).configured, "no longer declared");
-    assert!(find(&server(100, "").id).configured);
+    assert!(find(&server(2500, "").id).configured);
 
     // Declared again: configured again, and nothing else written.
     inventory.push(dropped.clone());

@@ -153,6 +153,8 @@ async fn a_workload_shows_in_task_step_store_and_process_series() {
     );
     assert!(grew("switchboard_store_commit_duration_seconds_count", &[]) >= 1.0);
     assert!(grew("switchboard_store_commit_group_size_count", &[]) >= 1.0);
+    // The writer checkpoints between groups at most every 50 ms; the steps take longer.
+    assert!(grew("switchboard_store_checkpoint_duration_seconds_count", &[]) >= 1.0);
     let mrs = ["family=\"mrs\"", "method=\"POST\"", "status=\"200\""];
     assert!(grew("switchboard_http_requests_total", &mrs) >= 1.0);
     for gauge in ["switchboard_tasks_in_flight", "switchboard_steps_in_flight"] {
