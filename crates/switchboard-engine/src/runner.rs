@@ -339,7 +339,14 @@ pub(crate) async fn recover(inner: &Arc<Inner>) -> Result<(), EngineError> {
             let mut claimed = Vec::new();
             for s in steps.iter().filter(|s| s.follow_task.is_none()) {
                 if let Some(node) = world.index_of(&s.resource_id) {
-                    world.nodes[node].claim = Some((task.id, s.action));
+                    let n = &mut world.nodes[node];
+                    n.claim = Some((task.id, s.action));
+                    // The pending state shown since the accept is not stored: a step that has
+                    // not ended shows it again (an ended one's state was written when it did).
+                    if !s.state.is_finished() {
+                        n.state = s.action.pending_state();
+                        n.updated_at = n.updated_at.max(task.created_at);
+                    }
                     claimed.push(node);
                 }
             }

@@ -66,7 +66,7 @@ impl Engine {
                 Planned::Refused(err) => Decision::Refused(err),
                 Planned::Steps(steps) => {
                     let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
-                    let mut writes = Vec::with_capacity(steps.len() + 2);
+                    let mut errors = Vec::with_capacity(steps.len());
                     let mut records = Vec::with_capacity(steps.len());
                     let mut specs = Vec::with_capacity(steps.len());
                     for (idx, s) in steps.iter().enumerate() {
@@ -93,17 +93,13 @@ impl Engine {
                             error: None,
                             output: None,
                         });
+                        // The pending state is shown, not written: its row would be rewritten
+                        // when the step ends, and recovery shows it again from the steps.
                         if s.mode == StepMode::Run {
                             node.claim = Some((id, s.action));
                             node.state = s.action.pending_state();
                             node.updated_at = now;
-                            writes.push(Write::SetResource {
-                                id: world.specs[s.node].id.clone(),
-                                state: node.state,
-                                active_task: Some(id),
-                                last_error: node.last_error.clone(),
-                                updated_at: now,
-                            });
+                            errors.push(node.last_error.clone());
                         }
                     }
                     let state = if steps.is_empty() {
@@ -146,17 +142,15 @@ impl Engine {
                         finished_at: steps.is_empty().then_some(now),
                         cancel_requested: false,
                     };
-                    writes.insert(
-                        0,
-                        Write::InsertTask {
-                            task: task.clone(),
-                            steps: records.clone(),
-                        },
-                    );
+                    let writes = vec![Write::InsertTask {
+                        task: task.clone(),
+                        steps: records.clone(),
+                    }];
                     Decision::New(Box::new(Accepted {
                         task,
                         steps: records,
                         specs,
+                        errors,
                         writes,
                         committed: tx,
                     }))
@@ -194,10 +188,11 @@ impl Engine {
                     task,
                     steps,
                     specs,
+                    errors,
                     mut writes,
                     committed,
                 } = *accepted;
-                announce(&task, &steps, &specs, &mut writes);
+                announce(&task, &steps, &specs, errors, &mut writes);
                 writes.push(Write::Audit(audit_record(
                     &op,
                     now,
@@ -268,6 +263,8 @@ struct Accepted {
     steps: Vec<StepRecord>,
     /// The resource of each step.
     specs: Vec<Arc<ResourceSpec>>,
+    /// The last error of each claimed resource (the steps that run), for its event.
+    errors: Vec<Option<String>>,
     writes: Vec<Write>,
     committed: watch::Sender<Option<bool>>,
 }
@@ -278,17 +275,10 @@ fn announce(
     task: &TaskRecord,
     steps: &[StepRecord],
     specs: &[Arc<ResourceSpec>],
+    errors: Vec<Option<String>>,
     writes: &mut Vec<Write>,
 ) {
     let name = |s: &StepRecord| specs[s.idx].name.clone();
-    // The claimed resources' errors as written: their `SetResource`s follow the steps' order.
-    let errors: Vec<Option<String>> = writes
-        .iter()
-        .filter_map(|w| match w {
-            Write::SetResource { last_error, .. } => Some(last_error.clone()),
-            _ => None,
-        })
-        .collect();
     writes.push(events::task("task.created", task, steps, name));
     let run = steps
         .iter()

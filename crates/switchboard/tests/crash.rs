@@ -27,21 +27,43 @@ async fn an_accepted_command_survives_kill_9_and_nothing_runs_twice() {
     // Wait until the command is part-way: some steps done, others not yet.
     let progress_path = format!("/web/v1/common/command/{id}/progress");
     let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    let unfinished: Vec<String> = loop {
         let p = get(&server.base, &tok, &progress_path).await;
         let steps = p["res_obj"]["step_list"].as_array().unwrap().clone();
         let done = steps.iter().filter(|s| s["state"] == "DONE").count();
         if done >= 2 && steps.iter().any(|s| s["state"] == "RUNNING") {
-            break;
+            break steps
+                .iter()
+                .filter(|s| s["state"] != "DONE")
+                .map(|s| {
+                    s["name"]
+                        .as_str()
+                        .unwrap()
+                        .trim_start_matches("Start ")
+                        .to_string()
+                })
+                .collect();
         }
         assert!(done < steps.len(), "finished before the crash could happen");
         assert!(Instant::now() < deadline);
         tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    };
     server.kill9();
 
     let server = Server::start(dir.path(), port).await;
     let tok = token(&server.base).await;
+    // Resumed with their claims: what had not started yet shows as starting again.
+    let listed = get(&server.base, &tok, "/switchboard/v1/resources?limit=1000").await;
+    for svc in &unfinished {
+        let id = format!("mrs.1.{svc}");
+        let r = listed["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id.as_str())
+            .unwrap();
+        assert!(r["state"] == "starting" || r["state"] == "running", "{r}");
+    }
     let deadline = Instant::now() + Duration::from_secs(60);
     let done = loop {
         let p = get(&server.base, &tok, &progress_path).await;
