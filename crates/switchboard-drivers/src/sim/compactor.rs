@@ -1,15 +1,16 @@
-//! Compactions while the server runs: the world's snapshot is copied under its lock (a copy
-//! of each resource's few latest actions), then serialised, written, fsynced and renamed on a
-//! thread of its own while actions go on being recorded. The lock is taken again only to drop
-//! the entries the snapshot covers from the log: the log is emptied when nothing came after
-//! them, else the entries after them are written to a new log that is renamed over the old
-//! one. A `kill -9` at any point leaves either the old log whole (the snapshot names the last
-//! entry it covers, so replay skips those) or the new one.
+//! Compactions while the server runs: the world's snapshot is taken under its lock (each
+//! resource's latest actions are shared with it, not copied), then serialised, written, fsynced
+//! and renamed on a thread of its own while actions go on being recorded. The entries the
+//! snapshot does not cover are then copied to a new log and fsynced, still unlocked; the lock is
+//! taken again only to add what was appended meanwhile and rename the new log over the old one
+//! (or to empty the log when nothing came after them). A `kill -9` at any point leaves either
+//! the old log whole (the snapshot names the last entry it covers, so replay skips those) or
+//! the new one.
 
 use super::snapshot::{self, Snapshot};
 use super::world::{World, LOG};
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::sync::{Mutex, Weak};
+use std::io::{Read, Seek, SeekFrom};
+use std::sync::{Mutex, MutexGuard, Weak};
 use std::time::Instant;
 
 const NEW_LOG: &str = "actions.jsonl.tmp";
@@ -33,9 +34,8 @@ pub(super) fn start(world: &mut World, shared: Weak<Mutex<World>>) {
             let Some(shared) = shared.upgrade() else {
                 return;
             };
-            let mut world = shared.lock().unwrap_or_else(|p| p.into_inner());
-            let done =
-                written.and_then(|bytes| Ok((bytes, drop_covered(&mut world, covered_bytes)?)));
+            let done = written.and_then(|bytes| Ok((bytes, drop_covered(&shared, covered_bytes)?)));
+            let mut world = lock(&shared);
             match done {
                 Ok((bytes, kept)) => {
                     tracing::info!(
@@ -47,7 +47,6 @@ pub(super) fn start(world: &mut World, shared: Weak<Mutex<World>>) {
                         "simulated world's action log compacted"
                     );
                     world.snapshot_bytes = bytes;
-                    world.log_bytes = kept;
                 }
                 Err(err) => {
                     tracing::warn!(%err, "compacting the simulated world's action log failed");
@@ -65,32 +64,66 @@ pub(super) fn start(world: &mut World, shared: Weak<Mutex<World>>) {
     }
 }
 
-/// Drops the log's first `covered` bytes (what the snapshot holds); the bytes left.
-fn drop_covered(world: &mut World, covered: u64) -> std::io::Result<u64> {
-    let kept = world.log_bytes - covered;
-    if kept == 0 {
-        snapshot::empty_log(world)?;
-        return Ok(0);
+fn lock(shared: &Mutex<World>) -> MutexGuard<'_, World> {
+    shared.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Drops the log's first `covered` bytes (what the snapshot holds); the bytes left. What was
+/// appended by now is copied and fsynced without the lock (no one else replaces the log while
+/// a compaction runs, and the count only ever covers whole lines); under it, only what came
+/// after, then the rename. The directory's fsync follows, unlocked again.
+fn drop_covered(shared: &Mutex<World>, covered: u64) -> std::io::Result<u64> {
+    let (dir, appended) = {
+        let world = lock(shared);
+        (world.dir().to_path_buf(), world.log_bytes)
+    };
+    if appended == covered {
+        let world = lock(shared);
+        if world.log_bytes == covered {
+            snapshot::empty_log(&world)?;
+            drop(world);
+            return Ok(0);
+        }
     }
-    let dir = world.dir().to_path_buf();
-    let mut tail = Vec::with_capacity(kept as usize);
     let mut old = std::fs::File::open(dir.join(LOG))?;
-    old.seek(SeekFrom::Start(covered))?;
-    old.read_to_end(&mut tail)?;
     let mut new = crate::private::file_options()
         .write(true)
         .create(true)
         .truncate(true)
         .open(dir.join(NEW_LOG))?;
-    new.write_all(&tail)?;
+    copy_range(&mut old, &mut new, covered, appended)?;
     new.sync_all()?;
-    std::fs::rename(dir.join(NEW_LOG), dir.join(LOG))?;
+    let kept = {
+        let mut world = lock(shared);
+        // As unsynced as these entries were in the old log.
+        copy_range(&mut old, &mut new, appended, world.log_bytes)?;
+        std::fs::rename(dir.join(NEW_LOG), dir.join(LOG))?;
+        world.log = crate::private::file_options()
+            .create(true)
+            .append(true)
+            .open(dir.join(LOG))?;
+        world.log_bytes -= covered;
+        world.log_bytes
+    };
     std::fs::File::open(&dir)?.sync_all()?;
-    world.log = crate::private::file_options()
-        .create(true)
-        .append(true)
-        .open(dir.join(LOG))?;
-    Ok(tail.len() as u64)
+    Ok(kept)
+}
+
+/// Appends bytes `from..to` of `old` to `new`.
+fn copy_range(
+    old: &mut std::fs::File,
+    new: &mut std::fs::File,
+    from: u64,
+    to: u64,
+) -> std::io::Result<()> {
+    old.seek(SeekFrom::Start(from))?;
+    let copied = std::io::copy(&mut old.take(to - from), new)?;
+    if copied != to - from {
+        return Err(std::io::Error::other(
+            "the action log is shorter than counted",
+        ));
+    }
+    Ok(())
 }
 
 /// Waits for the compaction in flight, if any (a driver being dropped).

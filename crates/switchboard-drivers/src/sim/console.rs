@@ -62,7 +62,7 @@ pub(super) fn render(spec: &ResourceSpec, r: &SimResource, now: Millis) -> Strin
     {
         boot(&mut out, name, first_at, Some(first_at));
     }
-    for e in &r.history {
+    for e in r.history.iter() {
         let finished = now >= e.until_ms && e.outcome != Outcome::Hang;
         let done = (finished && e.outcome == Outcome::Ok).then_some(e.until_ms);
         match e.action {

@@ -5,10 +5,11 @@
 //! `kill -9` at any point loses and doubles nothing.
 
 use super::world::{LogEntry, Performed, SimResource, World, HISTORY};
-use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 use switchboard_core::{Lifecycle, Millis};
 
 /// The snapshot's file name in the world's directory.
@@ -29,15 +30,23 @@ struct Resource {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     base: Option<(Lifecycle, Option<String>)>,
     seen_ms: Millis,
-    /// Entries without their resource, oldest first.
-    #[serde(default)]
-    history: Vec<LogEntry>,
+    /// Entries without their resource, oldest first: the world's own, shared.
+    #[serde(default, serialize_with = "shared", deserialize_with = "owned")]
+    history: Arc<VecDeque<LogEntry>>,
     /// Whether the newest entry of `history` is still the resource's last action (a reset
     /// after it clears that).
     #[serde(default)]
     last: bool,
     #[serde(default)]
     performed: Performed,
+}
+
+fn shared<S: Serializer>(history: &Arc<VecDeque<LogEntry>>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(history.iter())
+}
+
+fn owned<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<VecDeque<LogEntry>>, D::Error> {
+    VecDeque::deserialize(d).map(Arc::new)
 }
 
 /// Only the covered sequence number, read without building the rest.
@@ -64,13 +73,12 @@ impl Snapshot {
     pub(super) fn of(world: &World) -> Snapshot {
         let resources = world.resources.iter().map(|(id, r)| {
             // Entries in the world have no resource already.
-            let history: Vec<LogEntry> = r.history.iter().cloned().collect();
             let last = r.last().is_some();
             Resource {
                 id: id.clone(),
                 base: r.base.clone(),
                 seen_ms: r.seen_ms,
-                history,
+                history: r.history.clone(),
                 last,
                 performed: r.performed,
             }
@@ -92,9 +100,10 @@ impl Snapshot {
             resource.base = r.base;
             resource.performed = r.performed;
             let skip = r.history.len().saturating_sub(HISTORY);
-            for mut e in r.history.into_iter().skip(skip) {
+            let history = Arc::make_mut(&mut resource.history);
+            for mut e in Arc::unwrap_or_clone(r.history).into_iter().skip(skip) {
                 e.resource = String::new();
-                resource.history.push_back(e);
+                history.push_back(e);
             }
             resource.current = r.last && !resource.history.is_empty();
             world.resources.insert(r.id, resource);

@@ -4,9 +4,10 @@
 
 use super::snapshot;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use switchboard_core::{Action, Lifecycle, Millis};
 
 /// How a simulated operation ends.
@@ -59,8 +60,10 @@ pub(crate) struct SimResource {
     pub current: bool,
     /// The latest actions, oldest first (at most `HISTORY`), for the console log and to
     /// recognise an operation performed already. Entries leave out their resource (the
-    /// world's key): at 100,000 resources that is 800,000 strings fewer.
-    pub history: std::collections::VecDeque<LogEntry>,
+    /// world's key): at 100,000 resources that is 800,000 strings fewer. Shared with the
+    /// snapshot a compaction is writing, which copies none of them under the world's lock: an
+    /// action meanwhile copies its resource's few (`Arc::make_mut`).
+    pub history: Arc<VecDeque<LogEntry>>,
     /// When this server first saw the resource (its console's first boot, if it was running).
     pub seen_ms: Millis,
     /// Actions performed on the resource ever, by kind (kept through compaction).
@@ -202,8 +205,10 @@ impl World {
         self.seq = self.seq.max(entry.seq);
         if entry.release {
             if let Some(r) = self.resources.get_mut(&entry.resource) {
-                if let Some(t) = r.history.back_mut().filter(|t| t.op == entry.op) {
-                    t.until_ms = entry.until_ms;
+                if r.history.back().is_some_and(|t| t.op == entry.op) {
+                    if let Some(t) = Arc::make_mut(&mut r.history).back_mut() {
+                        t.until_ms = entry.until_ms;
+                    }
                 }
             }
             return;
@@ -229,10 +234,11 @@ impl World {
             return;
         }
         r.performed.add(entry.action);
-        if r.history.len() == HISTORY {
-            r.history.pop_front();
+        let history = Arc::make_mut(&mut r.history);
+        if history.len() == HISTORY {
+            history.pop_front();
         }
-        r.history.push_back(entry);
+        history.push_back(entry);
         r.current = true;
     }
 
