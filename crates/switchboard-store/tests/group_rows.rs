@@ -1,12 +1,15 @@
 //! Every kind of row a group commit writes comes back exactly as written (awkward text, nulls,
 //! the largest ids), and a submission that fails leaves no trace while its neighbours in the
-//! same group are kept.
+//! same group are kept; `commit_then`'s hook runs when durable, before the events go out.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use switchboard_core::{Action, Lifecycle, ResourceKind, ResourceSpec, StepState, TaskState};
 use switchboard_store::{
-    AuditFilter, AuditRecord, EventFilter, EventRecord, Priority, SqliteStore, StepRecord, Store,
-    TaskRecord, Write,
+    AuditFilter, AuditRecord, EventFilter, EventRecord, OnDurable, Priority, SqliteStore,
+    StepRecord, Store, TaskRecord, Write,
 };
+use tokio::sync::broadcast::error::TryRecvError;
 
 const ODD: &str = "quote \" backslash \\ tab \t newline \n unicode é ✓ 🚀 nul-free";
 
@@ -65,18 +68,24 @@ fn step(task_id: i64, idx: usize) -> StepRecord {
     }
 }
 
-#[tokio::test]
-async fn every_row_kind_round_trips_and_a_failed_submission_leaves_no_trace() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path(), switchboard_store::Synchronous::Full)
+/// A store in `dir` with project `p1` and `resources`.
+async fn open(dir: &std::path::Path, resources: &[ResourceSpec]) -> SqliteStore {
+    let store = SqliteStore::open(dir, switchboard_store::Synchronous::Full)
         .await
         .unwrap();
     let domains = [("d1".to_string(), "default".to_string())];
     let projects = [("p1".to_string(), "local-1".to_string(), "d1".to_string())];
     store
-        .sync_inventory(&domains, &projects, &[server("r1")])
+        .sync_inventory(&domains, &projects, resources)
         .await
         .unwrap();
+    store
+}
+
+#[tokio::test]
+async fn every_row_kind_round_trips_and_a_failed_submission_leaves_no_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), &[server("r1")]).await;
 
     let id = i64::MAX - 1;
     let steps = vec![step(id, 0), step(id, 1)];
@@ -260,4 +269,81 @@ async fn every_row_kind_round_trips_and_a_failed_submission_leaves_no_trace() {
         ..AuditFilter::default()
     };
     assert_eq!(store.audit(&all).await.unwrap().len(), 5);
+}
+
+fn insert(id: i64) -> Write {
+    Write::InsertTask {
+        task: task(id),
+        steps: vec![],
+    }
+}
+
+fn event(note: &str) -> Write {
+    Write::Event(EventRecord {
+        at: 1,
+        project_id: "p1".into(),
+        task_id: None,
+        kind: "task.finished",
+        data: format!(r#"{{"type":"task.finished","note":"{note}"}}"#),
+    })
+}
+
+/// A hook that records whether it ran and whether an event had been published by then.
+fn hook(store: &SqliteStore) -> (OnDurable, Arc<AtomicBool>) {
+    let events = Mutex::new(store.subscribe_events());
+    let ran = Arc::new(AtomicBool::new(false));
+    let flag = ran.clone();
+    let hook = Box::new(move || {
+        let published = events.lock().unwrap().try_recv();
+        assert!(
+            matches!(published, Err(TryRecvError::Empty)),
+            "{published:?}"
+        );
+        flag.store(true, Ordering::SeqCst);
+    });
+    (hook, ran)
+}
+
+/// `commit_then`'s hook runs once the writes are durable and before their events are
+/// published, in a whole group and when a failed group is retried one submission at a time; a
+/// submission that fails never runs it.
+#[tokio::test]
+async fn the_hook_runs_when_durable_before_the_events_go_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path(), switchboard_store::Synchronous::Full)
+        .await
+        .unwrap();
+    let domains = [("d1".to_string(), "default".to_string())];
+    let projects = [("p1".to_string(), "local-1".to_string(), "d1".to_string())];
+    store
+        .sync_inventory(&domains, &projects, &[])
+        .await
+        .unwrap();
+    let mut published = store.subscribe_events();
+
+    let (first, ran) = hook(&store);
+    let writes = vec![insert(1), event("one")];
+    store
+        .commit_then(writes, Priority::Background, first)
+        .await
+        .unwrap();
+    assert!(ran.load(Ordering::SeqCst));
+    assert!(published.try_recv().unwrap().data.contains("one"));
+
+    // A duplicate id fails its group, which is retried one submission at a time: the failed
+    // one's hook never runs, its neighbour's does, before its event.
+    let (bad_hook, bad_ran) = hook(&store);
+    let (good_hook, good_ran) = hook(&store);
+    let bad = store.commit_then(vec![insert(1), event("bad")], Priority::Answer, bad_hook);
+    let good = store.commit_then(vec![insert(2), event("good")], Priority::Answer, good_hook);
+    let (bad, good) = tokio::join!(bad, good);
+    assert!(bad.is_err());
+    good.unwrap();
+    assert!(
+        !bad_ran.load(Ordering::SeqCst),
+        "a failed commit ran its hook"
+    );
+    assert!(good_ran.load(Ordering::SeqCst));
+    assert!(published.try_recv().unwrap().data.contains("good"));
+    assert!(matches!(published.try_recv(), Err(TryRecvError::Empty)));
 }

@@ -35,13 +35,7 @@ async fn an_accepted_command_survives_kill_9_and_nothing_runs_twice() {
             break steps
                 .iter()
                 .filter(|s| s["state"] != "DONE")
-                .map(|s| {
-                    s["name"]
-                        .as_str()
-                        .unwrap()
-                        .trim_start_matches("Start ")
-                        .to_string()
-                })
+                .map(service_of)
                 .collect();
         }
         assert!(done < steps.len(), "finished before the crash could happen");
@@ -52,7 +46,8 @@ async fn an_accepted_command_survives_kill_9_and_nothing_runs_twice() {
 
     let server = Server::start(dir.path(), port).await;
     let tok = token(&server.base).await;
-    // Resumed with their claims: what had not started yet shows as starting again.
+    // Resumed with their claims: a service whose step had not ended shows as starting again
+    // (or running, if its resumed step has ended since).
     let listed = get(&server.base, &tok, "/switchboard/v1/resources?limit=1000").await;
     for svc in &unfinished {
         let id = format!("mrs.1.{svc}");
@@ -81,13 +76,7 @@ async fn an_accepted_command_survives_kill_9_and_nothing_runs_twice() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| {
-            s["name"]
-                .as_str()
-                .unwrap()
-                .trim_start_matches("Start ")
-                .to_string()
-        })
+        .map(service_of)
         .collect();
     assert_eq!(planned.len(), 7);
     for svc in &planned {
@@ -127,6 +116,12 @@ async fn an_accepted_command_survives_kill_9_and_nothing_runs_twice() {
 }
 
 /// The demo plus four servers whose reboot takes three times as long as the demo's two.
+/// The service an MRS progress step starts ("Start HDFS").
+fn service_of(step: &Value) -> String {
+    let name = step["name"].as_str().unwrap();
+    name.trim_start_matches("Start ").to_string()
+}
+
 fn config_with_more_servers(dir: &Path) -> std::path::PathBuf {
     let mut text = include_str!("../../../switchboard.example.toml").to_string();
     for i in 1..=4 {
