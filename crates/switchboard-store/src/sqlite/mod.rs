@@ -8,6 +8,7 @@ mod metadata;
 mod open;
 mod policies;
 mod rows;
+mod tasks;
 mod transitions;
 
 pub use open::{StoreOptions, Synchronous};
@@ -33,22 +34,33 @@ pub struct SqliteStore {
     metadata: metadata::Cache,
 }
 
+impl SqliteStore {
+    /// Hands `writes` to the writer and waits until they are durable (or failed).
+    async fn submit(
+        &self,
+        writes: Vec<Write>,
+        priority: Priority,
+        on_durable: Option<OnDurable>,
+    ) -> StoreResult<()> {
+        let (done, wait) = oneshot::channel();
+        let mut submission = Submission::new(writes, done);
+        submission.on_durable = on_durable;
+        self.writer
+            .send(submission, priority)
+            .map_err(|_| StoreError::Closed)?;
+        wait.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
 #[async_trait::async_trait]
 impl Store for SqliteStore {
     async fn commit(&self, writes: Vec<Write>, priority: Priority) -> StoreResult<()> {
-        let (done, wait) = oneshot::channel();
-        let send = |writes| {
-            self.writer
-                .send(Submission::new(writes, done), priority)
-                .map_err(|_| StoreError::Closed)?;
-            Ok::<_, StoreError>(wait)
-        };
         // Resets and restores rewrite metadata rows: the cache follows them in commit order.
         if let Some(touch) = metadata::Touch::of(&writes) {
-            let commit = async move { send(writes)?.await.map_err(|_| StoreError::Closed)? };
+            let commit = self.submit(writes, priority, None);
             return self.metadata.around_commit(&self.pool, touch, commit).await;
         }
-        send(writes)?.await.map_err(|_| StoreError::Closed)?
+        self.submit(writes, priority, None).await
     }
 
     async fn commit_then(
@@ -61,13 +73,7 @@ impl Store for SqliteStore {
             metadata::Touch::of(&writes).is_none(),
             "not for metadata rows"
         );
-        let (done, wait) = oneshot::channel();
-        let mut submission = Submission::new(writes, done);
-        submission.on_durable = Some(on_durable);
-        self.writer
-            .send(submission, priority)
-            .map_err(|_| StoreError::Closed)?;
-        wait.await.map_err(|_| StoreError::Closed)?
+        self.submit(writes, priority, Some(on_durable)).await
     }
 
     fn enqueue(&self, writes: Vec<Write>) {
@@ -248,77 +254,23 @@ impl Store for SqliteStore {
     }
 
     async fn max_task_id(&self) -> StoreResult<TaskId> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM tasks")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(id.unwrap_or(0))
+        tasks::max_task_id(&self.pool).await
     }
 
     async fn task(&self, id: TaskId) -> StoreResult<Option<TaskRecord>> {
-        sqlx::query("SELECT * FROM tasks WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(rows::task)
-            .transpose()
+        tasks::task(&self.pool, id).await
     }
 
     async fn steps(&self, task_id: TaskId) -> StoreResult<Vec<StepRecord>> {
-        sqlx::query("SELECT * FROM steps WHERE task_id = ? ORDER BY idx")
-            .bind(task_id)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(rows::step)
-            .collect()
+        tasks::steps(&self.pool, task_id).await
     }
 
     async fn tasks(&self, filter: &TaskFilter) -> StoreResult<Vec<TaskRecord>> {
-        // Only the conditions that filter, so the planner can walk the primary key (or the
-        // state index) from `before` downwards and stop after the page.
-        let mut sql = String::from("SELECT * FROM tasks WHERE 1");
-        for (set, condition) in [
-            (filter.project_id.is_some(), " AND project_id = ?"),
-            (filter.state.is_some(), " AND state = ?"),
-            (filter.request_id.is_some(), " AND request_id = ?"),
-            (filter.before.is_some(), " AND id < ?"),
-        ] {
-            if set {
-                sql.push_str(condition);
-            }
-        }
-        sql.push_str(" ORDER BY id DESC LIMIT ? OFFSET ?");
-        let mut query = sqlx::query(&sql);
-        if let Some(p) = &filter.project_id {
-            query = query.bind(p);
-        }
-        if let Some(s) = filter.state {
-            query = query.bind(s.as_str());
-        }
-        if let Some(r) = &filter.request_id {
-            query = query.bind(r);
-        }
-        if let Some(b) = filter.before {
-            query = query.bind(b);
-        }
-        query
-            .bind(filter.limit)
-            .bind(filter.offset)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(rows::task)
-            .collect()
+        tasks::tasks(&self.pool, filter).await
     }
 
     async fn unfinished_tasks(&self) -> StoreResult<Vec<TaskRecord>> {
-        sqlx::query("SELECT * FROM tasks WHERE state IN ('NEW', 'IN_PROGRESS') ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(rows::task)
-            .collect()
+        tasks::unfinished_tasks(&self.pool).await
     }
 
     async fn resource_tasks(&self, resource_id: &str) -> StoreResult<Vec<TaskRecord>> {
