@@ -66,6 +66,9 @@ impl Engine {
                 Planned::Refused(err) => Decision::Refused(err),
                 Planned::Steps(steps) => {
                     let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
+                    // Read with the id, under the lock: tasks are created in the order of
+                    // their ids (a resource's history pages by id).
+                    let now = now_millis();
                     let mut errors = Vec::with_capacity(steps.len());
                     let mut records = Vec::with_capacity(steps.len());
                     let mut specs = Vec::with_capacity(steps.len());
@@ -195,7 +198,7 @@ impl Engine {
                 announce(&task, &steps, &specs, errors, &mut writes);
                 writes.push(Write::Audit(audit_record(
                     &op,
-                    now,
+                    task.created_at,
                     Some(task.id),
                     "accepted".into(),
                 )));

@@ -16,7 +16,7 @@ pub use sqlite::{SqliteStore, StoreOptions, Synchronous};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use switchboard_core::{ResourceSpec, TaskId, TaskState};
+use switchboard_core::{Millis, ResourceSpec, TaskId, TaskState};
 
 /// A server's metadata items (key → value).
 pub type Metadata = BTreeMap<String, String>;
@@ -151,8 +151,13 @@ pub trait Store: Send + Sync + 'static {
     /// `limit` after `offset`.
     async fn tasks(&self, filter: &TaskFilter) -> StoreResult<Vec<TaskRecord>>;
     async fn unfinished_tasks(&self) -> StoreResult<Vec<TaskRecord>>;
-    /// Tasks with a step on the resource, newest first.
-    async fn resource_tasks(&self, resource_id: &str) -> StoreResult<Vec<TaskRecord>>;
+    /// One page of the tasks with a step on the resource, newest first, each with its steps
+    /// there (Nova's instance actions).
+    async fn resource_tasks(
+        &self,
+        resource_id: &str,
+        page: &ResourceTaskPage,
+    ) -> StoreResult<Vec<ResourceTask>>;
 
     /// A resource's stored metadata; `None` until first written (the inventory's applies).
     async fn metadata(&self, resource_id: &str) -> StoreResult<Option<Metadata>>;
@@ -211,6 +216,29 @@ pub struct TaskFilter {
     pub before: Option<TaskId>,
     pub limit: i64,
     pub offset: i64,
+}
+
+/// Which of a resource's tasks to read, newest first (in the order they were accepted, which
+/// is their creation's): a page walks the resource's task ids down from `older_than` and
+/// stops when it is full, whatever the history.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceTaskPage {
+    /// A task changed when it was last updated or a step of it on the resource last started
+    /// or ended, whichever is latest; only tasks changed within these bounds (inclusive).
+    pub changed_since: Option<Millis>,
+    pub changed_before: Option<Millis>,
+    /// Only tasks older than this one (the previous page's last).
+    pub older_than: Option<TaskId>,
+    /// Only tasks started by a request with one of these ids.
+    pub request_ids: Option<Vec<String>>,
+    pub limit: i64,
+}
+
+/// A task with a step on a resource, and its steps on that resource.
+#[derive(Debug, Clone)]
+pub struct ResourceTask {
+    pub task: TaskRecord,
+    pub steps: Vec<StepRecord>,
 }
 
 /// Which audit records to read; `None` fields do not filter.

@@ -1,7 +1,8 @@
 //! `GET /v2.1/{project_id}/servers/{server_id}/os-instance-actions[/{request_id}]`: the tasks
 //! that touched a server, newest first, with paging and time filters from 2.58.
 
-use super::actions_view::{self, ActionRecord, EventAccess};
+use super::action_records::{find_action, records};
+use super::actions_view::{self, EventAccess};
 use super::query::Params;
 use super::servers::find;
 use super::{reply, Microversion, NovaError};
@@ -22,8 +23,8 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use switchboard_identity::Principal;
+use switchboard_store::ResourceTaskPage;
 
 /// Nova's `[api] max_limit`.
 const MAX_LIMIT: usize = 1000;
@@ -34,40 +35,6 @@ fn params(query: RawQuery) -> Result<Params, NovaError> {
     query
         .map(|Query(q)| Params(q))
         .map_err(|e| NovaError::bad_request(e.body_text()))
-}
-
-/// Every task with a step on the server, newest first, with its steps there.
-async fn records(state: &AppState, server_id: &str) -> Result<Vec<ActionRecord>, NovaError> {
-    let store = &state.store;
-    let tasks = store
-        .resource_tasks(server_id)
-        .await
-        .map_err(NovaError::internal)?;
-    // Tasks name their submitter `user@domain`; Nova shows the user's id.
-    let users: HashMap<String, String> = store
-        .users()
-        .await
-        .map_err(NovaError::internal)?
-        .into_iter()
-        .map(|u| (format!("{}@{}", u.name, u.domain_id), u.id))
-        .collect();
-    let mut out = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        let steps = store
-            .steps(task.id)
-            .await
-            .map_err(NovaError::internal)?
-            .into_iter()
-            .filter(|s| s.resource_id == server_id)
-            .collect();
-        let user_id = users.get(&task.principal).cloned();
-        out.push(ActionRecord {
-            task,
-            steps,
-            user_id,
-        });
-    }
-    Ok(out)
 }
 
 #[utoipa::path(
@@ -139,17 +106,32 @@ async fn list(
             before,
         )
     } else {
-        (usize::MAX, None, None, None)
+        // Nova lists every action before 2.58; here the newest `max_limit`, so that no
+        // request's cost grows with the server's history.
+        (MAX_LIMIT, None, None, None)
     };
     NovaError::permit(who, "nova:instanceAction:list")?;
     find(state, who, project_id, server_id)?;
-    let mut all: Vec<ActionRecord> = records(state, server_id)
-        .await?
-        .into_iter()
-        .filter(|a| since.is_none_or(|s| a.updated_at() >= s))
-        .filter(|a| before.is_none_or(|b| a.updated_at() <= b))
-        .collect();
-    actions_view::page(&mut all, marker.as_deref(), limit)?;
+    let window = ResourceTaskPage {
+        changed_since: since,
+        changed_before: before,
+        ..Default::default()
+    };
+    let older_than = match marker.as_deref() {
+        Some(m) => {
+            let found = find_action(state, server_id, m, &window)
+                .await?
+                .ok_or_else(|| NovaError::bad_request(format!("Marker {m} could not be found.")))?;
+            Some(found.task.id)
+        }
+        None => None,
+    };
+    let page = ResourceTaskPage {
+        older_than,
+        limit: limit as i64,
+        ..window
+    };
+    let all = records(state, server_id, &page).await?;
     let actions: Vec<Value> = all
         .iter()
         .map(|a| actions_view::action(a, server_id, version))
@@ -234,10 +216,8 @@ async fn show(
     }
     NovaError::permit(who, "nova:instanceAction:get")?;
     let server = find(state, who, project_id, server_id)?;
-    let action = records(state, server_id)
+    let action = find_action(state, server_id, request_id, &ResourceTaskPage::default())
         .await?
-        .into_iter()
-        .find(|a| a.request_id() == request_id)
         .ok_or_else(|| {
             NovaError::new(
                 axum::http::StatusCode::NOT_FOUND,

@@ -1,7 +1,7 @@
 //! An instance action and its events as Nova renders them at each microversion. An action is
 //! one task that touched the server; its events are the task's steps on that server.
 
-use super::{nova_request_id, Microversion, NovaError};
+use super::{nova_request_id, Microversion};
 use serde_json::{json, Value};
 use switchboard_core::{Action, StepState};
 use switchboard_store::{StepRecord, TaskRecord};
@@ -47,23 +47,6 @@ impl ActionRecord {
     fn failed(&self) -> bool {
         self.steps.iter().any(|s| s.state == StepState::Failed)
     }
-}
-
-/// Keeps one page of `all` (newest first): the actions after `marker`, at most `limit`.
-pub fn page(
-    all: &mut Vec<ActionRecord>,
-    marker: Option<&str>,
-    limit: usize,
-) -> Result<(), NovaError> {
-    if let Some(m) = marker {
-        let at = all
-            .iter()
-            .position(|a| a.request_id() == m)
-            .ok_or_else(|| NovaError::bad_request(format!("Marker {m} could not be found.")))?;
-        all.drain(..=at);
-    }
-    all.truncate(limit);
-    Ok(())
 }
 
 /// What the caller may see of events: Nova's `events` policy (admins) shows tracebacks and,
@@ -184,32 +167,6 @@ mod tests {
             steps: vec![step],
             user_id: Some("u1".into()),
         }
-    }
-
-    #[test]
-    fn pages_follow_the_marker() {
-        let mut all: Vec<ActionRecord> = (0..5)
-            .map(|i| {
-                let mut a = record(StepState::Done);
-                a.task.request_id = format!("{i:032x}");
-                a
-            })
-            .collect();
-        let ids = |v: &[ActionRecord]| {
-            v.iter()
-                .map(|a| a.task.request_id.clone())
-                .collect::<Vec<_>>()
-        };
-        let marker = all[1].request_id();
-        page(&mut all, Some(&marker), 2).unwrap();
-        assert_eq!(
-            ids(&all),
-            vec![format!("{:032x}", 2), format!("{:032x}", 3)]
-        );
-        let err = page(&mut all, Some("req-gone"), 2).unwrap_err();
-        assert_eq!(err.message, "Marker req-gone could not be found.");
-        page(&mut all, None, 0).unwrap();
-        assert!(all.is_empty());
     }
 
     #[test]

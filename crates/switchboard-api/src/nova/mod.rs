@@ -2,6 +2,7 @@
 //! Nova's filters and paging), flavors, and the reboot / os-start / os-stop actions with Nova's preconditions. Errors are Nova faults:
 //! `{"<faultName>": {"code": <int>, "message": …}}`.
 
+mod action_records;
 pub(crate) mod actions;
 mod actions_view;
 mod console;

@@ -153,19 +153,3 @@ pub(super) async fn update_metadata(
         .insert(resource_id.to_string(), items.clone());
     Ok(Some(items))
 }
-
-pub(super) async fn resource_tasks(
-    pool: &SqlitePool,
-    resource_id: &str,
-) -> StoreResult<Vec<crate::TaskRecord>> {
-    sqlx::query(
-        "SELECT * FROM tasks WHERE id IN (SELECT DISTINCT task_id FROM steps WHERE resource_id = ?)
-         ORDER BY created_at DESC, id DESC",
-    )
-    .bind(resource_id)
-    .fetch_all(pool)
-    .await?
-    .iter()
-    .map(super::rows::task)
-    .collect()
-}

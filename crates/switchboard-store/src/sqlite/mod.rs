@@ -273,8 +273,12 @@ impl Store for SqliteStore {
         tasks::unfinished_tasks(&self.pool).await
     }
 
-    async fn resource_tasks(&self, resource_id: &str) -> StoreResult<Vec<TaskRecord>> {
-        metadata::resource_tasks(&self.pool, resource_id).await
+    async fn resource_tasks(
+        &self,
+        resource_id: &str,
+        page: &crate::ResourceTaskPage,
+    ) -> StoreResult<Vec<crate::ResourceTask>> {
+        tasks::resource_tasks(&self.pool, resource_id, page).await
     }
 
     async fn metadata(&self, resource_id: &str) -> StoreResult<Option<crate::Metadata>> {

@@ -1,9 +1,11 @@
 //! Reading tasks and their steps back.
 
 use super::rows;
-use crate::{StepRecord, StoreResult, TaskFilter, TaskRecord};
+use crate::{ResourceTask, ResourceTaskPage, StepRecord, StoreResult, TaskFilter, TaskRecord};
 use sqlx::sqlite::SqlitePool;
-use switchboard_core::TaskId;
+use sqlx::{QueryBuilder, Sqlite};
+use std::collections::HashMap;
+use switchboard_core::{Millis, TaskId};
 
 pub(super) async fn max_task_id(pool: &SqlitePool) -> StoreResult<TaskId> {
     let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM tasks")
@@ -77,4 +79,106 @@ pub(super) async fn unfinished_tasks(pool: &SqlitePool) -> StoreResult<Vec<TaskR
         .iter()
         .map(rows::task)
         .collect()
+}
+
+/// Pushes a condition on when task `t` last changed as seen from `resource_id`: its own last
+/// update, or the latest start or end of its steps there.
+fn push_changed<'a>(
+    q: &mut QueryBuilder<'a, Sqlite>,
+    resource_id: &'a str,
+    compare: &str,
+    at: Millis,
+) {
+    q.push(
+        " AND MAX(t.updated_at, COALESCE((SELECT MAX(COALESCE(c.finished_at, c.started_at))
+         FROM steps c WHERE c.task_id = t.id AND c.resource_id = ",
+    )
+    .push_bind(resource_id)
+    .push(format!("), t.updated_at)) {compare} "))
+    .push_bind(at);
+}
+
+pub(super) async fn resource_tasks(
+    pool: &SqlitePool,
+    resource_id: &str,
+    page: &ResourceTaskPage,
+) -> StoreResult<Vec<ResourceTask>> {
+    let mut q = match &page.request_ids {
+        // A request's tasks through the request id index, kept if they touched the resource.
+        Some(ids) => {
+            // The leading NULL keeps an empty list valid SQL; it matches nothing.
+            let mut q =
+                QueryBuilder::<Sqlite>::new("SELECT t.* FROM tasks t WHERE t.request_id IN (NULL");
+            for id in ids {
+                q.push(", ").push_bind(id);
+            }
+            q.push(
+                ") AND EXISTS (SELECT 1 FROM steps s WHERE s.task_id = t.id AND s.resource_id = ",
+            )
+            .push_bind(resource_id)
+            .push(")");
+            q
+        }
+        // Down the steps' (resource, task) index from the newest: no sort, and the walk
+        // stops once the page is full.
+        None => {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT t.* FROM steps s CROSS JOIN tasks t ON t.id = s.task_id WHERE s.resource_id = ",
+            );
+            q.push_bind(resource_id);
+            q
+        }
+    };
+    if let Some(id) = page.older_than {
+        // On the walked column, so that the walk starts there.
+        let column = if page.request_ids.is_none() {
+            "s.task_id"
+        } else {
+            "t.id"
+        };
+        q.push(format!(" AND {column} < ")).push_bind(id);
+    }
+    if let Some(since) = page.changed_since {
+        push_changed(&mut q, resource_id, ">=", since);
+    }
+    if let Some(before) = page.changed_before {
+        push_changed(&mut q, resource_id, "<=", before);
+    }
+    if page.request_ids.is_none() {
+        // A task with several steps on the resource once.
+        q.push(" GROUP BY s.task_id ORDER BY s.task_id DESC");
+    } else {
+        q.push(" ORDER BY t.id DESC");
+    }
+    q.push(" LIMIT ").push_bind(page.limit);
+    let tasks: Vec<TaskRecord> = q
+        .build()
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(rows::task)
+        .collect::<StoreResult<_>>()?;
+    if tasks.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The page's steps on the resource, in one statement.
+    let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM steps WHERE resource_id = ");
+    q.push_bind(resource_id).push(" AND task_id IN (");
+    let mut list = q.separated(", ");
+    for t in &tasks {
+        list.push_bind(t.id);
+    }
+    q.push(") ORDER BY task_id, idx");
+    let mut steps: HashMap<TaskId, Vec<StepRecord>> = HashMap::with_capacity(tasks.len());
+    for row in q.build().fetch_all(pool).await? {
+        let step = rows::step(&row)?;
+        steps.entry(step.task_id).or_default().push(step);
+    }
+    Ok(tasks
+        .into_iter()
+        .map(|task| ResourceTask {
+            steps: steps.remove(&task.id).unwrap_or_default(),
+            task,
+        })
+        .collect())
 }

@@ -32,8 +32,17 @@ pub fn service(i: usize, deps: &[usize], step_ms: u64) -> ServiceSpec {
 
 /// The demo's identity with cluster 1 replaced by `services`, no jitter, full durability.
 pub async fn start(services: Vec<ServiceSpec>) -> Result<Bench> {
+    start_tuned(services, |_| {}).await
+}
+
+/// As [`start`], the configuration changed by `tune` first.
+pub async fn start_tuned(
+    services: Vec<ServiceSpec>,
+    tune: impl FnOnce(&mut Config),
+) -> Result<Bench> {
     let dir = tempfile::tempdir()?;
     let mut config = Config::parse(DEMO, "demo")?;
+    tune(&mut config);
     config.data_dir = dir.path().to_path_buf();
     config.sim.jitter = 0.0;
     // `SWITCHBOARD_REQUEST_LOG=N` measures the benchmarks with the request log on.

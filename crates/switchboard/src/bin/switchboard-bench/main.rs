@@ -9,8 +9,10 @@
 //!   switchboard-bench scale [--resources 100000] [--tasks 1000000]
 //!   switchboard-bench inventory [--resources 100000]   (the scale inventory's TOML)
 //!   switchboard-bench hello [--listen 127.0.0.1:8099]   (the bare axum hello-world)
+//!   switchboard-bench actions [--actions 20000]   (a server's instance actions as history grows)
 
 mod accept;
+mod actions;
 mod accept_wrk;
 mod chain;
 mod fuzz_signing;
@@ -78,6 +80,8 @@ enum Bench {
     Inventory(inventory::Options),
     /// Serve the bare axum hello-world (`GET /`) until killed.
     Hello(hello::Options),
+    /// A server's instance actions (a page, the next page, one action) as its history grows.
+    Actions(actions::Options),
 }
 
 fn main() -> Result<()> {
@@ -106,5 +110,6 @@ fn main() -> Result<()> {
             Ok(())
         }
         Bench::Hello(o) => runtime()?.block_on(hello::serve(o)),
+        Bench::Actions(o) => runtime()?.block_on(actions::run(o)),
     }
 }
