@@ -2,9 +2,11 @@
 //! the largest ids), and a submission that fails leaves no trace while its neighbours in the
 //! same group are kept; `commit_then`'s hook runs when durable, before the events go out.
 
+mod common;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use switchboard_core::{Action, Lifecycle, ResourceKind, ResourceSpec, StepState, TaskState};
+use switchboard_core::{Action, Lifecycle, ResourceSpec, StepState, TaskState};
 use switchboard_store::{
     AuditFilter, AuditRecord, EventFilter, EventRecord, OnDurable, Priority, SqliteStore,
     StepRecord, Store, TaskRecord, Write,
@@ -14,18 +16,7 @@ use tokio::sync::broadcast::error::TryRecvError;
 const ODD: &str = "quote \" backslash \\ tab \t newline \n unicode é ✓ 🚀 nul-free";
 
 fn server(id: &str) -> ResourceSpec {
-    ResourceSpec {
-        id: id.into(),
-        project_id: "p1".into(),
-        kind: ResourceKind::Server,
-        name: "s".into(),
-        cluster: None,
-        driver: "sim".into(),
-        driver_config: serde_json::Value::Null,
-        depends_on: vec![],
-        initial_state: Lifecycle::Stopped,
-        attrs: serde_json::Value::Null,
-    }
+    common::server(id, "s")
 }
 
 fn task(id: i64) -> TaskRecord {
@@ -68,24 +59,10 @@ fn step(task_id: i64, idx: usize) -> StepRecord {
     }
 }
 
-/// A store in `dir` with project `p1` and `resources`.
-async fn open(dir: &std::path::Path, resources: &[ResourceSpec]) -> SqliteStore {
-    let store = SqliteStore::open(dir, switchboard_store::Synchronous::Full)
-        .await
-        .unwrap();
-    let domains = [("d1".to_string(), "default".to_string())];
-    let projects = [("p1".to_string(), "local-1".to_string(), "d1".to_string())];
-    store
-        .sync_inventory(&domains, &projects, resources)
-        .await
-        .unwrap();
-    store
-}
-
 #[tokio::test]
 async fn every_row_kind_round_trips_and_a_failed_submission_leaves_no_trace() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path(), &[server("r1")]).await;
+    let store = common::open(dir.path(), &[server("r1")]).await;
 
     let id = i64::MAX - 1;
     let steps = vec![step(id, 0), step(id, 1)];
@@ -310,15 +287,7 @@ fn hook(store: &SqliteStore) -> (OnDurable, Arc<AtomicBool>) {
 #[tokio::test]
 async fn the_hook_runs_when_durable_before_the_events_go_out() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path(), switchboard_store::Synchronous::Full)
-        .await
-        .unwrap();
-    let domains = [("d1".to_string(), "default".to_string())];
-    let projects = [("p1".to_string(), "local-1".to_string(), "d1".to_string())];
-    store
-        .sync_inventory(&domains, &projects, &[])
-        .await
-        .unwrap();
+    let store = common::open(dir.path(), &[]).await;
     let mut published = store.subscribe_events();
 
     let (first, ran) = hook(&store);

@@ -2,22 +2,13 @@
 //! inventory writes no resource row, whatever the inventory's size.
 
 use sqlx::{Connection, SqliteConnection};
-use switchboard_core::{Lifecycle, ResourceKind, ResourceSpec};
-use switchboard_store::{SqliteStore, Store, Synchronous};
+mod common;
+
+use switchboard_core::ResourceSpec;
+use switchboard_store::Store;
 
 fn server(i: usize, name: &str) -> ResourceSpec {
-    ResourceSpec {
-        id: format!("00000000-0000-4000-8000-{i:012}"),
-        project_id: "p1".into(),
-        kind: ResourceKind::Server,
-        name: name.into(),
-        cluster: None,
-        driver: "sim".into(),
-        driver_config: serde_json::Value::Null,
-        depends_on: vec![],
-        initial_state: Lifecycle::Stopped,
-        attrs: serde_json::Value::Null,
-    }
+    common::server(&format!("00000000-0000-4000-8000-{i:012}"), name)
 }
 
 /// Counts every row written to `resources` from now on.
@@ -46,17 +37,9 @@ async fn written(conn: &mut SqliteConnection) -> Vec<String> {
 #[tokio::test]
 async fn a_sync_writes_only_the_rows_that_changed() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path(), Synchronous::Full)
-        .await
-        .unwrap();
-    let domains = [("d1".to_string(), "default".to_string())];
-    let projects = [("p1".to_string(), "local-1".to_string(), "d1".to_string())];
     // More than one statement's worth of rows (1,000 each).
     let mut inventory: Vec<ResourceSpec> = (0..2500).map(|i| server(i, &format!("s{i}"))).collect();
-    store
-        .sync_inventory(&domains, &projects, &inventory)
-        .await
-        .unwrap();
+    let store = common::open(dir.path(), &inventory).await;
     let stored = store.resources().await.unwrap();
     assert_eq!(stored.len(), 2500);
     assert!(stored
@@ -67,20 +50,14 @@ async fn a_sync_writes_only_the_rows_that_changed() {
     let mut conn = SqliteConnection::connect(&url).await.unwrap();
     count_writes(&mut conn).await;
 
-    store
-        .sync_inventory(&domains, &projects, &inventory)
-        .await
-        .unwrap();
+    common::sync(&store, &inventory).await;
     assert!(written(&mut conn).await.is_empty(), "the same inventory");
 
     // One renamed, one dropped, one added.
     inventory[3].name = "renamed".into();
     let dropped = inventory.remove(7);
     inventory.push(server(2500, "new"));
-    store
-        .sync_inventory(&domains, &projects, &inventory)
-        .await
-        .unwrap();
+    common::sync(&store, &inventory).await;
     let mut expected = vec![
         inventory[3].id.clone(),
         dropped.id.clone(),
@@ -97,10 +74,7 @@ async fn a_sync_writes_only_the_rows_that_changed() {
 
     // Declared again: configured again, and nothing else written.
     inventory.push(dropped.clone());
-    store
-        .sync_inventory(&domains, &projects, &inventory)
-        .await
-        .unwrap();
+    common::sync(&store, &inventory).await;
     assert_eq!(written(&mut conn).await, vec![dropped.id.clone()]);
     let stored = store.resources().await.unwrap();
     assert!(

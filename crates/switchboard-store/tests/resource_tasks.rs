@@ -2,25 +2,12 @@
 //! order of acceptance), each with only its steps on that resource, filtered by change time (a
 //! step there may have changed after its task) and by request id, continued below an id.
 
-use switchboard_core::{Action, Lifecycle, ResourceKind, ResourceSpec, StepState, TaskState};
+mod common;
+
+use switchboard_core::{Action, Lifecycle, StepState, TaskState};
 use switchboard_store::{
     Priority, ResourceTaskPage, SqliteStore, StepRecord, Store, TaskRecord, Write,
 };
-
-fn server(id: &str) -> ResourceSpec {
-    ResourceSpec {
-        id: id.into(),
-        project_id: "p1".into(),
-        kind: ResourceKind::Server,
-        name: id.into(),
-        cluster: None,
-        driver: "sim".into(),
-        driver_config: serde_json::Value::Null,
-        depends_on: vec![],
-        initial_state: Lifecycle::Stopped,
-        attrs: serde_json::Value::Null,
-    }
-}
 
 fn task(id: i64, created_at: i64, updated_at: i64) -> TaskRecord {
     TaskRecord {
@@ -66,15 +53,7 @@ fn step(task_id: i64, idx: usize, resource: &str, finished_at: Option<i64>) -> S
 /// leave it), task 5 touched only `b`, task 6 has two steps on `a`, and task 2's step on `a`
 /// ended long after the task's own last update.
 async fn store(dir: &std::path::Path) -> SqliteStore {
-    let store = SqliteStore::open(dir, switchboard_store::Synchronous::Full)
-        .await
-        .unwrap();
-    let domains = [("d1".to_string(), "default".to_string())];
-    let projects = [("p1".to_string(), "local-1".to_string(), "d1".to_string())];
-    store
-        .sync_inventory(&domains, &projects, &[server("a"), server("b")])
-        .await
-        .unwrap();
+    let store = common::open(dir, &[common::server("a", "a"), common::server("b", "b")]).await;
     let rows = [
         (1, 1_000, 1_100, vec![step(1, 0, "a", Some(1_100))]),
         (

@@ -55,7 +55,10 @@ pub async fn run(o: Options) -> Result<()> {
         }
         done += 1;
         if done == checkpoint.min(o.actions) {
-            println!("  {done} actions ({:.1} s of driving)", started.elapsed().as_secs_f64());
+            println!(
+                "  {done} actions ({:.1} s of driving)",
+                started.elapsed().as_secs_f64()
+            );
             time_reads(&http, &bench.token, &nova, o.reads).await?;
             checkpoint *= 10;
         }
@@ -102,7 +105,10 @@ async fn time_reads(
             times.push(t.elapsed().as_micros() as u64);
         }
         times.sort_unstable();
-        println!("    {label:24} {:8.2} ms", harness::quantile_ms(&times, 0.5));
+        println!(
+            "    {label:24} {:8.2} ms",
+            harness::quantile_ms(&times, 0.5)
+        );
     }
     Ok(())
 }

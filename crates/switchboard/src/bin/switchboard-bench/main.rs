@@ -12,8 +12,8 @@
 //!   switchboard-bench actions [--actions 20000]   (a server's instance actions as history grows)
 
 mod accept;
-mod actions;
 mod accept_wrk;
+mod actions;
 mod chain;
 mod fuzz_signing;
 mod harness;
