@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use switchboard_core::{Action, Lifecycle, ResourceSpec, StepState, TaskState};
 use switchboard_store::{
     AuditFilter, AuditRecord, EventFilter, EventRecord, OnDurable, Priority, SqliteStore,
-    StepRecord, Store, TaskRecord, Write,
+    StepRecord, Store, TaskFilter, TaskRecord, Write,
 };
 use tokio::sync::broadcast::error::TryRecvError;
 
@@ -59,6 +59,16 @@ fn step(task_id: i64, idx: usize) -> StepRecord {
     }
 }
 
+/// The project's task list (its page is read back as one JSON value, not row by row).
+async fn listed(store: &SqliteStore) -> Vec<TaskRecord> {
+    let filter = TaskFilter {
+        project_id: Some("p1".into()),
+        limit: 10,
+        ..TaskFilter::default()
+    };
+    store.tasks(&filter).await.unwrap()
+}
+
 #[tokio::test]
 async fn every_row_kind_round_trips_and_a_failed_submission_leaves_no_trace() {
     let dir = tempfile::tempdir().unwrap();
@@ -77,6 +87,7 @@ async fn every_row_kind_round_trips_and_a_failed_submission_leaves_no_trace() {
         .await
         .unwrap();
     assert_eq!(store.task(id).await.unwrap(), Some(task(id)));
+    assert_eq!(listed(&store).await, vec![task(id)]);
     assert_eq!(store.steps(id).await.unwrap(), steps);
 
     // Updates of every kind, an audit record and an event, with a resource created in the
@@ -160,6 +171,7 @@ async fn every_row_kind_round_trips_and_a_failed_submission_leaves_no_trace() {
         (Some(5), Some(6))
     );
     let t = store.task(id).await.unwrap().unwrap();
+    assert_eq!(listed(&store).await, vec![t.clone()]);
     assert_eq!(t.state, TaskState::Complete);
     assert_eq!(t.progress, 30.0, "the later write of the group wins");
     assert_eq!((t.error.as_deref(), t.finished_at), (Some(ODD), Some(8)));

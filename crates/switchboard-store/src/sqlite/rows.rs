@@ -3,7 +3,7 @@
 use crate::{AuditRecord, ResourceRecord, StepRecord, StoreError, StoreResult, TaskRecord};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
-use switchboard_core::{Action, Lifecycle, StepState, TaskState};
+use switchboard_core::{Action, Lifecycle, Millis, StepState, TaskId, TaskState};
 
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what}: {value:?}"))
@@ -73,6 +73,81 @@ pub(crate) fn task(row: &SqliteRow) -> StoreResult<TaskRecord> {
                 .collect(),
         },
         cancel_requested: row.try_get("cancel_requested")?,
+    })
+}
+
+/// Each task row as one JSON array, in [`TaskRow`]'s order: a list reads its page as one
+/// value (`json_group_array`) instead of one row at a time from SQLite's thread. SQLite writes
+/// a REAL in JSON with 15 significant digits: exact for `progress`, which the engine writes
+/// rounded to a tenth.
+pub(crate) const TASK_JSON: &str = "json_array(id, project_id, kind, action, target_id, \
+     only_self, principal, request_id, state, progress, error, created_at, updated_at, \
+     finished_at, json(targets), cancel_requested)";
+
+/// A task row laid out by [`TASK_JSON`].
+#[derive(serde::Deserialize)]
+pub(crate) struct TaskRow(
+    TaskId,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+    String,
+    String,
+    String,
+    f64,
+    Option<String>,
+    Millis,
+    Millis,
+    Option<Millis>,
+    Option<Vec<String>>,
+    i64,
+);
+
+/// The tasks of a `json_group_array` of [`TASK_JSON`]s.
+pub(crate) fn tasks_json(json: &str) -> StoreResult<Vec<TaskRecord>> {
+    let rows: Vec<TaskRow> =
+        serde_json::from_str(json).map_err(|e| corrupt("task rows", &e.to_string()))?;
+    rows.into_iter().map(task_of_json).collect()
+}
+
+fn task_of_json(r: TaskRow) -> StoreResult<TaskRecord> {
+    let TaskRow(
+        id,
+        project_id,
+        kind,
+        action_name,
+        target_id,
+        only_self,
+        principal,
+        request_id,
+        state,
+        progress,
+        error,
+        created_at,
+        updated_at,
+        finished_at,
+        targets,
+        cancel_requested,
+    ) = r;
+    Ok(TaskRecord {
+        id,
+        project_id,
+        kind,
+        action: action(&action_name)?,
+        targets: targets.unwrap_or_else(|| target_id.iter().cloned().collect()),
+        target_id,
+        only_self: only_self != 0,
+        principal,
+        request_id,
+        state: TaskState::parse(&state).ok_or_else(|| corrupt("task state", &state))?,
+        progress,
+        error,
+        created_at,
+        updated_at,
+        finished_at,
+        cancel_requested: cancel_requested != 0,
     })
 }
 

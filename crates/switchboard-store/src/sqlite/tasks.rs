@@ -36,8 +36,12 @@ pub(super) async fn steps(pool: &SqlitePool, task_id: TaskId) -> StoreResult<Vec
 
 pub(super) async fn tasks(pool: &SqlitePool, filter: &TaskFilter) -> StoreResult<Vec<TaskRecord>> {
     // Only the conditions that filter, so the planner can walk the primary key (or the
-    // state index) from `before` downwards and stop after the page.
-    let mut sql = String::from("SELECT * FROM tasks WHERE 1");
+    // state index) from `before` downwards and stop after the page; the page comes back as
+    // one JSON value.
+    let mut sql = format!(
+        "SELECT json_group_array({} ORDER BY id DESC) FROM (SELECT * FROM tasks WHERE 1",
+        rows::TASK_JSON
+    );
     for (set, condition) in [
         (filter.project_id.is_some(), " AND project_id = ?"),
         (filter.state.is_some(), " AND state = ?"),
@@ -48,8 +52,8 @@ pub(super) async fn tasks(pool: &SqlitePool, filter: &TaskFilter) -> StoreResult
             sql.push_str(condition);
         }
     }
-    sql.push_str(" ORDER BY id DESC LIMIT ? OFFSET ?");
-    let mut query = sqlx::query(&sql);
+    sql.push_str(" ORDER BY id DESC LIMIT ? OFFSET ?)");
+    let mut query = sqlx::query_scalar::<_, String>(&sql);
     if let Some(p) = &filter.project_id {
         query = query.bind(p);
     }
@@ -62,14 +66,12 @@ pub(super) async fn tasks(pool: &SqlitePool, filter: &TaskFilter) -> StoreResult
     if let Some(b) = filter.before {
         query = query.bind(b);
     }
-    query
+    let page = query
         .bind(filter.limit)
         .bind(filter.offset)
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(rows::task)
-        .collect()
+        .fetch_one(pool)
+        .await?;
+    rows::tasks_json(&page)
 }
 
 pub(super) async fn unfinished_tasks(pool: &SqlitePool) -> StoreResult<Vec<TaskRecord>> {
