@@ -4,6 +4,7 @@ mod admin;
 mod faults;
 mod identity;
 mod inventory;
+mod json_rows;
 mod metadata;
 mod open;
 mod policies;

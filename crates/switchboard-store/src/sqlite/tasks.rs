@@ -1,6 +1,6 @@
 //! Reading tasks and their steps back.
 
-use super::rows;
+use super::{json_rows, rows};
 use crate::{ResourceTask, ResourceTaskPage, StepRecord, StoreResult, TaskFilter, TaskRecord};
 use sqlx::sqlite::SqlitePool;
 use sqlx::{QueryBuilder, Sqlite};
@@ -25,23 +25,22 @@ pub(super) async fn task(pool: &SqlitePool, id: TaskId) -> StoreResult<Option<Ta
 }
 
 pub(super) async fn steps(pool: &SqlitePool, task_id: TaskId) -> StoreResult<Vec<StepRecord>> {
-    sqlx::query("SELECT * FROM steps WHERE task_id = ? ORDER BY idx")
+    let sql = format!(
+        "SELECT json_group_array({} ORDER BY idx) FROM steps WHERE task_id = ?",
+        json_rows::STEP_JSON
+    );
+    let page: String = sqlx::query_scalar(&sql)
         .bind(task_id)
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(rows::step)
-        .collect()
+        .fetch_one(pool)
+        .await?;
+    json_rows::steps(&page)
 }
 
 pub(super) async fn tasks(pool: &SqlitePool, filter: &TaskFilter) -> StoreResult<Vec<TaskRecord>> {
     // Only the conditions that filter, so the planner can walk the primary key (or the
     // state index) from `before` downwards and stop after the page; the page comes back as
     // one JSON value.
-    let mut sql = format!(
-        "SELECT json_group_array({} ORDER BY id DESC) FROM (SELECT * FROM tasks WHERE 1",
-        rows::TASK_JSON
-    );
+    let mut sql = tasks_page() + "SELECT * FROM tasks WHERE 1";
     for (set, condition) in [
         (filter.project_id.is_some(), " AND project_id = ?"),
         (filter.state.is_some(), " AND state = ?"),
@@ -71,7 +70,7 @@ pub(super) async fn tasks(pool: &SqlitePool, filter: &TaskFilter) -> StoreResult
         .bind(filter.offset)
         .fetch_one(pool)
         .await?;
-    rows::tasks_json(&page)
+    json_rows::tasks(&page)
 }
 
 pub(super) async fn unfinished_tasks(pool: &SqlitePool) -> StoreResult<Vec<TaskRecord>> {
@@ -100,6 +99,15 @@ fn push_changed<'a>(
     .push_bind(at);
 }
 
+/// The head of a query for a page of tasks as one JSON value; the query selecting the page's
+/// rows, and a closing parenthesis, follow.
+fn tasks_page() -> String {
+    format!(
+        "SELECT json_group_array({} ORDER BY id DESC) FROM (",
+        json_rows::TASK_JSON
+    )
+}
+
 pub(super) async fn resource_tasks(
     pool: &SqlitePool,
     resource_id: &str,
@@ -109,8 +117,8 @@ pub(super) async fn resource_tasks(
         // A request's tasks through the request id index, kept if they touched the resource.
         Some(ids) => {
             // The leading NULL keeps an empty list valid SQL; it matches nothing.
-            let mut q =
-                QueryBuilder::<Sqlite>::new("SELECT t.* FROM tasks t WHERE t.request_id IN (NULL");
+            let mut q = QueryBuilder::<Sqlite>::new(tasks_page());
+            q.push("SELECT t.* FROM tasks t WHERE t.request_id IN (NULL");
             for id in ids {
                 q.push(", ").push_bind(id);
             }
@@ -124,9 +132,8 @@ pub(super) async fn resource_tasks(
         // Down the steps' (resource, task) index from the newest: no sort, and the walk
         // stops once the page is full.
         None => {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "SELECT t.* FROM steps s CROSS JOIN tasks t ON t.id = s.task_id WHERE s.resource_id = ",
-            );
+            let mut q = QueryBuilder::<Sqlite>::new(tasks_page());
+            q.push("SELECT t.* FROM steps s CROSS JOIN tasks t ON t.id = s.task_id WHERE s.resource_id = ");
             q.push_bind(resource_id);
             q
         }
@@ -152,28 +159,25 @@ pub(super) async fn resource_tasks(
     } else {
         q.push(" ORDER BY t.id DESC");
     }
-    q.push(" LIMIT ").push_bind(page.limit);
-    let tasks: Vec<TaskRecord> = q
-        .build()
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(rows::task)
-        .collect::<StoreResult<_>>()?;
+    q.push(" LIMIT ").push_bind(page.limit).push(")");
+    let tasks = json_rows::tasks(&q.build_query_scalar::<String>().fetch_one(pool).await?)?;
     if tasks.is_empty() {
         return Ok(Vec::new());
     }
     // The page's steps on the resource, in one statement.
-    let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM steps WHERE resource_id = ");
+    let mut q = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT json_group_array({} ORDER BY task_id, idx) FROM steps WHERE resource_id = ",
+        json_rows::STEP_JSON
+    ));
     q.push_bind(resource_id).push(" AND task_id IN (");
     let mut list = q.separated(", ");
     for t in &tasks {
         list.push_bind(t.id);
     }
-    q.push(") ORDER BY task_id, idx");
+    q.push(")");
+    let page = q.build_query_scalar::<String>().fetch_one(pool).await?;
     let mut steps: HashMap<TaskId, Vec<StepRecord>> = HashMap::with_capacity(tasks.len());
-    for row in q.build().fetch_all(pool).await? {
-        let step = rows::step(&row)?;
+    for step in json_rows::steps(&page)? {
         steps.entry(step.task_id).or_default().push(step);
     }
     Ok(tasks
