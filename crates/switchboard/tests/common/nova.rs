@@ -2,10 +2,11 @@
 //! Nova list and flavor tests.
 
 use super::identity::{token, OTHER};
-use super::{Reply, TestServer};
+use super::{Reply, TestServer, PROJECT};
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::Value;
+use std::time::Duration;
 use switchboard::config::{Config, UserConfig};
 use switchboard_core::inventory::{FlavorSpec, MemberSpec, ProjectSpec};
 
@@ -182,4 +183,18 @@ pub fn servers(query: &str) -> String {
 /// GET as the admin at `version`.
 pub async fn version_get(s: &TestServer, path: &str, version: &str) -> Reply {
     get_at(s, path, Some(version)).await
+}
+
+/// Waits until server `id` shows `status` with no task state.
+pub async fn wait_idle(s: &TestServer, id: &str, status: &str) {
+    for _ in 0..500 {
+        let r = s.get(&format!("/v2.1/{PROJECT}/servers/{id}")).await;
+        if r.body["server"]["status"] == status
+            && r.body["server"]["OS-EXT-STS:task_state"].is_null()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{id} never became {status}");
 }
