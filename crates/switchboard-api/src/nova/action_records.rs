@@ -88,6 +88,7 @@ fn stored_request_ids(request_id: &str) -> Vec<String> {
         ids.push(id.simple().to_string());
         ids.push(id.hyphenated().to_string());
     }
+    ids.sort_unstable();
     ids.dedup();
     ids
 }

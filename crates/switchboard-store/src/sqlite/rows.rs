@@ -1,9 +1,9 @@
 //! Decoding SQLite rows into records.
 
-use crate::{AuditRecord, ResourceRecord, StoreError, StoreResult, TaskRecord};
+use crate::{AuditRecord, ResourceRecord, StoreError, StoreResult};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
-use switchboard_core::{Action, Lifecycle, TaskState};
+use switchboard_core::{Action, Lifecycle};
 
 pub(super) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what}: {value:?}"))
@@ -43,36 +43,6 @@ pub(crate) fn resource(row: &SqliteRow) -> StoreResult<ResourceRecord> {
         configured: row.try_get("configured")?,
         last_error: row.try_get("last_error")?,
         updated_at: row.try_get("updated_at")?,
-    })
-}
-
-pub(crate) fn task(row: &SqliteRow) -> StoreResult<TaskRecord> {
-    let state: &str = row.try_get("state")?;
-    Ok(TaskRecord {
-        id: row.try_get("id")?,
-        project_id: row.try_get("project_id")?,
-        kind: row.try_get("kind")?,
-        action: action(row.try_get("action")?)?,
-        target_id: row.try_get("target_id")?,
-        only_self: row.try_get("only_self")?,
-        principal: row.try_get("principal")?,
-        request_id: row.try_get("request_id")?,
-        state: TaskState::parse(state).ok_or_else(|| corrupt("task state", state))?,
-        progress: row.try_get("progress")?,
-        error: row.try_get("error")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        finished_at: row.try_get("finished_at")?,
-        targets: match row.try_get::<Option<String>, _>("targets")? {
-            Some(json) => {
-                serde_json::from_str(&json).map_err(|_| corrupt("task targets", &json))?
-            }
-            None => row
-                .try_get::<Option<String>, _>("target_id")?
-                .into_iter()
-                .collect(),
-        },
-        cancel_requested: row.try_get("cancel_requested")?,
     })
 }
 

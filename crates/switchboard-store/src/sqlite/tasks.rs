@@ -1,6 +1,6 @@
 //! Reading tasks and their steps back.
 
-use super::{json_rows, rows};
+use super::json_rows;
 use crate::{ResourceTask, ResourceTaskPage, StepRecord, StoreResult, TaskFilter, TaskRecord};
 use sqlx::sqlite::SqlitePool;
 use sqlx::{QueryBuilder, Sqlite};
@@ -15,13 +15,9 @@ pub(super) async fn max_task_id(pool: &SqlitePool) -> StoreResult<TaskId> {
 }
 
 pub(super) async fn task(pool: &SqlitePool, id: TaskId) -> StoreResult<Option<TaskRecord>> {
-    sqlx::query("SELECT * FROM tasks WHERE id = ?")
-        .bind(id)
-        .fetch_optional(pool)
-        .await?
-        .as_ref()
-        .map(rows::task)
-        .transpose()
+    let sql = tasks_page() + "SELECT * FROM tasks WHERE id = ?)";
+    let page: String = sqlx::query_scalar(&sql).bind(id).fetch_one(pool).await?;
+    Ok(json_rows::tasks(&page)?.pop())
 }
 
 pub(super) async fn steps(pool: &SqlitePool, task_id: TaskId) -> StoreResult<Vec<StepRecord>> {
@@ -74,12 +70,12 @@ pub(super) async fn tasks(pool: &SqlitePool, filter: &TaskFilter) -> StoreResult
 }
 
 pub(super) async fn unfinished_tasks(pool: &SqlitePool) -> StoreResult<Vec<TaskRecord>> {
-    sqlx::query("SELECT * FROM tasks WHERE state IN ('NEW', 'IN_PROGRESS') ORDER BY id")
-        .fetch_all(pool)
-        .await?
-        .iter()
-        .map(rows::task)
-        .collect()
+    let sql = format!(
+        "SELECT json_group_array({} ORDER BY id) FROM tasks WHERE state IN ('NEW', 'IN_PROGRESS')",
+        json_rows::TASK_JSON
+    );
+    let page: String = sqlx::query_scalar(&sql).fetch_one(pool).await?;
+    json_rows::tasks(&page)
 }
 
 /// Pushes a condition on when task `t` last changed as seen from `resource_id`: its own last
