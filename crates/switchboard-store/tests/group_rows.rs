@@ -8,8 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use switchboard_core::{Action, Lifecycle, ResourceSpec, StepState, TaskState};
 use switchboard_store::{
-    AuditFilter, AuditRecord, EventFilter, EventRecord, OnDurable, Priority, SqliteStore,
-    StepRecord, Store, TaskFilter, TaskRecord, Write,
+    AuditFilter, AuditRecord, AuditStore, CommitStore, EventFilter, EventRecord, EventStore,
+    InventoryStore, OnDurable, Priority, SqliteStore, StepRecord, TaskFilter, TaskRecord,
+    TaskStore, Write,
 };
 use tokio::sync::broadcast::error::TryRecvError;
 

@@ -5,7 +5,7 @@ use sqlx::{Connection, SqliteConnection};
 mod common;
 
 use switchboard_core::ResourceSpec;
-use switchboard_store::Store;
+use switchboard_store::InventoryStore;
 
 fn server(i: usize, name: &str) -> ResourceSpec {
     common::server(&format!("00000000-0000-4000-8000-{i:012}"), name)

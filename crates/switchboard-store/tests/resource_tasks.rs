@@ -6,7 +6,7 @@ mod common;
 
 use switchboard_core::{Action, Lifecycle, StepState, TaskState};
 use switchboard_store::{
-    Priority, ResourceTaskPage, SqliteStore, StepRecord, Store, TaskRecord, Write,
+    CommitStore, Priority, ResourceTaskPage, SqliteStore, StepRecord, TaskRecord, TaskStore, Write,
 };
 
 fn task(id: i64, created_at: i64, updated_at: i64) -> TaskRecord {

@@ -3,6 +3,7 @@
 mod admin;
 mod faults;
 mod identity;
+mod identity_store;
 mod inventory;
 mod json_rows;
 mod metadata;
@@ -17,8 +18,9 @@ pub use open::{StoreOptions, Synchronous};
 use crate::events::EventHub;
 use crate::writer::{Submission, WriterHandle};
 use crate::{
-    AuditRecord, Event, EventFilter, OnDurable, Priority, ResourceRecord, StepRecord, Store,
-    StoreError, StoreResult, TaskFilter, TaskRecord, Write,
+    AuditRecord, AuditStore, CommitStore, ControlStore, Event, EventFilter, EventStore,
+    InventoryStore, OnDurable, Priority, ResourceRecord, SnapshotStore, StepRecord, StoreError,
+    StoreResult, TaskFilter, TaskRecord, TaskStore, Write,
 };
 pub(crate) use faults::apply as apply_fault;
 use sqlx::sqlite::SqlitePool;
@@ -54,7 +56,7 @@ impl SqliteStore {
 }
 
 #[async_trait::async_trait]
-impl Store for SqliteStore {
+impl CommitStore for SqliteStore {
     async fn commit(&self, writes: Vec<Write>, priority: Priority) -> StoreResult<()> {
         // Resets and restores rewrite metadata rows: the cache follows them in commit order.
         if let Some(touch) = metadata::Touch::of(&writes) {
@@ -87,7 +89,10 @@ impl Store for SqliteStore {
             tracing::warn!("write dropped: the store is closed");
         }
     }
+}
 
+#[async_trait::async_trait]
+impl InventoryStore for SqliteStore {
     async fn sync_inventory(
         &self,
         domains: &[(String, String)],
@@ -101,159 +106,29 @@ impl Store for SqliteStore {
         inventory::resources(&self.pool).await
     }
 
-    async fn user_by_name(
+    async fn metadata(&self, resource_id: &str) -> StoreResult<Option<crate::Metadata>> {
+        Ok(self.metadata.metadata(resource_id))
+    }
+
+    async fn metadata_of(
         &self,
-        domain_name: &str,
-        user_name: &str,
-    ) -> StoreResult<Option<crate::UserRecord>> {
-        identity::user_by_name(&self.pool, domain_name, user_name).await
+        resource_ids: &[String],
+    ) -> StoreResult<std::collections::HashMap<String, crate::Metadata>> {
+        Ok(self.metadata.metadata_of(resource_ids))
     }
 
-    async fn user_by_id(&self, user_id: &str) -> StoreResult<Option<crate::UserRecord>> {
-        identity::user_by_id(&self.pool, user_id).await
-    }
-
-    async fn upsert_user(&self, user: &crate::UserRecord) -> StoreResult<()> {
-        identity::upsert_user(&self.pool, user).await
-    }
-
-    async fn assign_role(&self, user_id: &str, project_id: &str, role: &str) -> StoreResult<()> {
-        identity::assign_role(&self.pool, user_id, project_id, role).await
-    }
-
-    async fn roles(&self, user_id: &str, project_id: &str) -> StoreResult<Vec<String>> {
-        identity::roles(&self.pool, user_id, project_id).await
-    }
-
-    async fn set_roles(&self, user_id: &str, roles: &[(String, String)]) -> StoreResult<()> {
-        identity::set_roles(&self.pool, user_id, roles).await
-    }
-
-    async fn transitions(&self) -> StoreResult<Vec<switchboard_core::transitions::Transition>> {
-        transitions::settings(&self.pool).await
-    }
-
-    async fn clock_offset(&self) -> StoreResult<i64> {
-        transitions::clock_offset(&self.pool).await
-    }
-
-    async fn fault_rules(&self) -> StoreResult<Vec<switchboard_core::faults::StoredRule>> {
-        faults::rules(&self.pool).await
-    }
-
-    async fn fault_firings(
+    async fn update_metadata(
         &self,
-        projects: Option<&[String]>,
-        limit: i64,
-        offset: i64,
-    ) -> StoreResult<Vec<switchboard_core::faults::FaultFiring>> {
-        faults::firings(&self.pool, projects, limit, offset).await
+        resource_id: &str,
+        seed: &crate::Metadata,
+        change: crate::MetadataChange,
+    ) -> StoreResult<Option<crate::Metadata>> {
+        metadata::update_metadata(&self.pool, &self.metadata, resource_id, seed, change).await
     }
+}
 
-    async fn policies(&self) -> StoreResult<Vec<(String, String)>> {
-        policies::policies(&self.pool).await
-    }
-
-    async fn delete_policy(&self, name: &str) -> StoreResult<bool> {
-        policies::delete_policy(&self.pool, name).await
-    }
-
-    async fn users(&self) -> StoreResult<Vec<crate::UserRecord>> {
-        identity::users(&self.pool).await
-    }
-
-    async fn save_user(&self, update: &crate::UserUpdate) -> StoreResult<bool> {
-        admin::save_user(&self.pool, update).await
-    }
-
-    async fn is_system_admin(&self, user_id: &str) -> StoreResult<bool> {
-        admin::is_system_admin(&self.pool, user_id).await
-    }
-
-    async fn set_system_admin(&self, user_id: &str, system_admin: bool) -> StoreResult<()> {
-        admin::set_system_admin(&self.pool, user_id, system_admin).await
-    }
-
-    async fn delete_user(&self, user_id: &str) -> StoreResult<bool> {
-        identity::delete_user(&self.pool, user_id).await
-    }
-
-    async fn all_roles(&self, user_id: &str) -> StoreResult<Vec<(String, String)>> {
-        identity::all_roles(&self.pool, user_id).await
-    }
-
-    async fn user_policy_names(&self, user_id: &str) -> StoreResult<Vec<String>> {
-        policies::user_policy_names(&self.pool, user_id).await
-    }
-
-    async fn upsert_policy(&self, name: &str, document: &str) -> StoreResult<()> {
-        policies::upsert_policy(&self.pool, name, document).await
-    }
-
-    async fn set_user_policies(&self, user_id: &str, policies: &[String]) -> StoreResult<()> {
-        policies::set_user_policies(&self.pool, user_id, policies).await
-    }
-
-    async fn user_policy_documents(&self, user_id: &str) -> StoreResult<Vec<String>> {
-        policies::user_policy_documents(&self.pool, user_id).await
-    }
-
-    async fn domain(&self, id_or_name: &str) -> StoreResult<Option<crate::DomainRecord>> {
-        identity::domain(&self.pool, id_or_name).await
-    }
-
-    async fn project(&self, id: &str) -> StoreResult<Option<crate::ProjectRecord>> {
-        identity::project(&self.pool, id).await
-    }
-
-    async fn project_by_name(
-        &self,
-        name: &str,
-        domain_id: Option<&str>,
-    ) -> StoreResult<Vec<crate::ProjectRecord>> {
-        identity::project_by_name(&self.pool, name, domain_id).await
-    }
-
-    async fn insert_token(&self, token: &crate::TokenRecord) -> StoreResult<()> {
-        identity::insert_token(&self.pool, token).await
-    }
-
-    async fn delete_token(&self, token_hash: &str) -> StoreResult<bool> {
-        identity::delete_token(&self.pool, token_hash).await
-    }
-
-    async fn projects_of_user(&self, user_id: &str) -> StoreResult<Vec<crate::ProjectRecord>> {
-        identity::projects_of_user(&self.pool, user_id).await
-    }
-
-    async fn domains(&self) -> StoreResult<Vec<crate::DomainRecord>> {
-        identity::domains(&self.pool).await
-    }
-
-    async fn projects(&self) -> StoreResult<Vec<crate::ProjectRecord>> {
-        identity::projects(&self.pool).await
-    }
-
-    async fn insert_credential(&self, credential: &crate::CredentialRecord) -> StoreResult<()> {
-        identity::insert_credential(&self.pool, credential).await
-    }
-
-    async fn credential(&self, access_key: &str) -> StoreResult<Option<crate::CredentialRecord>> {
-        identity::credential(&self.pool, access_key).await
-    }
-
-    async fn credentials_of(&self, user_id: &str) -> StoreResult<Vec<crate::CredentialRecord>> {
-        identity::credentials_of(&self.pool, user_id).await
-    }
-
-    async fn delete_credential(&self, access_key: &str) -> StoreResult<bool> {
-        identity::delete_credential(&self.pool, access_key).await
-    }
-
-    async fn token(&self, token_hash: &str) -> StoreResult<Option<crate::TokenRecord>> {
-        identity::token(&self.pool, token_hash).await
-    }
-
+#[async_trait::async_trait]
+impl TaskStore for SqliteStore {
     async fn max_task_id(&self) -> StoreResult<TaskId> {
         tasks::max_task_id(&self.pool).await
     }
@@ -281,27 +156,10 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<crate::ResourceTask>> {
         tasks::resource_tasks(&self.pool, resource_id, page).await
     }
+}
 
-    async fn metadata(&self, resource_id: &str) -> StoreResult<Option<crate::Metadata>> {
-        Ok(self.metadata.metadata(resource_id))
-    }
-
-    async fn metadata_of(
-        &self,
-        resource_ids: &[String],
-    ) -> StoreResult<std::collections::HashMap<String, crate::Metadata>> {
-        Ok(self.metadata.metadata_of(resource_ids))
-    }
-
-    async fn update_metadata(
-        &self,
-        resource_id: &str,
-        seed: &crate::Metadata,
-        change: crate::MetadataChange,
-    ) -> StoreResult<Option<crate::Metadata>> {
-        metadata::update_metadata(&self.pool, &self.metadata, resource_id, seed, change).await
-    }
-
+#[async_trait::async_trait]
+impl AuditStore for SqliteStore {
     async fn audit(&self, f: &crate::AuditFilter) -> StoreResult<Vec<AuditRecord>> {
         use crate::TextMatch;
         let (action, action_prefix) = TextMatch::split(f.action.as_ref());
@@ -336,7 +194,10 @@ impl Store for SqliteStore {
         .map(rows::audit)
         .collect()
     }
+}
 
+#[async_trait::async_trait]
+impl EventStore for SqliteStore {
     fn subscribe_events(&self) -> broadcast::Receiver<Arc<Event>> {
         self.events.sender.subscribe()
     }
@@ -359,7 +220,34 @@ impl Store for SqliteStore {
     async fn oldest_event_seq(&self) -> StoreResult<Option<i64>> {
         crate::events::oldest(&self.pool).await
     }
+}
 
+#[async_trait::async_trait]
+impl ControlStore for SqliteStore {
+    async fn transitions(&self) -> StoreResult<Vec<switchboard_core::transitions::Transition>> {
+        transitions::settings(&self.pool).await
+    }
+
+    async fn clock_offset(&self) -> StoreResult<i64> {
+        transitions::clock_offset(&self.pool).await
+    }
+
+    async fn fault_rules(&self) -> StoreResult<Vec<switchboard_core::faults::StoredRule>> {
+        faults::rules(&self.pool).await
+    }
+
+    async fn fault_firings(
+        &self,
+        projects: Option<&[String]>,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<switchboard_core::faults::FaultFiring>> {
+        faults::firings(&self.pool, projects, limit, offset).await
+    }
+}
+
+#[async_trait::async_trait]
+impl SnapshotStore for SqliteStore {
     async fn dump(&self, identity: bool) -> StoreResult<crate::snapshot::Tables> {
         crate::snapshot::dump(&self.pool, identity).await
     }

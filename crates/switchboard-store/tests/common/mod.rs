@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use switchboard_core::{Lifecycle, ResourceKind, ResourceSpec};
-use switchboard_store::{SqliteStore, Store, Synchronous};
+use switchboard_store::{InventoryStore, SqliteStore, Synchronous};
 
 /// The domain and the project every test store holds.
 const DOMAINS: [(&str, &str); 1] = [("d1", "default")];
