@@ -18,6 +18,21 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+# The PostgreSQL store's tests and the local-stack example run PostgreSQL (and the example Redis)
+# from Debian's packages.
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v pg_isready >/dev/null 2>&1 \
+    || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    echo "installing postgresql and redis-server"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server >/dev/null
+fi
+echo "== PostgreSQL for the store's tests (scripts/test-postgres.sh)"
+scripts/test-postgres.sh stop || true
+SWITCHBOARD_TEST_POSTGRES_URL=$(scripts/test-postgres.sh start)
+export SWITCHBOARD_TEST_POSTGRES_URL
+export SWITCHBOARD_TEST_POSTGRES_REQUIRED=1
+trap 'scripts/test-postgres.sh stop || true' EXIT
+
 echo "== Rust tests"
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace --no-fail-fast
@@ -27,13 +42,6 @@ fi
 
 echo "== real clients and real daemons (Python)"
 cargo build --quiet -p switchboard --bin switchboard
-# The local-stack example runs PostgreSQL and Redis from Debian's packages.
-if ! command -v redis-server >/dev/null 2>&1 || ! command -v pg_isready >/dev/null 2>&1 \
-    || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
-    echo "installing postgresql and redis-server"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server >/dev/null
-fi
 venv=.venv
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv" 2>/dev/null || {

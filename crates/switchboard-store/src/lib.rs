@@ -6,12 +6,14 @@ mod bulk;
 mod changes;
 mod events;
 pub mod metrics;
+mod postgres;
 mod records;
 mod seams;
 pub mod snapshot;
 mod sqlite;
 mod writer;
 
+pub use postgres::PgStore;
 pub use records::*;
 pub use seams::{
     AuditStore, CommitStore, ControlStore, EventStore, IdentityStore, InventoryStore,

@@ -4,20 +4,31 @@
 
 mod common;
 
-use switchboard_store::{CredentialRecord, Store, TokenRecord, UserRecord, UserUpdate};
+use switchboard_store::{
+    CredentialRecord, IdentityStore, InventoryStore, TokenRecord, UserRecord, UserUpdate,
+};
 
-/// The backends under contract, each opened empty in `dir` with domains `d1` (`default`) and
-/// `d2` (`other`), and projects `p1` (`local-1`, in `d1`) and `p2` (`local-1`, in `d2`).
-async fn backends(dir: &std::path::Path) -> Vec<Box<dyn Store>> {
-    let sqlite: Box<dyn Store> = Box::new(common::open(dir, &[]).await);
+/// The backends under contract, each opened empty with domains `d1` (`default`) and `d2`
+/// (`other`), and projects `p1` (`local-1`, in `d1`) and `p2` (`local-1`, in `d2`): SQLite in
+/// `dir`, and PostgreSQL on a database of its own when the test cluster is there.
+async fn backends(dir: &std::path::Path) -> Vec<Box<dyn IdentityStore>> {
     let domains = [("d1", "default"), ("d2", "other")].map(|(i, n)| (i.into(), n.into()));
     let projects = [("p1", "local-1", "d1"), ("p2", "local-1", "d2")]
         .map(|(i, n, d)| (i.into(), n.into(), d.into()));
+    let sqlite = common::open(dir, &[]).await;
     sqlite
         .sync_inventory(&domains, &projects, &[])
         .await
         .unwrap();
-    vec![sqlite]
+    let mut stores: Vec<Box<dyn IdentityStore>> = vec![Box::new(sqlite)];
+    if let Some(postgres) = common::postgres().await {
+        postgres
+            .sync_identity_scopes(&domains, &projects)
+            .await
+            .unwrap();
+        stores.push(Box::new(postgres));
+    }
+    stores
 }
 
 fn user(id: &str, name: &str, hash: &str) -> UserRecord {

@@ -3,8 +3,10 @@
 
 #![allow(dead_code)]
 
+use sqlx::Connection;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use switchboard_core::{Lifecycle, ResourceKind, ResourceSpec};
-use switchboard_store::{InventoryStore, SqliteStore, Synchronous};
+use switchboard_store::{InventoryStore, PgStore, SqliteStore, Synchronous};
 
 /// The domain and the project every test store holds.
 const DOMAINS: [(&str, &str); 1] = [("d1", "default")];
@@ -42,4 +44,38 @@ pub async fn sync(store: &SqliteStore, resources: &[ResourceSpec]) {
         .sync_inventory(&domains, &projects, resources)
         .await
         .unwrap();
+}
+
+/// A PostgreSQL store on a database of its own in the test cluster that
+/// `SWITCHBOARD_TEST_POSTGRES_URL` names (`scripts/test-postgres.sh`, started by the README's
+/// test command). `None` without that URL, unless `SWITCHBOARD_TEST_POSTGRES_REQUIRED` is set:
+/// the test command sets it, so that its PostgreSQL half can never be skipped quietly.
+pub async fn postgres() -> Option<PgStore> {
+    static DATABASES: AtomicUsize = AtomicUsize::new(0);
+    let Ok(admin_url) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var_os("SWITCHBOARD_TEST_POSTGRES_REQUIRED").is_none(),
+            "SWITCHBOARD_TEST_POSTGRES_REQUIRED is set but SWITCHBOARD_TEST_POSTGRES_URL is not"
+        );
+        eprintln!("no SWITCHBOARD_TEST_POSTGRES_URL: the PostgreSQL store is not checked");
+        return None;
+    };
+    let name = format!(
+        "sb_{}_{}_{}",
+        std::process::id(),
+        DATABASES.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (server, _) = admin_url
+        .rsplit_once('/')
+        .expect("a URL that names a database");
+    Some(PgStore::open(&format!("{server}/{name}")).await.unwrap())
 }
