@@ -4,6 +4,7 @@
 
 mod bulk;
 mod changes;
+mod decode;
 mod events;
 pub mod metrics;
 mod postgres;

@@ -23,7 +23,7 @@ async fn backends(dir: &std::path::Path) -> Vec<Box<dyn IdentityStore>> {
     let mut stores: Vec<Box<dyn IdentityStore>> = vec![Box::new(sqlite)];
     if let Some(postgres) = common::postgres().await {
         postgres
-            .sync_identity_scopes(&domains, &projects)
+            .sync_inventory(&domains, &projects, &[])
             .await
             .unwrap();
         stores.push(Box::new(postgres));

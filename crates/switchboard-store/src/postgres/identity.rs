@@ -6,6 +6,37 @@ use crate::{
     CredentialRecord, DomainRecord, IdentityStore, ProjectRecord, StoreResult, TokenRecord,
     UserRecord, UserUpdate,
 };
+use sqlx::postgres::PgConnection;
+
+/// Writes the domains and projects the inventory declares, keeping those already known.
+pub(super) async fn write_scopes(
+    conn: &mut PgConnection,
+    domains: &[(String, String)],
+    projects: &[(String, String, String)],
+) -> StoreResult<()> {
+    for (id, name) in domains {
+        sqlx::query(
+            "INSERT INTO domains (id, name) VALUES ($1, $2) \
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+        )
+        .bind(id)
+        .bind(name)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for (id, name, domain_id) in projects {
+        sqlx::query(
+            "INSERT INTO projects (id, name, domain_id) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, domain_id = excluded.domain_id",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(domain_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
 
 type UserRow = (String, String, String, String, i64);
 type CredentialRow = (String, String, String, String, i64);

@@ -1,49 +1,25 @@
 //! Decoding SQLite rows into records.
 
-use crate::{AuditRecord, ResourceRecord, StoreError, StoreResult};
+use crate::{AuditRecord, ResourceRecord, StoreResult};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
-use switchboard_core::{Action, Lifecycle};
 
-pub(super) fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("{what}: {value:?}"))
-}
-
-pub(super) fn action(s: &str) -> StoreResult<Action> {
-    Action::parse(s).ok_or_else(|| corrupt("action", s))
-}
-
-pub(super) fn lifecycle(s: &str) -> StoreResult<Lifecycle> {
-    Lifecycle::parse(s).ok_or_else(|| corrupt("lifecycle", s))
-}
+pub(super) use crate::decode::{action, corrupt, lifecycle};
 
 /// A resource row with its API edits (`edited_name`, `edited_attrs`) laid over the spec.
 pub(crate) fn resource(row: &SqliteRow) -> StoreResult<ResourceRecord> {
-    let spec: &str = row.try_get("spec")?;
-    let mut spec: switchboard_core::ResourceSpec =
-        serde_json::from_str(spec).map_err(|e| corrupt("resource spec", &e.to_string()))?;
-    if let Some(name) = row.try_get::<Option<String>, _>("edited_name")? {
-        spec.name = name;
-    }
-    if let Some(attrs) = row.try_get::<Option<String>, _>("edited_attrs")? {
-        let edits: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(&attrs).map_err(|e| corrupt("resource edits", &e.to_string()))?;
-        if !edits.is_empty() && !spec.attrs.is_object() {
-            spec.attrs = serde_json::Value::Object(Default::default());
-        }
-        if let Some(map) = spec.attrs.as_object_mut() {
-            map.extend(edits);
-        }
-    }
-    Ok(ResourceRecord {
-        spec,
-        state: lifecycle(row.try_get("state")?)?,
+    crate::decode::StoredResource {
+        spec: row.try_get("spec")?,
+        edited_name: row.try_get("edited_name")?,
+        edited_attrs: row.try_get("edited_attrs")?,
+        state: row.try_get("state")?,
         active_task: row.try_get("active_task_id")?,
         deleted: row.try_get("deleted")?,
         configured: row.try_get("configured")?,
         last_error: row.try_get("last_error")?,
         updated_at: row.try_get("updated_at")?,
-    })
+    }
+    .record()
 }
 
 pub(crate) fn audit(row: &SqliteRow) -> StoreResult<AuditRecord> {
