@@ -1,4 +1,4 @@
-//! Group commit: one task owns the single SQLite write connection; callers send batches of
+//! Group commit: one task owns the single write connection; callers send batches of
 //! `Write`s, and everything queued while a transaction runs goes into the next one. Submissions
 //! someone is waiting on to answer a request go first; then every background submission queued
 //! when the group forms joins it, so bookkeeping (step progress, task ends and with them the
@@ -7,13 +7,9 @@
 //! slow down rather than bookkeeping falling behind. A group that fails is retried one
 //! submission at a time so that one bad submission cannot fail its neighbours.
 
-use crate::bulk::Grouped;
-use crate::events::EventLog;
 use crate::{Event, OnDurable, Priority, StoreResult, Write};
-use sqlx::{Connection, SqliteConnection};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most answer-bearing submissions folded into one transaction.
@@ -22,9 +18,20 @@ const MAX_GROUP: usize = 512;
 const THROTTLED_GROUP: usize = 16;
 /// Most statements of background work one transaction carries.
 const MAX_BACKGROUND: usize = 16_384;
-/// How often, while groups commit, the writer checkpoints the WAL. Under sustained accepts the
-/// WAL grows about 100 MB/s: this keeps it to a few MB and each checkpoint to a few ms.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(50);
+
+/// A backend's side of group commit: the loop that forms groups, runs hooks, answers and retries
+/// is the same for every backend.
+#[async_trait::async_trait]
+pub(crate) trait GroupCommit: Send + 'static {
+    /// Applies every write of `group` in one transaction, with the group's events numbered, and
+    /// returns once it is durable.
+    async fn apply(&mut self, group: &[Submission]) -> StoreResult<Vec<Event>>;
+    /// The group is durable and its hooks have run: announce its events.
+    fn publish(&mut self, events: Vec<Event>);
+    /// Runs between two groups that committed.
+    async fn between_groups(&mut self) {}
+    async fn close(self);
+}
 
 pub(crate) struct Submission {
     pub writes: Vec<Write>,
@@ -82,10 +89,7 @@ impl WriterHandle {
     }
 }
 
-pub(crate) fn spawn(
-    mut conn: SqliteConnection,
-    mut log: EventLog,
-) -> std::io::Result<WriterHandle> {
+pub(crate) fn spawn(mut backend: impl GroupCommit) -> std::io::Result<WriterHandle> {
     let (answers, mut answer_rx) = mpsc::unbounded_channel::<Submission>();
     let (background, mut background_rx) = mpsc::unbounded_channel::<Submission>();
     let queued = Arc::new(AtomicUsize::new(0));
@@ -94,7 +98,6 @@ pub(crate) fn spawn(
         let mut group = Vec::with_capacity(MAX_GROUP);
         // Background work was left queued by the previous group (it hit MAX_BACKGROUND).
         let mut behind = false;
-        let mut checkpointed = Instant::now();
         loop {
             let mut background = 0;
             tokio::select! {
@@ -127,17 +130,14 @@ pub(crate) fn spawn(
             }
             behind = background >= MAX_BACKGROUND;
             backlog.fetch_sub(background, Ordering::Relaxed);
-            match apply_group(&mut conn, &log, &group).await {
+            match backend.apply(&group).await {
                 Ok(events) => {
                     group.iter_mut().for_each(Submission::made_durable);
-                    log.committed(events);
+                    backend.publish(events);
                     for s in group.drain(..) {
                         let _ = s.done.send(Ok(()));
                     }
-                    if checkpointed.elapsed() >= CHECKPOINT_EVERY {
-                        checkpoint(&mut conn).await;
-                        checkpointed = Instant::now();
-                    }
+                    backend.between_groups().await;
                 }
                 Err(err) if group.len() == 1 => {
                     tracing::error!(%err, "write failed");
@@ -148,10 +148,10 @@ pub(crate) fn spawn(
                 Err(err) => {
                     tracing::warn!(%err, n = group.len(), "group commit failed; retrying one by one");
                     for mut s in group.drain(..) {
-                        match apply_group(&mut conn, &log, std::slice::from_ref(&s)).await {
+                        match backend.apply(std::slice::from_ref(&s)).await {
                             Ok(events) => {
                                 s.made_durable();
-                                log.committed(events);
+                                backend.publish(events);
                                 let _ = s.done.send(Ok(()));
                             }
                             Err(err) => {
@@ -163,7 +163,7 @@ pub(crate) fn spawn(
                 }
             }
         }
-        let _ = conn.close().await;
+        backend.close().await;
     };
     run_alone(run)?;
     Ok(WriterHandle {
@@ -173,28 +173,9 @@ pub(crate) fn spawn(
     })
 }
 
-/// Copies the WAL back into the database between groups. No write can start meanwhile, so
-/// unless a reader still needs older frames it reaches the WAL's end, and the next group
-/// restarts the WAL from its beginning: the file stays small under sustained writes without a
-/// TRUNCATE checkpoint, which holds the write lock while it waits for readers (the group commit
-/// stalled up to 100 ms on it).
-async fn checkpoint(conn: &mut SqliteConnection) {
-    let started = Instant::now();
-    match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
-        .fetch_one(&mut *conn)
-        .await
-    {
-        Ok((_, frames, copied)) => {
-            crate::metrics::checkpointed(started);
-            tracing::trace!(frames, copied, took = ?started.elapsed(), "WAL checkpoint");
-        }
-        Err(err) => tracing::warn!(%err, "WAL checkpoint failed"),
-    }
-}
-
 /// Runs the writer on a thread and runtime of its own: each of a group's statements is a
-/// round trip to sqlx's SQLite thread, and on the shared runtime every answer to one waited
-/// in the queue behind the request handlers, so a group took several times its work.
+/// round trip to the database's connection, and on the shared runtime every answer to one
+/// waited in the queue behind the request handlers, so a group took several times its work.
 fn run_alone(run: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -203,20 +184,4 @@ fn run_alone(run: impl std::future::Future<Output = ()> + Send + 'static) -> std
         .name("store-writer".into())
         .spawn(move || runtime.block_on(run))?;
     Ok(())
-}
-
-/// One transaction for the group's writes and their events; the events, numbered, once durable.
-async fn apply_group(
-    conn: &mut SqliteConnection,
-    log: &EventLog,
-    group: &[Submission],
-) -> StoreResult<Vec<Event>> {
-    let started = std::time::Instant::now();
-    let mut tx = conn.begin().await?;
-    let grouped = Grouped::new(group.iter().flat_map(|s| s.writes.iter()));
-    grouped.apply(&mut tx).await?;
-    let events = log.insert(&mut tx, &grouped.events).await?;
-    tx.commit().await?;
-    crate::metrics::committed(group.len(), started);
-    Ok(events)
 }

@@ -2,6 +2,7 @@
 
 mod admin;
 mod faults;
+mod groups;
 mod identity;
 mod identity_store;
 mod inventory;

@@ -100,8 +100,12 @@ impl SqliteStore {
         let writer_options = options
             .clone()
             .pragma("cache_size", format!("-{}", WRITER_CACHE_KIB));
-        let writer =
-            writer::spawn(writer_options.connect().await?, log).map_err(sqlx::Error::Io)?;
+        let groups = super::groups::SqliteGroups {
+            conn: writer_options.connect().await?,
+            log,
+            checkpointed: std::time::Instant::now(),
+        };
+        let writer = writer::spawn(groups).map_err(sqlx::Error::Io)?;
         tokio::spawn(checkpoint_periodically(
             pool.clone(),
             dir.join("switchboard.db-wal"),
