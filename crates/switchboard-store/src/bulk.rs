@@ -4,10 +4,10 @@
 //! of two ([`padded_chunks`]), so each statement's text recurs and sqlx's per-connection
 //! statement cache prepares it once instead of on every group commit.
 
-use crate::{AuditRecord, EventRecord, StepRecord, StoreError, StoreResult, TaskRecord, Write};
+use crate::grouped::Grouped;
+use crate::{StoreError, StoreResult, Write};
 use sqlx::query_builder::Separated;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
-use std::collections::HashMap;
 
 /// Most rows per statement: at most 15 columns × 512 rows, under SQLite's limit of 32766
 /// bound variables.
@@ -64,58 +64,7 @@ pub(crate) fn insert_padded<'args>(
     q
 }
 
-/// The writes of a group sorted by kind; later changes to the same row replace earlier ones.
-#[derive(Default)]
-pub(crate) struct Grouped<'a> {
-    tasks: Vec<&'a TaskRecord>,
-    steps: Vec<&'a StepRecord>,
-    step_updates: Vec<&'a Write>,
-    task_updates: Vec<&'a Write>,
-    resource_updates: Vec<&'a Write>,
-    audits: Vec<&'a AuditRecord>,
-    /// Resource creations and deletions: rare, applied one by one, in order, first.
-    resource_changes: Vec<&'a Write>,
-    /// In the order they were written (the log numbers them after the changes are applied).
-    pub events: Vec<&'a EventRecord>,
-}
-
-impl<'a> Grouped<'a> {
-    pub fn new(writes: impl Iterator<Item = &'a Write>) -> Self {
-        let mut g = Grouped::default();
-        let (mut steps_at, mut tasks_at, mut resources_at) =
-            (HashMap::new(), HashMap::new(), HashMap::new());
-        for w in writes {
-            match w {
-                Write::InsertTask { task, steps } => {
-                    g.tasks.push(task);
-                    g.steps.extend(steps);
-                }
-                Write::UpdateStep { task_id, idx, .. } => {
-                    last_wins(&mut g.step_updates, &mut steps_at, (*task_id, *idx), w)
-                }
-                Write::UpdateTask { id, .. } => {
-                    last_wins(&mut g.task_updates, &mut tasks_at, *id, w)
-                }
-                Write::SetResource { id, .. } => {
-                    last_wins(&mut g.resource_updates, &mut resources_at, id.clone(), w)
-                }
-                Write::Audit(a) => g.audits.push(a),
-                Write::Event(e) => g.events.push(e),
-                Write::InsertResource { .. }
-                | Write::DeleteResource { .. }
-                | Write::EditResource { .. }
-                | Write::RequestCancel { .. }
-                | Write::SetFaultRules(_)
-                | Write::FaultUsed(_)
-                | Write::ResetResource { .. }
-                | Write::ReplaceState(_)
-                | Write::SetTransitions(_)
-                | Write::SetClockOffset(_) => g.resource_changes.push(w),
-            }
-        }
-        g
-    }
-
+impl Grouped<'_> {
     /// Inserts first: a row is only ever updated after the commit that inserted it.
     pub async fn apply(&self, conn: &mut SqliteConnection) -> StoreResult<()> {
         for w in &self.resource_changes {
@@ -293,20 +242,5 @@ impl<'a> Grouped<'a> {
             q.build().execute(&mut *conn).await?;
         }
         Ok(())
-    }
-}
-
-fn last_wins<'a, K: std::hash::Hash + Eq>(
-    list: &mut Vec<&'a Write>,
-    at: &mut HashMap<K, usize>,
-    key: K,
-    w: &'a Write,
-) {
-    match at.get(&key) {
-        Some(&i) => list[i] = w,
-        None => {
-            at.insert(key, list.len());
-            list.push(w);
-        }
     }
 }

@@ -118,7 +118,7 @@ impl EventLog {
 }
 
 /// The stored JSON object with `seq` as its first member.
-fn with_seq(seq: i64, data: &str) -> String {
+pub(crate) fn with_seq(seq: i64, data: &str) -> String {
     match data.strip_prefix('{').map(str::trim_start) {
         Some(rest) if rest.starts_with('}') => format!("{{\"seq\":{seq}}}"),
         Some(rest) => format!("{{\"seq\":{seq},{rest}"),

@@ -6,6 +6,7 @@ mod bulk;
 mod changes;
 mod decode;
 mod events;
+mod grouped;
 pub mod metrics;
 mod postgres;
 mod records;
@@ -41,6 +42,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the store is shutting down")]
     Closed,
+    #[error("{0} is not supported by this store yet")]
+    Unsupported(&'static str),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -7,7 +7,7 @@
 //! slow down rather than bookkeeping falling behind. A group that fails is retried one
 //! submission at a time so that one bad submission cannot fail its neighbours.
 
-use crate::{Event, OnDurable, Priority, StoreResult, Write};
+use crate::{Event, OnDurable, Priority, StoreError, StoreResult, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
@@ -74,6 +74,33 @@ pub(crate) struct WriterHandle {
 }
 
 impl WriterHandle {
+    /// Hands `writes` to the writer and waits until they are durable (or failed);
+    /// `on_durable` runs once they are, before their events are published.
+    pub async fn commit(
+        &self,
+        writes: Vec<Write>,
+        priority: Priority,
+        on_durable: Option<OnDurable>,
+    ) -> StoreResult<()> {
+        let (done, wait) = oneshot::channel();
+        let mut submission = Submission::new(writes, done);
+        submission.on_durable = on_durable;
+        self.send(submission, priority)
+            .map_err(|_| StoreError::Closed)?;
+        wait.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Queues background `writes` without waiting.
+    pub fn enqueue(&self, writes: Vec<Write>) {
+        let (done, _) = oneshot::channel();
+        if self
+            .send(Submission::new(writes, done), Priority::Background)
+            .is_err()
+        {
+            tracing::warn!("write dropped: the store is closed");
+        }
+    }
+
     pub fn send(&self, s: Submission, priority: Priority) -> Result<(), Submission> {
         match priority {
             Priority::Answer => self.answers.send(s).map_err(|e| e.0),

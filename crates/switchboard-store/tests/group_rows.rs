@@ -1,16 +1,17 @@
 //! Every kind of row a group commit writes comes back exactly as written (awkward text, nulls,
 //! the largest ids), and a submission that fails leaves no trace while its neighbours in the
-//! same group are kept; `commit_then`'s hook runs when durable, before the events go out.
+//! same group are kept; `commit_then`'s hook runs when durable, before the events go out. Every
+//! backend runs the same checks.
 
 mod common;
 
+use common::Backend;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use switchboard_core::{Action, Lifecycle, ResourceSpec, StepState, TaskState};
 use switchboard_store::{
-    AuditFilter, AuditRecord, AuditStore, CommitStore, EventFilter, EventRecord, EventStore,
-    InventoryStore, OnDurable, Priority, SqliteStore, StepRecord, TaskFilter, TaskRecord,
-    TaskStore, Write,
+    AuditFilter, AuditRecord, EventFilter, EventRecord, OnDurable, Priority, StepRecord,
+    TaskFilter, TaskRecord, Write,
 };
 use tokio::sync::broadcast::error::TryRecvError;
 
@@ -61,7 +62,7 @@ fn step(task_id: i64, idx: usize) -> StepRecord {
 }
 
 /// The project's task list (its page is read back as one JSON value, not row by row).
-async fn listed(store: &SqliteStore) -> Vec<TaskRecord> {
+async fn listed(store: &dyn Backend) -> Vec<TaskRecord> {
     let filter = TaskFilter {
         project_id: Some("p1".into()),
         limit: 10,
@@ -73,8 +74,12 @@ async fn listed(store: &SqliteStore) -> Vec<TaskRecord> {
 #[tokio::test]
 async fn every_row_kind_round_trips_and_a_failed_submission_leaves_no_trace() {
     let dir = tempfile::tempdir().unwrap();
-    let store = common::open(dir.path(), &[server("r1")]).await;
+    for store in common::backends(dir.path(), &[server("r1")]).await {
+        every_row_kind_on(&*store).await;
+    }
+}
 
+async fn every_row_kind_on(store: &dyn Backend) {
     let id = i64::MAX - 1;
     let steps = vec![step(id, 0), step(id, 1)];
     store
@@ -88,7 +93,7 @@ async fn every_row_kind_round_trips_and_a_failed_submission_leaves_no_trace() {
         .await
         .unwrap();
     assert_eq!(store.task(id).await.unwrap(), Some(task(id)));
-    assert_eq!(listed(&store).await, vec![task(id)]);
+    assert_eq!(listed(store).await, vec![task(id)]);
     assert_eq!(store.steps(id).await.unwrap(), steps);
 
     // Updates of every kind, an audit record and an event, with a resource created in the
@@ -172,7 +177,7 @@ async fn every_row_kind_round_trips_and_a_failed_submission_leaves_no_trace() {
         (Some(5), Some(6))
     );
     let t = store.task(id).await.unwrap().unwrap();
-    assert_eq!(listed(&store).await, vec![t.clone()]);
+    assert_eq!(listed(store).await, vec![t.clone()]);
     assert_eq!(t.state, TaskState::Complete);
     assert_eq!(t.progress, 30.0, "the later write of the group wins");
     assert_eq!((t.error.as_deref(), t.finished_at), (Some(ODD), Some(8)));
@@ -279,7 +284,7 @@ fn event(note: &str) -> Write {
 }
 
 /// A hook that records whether it ran and whether an event had been published by then.
-fn hook(store: &SqliteStore) -> (OnDurable, Arc<AtomicBool>) {
+fn hook(store: &dyn Backend) -> (OnDurable, Arc<AtomicBool>) {
     let events = Mutex::new(store.subscribe_events());
     let ran = Arc::new(AtomicBool::new(false));
     let flag = ran.clone();
@@ -300,10 +305,15 @@ fn hook(store: &SqliteStore) -> (OnDurable, Arc<AtomicBool>) {
 #[tokio::test]
 async fn the_hook_runs_when_durable_before_the_events_go_out() {
     let dir = tempfile::tempdir().unwrap();
-    let store = common::open(dir.path(), &[]).await;
+    for store in common::backends(dir.path(), &[]).await {
+        hook_order_on(&*store).await;
+    }
+}
+
+async fn hook_order_on(store: &dyn Backend) {
     let mut published = store.subscribe_events();
 
-    let (first, ran) = hook(&store);
+    let (first, ran) = hook(store);
     let writes = vec![insert(1), event("one")];
     store
         .commit_then(writes, Priority::Background, first)
@@ -314,8 +324,8 @@ async fn the_hook_runs_when_durable_before_the_events_go_out() {
 
     // A duplicate id fails its group, which is retried one submission at a time: the failed
     // one's hook never runs, its neighbour's does, before its event.
-    let (bad_hook, bad_ran) = hook(&store);
-    let (good_hook, good_ran) = hook(&store);
+    let (bad_hook, bad_ran) = hook(store);
+    let (good_hook, good_ran) = hook(store);
     let bad = store.commit_then(vec![insert(1), event("bad")], Priority::Answer, bad_hook);
     let good = store.commit_then(vec![insert(2), event("good")], Priority::Answer, good_hook);
     let (bad, good) = tokio::join!(bad, good);

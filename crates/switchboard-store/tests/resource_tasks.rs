@@ -4,10 +4,9 @@
 
 mod common;
 
+use common::Backend;
 use switchboard_core::{Action, Lifecycle, StepState, TaskState};
-use switchboard_store::{
-    CommitStore, Priority, ResourceTaskPage, SqliteStore, StepRecord, TaskRecord, TaskStore, Write,
-};
+use switchboard_store::{Priority, ResourceTaskPage, StepRecord, TaskRecord, Write};
 
 fn task(id: i64, created_at: i64, updated_at: i64) -> TaskRecord {
     TaskRecord {
@@ -52,8 +51,10 @@ fn step(task_id: i64, idx: usize, resource: &str, finished_at: Option<i64>) -> S
 /// Tasks 1 to 6; task 4's creation time is before task 3's (as a clock stepped back would
 /// leave it), task 5 touched only `b`, task 6 has two steps on `a`, and task 2's step on `a`
 /// ended long after the task's own last update.
-async fn store(dir: &std::path::Path) -> SqliteStore {
-    let store = common::open(dir, &[common::server("a", "a"), common::server("b", "b")]).await;
+/// Every backend, holding the same six tasks on servers `a` and `b`.
+async fn stores(dir: &std::path::Path) -> Vec<Box<dyn Backend>> {
+    let resources = [common::server("a", "a"), common::server("b", "b")];
+    let stores = common::backends(dir, &resources).await;
     let rows = [
         (1, 1_000, 1_100, vec![step(1, 0, "a", Some(1_100))]),
         (
@@ -77,12 +78,17 @@ async fn store(dir: &std::path::Path) -> SqliteStore {
             task: task(id, created, updated),
             steps,
         };
-        store.commit(vec![w], Priority::Answer).await.unwrap();
+        for store in &stores {
+            store
+                .commit(vec![w.clone()], Priority::Answer)
+                .await
+                .unwrap();
+        }
     }
-    store
+    stores
 }
 
-async fn ids(store: &SqliteStore, page: ResourceTaskPage) -> Vec<i64> {
+async fn ids(store: &dyn Backend, page: ResourceTaskPage) -> Vec<i64> {
     let tasks = store.resource_tasks("a", &page).await.unwrap();
     for t in &tasks {
         assert!(
@@ -105,37 +111,39 @@ fn page(limit: i64) -> ResourceTaskPage {
 #[tokio::test]
 async fn pages_go_newest_first_by_id() {
     let dir = tempfile::tempdir().unwrap();
-    let store = store(dir.path()).await;
-    assert_eq!(ids(&store, page(100)).await, vec![6, 4, 3, 2, 1]);
-    // A task with two steps on the resource counts once.
-    assert_eq!(ids(&store, page(2)).await, vec![6, 4]);
-    let below = |id| ResourceTaskPage {
-        older_than: Some(id),
-        ..page(2)
-    };
-    assert_eq!(ids(&store, below(4)).await, vec![3, 2]);
-    assert_eq!(ids(&store, below(2)).await, vec![1]);
-    assert!(ids(&store, below(1)).await.is_empty());
-    let six = store.resource_tasks("a", &page(1)).await.unwrap();
-    assert_eq!(
-        six[0].steps.iter().map(|s| s.idx).collect::<Vec<_>>(),
-        vec![0, 1]
-    );
-    assert_eq!(ids(&store, page(0)).await, Vec::<i64>::new());
-    // Task 2's steps: only the one on `a`.
-    let two = store.resource_tasks("a", &page(100)).await.unwrap();
-    let two = two.iter().find(|t| t.task.id == 2).unwrap();
-    assert_eq!(two.steps.len(), 1);
-    assert_eq!(two.steps[0].idx, 1);
-    assert_eq!(
-        ids_of(&store, "b", page(100)).await,
-        vec![5, 2],
-        "the other resource's own tasks"
-    );
-    assert!(ids_of(&store, "nobody", page(100)).await.is_empty());
+    for store in stores(dir.path()).await {
+        let store = &*store;
+        assert_eq!(ids(store, page(100)).await, vec![6, 4, 3, 2, 1]);
+        // A task with two steps on the resource counts once.
+        assert_eq!(ids(store, page(2)).await, vec![6, 4]);
+        let below = |id| ResourceTaskPage {
+            older_than: Some(id),
+            ..page(2)
+        };
+        assert_eq!(ids(store, below(4)).await, vec![3, 2]);
+        assert_eq!(ids(store, below(2)).await, vec![1]);
+        assert!(ids(store, below(1)).await.is_empty());
+        let six = store.resource_tasks("a", &page(1)).await.unwrap();
+        assert_eq!(
+            six[0].steps.iter().map(|s| s.idx).collect::<Vec<_>>(),
+            vec![0, 1]
+        );
+        assert_eq!(ids(store, page(0)).await, Vec::<i64>::new());
+        // Task 2's steps: only the one on `a`.
+        let two = store.resource_tasks("a", &page(100)).await.unwrap();
+        let two = two.iter().find(|t| t.task.id == 2).unwrap();
+        assert_eq!(two.steps.len(), 1);
+        assert_eq!(two.steps[0].idx, 1);
+        assert_eq!(
+            ids_of(store, "b", page(100)).await,
+            vec![5, 2],
+            "the other resource's own tasks"
+        );
+        assert!(ids_of(store, "nobody", page(100)).await.is_empty());
+    }
 }
 
-async fn ids_of(store: &SqliteStore, resource: &str, page: ResourceTaskPage) -> Vec<i64> {
+async fn ids_of(store: &dyn Backend, resource: &str, page: ResourceTaskPage) -> Vec<i64> {
     let tasks = store.resource_tasks(resource, &page).await.unwrap();
     tasks.iter().map(|t| t.task.id).collect()
 }
@@ -143,56 +151,60 @@ async fn ids_of(store: &SqliteStore, resource: &str, page: ResourceTaskPage) -> 
 #[tokio::test]
 async fn change_times_count_the_steps_on_the_resource() {
     let dir = tempfile::tempdir().unwrap();
-    let store = store(dir.path()).await;
-    let since = |t| ResourceTaskPage {
-        changed_since: Some(t),
-        ..page(100)
-    };
-    // Task 2 changed at 9,000 (its step on `a`); task 4's step never ended (3,200).
-    assert_eq!(ids(&store, since(6_100)).await, vec![6, 2]);
-    assert_eq!(ids(&store, since(3_200)).await, vec![6, 4, 2]);
-    let since_below = ResourceTaskPage {
-        older_than: Some(6),
-        ..since(3_200)
-    };
-    assert_eq!(ids(&store, since_below).await, vec![4, 2]);
-    let before = ResourceTaskPage {
-        changed_before: Some(3_200),
-        ..page(100)
-    };
-    assert_eq!(ids(&store, before).await, vec![4, 3, 1]);
-    let both = ResourceTaskPage {
-        changed_since: Some(3_100),
-        changed_before: Some(6_100),
-        ..page(100)
-    };
-    assert_eq!(ids(&store, both).await, vec![6, 4, 3]);
+    for store in stores(dir.path()).await {
+        let store = &*store;
+        let since = |t| ResourceTaskPage {
+            changed_since: Some(t),
+            ..page(100)
+        };
+        // Task 2 changed at 9,000 (its step on `a`); task 4's step never ended (3,200).
+        assert_eq!(ids(store, since(6_100)).await, vec![6, 2]);
+        assert_eq!(ids(store, since(3_200)).await, vec![6, 4, 2]);
+        let since_below = ResourceTaskPage {
+            older_than: Some(6),
+            ..since(3_200)
+        };
+        assert_eq!(ids(store, since_below).await, vec![4, 2]);
+        let before = ResourceTaskPage {
+            changed_before: Some(3_200),
+            ..page(100)
+        };
+        assert_eq!(ids(store, before).await, vec![4, 3, 1]);
+        let both = ResourceTaskPage {
+            changed_since: Some(3_100),
+            changed_before: Some(6_100),
+            ..page(100)
+        };
+        assert_eq!(ids(store, both).await, vec![6, 4, 3]);
+    }
 }
 
 #[tokio::test]
 async fn request_ids_pick_their_tasks() {
     let dir = tempfile::tempdir().unwrap();
-    let store = store(dir.path()).await;
-    let of = |ids: Vec<String>| ResourceTaskPage {
-        request_ids: Some(ids),
-        ..page(100)
-    };
-    let three = format!("{:032x}", 3);
-    let five = format!("{:032x}", 5);
-    assert_eq!(ids(&store, of(vec![three.clone()])).await, vec![3]);
-    // Task 5 never touched `a`.
-    assert_eq!(ids(&store, of(vec![five, three])).await, vec![3]);
-    assert!(ids(&store, of(vec![])).await.is_empty());
-    assert!(ids(&store, of(vec!["gone".into()])).await.is_empty());
-    let (one, four) = (format!("{:032x}", 1), format!("{:032x}", 4));
-    assert_eq!(
-        ids(&store, of(vec![one.clone(), four.clone()])).await,
-        vec![4, 1]
-    );
-    let below_four = ResourceTaskPage {
-        older_than: Some(4),
-        changed_since: Some(1_000),
-        ..of(vec![one, four])
-    };
-    assert_eq!(ids(&store, below_four).await, vec![1]);
+    for store in stores(dir.path()).await {
+        let store = &*store;
+        let of = |ids: Vec<String>| ResourceTaskPage {
+            request_ids: Some(ids),
+            ..page(100)
+        };
+        let three = format!("{:032x}", 3);
+        let five = format!("{:032x}", 5);
+        assert_eq!(ids(store, of(vec![three.clone()])).await, vec![3]);
+        // Task 5 never touched `a`.
+        assert_eq!(ids(store, of(vec![five, three])).await, vec![3]);
+        assert!(ids(store, of(vec![])).await.is_empty());
+        assert!(ids(store, of(vec!["gone".into()])).await.is_empty());
+        let (one, four) = (format!("{:032x}", 1), format!("{:032x}", 4));
+        assert_eq!(
+            ids(store, of(vec![one.clone(), four.clone()])).await,
+            vec![4, 1]
+        );
+        let below_four = ResourceTaskPage {
+            older_than: Some(4),
+            changed_since: Some(1_000),
+            ..of(vec![one, four])
+        };
+        assert_eq!(ids(store, below_four).await, vec![1]);
+    }
 }

@@ -1,8 +1,8 @@
 //! SQLite's side of group commit: one transaction on the single write connection for a
 //! group's writes and events, and the WAL checkpoint between groups.
 
-use crate::bulk::Grouped;
 use crate::events::EventLog;
+use crate::grouped::Grouped;
 use crate::writer::{GroupCommit, Submission};
 use crate::{Event, StoreResult};
 use sqlx::{Connection, SqliteConnection};

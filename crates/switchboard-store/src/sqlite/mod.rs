@@ -17,17 +17,17 @@ mod transitions;
 pub use open::{StoreOptions, Synchronous};
 
 use crate::events::EventHub;
-use crate::writer::{Submission, WriterHandle};
+use crate::writer::WriterHandle;
 use crate::{
     AuditRecord, AuditStore, CommitStore, ControlStore, Event, EventFilter, EventStore,
-    InventoryStore, OnDurable, Priority, ResourceRecord, SnapshotStore, StepRecord, StoreError,
-    StoreResult, TaskFilter, TaskRecord, TaskStore, Write,
+    InventoryStore, OnDurable, Priority, ResourceRecord, SnapshotStore, StepRecord, StoreResult,
+    TaskFilter, TaskRecord, TaskStore, Write,
 };
 pub(crate) use faults::apply as apply_fault;
 use sqlx::sqlite::SqlitePool;
 use std::sync::Arc;
 use switchboard_core::{ResourceSpec, TaskId};
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::broadcast;
 pub(crate) use transitions::apply as apply_transition;
 
 pub struct SqliteStore {
@@ -38,33 +38,15 @@ pub struct SqliteStore {
     metadata: metadata::Cache,
 }
 
-impl SqliteStore {
-    /// Hands `writes` to the writer and waits until they are durable (or failed).
-    async fn submit(
-        &self,
-        writes: Vec<Write>,
-        priority: Priority,
-        on_durable: Option<OnDurable>,
-    ) -> StoreResult<()> {
-        let (done, wait) = oneshot::channel();
-        let mut submission = Submission::new(writes, done);
-        submission.on_durable = on_durable;
-        self.writer
-            .send(submission, priority)
-            .map_err(|_| StoreError::Closed)?;
-        wait.await.map_err(|_| StoreError::Closed)?
-    }
-}
-
 #[async_trait::async_trait]
 impl CommitStore for SqliteStore {
     async fn commit(&self, writes: Vec<Write>, priority: Priority) -> StoreResult<()> {
         // Resets and restores rewrite metadata rows: the cache follows them in commit order.
         if let Some(touch) = metadata::Touch::of(&writes) {
-            let commit = self.submit(writes, priority, None);
+            let commit = self.writer.commit(writes, priority, None);
             return self.metadata.around_commit(&self.pool, touch, commit).await;
         }
-        self.submit(writes, priority, None).await
+        self.writer.commit(writes, priority, None).await
     }
 
     async fn commit_then(
@@ -77,18 +59,11 @@ impl CommitStore for SqliteStore {
             metadata::Touch::of(&writes).is_none(),
             "not for metadata rows"
         );
-        self.submit(writes, priority, Some(on_durable)).await
+        self.writer.commit(writes, priority, Some(on_durable)).await
     }
 
     fn enqueue(&self, writes: Vec<Write>) {
-        let (done, _) = oneshot::channel();
-        if self
-            .writer
-            .send(Submission::new(writes, done), Priority::Background)
-            .is_err()
-        {
-            tracing::warn!("write dropped: the store is closed");
-        }
+        self.writer.enqueue(writes);
     }
 }
 

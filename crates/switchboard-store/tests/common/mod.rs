@@ -6,7 +6,10 @@
 use sqlx::Connection;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use switchboard_core::{Lifecycle, ResourceKind, ResourceSpec};
-use switchboard_store::{InventoryStore, PgStore, SqliteStore, Synchronous};
+use switchboard_store::{
+    AuditStore, CommitStore, ControlStore, EventStore, InventoryStore, PgStore, SqliteStore,
+    Synchronous, TaskStore,
+};
 
 /// The domain and the project every test store holds.
 const DOMAINS: [(&str, &str); 1] = [("d1", "default")];
@@ -78,4 +81,32 @@ pub async fn postgres() -> Option<PgStore> {
         .rsplit_once('/')
         .expect("a URL that names a database");
     Some(PgStore::open(&format!("{server}/{name}")).await.unwrap())
+}
+
+/// What the commit contract tests ask of a store: every seam but identity and snapshots.
+pub trait Backend:
+    CommitStore + InventoryStore + TaskStore + AuditStore + EventStore + ControlStore
+{
+}
+
+impl<T> Backend for T where
+    T: CommitStore + InventoryStore + TaskStore + AuditStore + EventStore + ControlStore
+{
+}
+
+/// Every backend under contract with project `p1` and `resources`: SQLite in `dir`, and
+/// PostgreSQL on a database of its own when the test cluster is there.
+pub async fn backends(dir: &std::path::Path, resources: &[ResourceSpec]) -> Vec<Box<dyn Backend>> {
+    let mut stores: Vec<Box<dyn Backend>> = vec![Box::new(open(dir, resources).await)];
+    if let Some(postgres) = postgres().await {
+        let domains = DOMAINS.map(|(id, name)| (id.to_string(), name.to_string()));
+        let projects = PROJECTS
+            .map(|(id, name, domain)| (id.to_string(), name.to_string(), domain.to_string()));
+        postgres
+            .sync_inventory(&domains, &projects, resources)
+            .await
+            .unwrap();
+        stores.push(Box::new(postgres));
+    }
+    stores
 }

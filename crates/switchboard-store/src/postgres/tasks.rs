@@ -1,0 +1,298 @@
+//! The task seam on PostgreSQL: tasks and their steps read back as plain rows (the SQLite store
+//! packs a page into one JSON value to cross its thread in one message; a PostgreSQL connection
+//! streams rows anyway). Stored text is decoded as SQLite's is: enums by name, `targets` and
+//! `after` as JSON arrays.
+
+use super::PgStore;
+use crate::decode::{action, corrupt, lifecycle};
+use crate::{
+    ResourceTask, ResourceTaskPage, StepRecord, StoreResult, TaskFilter, TaskRecord, TaskStore,
+};
+use sqlx::{Postgres, QueryBuilder};
+use std::collections::HashMap;
+use switchboard_core::{Millis, StepState, TaskId, TaskState};
+
+/// A task's columns, in [`TaskRow`]'s order (`t` names the tasks table).
+const TASK_COLUMNS: &str = "t.id, t.project_id, t.kind, t.action, t.target_id, t.only_self, \
+     t.principal, t.request_id, t.state, t.progress, t.error, t.created_at, t.updated_at, \
+     t.finished_at, t.targets, t.cancel_requested";
+
+/// A task row laid out by [`TASK_COLUMNS`].
+type TaskRow = (
+    TaskId,
+    String,
+    String,
+    String,
+    Option<String>,
+    bool,
+    String,
+    String,
+    String,
+    f64,
+    Option<String>,
+    Millis,
+    Millis,
+    Option<Millis>,
+    Option<String>,
+    bool,
+);
+
+/// A step's columns, in [`StepRow`]'s order.
+const STEP_COLUMNS: &str = "task_id, idx, resource_id, action, follow_task, after, state, \
+     attempts, prior_state, expected_ms, started_at, finished_at, error, output";
+
+/// A step row laid out by [`STEP_COLUMNS`].
+type StepRow = (
+    TaskId,
+    i64,
+    String,
+    String,
+    Option<TaskId>,
+    String,
+    String,
+    i64,
+    String,
+    i64,
+    Option<Millis>,
+    Option<Millis>,
+    Option<String>,
+    Option<String>,
+);
+
+fn task_of_row(r: TaskRow) -> StoreResult<TaskRecord> {
+    let (
+        id,
+        project_id,
+        kind,
+        action_name,
+        target_id,
+        only_self,
+        principal,
+        request_id,
+        state,
+        progress,
+        error,
+        created_at,
+        updated_at,
+        finished_at,
+        targets,
+        cancel_requested,
+    ) = r;
+    // Tasks written before `targets` existed name only their first target.
+    let targets = match targets {
+        Some(json) => {
+            serde_json::from_str(&json).map_err(|e| corrupt("task targets", &e.to_string()))?
+        }
+        None => target_id.iter().cloned().collect(),
+    };
+    Ok(TaskRecord {
+        id,
+        project_id,
+        kind,
+        action: action(&action_name)?,
+        targets,
+        target_id,
+        only_self,
+        principal,
+        request_id,
+        state: TaskState::parse(&state).ok_or_else(|| corrupt("task state", &state))?,
+        progress,
+        error,
+        created_at,
+        updated_at,
+        finished_at,
+        cancel_requested,
+    })
+}
+
+fn step_of_row(r: StepRow) -> StoreResult<StepRecord> {
+    let (
+        task_id,
+        idx,
+        resource_id,
+        action_name,
+        follow_task,
+        after,
+        state,
+        attempts,
+        prior_state,
+        expected_ms,
+        started_at,
+        finished_at,
+        error,
+        output,
+    ) = r;
+    Ok(StepRecord {
+        task_id,
+        idx: usize::try_from(idx).map_err(|_| corrupt("step index", &idx.to_string()))?,
+        resource_id,
+        action: action(&action_name)?,
+        follow_task,
+        after: serde_json::from_str(&after).map_err(|e| corrupt("step after", &e.to_string()))?,
+        state: StepState::parse(&state).ok_or_else(|| corrupt("step state", &state))?,
+        attempts: u32::try_from(attempts)
+            .map_err(|_| corrupt("step attempts", &attempts.to_string()))?,
+        prior_state: lifecycle(&prior_state)?,
+        expected_ms,
+        started_at,
+        finished_at,
+        error,
+        output,
+    })
+}
+
+fn tasks_of(rows: Vec<TaskRow>) -> StoreResult<Vec<TaskRecord>> {
+    rows.into_iter().map(task_of_row).collect()
+}
+
+fn steps_of(rows: Vec<StepRow>) -> StoreResult<Vec<StepRecord>> {
+    rows.into_iter().map(step_of_row).collect()
+}
+
+/// Pushes a condition on when task `t` last changed as seen from `resource_id`: its own last
+/// update, or the latest start or end of its steps there.
+fn push_changed<'a>(
+    q: &mut QueryBuilder<'a, Postgres>,
+    resource_id: &'a str,
+    compare: &str,
+    at: Millis,
+) {
+    q.push(
+        " AND GREATEST(t.updated_at, COALESCE((SELECT MAX(COALESCE(c.finished_at, c.started_at)) \
+         FROM steps c WHERE c.task_id = t.id AND c.resource_id = ",
+    )
+    .push_bind(resource_id)
+    .push(format!("), t.updated_at)) {compare} "))
+    .push_bind(at);
+}
+
+#[async_trait::async_trait]
+impl TaskStore for PgStore {
+    async fn max_task_id(&self) -> StoreResult<TaskId> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM tasks")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(id.unwrap_or(0))
+    }
+
+    async fn task(&self, id: TaskId) -> StoreResult<Option<TaskRecord>> {
+        let sql = format!("SELECT {TASK_COLUMNS} FROM tasks t WHERE t.id = $1");
+        let row: Option<TaskRow> = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(task_of_row).transpose()
+    }
+
+    async fn steps(&self, task_id: TaskId) -> StoreResult<Vec<StepRecord>> {
+        let sql = format!("SELECT {STEP_COLUMNS} FROM steps WHERE task_id = $1 ORDER BY idx");
+        let rows: Vec<StepRow> = sqlx::query_as(&sql)
+            .bind(task_id)
+            .fetch_all(&self.pool)
+            .await?;
+        steps_of(rows)
+    }
+
+    async fn tasks(&self, filter: &TaskFilter) -> StoreResult<Vec<TaskRecord>> {
+        // Only the conditions that filter, so the planner can walk the primary key (or the
+        // state or project index) from `before` downwards and stop after the page.
+        let mut q =
+            QueryBuilder::<Postgres>::new(format!("SELECT {TASK_COLUMNS} FROM tasks t WHERE TRUE"));
+        if let Some(p) = &filter.project_id {
+            q.push(" AND t.project_id = ").push_bind(p);
+        }
+        if let Some(s) = filter.state {
+            q.push(" AND t.state = ").push_bind(s.as_str());
+        }
+        if let Some(r) = &filter.request_id {
+            q.push(" AND t.request_id = ").push_bind(r);
+        }
+        if let Some(b) = filter.before {
+            q.push(" AND t.id < ").push_bind(b);
+        }
+        q.push(" ORDER BY t.id DESC LIMIT ")
+            .push_bind(filter.limit)
+            .push(" OFFSET ")
+            .push_bind(filter.offset);
+        tasks_of(q.build_query_as().fetch_all(&self.pool).await?)
+    }
+
+    async fn unfinished_tasks(&self) -> StoreResult<Vec<TaskRecord>> {
+        let sql = format!(
+            "SELECT {TASK_COLUMNS} FROM tasks t WHERE t.state IN ('NEW', 'IN_PROGRESS') \
+             ORDER BY t.id"
+        );
+        tasks_of(sqlx::query_as(&sql).fetch_all(&self.pool).await?)
+    }
+
+    async fn resource_tasks(
+        &self,
+        resource_id: &str,
+        page: &ResourceTaskPage,
+    ) -> StoreResult<Vec<ResourceTask>> {
+        let mut q = QueryBuilder::<Postgres>::new(format!("SELECT {TASK_COLUMNS} "));
+        match &page.request_ids {
+            // A request's tasks through the request id index, kept if they touched the
+            // resource; an empty list matches nothing.
+            Some(ids) => {
+                q.push("FROM tasks t WHERE t.request_id = ANY(")
+                    .push_bind(ids.as_slice())
+                    .push(") AND EXISTS (SELECT 1 FROM steps s WHERE s.task_id = t.id AND s.resource_id = ")
+                    .push_bind(resource_id)
+                    .push(")");
+            }
+            // Down the steps' (resource, task) index from the newest: t.id and s.task_id are
+            // one ordering to the planner, so no sort, and the walk stops once the page is full.
+            None => {
+                q.push("FROM steps s JOIN tasks t ON t.id = s.task_id WHERE s.resource_id = ")
+                    .push_bind(resource_id);
+            }
+        }
+        if let Some(id) = page.older_than {
+            // On the walked column, so that the walk starts there.
+            let column = if page.request_ids.is_none() {
+                "s.task_id"
+            } else {
+                "t.id"
+            };
+            q.push(format!(" AND {column} < ")).push_bind(id);
+        }
+        if let Some(since) = page.changed_since {
+            push_changed(&mut q, resource_id, ">=", since);
+        }
+        if let Some(before) = page.changed_before {
+            push_changed(&mut q, resource_id, "<=", before);
+        }
+        if page.request_ids.is_none() {
+            // A task with several steps on the resource once (t.* hangs on its primary key).
+            q.push(" GROUP BY t.id");
+        }
+        q.push(" ORDER BY t.id DESC LIMIT ").push_bind(page.limit);
+        let tasks = tasks_of(q.build_query_as().fetch_all(&self.pool).await?)?;
+        if tasks.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The page's steps on the resource, in one statement.
+        let ids: Vec<TaskId> = tasks.iter().map(|t| t.id).collect();
+        let sql = format!(
+            "SELECT {STEP_COLUMNS} FROM steps WHERE resource_id = $1 AND task_id = ANY($2) \
+             ORDER BY task_id, idx"
+        );
+        let rows: Vec<StepRow> = sqlx::query_as(&sql)
+            .bind(resource_id)
+            .bind(&ids)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut steps: HashMap<TaskId, Vec<StepRecord>> = HashMap::with_capacity(tasks.len());
+        for step in steps_of(rows)? {
+            steps.entry(step.task_id).or_default().push(step);
+        }
+        Ok(tasks
+            .into_iter()
+            .map(|task| ResourceTask {
+                steps: steps.remove(&task.id).unwrap_or_default(),
+                task,
+            })
+            .collect())
+    }
+}
