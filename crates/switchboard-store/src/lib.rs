@@ -42,8 +42,6 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the store is shutting down")]
     Closed,
-    #[error("{0} is not supported by this store yet")]
-    Unsupported(&'static str),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

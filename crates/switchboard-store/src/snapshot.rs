@@ -91,17 +91,25 @@ pub(crate) async fn dump(pool: &SqlitePool, identity: bool) -> StoreResult<Table
 pub(crate) async fn columns(pool: &SqlitePool) -> StoreResult<BTreeMap<String, Vec<ColumnInfo>>> {
     let mut out = BTreeMap::new();
     for (table, _) in STATE_TABLES.iter().chain(IDENTITY_TABLES) {
-        let rows: Vec<(String, String, i64, Option<String>)> = sqlx::query_as(&format!(
-            "SELECT name, type, \"notnull\", dflt_value FROM pragma_table_info('{table}')"
+        let rows: Vec<(String, String, i64, Option<String>, i64)> = sqlx::query_as(&format!(
+            "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info('{table}')"
         ))
         .fetch_all(pool)
         .await?;
+        // A key SQLite numbers itself (AUTOINCREMENT) may be left out; any other key must be
+        // given, though SQLite would take a NULL in a TEXT key.
+        let numbered: Option<String> =
+            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?")
+                .bind(table)
+                .fetch_optional(pool)
+                .await?;
+        let numbered = numbered.is_some_and(|sql| sql.to_uppercase().contains("AUTOINCREMENT"));
         let cols = rows
             .into_iter()
-            .map(|(name, kind, notnull, default)| ColumnInfo {
+            .map(|(name, kind, notnull, default, pk)| ColumnInfo {
                 name,
                 kind: kind.to_uppercase(),
-                required: notnull != 0 && default.is_none(),
+                required: (notnull != 0 && default.is_none()) || (pk > 0 && !numbered),
             })
             .collect();
         out.insert(table.to_string(), cols);

@@ -19,7 +19,7 @@ CREATE TABLE resources (
 
 -- Renames and attribute edits made through the APIs, laid over the inventory's spec.
 CREATE TABLE resource_edits (
-    resource_id TEXT PRIMARY KEY REFERENCES resources(id),
+    resource_id TEXT PRIMARY KEY REFERENCES resources(id) DEFERRABLE,
     name        TEXT,
     attrs       TEXT NOT NULL DEFAULT '{}',
     updated_at  BIGINT NOT NULL

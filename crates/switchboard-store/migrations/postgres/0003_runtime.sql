@@ -24,7 +24,7 @@ CREATE INDEX tasks_project ON tasks (project_id, id);
 CREATE INDEX tasks_request ON tasks (request_id);
 
 CREATE TABLE steps (
-    task_id     BIGINT NOT NULL REFERENCES tasks(id),
+    task_id     BIGINT NOT NULL REFERENCES tasks(id) DEFERRABLE,
     idx         BIGINT NOT NULL,
     resource_id TEXT NOT NULL,
     action      TEXT NOT NULL,

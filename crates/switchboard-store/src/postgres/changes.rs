@@ -166,7 +166,7 @@ pub(super) async fn apply(conn: &mut PgConnection, w: &Write) -> StoreResult<()>
             .execute(conn)
             .await?;
         }
-        Write::ReplaceState(_) => return Err(StoreError::Unsupported("restoring a snapshot")),
+        Write::ReplaceState(tables) => super::snapshot::replace(conn, tables).await?,
         Write::InsertTask { .. }
         | Write::UpdateTask { .. }
         | Write::UpdateStep { .. }
