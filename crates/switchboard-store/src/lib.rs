@@ -42,6 +42,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("the store is shutting down")]
     Closed,
+    #[error("{0}")]
+    InUse(&'static str),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -25,9 +25,9 @@ const LOCK_FILE: &str = "switchboard.lock";
 const PASSWORD_FILE: &str = "initial-admin-password";
 
 /// Creates the data dir (0700) or tightens an existing one and the files listed above to
-/// 0700/0600, and creates an empty database file 0600 so SQLite gives its `-wal` and `-shm`
-/// files the same mode.
-pub fn prepare(dir: &Path) -> Result<()> {
+/// 0700/0600, and, when the state is kept there (`sqlite`), creates an empty database file 0600
+/// so SQLite gives its `-wal` and `-shm` files the same mode.
+pub fn prepare(dir: &Path, sqlite: bool) -> Result<()> {
     private::create_dir(dir)
         .with_context(|| format!("cannot create data dir {}", dir.display()))?;
     tighten(dir, 0o700)?;
@@ -43,7 +43,7 @@ pub fn prepare(dir: &Path) -> Result<()> {
         }
     }
     let db = dir.join("switchboard.db");
-    if !db.exists() {
+    if sqlite && !db.exists() {
         private::file_options()
             .write(true)
             .create(true)
@@ -79,9 +79,10 @@ fn tighten(path: &Path, mode: u32) -> Result<()> {
 }
 
 /// Takes the exclusive lock on `dir` (creating it) and writes this process's pid into the lock
-/// file; fails at once, naming the holder's pid, when another server holds it.
-pub fn lock(dir: &Path) -> Result<DirLock> {
-    prepare(dir)?;
+/// file; fails at once, naming the holder's pid, when another server holds it. `sqlite` as in
+/// [`prepare`].
+pub fn lock(dir: &Path, sqlite: bool) -> Result<DirLock> {
+    prepare(dir, sqlite)?;
     let path = dir.join(LOCK_FILE);
     let mut file = private::file_options()
         .read(true)

@@ -62,6 +62,10 @@ enum Command {
         /// Start from this state snapshot (applied once, before serving).
         #[arg(long, value_name = "FILE")]
         snapshot: Option<PathBuf>,
+        /// Keep the state in this PostgreSQL database (`postgres://…`) instead of the data
+        /// directory's SQLite file (also `SWITCHBOARD_DATABASE_URL`, `[store] database_url`).
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
     },
     /// Check a configuration file (inventory, dependencies, settings) and exit.
     Check {
@@ -84,6 +88,7 @@ fn main() -> Result<()> {
             log_format,
             metrics_listen,
             snapshot,
+            database_url,
         } => {
             let overrides = config::Overrides {
                 listen,
@@ -93,6 +98,7 @@ fn main() -> Result<()> {
                 log_format,
                 metrics_listen,
                 snapshot,
+                database_url,
             };
             let config = config::Config::load(config.as_deref(), &overrides)?;
             init_tracing(&config.log, config.log_format);

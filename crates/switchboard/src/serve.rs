@@ -16,7 +16,7 @@ use switchboard_core::Driver;
 use switchboard_drivers::{ExecDriver, ProcessDriver, RedfishDriver, SimDriver};
 use switchboard_engine::Engine;
 use switchboard_identity::Hasher;
-use switchboard_store::{SqliteStore, Store, StoreOptions};
+use switchboard_store::{PgStore, SqliteStore, Store, StoreOptions};
 
 /// Everything `serve` builds before it listens; tests and benchmarks reuse it in-process.
 /// `admin_password` plays the part of `SWITCHBOARD_ADMIN_PASSWORD`.
@@ -46,19 +46,24 @@ pub async fn build_observed(
         Some(r) => r,
         None => config.view().resources().context("invalid inventory")?,
     };
-    crate::data_dir::prepare(&config.data_dir)?;
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open_with(
-            &config.data_dir,
-            &StoreOptions {
-                synchronous: config.store.synchronous,
-                event_retention: config.events.retention,
-                event_buffer: config.events.buffer,
-            },
-        )
-        .await
-        .context("cannot open the database")?,
-    );
+    crate::data_dir::prepare(&config.data_dir, config.store.database_url.is_none())?;
+    let options = StoreOptions {
+        synchronous: config.store.synchronous,
+        event_retention: config.events.retention,
+        event_buffer: config.events.buffer,
+    };
+    let store: Arc<dyn Store> = match &config.store.database_url {
+        Some(url) => Arc::new(
+            PgStore::open_with(url, &options)
+                .await
+                .context("cannot open the PostgreSQL database")?,
+        ),
+        None => Arc::new(
+            SqliteStore::open_with(&config.data_dir, &options)
+                .await
+                .context("cannot open the database")?,
+        ),
+    };
     let domains: Vec<(String, String)> = config
         .domains
         .iter()
@@ -195,7 +200,7 @@ pub async fn build_observed(
 /// port is taken, stops before it has opened the database or resumed anything. While it builds,
 /// the listener answers 503 (`startup`); then the full API, on the same connections.
 pub async fn run(mut config: Config) -> Result<()> {
-    let _lock = crate::data_dir::lock(&config.data_dir)?;
+    let _lock = crate::data_dir::lock(&config.data_dir, config.store.database_url.is_none())?;
     let listener = http_server::bind(config.listen)
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let metrics_listener = match config.metrics.listen.filter(|_| config.metrics.enabled) {

@@ -1,5 +1,5 @@
 //! The PostgreSQL store, for several replicas on one database. It is built seam by seam against
-//! the same contract tests as SQLite; it holds every seam, and the server does not use it yet.
+//! the same contract tests as SQLite. One server per database until the engine decides in it.
 
 mod admin;
 mod changes;
@@ -13,8 +13,8 @@ mod tasks;
 use crate::events::EventHub;
 use crate::writer::{self, WriterHandle};
 use crate::{
-    CommitStore, Event, EventFilter, EventStore, OnDurable, Priority, StoreOptions, StoreResult,
-    Synchronous, Write,
+    CommitStore, Event, EventFilter, EventStore, OnDurable, Priority, StoreError, StoreOptions,
+    StoreResult, Synchronous, Write,
 };
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
 use sqlx::Connection;
@@ -27,10 +27,17 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 /// Connections each replica keeps to the database for reads, besides the writer's own.
 const POOL_SIZE: u32 = 8;
 
+/// The advisory lock a server holds on its database while it serves it.
+const SERVING_LOCK: i64 = 0x5357_4954_4348;
+
 pub struct PgStore {
     pool: PgPool,
     writer: WriterHandle,
     events: EventHub,
+    /// The session that holds [`SERVING_LOCK`]: the engine decides claims and conflicts in its
+    /// own memory, so two servers on one database would each accept conflicting operations.
+    /// PostgreSQL releases the lock when this session ends, a `kill -9` included.
+    _serving: std::sync::Mutex<PgConnection>,
 }
 
 impl PgStore {
@@ -48,6 +55,17 @@ impl PgStore {
             .connect(url)
             .await?;
         MIGRATOR.run(&pool).await?;
+        let mut serving = PgConnection::connect(url).await?;
+        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(SERVING_LOCK)
+            .fetch_one(&mut serving)
+            .await?;
+        if !locked {
+            return Err(StoreError::InUse(
+                "another Switchboard server is serving this database; one server per database \
+                 until replicas can share one",
+            ));
+        }
         let head: i64 = sqlx::query_scalar("SELECT seq FROM event_head WHERE id = 0")
             .fetch_one(&pool)
             .await?;
@@ -75,6 +93,7 @@ impl PgStore {
             pool,
             writer,
             events,
+            _serving: std::sync::Mutex::new(serving),
         })
     }
 }

@@ -122,6 +122,21 @@ impl Default for ApiSection {
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
     pub synchronous: Synchronous,
+    /// `postgres://…`: the database instead of the data directory's SQLite file.
+    pub database_url: Option<String>,
+}
+
+impl StoreConfig {
+    /// Refuses a URL that names no PostgreSQL database (the URL itself is not repeated: it may
+    /// hold a password).
+    fn check(&self) -> Result<()> {
+        match &self.database_url {
+            Some(url) if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) => {
+                bail!("the database URL must start with postgres:// or postgresql://")
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// `[ids]`: deterministic ids of things created at run time.
@@ -142,6 +157,7 @@ pub struct Overrides {
     pub log_format: Option<LogFormat>,
     pub metrics_listen: Option<SocketAddr>,
     pub snapshot: Option<PathBuf>,
+    pub database_url: Option<String>,
 }
 
 impl Config {
@@ -216,6 +232,9 @@ impl Config {
                     .with_context(|| format!("SWITCHBOARD_ID_SEED={v:?} is not an integer"))?,
             );
         }
+        if let Some(v) = var("SWITCHBOARD_DATABASE_URL") {
+            self.store.database_url = Some(v);
+        }
         if let Some(v) = var("SWITCHBOARD_SYNCHRONOUS") {
             self.store.synchronous = match v.as_str() {
                 "full" => Synchronous::Full,
@@ -248,6 +267,9 @@ impl Config {
         if let Some(v) = &flags.snapshot {
             self.snapshot = Some(v.clone());
         }
+        if let Some(v) = &flags.database_url {
+            self.store.database_url = Some(v.clone());
+        }
     }
 
     pub fn validate(&self) -> Result<()> {
@@ -266,6 +288,7 @@ impl Config {
         for f in &self.sim.faults {
             f.validate().map_err(anyhow::Error::msg)?;
         }
+        self.store.check()?;
         let resources = self.view().resources().context("invalid inventory")?;
         self.auth.validate()?;
         self.events.validate()?;

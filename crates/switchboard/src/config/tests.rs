@@ -59,6 +59,30 @@ fn layers_apply_in_order() {
 }
 
 #[test]
+fn the_database_url_comes_from_the_file_the_environment_or_the_flag_and_must_be_postgres() {
+    let mut c = Config::parse("[store]\ndatabase_url = \"postgres://a/f\"\n", "file").unwrap();
+    assert_eq!(c.store.database_url.as_deref(), Some("postgres://a/f"));
+    c.apply_env(|k| (k == "SWITCHBOARD_DATABASE_URL").then(|| "postgresql://b/e".into()))
+        .unwrap();
+    assert_eq!(c.store.database_url.as_deref(), Some("postgresql://b/e"));
+    c.apply_flags(&Overrides {
+        database_url: Some("postgres://c/flag".into()),
+        ..Overrides::default()
+    });
+    assert_eq!(c.store.database_url.as_deref(), Some("postgres://c/flag"));
+    let mut c = Config::parse(super::DEMO, "the demo").unwrap();
+    c.store.database_url = Some("postgres://c/flag".into());
+    c.validate().unwrap();
+    c.store.database_url = Some("mysql://user:secret@host/db".into());
+    let err = format!("{:#}", c.validate().unwrap_err());
+    assert!(err.contains("postgres://"), "{err}");
+    assert!(
+        !err.contains("secret"),
+        "the URL's password was repeated: {err}"
+    );
+}
+
+#[test]
 fn unknown_keys_are_refused() {
     let err = Config::parse("listn = \"x\"", "file").unwrap_err();
     assert!(format!("{err:#}").contains("listn"), "{err:#}");

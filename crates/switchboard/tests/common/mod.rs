@@ -7,6 +7,7 @@ pub mod identity;
 pub mod launch;
 pub mod live;
 pub mod nova;
+pub mod postgres;
 pub mod processes;
 pub mod sdk_date;
 pub mod signer;

@@ -1,0 +1,38 @@
+//! A database of its own in the test PostgreSQL that `SWITCHBOARD_TEST_POSTGRES_URL` names
+//! (`scripts/test-postgres.sh`, started by the README's test command).
+
+use sqlx::Connection;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The URL of a new, empty database; `None` without the test cluster's URL, unless
+/// `SWITCHBOARD_TEST_POSTGRES_REQUIRED` is set (the test command sets it, so that the
+/// PostgreSQL tests can never be skipped quietly there).
+pub async fn database() -> Option<String> {
+    static DATABASES: AtomicUsize = AtomicUsize::new(0);
+    let Ok(admin_url) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var_os("SWITCHBOARD_TEST_POSTGRES_REQUIRED").is_none(),
+            "SWITCHBOARD_TEST_POSTGRES_REQUIRED is set but SWITCHBOARD_TEST_POSTGRES_URL is not"
+        );
+        eprintln!("no SWITCHBOARD_TEST_POSTGRES_URL: the PostgreSQL store is not checked");
+        return None;
+    };
+    let name = format!(
+        "sb_serve_{}_{}",
+        std::process::id(),
+        DATABASES.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (server, _) = admin_url
+        .rsplit_once('/')
+        .expect("a URL that names a database");
+    Some(format!("{server}/{name}"))
+}

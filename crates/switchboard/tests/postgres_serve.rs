@@ -1,0 +1,102 @@
+//! The server on PostgreSQL (`--database-url`): an operation accepted before a `kill -9`
+//! finishes after a restart on the same database and nothing runs twice; the state (tasks,
+//! resources, tokens, events) lives in the database; a second server refuses the database.
+
+mod common;
+
+use common::binary::{free_port, get, post, token, Server, PASSWORD};
+use common::launch;
+use serde_json::json;
+use sqlx::Connection;
+use std::time::{Duration, Instant};
+use switchboard_core::Action;
+
+#[tokio::test]
+async fn an_operation_survives_kill_9_on_postgresql_and_a_second_server_is_refused() {
+    let Some(url) = common::postgres::database().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let db = ["--database-url", url.as_str()];
+    let server = Server::start_with(dir.path(), port, &db).await;
+    let tok = token(&server.base).await;
+    let r = post(
+        &server.base,
+        &tok,
+        "/web/v1/maintain/cluster/1/service/Spark/start",
+        json!({"only_self": false}),
+    )
+    .await;
+    let id = r["id"].as_i64().unwrap();
+    let progress_path = format!("/web/v1/common/command/{id}/progress");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let p = get(&server.base, &tok, &progress_path).await;
+        let steps = p["res_obj"]["step_list"].as_array().unwrap().clone();
+        let done = steps.iter().filter(|s| s["state"] == "DONE").count();
+        if done >= 2 && steps.iter().any(|s| s["state"] == "RUNNING") {
+            break;
+        }
+        assert!(done < steps.len(), "finished before the crash could happen");
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    // While it serves, a second server on the same database refuses to start, and says why.
+    let other = tempfile::tempdir().unwrap();
+    let mut refused = launch::serve(other.path(), free_port(), other.path(), Some(PASSWORD));
+    refused.args(db);
+    let (status, _) = launch::run_to_exit(refused, Duration::from_secs(30)).await;
+    assert!(!status.success());
+    let (_, stderr) = launch::output(other.path());
+    assert!(stderr.contains("another Switchboard server"), "{stderr}");
+    assert!(
+        !stderr.contains(&url),
+        "the URL (and a password in it) reached the log"
+    );
+
+    server.kill9();
+    let server = Server::start_with(dir.path(), port, &db).await;
+    // The token was stored in the database: it still works.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let done = loop {
+        let p = get(&server.base, &tok, &progress_path).await;
+        if p["state"] != "IN_PROGRESS" {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "never finished after restart");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(done["state"], "COMPLETE", "{done}");
+    let log = switchboard_drivers::sim::read_log(&dir.path().join("sim")).unwrap();
+    let planned = done["res_obj"]["step_list"].as_array().unwrap().len();
+    assert_eq!(log.len(), planned, "each service started once");
+    assert!(log.iter().all(|e| e.action == Action::Start));
+
+    // What the API showed is what the database holds.
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    let state: String = sqlx::query_scalar("SELECT state FROM tasks WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(state, "COMPLETE");
+    let running: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM resources WHERE id LIKE 'mrs.1.%' AND state = 'running'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert!(running >= planned as i64, "{running} running of {planned}");
+    let finished: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM events WHERE task_id = $1 AND type = 'task.finished'",
+    )
+    .bind(id)
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(finished, 1);
+    // Nothing of the state went to the data directory's SQLite file.
+    assert!(!dir.path().join("switchboard.db").exists());
+}
