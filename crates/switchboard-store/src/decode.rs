@@ -1,8 +1,9 @@
 //! Decoding stored text into records, the same for every backend: enums stored by name, and a
 //! resource's spec (JSON) with its API edits laid over it.
 
-use crate::{ResourceRecord, StoreError, StoreResult};
-use switchboard_core::{Action, Lifecycle, Millis, TaskId};
+use crate::{ResourceRecord, StepRecord, StoreError, StoreResult, TaskRecord};
+use serde::Deserialize;
+use switchboard_core::{Action, Lifecycle, Millis, StepState, TaskId, TaskState};
 
 pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what}: {value:?}"))
@@ -55,6 +56,131 @@ impl StoredResource<'_> {
             configured: self.configured,
             last_error: self.last_error,
             updated_at: self.updated_at,
+        })
+    }
+}
+
+/// A task's columns as every backend reads them, in the tasks table's order: enums by name,
+/// `targets` as a list (`None` for tasks written before the column existed), flags as 0 or 1 in
+/// SQLite's JSON rows.
+#[derive(Deserialize)]
+pub(crate) struct TaskColumns(
+    pub TaskId,
+    pub String,
+    pub String,
+    pub String,
+    pub Option<String>,
+    #[serde(deserialize_with = "flag")] pub bool,
+    pub String,
+    pub String,
+    pub String,
+    pub f64,
+    pub Option<String>,
+    pub Millis,
+    pub Millis,
+    pub Option<Millis>,
+    pub Option<Vec<String>>,
+    #[serde(deserialize_with = "flag")] pub bool,
+);
+
+/// A step's columns as every backend reads them, in the steps table's order.
+#[derive(Deserialize)]
+pub(crate) struct StepColumns(
+    pub TaskId,
+    pub usize,
+    pub String,
+    pub String,
+    pub Option<TaskId>,
+    pub Vec<usize>,
+    pub String,
+    pub u32,
+    pub String,
+    pub i64,
+    pub Option<Millis>,
+    pub Option<Millis>,
+    pub Option<String>,
+    pub Option<String>,
+);
+
+fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(i64::deserialize(d)? != 0)
+}
+
+impl TaskColumns {
+    pub(crate) fn record(self) -> StoreResult<TaskRecord> {
+        let TaskColumns(
+            id,
+            project_id,
+            kind,
+            action_name,
+            target_id,
+            only_self,
+            principal,
+            request_id,
+            state,
+            progress,
+            error,
+            created_at,
+            updated_at,
+            finished_at,
+            targets,
+            cancel_requested,
+        ) = self;
+        Ok(TaskRecord {
+            id,
+            project_id,
+            kind,
+            action: action(&action_name)?,
+            // Tasks written before `targets` existed name only their first target.
+            targets: targets.unwrap_or_else(|| target_id.iter().cloned().collect()),
+            target_id,
+            only_self,
+            principal,
+            request_id,
+            state: TaskState::parse(&state).ok_or_else(|| corrupt("task state", &state))?,
+            progress,
+            error,
+            created_at,
+            updated_at,
+            finished_at,
+            cancel_requested,
+        })
+    }
+}
+
+impl StepColumns {
+    pub(crate) fn record(self) -> StoreResult<StepRecord> {
+        let StepColumns(
+            task_id,
+            idx,
+            resource_id,
+            action_name,
+            follow_task,
+            after,
+            state,
+            attempts,
+            prior_state,
+            expected_ms,
+            started_at,
+            finished_at,
+            error,
+            output,
+        ) = self;
+        Ok(StepRecord {
+            task_id,
+            idx,
+            resource_id,
+            action: action(&action_name)?,
+            follow_task,
+            after,
+            state: StepState::parse(&state).ok_or_else(|| corrupt("step state", &state))?,
+            attempts,
+            prior_state: lifecycle(&prior_state)?,
+            expected_ms,
+            started_at,
+            finished_at,
+            error,
+            output,
         })
     }
 }

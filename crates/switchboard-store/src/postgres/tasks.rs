@@ -4,149 +4,87 @@
 //! `after` as JSON arrays.
 
 use super::PgStore;
-use crate::decode::{action, corrupt, lifecycle};
+use crate::decode::{corrupt, StepColumns, TaskColumns};
 use crate::{
     ResourceTask, ResourceTaskPage, StepRecord, StoreResult, TaskFilter, TaskRecord, TaskStore,
 };
+use sqlx::postgres::PgRow;
+use sqlx::{FromRow, Row};
 use sqlx::{Postgres, QueryBuilder};
 use std::collections::HashMap;
-use switchboard_core::{Millis, StepState, TaskId, TaskState};
+use switchboard_core::{Millis, TaskId};
 
-/// A task's columns, in [`TaskRow`]'s order (`t` names the tasks table).
+/// A task's columns, in [`TaskColumns`]' order (`t` names the tasks table).
 const TASK_COLUMNS: &str = "t.id, t.project_id, t.kind, t.action, t.target_id, t.only_self, \
      t.principal, t.request_id, t.state, t.progress, t.error, t.created_at, t.updated_at, \
      t.finished_at, t.targets, t.cancel_requested";
 
-/// A task row laid out by [`TASK_COLUMNS`].
-type TaskRow = (
-    TaskId,
-    String,
-    String,
-    String,
-    Option<String>,
-    bool,
-    String,
-    String,
-    String,
-    f64,
-    Option<String>,
-    Millis,
-    Millis,
-    Option<Millis>,
-    Option<String>,
-    bool,
-);
-
-/// A step's columns, in [`StepRow`]'s order.
+/// A step's columns, in [`StepColumns`]' order.
 const STEP_COLUMNS: &str = "task_id, idx, resource_id, action, follow_task, after, state, \
      attempts, prior_state, expected_ms, started_at, finished_at, error, output";
 
-/// A step row laid out by [`STEP_COLUMNS`].
-type StepRow = (
-    TaskId,
-    i64,
-    String,
-    String,
-    Option<TaskId>,
-    String,
-    String,
-    i64,
-    String,
-    i64,
-    Option<Millis>,
-    Option<Millis>,
-    Option<String>,
-    Option<String>,
-);
-
-fn task_of_row(r: TaskRow) -> StoreResult<TaskRecord> {
-    let (
-        id,
-        project_id,
-        kind,
-        action_name,
-        target_id,
-        only_self,
-        principal,
-        request_id,
-        state,
-        progress,
-        error,
-        created_at,
-        updated_at,
-        finished_at,
-        targets,
-        cancel_requested,
-    ) = r;
-    // Tasks written before `targets` existed name only their first target.
-    let targets = match targets {
-        Some(json) => {
-            serde_json::from_str(&json).map_err(|e| corrupt("task targets", &e.to_string()))?
-        }
-        None => target_id.iter().cloned().collect(),
-    };
-    Ok(TaskRecord {
-        id,
-        project_id,
-        kind,
-        action: action(&action_name)?,
-        targets,
-        target_id,
-        only_self,
-        principal,
-        request_id,
-        state: TaskState::parse(&state).ok_or_else(|| corrupt("task state", &state))?,
-        progress,
-        error,
-        created_at,
-        updated_at,
-        finished_at,
-        cancel_requested,
-    })
+fn json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_str(text)
+        .map_err(|e| sqlx::Error::Decode(corrupt(what, &e.to_string()).into()))
 }
 
-fn step_of_row(r: StepRow) -> StoreResult<StepRecord> {
-    let (
-        task_id,
-        idx,
-        resource_id,
-        action_name,
-        follow_task,
-        after,
-        state,
-        attempts,
-        prior_state,
-        expected_ms,
-        started_at,
-        finished_at,
-        error,
-        output,
-    ) = r;
-    Ok(StepRecord {
-        task_id,
-        idx: usize::try_from(idx).map_err(|_| corrupt("step index", &idx.to_string()))?,
-        resource_id,
-        action: action(&action_name)?,
-        follow_task,
-        after: serde_json::from_str(&after).map_err(|e| corrupt("step after", &e.to_string()))?,
-        state: StepState::parse(&state).ok_or_else(|| corrupt("step state", &state))?,
-        attempts: u32::try_from(attempts)
-            .map_err(|_| corrupt("step attempts", &attempts.to_string()))?,
-        prior_state: lifecycle(&prior_state)?,
-        expected_ms,
-        started_at,
-        finished_at,
-        error,
-        output,
-    })
+fn count<T: TryFrom<i64>>(what: &str, n: i64) -> Result<T, sqlx::Error> {
+    T::try_from(n).map_err(|_| sqlx::Error::Decode(corrupt(what, &n.to_string()).into()))
 }
 
-fn tasks_of(rows: Vec<TaskRow>) -> StoreResult<Vec<TaskRecord>> {
-    rows.into_iter().map(task_of_row).collect()
+/// A row of [`TASK_COLUMNS`].
+impl FromRow<'_, PgRow> for TaskColumns {
+    fn from_row(r: &PgRow) -> Result<Self, sqlx::Error> {
+        let targets: Option<String> = r.try_get(14)?;
+        Ok(TaskColumns(
+            r.try_get(0)?,
+            r.try_get(1)?,
+            r.try_get(2)?,
+            r.try_get(3)?,
+            r.try_get(4)?,
+            r.try_get(5)?,
+            r.try_get(6)?,
+            r.try_get(7)?,
+            r.try_get(8)?,
+            r.try_get(9)?,
+            r.try_get(10)?,
+            r.try_get(11)?,
+            r.try_get(12)?,
+            r.try_get(13)?,
+            targets.map(|t| json("task targets", &t)).transpose()?,
+            r.try_get(15)?,
+        ))
+    }
 }
 
-fn steps_of(rows: Vec<StepRow>) -> StoreResult<Vec<StepRecord>> {
-    rows.into_iter().map(step_of_row).collect()
+/// A row of [`STEP_COLUMNS`].
+impl FromRow<'_, PgRow> for StepColumns {
+    fn from_row(r: &PgRow) -> Result<Self, sqlx::Error> {
+        Ok(StepColumns(
+            r.try_get(0)?,
+            count("step index", r.try_get(1)?)?,
+            r.try_get(2)?,
+            r.try_get(3)?,
+            r.try_get(4)?,
+            json("step after", r.try_get(5)?)?,
+            r.try_get(6)?,
+            count("step attempts", r.try_get(7)?)?,
+            r.try_get(8)?,
+            r.try_get(9)?,
+            r.try_get(10)?,
+            r.try_get(11)?,
+            r.try_get(12)?,
+            r.try_get(13)?,
+        ))
+    }
+}
+
+fn tasks_of(rows: Vec<TaskColumns>) -> StoreResult<Vec<TaskRecord>> {
+    rows.into_iter().map(TaskColumns::record).collect()
+}
+
+fn steps_of(rows: Vec<StepColumns>) -> StoreResult<Vec<StepRecord>> {
+    rows.into_iter().map(StepColumns::record).collect()
 }
 
 /// Pushes a condition on when task `t` last changed as seen from `resource_id`: its own last
@@ -177,16 +115,16 @@ impl TaskStore for PgStore {
 
     async fn task(&self, id: TaskId) -> StoreResult<Option<TaskRecord>> {
         let sql = format!("SELECT {TASK_COLUMNS} FROM tasks t WHERE t.id = $1");
-        let row: Option<TaskRow> = sqlx::query_as(&sql)
+        let row: Option<TaskColumns> = sqlx::query_as(&sql)
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(task_of_row).transpose()
+        row.map(TaskColumns::record).transpose()
     }
 
     async fn steps(&self, task_id: TaskId) -> StoreResult<Vec<StepRecord>> {
         let sql = format!("SELECT {STEP_COLUMNS} FROM steps WHERE task_id = $1 ORDER BY idx");
-        let rows: Vec<StepRow> = sqlx::query_as(&sql)
+        let rows: Vec<StepColumns> = sqlx::query_as(&sql)
             .bind(task_id)
             .fetch_all(&self.pool)
             .await?;
@@ -278,7 +216,7 @@ impl TaskStore for PgStore {
             "SELECT {STEP_COLUMNS} FROM steps WHERE resource_id = $1 AND task_id = ANY($2) \
              ORDER BY task_id, idx"
         );
-        let rows: Vec<StepRow> = sqlx::query_as(&sql)
+        let rows: Vec<StepColumns> = sqlx::query_as(&sql)
             .bind(resource_id)
             .bind(&ids)
             .fetch_all(&self.pool)

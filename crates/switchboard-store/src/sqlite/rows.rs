@@ -4,8 +4,6 @@ use crate::{AuditRecord, ResourceRecord, StoreResult};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
-pub(super) use crate::decode::{action, corrupt, lifecycle};
-
 /// A resource row with its API edits (`edited_name`, `edited_attrs`) laid over the spec.
 pub(crate) fn resource(row: &SqliteRow) -> StoreResult<ResourceRecord> {
     crate::decode::StoredResource {
