@@ -1,8 +1,9 @@
 //! Decoding stored text into records, the same for every backend: enums stored by name, and a
 //! resource's spec (JSON) with its API edits laid over it.
 
-use crate::{ResourceRecord, StepRecord, StoreError, StoreResult, TaskRecord};
+use crate::{Event, ResourceRecord, StepRecord, StoreError, StoreResult, TaskRecord};
 use serde::Deserialize;
+use switchboard_core::faults::FaultFiring;
 use switchboard_core::{Action, Lifecycle, Millis, StepState, TaskId, TaskState};
 
 pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
@@ -182,5 +183,50 @@ impl StepColumns {
             error,
             output,
         })
+    }
+}
+
+/// A fault firing's columns: seq, rule_id, at, family, action, resource, project_id,
+/// request_id, step, principal, effect.
+pub(crate) type FiringRow = (
+    i64,
+    String,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+);
+
+pub(crate) fn firing(r: FiringRow) -> FaultFiring {
+    FaultFiring {
+        seq: r.0,
+        rule_id: r.1,
+        at: r.2,
+        family: r.3,
+        action: r.4,
+        resource: r.5,
+        project_id: r.6,
+        request_id: r.7,
+        step: r.8,
+        principal: r.9,
+        effect: r.10,
+    }
+}
+
+/// An event's columns: seq, project_id, task_id, type, data.
+pub(crate) type EventRow = (i64, String, Option<i64>, String, String);
+
+pub(crate) fn event((seq, project_id, task_id, kind, data): EventRow) -> Event {
+    Event {
+        seq,
+        project_id,
+        task_id,
+        kind,
+        data,
     }
 }

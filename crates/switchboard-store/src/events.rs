@@ -2,6 +2,7 @@
 //! changes they describe, published to subscribers only once that transaction is durable, and
 //! pruned to the newest `retention` rows as the log grows.
 
+use crate::decode::{event, EventRow};
 use crate::{Event, EventFilter, EventRecord, StoreResult};
 use sqlx::{SqliteConnection, SqlitePool};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -133,7 +134,7 @@ pub(crate) async fn after(
     after: i64,
     limit: i64,
 ) -> StoreResult<Vec<Event>> {
-    let rows: Vec<(i64, String, Option<i64>, String, String)> = sqlx::query_as(
+    let rows: Vec<EventRow> = sqlx::query_as(
         "SELECT seq, project_id, task_id, type, data FROM events
          WHERE project_id = ?1 AND seq > ?2 AND (?3 IS NULL OR task_id = ?3)
          ORDER BY seq LIMIT ?4",
@@ -144,16 +145,7 @@ pub(crate) async fn after(
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(seq, project_id, task_id, kind, data)| Event {
-            seq,
-            project_id,
-            task_id,
-            kind,
-            data,
-        })
-        .collect())
+    Ok(rows.into_iter().map(event).collect())
 }
 
 pub(crate) async fn oldest(pool: &SqlitePool) -> StoreResult<Option<i64>> {

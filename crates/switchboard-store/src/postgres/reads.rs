@@ -2,6 +2,7 @@
 //! controls (transitions, the simulated clock, fault rules and firings), as SQLite reads them.
 
 use super::PgStore;
+use crate::decode::{event, firing, EventRow, FiringRow};
 use crate::{
     AuditFilter, AuditRecord, AuditStore, ControlStore, Event, EventFilter, StoreError,
     StoreResult, TextMatch,
@@ -108,7 +109,7 @@ pub(super) async fn events_after(
     after: i64,
     limit: i64,
 ) -> StoreResult<Vec<Event>> {
-    let rows: Vec<(i64, String, Option<i64>, String, String)> = sqlx::query_as(
+    let rows: Vec<EventRow> = sqlx::query_as(
         "SELECT seq, project_id, task_id, type, data FROM events \
          WHERE project_id = $1 AND seq > $2 AND ($3::BIGINT IS NULL OR task_id = $3) \
          ORDER BY seq LIMIT $4",
@@ -119,16 +120,7 @@ pub(super) async fn events_after(
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(seq, project_id, task_id, kind, data)| Event {
-            seq,
-            project_id,
-            task_id,
-            kind,
-            data,
-        })
-        .collect())
+    Ok(rows.into_iter().map(event).collect())
 }
 
 /// The oldest retained event's seq; `None` when none is.
@@ -139,20 +131,6 @@ pub(super) async fn oldest_event_seq(pool: &PgPool) -> StoreResult<Option<i64>> 
 }
 
 /// A fault firing row, in [`FaultFiring`]'s order.
-type FiringRow = (
-    i64,
-    String,
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-);
-
 #[async_trait::async_trait]
 impl ControlStore for PgStore {
     async fn transitions(&self) -> StoreResult<Vec<Transition>> {
@@ -206,21 +184,6 @@ impl ControlStore for PgStore {
         .bind(offset)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| FaultFiring {
-                seq: r.0,
-                rule_id: r.1,
-                at: r.2,
-                family: r.3,
-                action: r.4,
-                resource: r.5,
-                project_id: r.6,
-                request_id: r.7,
-                step: r.8,
-                principal: r.9,
-                effect: r.10,
-            })
-            .collect())
+        Ok(rows.into_iter().map(firing).collect())
     }
 }

@@ -1,5 +1,6 @@
 //! Fault rules (in order, with counters) and their firings.
 
+use crate::decode::{firing, FiringRow};
 use crate::{StoreError, StoreResult, Write};
 use sqlx::sqlite::SqlitePool;
 use sqlx::SqliteConnection;
@@ -81,20 +82,6 @@ pub(super) async fn rules(pool: &SqlitePool) -> StoreResult<Vec<StoredRule>> {
         .collect()
 }
 
-type FiringRow = (
-    i64,
-    String,
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-);
-
 pub(super) async fn firings(
     pool: &SqlitePool,
     projects: Option<&[String]>,
@@ -115,20 +102,5 @@ pub(super) async fn firings(
     .bind(offset)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| FaultFiring {
-            seq: r.0,
-            rule_id: r.1,
-            at: r.2,
-            family: r.3,
-            action: r.4,
-            resource: r.5,
-            project_id: r.6,
-            request_id: r.7,
-            step: r.8,
-            principal: r.9,
-            effect: r.10,
-        })
-        .collect())
+    Ok(rows.into_iter().map(firing).collect())
 }
