@@ -1,6 +1,7 @@
 //! The server on PostgreSQL (`--database-url`): an operation accepted before a `kill -9`
 //! finishes after a restart on the same database and nothing runs twice; the state (tasks,
-//! resources, tokens, events) lives in the database; a second server refuses the database.
+//! resources, tokens, events) lives in the database; a second server refuses the database; the
+//! server reconnects when its sessions end.
 
 mod common;
 
@@ -99,4 +100,29 @@ async fn an_operation_survives_kill_9_on_postgresql_and_a_second_server_is_refus
     assert_eq!(finished, 1);
     // Nothing of the state went to the data directory's SQLite file.
     assert!(!dir.path().join("switchboard.db").exists());
+
+    // The server's sessions end, as when PostgreSQL restarts: the next operation reconnects.
+    let ended: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert!(ended.len() >= 2, "the writer's and the readers' sessions");
+    let r = post(
+        &server.base,
+        &tok,
+        "/web/v1/maintain/cluster/1/service/Spark/stop",
+        json!({"only_self": true}),
+    )
+    .await;
+    let stop = r["id"].as_i64().unwrap_or_else(|| panic!("{r}"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while get(&server.base, &tok, &format!("/switchboard/v1/tasks/{stop}")).await["state"]
+        != "COMPLETE"
+    {
+        assert!(Instant::now() < deadline, "the stop never finished");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

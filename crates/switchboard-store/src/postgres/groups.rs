@@ -10,13 +10,19 @@ use sqlx::postgres::PgConnection;
 use sqlx::Connection;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Rows over the retention that trigger a prune: pruning in batches keeps it cheap per commit.
 const PRUNE_BATCH: i64 = 1024;
+/// How long the writer keeps trying to reach PostgreSQL before a group fails.
+const RECONNECT_FOR: Duration = Duration::from_secs(60);
 
 pub(super) struct PgGroups {
-    pub conn: PgConnection,
+    /// `None` after the connection was lost: the next group connects again.
+    pub conn: Option<PgConnection>,
+    pub url: String,
+    /// `synchronous_commit = off` on the writer's connection.
+    pub relaxed: bool,
     pub hub: EventHub,
     pub retention: i64,
     /// Everything at or below this has been pruned (or never existed).
@@ -27,31 +33,65 @@ fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// The writer's connection to `url`.
+pub(super) async fn connect(url: &str, relaxed: bool) -> StoreResult<PgConnection> {
+    let mut conn = PgConnection::connect(url).await?;
+    if relaxed {
+        sqlx::query("SET synchronous_commit = off")
+            .execute(&mut conn)
+            .await?;
+    }
+    Ok(conn)
+}
+
+/// Whether `err` means the connection is gone (the server restarted, the session was ended,
+/// the network dropped), rather than that the group itself was refused.
+fn connection_lost(err: &StoreError) -> bool {
+    match err {
+        StoreError::Database(sqlx::Error::Io(_) | sqlx::Error::Protocol(_)) => true,
+        StoreError::Database(sqlx::Error::Database(e)) => e
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        _ => false,
+    }
+}
+
 #[async_trait::async_trait]
 impl GroupCommit for PgGroups {
+    /// On a lost connection (PostgreSQL restarting, the session ended, the network down) the
+    /// group is tried again on a new one, with growing pauses, for up to [`RECONNECT_FOR`]:
+    /// nothing can commit meanwhile anyway, and giving up would drop the background writes
+    /// that finish tasks. Nothing of a failed attempt was committed unless the loss came during
+    /// the COMMIT itself; then the next attempt fails on the rows already there instead of
+    /// doubling them.
     async fn apply(&mut self, group: &[Submission]) -> StoreResult<Vec<Event>> {
-        let started = Instant::now();
-        let mut tx = self.conn.begin().await?;
-        let grouped = Grouped::new(group.iter().flat_map(|s| s.writes.iter()));
-        for w in &grouped.resource_changes {
-            super::changes::apply(&mut tx, w).await?;
+        let lost_at = Instant::now();
+        let mut pause = Duration::from_millis(50);
+        loop {
+            let attempt = match self.conn.take() {
+                Some(conn) => Ok(conn),
+                None => connect(&self.url, self.relaxed).await,
+            };
+            let result = match attempt {
+                Ok(mut conn) => {
+                    let result =
+                        apply_group(&mut conn, group, self.retention, &mut self.pruned_to).await;
+                    if !result.as_ref().is_err_and(connection_lost) {
+                        self.conn = Some(conn);
+                    }
+                    result
+                }
+                Err(err) => Err(err),
+            };
+            match result {
+                Err(err) if connection_lost(&err) && lost_at.elapsed() < RECONNECT_FOR => {
+                    tracing::warn!(%err, "no connection to PostgreSQL; trying again");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(2));
+                }
+                result => return result,
+            }
         }
-        insert_tasks(&mut tx, &grouped).await?;
-        insert_steps(&mut tx, &grouped).await?;
-        update_steps(&mut tx, &grouped.step_updates).await?;
-        update_tasks(&mut tx, &grouped.task_updates).await?;
-        update_resources(&mut tx, &grouped.resource_updates).await?;
-        insert_audits(&mut tx, &grouped).await?;
-        let events = insert_events(
-            &mut tx,
-            &grouped.events,
-            self.retention,
-            &mut self.pruned_to,
-        )
-        .await?;
-        tx.commit().await?;
-        crate::metrics::committed(group.len(), started);
-        Ok(events)
     }
 
     fn publish(&mut self, events: Vec<Event>) {
@@ -63,8 +103,35 @@ impl GroupCommit for PgGroups {
     }
 
     async fn close(self) {
-        let _ = self.conn.close().await;
+        if let Some(conn) = self.conn {
+            let _ = conn.close().await;
+        }
     }
+}
+
+/// One transaction for the group's writes and events, durable on return.
+async fn apply_group(
+    conn: &mut PgConnection,
+    group: &[Submission],
+    retention: i64,
+    pruned_to: &mut i64,
+) -> StoreResult<Vec<Event>> {
+    let started = Instant::now();
+    let mut tx = conn.begin().await?;
+    let grouped = Grouped::new(group.iter().flat_map(|s| s.writes.iter()));
+    for w in &grouped.resource_changes {
+        super::changes::apply(&mut tx, w).await?;
+    }
+    insert_tasks(&mut tx, &grouped).await?;
+    insert_steps(&mut tx, &grouped).await?;
+    update_steps(&mut tx, &grouped.step_updates).await?;
+    update_tasks(&mut tx, &grouped.task_updates).await?;
+    update_resources(&mut tx, &grouped.resource_updates).await?;
+    insert_audits(&mut tx, &grouped).await?;
+    let events = insert_events(&mut tx, &grouped.events, retention, pruned_to).await?;
+    tx.commit().await?;
+    crate::metrics::committed(group.len(), started);
+    Ok(events)
 }
 
 /// Numbers the events from `event_head` and inserts them, pruning the oldest past `retention`

@@ -76,14 +76,11 @@ impl PgStore {
             sender: broadcast::channel(options.event_buffer.max(1)).0,
             published: Arc::new(AtomicI64::new(head)),
         };
-        let mut conn = PgConnection::connect(url).await?;
-        if options.synchronous == Synchronous::Normal {
-            sqlx::query("SET synchronous_commit = off")
-                .execute(&mut conn)
-                .await?;
-        }
+        let relaxed = options.synchronous == Synchronous::Normal;
         let groups = groups::PgGroups {
-            conn,
+            conn: Some(groups::connect(url, relaxed).await?),
+            url: url.to_string(),
+            relaxed,
             hub: events.clone(),
             retention: options.event_retention.clamp(1, i64::MAX as u64) as i64,
             pruned_to: oldest.map_or(head, |o| o - 1),
