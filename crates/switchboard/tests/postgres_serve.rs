@@ -125,4 +125,72 @@ async fn an_operation_survives_kill_9_on_postgresql_and_a_second_server_is_refus
         assert!(Instant::now() < deadline, "the stop never finished");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // The server took its lock again on a new session: a second server is still refused.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sqlx::query_scalar::<_, i64>(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap()
+        == 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the serving lock was not taken again"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut refused = launch::serve(other.path(), free_port(), other.path(), Some(PASSWORD));
+    refused.args(db);
+    let (status, _) = launch::run_to_exit(refused, Duration::from_secs(30)).await;
+    assert!(!status.success());
+}
+
+/// The lock's session ends and, before the server takes the lock again, someone else takes it:
+/// the server is fenced off and writes nothing more; it answers errors, not accepts.
+#[tokio::test]
+async fn a_server_that_lost_the_database_to_another_writes_nothing() {
+    let Some(url) = common::postgres::database().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server = Server::start_with(dir.path(), port, &["--database-url", url.as_str()]).await;
+    let tok = token(&server.base).await;
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    let before = task_count(&mut conn).await;
+    // Ends the server's sessions, then waits for the lock they held (queued before the
+    // server's watchdog notices, which then finds it taken).
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    sqlx::query("SELECT pg_advisory_lock(x'535749544348'::bigint)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let r = post(
+        &server.base,
+        &tok,
+        "/web/v1/maintain/cluster/1/service/Spark/stop",
+        json!({"only_self": true}),
+    )
+    .await;
+    // Refused in MRS's own words, not accepted.
+    assert_eq!(r["state"], "FAILED", "accepted while fenced: {r}");
+    assert_eq!(task_count(&mut conn).await, before);
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    assert!(log.contains("took this database over"), "{log}");
+}
+
+async fn task_count(conn: &mut sqlx::PgConnection) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM tasks")
+        .fetch_one(conn)
+        .await
+        .unwrap()
 }

@@ -8,7 +8,7 @@ use crate::writer::{GroupCommit, Submission};
 use crate::{Event, EventRecord, StoreError, StoreResult, Write};
 use sqlx::postgres::PgConnection;
 use sqlx::Connection;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,6 +23,8 @@ pub(super) struct PgGroups {
     pub url: String,
     /// `synchronous_commit = off` on the writer's connection.
     pub relaxed: bool,
+    /// Set when another server took the database over: nothing more is written.
+    pub fenced: Arc<AtomicBool>,
     pub hub: EventHub,
     pub retention: i64,
     /// Everything at or below this has been pruned (or never existed).
@@ -65,6 +67,9 @@ impl GroupCommit for PgGroups {
     /// the COMMIT itself; then the next attempt fails on the rows already there instead of
     /// doubling them.
     async fn apply(&mut self, group: &[Submission]) -> StoreResult<Vec<Event>> {
+        if self.fenced.load(Ordering::SeqCst) {
+            return Err(StoreError::InUse(super::serving::LOST));
+        }
         let lost_at = Instant::now();
         let mut pause = Duration::from_millis(50);
         loop {

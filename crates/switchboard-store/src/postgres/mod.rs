@@ -7,17 +7,17 @@ mod groups;
 mod identity;
 mod inventory;
 mod reads;
+mod serving;
 mod snapshot;
 mod tasks;
 
 use crate::events::EventHub;
 use crate::writer::{self, WriterHandle};
 use crate::{
-    CommitStore, Event, EventFilter, EventStore, OnDurable, Priority, StoreError, StoreOptions,
-    StoreResult, Synchronous, Write,
+    CommitStore, Event, EventFilter, EventStore, OnDurable, Priority, StoreOptions, StoreResult,
+    Synchronous, Write,
 };
-use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
-use sqlx::Connection;
+use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -27,17 +27,12 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 /// Connections each replica keeps to the database for reads, besides the writer's own.
 const POOL_SIZE: u32 = 8;
 
-/// The advisory lock a server holds on its database while it serves it.
-const SERVING_LOCK: i64 = 0x5357_4954_4348;
-
 pub struct PgStore {
     pool: PgPool,
     writer: WriterHandle,
     events: EventHub,
-    /// The session that holds [`SERVING_LOCK`]: the engine decides claims and conflicts in its
-    /// own memory, so two servers on one database would each accept conflicting operations.
-    /// PostgreSQL releases the lock when this session ends, a `kill -9` included.
-    _serving: std::sync::Mutex<PgConnection>,
+    /// This server's hold on the database (see `serving`).
+    _serving: serving::Serving,
 }
 
 impl PgStore {
@@ -55,17 +50,7 @@ impl PgStore {
             .connect(url)
             .await?;
         MIGRATOR.run(&pool).await?;
-        let mut serving = PgConnection::connect(url).await?;
-        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(SERVING_LOCK)
-            .fetch_one(&mut serving)
-            .await?;
-        if !locked {
-            return Err(StoreError::InUse(
-                "another Switchboard server is serving this database; one server per database \
-                 until replicas can share one",
-            ));
-        }
+        let serving = serving::take(url).await?;
         let head: i64 = sqlx::query_scalar("SELECT seq FROM event_head WHERE id = 0")
             .fetch_one(&pool)
             .await?;
@@ -81,6 +66,7 @@ impl PgStore {
             conn: Some(groups::connect(url, relaxed).await?),
             url: url.to_string(),
             relaxed,
+            fenced: serving.fenced.clone(),
             hub: events.clone(),
             retention: options.event_retention.clamp(1, i64::MAX as u64) as i64,
             pruned_to: oldest.map_or(head, |o| o - 1),
@@ -90,7 +76,7 @@ impl PgStore {
             pool,
             writer,
             events,
-            _serving: std::sync::Mutex::new(serving),
+            _serving: serving,
         })
     }
 }
