@@ -7,6 +7,7 @@ mod groups;
 mod identity;
 mod inventory;
 mod reads;
+mod rows;
 mod serving;
 mod snapshot;
 mod tasks;
