@@ -65,17 +65,7 @@ impl EventLog {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        let numbered: Vec<Event> = events
-            .iter()
-            .zip(self.next_seq..)
-            .map(|(e, seq)| Event {
-                seq,
-                project_id: e.project_id.clone(),
-                task_id: e.task_id,
-                kind: e.kind.to_string(),
-                data: with_seq(seq, &e.data),
-            })
-            .collect();
+        let numbered = number(events, self.next_seq);
         let rows: Vec<(&Event, &&EventRecord)> = numbered.iter().zip(events).collect();
         for (chunk, pad) in crate::bulk::padded_chunks(&rows) {
             let columns = "events (seq, at, project_id, task_id, type, data)";
@@ -110,16 +100,38 @@ impl EventLog {
         if cutoff >= self.pruned_to + self.prune_batch {
             self.pruned_to = cutoff;
         }
+        self.hub.publish(events);
+    }
+}
+
+impl EventHub {
+    /// Announces durable `events`, in order.
+    pub fn publish(&self, events: Vec<Event>) {
         for e in events {
-            self.hub.published.store(e.seq, Ordering::SeqCst);
+            self.published.store(e.seq, Ordering::SeqCst);
             // No receiver is not an error: nobody is listening.
-            let _ = self.hub.sender.send(Arc::new(e));
+            let _ = self.sender.send(Arc::new(e));
         }
     }
 }
 
+/// `events` numbered from `first`, each stored JSON object with its `seq` as first member.
+pub(crate) fn number(events: &[&EventRecord], first: i64) -> Vec<Event> {
+    events
+        .iter()
+        .zip(first..)
+        .map(|(e, seq)| Event {
+            seq,
+            project_id: e.project_id.clone(),
+            task_id: e.task_id,
+            kind: e.kind.to_string(),
+            data: with_seq(seq, &e.data),
+        })
+        .collect()
+}
+
 /// The stored JSON object with `seq` as its first member.
-pub(crate) fn with_seq(seq: i64, data: &str) -> String {
+fn with_seq(seq: i64, data: &str) -> String {
     match data.strip_prefix('{').map(str::trim_start) {
         Some(rest) if rest.starts_with('}') => format!("{{\"seq\":{seq}}}"),
         Some(rest) => format!("{{\"seq\":{seq},{rest}"),

@@ -2,12 +2,9 @@
 //! cancels, fault rules, transitions, the simulated clock), applied in order before the group's
 //! row writes.
 
+use super::json;
 use crate::{StoreError, StoreResult, Write};
 use sqlx::postgres::PgConnection;
-
-fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
 
 pub(super) async fn apply(conn: &mut PgConnection, w: &Write) -> StoreResult<()> {
     match w {

@@ -2,7 +2,7 @@
 //! each kind of row written by one statement over arrays (`UNNEST`), and the group's events
 //! numbered from `event_head`.
 
-use crate::events::{with_seq, EventHub};
+use crate::events::{number, EventHub};
 use crate::grouped::Grouped;
 use crate::writer::{GroupCommit, Submission};
 use crate::{Event, EventRecord, StoreError, StoreResult};
@@ -96,11 +96,7 @@ impl GroupCommit for PgGroups {
     }
 
     fn publish(&mut self, events: Vec<Event>) {
-        for e in events {
-            self.hub.published.store(e.seq, Ordering::SeqCst);
-            // No receiver is not an error: nobody is listening.
-            let _ = self.hub.sender.send(Arc::new(e));
-        }
+        self.hub.publish(events);
     }
 
     async fn close(self) {
@@ -148,17 +144,7 @@ async fn insert_events(
             .bind(n)
             .fetch_one(&mut *conn)
             .await?;
-    let numbered: Vec<Event> = events
-        .iter()
-        .zip(newest - n + 1..)
-        .map(|(e, seq)| Event {
-            seq,
-            project_id: e.project_id.clone(),
-            task_id: e.task_id,
-            kind: e.kind.to_string(),
-            data: with_seq(seq, &e.data),
-        })
-        .collect();
+    let numbered = number(events, newest - n + 1);
     sqlx::query(
         "INSERT INTO events (seq, at, project_id, task_id, type, data) \
          SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], \

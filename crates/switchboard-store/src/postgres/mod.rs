@@ -25,6 +25,11 @@ use tokio::sync::broadcast;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// A value stored as JSON text.
+fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| crate::StoreError::Corrupt(e.to_string()))
+}
+
 /// Connections each replica keeps to the database for reads, besides the writer's own.
 const POOL_SIZE: u32 = 8;
 

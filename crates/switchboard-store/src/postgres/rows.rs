@@ -1,13 +1,10 @@
 //! A group's rows on PostgreSQL: each kind written by one statement over arrays (`UNNEST`), the
 //! inserts before the updates (a row is only ever updated after the commit that inserted it).
 
+use super::json;
 use crate::grouped::Grouped;
-use crate::{StoreError, StoreResult, Write};
+use crate::{StoreResult, Write};
 use sqlx::postgres::PgConnection;
-
-fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
 
 /// Every row write of the group, in order.
 pub(super) async fn write(conn: &mut PgConnection, g: &Grouped<'_>) -> StoreResult<()> {
