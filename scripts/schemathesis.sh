@@ -47,7 +47,7 @@ PY
 )
 
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
-# The event stream never ends by design (its own tests are in crates/switchboard/tests/events.rs).
+# The event stream never ends by design (its own tests are in crates/switchboard/tests/it/events.rs).
 common=(--checks "$checks" --seed "${ST_SEED:-10}" --workers 1 --no-shrink
         --suppress-health-check all --warnings off --exclude-path /switchboard/v1/events)
 echo "== schemathesis with a token"

@@ -2,7 +2,7 @@
 //! one list of entries, borrowed from the snapshot where it holds them. A show writes them
 //! straight into its buffer (keys in byte order, as a `serde_json::Map` keeps them); a detailed
 //! list and BMS, which edit or fill the body afterwards, take them as a `Value`.
-//! `tests/nova_show_bytes.rs` compares the bytes of a show and of a detailed list's entry.
+//! `crates/switchboard/tests/it/nova_show_bytes.rs` compares the bytes of a show and of a detailed list's entry.
 
 use super::render::{is_admin, NovaState};
 use super::server_fields::{bookmark, Absent, Body, Fault, Image, Link, F};
