@@ -8,6 +8,7 @@ pub mod graph;
 pub mod inventory;
 pub mod lifecycle;
 pub mod plan;
+pub mod sim_journal;
 pub mod task;
 pub mod transitions;
 

@@ -44,6 +44,15 @@ impl MasterKey {
         (MasterKey(key), hex::encode(key))
     }
 
+    /// A one-way check of the key, so that replicas sharing a database can tell they were
+    /// given the same key without revealing it.
+    pub fn fingerprint(&self) -> String {
+        let mut digest = Sha256::new();
+        digest.update(b"switchboard master key check\0");
+        digest.update(self.0);
+        hex::encode(digest.finalize())
+    }
+
     /// `hex(nonce || ciphertext)`.
     pub fn encrypt(&self, plaintext: &str) -> String {
         let cipher = ChaCha20Poly1305::new(Key::from_slice(&self.0));

@@ -15,7 +15,7 @@ pub mod snapshot;
 mod sqlite;
 mod writer;
 
-pub use postgres::PgStore;
+pub use postgres::{PgStore, Replica};
 pub use records::*;
 pub use seams::{
     AuditStore, CommitStore, ControlStore, EventStore, IdentityStore, InventoryStore,
@@ -44,6 +44,9 @@ pub enum StoreError {
     Closed,
     #[error("{0}")]
     InUse(&'static str),
+    /// A replica that does not agree with the database's other replicas (inventory, key).
+    #[error("{0}")]
+    Disagrees(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -57,6 +57,11 @@ pub trait CommitStore: Send + Sync {
     /// Queues background `writes` without waiting. Background writes become durable in the
     /// order they were queued or committed (answers may overtake them). A failure is logged.
     fn enqueue(&self, writes: Vec<Write>);
+    /// Becomes `true` when another replica took the database over from this one, which then
+    /// writes nothing more (PostgreSQL); `None` where no other replica can (SQLite).
+    fn lease_lost(&self) -> Option<tokio::sync::watch::Receiver<bool>> {
+        None
+    }
 }
 
 /// The resources the inventory declares, with their state and metadata.

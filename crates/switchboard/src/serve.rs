@@ -16,7 +16,7 @@ use switchboard_core::Driver;
 use switchboard_drivers::{ExecDriver, ProcessDriver, RedfishDriver, SimDriver};
 use switchboard_engine::Engine;
 use switchboard_identity::Hasher;
-use switchboard_store::{PgStore, SqliteStore, Store, StoreOptions};
+use switchboard_store::{PgStore, Replica, SqliteStore, Store, StoreOptions};
 
 /// Everything `serve` builds before it listens; tests and benchmarks reuse it in-process.
 /// `admin_password` plays the part of `SWITCHBOARD_ADMIN_PASSWORD`.
@@ -52,18 +52,6 @@ pub async fn build_observed(
         event_retention: config.events.retention,
         event_buffer: config.events.buffer,
     };
-    let store: Arc<dyn Store> = match &config.store.database_url {
-        Some(url) => Arc::new(
-            PgStore::open_with(url, &options)
-                .await
-                .context("cannot open the PostgreSQL database")?,
-        ),
-        None => Arc::new(
-            SqliteStore::open_with(&config.data_dir, &options)
-                .await
-                .context("cannot open the database")?,
-        ),
-    };
     let domains: Vec<(String, String)> = config
         .domains
         .iter()
@@ -82,6 +70,36 @@ pub async fn build_observed(
             (p.id.clone(), p.name.clone(), domain)
         })
         .collect();
+    let master_key = crate::bootstrap::master_key(
+        &config.data_dir,
+        std::env::var("SWITCHBOARD_MASTER_KEY").ok(),
+    )?;
+    let mut journal = None;
+    let store: Arc<dyn Store> = match &config.store.database_url {
+        Some(url) => {
+            let replica = Replica {
+                name: (config.store.replica.clone()).unwrap_or_else(|| Replica::default().name),
+                lease: config.store.lease,
+                inventory: Some(fingerprint(&(&domains, &projects, &resources))?),
+                master_key: Some(master_key.fingerprint()),
+            };
+            // A standby waits here until it leads.
+            let pg = PgStore::open_replica(url, &options, &replica)
+                .await
+                .context("cannot open the PostgreSQL database")?;
+            journal = Some(
+                pg.sim_journal()
+                    .await
+                    .context("cannot open the simulated world's journal")?,
+            );
+            Arc::new(pg)
+        }
+        None => Arc::new(
+            SqliteStore::open_with(&config.data_dir, &options)
+                .await
+                .context("cannot open the database")?,
+        ),
+    };
     progress.set(Phase::SyncingInventory);
     store
         .sync_inventory(&domains, &projects, &resources)
@@ -99,10 +117,6 @@ pub async fn build_observed(
     )
     .await?;
 
-    let master_key = crate::bootstrap::master_key(
-        &config.data_dir,
-        std::env::var("SWITCHBOARD_MASTER_KEY").ok(),
-    )?;
     crate::bootstrap::users(store.as_ref(), config, &master_key).await?;
     // Fault rules: the stored ones, then `[[sim.faults]]` (same rules, fixed ids) if absent.
     let faults = Arc::new(FaultBook::new(switchboard_identity::policy::matches));
@@ -120,7 +134,13 @@ pub async fn build_observed(
     switchboard_api::transitions::restore(&transitions, store.as_ref())
         .await
         .context("cannot restore the transitions")?;
-    let sim = SimDriver::open(&config.data_dir.join("sim"), config.sim.clone())?
+    let sim = match journal {
+        Some((journal, contents)) => {
+            SimDriver::open_journal(Arc::new(journal), contents, config.sim.clone())?
+        }
+        None => SimDriver::open(&config.data_dir.join("sim"), config.sim.clone())?,
+    };
+    let sim = sim
         .with_book(faults.clone())
         .with_transitions(transitions.clone());
     // A rule the simulated world used up just before a crash, the store never heard of.
@@ -272,7 +292,18 @@ pub async fn run(mut config: Config) -> Result<()> {
     );
     println!("Switchboard listening on http://{addr}");
     announce_password(&config)?;
-    server.await?;
+    // A replica whose lease another one took over stops: it may no longer act.
+    let lost = state.store.lease_lost();
+    match lost {
+        Some(mut lost) => tokio::select! {
+            served = server => served?,
+            _ = lost.wait_for(|lost| *lost) => anyhow::bail!(
+                "another replica took this database over (this one was paused or cut off past \
+                 its lease); stopping"
+            ),
+        },
+        None => server.await?,
+    }
     Ok(())
 }
 
@@ -305,4 +336,11 @@ async fn shutdown() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
+}
+
+/// SHA-256 of what replicas of one database must agree on, as canonical JSON.
+fn fingerprint(value: &impl serde::Serialize) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let json = serde_json::to_vec(value)?;
+    Ok(hex::encode(Sha256::digest(json)))
 }

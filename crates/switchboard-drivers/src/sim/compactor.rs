@@ -8,10 +8,12 @@
 //! the new one.
 
 use super::snapshot::{self, Snapshot};
-use super::world::{World, LOG};
+use super::world::{Log, World, LOG};
 use std::io::{Read, Seek, SeekFrom};
+use std::sync::Arc;
 use std::sync::{Mutex, MutexGuard, Weak};
 use std::time::Instant;
+use switchboard_core::sim_journal::SimJournal;
 
 const NEW_LOG: &str = "actions.jsonl.tmp";
 
@@ -64,6 +66,35 @@ pub(super) fn start(world: &mut World, shared: Weak<Mutex<World>>) {
     }
 }
 
+/// Starts a compaction of a world kept in a journal: the snapshot is taken under the lock and
+/// serialised on a thread of its own; the journal then replaces the entries it covers by it,
+/// in order after them.
+pub(super) fn start_journal(world: &mut World, journal: Arc<dyn SimJournal>) {
+    let copy = Snapshot::of(world);
+    let seq = world.seq;
+    let log_bytes = world.log_bytes;
+    let spawned = std::thread::Builder::new()
+        .name("sim-compaction".into())
+        .spawn(move || match serde_json::to_string(&copy) {
+            Ok(doc) => {
+                tracing::info!(
+                    log_bytes,
+                    snapshot_bytes = doc.len(),
+                    "compacting the simulated world's journal"
+                );
+                journal.compact(seq, doc);
+            }
+            Err(err) => tracing::warn!(%err, "cannot write the simulated world's snapshot"),
+        });
+    match spawned {
+        Ok(handle) => world.compaction = Some(handle),
+        Err(err) => tracing::warn!(%err, "cannot start compacting the simulated world's journal"),
+    }
+    // The journal's entries after the snapshot are what is left to replay.
+    world.snapshot_bytes = log_bytes;
+    world.log_bytes = 0;
+}
+
 fn lock(shared: &Mutex<World>) -> MutexGuard<'_, World> {
     shared.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -98,10 +129,12 @@ fn drop_covered(shared: &Mutex<World>, covered: u64) -> std::io::Result<u64> {
         // As unsynced as these entries were in the old log.
         copy_range(&mut old, &mut new, appended, world.log_bytes)?;
         std::fs::rename(dir.join(NEW_LOG), dir.join(LOG))?;
-        world.log = crate::private::file_options()
-            .create(true)
-            .append(true)
-            .open(dir.join(LOG))?;
+        world.log = Log::File(
+            crate::private::file_options()
+                .create(true)
+                .append(true)
+                .open(dir.join(LOG))?,
+        );
         world.log_bytes -= covered;
         world.log_bytes
     };

@@ -20,6 +20,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use switchboard_core::faults::{step_actions, FaultBook, FaultFiring, StepFacts, StepFault};
+use switchboard_core::sim_journal::{JournalContents, SimJournal};
 use switchboard_core::transitions::TransitionBook;
 use switchboard_core::{Action, Driver, DriverError, Lifecycle, Millis, Observed, ResourceSpec};
 use world::{SimResource, World};
@@ -39,6 +40,13 @@ pub struct SimDriver {
 impl SimDriver {
     /// Opens the simulated world kept in `dir` (created if missing).
     pub fn open(dir: &Path, config: SimConfig) -> Result<SimDriver, DriverError> {
+        Self::check(&config)?;
+        let world = World::open(dir, config.compact_log_bytes)
+            .map_err(|e| DriverError::Permanent(format!("sim world: {e}")))?;
+        Self::with_world(world, config)
+    }
+
+    fn check(config: &SimConfig) -> Result<(), DriverError> {
         for f in &config.faults {
             f.validate().map_err(DriverError::Permanent)?;
         }
@@ -47,8 +55,10 @@ impl SimDriver {
                 "sim speed must be a positive number".into(),
             ));
         }
-        let world = World::open(dir, config.compact_log_bytes)
-            .map_err(|e| DriverError::Permanent(format!("sim world: {e}")))?;
+        Ok(())
+    }
+
+    fn with_world(world: World, config: SimConfig) -> Result<SimDriver, DriverError> {
         let shared = Arc::new(Mutex::new(world));
         shared.lock().unwrap_or_else(|p| p.into_inner()).shared = Some(Arc::downgrade(&shared));
         // On its own, the driver applies its configured rules; `with_book` shares the server's.
@@ -63,6 +73,19 @@ impl SimDriver {
             transitions: Arc::new(TransitionBook::new()),
             timer: timer::PreciseTimer::default(),
         })
+    }
+
+    /// Opens the simulated world a journal holds (`contents`, read from it), shared by the
+    /// replicas of one database.
+    pub fn open_journal(
+        journal: Arc<dyn SimJournal>,
+        contents: JournalContents,
+        config: SimConfig,
+    ) -> Result<SimDriver, DriverError> {
+        Self::check(&config)?;
+        let world = World::open_journal(journal, contents, config.compact_log_bytes)
+            .map_err(|e| DriverError::Permanent(format!("sim world: {e}")))?;
+        Self::with_world(world, config)
     }
 
     /// Matches steps against `book` instead of the configured rules alone.
@@ -177,96 +200,106 @@ impl Driver for SimDriver {
         op: &str,
     ) -> Result<Option<String>, DriverError> {
         let now = self.now();
-        let mut w = self.lock();
-        if w.performed_op(&resource.id, op) {
-            return Ok(None);
-        }
-        let (state, _, _) = self.state_now(&mut w, resource)?;
-        if state.is_transitional() {
-            let busy_with = w
-                .resources
-                .get(&resource.id)
-                .and_then(|r| r.last())
-                .map(|t| t.action);
-            return if busy_with == Some(action) {
-                Ok(None)
-            } else {
-                Err(DriverError::Failed(format!(
-                    "{} is busy ({})",
-                    resource.name,
-                    state.as_str()
-                )))
+        let (durable, used, rule, effect) = {
+            let mut w = self.lock();
+            if w.performed_op(&resource.id, op) {
+                return Ok(None);
+            }
+            let (state, _, _) = self.state_now(&mut w, resource)?;
+            if state.is_transitional() {
+                let busy_with = w
+                    .resources
+                    .get(&resource.id)
+                    .and_then(|r| r.last())
+                    .map(|t| t.action);
+                return if busy_with == Some(action) {
+                    Ok(None)
+                } else {
+                    Err(DriverError::Failed(format!(
+                        "{} is busy ({})",
+                        resource.name,
+                        state.as_str()
+                    )))
+                };
+            }
+            if !state.needs(action) {
+                return Ok(None);
+            }
+            // Most steps meet no rule at all: no facts are built for them.
+            let hit = (!self.book.is_empty()).then(|| {
+                let facts = StepFacts {
+                    kind: resource.kind,
+                    action,
+                    project_id: resource.project_id.clone(),
+                    resource_id: resource.id.clone(),
+                    resource_name: resource.name.clone(),
+                };
+                let used = |id: &str| w.rule_uses.get(id).copied().unwrap_or(0);
+                self.book.check_step(&facts, &used)
+            });
+            let hit = hit.flatten();
+            let seq = w.seq + 1;
+            let base = match &hit {
+                Some(h) => match h.fault {
+                    StepFault::Take(took) => took,
+                    _ => self.base_duration(resource, action),
+                },
+                None => self.base_duration(resource, action),
             };
-        }
-        if !state.needs(action) {
-            return Ok(None);
-        }
-        // Most steps meet no rule at all: no facts are built for them.
-        let hit = (!self.book.is_empty()).then(|| {
-            let facts = StepFacts {
-                kind: resource.kind,
+            let configured = self.duration(base, &resource.id, seq);
+            // A fault's own duration wins over the pace set by transitions.
+            let taken = matches!(hit.as_ref().map(|h| &h.fault), Some(StepFault::Take(_)));
+            let (took, reads) = match progress::pace(&self.transitions, resource, op) {
+                _ if taken => (configured, None),
+                progress::Pace::Configured => (configured, None),
+                progress::Pace::Exactly(d) => (d, None),
+                progress::Pace::Reads(n) => (Duration::MAX, Some(n)),
+            };
+            let (outcome, effect) = match hit.as_ref().map(|h| &h.fault) {
+                Some(StepFault::Hang) => (Outcome::Hang, "hang"),
+                Some(StepFault::Fail(message)) => (
+                    Outcome::Fail(message.clone().unwrap_or_else(|| {
+                        format!("simulated failure of {} {}", action.as_str(), resource.name)
+                    })),
+                    "fail",
+                ),
+                Some(StepFault::Take(_)) => (Outcome::Ok, "take"),
+                None => (Outcome::Ok, ""),
+            };
+            let rule = hit.map(|h| h.rule_id);
+            let entry = LogEntry {
+                seq,
+                at_ms: now,
+                resource: resource.id.clone(),
                 action,
-                project_id: resource.project_id.clone(),
-                resource_id: resource.id.clone(),
-                resource_name: resource.name.clone(),
+                op: op.to_string(),
+                until_ms: if reads.is_some() {
+                    Millis::MAX
+                } else {
+                    now.saturating_add(took.as_millis().min(i64::MAX as u128) as i64)
+                },
+                outcome,
+                fault: None,
+                rule: rule.clone(),
+                reset: None,
+                reads,
+                release: false,
             };
-            let used = |id: &str| w.rule_uses.get(id).copied().unwrap_or(0);
-            self.book.check_step(&facts, &used)
-        });
-        let hit = hit.flatten();
-        let seq = w.seq + 1;
-        let base = match &hit {
-            Some(h) => match h.fault {
-                StepFault::Take(took) => took,
-                _ => self.base_duration(resource, action),
-            },
-            None => self.base_duration(resource, action),
+            w.record(entry)
+                .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))?;
+            let durable = w.durable.take();
+            let used = rule
+                .as_ref()
+                .map_or(0, |id| w.rule_uses.get(id).copied().unwrap_or(0));
+            (durable, used, rule, effect)
         };
-        let configured = self.duration(base, &resource.id, seq);
-        // A fault's own duration wins over the pace set by transitions.
-        let taken = matches!(hit.as_ref().map(|h| &h.fault), Some(StepFault::Take(_)));
-        let (took, reads) = match progress::pace(&self.transitions, resource, op) {
-            _ if taken => (configured, None),
-            progress::Pace::Configured => (configured, None),
-            progress::Pace::Exactly(d) => (d, None),
-            progress::Pace::Reads(n) => (Duration::MAX, Some(n)),
-        };
-        let (outcome, effect) = match hit.as_ref().map(|h| &h.fault) {
-            Some(StepFault::Hang) => (Outcome::Hang, "hang"),
-            Some(StepFault::Fail(message)) => (
-                Outcome::Fail(message.clone().unwrap_or_else(|| {
-                    format!("simulated failure of {} {}", action.as_str(), resource.name)
-                })),
-                "fail",
-            ),
-            Some(StepFault::Take(_)) => (Outcome::Ok, "take"),
-            None => (Outcome::Ok, ""),
-        };
-        let rule = hit.map(|h| h.rule_id);
-        let entry = LogEntry {
-            seq,
-            at_ms: now,
-            resource: resource.id.clone(),
-            action,
-            op: op.to_string(),
-            until_ms: if reads.is_some() {
-                Millis::MAX
-            } else {
-                now.saturating_add(took.as_millis().min(i64::MAX as u128) as i64)
-            },
-            outcome,
-            fault: None,
-            rule: rule.clone(),
-            reset: None,
-            reads,
-            release: false,
-        };
-        w.record(entry)
+        // Performed only once durable: a journal refuses the entry of a replica that no
+        // longer leads, and then the step did not happen.
+        World::durable(durable)
+            .await
             .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))?;
         if let Some(rule_id) = rule {
             // Durable in the action log first: a server killed now still counts this use.
-            let used = w.rule_uses.get(&rule_id).copied().unwrap_or(0);
-            drop(w);
             let actions = step_actions(resource.kind, action);
             let firing = FaultFiring {
                 rule_id: rule_id.clone(),
@@ -347,25 +380,31 @@ impl Driver for SimDriver {
         state: Lifecycle,
         detail: Option<String>,
     ) -> Result<(), DriverError> {
-        let mut w = self.lock();
-        let seq = w.seq + 1;
-        let now = self.now();
-        // Durable in the action log, so a restart replays the reset too.
-        let entry = LogEntry {
-            seq,
-            at_ms: now,
-            resource: resource.id.clone(),
-            action: Action::Start,
-            op: String::new(),
-            until_ms: now,
-            outcome: detail.map_or(Outcome::Ok, Outcome::Fail),
-            fault: None,
-            rule: None,
-            reset: Some(state),
-            reads: None,
-            release: false,
+        let durable = {
+            let mut w = self.lock();
+            let seq = w.seq + 1;
+            let now = self.now();
+            // Durable in the action log, so a restart replays the reset too.
+            let entry = LogEntry {
+                seq,
+                at_ms: now,
+                resource: resource.id.clone(),
+                action: Action::Start,
+                op: String::new(),
+                until_ms: now,
+                outcome: detail.map_or(Outcome::Ok, Outcome::Fail),
+                fault: None,
+                rule: None,
+                reset: Some(state),
+                reads: None,
+                release: false,
+            };
+            w.record(entry)
+                .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))?;
+            w.durable.take()
         };
-        w.record(entry)
+        World::durable(durable)
+            .await
             .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))
     }
 

@@ -182,7 +182,7 @@ pub(super) fn write(dir: &Path, snapshot: &Snapshot) -> std::io::Result<u64> {
 
 /// The second half: the log's entries are all in the snapshot now.
 pub(super) fn empty_log(world: &World) -> std::io::Result<()> {
-    let log = world.log_file();
+    let log = world.log_file()?;
     log.set_len(0)?;
     log.sync_all()
 }

@@ -8,6 +8,7 @@ use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use switchboard_core::sim_journal::{Durable, JournalContents, SimJournal};
 use switchboard_core::{Action, Lifecycle, Millis};
 
 /// How a simulated operation ends.
@@ -144,7 +145,10 @@ pub(crate) struct World {
     /// How often each fault rule shaped an action, by rule id.
     pub rule_uses: HashMap<String, u64>,
     pub seq: u64,
-    pub(super) log: std::fs::File,
+    pub(super) log: Log,
+    /// The last entry's answer from a journal: awaited, it says that entry and every one before
+    /// it are durable.
+    pub(super) durable: Option<Durable>,
     dir: PathBuf,
     /// Bytes in the log: past the larger of this and `compact_after`, it is compacted.
     pub(super) log_bytes: u64,
@@ -157,7 +161,60 @@ pub(crate) struct World {
     pub(super) compaction: Option<std::thread::JoinHandle<()>>,
 }
 
+/// Where the world's entries go.
+pub(super) enum Log {
+    /// `actions.jsonl` in the world's directory, compacted into `world.json` beside it.
+    File(std::fs::File),
+    /// A journal shared by replicas (the database), compacted into its snapshot.
+    Journal(Arc<dyn SimJournal>),
+}
+
 impl World {
+    fn empty(log: Log, dir: PathBuf, log_bytes: u64, compact_after: u64) -> World {
+        World {
+            resources: HashMap::default(),
+            rule_uses: HashMap::new(),
+            seq: 0,
+            log,
+            durable: None,
+            dir,
+            log_bytes,
+            snapshot_bytes: 0,
+            compact_after,
+            shared: None,
+            compaction: None,
+        }
+    }
+
+    /// Opens the world a journal holds: its snapshot, then the entries after it.
+    pub fn open_journal(
+        journal: Arc<dyn SimJournal>,
+        contents: JournalContents,
+        compact_after: u64,
+    ) -> std::io::Result<World> {
+        let log_bytes = contents.entries.iter().map(|e| e.len() as u64 + 1).sum();
+        let mut world = World::empty(
+            Log::Journal(journal),
+            PathBuf::new(),
+            log_bytes,
+            compact_after,
+        );
+        if let Some(doc) = contents.snapshot {
+            let snapshot: snapshot::Snapshot =
+                serde_json::from_str(&doc).map_err(std::io::Error::other)?;
+            world.snapshot_bytes = doc.len() as u64;
+            snapshot.restore(&mut world);
+        }
+        let covered = world.seq;
+        for line in contents.entries {
+            let entry: LogEntry = serde_json::from_str(&line).map_err(std::io::Error::other)?;
+            if entry.seq > covered {
+                world.apply(entry);
+            }
+        }
+        Ok(world)
+    }
+
     /// Opens the world kept in `dir`: its snapshot, then the log's entries after it. A log
     /// past `compact_after` bytes (and past the snapshot's size) is compacted.
     pub fn open(dir: &Path, compact_after: u64) -> std::io::Result<World> {
@@ -168,18 +225,7 @@ impl World {
             .append(true)
             .open(&path)?;
         let log_bytes = log.metadata()?.len();
-        let mut world = World {
-            resources: HashMap::default(),
-            rule_uses: HashMap::new(),
-            seq: 0,
-            log,
-            dir: dir.to_path_buf(),
-            log_bytes,
-            snapshot_bytes: 0,
-            compact_after,
-            shared: None,
-            compaction: None,
-        };
+        let mut world = World::empty(Log::File(log), dir.to_path_buf(), log_bytes, compact_after);
         if let Some((snapshot, bytes)) = snapshot::read(dir)? {
             world.snapshot_bytes = bytes;
             snapshot.restore(&mut world);
@@ -242,13 +288,19 @@ impl World {
         r.current = true;
     }
 
-    /// Writes the entry to the log (one `write`, so a killed server leaves whole lines) and
-    /// applies it; then compacts the log if it has grown past its bound.
+    /// Writes the entry to the log (one `write`, so a killed server leaves whole lines) or
+    /// queues it on the journal, and applies it; then compacts the log if it has grown past its
+    /// bound.
     pub fn record(&mut self, entry: LogEntry) -> std::io::Result<()> {
-        let mut line = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
-        line.push(b'\n');
-        self.log.write_all(&line)?;
-        self.log_bytes += line.len() as u64;
+        let mut line = serde_json::to_string(&entry).map_err(std::io::Error::other)?;
+        self.log_bytes += line.len() as u64 + 1;
+        match &mut self.log {
+            Log::File(file) => {
+                line.push('\n');
+                file.write_all(line.as_bytes())?;
+            }
+            Log::Journal(journal) => self.durable = Some(journal.append(entry.seq, line)),
+        }
         self.apply(entry);
         self.compact_if_due();
         Ok(())
@@ -263,6 +315,9 @@ impl World {
         }
         if self.compaction.as_ref().is_some_and(|c| !c.is_finished()) {
             return;
+        }
+        if let Log::Journal(journal) = &self.log {
+            return super::compactor::start_journal(self, journal.clone());
         }
         if let Some(shared) = self.shared.clone() {
             return super::compactor::start(self, shared);
@@ -287,8 +342,25 @@ impl World {
         }
     }
 
-    pub(super) fn log_file(&self) -> &std::fs::File {
-        &self.log
+    /// The log file (a world kept in files: only those are compacted through it).
+    pub(super) fn log_file(&self) -> std::io::Result<&std::fs::File> {
+        match &self.log {
+            Log::File(file) => Ok(file),
+            Log::Journal(_) => Err(std::io::Error::other("the world is kept in a journal")),
+        }
+    }
+
+    /// Waits until every entry recorded so far is durable (at once for a log file, which a
+    /// killed server leaves whole).
+    pub async fn durable(durable: Option<Durable>) -> std::io::Result<()> {
+        let Some(durable) = durable else {
+            return Ok(());
+        };
+        match durable.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(why)) => Err(std::io::Error::other(why)),
+            Err(_) => Err(std::io::Error::other("the journal stopped")),
+        }
     }
 
     pub(super) fn dir(&self) -> &Path {

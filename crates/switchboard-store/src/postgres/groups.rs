@@ -6,11 +6,10 @@ use crate::events::{number, EventHub};
 use crate::grouped::Grouped;
 use crate::writer::{GroupCommit, Submission};
 use crate::{Event, EventRecord, StoreError, StoreResult};
-use sqlx::postgres::PgConnection;
+use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::Connection;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::watch;
 
 /// Rows over the retention that trigger a prune: pruning in batches keeps it cheap per commit.
 const PRUNE_BATCH: i64 = 1024;
@@ -20,11 +19,13 @@ const RECONNECT_FOR: Duration = Duration::from_secs(60);
 pub(super) struct PgGroups {
     /// `None` after the connection was lost: the next group connects again.
     pub conn: Option<PgConnection>,
-    pub url: String,
+    pub url: PgConnectOptions,
     /// `synchronous_commit = off` on the writer's connection.
     pub relaxed: bool,
-    /// Set when another server took the database over: nothing more is written.
-    pub fenced: Arc<AtomicBool>,
+    /// The serving lease's fencing token: every group is written only while it holds.
+    pub token: i64,
+    /// Told when another replica took the lease over: nothing more is written.
+    pub lose: watch::Sender<bool>,
     pub hub: EventHub,
     pub retention: i64,
     /// Everything at or below this has been pruned (or never existed).
@@ -32,8 +33,8 @@ pub(super) struct PgGroups {
 }
 
 /// The writer's connection to `url`.
-pub(super) async fn connect(url: &str, relaxed: bool) -> StoreResult<PgConnection> {
-    let mut conn = PgConnection::connect(url).await?;
+pub(super) async fn connect(url: &PgConnectOptions, relaxed: bool) -> StoreResult<PgConnection> {
+    let mut conn = PgConnection::connect_with(url).await?;
     if relaxed {
         sqlx::query("SET synchronous_commit = off")
             .execute(&mut conn)
@@ -44,7 +45,7 @@ pub(super) async fn connect(url: &str, relaxed: bool) -> StoreResult<PgConnectio
 
 /// Whether `err` means the connection is gone (the server restarted, the session was ended,
 /// the network dropped), rather than that the group itself was refused.
-fn connection_lost(err: &StoreError) -> bool {
+pub(super) fn connection_lost(err: &StoreError) -> bool {
     match err {
         StoreError::Database(sqlx::Error::Io(_) | sqlx::Error::Protocol(_)) => true,
         StoreError::Database(sqlx::Error::Database(e)) => e
@@ -63,7 +64,7 @@ impl GroupCommit for PgGroups {
     /// the COMMIT itself; then the next attempt fails on the rows already there instead of
     /// doubling them.
     async fn apply(&mut self, group: &[Submission]) -> StoreResult<Vec<Event>> {
-        if self.fenced.load(Ordering::SeqCst) {
+        if *self.lose.borrow() {
             return Err(StoreError::InUse(super::serving::LOST));
         }
         let lost_at = Instant::now();
@@ -75,8 +76,9 @@ impl GroupCommit for PgGroups {
             };
             let result = match attempt {
                 Ok(mut conn) => {
-                    let result =
-                        apply_group(&mut conn, group, self.retention, &mut self.pruned_to).await;
+                    let mut pruned_to = self.pruned_to;
+                    let result = apply_group(&mut conn, group, self, &mut pruned_to).await;
+                    self.pruned_to = pruned_to;
                     if !result.as_ref().is_err_and(connection_lost) {
                         self.conn = Some(conn);
                     }
@@ -110,17 +112,18 @@ impl GroupCommit for PgGroups {
 async fn apply_group(
     conn: &mut PgConnection,
     group: &[Submission],
-    retention: i64,
+    lease: &PgGroups,
     pruned_to: &mut i64,
 ) -> StoreResult<Vec<Event>> {
     let started = Instant::now();
     let mut tx = conn.begin().await?;
+    super::serving::check(&mut tx, lease.token, &lease.lose).await?;
     let grouped = Grouped::new(group.iter().flat_map(|s| s.writes.iter()));
     for w in &grouped.resource_changes {
         super::changes::apply(&mut tx, w).await?;
     }
     super::rows::write(&mut tx, &grouped).await?;
-    let events = insert_events(&mut tx, &grouped.events, retention, pruned_to).await?;
+    let events = insert_events(&mut tx, &grouped.events, lease.retention, pruned_to).await?;
     tx.commit().await?;
     crate::metrics::committed(group.len(), started);
     Ok(events)

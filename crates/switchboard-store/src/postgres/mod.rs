@@ -3,12 +3,17 @@
 
 mod admin;
 mod changes;
+mod cluster;
 mod groups;
 mod identity;
 mod inventory;
 mod reads;
 mod rows;
 mod serving;
+mod sim_journal;
+
+pub use serving::Replica;
+pub use sim_journal::PgSimJournal;
 mod snapshot;
 mod tasks;
 
@@ -18,7 +23,7 @@ use crate::{
     CommitStore, Event, EventFilter, EventStore, OnDurable, Priority, StoreOptions, StoreResult,
     Synchronous, Write,
 };
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -30,6 +35,18 @@ fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).map_err(|e| crate::StoreError::Corrupt(e.to_string()))
 }
 
+/// Every connection of a replica. A replica paused inside a transaction (SIGSTOP) would hold
+/// its row locks, the serving lease's among them, for as long as it stays paused: PostgreSQL
+/// ends such a session after half a lease, so the standbys can take over.
+fn connect_options(url: &str, replica: &Replica) -> StoreResult<PgConnectOptions> {
+    let idle = (replica.lease / 2).max(std::time::Duration::from_millis(500));
+    let options: PgConnectOptions = url.parse()?;
+    Ok(options.options([(
+        "idle_in_transaction_session_timeout",
+        format!("{}ms", idle.as_millis()),
+    )]))
+}
+
 /// Connections each replica keeps to the database for reads, besides the writer's own.
 const POOL_SIZE: u32 = 8;
 
@@ -37,8 +54,8 @@ pub struct PgStore {
     pool: PgPool,
     writer: WriterHandle,
     events: EventHub,
-    /// This server's hold on the database (see `serving`).
-    _serving: serving::Serving,
+    /// This replica's lease on the database (see `serving`).
+    lease: serving::Lease,
 }
 
 impl PgStore {
@@ -51,12 +68,25 @@ impl PgStore {
     /// [`PgStore::open`] with every option; `Synchronous::Normal` commits without waiting for
     /// the WAL flush (`synchronous_commit = off`).
     pub async fn open_with(url: &str, options: &StoreOptions) -> StoreResult<PgStore> {
+        Self::open_replica(url, options, &Replica::default()).await
+    }
+
+    /// [`PgStore::open_with`] as the named replica: it stands by while another one holds the
+    /// serving lease, and returns once it leads.
+    pub async fn open_replica(
+        url: &str,
+        options: &StoreOptions,
+        replica: &Replica,
+    ) -> StoreResult<PgStore> {
+        let url = &connect_options(url, replica)?;
         let pool = PgPoolOptions::new()
             .max_connections(POOL_SIZE)
-            .connect(url)
+            .connect_with(url.clone())
             .await?;
         MIGRATOR.run(&pool).await?;
-        let serving = serving::take(url).await?;
+        cluster::check_joining(&pool, replica).await?;
+        let lease = serving::acquire(url, replica).await?;
+        cluster::settle(&pool, replica, lease.waited).await?;
         let head: i64 = sqlx::query_scalar("SELECT seq FROM event_head WHERE id = 0")
             .fetch_one(&pool)
             .await?;
@@ -70,9 +100,10 @@ impl PgStore {
         let relaxed = options.synchronous == Synchronous::Normal;
         let groups = groups::PgGroups {
             conn: Some(groups::connect(url, relaxed).await?),
-            url: url.to_string(),
+            url: url.clone(),
             relaxed,
-            fenced: serving.fenced.clone(),
+            token: lease.token,
+            lose: lease.lose.clone(),
             hub: events.clone(),
             retention: options.event_retention.clamp(1, i64::MAX as u64) as i64,
             pruned_to: oldest.map_or(head, |o| o - 1),
@@ -82,8 +113,26 @@ impl PgStore {
             pool,
             writer,
             events,
-            _serving: serving,
+            lease,
         })
+    }
+
+    /// The pool the store reads with (for the simulated world's journal).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The simulated world's journal in this database, written under this replica's lease,
+    /// and what it holds now. Open it once.
+    pub async fn sim_journal(
+        &self,
+    ) -> StoreResult<(PgSimJournal, switchboard_core::sim_journal::JournalContents)> {
+        sim_journal::open(&self.pool, self.lease.token, self.lease.lose.clone()).await
+    }
+
+    /// The fencing token this replica writes under.
+    pub fn token(&self) -> i64 {
+        self.lease.token
     }
 }
 
@@ -104,6 +153,10 @@ impl CommitStore for PgStore {
 
     fn enqueue(&self, writes: Vec<Write>) {
         self.writer.enqueue(writes);
+    }
+
+    fn lease_lost(&self) -> Option<tokio::sync::watch::Receiver<bool>> {
+        Some(self.lease.lost.clone())
     }
 }
 

@@ -1,92 +1,214 @@
-//! One server per database, for as long as the engine decides claims and conflicts in its own
-//! memory (two servers would each accept conflicting operations): a server holds a session
-//! advisory lock while it serves. PostgreSQL drops the lock with the session — a `kill -9` of
-//! the server, but also a restart of PostgreSQL or an ended session — so a watchdog takes it
-//! again on a new session, and when another server took it meanwhile, fences this one: every
-//! later commit fails instead of competing.
+//! Replicas on one database: one leads, the others stand by. The leader holds the serving lease
+//! (`serving_lease`, one row), renews it on a session of its own, and every write it makes is
+//! conditional on the lease's fencing token, raised at each takeover. A standby takes the lease
+//! over when it expired (the leader paused, partitioned) or at once when the leader's lease
+//! session is gone (a `kill -9`): PostgreSQL ends the session with the process. A leader that
+//! finds its token replaced writes nothing more and says so ([`Lease::lost`]).
 
 use crate::{StoreError, StoreResult};
-use sqlx::postgres::PgConnection;
+use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::Connection;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
-/// The advisory lock a server holds on its database while it serves it.
-const SERVING_LOCK: i64 = 0x5357_4954_4348;
-/// How often the watchdog checks that the lock's session is alive.
-const WATCH_EVERY: Duration = Duration::from_millis(500);
+/// How a replica names itself and how long its lease lasts unrenewed.
+#[derive(Debug, Clone)]
+pub struct Replica {
+    /// Shown to the other replicas (in their logs) while this one leads.
+    pub name: String,
+    /// A paused leader is taken over this long after its last renewal.
+    pub lease: Duration,
+    /// What every replica must agree on; `None` is not checked.
+    pub inventory: Option<String>,
+    pub master_key: Option<String>,
+}
 
-pub(super) const TAKEN: &str = "another Switchboard server is serving this database; one server \
-     per database until replicas can share one";
-pub(super) const LOST: &str = "another Switchboard server took this database over while the \
-     connection to it was lost; this server writes nothing more";
+impl Default for Replica {
+    fn default() -> Self {
+        let host = std::fs::read_to_string("/etc/hostname")
+            .ok()
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "localhost".into());
+        Replica {
+            name: format!("{host}:{}", std::process::id()),
+            lease: Duration::from_secs(10),
+            inventory: None,
+            master_key: None,
+        }
+    }
+}
 
-/// Held by the store: dropping it ends the watchdog and, with its session, the lock.
-pub(super) struct Serving {
-    pub fenced: Arc<AtomicBool>,
+/// How often a standby looks whether the lease can be taken over.
+const STANDBY_POLL: Duration = Duration::from_millis(200);
+
+pub(super) const LOST: &str = "another Switchboard replica took the database's serving lease \
+     over (this one was paused or cut off past its lease); this replica writes nothing more";
+
+/// Held by the store: dropping it ends the renewals (and, with its session, the lease).
+pub(super) struct Lease {
+    pub token: i64,
+    /// Whether this replica stood by before it led.
+    pub waited: bool,
+    /// Becomes `true` once another replica holds the lease.
+    pub lost: watch::Receiver<bool>,
+    pub lose: watch::Sender<bool>,
     _stop: oneshot::Sender<()>,
 }
 
-async fn try_lock(url: &str) -> StoreResult<Option<PgConnection>> {
-    let mut conn = PgConnection::connect(url).await?;
-    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-        .bind(SERVING_LOCK)
-        .fetch_one(&mut conn)
-        .await?;
-    Ok(locked.then_some(conn))
-}
+/// Takes the lease when it is free, expired or its holder's session is gone. The token then.
+const TAKE: &str = "UPDATE serving_lease SET token = token + 1, holder = $1, \
+     holder_pid = pg_backend_pid(), \
+     holder_started = (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()), \
+     expires_at = clock_timestamp() + make_interval(secs => $2) \
+     WHERE id = 0 AND (holder IS NULL OR expires_at < clock_timestamp() OR NOT EXISTS \
+     (SELECT 1 FROM pg_stat_activity a WHERE a.pid = serving_lease.holder_pid \
+      AND a.backend_start = serving_lease.holder_started)) \
+     RETURNING token";
 
-/// Takes the lock, or says another server holds it; then watches it.
-pub(super) async fn take(url: &str) -> StoreResult<Serving> {
-    let Some(conn) = try_lock(url).await? else {
-        return Err(StoreError::InUse(TAKEN));
+/// Extends the lease of `token`'s holder, from this session (a new one after a reconnect).
+const RENEW: &str =
+    "UPDATE serving_lease SET expires_at = clock_timestamp() + make_interval(secs => $2), \
+     holder_pid = pg_backend_pid(), \
+     holder_started = (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()) \
+     WHERE id = 0 AND token = $1 RETURNING token";
+
+/// Waits until this replica holds the lease (a standby until then), then renews it.
+pub(super) async fn acquire(url: &PgConnectOptions, replica: &Replica) -> StoreResult<Lease> {
+    let secs = replica.lease.as_secs_f64();
+    let mut conn = PgConnection::connect_with(url).await?;
+    let mut standing_by = false;
+    let token = loop {
+        let taken = sqlx::query_scalar::<_, i64>(TAKE)
+            .bind(&replica.name)
+            .bind(secs)
+            .fetch_optional(&mut conn)
+            .await;
+        match taken {
+            Ok(Some(token)) => break token,
+            Ok(None) if !standing_by => {
+                let holder: Option<String> =
+                    sqlx::query_scalar("SELECT holder FROM serving_lease WHERE id = 0")
+                        .fetch_one(&mut conn)
+                        .await?;
+                tracing::info!(
+                    leader = holder.as_deref().unwrap_or("?"),
+                    "standing by: another replica serves this database"
+                );
+                standing_by = true;
+            }
+            Ok(None) => {}
+            Err(err) => {
+                tracing::warn!(%err, "cannot reach PostgreSQL to take the serving lease");
+                tokio::time::sleep(STANDBY_POLL).await;
+                conn = reconnect(url).await;
+            }
+        }
+        tokio::time::sleep(STANDBY_POLL).await;
     };
-    let fenced = Arc::new(AtomicBool::new(false));
+    if standing_by {
+        tracing::info!(token, "took the serving lease over: this replica leads now");
+    }
+    let (lose, lost) = watch::channel(false);
     let (stop, stopped) = oneshot::channel();
-    tokio::spawn(watch(url.to_string(), conn, fenced.clone(), stopped));
-    Ok(Serving {
-        fenced,
+    let renewal = Renewal {
+        url: url.clone(),
+        token,
+        secs,
+        every: (replica.lease / 3).min(Duration::from_secs(1)),
+        lose: lose.clone(),
+    };
+    tokio::spawn(renewal.run(conn, stopped));
+    Ok(Lease {
+        token,
+        waited: standing_by,
+        lost,
+        lose,
         _stop: stop,
     })
 }
 
-async fn watch(
-    url: String,
-    mut conn: PgConnection,
-    fenced: Arc<AtomicBool>,
-    mut stopped: oneshot::Receiver<()>,
-) {
+/// A connection, once PostgreSQL answers again.
+async fn reconnect(url: &PgConnectOptions) -> PgConnection {
     loop {
-        tokio::select! {
-            _ = &mut stopped => return,
-            _ = tokio::time::sleep(WATCH_EVERY) => {}
-        }
-        if conn.ping().await.is_ok() {
-            continue;
-        }
-        tracing::warn!("the session holding the database's serving lock ended; taking it again");
-        // Until PostgreSQL answers again (it may be restarting).
-        let relocked = loop {
-            match try_lock(&url).await {
-                Ok(found) => break found,
-                Err(err) => {
-                    tracing::warn!(%err, "cannot reach PostgreSQL to take the serving lock");
-                    tokio::select! {
-                        _ = &mut stopped => return,
-                        _ = tokio::time::sleep(WATCH_EVERY) => {}
-                    }
-                }
-            }
-        };
-        match relocked {
-            Some(new) => conn = new,
-            None => {
-                tracing::error!("{LOST}");
-                fenced.store(true, Ordering::SeqCst);
-                return;
+        match PgConnection::connect_with(url).await {
+            Ok(conn) => return conn,
+            Err(err) => {
+                tracing::warn!(%err, "cannot reach PostgreSQL");
+                tokio::time::sleep(STANDBY_POLL).await;
             }
         }
     }
+}
+
+struct Renewal {
+    url: PgConnectOptions,
+    token: i64,
+    secs: f64,
+    every: Duration,
+    lose: watch::Sender<bool>,
+}
+
+impl Renewal {
+    async fn run(self, mut conn: PgConnection, mut stopped: oneshot::Receiver<()>) {
+        loop {
+            tokio::select! {
+                _ = &mut stopped => return self.release(conn).await,
+                _ = tokio::time::sleep(self.every) => {}
+            }
+            let renewed = sqlx::query_scalar::<_, i64>(RENEW)
+                .bind(self.token)
+                .bind(self.secs)
+                .fetch_optional(&mut conn)
+                .await;
+            match renewed {
+                Ok(Some(_)) => {}
+                Ok(None) => {
+                    tracing::error!("{LOST}");
+                    let _ = self.lose.send(true);
+                    return;
+                }
+                Err(err) => {
+                    tracing::warn!(%err, "the serving lease's session ended; renewing it on a new one");
+                    let reconnecting = reconnect(&self.url);
+                    conn = tokio::select! {
+                        _ = &mut stopped => return,
+                        conn = reconnecting => conn,
+                    };
+                }
+            }
+        }
+    }
+
+    /// A leader stopping hands the lease on at once.
+    async fn release(self, mut conn: PgConnection) {
+        let _ = sqlx::query(
+            "UPDATE serving_lease SET holder = NULL, expires_at = '-infinity' \
+             WHERE id = 0 AND token = $1",
+        )
+        .bind(self.token)
+        .execute(&mut conn)
+        .await;
+        let _ = conn.close().await;
+    }
+}
+
+/// Inside a transaction: whether `token` still holds the lease. The row stays share-locked
+/// until the commit, so no takeover can slip in between the check and the writes.
+pub(super) async fn check(
+    conn: &mut PgConnection,
+    token: i64,
+    lose: &watch::Sender<bool>,
+) -> StoreResult<()> {
+    let current: i64 = sqlx::query_scalar("SELECT token FROM serving_lease WHERE id = 0 FOR SHARE")
+        .fetch_one(&mut *conn)
+        .await?;
+    if current != token {
+        if !*lose.borrow() {
+            tracing::error!("{LOST}");
+        }
+        let _ = lose.send(true);
+        return Err(StoreError::InUse(LOST));
+    }
+    Ok(())
 }

@@ -54,6 +54,11 @@ pub async fn sync(store: &SqliteStore, resources: &[ResourceSpec]) {
 /// test command). `None` without that URL, unless `SWITCHBOARD_TEST_POSTGRES_REQUIRED` is set:
 /// the test command sets it, so that its PostgreSQL half can never be skipped quietly.
 pub async fn postgres() -> Option<PgStore> {
+    Some(PgStore::open(&postgres_url().await?).await.unwrap())
+}
+
+/// The URL of a new, empty database in the test cluster (see [`postgres`]).
+pub async fn postgres_url() -> Option<String> {
     static DATABASES: AtomicUsize = AtomicUsize::new(0);
     let Ok(admin_url) = std::env::var("SWITCHBOARD_TEST_POSTGRES_URL") else {
         assert!(
@@ -80,7 +85,7 @@ pub async fn postgres() -> Option<PgStore> {
     let (server, _) = admin_url
         .rsplit_once('/')
         .expect("a URL that names a database");
-    Some(PgStore::open(&format!("{server}/{name}")).await.unwrap())
+    Some(format!("{server}/{name}"))
 }
 
 /// What the commit contract tests ask of a store: every seam but identity and snapshots.

@@ -118,12 +118,29 @@ impl Default for ApiSection {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
     pub synchronous: Synchronous,
     /// `postgres://…`: the database instead of the data directory's SQLite file.
     pub database_url: Option<String>,
+    /// With a database URL: how long the leading replica's serving lease lasts unrenewed, so
+    /// how soon a standby takes over from a leader that paused or was cut off.
+    #[serde(with = "humantime_serde")]
+    pub lease: Duration,
+    /// With a database URL: the name the other replicas know this one by (host:pid if unset).
+    pub replica: Option<String>,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            synchronous: Synchronous::default(),
+            database_url: None,
+            lease: Duration::from_secs(10),
+            replica: None,
+        }
+    }
 }
 
 impl StoreConfig {
@@ -133,6 +150,9 @@ impl StoreConfig {
         match &self.database_url {
             Some(url) if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) => {
                 bail!("the database URL must start with postgres:// or postgresql://")
+            }
+            _ if self.lease < Duration::from_secs(1) || self.lease > Duration::from_secs(3600) => {
+                bail!("[store] lease must be between 1s and 1h")
             }
             _ => Ok(()),
         }
@@ -234,6 +254,13 @@ impl Config {
         }
         if let Some(v) = var("SWITCHBOARD_DATABASE_URL") {
             self.store.database_url = Some(v);
+        }
+        if let Some(v) = var("SWITCHBOARD_LEASE") {
+            self.store.lease = humantime::parse_duration(&v)
+                .with_context(|| format!("SWITCHBOARD_LEASE={v:?} is not a duration"))?;
+        }
+        if let Some(v) = var("SWITCHBOARD_REPLICA") {
+            self.store.replica = Some(v);
         }
         if let Some(v) = var("SWITCHBOARD_SYNCHRONOUS") {
             self.store.synchronous = match v.as_str() {

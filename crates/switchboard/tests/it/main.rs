@@ -67,6 +67,7 @@ mod paging_lists;
 mod permissions;
 mod plans;
 mod policy_wildcards;
+mod postgres_replicas;
 mod postgres_serve;
 mod probes;
 mod process_driver;

@@ -1,7 +1,8 @@
 //! The server on PostgreSQL (`--database-url`): an operation accepted before a `kill -9`
 //! finishes after a restart on the same database and nothing runs twice; the state (tasks,
-//! resources, tokens, events) lives in the database; a second server refuses the database; the
-//! server reconnects when its sessions end.
+//! resources, tokens, events, the simulated world) lives in the database; a replica with
+//! another master key refuses the database; the server reconnects when its sessions end, and
+//! stops when another replica took its lease over. Several replicas: `postgres_replicas.rs`.
 
 use crate::common;
 
@@ -44,14 +45,16 @@ async fn an_operation_survives_kill_9_on_postgresql_and_a_second_server_is_refus
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 
-    // While it serves, a second server on the same database refuses to start, and says why.
+    // While it serves, a replica given another master key refuses to start, and says why.
     let other = tempfile::tempdir().unwrap();
     let mut refused = launch::serve(other.path(), free_port(), other.path(), Some(PASSWORD));
-    refused.args(db);
+    refused
+        .args(db)
+        .env("SWITCHBOARD_MASTER_KEY", "not the first server's key");
     let (status, _) = launch::run_to_exit(refused, Duration::from_secs(30)).await;
     assert!(!status.success());
     let (_, stderr) = launch::output(other.path());
-    assert!(stderr.contains("another Switchboard server"), "{stderr}");
+    assert!(stderr.contains("SWITCHBOARD_MASTER_KEY"), "{stderr}");
     assert!(
         !stderr.contains(&url),
         "the URL (and a password in it) reached the log"
@@ -70,13 +73,12 @@ async fn an_operation_survives_kill_9_on_postgresql_and_a_second_server_is_refus
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(done["state"], "COMPLETE", "{done}");
-    let log = switchboard_drivers::sim::read_log(&dir.path().join("sim")).unwrap();
+    // What the API showed is what the database holds, the simulated world's actions too.
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    let log = common::postgres::sim_log(&mut conn).await;
     let planned = done["res_obj"]["step_list"].as_array().unwrap().len();
     assert_eq!(log.len(), planned, "each service started once");
-    assert!(log.iter().all(|e| e.action == Action::Start));
-
-    // What the API showed is what the database holds.
-    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    assert!(log.iter().all(|(e, _)| e.action == Action::Start));
     let state: String = sqlx::query_scalar("SELECT state FROM tasks WHERE id = $1")
         .bind(id)
         .fetch_one(&mut conn)
@@ -98,8 +100,9 @@ async fn an_operation_survives_kill_9_on_postgresql_and_a_second_server_is_refus
     .await
     .unwrap();
     assert_eq!(finished, 1);
-    // Nothing of the state went to the data directory's SQLite file.
+    // Nothing of the state went to the data directory: no SQLite file, no simulated world.
     assert!(!dir.path().join("switchboard.db").exists());
+    assert!(!dir.path().join("sim").join("actions.jsonl").exists());
 
     // The server's sessions end, as when PostgreSQL restarts: the next operation reconnects.
     let ended: Vec<bool> = sqlx::query_scalar(
@@ -125,64 +128,55 @@ async fn an_operation_survives_kill_9_on_postgresql_and_a_second_server_is_refus
         assert!(Instant::now() < deadline, "the stop never finished");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    // The server took its lock again on a new session: a second server is still refused.
+    // The server renewed its lease on a new session.
     let deadline = Instant::now() + Duration::from_secs(10);
     while sqlx::query_scalar::<_, i64>(
-        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted",
+        "SELECT count(*) FROM serving_lease l JOIN pg_stat_activity a \
+         ON a.pid = l.holder_pid AND a.backend_start = l.holder_started",
     )
     .fetch_one(&mut conn)
     .await
     .unwrap()
         == 0
     {
-        assert!(
-            Instant::now() < deadline,
-            "the serving lock was not taken again"
-        );
+        assert!(Instant::now() < deadline, "the lease was not renewed");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let mut refused = launch::serve(other.path(), free_port(), other.path(), Some(PASSWORD));
-    refused.args(db);
-    let (status, _) = launch::run_to_exit(refused, Duration::from_secs(30)).await;
-    assert!(!status.success());
 }
 
-/// The lock's session ends and, before the server takes the lock again, someone else takes it:
-/// the server is fenced off and writes nothing more; it answers errors, not accepts.
+/// Another replica takes the lease over (its token raised) while this one is cut off: this one
+/// writes nothing more and stops, saying why.
 #[tokio::test]
-async fn a_server_that_lost_the_database_to_another_writes_nothing() {
+async fn a_server_that_lost_its_lease_writes_nothing_and_stops() {
     let Some(url) = common::postgres::database().await else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let server = Server::start_with(dir.path(), port, &["--database-url", url.as_str()]).await;
+    let mut server = Server::start_with(dir.path(), port, &["--database-url", url.as_str()]).await;
     let tok = token(&server.base).await;
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
     let before = task_count(&mut conn).await;
-    // Ends the server's sessions, then waits for the lock they held (queued before the
-    // server's watchdog notices, which then finds it taken).
-    sqlx::query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = current_database() AND pid <> pg_backend_pid()",
-    )
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    sqlx::query("SELECT pg_advisory_lock(x'535749544348'::bigint)")
+    sqlx::query("UPDATE serving_lease SET token = token + 1, holder = 'the test'")
         .execute(&mut conn)
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let r = post(
-        &server.base,
-        &tok,
-        "/web/v1/maintain/cluster/1/service/Spark/stop",
-        json!({"only_self": true}),
-    )
-    .await;
-    // Refused in MRS's own words, not accepted.
-    assert_eq!(r["state"], "FAILED", "accepted while fenced: {r}");
+    // Refused in MRS's own words (or, once it stopped, not answered at all); never accepted.
+    let answer = reqwest::Client::new()
+        .post(format!(
+            "{}/web/v1/maintain/cluster/1/service/Spark/stop",
+            server.base
+        ))
+        .header("X-Auth-Token", &tok)
+        .json(&json!({"only_self": true}))
+        .send()
+        .await;
+    if let Ok(answer) = answer {
+        let r: serde_json::Value = answer.json().await.unwrap();
+        assert_eq!(r["state"], "FAILED", "accepted without the lease: {r}");
+    }
+    let status = server.exited(Duration::from_secs(10)).await;
+    assert!(!status.success());
     assert_eq!(task_count(&mut conn).await, before);
     let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
     assert!(log.contains("took this database over"), "{log}");

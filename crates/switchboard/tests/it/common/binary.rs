@@ -27,6 +27,13 @@ impl Server {
     }
 
     pub async fn start_with(data_dir: &Path, port: u16, extra: &[&str]) -> Server {
+        let server = Server::launch(data_dir, port, extra, &[]);
+        server.wait_up(Duration::from_secs(30)).await;
+        server
+    }
+
+    /// Starts the server without waiting for it to serve (a standby replica does not, yet).
+    pub fn launch(data_dir: &Path, port: u16, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -44,24 +51,52 @@ impl Server {
             .arg(data_dir)
             .args(extra)
             .env("SWITCHBOARD_ADMIN_PASSWORD", PASSWORD)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .unwrap();
-        let server = Server {
+        Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        // 503 while it starts (see `startup`): up means 200.
-        while !reqwest::get(format!("{}/health", server.base))
+        }
+    }
+
+    /// Whether it serves: 503 while it starts (see `startup`), 200 once up.
+    pub async fn is_up(&self) -> bool {
+        reqwest::get(format!("{}/health", self.base))
             .await
             .is_ok_and(|r| r.status().is_success())
-        {
+    }
+
+    pub async fn wait_up(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while !self.is_up().await {
             assert!(Instant::now() < deadline, "server did not come up");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits for the process to end by itself; its status.
+    pub async fn exited(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the server did not stop");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        server
+    }
+
+    /// Sends `signal` (`STOP`, `CONT`, …) to the process.
+    pub fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success());
     }
 
     pub fn kill9(mut self) {

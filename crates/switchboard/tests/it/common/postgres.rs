@@ -36,3 +36,21 @@ pub async fn database() -> Option<String> {
         .expect("a URL that names a database");
     Some(format!("{server}/{name}"))
 }
+
+/// The simulated world's actions in the database, oldest first, each with the fencing token of
+/// the replica that performed it.
+pub async fn sim_log(
+    conn: &mut sqlx::PgConnection,
+) -> Vec<(switchboard_drivers::sim::LogEntry, i64)> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT entry, token FROM sim_journal ORDER BY seq")
+            .fetch_all(conn)
+            .await
+            .unwrap();
+    rows.into_iter()
+        .map(|(entry, token)| (serde_json::from_str(&entry).unwrap(), token))
+        .filter(|(e, _): &(switchboard_drivers::sim::LogEntry, i64)| {
+            !e.release && e.reset.is_none()
+        })
+        .collect()
+}

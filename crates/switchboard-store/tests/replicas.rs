@@ -1,0 +1,140 @@
+//! PostgreSQL replicas of one database: the serving lease (one leads, the next stands by until
+//! the leader lets go), fencing of the writer and of the simulated world's journal once another
+//! replica holds the lease, the journal's durability and compaction, and what replicas must
+//! agree on (master key, inventory).
+
+mod common;
+
+use std::time::Duration;
+use switchboard_core::sim_journal::SimJournal;
+use switchboard_store::{CommitStore, PgStore, Priority, Replica, StoreError, StoreOptions, Write};
+
+fn replica(name: &str, inventory: &str, key: &str) -> Replica {
+    Replica {
+        name: name.into(),
+        lease: Duration::from_secs(10),
+        inventory: Some(inventory.into()),
+        master_key: Some(key.into()),
+    }
+}
+
+async fn open(url: &str, replica: &Replica) -> Result<PgStore, StoreError> {
+    PgStore::open_replica(url, &StoreOptions::default(), replica).await
+}
+
+#[tokio::test]
+async fn the_next_replica_stands_by_until_the_leader_lets_go() {
+    let Some(url) = common::postgres_url().await else {
+        return;
+    };
+    let a = open(&url, &replica("a", "inv", "key")).await.unwrap();
+    let b = tokio::spawn({
+        let url = url.clone();
+        async move { open(&url, &replica("b", "inv", "key")).await }
+    });
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(!b.is_finished(), "two replicas lead at once");
+    let token = a.token();
+    drop(a);
+    let b = tokio::time::timeout(Duration::from_secs(5), b)
+        .await
+        .expect("the standby never took over")
+        .unwrap()
+        .unwrap();
+    assert!(b.token() > token, "a takeover raises the fencing token");
+}
+
+#[tokio::test]
+async fn a_replica_whose_lease_was_taken_over_writes_nothing() {
+    let Some(url) = common::postgres_url().await else {
+        return;
+    };
+    let store = open(&url, &replica("a", "inv", "key")).await.unwrap();
+    let (journal, contents) = store.sim_journal().await.unwrap();
+    assert!(contents.snapshot.is_none() && contents.entries.is_empty());
+    journal.append(1, "one".into()).await.unwrap().unwrap();
+    store
+        .commit(vec![Write::SetClockOffset(5)], Priority::Answer)
+        .await
+        .unwrap();
+
+    // Another replica's takeover, as the standby's statement makes it.
+    let pool = store.pool().clone();
+    sqlx::query("UPDATE serving_lease SET token = token + 1, holder = 'b'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let refused = journal.append(2, "two".into()).await.unwrap();
+    assert!(refused.is_err(), "the journal wrote without the lease");
+    let commit = store
+        .commit(vec![Write::SetClockOffset(9)], Priority::Answer)
+        .await;
+    assert!(matches!(commit, Err(StoreError::InUse(_))), "{commit:?}");
+    let mut lost = store.lease_lost().unwrap();
+    assert!(*lost.wait_for(|l| *l).await.unwrap());
+    let entries: Vec<String> = sqlx::query_scalar("SELECT entry FROM sim_journal ORDER BY seq")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(entries, ["one"]);
+    let offset: i64 = sqlx::query_scalar("SELECT offset_ms FROM sim_clock")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(offset, 5);
+}
+
+#[tokio::test]
+async fn the_journal_keeps_its_entries_in_order_and_compacts_them_into_its_snapshot() {
+    let Some(url) = common::postgres_url().await else {
+        return;
+    };
+    let store = open(&url, &replica("a", "inv", "key")).await.unwrap();
+    let (journal, _) = store.sim_journal().await.unwrap();
+    let mut answers = Vec::new();
+    for seq in 1..=200u64 {
+        answers.push(journal.append(seq, format!("entry {seq}")));
+        if seq == 150 {
+            journal.compact(150, "snapshot at 150".into());
+        }
+    }
+    for answer in answers {
+        answer.await.unwrap().unwrap();
+    }
+    drop(journal);
+    let (_, contents) = store.sim_journal().await.unwrap();
+    assert_eq!(contents.snapshot.as_deref(), Some("snapshot at 150"));
+    let expected: Vec<String> = (151..=200).map(|s| format!("entry {s}")).collect();
+    assert_eq!(contents.entries, expected);
+}
+
+#[tokio::test]
+async fn replicas_must_share_the_master_key_and_the_inventory() {
+    let Some(url) = common::postgres_url().await else {
+        return;
+    };
+    let a = open(&url, &replica("a", "inv-1", "key-1")).await.unwrap();
+    let other_key = open(&url, &replica("b", "inv-1", "key-2")).await;
+    assert!(
+        matches!(&other_key, Err(StoreError::Disagrees(why)) if why.contains("master key")),
+        "{:?}",
+        other_key.err()
+    );
+    // While `a` leads, another inventory is refused at once rather than standing by.
+    let other_inventory = open(&url, &replica("b", "inv-2", "key-1")).await;
+    assert!(
+        matches!(&other_inventory, Err(StoreError::Disagrees(why)) if why.contains("inventory")),
+        "{:?}",
+        other_inventory.err()
+    );
+    // With no replica alive, a changed inventory is adopted.
+    drop(a);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let b = open(&url, &replica("b", "inv-2", "key-1")).await.unwrap();
+    let stored: String =
+        sqlx::query_scalar("SELECT value FROM cluster_meta WHERE key = 'inventory'")
+            .fetch_one(b.pool())
+            .await
+            .unwrap();
+    assert_eq!(stored, "inv-2");
+}
