@@ -15,7 +15,7 @@ pub mod snapshot;
 mod sqlite;
 mod writer;
 
-pub use postgres::{PgStore, Replica};
+pub use postgres::{PgSimJournal, PgStore, Replica};
 pub use records::*;
 pub use seams::{
     AuditStore, CommitStore, ControlStore, EventStore, IdentityStore, InventoryStore,

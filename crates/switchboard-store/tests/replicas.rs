@@ -15,6 +15,7 @@ fn replica(name: &str, inventory: &str, key: &str) -> Replica {
         lease: Duration::from_secs(10),
         inventory: Some(inventory.into()),
         master_key: Some(key.into()),
+        ..Replica::default()
     }
 }
 

@@ -16,7 +16,7 @@ use switchboard_core::Driver;
 use switchboard_drivers::{ExecDriver, ProcessDriver, RedfishDriver, SimDriver};
 use switchboard_engine::Engine;
 use switchboard_identity::Hasher;
-use switchboard_store::{PgStore, Replica, SqliteStore, Store, StoreOptions};
+use switchboard_store::{SqliteStore, Store, StoreOptions};
 
 /// Everything `serve` builds before it listens; tests and benchmarks reuse it in-process.
 /// `admin_password` plays the part of `SWITCHBOARD_ADMIN_PASSWORD`.
@@ -77,21 +77,11 @@ pub async fn build_observed(
     let mut journal = None;
     let store: Arc<dyn Store> = match &config.store.database_url {
         Some(url) => {
-            let replica = Replica {
-                name: (config.store.replica.clone()).unwrap_or_else(|| Replica::default().name),
-                lease: config.store.lease,
-                inventory: Some(fingerprint(&(&domains, &projects, &resources))?),
-                master_key: Some(master_key.fingerprint()),
-            };
+            let inventory = crate::replica::fingerprint(&(&domains, &projects, &resources))?;
+            let replica = crate::replica::of(config, inventory, &master_key, progress);
             // A standby waits here until it leads.
-            let pg = PgStore::open_replica(url, &options, &replica)
-                .await
-                .context("cannot open the PostgreSQL database")?;
-            journal = Some(
-                pg.sim_journal()
-                    .await
-                    .context("cannot open the simulated world's journal")?,
-            );
+            let (pg, opened) = crate::replica::open(url, &options, replica, progress).await?;
+            journal = Some(opened);
             Arc::new(pg)
         }
         None => Arc::new(
@@ -336,11 +326,4 @@ async fn shutdown() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down");
-}
-
-/// SHA-256 of what replicas of one database must agree on, as canonical JSON.
-fn fingerprint(value: &impl serde::Serialize) -> Result<String> {
-    use sha2::{Digest, Sha256};
-    let json = serde_json::to_vec(value)?;
-    Ok(hex::encode(Sha256::digest(json)))
 }

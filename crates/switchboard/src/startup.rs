@@ -12,6 +12,7 @@ use axum::{Json, Router};
 use serde_json::json;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
+use tokio::sync::watch;
 
 /// Where start-up stands, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +22,8 @@ pub enum Phase {
     SyncingInventory = 1,
     RecoveringTasks = 2,
     Ready = 3,
+    /// A replica on PostgreSQL waiting for the leader's lease (see the store's `serving`).
+    StandingBy = 4,
 }
 
 impl Phase {
@@ -30,6 +33,7 @@ impl Phase {
             Phase::SyncingInventory => "syncing_inventory",
             Phase::RecoveringTasks => "recovering_tasks",
             Phase::Ready => "ready",
+            Phase::StandingBy => "standing_by",
         }
     }
 
@@ -38,19 +42,37 @@ impl Phase {
             0 => Phase::OpeningStore,
             1 => Phase::SyncingInventory,
             2 => Phase::RecoveringTasks,
+            4 => Phase::StandingBy,
             _ => Phase::Ready,
         }
     }
 }
 
-/// The current phase, shared by the start-up and the listener answering meanwhile.
-#[derive(Debug, Clone, Default)]
-pub struct Progress(Arc<AtomicU8>);
+/// The current phase, shared by the start-up and the listener answering meanwhile; and, while
+/// this replica stands by, the leader's URL (empty when it gave none), where requests go.
+#[derive(Debug, Clone)]
+pub struct Progress(Arc<AtomicU8>, pub Arc<watch::Sender<Option<String>>>);
+
+impl Default for Progress {
+    fn default() -> Self {
+        Progress(Arc::default(), Arc::new(watch::channel(None).0))
+    }
+}
 
 impl Progress {
     pub fn set(&self, phase: Phase) {
         self.0.store(phase as u8, Ordering::Release);
         tracing::info!(phase = phase.as_str(), "start-up");
+    }
+
+    /// Moves to `to` only from `from` (a late signal cannot undo a later phase).
+    pub fn advance(&self, from: Phase, to: Phase) {
+        let moved =
+            self.0
+                .compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire);
+        if moved.is_ok() {
+            tracing::info!(phase = to.as_str(), "start-up");
+        }
     }
 
     pub fn get(&self) -> Phase {
@@ -63,8 +85,22 @@ pub fn router(progress: Progress) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
-        .fallback(unavailable)
+        .fallback(unavailable_or_forwarded)
         .with_state(progress)
+}
+
+/// A standby passes requests on to the leader; otherwise they are answered 503.
+async fn unavailable_or_forwarded(
+    State(p): State<Progress>,
+    request: axum::extract::Request,
+) -> Response {
+    let leader = p.1.borrow().clone().filter(|url| !url.is_empty());
+    match leader {
+        Some(leader) if p.get() == Phase::StandingBy => {
+            crate::forward::to(&leader, request, || unavailable(State(p.clone()))).await
+        }
+        _ => unavailable(State(p)).await,
+    }
 }
 
 const VERSION: &str = switchboard_api::VERSION;

@@ -9,6 +9,8 @@ CREATE TABLE serving_lease (
     -- The holder's lease session: when it is gone (a kill -9), standbys need not wait for expiry.
     holder_pid     INTEGER,
     holder_started TIMESTAMPTZ,
+    -- Where the other replicas forward requests to while it leads.
+    holder_url     TEXT,
     expires_at     TIMESTAMPTZ NOT NULL
 );
 INSERT INTO serving_lease (id, token, expires_at) VALUES (0, 0, '-infinity');

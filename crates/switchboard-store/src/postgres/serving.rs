@@ -8,6 +8,7 @@
 use crate::{StoreError, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::Connection;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{oneshot, watch};
 
@@ -21,6 +22,10 @@ pub struct Replica {
     /// What every replica must agree on; `None` is not checked.
     pub inventory: Option<String>,
     pub master_key: Option<String>,
+    /// Where the other replicas reach this one while it leads (they forward requests there).
+    pub url: Option<String>,
+    /// While this replica stands by: the leader's URL (empty if it gave none). `None` before.
+    pub leader: Arc<watch::Sender<Option<String>>>,
 }
 
 impl Default for Replica {
@@ -35,6 +40,8 @@ impl Default for Replica {
             lease: Duration::from_secs(10),
             inventory: None,
             master_key: None,
+            url: None,
+            leader: Arc::new(watch::channel(None).0),
         }
     }
 }
@@ -58,7 +65,7 @@ pub(super) struct Lease {
 
 /// Takes the lease when it is free, expired or its holder's session is gone. The token then.
 const TAKE: &str = "UPDATE serving_lease SET token = token + 1, holder = $1, \
-     holder_pid = pg_backend_pid(), \
+     holder_pid = pg_backend_pid(), holder_url = $3, \
      holder_started = (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()), \
      expires_at = clock_timestamp() + make_interval(secs => $2) \
      WHERE id = 0 AND (holder IS NULL OR expires_at < clock_timestamp() OR NOT EXISTS \
@@ -82,22 +89,36 @@ pub(super) async fn acquire(url: &PgConnectOptions, replica: &Replica) -> StoreR
         let taken = sqlx::query_scalar::<_, i64>(TAKE)
             .bind(&replica.name)
             .bind(secs)
+            .bind(&replica.url)
             .fetch_optional(&mut conn)
             .await;
-        match taken {
+        let leader = match taken {
             Ok(Some(token)) => break token,
-            Ok(None) if !standing_by => {
-                let holder: Option<String> =
-                    sqlx::query_scalar("SELECT holder FROM serving_lease WHERE id = 0")
-                        .fetch_one(&mut conn)
-                        .await?;
-                tracing::info!(
-                    leader = holder.as_deref().unwrap_or("?"),
-                    "standing by: another replica serves this database"
-                );
-                standing_by = true;
+            Ok(None) => {
+                sqlx::query_as::<_, (Option<String>, Option<String>)>(
+                    "SELECT holder, holder_url FROM serving_lease WHERE id = 0",
+                )
+                .fetch_one(&mut conn)
+                .await
             }
-            Ok(None) => {}
+            Err(err) => Err(err),
+        };
+        match leader {
+            Ok((holder, leader_url)) => {
+                if !standing_by {
+                    tracing::info!(
+                        leader = holder.as_deref().unwrap_or("?"),
+                        "standing by: another replica serves this database"
+                    );
+                    standing_by = true;
+                }
+                let leader_url = Some(leader_url.unwrap_or_default());
+                replica.leader.send_if_modified(|known| {
+                    let changed = *known != leader_url;
+                    *known = leader_url;
+                    changed
+                });
+            }
             Err(err) => {
                 tracing::warn!(%err, "cannot reach PostgreSQL to take the serving lease");
                 tokio::time::sleep(STANDBY_POLL).await;

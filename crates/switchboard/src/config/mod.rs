@@ -130,6 +130,9 @@ pub struct StoreConfig {
     pub lease: Duration,
     /// With a database URL: the name the other replicas know this one by (host:pid if unset).
     pub replica: Option<String>,
+    /// With a database URL: where the other replicas reach this one while it leads, to pass
+    /// their requests on (`http://` and the listen address if that names one).
+    pub advertise_url: Option<String>,
 }
 
 impl Default for StoreConfig {
@@ -139,6 +142,7 @@ impl Default for StoreConfig {
             database_url: None,
             lease: Duration::from_secs(10),
             replica: None,
+            advertise_url: None,
         }
     }
 }
@@ -153,6 +157,13 @@ impl StoreConfig {
             }
             _ if self.lease < Duration::from_secs(1) || self.lease > Duration::from_secs(3600) => {
                 bail!("[store] lease must be between 1s and 1h")
+            }
+            _ if self
+                .advertise_url
+                .as_deref()
+                .is_some_and(|u| !(u.starts_with("http://") || u.starts_with("https://"))) =>
+            {
+                bail!("[store] advertise_url must start with http:// or https://")
             }
             _ => Ok(()),
         }
@@ -261,6 +272,9 @@ impl Config {
         }
         if let Some(v) = var("SWITCHBOARD_REPLICA") {
             self.store.replica = Some(v);
+        }
+        if let Some(v) = var("SWITCHBOARD_ADVERTISE_URL") {
+            self.store.advertise_url = Some(v);
         }
         if let Some(v) = var("SWITCHBOARD_SYNCHRONOUS") {
             self.store.synchronous = match v.as_str() {

@@ -83,6 +83,36 @@ fn the_database_url_comes_from_the_file_the_environment_or_the_flag_and_must_be_
 }
 
 #[test]
+fn a_replica_names_itself_and_its_lease_from_the_file_or_the_environment() {
+    let mut c = Config::parse("[store]\nlease = \"3s\"\nreplica = \"a\"\n", "file").unwrap();
+    assert_eq!(c.store.lease, Duration::from_secs(3));
+    assert_eq!(c.store.replica.as_deref(), Some("a"));
+    c.apply_env(|k| match k {
+        "SWITCHBOARD_LEASE" => Some("1500ms".into()),
+        "SWITCHBOARD_REPLICA" => Some("b".into()),
+        _ => None,
+    })
+    .unwrap();
+    assert_eq!(c.store.lease, Duration::from_millis(1500));
+    assert_eq!(c.store.replica.as_deref(), Some("b"));
+    assert!(c
+        .apply_env(|k| (k == "SWITCHBOARD_LEASE").then(|| "soon".into()))
+        .is_err());
+    let mut c = Config::parse(super::DEMO, "the demo").unwrap();
+    assert_eq!(c.store.lease, Duration::from_secs(10));
+    c.store.lease = Duration::from_millis(100);
+    let err = format!("{:#}", c.validate().unwrap_err());
+    assert!(err.contains("lease"), "{err}");
+    c.store.lease = Duration::from_secs(5);
+    c.store.advertise_url = Some("10.0.0.5:8080".into());
+    let err = format!("{:#}", c.validate().unwrap_err());
+    assert!(err.contains("advertise_url"), "{err}");
+    c.apply_env(|k| (k == "SWITCHBOARD_ADVERTISE_URL").then(|| "http://10.0.0.5:8080".into()))
+        .unwrap();
+    c.validate().unwrap();
+}
+
+#[test]
 fn unknown_keys_are_refused() {
     let err = Config::parse("listn = \"x\"", "file").unwrap_err();
     assert!(format!("{err:#}").contains("listn"), "{err:#}");

@@ -1,12 +1,13 @@
 //! Several replicas on one PostgreSQL database, each with a data directory of its own: one
-//! leads, the others stand by (answering 503) and take over a command in flight when the leader
-//! is killed or paused past its lease. The simulated world's journal in the database proves that
+//! leads, the others stand by (passing requests on to it) and take over a command in flight
+//! when the leader is killed or paused past its lease. The simulated world's journal in the database proves that
 //! no step ran twice, and that a paused leader, resumed, acted no more.
 
 use crate::common;
 
 use common::binary::{free_port, get, post, token, Server};
 use common::launch;
+use common::sse::Events;
 use serde_json::{json, Value};
 use sqlx::Connection;
 use std::path::Path;
@@ -21,18 +22,25 @@ async fn pair(url: &str, a: &Path, b: &Path, env: &[(&str, &str)]) -> (Server, S
     let leader = Server::launch(a, free_port(), &db, env);
     leader.wait_up(Duration::from_secs(30)).await;
     let standby = Server::launch(b, free_port(), &db, env);
+    // It listens at once, and answers 503 in the phase it is in.
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !std::fs::read_to_string(b.join("server.log"))
-        .unwrap_or_default()
-        .contains("standing by")
-    {
+    loop {
+        let health = reqwest::get(format!("{}/health", standby.base)).await;
+        if let Ok(health) = health {
+            assert_eq!(health.status(), 503);
+            let body: Value = health.json().await.unwrap();
+            if body["phase"] == "standing_by" {
+                break;
+            }
+        }
         assert!(
             Instant::now() < deadline,
             "the second replica never stood by"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert!(!standby.is_up().await, "a standby answers 503");
+    let log = std::fs::read_to_string(b.join("server.log")).unwrap();
+    assert!(log.contains("standing by"), "{log}");
     (leader, standby)
 }
 
@@ -111,8 +119,19 @@ async fn a_standby_finishes_the_command_of_a_leader_killed_mid_step() {
     };
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (leader, standby) = pair(&url, a.path(), b.path(), &[KEY]).await;
-    let tok = token(&leader.base).await;
-    let (id, before) = start_spark_midway(&leader.base, &tok).await;
+    // A client pointed at the standby is served by the leader: login, accept, event stream.
+    let tok = token(&standby.base).await;
+    let mut events = Events::open(&standby.base, &tok, "", None).await;
+    let (id, before) = start_spark_midway(&standby.base, &tok).await;
+    let first = events
+        .next(Duration::from_secs(10))
+        .await
+        .expect("an event");
+    assert_eq!(first.data["task"]["id"], id, "{first:?}");
+    assert_eq!(
+        get(&leader.base, &tok, &format!("/switchboard/v1/tasks/{id}")).await["id"],
+        id
+    );
 
     let killed = Instant::now();
     leader.kill9();

@@ -10,6 +10,7 @@
 //!   switchboard-bench inventory [--resources 100000]   (the scale inventory's TOML)
 //!   switchboard-bench hello [--listen 127.0.0.1:8099]   (the bare axum hello-world)
 //!   switchboard-bench actions [--actions 20000]   (a server's instance actions as history grows)
+//!   switchboard-bench takeover --database-url postgres://… [--kills 20]   (replicas, kill -9)
 
 mod accept;
 mod accept_wrk;
@@ -24,6 +25,7 @@ mod orchestration;
 mod reads;
 mod real;
 mod scale;
+mod takeover;
 mod wrk;
 
 use anyhow::Result;
@@ -82,6 +84,9 @@ enum Bench {
     Hello(hello::Options),
     /// A server's instance actions (a page, the next page, one action) as its history grows.
     Actions(actions::Options),
+    /// Two PostgreSQL replicas: time from `kill -9` of the leader mid-command to the standby
+    /// serving and to the command finished, over `--kills` rounds.
+    Takeover(takeover::Options),
 }
 
 fn main() -> Result<()> {
@@ -111,5 +116,6 @@ fn main() -> Result<()> {
         }
         Bench::Hello(o) => runtime()?.block_on(hello::serve(o)),
         Bench::Actions(o) => runtime()?.block_on(actions::run(o)),
+        Bench::Takeover(o) => runtime()?.block_on(takeover::run(o)),
     }
 }

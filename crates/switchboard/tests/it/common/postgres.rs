@@ -3,6 +3,7 @@
 
 use sqlx::Connection;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 /// The URL of a new, empty database; `None` without the test cluster's URL, unless
 /// `SWITCHBOARD_TEST_POSTGRES_REQUIRED` is set (the test command sets it, so that the
@@ -53,4 +54,53 @@ pub async fn sim_log(
             !e.release && e.reset.is_none()
         })
         .collect()
+}
+
+/// A PostgreSQL cluster of the test's own (`scripts/test-postgres.sh` on a private data dir and
+/// port), for what the shared one must not suffer: a restart. Stopped when dropped.
+pub struct Private {
+    data: tempfile::TempDir,
+    port: u16,
+    pub url: String,
+}
+
+impl Private {
+    /// `None` where the shared test cluster is not configured either (see [`database`]).
+    pub async fn start() -> Option<Private> {
+        database().await?;
+        let data = tempfile::tempdir().unwrap();
+        let port = super::binary::free_port();
+        let out = Private::script(data.path(), port, "start");
+        let url = String::from_utf8(out).unwrap().trim().to_string();
+        Some(Private { data, port, url })
+    }
+
+    /// Stops it for `outage`, then starts it again: every session ends; back when this returns.
+    pub async fn restart(&self, outage: Duration) {
+        Private::script(self.data.path(), self.port, "stop");
+        tokio::time::sleep(outage).await;
+        Private::script(self.data.path(), self.port, "start");
+    }
+
+    fn script(data: &std::path::Path, port: u16, command: &str) -> Vec<u8> {
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../scripts/test-postgres.sh"
+        );
+        let out = std::process::Command::new("sh")
+            .arg(script)
+            .arg(command)
+            .env("SWITCHBOARD_TEST_PGDATA", data)
+            .env("SWITCHBOARD_TEST_PGPORT", port.to_string())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{command}: {out:?}");
+        out.stdout
+    }
+}
+
+impl Drop for Private {
+    fn drop(&mut self) {
+        let _ = std::panic::catch_unwind(|| Private::script(self.data.path(), self.port, "stop"));
+    }
 }

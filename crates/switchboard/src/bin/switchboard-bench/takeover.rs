@@ -1,0 +1,197 @@
+//! Takeover time on PostgreSQL: two replicas of the release binary on one database (the demo
+//! inventory, data dirs of their own), a command running on the leader, `kill -9` of the
+//! leader; the time until the standby serves (`/ready`), and until the command is COMPLETE.
+//! The killed replica comes back as the next standby, and the round repeats.
+
+use crate::real::{binary, free_port, PASSWORD};
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args)]
+pub struct Options {
+    /// The PostgreSQL database the replicas share (an empty one: the demo is created in it).
+    #[arg(long, env = "SWITCHBOARD_DATABASE_URL")]
+    database_url: String,
+    /// Rounds: a command started on the leader, the leader killed mid-step.
+    #[arg(long, default_value_t = 20)]
+    kills: usize,
+}
+
+struct Replica {
+    child: Option<Child>,
+    base: String,
+    port: u16,
+    data: PathBuf,
+}
+
+impl Replica {
+    fn spawn(&mut self, url: &str) -> Result<()> {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.data.with_extension("log"))?;
+        let child = Command::new(binary()?)
+            .args(["serve", "--listen", &format!("127.0.0.1:{}", self.port)])
+            .arg("--data-dir")
+            .arg(&self.data)
+            .args(["--database-url", url])
+            .env("SWITCHBOARD_ADMIN_PASSWORD", PASSWORD)
+            .env("SWITCHBOARD_MASTER_KEY", "switchboard-bench takeover")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()?;
+        self.child = Some(child);
+        Ok(())
+    }
+
+    async fn ready(&self, http: &reqwest::Client) -> bool {
+        let r = http.get(format!("{}/ready", self.base)).send().await;
+        r.is_ok_and(|r| r.status() == 200)
+    }
+
+    fn kill(&mut self) -> Result<()> {
+        if let Some(mut child) = self.child.take() {
+            child.kill()?;
+            child.wait()?;
+        }
+        Ok(())
+    }
+}
+
+fn replica(dir: &Path, name: &str) -> Result<Replica> {
+    let port = free_port()?;
+    Ok(Replica {
+        child: None,
+        base: format!("http://127.0.0.1:{port}"),
+        port,
+        data: dir.join(name),
+    })
+}
+
+pub async fn run(o: Options) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let http = reqwest::Client::new();
+    let mut replicas = [replica(dir.path(), "a")?, replica(dir.path(), "b")?];
+    replicas[0].spawn(&o.database_url)?;
+    wait(|| replicas[0].ready(&http), "the first replica to serve").await?;
+    replicas[1].spawn(&o.database_url)?;
+    let token = switchboard_client::login(&switchboard_client::Login {
+        url: &replicas[0].base,
+        user: "admin",
+        password: PASSWORD,
+        domain: "switchboard",
+        project: Some("local-1"),
+    })
+    .await?
+    .token;
+    let (mut serving, mut finished) = (Vec::new(), Vec::new());
+    for round in 0..o.kills {
+        let (leader, standby) = (round % 2, (round + 1) % 2);
+        // The standby has had its start-up: it is standing by, not starting.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // The demo's services start stopped: HDFS starts after ZooKeeper, then stops again.
+        let action = if round % 2 == 0 { "start" } else { "stop" };
+        let path = format!("/web/v1/maintain/cluster/1/service/HDFS/{action}");
+        let (http, token) = (&http, token.as_str());
+        let (leading, standing) = (
+            replicas[leader].base.clone(),
+            replicas[standby].base.clone(),
+        );
+        let r = call(http, &leading, token, &path, true).await?;
+        let id = r["id"]
+            .as_i64()
+            .with_context(|| format!("not accepted: {r}"))?;
+        let progress = format!("/web/v1/common/command/{id}/progress");
+        wait(
+            || async {
+                let p = call(http, &leading, token, &progress, false).await;
+                p.is_ok_and(|p| p.to_string().contains("\"RUNNING\""))
+            },
+            "a step to run",
+        )
+        .await?;
+        let killed = Instant::now();
+        replicas[leader].kill()?;
+        let standby_ready = &replicas[standby];
+        wait(|| standby_ready.ready(http), "the standby to serve").await?;
+        serving.push(killed.elapsed());
+        wait(
+            || async {
+                let p = call(http, &standing, token, &progress, false).await;
+                p.is_ok_and(|p| p["state"] == "COMPLETE")
+            },
+            "the command to finish",
+        )
+        .await?;
+        finished.push(killed.elapsed());
+        println!(
+            "kill {:>2}: serving after {:>6.0} ms, {action} finished after {:>6.0} ms",
+            round + 1,
+            ms(serving[round]),
+            ms(finished[round])
+        );
+        replicas[leader].spawn(&o.database_url)?;
+    }
+    for r in &mut replicas {
+        r.kill()?;
+    }
+    summary("the standby serving", &mut serving);
+    summary("the command finished", &mut finished);
+    Ok(())
+}
+
+async fn call(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    path: &str,
+    post: bool,
+) -> Result<Value> {
+    let request = match post {
+        true => http
+            .post(format!("{base}{path}"))
+            .json(&json!({"only_self": false})),
+        false => http.get(format!("{base}{path}")),
+    };
+    Ok(request
+        .header("X-Auth-Token", token)
+        .send()
+        .await?
+        .json()
+        .await?)
+}
+
+async fn wait<F, Fut>(mut check: F, what: &str) -> Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !check().await {
+        if Instant::now() > deadline {
+            bail!("waited 120 s for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn summary(what: &str, times: &mut [Duration]) {
+    times.sort();
+    let at = |q: f64| ms(times[((times.len() - 1) as f64 * q).round() as usize]);
+    println!(
+        "kill -9 to {what}: min {:.0} ms, p50 {:.0} ms, p90 {:.0} ms, max {:.0} ms ({} kills)",
+        at(0.0),
+        at(0.5),
+        at(0.9),
+        at(1.0),
+        times.len()
+    );
+}

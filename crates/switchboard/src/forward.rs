@@ -1,0 +1,95 @@
+//! A standby replica passes each request on to the leading replica and streams its answer back
+//! (event streams included), so that a client may be pointed at any replica. The client's
+//! address goes along in `X-Forwarded-For`, which the leader believes from the replicas listed
+//! in its `trusted_proxies`.
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::Response;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// Marks a request a standby passed on: another standby does not pass it on again (a leader's
+/// address can, for a moment, be a restarted replica's that stands by).
+pub const FORWARDED: &str = "x-switchboard-forwarded";
+
+/// Headers about one connection, not the request: not passed on.
+const HOP_BY_HOP: [header::HeaderName; 7] = [
+    header::CONNECTION,
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+];
+
+fn client() -> &'static reqwest::Client {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(2))
+            .build()
+            .unwrap_or_default()
+    })
+}
+
+fn strip(headers: &mut HeaderMap) {
+    for name in HOP_BY_HOP {
+        headers.remove(name);
+    }
+    headers.remove("keep-alive");
+}
+
+/// Passes `request` on to `leader` (a base URL); `unavailable`'s answer when it cannot be
+/// reached.
+pub async fn to<F, Fut>(leader: &str, request: Request, unavailable: F) -> Response
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Response>,
+{
+    if request.headers().contains_key(FORWARDED) {
+        return unavailable().await;
+    }
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let url = format!("{}{path}", leader.trim_end_matches('/'));
+    let mut headers = parts.headers;
+    strip(&mut headers);
+    if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+        let chain = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+            Some(before) => format!("{before}, {}", peer.ip()),
+            None => peer.ip().to_string(),
+        };
+        if let Ok(value) = HeaderValue::from_str(&chain) {
+            headers.insert("x-forwarded-for", value);
+        }
+    }
+    headers.insert(FORWARDED, HeaderValue::from_static("1"));
+    let sent = client()
+        .request(parts.method, url)
+        .headers(headers)
+        .body(reqwest::Body::wrap_stream(body.into_data_stream()))
+        .send()
+        .await;
+    let answer = match sent {
+        Ok(answer) => answer,
+        Err(err) => {
+            tracing::warn!(%err, "cannot pass a request on to the leading replica");
+            return unavailable().await;
+        }
+    };
+    let mut response = Response::builder().status(answer.status());
+    if let Some(headers) = response.headers_mut() {
+        *headers = answer.headers().clone();
+        strip(headers);
+    }
+    match response.body(Body::from_stream(answer.bytes_stream())) {
+        Ok(response) => response,
+        Err(_) => unavailable().await,
+    }
+}
