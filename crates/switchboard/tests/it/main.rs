@@ -67,6 +67,7 @@ mod paging_lists;
 mod permissions;
 mod plans;
 mod policy_wildcards;
+mod postgres_conflicts;
 mod postgres_replicas;
 mod postgres_restart;
 mod postgres_serve;

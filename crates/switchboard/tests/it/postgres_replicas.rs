@@ -14,11 +14,17 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use switchboard_core::Action;
 
-const KEY: (&str, &str) = ("SWITCHBOARD_MASTER_KEY", "replicas share this key");
+pub(crate) const KEY: (&str, &str) = ("SWITCHBOARD_MASTER_KEY", "replicas share this key");
 
 /// A leader up on `url` and a standby beside it (standing by: it answers 503).
-async fn pair(url: &str, a: &Path, b: &Path, env: &[(&str, &str)]) -> (Server, Server) {
-    let db = ["--database-url", url];
+pub(crate) async fn pair(
+    url: &str,
+    a: &Path,
+    b: &Path,
+    env: &[(&str, &str)],
+    extra: &[&str],
+) -> (Server, Server) {
+    let db: Vec<&str> = ["--database-url", url].iter().chain(extra).copied().collect();
     let leader = Server::launch(a, free_port(), &db, env);
     leader.wait_up(Duration::from_secs(30)).await;
     let standby = Server::launch(b, free_port(), &db, env);
@@ -118,7 +124,7 @@ async fn a_standby_finishes_the_command_of_a_leader_killed_mid_step() {
         return;
     };
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (leader, standby) = pair(&url, a.path(), b.path(), &[KEY]).await;
+    let (leader, standby) = pair(&url, a.path(), b.path(), &[KEY], &[]).await;
     // A client pointed at the standby is served by the leader: login, accept, event stream.
     let tok = token(&standby.base).await;
     let mut events = Events::open(&standby.base, &tok, "", None).await;
@@ -180,7 +186,7 @@ async fn a_leader_paused_past_its_lease_is_taken_over_and_acts_no_more() {
     };
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let env = [KEY, ("SWITCHBOARD_LEASE", "2s")];
-    let (mut leader, standby) = pair(&url, a.path(), b.path(), &env).await;
+    let (mut leader, standby) = pair(&url, a.path(), b.path(), &env, &[]).await;
     let tok = token(&leader.base).await;
     let (id, before) = start_spark_midway(&leader.base, &tok).await;
 
