@@ -36,7 +36,7 @@ pub fn of(
         inventory: Some(inventory),
         master_key: Some(master_key.fingerprint()),
         url: config.store.advertise_url.clone().or(listening),
-        leader: progress.1.clone(),
+        leader: progress.leader.clone(),
     }
 }
 

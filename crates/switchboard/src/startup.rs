@@ -51,24 +51,30 @@ impl Phase {
 /// The current phase, shared by the start-up and the listener answering meanwhile; and, while
 /// this replica stands by, the leader's URL (empty when it gave none), where requests go.
 #[derive(Debug, Clone)]
-pub struct Progress(Arc<AtomicU8>, pub Arc<watch::Sender<Option<String>>>);
+pub struct Progress {
+    phase: Arc<AtomicU8>,
+    pub leader: Arc<watch::Sender<Option<String>>>,
+}
 
 impl Default for Progress {
     fn default() -> Self {
-        Progress(Arc::default(), Arc::new(watch::channel(None).0))
+        Progress {
+            phase: Arc::default(),
+            leader: Arc::new(watch::channel(None).0),
+        }
     }
 }
 
 impl Progress {
     pub fn set(&self, phase: Phase) {
-        self.0.store(phase as u8, Ordering::Release);
+        self.phase.store(phase as u8, Ordering::Release);
         tracing::info!(phase = phase.as_str(), "start-up");
     }
 
     /// Moves to `to` only from `from` (a late signal cannot undo a later phase).
     pub fn advance(&self, from: Phase, to: Phase) {
         let moved =
-            self.0
+            self.phase
                 .compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire);
         if moved.is_ok() {
             tracing::info!(phase = to.as_str(), "start-up");
@@ -76,7 +82,7 @@ impl Progress {
     }
 
     pub fn get(&self) -> Phase {
-        Phase::from_u8(self.0.load(Ordering::Acquire))
+        Phase::from_u8(self.phase.load(Ordering::Acquire))
     }
 }
 
@@ -94,7 +100,7 @@ async fn unavailable_or_forwarded(
     State(p): State<Progress>,
     request: axum::extract::Request,
 ) -> Response {
-    let leader = p.1.borrow().clone().filter(|url| !url.is_empty());
+    let leader = p.leader.borrow().clone().filter(|url| !url.is_empty());
     match leader {
         Some(leader) if p.get() == Phase::StandingBy => {
             crate::forward::to(&leader, request, || unavailable(State(p.clone()))).await

@@ -41,10 +41,15 @@ fn json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
 fn connect_options(url: &str, replica: &Replica) -> StoreResult<PgConnectOptions> {
     let idle = (replica.lease / 2).max(std::time::Duration::from_millis(500));
     let options: PgConnectOptions = url.parse()?;
-    Ok(options.options([(
-        "idle_in_transaction_session_timeout",
-        format!("{}ms", idle.as_millis()),
-    )]))
+    Ok(options.options([
+        (
+            "idle_in_transaction_session_timeout",
+            format!("{}ms", idle.as_millis()),
+        ),
+        // A generic plan made while a table was nearly empty (a new database) goes on scanning
+        // it whole as it grows; each statement is planned for its arrays and today's tables.
+        ("plan_cache_mode", "force_custom_plan".to_string()),
+    ]))
 }
 
 /// Connections each replica keeps to the database for reads, besides the writer's own.

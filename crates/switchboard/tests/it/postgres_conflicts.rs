@@ -19,7 +19,9 @@ fn services() -> String {
         "[[clusters]]\nid = 2\nproject = \"local-1\"\nname = \"pairs\"\nversion = \"3.1.0\"\nservices = [\n",
     );
     for i in 0..PAIRS {
-        toml.push_str(&format!("  {{ name = \"s{i}\", config = {{ restart = \"1s\" }} }},\n"));
+        toml.push_str(&format!(
+            "  {{ name = \"s{i}\", config = {{ restart = \"1s\" }} }},\n"
+        ));
     }
     toml.push_str("]\n");
     toml
@@ -27,7 +29,9 @@ fn services() -> String {
 
 async fn restart(base: &str, tok: &str, service: usize, only_self: bool) -> (u16, Value) {
     let answer = reqwest::Client::new()
-        .post(format!("{base}/web/v1/maintain/cluster/2/service/s{service}/restart"))
+        .post(format!(
+            "{base}/web/v1/maintain/cluster/2/service/s{service}/restart"
+        ))
         .header("X-Auth-Token", tok)
         .json(&json!({"only_self": only_self}))
         .send()

@@ -24,7 +24,11 @@ pub(crate) async fn pair(
     env: &[(&str, &str)],
     extra: &[&str],
 ) -> (Server, Server) {
-    let db: Vec<&str> = ["--database-url", url].iter().chain(extra).copied().collect();
+    let db: Vec<&str> = ["--database-url", url]
+        .iter()
+        .chain(extra)
+        .copied()
+        .collect();
     let leader = Server::launch(a, free_port(), &db, env);
     leader.wait_up(Duration::from_secs(30)).await;
     let standby = Server::launch(b, free_port(), &db, env);
