@@ -16,6 +16,10 @@ use std::time::Duration;
 /// address can, for a moment, be a restarted replica's that stands by).
 pub const FORWARDED: &str = "x-switchboard-forwarded";
 
+/// How long the leader may take to start answering: longer than its longest wait for a change
+/// (`live_wait`, 10 s by default), short enough that a stalled leader's callers are told.
+const ANSWER_WITHIN: Duration = Duration::from_secs(60);
+
 /// Headers about one connection, not the request: not passed on.
 const HOP_BY_HOP: [header::HeaderName; 7] = [
     header::CONNECTION,
@@ -74,12 +78,17 @@ where
         .request(parts.method, url)
         .headers(headers)
         .body(reqwest::Body::wrap_stream(body.into_data_stream()))
-        .send()
-        .await;
-    let answer = match sent {
-        Ok(answer) => answer,
-        Err(err) => {
+        .send();
+    // Until the answer's head: a leader that stalls is taken over meanwhile (the body of an
+    // event stream may then go on for as long as it lasts).
+    let answer = match tokio::time::timeout(ANSWER_WITHIN, sent).await {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(err)) => {
             tracing::warn!(%err, "cannot pass a request on to the leading replica");
+            return unavailable().await;
+        }
+        Err(_) => {
+            tracing::warn!("the leading replica did not answer a request passed on to it");
             return unavailable().await;
         }
     };

@@ -5,7 +5,7 @@ use super::tests::spec;
 use super::world::World;
 use super::*;
 
-fn config(compact_log_bytes: u64) -> SimConfig {
+pub(super) fn config(compact_log_bytes: u64) -> SimConfig {
     SimConfig {
         jitter: 0.0,
         start: Duration::from_millis(1),
@@ -27,7 +27,7 @@ const NAMES: [&str; 3] = ["HDFS", "Yarn", "Hive"];
 
 /// Starts, stops and starts again every resource (HDFS's first start fails by rule); resets
 /// Hive to `start_failed` at the end. Returns each resource's state afterwards.
-async fn exercise(sim: &SimDriver) -> Vec<Lifecycle> {
+pub(super) async fn exercise(sim: &SimDriver) -> Vec<Lifecycle> {
     for (i, action) in [Action::Start, Action::Stop, Action::Start]
         .into_iter()
         .enumerate()
@@ -50,7 +50,7 @@ async fn exercise(sim: &SimDriver) -> Vec<Lifecycle> {
     states(sim).await
 }
 
-async fn states(sim: &SimDriver) -> Vec<Lifecycle> {
+pub(super) async fn states(sim: &SimDriver) -> Vec<Lifecycle> {
     let mut out = Vec::new();
     for name in NAMES {
         let s = spec(name, Lifecycle::Stopped);

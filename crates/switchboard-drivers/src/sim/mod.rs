@@ -425,4 +425,6 @@ mod compaction_tests;
 #[cfg(test)]
 mod compactor_tests;
 #[cfg(test)]
+mod journal_tests;
+#[cfg(test)]
 mod tests;
