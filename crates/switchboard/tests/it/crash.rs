@@ -1,18 +1,35 @@
-//! Crash safety with the real binary: `kill -9` mid-operation, restart on the same data dir.
+//! Crash safety with the real binary: `kill -9` mid-operation, restart on the same data dir
+//! (and, on PostgreSQL, the same database). Each test runs on both stores.
 
 use crate::common;
 
 use common::binary::{free_port, get, post, token, Server, PASSWORD, PROJECT};
+use common::postgres::{on_both_stores, Backend};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use switchboard_core::Action;
 
-#[tokio::test]
-async fn an_accepted_command_survives_kill_9_and_nothing_runs_twice() {
+on_both_stores!(
+    accepted_command,
+    an_accepted_command_survives_kill_9_and_nothing_runs_twice,
+    on_postgresql_an_accepted_command_survives_kill_9_and_nothing_runs_twice
+);
+on_both_stores!(
+    batch_reboot,
+    a_batch_reboot_survives_kill_9_and_no_server_reboots_twice,
+    on_postgresql_a_batch_reboot_survives_kill_9_and_no_server_reboots_twice
+);
+on_both_stores!(
+    answered_cancel,
+    a_cancel_answered_survives_kill_9,
+    on_postgresql_a_cancel_answered_survives_kill_9
+);
+
+async fn accepted_command(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let server = Server::start(dir.path(), port).await;
+    let server = Server::start_with(dir.path(), port, &backend.args()).await;
     let tok = token(&server.base).await;
     let r = post(
         &server.base,
@@ -44,7 +61,7 @@ async fn an_accepted_command_survives_kill_9_and_nothing_runs_twice() {
     };
     server.kill9();
 
-    let server = Server::start(dir.path(), port).await;
+    let server = Server::start_with(dir.path(), port, &backend.args()).await;
     let tok = token(&server.base).await;
     // Resumed with their claims: a service whose step had not ended shows as starting again
     // (or running, if its resumed step has ended since).
@@ -95,7 +112,7 @@ async fn an_accepted_command_survives_kill_9_and_nothing_runs_twice() {
             .clone();
         assert_eq!(status, "Normal", "{svc}");
     }
-    let log = switchboard_drivers::sim::read_log(&dir.path().join("sim")).unwrap();
+    let log = backend.sim_log(dir.path()).await;
     for svc in &planned {
         let starts = log
             .iter()
@@ -139,12 +156,12 @@ async fn job_status(base: &str, token: &str, job: &str) -> Value {
     get(base, token, &format!("/v1/{PROJECT}/jobs/{job}")).await
 }
 
-#[tokio::test]
-async fn a_batch_reboot_survives_kill_9_and_no_server_reboots_twice() {
+async fn batch_reboot(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let config_dir = tempfile::tempdir().unwrap();
     let config = config_with_more_servers(config_dir.path());
-    let args = ["--config", config.to_str().unwrap()];
+    let mut args = vec!["--config", config.to_str().unwrap()];
+    args.extend(backend.args());
     let port = free_port();
     let server = Server::start_with(dir.path(), port, &args).await;
     let tok = token(&server.base).await;
@@ -198,7 +215,7 @@ async fn a_batch_reboot_survives_kill_9_and_no_server_reboots_twice() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(done["status"], "SUCCESS", "{done}");
-    let log = switchboard_drivers::sim::read_log(&dir.path().join("sim")).unwrap();
+    let log = backend.sim_log(dir.path()).await;
     for id in &ids {
         let reboots = log
             .iter()
@@ -215,11 +232,10 @@ async fn a_batch_reboot_survives_kill_9_and_no_server_reboots_twice() {
     );
 }
 
-#[tokio::test]
-async fn a_cancel_answered_survives_kill_9() {
+async fn answered_cancel(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let server = Server::start(dir.path(), port).await;
+    let server = Server::start_with(dir.path(), port, &backend.args()).await;
     let tok = token(&server.base).await;
     let client = reqwest::Client::new();
     let r = post(
@@ -239,7 +255,7 @@ async fn a_cancel_answered_survives_kill_9() {
     assert_eq!(cancel.status(), 202);
     server.kill9();
 
-    let server = Server::start(dir.path(), port).await;
+    let server = Server::start_with(dir.path(), port, &backend.args()).await;
     let tok = token(&server.base).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     let task = loop {
@@ -251,7 +267,7 @@ async fn a_cancel_answered_survives_kill_9() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(task["state"], "CANCELLED", "{task}");
-    let log = switchboard_drivers::sim::read_log(&dir.path().join("sim")).unwrap();
+    let log = backend.sim_log(dir.path()).await;
     assert!(
         log.iter().all(|e| e.resource != "mrs.1.Spark"),
         "Spark was started after the cancel: {log:?}"

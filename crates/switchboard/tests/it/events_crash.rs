@@ -1,19 +1,26 @@
 //! The event stream across `kill -9` of the real binary: a client that resumes with
 //! `Last-Event-ID` gets every event committed since, up to the task's end, and none twice.
+//! On both stores.
 
 use crate::common;
 
 use common::binary::{free_port, post, token, Server};
+use common::postgres::{on_both_stores, Backend};
 use common::sse::Events;
 use serde_json::json;
 use std::collections::HashMap;
 use std::time::Duration;
 
-#[tokio::test]
-async fn resuming_with_last_event_id_after_kill_9_misses_nothing_and_repeats_nothing() {
+on_both_stores!(
+    resuming_after_kill_9,
+    resuming_with_last_event_id_after_kill_9_misses_nothing_and_repeats_nothing,
+    on_postgresql_resuming_with_last_event_id_after_kill_9_misses_nothing_and_repeats_nothing
+);
+
+async fn resuming_after_kill_9(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let server = Server::start(dir.path(), port).await;
+    let server = Server::start_with(dir.path(), port, &backend.args()).await;
     let tok = token(&server.base).await;
     let mut stream = Events::open(&server.base, &tok, "", None).await;
     let r = post(
@@ -40,7 +47,7 @@ async fn resuming_with_last_event_id_after_kill_9_misses_nothing_and_repeats_not
     server.kill9();
     drop(stream);
 
-    let server = Server::start(dir.path(), port).await;
+    let server = Server::start_with(dir.path(), port, &backend.args()).await;
     let tok = token(&server.base).await;
     let last = before.last().unwrap().id.to_string();
     let mut resumed = Events::open(&server.base, &tok, "", Some(&last)).await;

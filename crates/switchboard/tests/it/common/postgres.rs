@@ -104,3 +104,61 @@ impl Drop for Private {
         let _ = std::panic::catch_unwind(|| Private::script(self.data.path(), self.port, "stop"));
     }
 }
+
+/// Where a server under a crash test keeps its state: its data dir's SQLite file, or a
+/// PostgreSQL database of its own.
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Backend {
+    /// A new database, or `None` as [`database`] says.
+    pub async fn postgres() -> Option<Backend> {
+        database().await.map(Backend::Postgres)
+    }
+
+    /// The server's arguments that choose it.
+    pub fn args(&self) -> Vec<&str> {
+        match self {
+            Backend::Sqlite => Vec::new(),
+            Backend::Postgres(url) => vec!["--database-url", url],
+        }
+    }
+
+    /// The actions the simulated world of the server on `data_dir` performed, oldest first.
+    pub async fn sim_log(
+        &self,
+        data_dir: &std::path::Path,
+    ) -> Vec<switchboard_drivers::sim::LogEntry> {
+        match self {
+            Backend::Sqlite => switchboard_drivers::sim::read_log(&data_dir.join("sim")).unwrap(),
+            Backend::Postgres(url) => {
+                let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+                sim_log(&mut conn)
+                    .await
+                    .into_iter()
+                    .map(|(e, _)| e)
+                    .collect()
+            }
+        }
+    }
+}
+
+/// One `#[tokio::test]` per store for `$check(backend)`.
+macro_rules! on_both_stores {
+    ($check:ident, $sqlite:ident, $postgresql:ident) => {
+        #[tokio::test]
+        async fn $sqlite() {
+            $check($crate::common::postgres::Backend::Sqlite).await;
+        }
+
+        #[tokio::test]
+        async fn $postgresql() {
+            if let Some(backend) = $crate::common::postgres::Backend::postgres().await {
+                $check(backend).await;
+            }
+        }
+    };
+}
+pub(crate) use on_both_stores;
