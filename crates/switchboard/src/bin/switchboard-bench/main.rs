@@ -4,7 +4,7 @@
 //!   switchboard-bench chain [--step-ms 5] [--lengths 125,250,500,1000,2000]
 //!   switchboard-bench accept [--connections 64] [--per-connection 40]
 //!   switchboard-bench fuzz-signing [--cases 5000000] [--seed 1]
-//!   switchboard-bench accept-wrk [--services 20000] [--duration 10] [--runs 3]
+//!   switchboard-bench accept-wrk [--services 20000] [--duration 10] [--runs 3] [--replicas 1]
 //!   switchboard-bench reads [--duration 5] [--rounds 2]
 //!   switchboard-bench scale [--resources 100000] [--tasks 1000000]
 //!   switchboard-bench inventory [--resources 100000]   (the scale inventory's TOML)
@@ -25,6 +25,7 @@ mod orchestration;
 mod reads;
 mod real;
 mod scale;
+mod standbys;
 mod takeover;
 mod wrk;
 

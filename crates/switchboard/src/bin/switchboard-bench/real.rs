@@ -8,6 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub const PASSWORD: &str = "Bench-Password-1";
+/// Shared by a leader and its standbys on PostgreSQL (`accept-wrk --replicas`).
+pub const MASTER_KEY: &str = "switchboard-bench master key";
 
 /// The server binary: `SWITCHBOARD_BIN`, else `switchboard` next to this bench.
 pub fn binary() -> Result<PathBuf> {
@@ -69,6 +71,7 @@ impl Server {
             .arg("--config")
             .arg(config)
             .env("SWITCHBOARD_ADMIN_PASSWORD", PASSWORD)
+            .env("SWITCHBOARD_MASTER_KEY", MASTER_KEY)
             .stdout(Stdio::null())
             .stderr(stderr)
             .spawn()?;
