@@ -112,18 +112,18 @@ impl GroupCommit for PgGroups {
 async fn apply_group(
     conn: &mut PgConnection,
     group: &[Submission],
-    lease: &PgGroups,
+    groups: &PgGroups,
     pruned_to: &mut i64,
 ) -> StoreResult<Vec<Event>> {
     let started = Instant::now();
     let mut tx = conn.begin().await?;
-    super::serving::check(&mut tx, lease.token, &lease.lose).await?;
+    super::serving::check(&mut tx, groups.token, &groups.lose).await?;
     let grouped = Grouped::new(group.iter().flat_map(|s| s.writes.iter()));
     for w in &grouped.resource_changes {
         super::changes::apply(&mut tx, w).await?;
     }
     super::rows::write(&mut tx, &grouped).await?;
-    let events = insert_events(&mut tx, &grouped.events, lease.retention, pruned_to).await?;
+    let events = insert_events(&mut tx, &grouped.events, groups.retention, pruned_to).await?;
     tx.commit().await?;
     crate::metrics::committed(group.len(), started);
     Ok(events)

@@ -11,11 +11,11 @@ mod reads;
 mod rows;
 mod serving;
 mod sim_journal;
+mod snapshot;
+mod tasks;
 
 pub use serving::Replica;
 pub use sim_journal::PgSimJournal;
-mod snapshot;
-mod tasks;
 
 use crate::events::EventHub;
 use crate::writer::{self, WriterHandle};
