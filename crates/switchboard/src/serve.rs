@@ -70,15 +70,20 @@ pub async fn build_observed(
             (p.id.clone(), p.name.clone(), domain)
         })
         .collect();
-    let master_key = crate::bootstrap::master_key(
-        &config.data_dir,
-        std::env::var("SWITCHBOARD_MASTER_KEY").ok(),
-    )?;
+    let master_key = || {
+        crate::bootstrap::master_key(
+            &config.data_dir,
+            std::env::var("SWITCHBOARD_MASTER_KEY").ok(),
+        )
+    };
+    // Replicas check theirs against the database's before anything else.
+    let mut early_key = None;
     let mut journal = None;
     let store: Arc<dyn Store> = match &config.store.database_url {
         Some(url) => {
             let inventory = crate::replica::fingerprint(&(&domains, &projects, &resources))?;
-            let replica = crate::replica::of(config, inventory, &master_key, progress);
+            let key = early_key.insert(master_key()?);
+            let replica = crate::replica::of(config, inventory, key, progress);
             // A standby waits here until it leads.
             let (pg, opened) = crate::replica::open(url, &options, replica, progress).await?;
             journal = Some(opened);
@@ -107,6 +112,10 @@ pub async fn build_observed(
     )
     .await?;
 
+    let master_key = match early_key {
+        Some(key) => key,
+        None => master_key()?,
+    };
     crate::bootstrap::users(store.as_ref(), config, &master_key).await?;
     // Fault rules: the stored ones, then `[[sim.faults]]` (same rules, fixed ids) if absent.
     let faults = Arc::new(FaultBook::new(switchboard_identity::policy::matches));

@@ -1,5 +1,5 @@
-//! Several replicas on one PostgreSQL database, each with a data directory of its own: one
-//! leads, the others stand by (passing requests on to it) and take over a command in flight
+//! Three (or two) replicas on one PostgreSQL database, each with a data directory of its own:
+//! one leads, the others stand by (passing requests on to it) and take over a command in flight
 //! when the leader is killed or paused past its lease. The simulated world's journal in the database proves that
 //! no step ran twice, and that a paused leader, resumed, acted no more.
 
@@ -31,27 +31,30 @@ pub(crate) async fn pair(
         .collect();
     let leader = Server::launch(a, free_port(), &db, env);
     leader.wait_up(Duration::from_secs(30)).await;
-    let standby = Server::launch(b, free_port(), &db, env);
-    // It listens at once, and answers 503 in the phase it is in.
+    (leader, standby(b, &db, env).await)
+}
+
+/// A replica started in `dir` beside a leader: it listens at once, and answers 503 in the
+/// phase it is in, `standing_by`.
+async fn standby(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
+    let standby = Server::launch(dir, free_port(), args, env);
     let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let health = reqwest::get(format!("{}/health", standby.base)).await;
-        if let Ok(health) = health {
-            assert_eq!(health.status(), 503);
-            let body: Value = health.json().await.unwrap();
-            if body["phase"] == "standing_by" {
-                break;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the second replica never stood by"
-        );
+    while !standing_by(&standby).await {
+        assert!(Instant::now() < deadline, "the replica never stood by");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let log = std::fs::read_to_string(b.join("server.log")).unwrap();
+    let log = std::fs::read_to_string(dir.join("server.log")).unwrap();
     assert!(log.contains("standing by"), "{log}");
-    (leader, standby)
+    standby
+}
+
+async fn standing_by(server: &Server) -> bool {
+    let Ok(health) = reqwest::get(format!("{}/health", server.base)).await else {
+        return false;
+    };
+    let status = health.status();
+    let body: Value = health.json().await.unwrap();
+    status == 503 && body["phase"] == "standing_by"
 }
 
 /// Starts Spark with its dependencies on `base`; its id once two steps are done and one runs.
@@ -127,28 +130,56 @@ async fn a_standby_finishes_the_command_of_a_leader_killed_mid_step() {
     let Some(url) = common::postgres::database().await else {
         return;
     };
-    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (leader, standby) = pair(&url, a.path(), b.path(), &[KEY], &[]).await;
-    // A client pointed at the standby is served by the leader: login, accept, event stream.
-    let tok = token(&standby.base).await;
-    let mut events = Events::open(&standby.base, &tok, "", None).await;
-    let (id, before) = start_spark_midway(&standby.base, &tok).await;
+    let dirs = [(); 3].map(|_| tempfile::tempdir().unwrap());
+    let (leader, b) = pair(&url, dirs[0].path(), dirs[1].path(), &[KEY], &[]).await;
+    let c = standby(dirs[2].path(), &["--database-url", url.as_str()], &[KEY]).await;
+    // A client pointed at a standby is served by the leader: login, accept, event stream.
+    let tok = token(&b.base).await;
+    let mut events = Events::open(&c.base, &tok, "", None).await;
+    let (id, before) = start_spark_midway(&b.base, &tok).await;
     let first = events
         .next(Duration::from_secs(10))
         .await
         .expect("an event");
     assert_eq!(first.data["task"]["id"], id, "{first:?}");
-    assert_eq!(
-        get(&leader.base, &tok, &format!("/switchboard/v1/tasks/{id}")).await["id"],
-        id
-    );
+    let task = format!("/switchboard/v1/tasks/{id}");
+    assert_eq!(get(&leader.base, &tok, &task).await["id"], id);
 
     let killed = Instant::now();
     leader.kill9();
-    standby.wait_up(Duration::from_secs(30)).await;
+    // One of the two standbys takes over; the other stands by and now passes requests on to it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (new_leader, other) = loop {
+        if b.is_up().await {
+            break (b, c);
+        }
+        if c.is_up().await {
+            break (c, b);
+        }
+        assert!(Instant::now() < deadline, "no standby took over");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
     eprintln!("takeover after kill -9: {:?}", killed.elapsed());
+    assert!(standing_by(&other).await, "two replicas lead");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let through = reqwest::Client::new()
+            .get(format!("{}{task}", other.base))
+            .header("X-Auth-Token", &tok)
+            .send()
+            .await
+            .unwrap();
+        if through.status() == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the other standby never reached the new leader"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     // The token lives in the database: it works on the new leader.
-    let done = finished(&standby.base, &tok, id, before).await;
+    let done = finished(&new_leader.base, &tok, id, before).await;
     assert_eq!(done["state"], "COMPLETE", "{done}");
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
     let tokens = performed_once(&mut conn, &done).await;
@@ -167,20 +198,21 @@ async fn a_standby_finishes_the_command_of_a_leader_killed_mid_step() {
     assert_eq!(finished_events, 1);
 
     // A replica started with another inventory refuses while this one leads, and says why.
-    let other = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
     let extra = "[[clusters]]\nid = 2\nproject = \"local-1\"\nname = \"extra\"\n\
                  version = \"3.1.0\"\nservices = [ { name = \"s0\" } ]\n";
-    let config = launch::config_file(other.path(), extra);
-    let mut refused = launch::serve(other.path(), free_port(), other.path(), None);
+    let config = launch::config_file(elsewhere.path(), extra);
+    let mut refused = launch::serve(elsewhere.path(), free_port(), elsewhere.path(), None);
     refused
         .args(["--database-url", url.as_str(), "--config"])
         .arg(&config)
         .env(KEY.0, KEY.1);
     let (status, _) = launch::run_to_exit(refused, Duration::from_secs(30)).await;
     assert!(!status.success());
-    let (_, stderr) = launch::output(other.path());
+    let (_, stderr) = launch::output(elsewhere.path());
     assert!(stderr.contains("inventory differs"), "{stderr}");
-    assert!(standby.is_up().await);
+    assert!(new_leader.is_up().await);
+    assert!(standing_by(&other).await);
 }
 
 #[tokio::test]
