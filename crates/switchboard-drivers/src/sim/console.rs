@@ -1,7 +1,8 @@
 //! The simulated console: a boot log that follows the resource's real transitions — boot
 //! messages after each start or reboot, shutdown messages after each stop.
 
-use super::world::{Outcome, SimResource};
+use super::entry::Outcome;
+use super::world::SimResource;
 use switchboard_core::{Action, Lifecycle, Millis, ResourceSpec};
 
 /// Seconds since the epoch with milliseconds, like a kernel timestamp.

@@ -2,7 +2,8 @@
 //! (`immediate`, `time`, `manual`), and the release of a `manual` action once its resource has
 //! been read often enough — written to the action log, so the release outlives the server.
 
-use super::world::{LogEntry, World};
+use super::entry::LogEntry;
+use super::world::World;
 use std::time::Duration;
 use switchboard_core::transitions::{Progression, ReadFacts, TransitionBook};
 use switchboard_core::{op_task, Millis, ResourceSpec};

@@ -4,7 +4,8 @@
 //! log (a server killed between the rename and the truncation) are skipped on replay, so a
 //! `kill -9` at any point loses and doubles nothing.
 
-use super::world::{LogEntry, Performed, SimResource, World, HISTORY};
+use super::entry::{LogEntry, Performed};
+use super::world::{SimResource, World, HISTORY};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;

@@ -118,58 +118,6 @@ impl Default for ApiSection {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct StoreConfig {
-    pub synchronous: Synchronous,
-    /// `postgres://…`: the database instead of the data directory's SQLite file.
-    pub database_url: Option<String>,
-    /// With a database URL: how long the leading replica's serving lease lasts unrenewed, so
-    /// how soon a standby takes over from a leader that paused or was cut off.
-    #[serde(with = "humantime_serde")]
-    pub lease: Duration,
-    /// With a database URL: the name the other replicas know this one by (host:pid if unset).
-    pub replica: Option<String>,
-    /// With a database URL: where the other replicas reach this one while it leads, to pass
-    /// their requests on (`http://` and the listen address if that names one).
-    pub advertise_url: Option<String>,
-}
-
-impl Default for StoreConfig {
-    fn default() -> Self {
-        StoreConfig {
-            synchronous: Synchronous::default(),
-            database_url: None,
-            lease: Duration::from_secs(10),
-            replica: None,
-            advertise_url: None,
-        }
-    }
-}
-
-impl StoreConfig {
-    /// Refuses a URL that names no PostgreSQL database (the URL itself is not repeated: it may
-    /// hold a password).
-    fn check(&self) -> Result<()> {
-        match &self.database_url {
-            Some(url) if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) => {
-                bail!("the database URL must start with postgres:// or postgresql://")
-            }
-            _ if self.lease < Duration::from_secs(1) || self.lease > Duration::from_secs(3600) => {
-                bail!("[store] lease must be between 1s and 1h")
-            }
-            _ if self
-                .advertise_url
-                .as_deref()
-                .is_some_and(|u| !(u.starts_with("http://") || u.starts_with("https://"))) =>
-            {
-                bail!("[store] advertise_url must start with http:// or https://")
-            }
-            _ => Ok(()),
-        }
-    }
-}
-
 /// `[ids]`: deterministic ids of things created at run time.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -406,6 +354,7 @@ mod logging;
 mod metrics;
 mod requests;
 mod server;
+mod store;
 
 pub use access::{AdminConfig, AuthConfig};
 pub use console::ConsoleConfig;
@@ -415,6 +364,7 @@ pub use logging::LogFormat;
 pub use metrics::MetricsConfig;
 pub use requests::RequestsConfig;
 pub use server::{derived_cap, ServerConfig};
+pub use store::StoreConfig;
 
 #[cfg(test)]
 mod tests;

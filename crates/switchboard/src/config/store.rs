@@ -1,0 +1,59 @@
+//! `[store]`: where the state is kept (the data dir's SQLite file, or a PostgreSQL database
+//! that replicas share) and how a replica takes part.
+
+use anyhow::{bail, Result};
+use serde::Deserialize;
+use std::time::Duration;
+use switchboard_store::Synchronous;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    pub synchronous: Synchronous,
+    /// `postgres://…`: the database instead of the data directory's SQLite file.
+    pub database_url: Option<String>,
+    /// With a database URL: how long the leading replica's serving lease lasts unrenewed, so
+    /// how soon a standby takes over from a leader that paused or was cut off.
+    #[serde(with = "humantime_serde")]
+    pub lease: Duration,
+    /// With a database URL: the name the other replicas know this one by (host:pid if unset).
+    pub replica: Option<String>,
+    /// With a database URL: where the other replicas reach this one while it leads, to pass
+    /// their requests on (`http://` and the listen address if that names one).
+    pub advertise_url: Option<String>,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            synchronous: Synchronous::default(),
+            database_url: None,
+            lease: Duration::from_secs(10),
+            replica: None,
+            advertise_url: None,
+        }
+    }
+}
+
+impl StoreConfig {
+    /// Refuses a URL that names no PostgreSQL database (the URL itself is not repeated: it may
+    /// hold a password).
+    pub(super) fn check(&self) -> Result<()> {
+        match &self.database_url {
+            Some(url) if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) => {
+                bail!("the database URL must start with postgres:// or postgresql://")
+            }
+            _ if self.lease < Duration::from_secs(1) || self.lease > Duration::from_secs(3600) => {
+                bail!("[store] lease must be between 1s and 1h")
+            }
+            _ if self
+                .advertise_url
+                .as_deref()
+                .is_some_and(|u| !(u.starts_with("http://") || u.starts_with("https://"))) =>
+            {
+                bail!("[store] advertise_url must start with http:// or https://")
+            }
+            _ => Ok(()),
+        }
+    }
+}
