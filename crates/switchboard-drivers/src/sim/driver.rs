@@ -108,9 +108,9 @@ impl Driver for SimDriver {
                 reads,
                 release: false,
             };
-            w.record(entry)
+            let durable = w
+                .record(entry)
                 .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))?;
-            let durable = w.durable.take();
             let used = rule
                 .as_ref()
                 .map_or(0, |id| w.rule_uses.get(id).copied().unwrap_or(0));
@@ -223,8 +223,7 @@ impl Driver for SimDriver {
                 release: false,
             };
             w.record(entry)
-                .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))?;
-            w.durable.take()
+                .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))?
         };
         World::durable(durable)
             .await

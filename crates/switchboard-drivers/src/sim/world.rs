@@ -75,9 +75,6 @@ pub(crate) struct World {
     pub rule_uses: HashMap<String, u64>,
     pub seq: u64,
     pub(super) log: Log,
-    /// The last entry's answer from a journal: awaited, it says that entry and every one before
-    /// it are durable.
-    pub(super) durable: Option<Durable>,
     dir: PathBuf,
     /// Bytes in the log: past the larger of this and `compact_after`, it is compacted.
     pub(super) log_bytes: u64,
@@ -105,7 +102,6 @@ impl World {
             rule_uses: HashMap::new(),
             seq: 0,
             log,
-            durable: None,
             dir,
             log_bytes,
             snapshot_bytes: 0,
@@ -219,20 +215,22 @@ impl World {
 
     /// Writes the entry to the log (one `write`, so a killed server leaves whole lines) or
     /// queues it on the journal, and applies it; then compacts the log if it has grown past its
-    /// bound.
-    pub fn record(&mut self, entry: LogEntry) -> std::io::Result<()> {
+    /// bound. A journal's answer says, once in, that this entry and every one before it are
+    /// durable ([`World::durable`]).
+    pub fn record(&mut self, entry: LogEntry) -> std::io::Result<Option<Durable>> {
         let mut line = serde_json::to_string(&entry).map_err(std::io::Error::other)?;
         self.log_bytes += line.len() as u64 + 1;
-        match &mut self.log {
+        let durable = match &mut self.log {
             Log::File(file) => {
                 line.push('\n');
                 file.write_all(line.as_bytes())?;
+                None
             }
-            Log::Journal(journal) => self.durable = Some(journal.append(entry.seq, line)),
-        }
+            Log::Journal(journal) => Some(journal.append(entry.seq, line)),
+        };
         self.apply(entry);
         self.compact_if_due();
-        Ok(())
+        Ok(durable)
     }
 
     /// Compacts once the log is larger than both the bound and the snapshot, so the work of

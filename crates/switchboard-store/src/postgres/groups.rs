@@ -45,7 +45,7 @@ pub(super) async fn connect(url: &PgConnectOptions, relaxed: bool) -> StoreResul
 
 /// Whether `err` means the connection is gone (the server restarted, the session was ended,
 /// the network dropped), rather than that the group itself was refused.
-pub(super) fn connection_lost(err: &StoreError) -> bool {
+fn connection_lost(err: &StoreError) -> bool {
     match err {
         StoreError::Database(sqlx::Error::Io(_) | sqlx::Error::Protocol(_)) => true,
         StoreError::Database(sqlx::Error::Database(e)) => e
@@ -67,8 +67,7 @@ impl GroupCommit for PgGroups {
         if *self.lose.borrow() {
             return Err(StoreError::InUse(super::serving::LOST));
         }
-        let lost_at = Instant::now();
-        let mut pause = Duration::from_millis(50);
+        let mut reconnecting = Reconnecting::default();
         loop {
             let attempt = match self.conn.take() {
                 Some(conn) => Ok(conn),
@@ -76,9 +75,7 @@ impl GroupCommit for PgGroups {
             };
             let result = match attempt {
                 Ok(mut conn) => {
-                    let mut pruned_to = self.pruned_to;
-                    let result = apply_group(&mut conn, group, self, &mut pruned_to).await;
-                    self.pruned_to = pruned_to;
+                    let result = self.apply_group(&mut conn, group).await;
                     if !result.as_ref().is_err_and(connection_lost) {
                         self.conn = Some(conn);
                     }
@@ -87,10 +84,8 @@ impl GroupCommit for PgGroups {
                 Err(err) => Err(err),
             };
             match result {
-                Err(err) if connection_lost(&err) && lost_at.elapsed() < RECONNECT_FOR => {
-                    tracing::warn!(%err, "no connection to PostgreSQL; trying again");
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(Duration::from_secs(2));
+                Err(err) if reconnecting.worth_it(&err) => {
+                    reconnecting.pause(&err, "a group").await
                 }
                 result => return result,
             }
@@ -108,25 +103,62 @@ impl GroupCommit for PgGroups {
     }
 }
 
-/// One transaction for the group's writes and events, durable on return.
-async fn apply_group(
-    conn: &mut PgConnection,
-    group: &[Submission],
-    groups: &PgGroups,
-    pruned_to: &mut i64,
-) -> StoreResult<Vec<Event>> {
-    let started = Instant::now();
-    let mut tx = conn.begin().await?;
-    super::serving::check(&mut tx, groups.token, &groups.lose).await?;
-    let grouped = Grouped::new(group.iter().flat_map(|s| s.writes.iter()));
-    for w in &grouped.resource_changes {
-        super::changes::apply(&mut tx, w).await?;
+impl PgGroups {
+    /// One transaction for the group's writes and events, durable on return.
+    async fn apply_group(
+        &mut self,
+        conn: &mut PgConnection,
+        group: &[Submission],
+    ) -> StoreResult<Vec<Event>> {
+        let started = Instant::now();
+        let mut tx = conn.begin().await?;
+        super::serving::check(&mut tx, self.token, &self.lose).await?;
+        let grouped = Grouped::new(group.iter().flat_map(|s| s.writes.iter()));
+        for w in &grouped.resource_changes {
+            super::changes::apply(&mut tx, w).await?;
+        }
+        super::rows::write(&mut tx, &grouped).await?;
+        let events = insert_events(
+            &mut tx,
+            &grouped.events,
+            self.retention,
+            &mut self.pruned_to,
+        )
+        .await?;
+        tx.commit().await?;
+        crate::metrics::committed(group.len(), started);
+        Ok(events)
     }
-    super::rows::write(&mut tx, &grouped).await?;
-    let events = insert_events(&mut tx, &grouped.events, groups.retention, pruned_to).await?;
-    tx.commit().await?;
-    crate::metrics::committed(group.len(), started);
-    Ok(events)
+}
+
+/// Attempts on lost connections (PostgreSQL restarting, the session ended, the network down):
+/// pauses growing from 50 ms to 2 s, for up to [`RECONNECT_FOR`].
+pub(super) struct Reconnecting {
+    since: Instant,
+    pause: Duration,
+}
+
+impl Default for Reconnecting {
+    fn default() -> Self {
+        Reconnecting {
+            since: Instant::now(),
+            pause: Duration::from_millis(50),
+        }
+    }
+}
+
+impl Reconnecting {
+    /// Whether `err` lost the connection and there is time left to try again.
+    pub fn worth_it(&self, err: &StoreError) -> bool {
+        connection_lost(err) && self.since.elapsed() < RECONNECT_FOR
+    }
+
+    /// Waits before the next attempt at `what`.
+    pub async fn pause(&mut self, err: &StoreError, what: &str) {
+        tracing::warn!(%err, "no connection to PostgreSQL for {what}; trying again");
+        tokio::time::sleep(self.pause).await;
+        self.pause = (self.pause * 2).min(Duration::from_secs(2));
+    }
 }
 
 /// Numbers the events from `event_head` and inserts them, pruning the oldest past `retention`

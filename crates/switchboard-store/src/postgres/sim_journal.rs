@@ -3,18 +3,15 @@
 //! per transaction as are queued, each transaction only while this replica holds the serving
 //! lease: a replica that lost it cannot act on the world any more.
 
-use super::groups::connection_lost;
+use super::groups::Reconnecting;
 use super::serving;
 use crate::{StoreError, StoreResult};
 use sqlx::postgres::PgPool;
-use std::time::{Duration, Instant};
 use switchboard_core::sim_journal::{Durable, JournalContents, SimJournal};
 use tokio::sync::{mpsc, oneshot, watch};
 
 /// Entries written in one transaction at most.
 const BATCH: usize = 1024;
-/// How long a batch is tried again on lost connections before its entries are refused.
-const RECONNECT_FOR: Duration = Duration::from_secs(60);
 
 enum Op {
     Append(i64, String, oneshot::Sender<Result<(), String>>),
@@ -89,14 +86,11 @@ async fn write_retrying(
     lose: &watch::Sender<bool>,
     batch: &[Op],
 ) -> StoreResult<()> {
-    let lost_at = Instant::now();
-    let mut pause = Duration::from_millis(50);
+    let mut reconnecting = Reconnecting::default();
     loop {
         match write_batch(pool, token, lose, batch).await {
-            Err(err) if connection_lost(&err) && lost_at.elapsed() < RECONNECT_FOR => {
-                tracing::warn!(%err, "no connection to PostgreSQL for the simulated world; trying again");
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_secs(2));
+            Err(err) if reconnecting.worth_it(&err) => {
+                reconnecting.pause(&err, "the simulated world").await
             }
             result => return result,
         }
