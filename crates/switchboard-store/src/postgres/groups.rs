@@ -1,11 +1,12 @@
-//! PostgreSQL's side of group commit: one transaction per group on the writer's own connection,
-//! each kind of row written by one statement over arrays (`UNNEST`), and the group's events
-//! numbered from `event_head`.
+//! PostgreSQL's side of group commit: one statement per group on the writer's own connection
+//! (see `rows`), numbered and claimed so that it commits once however often it is tried, with
+//! its events numbered on from the newest this leader knows.
 
+use super::rows::{self, Claim};
 use crate::events::{number, EventHub};
 use crate::grouped::Grouped;
 use crate::writer::{GroupCommit, Submission};
-use crate::{Event, EventRecord, StoreError, StoreResult};
+use crate::{Event, StoreError, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::Connection;
 use std::time::{Duration, Instant};
@@ -15,6 +16,9 @@ use tokio::sync::watch;
 const PRUNE_BATCH: i64 = 1024;
 /// How long the writer keeps trying to reach PostgreSQL before a group fails.
 const RECONNECT_FOR: Duration = Duration::from_secs(60);
+/// Raised by `switchboard_commit_group` (migration 0005).
+const LEASE_TAKEN_OVER: &str = "SB001";
+const ALREADY_COMMITTED: &str = "SB002";
 
 pub(super) struct PgGroups {
     /// `None` after the connection was lost: the next group connects again.
@@ -30,11 +34,21 @@ pub(super) struct PgGroups {
     pub retention: i64,
     /// Everything at or below this has been pruned (or never existed).
     pub pruned_to: i64,
+    /// The newest event number: only the lease's holder writes events.
+    pub head: i64,
+    /// The last group this leader committed (numbered from 1 under its token).
+    pub committed: i64,
 }
 
 /// The writer's connection to `url`.
 pub(super) async fn connect(url: &PgConnectOptions, relaxed: bool) -> StoreResult<PgConnection> {
-    let mut conn = PgConnection::connect_with(url).await?;
+    // A group's updates join a few hundred keys to their tables: by key lookups, always. The
+    // planner picked hash joins scanning the whole table while tables were small, which cost
+    // more with every row they grew by.
+    let url = url
+        .clone()
+        .options([("enable_hashjoin", "off"), ("enable_mergejoin", "off")]);
+    let mut conn = PgConnection::connect_with(&url).await?;
     if relaxed {
         sqlx::query("SET synchronous_commit = off")
             .execute(&mut conn)
@@ -46,12 +60,17 @@ pub(super) async fn connect(url: &PgConnectOptions, relaxed: bool) -> StoreResul
 /// Whether `err` means the connection is gone (the server restarted, the session was ended,
 /// the network dropped), rather than that the group itself was refused.
 fn connection_lost(err: &StoreError) -> bool {
+    error_code(err).is_some_and(|c| c.starts_with("08") || c.starts_with("57P"))
+        || matches!(
+            err,
+            StoreError::Database(sqlx::Error::Io(_) | sqlx::Error::Protocol(_))
+        )
+}
+
+fn error_code(err: &StoreError) -> Option<String> {
     match err {
-        StoreError::Database(sqlx::Error::Io(_) | sqlx::Error::Protocol(_)) => true,
-        StoreError::Database(sqlx::Error::Database(e)) => e
-            .code()
-            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
-        _ => false,
+        StoreError::Database(sqlx::Error::Database(e)) => e.code().map(|c| c.into_owned()),
+        _ => None,
     }
 }
 
@@ -60,36 +79,67 @@ impl GroupCommit for PgGroups {
     /// On a lost connection (PostgreSQL restarting, the session ended, the network down) the
     /// group is tried again on a new one, with growing pauses, for up to [`RECONNECT_FOR`]:
     /// nothing can commit meanwhile anyway, and giving up would drop the background writes
-    /// that finish tasks. Nothing of a failed attempt was committed unless the loss came during
-    /// the COMMIT itself; then the next attempt fails on the rows already there instead of
-    /// doubling them.
+    /// that finish tasks. A connection lost during the commit leaves it unknown whether the
+    /// group committed: the group's claim tells, so it is neither doubled nor reported failed.
     async fn apply(&mut self, group: &[Submission]) -> StoreResult<Vec<Event>> {
         if *self.lose.borrow() {
             return Err(StoreError::InUse(super::serving::LOST));
         }
+        let grouped = Grouped::new(group.iter().flat_map(|s| s.writes.iter()));
+        let events = number(&grouped.events, self.head + 1);
+        let claim = Claim {
+            token: self.token,
+            group_no: self.committed + 1,
+            head: self.head,
+            prune: self.prune(events.len() as i64),
+        };
+        let started = Instant::now();
         let mut reconnecting = Reconnecting::default();
+        let mut tried = false;
         loop {
-            let attempt = match self.conn.take() {
-                Some(conn) => Ok(conn),
-                None => connect(&self.url, self.relaxed).await,
-            };
-            let result = match attempt {
-                Ok(mut conn) => {
-                    let result = self.apply_group(&mut conn, group).await;
-                    if !result.as_ref().is_err_and(connection_lost) {
-                        self.conn = Some(conn);
+            let mut conn = match self.conn.take() {
+                Some(conn) => conn,
+                None => match connect(&self.url, self.relaxed).await {
+                    Ok(conn) => conn,
+                    Err(err) if reconnecting.worth_it(&err) => {
+                        reconnecting.pause(&err, "a group").await;
+                        continue;
                     }
-                    result
-                }
-                Err(err) => Err(err),
+                    Err(err) => return Err(err),
+                },
             };
+            let result = apply_group(&mut conn, &grouped, &events, &claim).await;
+            let lost = result.as_ref().is_err_and(connection_lost);
+            if !lost {
+                self.conn = Some(conn);
+            }
             match result {
-                Err(err) if reconnecting.worth_it(&err) => {
+                Ok(()) => break,
+                Err(err) if lost && reconnecting.worth_it(&err) => {
+                    tried = true;
                     reconnecting.pause(&err, "a group").await
                 }
-                result => return result,
+                Err(err) if error_code(&err).as_deref() == Some(LEASE_TAKEN_OVER) => {
+                    return Err(super::serving::lost(&self.lose))
+                }
+                Err(err) => {
+                    // An earlier try lost its connection while committing, or this one found
+                    // the group's claim taken: whether it committed is in `writer_commits`.
+                    let maybe = tried || error_code(&err).as_deref() == Some(ALREADY_COMMITTED);
+                    if !(maybe && self.was_committed(&claim).await?) {
+                        return Err(err);
+                    }
+                    break;
+                }
             }
         }
+        self.committed = claim.group_no;
+        self.head += events.len() as i64;
+        if let Some((_, to)) = claim.prune {
+            self.pruned_to = to;
+        }
+        crate::metrics::committed(group.len(), started);
+        Ok(events)
     }
 
     fn publish(&mut self, events: Vec<Event>) {
@@ -104,31 +154,48 @@ impl GroupCommit for PgGroups {
 }
 
 impl PgGroups {
-    /// One transaction for the group's writes and events, durable on return.
-    async fn apply_group(
-        &mut self,
-        conn: &mut PgConnection,
-        group: &[Submission],
-    ) -> StoreResult<Vec<Event>> {
-        let started = Instant::now();
-        let mut tx = conn.begin().await?;
-        super::serving::check(&mut tx, self.token, &self.lose).await?;
-        let grouped = Grouped::new(group.iter().flat_map(|s| s.writes.iter()));
-        for w in &grouped.resource_changes {
-            super::changes::apply(&mut tx, w).await?;
-        }
-        super::rows::write(&mut tx, &grouped).await?;
-        let events = insert_events(
-            &mut tx,
-            &grouped.events,
-            self.retention,
-            &mut self.pruned_to,
-        )
-        .await?;
-        tx.commit().await?;
-        crate::metrics::committed(group.len(), started);
-        Ok(events)
+    /// What to prune with a group of `new` events, once a batch is over the retention.
+    fn prune(&self, new: i64) -> Option<(i64, i64)> {
+        let cutoff = self.head + new - self.retention;
+        (cutoff >= self.pruned_to + PRUNE_BATCH.min(self.retention))
+            .then_some((self.pruned_to, cutoff))
     }
+
+    /// Whether `claim`'s group is committed (read once no try of it can still be running).
+    async fn was_committed(&mut self, claim: &Claim) -> StoreResult<bool> {
+        let conn = match &mut self.conn {
+            Some(conn) => conn,
+            None => self.conn.insert(connect(&self.url, self.relaxed).await?),
+        };
+        // FOR SHARE waits out a try still committing on a session PostgreSQL has not yet ended.
+        let (token, group_no): (i64, i64) =
+            sqlx::query_as("SELECT token, group_no FROM writer_commits WHERE id = 0 FOR SHARE")
+                .fetch_one(&mut *conn)
+                .await?;
+        Ok((token, group_no) == (claim.token, claim.group_no))
+    }
+}
+
+/// One try at the group: one statement, or, with rare changes that are applied one by one
+/// (resources created, edited, deleted…), a transaction of them and the statement.
+async fn apply_group(
+    conn: &mut PgConnection,
+    grouped: &Grouped<'_>,
+    events: &[Event],
+    claim: &Claim,
+) -> StoreResult<()> {
+    let mut statement = rows::statement(grouped, events, claim)?;
+    if grouped.resource_changes.is_empty() {
+        statement.build().execute(&mut *conn).await?;
+        return Ok(());
+    }
+    let mut tx = conn.begin().await?;
+    for w in &grouped.resource_changes {
+        super::changes::apply(&mut tx, w).await?;
+    }
+    statement.build().execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Attempts on lost connections (PostgreSQL restarting, the session ended, the network down):
@@ -159,52 +226,4 @@ impl Reconnecting {
         tokio::time::sleep(self.pause).await;
         self.pause = (self.pause * 2).min(Duration::from_secs(2));
     }
-}
-
-/// Numbers the events from `event_head` and inserts them, pruning the oldest past `retention`
-/// in batches. The head's row stays locked until the commit, so transactions of every replica
-/// take their numbers in commit order.
-async fn insert_events(
-    conn: &mut PgConnection,
-    events: &[&EventRecord],
-    retention: i64,
-    pruned_to: &mut i64,
-) -> StoreResult<Vec<Event>> {
-    if events.is_empty() {
-        return Ok(Vec::new());
-    }
-    let n = events.len() as i64;
-    let newest: i64 =
-        sqlx::query_scalar("UPDATE event_head SET seq = seq + $1 WHERE id = 0 RETURNING seq")
-            .bind(n)
-            .fetch_one(&mut *conn)
-            .await?;
-    let numbered = number(events, newest - n + 1);
-    sqlx::query(
-        "INSERT INTO events (seq, at, project_id, task_id, type, data) \
-         SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], \
-         $5::text[], $6::text[])",
-    )
-    .bind(numbered.iter().map(|e| e.seq).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.at).collect::<Vec<_>>())
-    .bind(
-        numbered
-            .iter()
-            .map(|e| e.project_id.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(numbered.iter().map(|e| e.task_id).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.kind).collect::<Vec<_>>())
-    .bind(numbered.iter().map(|e| e.data.as_str()).collect::<Vec<_>>())
-    .execute(&mut *conn)
-    .await?;
-    let cutoff = newest - retention;
-    if cutoff >= *pruned_to + PRUNE_BATCH.min(retention) {
-        sqlx::query("DELETE FROM events WHERE seq <= $1")
-            .bind(cutoff)
-            .execute(&mut *conn)
-            .await?;
-        *pruned_to = cutoff;
-    }
-    Ok(numbered)
 }

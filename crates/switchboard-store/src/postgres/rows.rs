@@ -1,92 +1,181 @@
-//! A group's rows on PostgreSQL: each kind written by one statement over arrays (`UNNEST`), the
-//! inserts before the updates (a row is only ever updated after the commit that inserted it).
+//! A group's rows on PostgreSQL as one statement: each kind of row is a data-modifying `WITH`
+//! clause over arrays (`UNNEST`), and the statement ends by claiming the group
+//! (`switchboard_commit_group`, migration 0005): fenced by the serving lease, committed once,
+//! its event numbers taken. One round trip and one plan per group, where a statement per kind
+//! cost a round trip each, one after another. Only the kinds the group has are in it.
+//!
+//! The clauses see one snapshot, so none may depend on another's rows: a row is only ever
+//! updated after the commit that inserted it, and later changes to a row replace earlier ones
+//! in [`Grouped`].
 
 use super::json;
 use crate::grouped::Grouped;
-use crate::{StoreResult, Write};
-use sqlx::postgres::PgConnection;
+use crate::{Event, StoreResult, Write};
+use sqlx::{Postgres, QueryBuilder};
 
-/// Every row write of the group, in order.
-pub(super) async fn write(conn: &mut PgConnection, g: &Grouped<'_>) -> StoreResult<()> {
-    insert_tasks(conn, g).await?;
-    insert_steps(conn, g).await?;
-    update_steps(conn, &g.step_updates).await?;
-    update_tasks(conn, &g.task_updates).await?;
-    update_resources(conn, &g.resource_updates).await?;
-    insert_audits(conn, g).await
+/// What the statement claims besides the rows.
+pub(super) struct Claim {
+    pub token: i64,
+    pub group_no: i64,
+    /// The newest event number before the group.
+    pub head: i64,
+    /// Events above the first number and up to the second are pruned with the group (those
+    /// below are gone already: a bounded range does not walk the dead rows vacuum has not
+    /// reclaimed yet, which made each prune slower than the last).
+    pub prune: Option<(i64, i64)>,
 }
 
-async fn insert_tasks(conn: &mut PgConnection, g: &Grouped<'_>) -> StoreResult<()> {
-    if g.tasks.is_empty() {
+/// The statement writing every row of `g`, its `events` (numbered from `claim.head`).
+pub(super) fn statement<'a>(
+    g: &'a Grouped<'a>,
+    events: &'a [Event],
+    claim: &Claim,
+) -> StoreResult<QueryBuilder<'a, Postgres>> {
+    let mut s = Statement {
+        q: QueryBuilder::new(""),
+        clauses: 0,
+    };
+    insert_tasks(&mut s, g)?;
+    insert_steps(&mut s, g)?;
+    update_steps(&mut s, &g.step_updates);
+    update_tasks(&mut s, &g.task_updates);
+    update_resources(&mut s, &g.resource_updates);
+    insert_audits(&mut s, g);
+    insert_events(&mut s, g, events);
+    if let Some((after, to)) = claim.prune {
+        s.clause("DELETE FROM events WHERE seq > ");
+        s.q.push_bind(after)
+            .push(" AND seq <= ")
+            .push_bind(to)
+            .push(")");
+    }
+    let head_after = (!events.is_empty()).then_some(claim.head + events.len() as i64);
+    s.q.push(" SELECT switchboard_commit_group(");
+    let mut args = s.q.separated(", ");
+    args.push_bind(claim.token);
+    args.push_bind(claim.group_no);
+    args.push_bind(claim.head);
+    args.push_bind(head_after);
+    s.q.push(")");
+    Ok(s.q)
+}
+
+struct Statement<'a> {
+    q: QueryBuilder<'a, Postgres>,
+    clauses: usize,
+}
+
+impl<'a> Statement<'a> {
+    /// Opens the next `WITH` clause with `sql`; the caller closes it with `)`.
+    fn clause(&mut self, sql: &str) {
+        self.q
+            .push(if self.clauses == 0 { "WITH " } else { ", " })
+            .push(format_args!("w{} AS (", self.clauses))
+            .push(sql);
+        self.clauses += 1;
+    }
+
+    /// `UNNEST(` … `)` of the columns `add` binds, each cast to its array type.
+    fn unnest(&mut self, add: impl FnOnce(&mut Columns<'_, 'a>)) {
+        self.q.push("UNNEST(");
+        add(&mut Columns {
+            q: &mut self.q,
+            first: true,
+        });
+        self.q.push(")");
+    }
+}
+
+struct Columns<'q, 'a> {
+    q: &'q mut QueryBuilder<'a, Postgres>,
+    first: bool,
+}
+
+impl<'a> Columns<'_, 'a> {
+    fn col<T>(&mut self, values: Vec<T>, sql_type: &str) -> &mut Self
+    where
+        Vec<T>: sqlx::Encode<'a, Postgres> + sqlx::Type<Postgres> + Send + 'a,
+    {
+        if !std::mem::take(&mut self.first) {
+            self.q.push(", ");
+        }
+        self.q
+            .push_bind(values)
+            .push("::")
+            .push(sql_type)
+            .push("[]");
+        self
+    }
+}
+
+fn insert_tasks<'a>(s: &mut Statement<'a>, g: &'a Grouped<'a>) -> StoreResult<()> {
+    let t = &g.tasks;
+    if t.is_empty() {
         return Ok(());
     }
-    let t = &g.tasks;
     let targets = t
         .iter()
         .map(|t| json(&t.targets))
         .collect::<StoreResult<Vec<_>>>()?;
-    sqlx::query(
+    s.clause(
         "INSERT INTO tasks (id, project_id, kind, action, target_id, only_self, principal, \
          request_id, state, progress, error, created_at, updated_at, finished_at, targets) \
-         SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], \
-         $6::boolean[], $7::text[], $8::text[], $9::text[], $10::float8[], $11::text[], \
-         $12::bigint[], $13::bigint[], $14::bigint[], $15::text[])",
-    )
-    .bind(t.iter().map(|t| t.id).collect::<Vec<_>>())
-    .bind(t.iter().map(|t| t.project_id.as_str()).collect::<Vec<_>>())
-    .bind(t.iter().map(|t| t.kind.as_str()).collect::<Vec<_>>())
-    .bind(t.iter().map(|t| t.action.as_str()).collect::<Vec<_>>())
-    .bind(t.iter().map(|t| t.target_id.as_deref()).collect::<Vec<_>>())
-    .bind(t.iter().map(|t| t.only_self).collect::<Vec<_>>())
-    .bind(t.iter().map(|t| t.principal.as_str()).collect::<Vec<_>>())
-    .bind(t.iter().map(|t| t.request_id.as_str()).collect::<Vec<_>>())
-    .bind(t.iter().map(|t| t.state.as_str()).collect::<Vec<_>>())
-    .bind(t.iter().map(|t| t.progress).collect::<Vec<_>>())
-    .bind(t.iter().map(|t| t.error.as_deref()).collect::<Vec<_>>())
-    .bind(t.iter().map(|t| t.created_at).collect::<Vec<_>>())
-    .bind(t.iter().map(|t| t.updated_at).collect::<Vec<_>>())
-    .bind(t.iter().map(|t| t.finished_at).collect::<Vec<_>>())
-    .bind(targets)
-    .execute(conn)
-    .await?;
+         SELECT * FROM ",
+    );
+    s.unnest(|c| {
+        c.col(t.iter().map(|t| t.id).collect(), "bigint")
+            .col(t.iter().map(|t| t.project_id.as_str()).collect(), "text")
+            .col(t.iter().map(|t| t.kind.as_str()).collect(), "text")
+            .col(t.iter().map(|t| t.action.as_str()).collect(), "text")
+            .col(t.iter().map(|t| t.target_id.as_deref()).collect(), "text")
+            .col(t.iter().map(|t| t.only_self).collect(), "boolean")
+            .col(t.iter().map(|t| t.principal.as_str()).collect(), "text")
+            .col(t.iter().map(|t| t.request_id.as_str()).collect(), "text")
+            .col(t.iter().map(|t| t.state.as_str()).collect(), "text")
+            .col(t.iter().map(|t| t.progress).collect(), "float8")
+            .col(t.iter().map(|t| t.error.as_deref()).collect(), "text")
+            .col(t.iter().map(|t| t.created_at).collect(), "bigint")
+            .col(t.iter().map(|t| t.updated_at).collect(), "bigint")
+            .col(t.iter().map(|t| t.finished_at).collect(), "bigint")
+            .col(targets, "text");
+    });
+    s.q.push(")");
     Ok(())
 }
 
-async fn insert_steps(conn: &mut PgConnection, g: &Grouped<'_>) -> StoreResult<()> {
-    if g.steps.is_empty() {
+fn insert_steps<'a>(s: &mut Statement<'a>, g: &'a Grouped<'a>) -> StoreResult<()> {
+    let st = &g.steps;
+    if st.is_empty() {
         return Ok(());
     }
-    let s = &g.steps;
-    let afters = s
+    let afters = st
         .iter()
         .map(|s| json(&s.after))
         .collect::<StoreResult<Vec<_>>>()?;
-    sqlx::query(
+    s.clause(
         "INSERT INTO steps (task_id, idx, resource_id, action, follow_task, after, state, \
-         attempts, prior_state, expected_ms, started_at, finished_at, error) \
-         SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], \
-         $6::text[], $7::text[], $8::bigint[], $9::text[], $10::bigint[], $11::bigint[], \
-         $12::bigint[], $13::text[])",
-    )
-    .bind(s.iter().map(|s| s.task_id).collect::<Vec<_>>())
-    .bind(s.iter().map(|s| s.idx as i64).collect::<Vec<_>>())
-    .bind(s.iter().map(|s| s.resource_id.as_str()).collect::<Vec<_>>())
-    .bind(s.iter().map(|s| s.action.as_str()).collect::<Vec<_>>())
-    .bind(s.iter().map(|s| s.follow_task).collect::<Vec<_>>())
-    .bind(afters)
-    .bind(s.iter().map(|s| s.state.as_str()).collect::<Vec<_>>())
-    .bind(s.iter().map(|s| s.attempts as i64).collect::<Vec<_>>())
-    .bind(s.iter().map(|s| s.prior_state.as_str()).collect::<Vec<_>>())
-    .bind(s.iter().map(|s| s.expected_ms).collect::<Vec<_>>())
-    .bind(s.iter().map(|s| s.started_at).collect::<Vec<_>>())
-    .bind(s.iter().map(|s| s.finished_at).collect::<Vec<_>>())
-    .bind(s.iter().map(|s| s.error.as_deref()).collect::<Vec<_>>())
-    .execute(conn)
-    .await?;
+         attempts, prior_state, expected_ms, started_at, finished_at, error) SELECT * FROM ",
+    );
+    s.unnest(|c| {
+        c.col(st.iter().map(|s| s.task_id).collect(), "bigint")
+            .col(st.iter().map(|s| s.idx as i64).collect(), "bigint")
+            .col(st.iter().map(|s| s.resource_id.as_str()).collect(), "text")
+            .col(st.iter().map(|s| s.action.as_str()).collect(), "text")
+            .col(st.iter().map(|s| s.follow_task).collect(), "bigint")
+            .col(afters, "text")
+            .col(st.iter().map(|s| s.state.as_str()).collect(), "text")
+            .col(st.iter().map(|s| s.attempts as i64).collect(), "bigint")
+            .col(st.iter().map(|s| s.prior_state.as_str()).collect(), "text")
+            .col(st.iter().map(|s| s.expected_ms).collect(), "bigint")
+            .col(st.iter().map(|s| s.started_at).collect(), "bigint")
+            .col(st.iter().map(|s| s.finished_at).collect(), "bigint")
+            .col(st.iter().map(|s| s.error.as_deref()).collect(), "text");
+    });
+    s.q.push(")");
     Ok(())
 }
 
-async fn update_steps(conn: &mut PgConnection, updates: &[&Write]) -> StoreResult<()> {
+fn update_steps<'a>(s: &mut Statement<'a>, updates: &[&'a Write]) {
     let mut cols = (
         vec![],
         vec![],
@@ -120,30 +209,29 @@ async fn update_steps(conn: &mut PgConnection, updates: &[&Write]) -> StoreResul
         }
     }
     if cols.0.is_empty() {
-        return Ok(());
+        return;
     }
-    sqlx::query(
+    s.clause(
         "UPDATE steps s SET state = v.state, attempts = v.attempts, started_at = v.started_at, \
-         finished_at = v.finished_at, error = v.error, output = v.output \
-         FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], \
-         $6::bigint[], $7::text[], $8::text[]) \
-         AS v(task_id, idx, state, attempts, started_at, finished_at, error, output) \
-         WHERE s.task_id = v.task_id AND s.idx = v.idx",
-    )
-    .bind(cols.0)
-    .bind(cols.1)
-    .bind(cols.2)
-    .bind(cols.3)
-    .bind(cols.4)
-    .bind(cols.5)
-    .bind(cols.6)
-    .bind(cols.7)
-    .execute(conn)
-    .await?;
-    Ok(())
+         finished_at = v.finished_at, error = v.error, output = v.output FROM ",
+    );
+    s.unnest(|c| {
+        c.col(cols.0, "bigint")
+            .col(cols.1, "bigint")
+            .col(cols.2, "text")
+            .col(cols.3, "bigint")
+            .col(cols.4, "bigint")
+            .col(cols.5, "bigint")
+            .col(cols.6, "text")
+            .col(cols.7, "text");
+    });
+    s.q.push(
+        " AS v(task_id, idx, state, attempts, started_at, finished_at, error, output) \
+         WHERE s.task_id = v.task_id AND s.idx = v.idx)",
+    );
 }
 
-async fn update_tasks(conn: &mut PgConnection, updates: &[&Write]) -> StoreResult<()> {
+fn update_tasks<'a>(s: &mut Statement<'a>, updates: &[&'a Write]) {
     let mut cols = (vec![], vec![], vec![], vec![], vec![], vec![]);
     for w in updates {
         if let Write::UpdateTask {
@@ -164,28 +252,25 @@ async fn update_tasks(conn: &mut PgConnection, updates: &[&Write]) -> StoreResul
         }
     }
     if cols.0.is_empty() {
-        return Ok(());
+        return;
     }
     // Progress never goes back, whatever order updates of one task land in.
-    sqlx::query(
+    s.clause(
         "UPDATE tasks t SET state = v.state, progress = GREATEST(t.progress, v.progress), \
-         error = v.error, updated_at = v.updated_at, finished_at = v.finished_at \
-         FROM UNNEST($1::bigint[], $2::text[], $3::float8[], $4::text[], $5::bigint[], \
-         $6::bigint[]) AS v(id, state, progress, error, updated_at, finished_at) \
-         WHERE t.id = v.id",
-    )
-    .bind(cols.0)
-    .bind(cols.1)
-    .bind(cols.2)
-    .bind(cols.3)
-    .bind(cols.4)
-    .bind(cols.5)
-    .execute(conn)
-    .await?;
-    Ok(())
+         error = v.error, updated_at = v.updated_at, finished_at = v.finished_at FROM ",
+    );
+    s.unnest(|c| {
+        c.col(cols.0, "bigint")
+            .col(cols.1, "text")
+            .col(cols.2, "float8")
+            .col(cols.3, "text")
+            .col(cols.4, "bigint")
+            .col(cols.5, "bigint");
+    });
+    s.q.push(" AS v(id, state, progress, error, updated_at, finished_at) WHERE t.id = v.id)");
 }
 
-async fn update_resources(conn: &mut PgConnection, updates: &[&Write]) -> StoreResult<()> {
+fn update_resources<'a>(s: &mut Statement<'a>, updates: &[&'a Write]) {
     let mut cols = (vec![], vec![], vec![], vec![], vec![]);
     for w in updates {
         if let Write::SetResource {
@@ -204,48 +289,61 @@ async fn update_resources(conn: &mut PgConnection, updates: &[&Write]) -> StoreR
         }
     }
     if cols.0.is_empty() {
-        return Ok(());
+        return;
     }
-    sqlx::query(
+    s.clause(
         "UPDATE resources r SET state = v.state, active_task_id = v.active_task_id, \
-         last_error = v.last_error, updated_at = v.updated_at \
-         FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[]) \
-         AS v(id, state, active_task_id, last_error, updated_at) WHERE r.id = v.id",
-    )
-    .bind(cols.0)
-    .bind(cols.1)
-    .bind(cols.2)
-    .bind(cols.3)
-    .bind(cols.4)
-    .execute(conn)
-    .await?;
-    Ok(())
+         last_error = v.last_error, updated_at = v.updated_at FROM ",
+    );
+    s.unnest(|c| {
+        c.col(cols.0, "text")
+            .col(cols.1, "text")
+            .col(cols.2, "bigint")
+            .col(cols.3, "text")
+            .col(cols.4, "bigint");
+    });
+    s.q.push(" AS v(id, state, active_task_id, last_error, updated_at) WHERE r.id = v.id)");
 }
 
-async fn insert_audits(conn: &mut PgConnection, g: &Grouped<'_>) -> StoreResult<()> {
-    if g.audits.is_empty() {
-        return Ok(());
-    }
+fn insert_audits<'a>(s: &mut Statement<'a>, g: &'a Grouped<'a>) {
     let a = &g.audits;
-    sqlx::query(
+    if a.is_empty() {
+        return;
+    }
+    s.clause(
         "INSERT INTO audit (at, principal, project_id, action, target, request_id, source, \
-         outcome, detail) SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], \
-         $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])",
-    )
-    .bind(a.iter().map(|a| a.at).collect::<Vec<_>>())
-    .bind(a.iter().map(|a| a.principal.as_str()).collect::<Vec<_>>())
-    .bind(
-        a.iter()
-            .map(|a| a.project_id.as_deref())
-            .collect::<Vec<_>>(),
-    )
-    .bind(a.iter().map(|a| a.action.as_str()).collect::<Vec<_>>())
-    .bind(a.iter().map(|a| a.target.as_deref()).collect::<Vec<_>>())
-    .bind(a.iter().map(|a| a.request_id.as_str()).collect::<Vec<_>>())
-    .bind(a.iter().map(|a| a.source.as_deref()).collect::<Vec<_>>())
-    .bind(a.iter().map(|a| a.outcome.as_str()).collect::<Vec<_>>())
-    .bind(a.iter().map(|a| a.detail.as_deref()).collect::<Vec<_>>())
-    .execute(conn)
-    .await?;
-    Ok(())
+         outcome, detail) SELECT * FROM ",
+    );
+    s.unnest(|c| {
+        c.col(a.iter().map(|a| a.at).collect(), "bigint")
+            .col(a.iter().map(|a| a.principal.as_str()).collect(), "text")
+            .col(a.iter().map(|a| a.project_id.as_deref()).collect(), "text")
+            .col(a.iter().map(|a| a.action.as_str()).collect(), "text")
+            .col(a.iter().map(|a| a.target.as_deref()).collect(), "text")
+            .col(a.iter().map(|a| a.request_id.as_str()).collect(), "text")
+            .col(a.iter().map(|a| a.source.as_deref()).collect(), "text")
+            .col(a.iter().map(|a| a.outcome.as_str()).collect(), "text")
+            .col(a.iter().map(|a| a.detail.as_deref()).collect(), "text");
+    });
+    s.q.push(")");
+}
+
+/// The events as numbered for the group (`numbered` in the order of `g.events`).
+fn insert_events<'a>(s: &mut Statement<'a>, g: &'a Grouped<'a>, numbered: &'a [Event]) {
+    if numbered.is_empty() {
+        return;
+    }
+    s.clause("INSERT INTO events (seq, at, project_id, task_id, type, data) SELECT * FROM ");
+    s.unnest(|c| {
+        c.col(numbered.iter().map(|e| e.seq).collect(), "bigint")
+            .col(g.events.iter().map(|e| e.at).collect(), "bigint")
+            .col(
+                numbered.iter().map(|e| e.project_id.as_str()).collect(),
+                "text",
+            )
+            .col(numbered.iter().map(|e| e.task_id).collect(), "bigint")
+            .col(g.events.iter().map(|e| e.kind).collect(), "text")
+            .col(numbered.iter().map(|e| e.data.as_str()).collect(), "text");
+    });
+    s.q.push(")");
 }

@@ -225,11 +225,16 @@ pub(super) async fn check(
         .fetch_one(&mut *conn)
         .await?;
     if current != token {
-        if !*lose.borrow() {
-            tracing::error!("{LOST}");
-        }
-        let _ = lose.send(true);
-        return Err(StoreError::InUse(LOST));
+        return Err(lost(lose));
     }
     Ok(())
+}
+
+/// Another replica holds the lease now: says so once, and tells the store to stop writing.
+pub(super) fn lost(lose: &watch::Sender<bool>) -> StoreError {
+    if !*lose.borrow() {
+        tracing::error!("{LOST}");
+    }
+    let _ = lose.send(true);
+    StoreError::InUse(LOST)
 }
