@@ -38,3 +38,9 @@ BEGIN
     END IF;
 END
 $$;
+
+-- Steps and resources are updated in place after their insert (a step twice, as it starts and
+-- ends): room left on their pages lets PostgreSQL keep the new version on the same page without
+-- touching the indexes (a HOT update; only 40% were, with full pages).
+ALTER TABLE steps SET (fillfactor = 70);
+ALTER TABLE resources SET (fillfactor = 70);
