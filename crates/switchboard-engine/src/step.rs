@@ -11,6 +11,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// How a step held by a `hang` fault ends: its task was cancelled.
 const CANCELLED_WHILE_HELD: &str = "cancelled while held by a hang fault";
+const LEASE_GONE: &str = "this replica lost the serving lease to another, which goes on with it";
 
 /// Runs `step` of `task` (of `project`) until it is DONE or FAILED and returns it. The start
 /// of each attempt is queued before the driver is asked; the final state is left to the runner
@@ -164,6 +165,14 @@ async fn attempt(
         .step_timeout(spec, action)
         .unwrap_or(inner.config.step_timeout);
     let target = action.target_state();
+    // A replica that may have lost its lease to another does not act: no fencing token
+    // reaches a real system. (Its writes are refused anyway, and it stops.)
+    if !inner.store.may_act().await {
+        return Err((
+            format!("{} {}: {LEASE_GONE}", action.as_str(), spec.name),
+            false,
+        ));
+    }
     let work = async {
         let output = driver.perform(spec, action, op_id).await?;
         if driver.held(spec) {

@@ -62,6 +62,12 @@ pub trait CommitStore: Send + Sync {
     fn lease_lost(&self) -> Option<tokio::sync::watch::Receiver<bool>> {
         None
     }
+    /// Waits until this replica may act on the world outside the database (a driver's command
+    /// to a real system, which no fencing token reaches): `true` while its lease is known to
+    /// hold, `false` once lost. Where no other replica can take over (SQLite): `true` at once.
+    async fn may_act(&self) -> bool {
+        true
+    }
 }
 
 /// The resources the inventory declares, with their state and metadata.

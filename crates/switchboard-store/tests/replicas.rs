@@ -139,3 +139,53 @@ async fn replicas_must_share_the_master_key_and_the_inventory() {
             .unwrap();
     assert_eq!(stored, "inv-2");
 }
+
+/// Whether `store` may act, if it finds out `within` milliseconds.
+async fn acts(store: &PgStore, within: u64) -> Option<bool> {
+    tokio::time::timeout(Duration::from_millis(within), store.may_act())
+        .await
+        .ok()
+}
+
+#[tokio::test]
+async fn a_leader_whose_lease_may_have_expired_does_not_act() {
+    let Some(url) = common::postgres_url().await else {
+        return;
+    };
+    let leader = Replica {
+        lease: Duration::from_secs(1),
+        ..replica("a", "inv", "key")
+    };
+    let store = open(&url, &leader).await.unwrap();
+    assert_eq!(acts(&store, 100).await, Some(true));
+
+    // The renewals are stuck behind a lock on the lease's row, as on a stalled database.
+    use sqlx::Connection;
+    let mut blocker = sqlx::PgConnection::connect(&url).await.unwrap();
+    let mut stalled = blocker.begin().await.unwrap();
+    sqlx::query("SELECT token FROM serving_lease WHERE id = 0 FOR UPDATE")
+        .fetch_one(&mut *stalled)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(acts(&store, 300).await, None, "it acted past its lease");
+    stalled.commit().await.unwrap();
+    assert_eq!(
+        acts(&store, 2000).await,
+        Some(true),
+        "renewed, it acts again"
+    );
+
+    // Another replica's takeover (forced here; a real one waits for the expiry): once its next
+    // renewal finds it out, it never acts again.
+    sqlx::query("UPDATE serving_lease SET token = token + 1, holder = 'b'")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let mut lost = store.lease_lost().unwrap();
+    tokio::time::timeout(Duration::from_secs(2), lost.wait_for(|l| *l))
+        .await
+        .expect("the renewal did not find the takeover")
+        .unwrap();
+    assert_eq!(acts(&store, 100).await, Some(false));
+}

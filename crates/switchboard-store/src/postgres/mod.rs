@@ -165,6 +165,10 @@ impl CommitStore for PgStore {
     fn lease_lost(&self) -> Option<tokio::sync::watch::Receiver<bool>> {
         Some(self.lease.lost.clone())
     }
+
+    async fn may_act(&self) -> bool {
+        self.lease.may_act().await
+    }
 }
 
 #[async_trait::async_trait]

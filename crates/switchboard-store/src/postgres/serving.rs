@@ -11,6 +11,7 @@ use sqlx::Connection;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{oneshot, watch};
+use tokio::time::Instant;
 
 /// How a replica names itself and how long its lease lasts unrenewed.
 #[derive(Debug, Clone)]
@@ -60,7 +61,31 @@ pub(super) struct Lease {
     /// Becomes `true` once another replica holds the lease.
     pub lost: watch::Receiver<bool>,
     pub lose: watch::Sender<bool>,
+    /// Until when the lease surely holds, on this process's clock: the last renewal's sending
+    /// plus a lease (PostgreSQL counts its expiry from later, when it ran the renewal).
+    held_until: watch::Receiver<Instant>,
     _stop: oneshot::Sender<()>,
+}
+
+impl Lease {
+    /// See `CommitStore::may_act`. A replica paused past its lease finds, as it resumes, that
+    /// its lease may be another's, before it acts; renewals stuck on a slow database hold its
+    /// actions up until one goes through (or the lease turns out lost).
+    pub async fn may_act(&self) -> bool {
+        let (mut held, mut lost) = (self.held_until.clone(), self.lost.clone());
+        loop {
+            if *lost.borrow_and_update() {
+                return false;
+            }
+            if Instant::now() < *held.borrow_and_update() {
+                return true;
+            }
+            tokio::select! {
+                changed = held.changed() => if changed.is_err() { return false },
+                changed = lost.changed() => if changed.is_err() { return false },
+            }
+        }
+    }
 }
 
 /// Takes the lease when it is free, expired or its holder's session is gone. The token then.
@@ -85,7 +110,8 @@ pub(super) async fn acquire(url: &PgConnectOptions, replica: &Replica) -> StoreR
     let secs = replica.lease.as_secs_f64();
     let mut conn = PgConnection::connect_with(url).await?;
     let mut standing_by = false;
-    let token = loop {
+    let (token, taken_at) = loop {
+        let sent = Instant::now();
         let taken = sqlx::query_scalar::<_, i64>(TAKE)
             .bind(&replica.name)
             .bind(secs)
@@ -93,7 +119,7 @@ pub(super) async fn acquire(url: &PgConnectOptions, replica: &Replica) -> StoreR
             .fetch_optional(&mut conn)
             .await;
         let leader = match taken {
-            Ok(Some(token)) => break token,
+            Ok(Some(token)) => break (token, sent),
             Ok(None) => {
                 sqlx::query_as::<_, (Option<String>, Option<String>)>(
                     "SELECT holder, holder_url FROM serving_lease WHERE id = 0",
@@ -132,12 +158,14 @@ pub(super) async fn acquire(url: &PgConnectOptions, replica: &Replica) -> StoreR
     }
     let (lose, lost) = watch::channel(false);
     let (stop, stopped) = oneshot::channel();
+    let (held, held_until) = watch::channel(taken_at + replica.lease);
     let renewal = Renewal {
         url: url.clone(),
         token,
-        secs,
+        lease: replica.lease,
         every: (replica.lease / 3).min(Duration::from_secs(1)),
         lose: lose.clone(),
+        held,
     };
     tokio::spawn(renewal.run(conn, stopped));
     Ok(Lease {
@@ -145,6 +173,7 @@ pub(super) async fn acquire(url: &PgConnectOptions, replica: &Replica) -> StoreR
         waited: standing_by,
         lost,
         lose,
+        held_until,
         _stop: stop,
     })
 }
@@ -165,9 +194,10 @@ async fn reconnect(url: &PgConnectOptions) -> PgConnection {
 struct Renewal {
     url: PgConnectOptions,
     token: i64,
-    secs: f64,
+    lease: Duration,
     every: Duration,
     lose: watch::Sender<bool>,
+    held: watch::Sender<Instant>,
 }
 
 impl Renewal {
@@ -177,13 +207,16 @@ impl Renewal {
                 _ = &mut stopped => return self.release(conn).await,
                 _ = tokio::time::sleep(self.every) => {}
             }
+            let sent = Instant::now();
             let renewed = sqlx::query_scalar::<_, i64>(RENEW)
                 .bind(self.token)
-                .bind(self.secs)
+                .bind(self.lease.as_secs_f64())
                 .fetch_optional(&mut conn)
                 .await;
             match renewed {
-                Ok(Some(_)) => {}
+                Ok(Some(_)) => {
+                    let _ = self.held.send(sent + self.lease);
+                }
                 Ok(None) => {
                     tracing::error!("{LOST}");
                     let _ = self.lose.send(true);
