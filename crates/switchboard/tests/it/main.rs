@@ -68,6 +68,7 @@ mod permissions;
 mod plans;
 mod policy_wildcards;
 mod postgres_conflicts;
+mod postgres_fencing;
 mod postgres_replicas;
 mod postgres_restart;
 mod postgres_serve;

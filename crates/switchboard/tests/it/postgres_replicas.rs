@@ -89,7 +89,7 @@ async fn progress(base: &str, tok: &str, id: i64) -> Value {
 }
 
 /// Waits for the command to end on `base`; checks its progress never went below `floor`.
-async fn finished(base: &str, tok: &str, id: i64, mut floor: f64) -> Value {
+pub(crate) async fn finished(base: &str, tok: &str, id: i64, mut floor: f64) -> Value {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let p = progress(base, tok, id).await;
