@@ -2,12 +2,13 @@
 //! connection was cut between the commit and its answer) is neither reported failed nor
 //! written twice: the writer reconnects, tries the group again, and finds it committed. A TCP
 //! proxy between the store and PostgreSQL cuts the connection right after the commit, on the
-//! one-statement path and on the transaction path.
+//! one-statement path and on the transaction path; the simulated world's journal likewise.
 
 mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use switchboard_core::sim_journal::SimJournal;
 use switchboard_core::{Action, Lifecycle, TaskState};
 use switchboard_store::{
     CommitStore, EventRecord, PgStore, Priority, Replica, StoreOptions, TaskRecord, TaskStore,
@@ -109,7 +110,7 @@ fn event(id: i64) -> Write {
 }
 
 #[tokio::test]
-async fn a_group_whose_answer_was_lost_after_its_commit_counts_once() {
+async fn a_commit_whose_answer_was_lost_counts_once() {
     let Some(url) = common::postgres_url().await else {
         return;
     };
@@ -180,4 +181,21 @@ async fn a_group_whose_answer_was_lost_after_its_commit_counts_once() {
         .await
         .unwrap();
     assert_eq!(resources, 1);
+
+    // The simulated world's journal: a batch whose COMMIT's answer is lost is not refused (its
+    // action was performed), nor written twice.
+    let (journal, _) = store.sim_journal().await.unwrap();
+    *cutter.armed.lock().unwrap() = Some("COMMIT");
+    journal.append(1, "one".into()).await.unwrap().unwrap();
+    assert_eq!(
+        cutter.cuts.load(Ordering::SeqCst),
+        3,
+        "no journal COMMIT was cut"
+    );
+    journal.append(2, "two".into()).await.unwrap().unwrap();
+    let entries: Vec<String> = sqlx::query_scalar("SELECT entry FROM sim_journal ORDER BY seq")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(entries, ["one", "two"]);
 }

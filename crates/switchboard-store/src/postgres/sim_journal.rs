@@ -87,14 +87,41 @@ async fn write_retrying(
     batch: &[Op],
 ) -> StoreResult<()> {
     let mut reconnecting = Reconnecting::default();
+    let mut tried = false;
     loop {
         match write_batch(pool, token, lose, batch).await {
             Err(err) if reconnecting.worth_it(&err) => {
+                tried = true;
                 reconnecting.pause(&err, "the simulated world").await
+            }
+            // An earlier try lost its connection while committing: if it did commit, this one
+            // failed on its entries, and the actions they record were performed.
+            Err(err) if tried && written(pool, token, batch).await? => {
+                tracing::info!(%err, "the journal's batch was committed by an earlier try");
+                return Ok(());
             }
             result => return result,
         }
     }
+}
+
+/// Whether the batch's last entry is in the journal under `token` (or compacted into its
+/// snapshot): batches commit whole, in order.
+async fn written(pool: &PgPool, token: i64, batch: &[Op]) -> StoreResult<bool> {
+    let Some(last) = batch.iter().rev().find_map(|op| match op {
+        Op::Append(seq, _, _) => Some(*seq),
+        Op::Compact(..) => None,
+    }) else {
+        return Ok(false);
+    };
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sim_journal WHERE seq = $1 AND token = $2) \
+         OR EXISTS (SELECT 1 FROM sim_snapshot WHERE seq >= $1)",
+    )
+    .bind(last)
+    .bind(token)
+    .fetch_one(pool)
+    .await?)
 }
 
 /// One transaction: the appends in order, each compaction after the entries queued before it.
