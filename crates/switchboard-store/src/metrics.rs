@@ -7,6 +7,8 @@ const COMMIT_DURATION: &str = "switchboard_store_commit_duration_seconds";
 const GROUP_SIZE: &str = "switchboard_store_commit_group_size";
 const QUEUED: &str = "switchboard_store_queued_writes";
 const CHECKPOINT_DURATION: &str = "switchboard_store_checkpoint_duration_seconds";
+const LEADING: &str = "switchboard_replica_leading";
+const LEASE_TOKEN: &str = "switchboard_serving_lease_token";
 
 /// Describes the store's series (`# HELP` lines); call once the recorder is installed.
 pub fn describe() {
@@ -24,6 +26,17 @@ pub fn describe() {
         CHECKPOINT_DURATION,
         metrics::Unit::Seconds,
         "Time a WAL checkpoint the writer ran between group commits took (no commit meanwhile)"
+    );
+    metrics::describe_gauge!(
+        LEADING,
+        metrics::Unit::Count,
+        "1 while this replica holds the database's serving lease, 0 while it stands by or after \
+         it lost the lease (PostgreSQL only)"
+    );
+    metrics::describe_gauge!(
+        LEASE_TOKEN,
+        metrics::Unit::Count,
+        "The serving lease's fencing token this replica took (raised at each takeover)"
     );
     metrics::describe_gauge!(
         QUEUED,
@@ -47,4 +60,12 @@ pub(crate) fn committed(submissions: usize, started: Instant) {
 /// A WAL checkpoint between groups, begun at `started`, is over.
 pub(crate) fn checkpointed(started: Instant) {
     metrics::histogram!(CHECKPOINT_DURATION).record(started.elapsed().as_secs_f64());
+}
+
+/// This replica leads under `token` (`Some`), or does not lead (`None`).
+pub(crate) fn leading(token: Option<i64>) {
+    metrics::gauge!(LEADING).set(if token.is_some() { 1.0 } else { 0.0 });
+    if let Some(token) = token {
+        metrics::gauge!(LEASE_TOKEN).set(token as f64);
+    }
 }

@@ -31,6 +31,22 @@ const HOP_BY_HOP: [header::HeaderName; 7] = [
     header::UPGRADE,
 ];
 
+const FORWARDED_TOTAL: &str = "switchboard_forwarded_requests_total";
+
+/// Describes the standby's series (`# HELP` lines).
+pub fn describe() {
+    metrics::describe_counter!(
+        FORWARDED_TOTAL,
+        metrics::Unit::Count,
+        "Requests this replica, standing by, passed on to the leader: `answered` (the leader's \
+         answer went back), `unavailable` (no leader reached: 503)"
+    );
+}
+
+fn counted(outcome: &'static str) {
+    metrics::counter!(FORWARDED_TOTAL, "outcome" => outcome).increment(1);
+}
+
 fn client() -> &'static reqwest::Client {
     static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
     CLIENT.get_or_init(|| {
@@ -57,6 +73,7 @@ where
     Fut: Future<Output = Response>,
 {
     if request.headers().contains_key(FORWARDED) {
+        counted("unavailable");
         return unavailable().await;
     }
     let (parts, body) = request.into_parts();
@@ -85,13 +102,16 @@ where
         Ok(Ok(answer)) => answer,
         Ok(Err(err)) => {
             tracing::warn!(%err, "cannot pass a request on to the leading replica");
+            counted("unavailable");
             return unavailable().await;
         }
         Err(_) => {
             tracing::warn!("the leading replica did not answer a request passed on to it");
+            counted("unavailable");
             return unavailable().await;
         }
     };
+    counted("answered");
     let mut response = Response::builder().status(answer.status());
     if let Some(headers) = response.headers_mut() {
         *headers = answer.headers().clone();

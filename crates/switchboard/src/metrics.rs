@@ -52,6 +52,7 @@ fn install() -> Option<PrometheusHandle> {
     switchboard_api::metrics::describe();
     switchboard_engine::metrics::describe();
     switchboard_store::metrics::describe();
+    crate::forward::describe();
     metrics_process::Collector::default().describe();
     let upkeep = handle.clone();
     tokio::spawn(async move {

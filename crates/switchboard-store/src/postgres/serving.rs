@@ -137,6 +137,7 @@ pub(super) async fn acquire(url: &PgConnectOptions, replica: &Replica) -> StoreR
                         "standing by: another replica serves this database"
                     );
                     standing_by = true;
+                    crate::metrics::leading(None);
                 }
                 let leader_url = Some(leader_url.unwrap_or_default());
                 replica.leader.send_if_modified(|known| {
@@ -156,6 +157,7 @@ pub(super) async fn acquire(url: &PgConnectOptions, replica: &Replica) -> StoreR
     if standing_by {
         tracing::info!(token, "took the serving lease over: this replica leads now");
     }
+    crate::metrics::leading(Some(token));
     let (lose, lost) = watch::channel(false);
     let (stop, stopped) = oneshot::channel();
     let (held, held_until) = watch::channel(taken_at + replica.lease);
@@ -218,8 +220,7 @@ impl Renewal {
                     let _ = self.held.send(sent + self.lease);
                 }
                 Ok(None) => {
-                    tracing::error!("{LOST}");
-                    let _ = self.lose.send(true);
+                    lost(&self.lose);
                     return;
                 }
                 Err(err) => {
@@ -267,6 +268,7 @@ pub(super) async fn check(
 pub(super) fn lost(lose: &watch::Sender<bool>) -> StoreError {
     if !*lose.borrow() {
         tracing::error!("{LOST}");
+        crate::metrics::leading(None);
     }
     let _ = lose.send(true);
     StoreError::InUse(LOST)

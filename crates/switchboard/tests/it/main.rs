@@ -69,6 +69,7 @@ mod plans;
 mod policy_wildcards;
 mod postgres_conflicts;
 mod postgres_fencing;
+mod postgres_metrics;
 mod postgres_replicas;
 mod postgres_restart;
 mod postgres_serve;

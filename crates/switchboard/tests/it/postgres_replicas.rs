@@ -36,7 +36,7 @@ pub(crate) async fn pair(
 
 /// A replica started in `dir` beside a leader: it listens at once, and answers 503 in the
 /// phase it is in, `standing_by`.
-async fn standby(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
+pub(crate) async fn standby(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
     let standby = Server::launch(dir, free_port(), args, env);
     let deadline = Instant::now() + Duration::from_secs(30);
     while !standing_by(&standby).await {
