@@ -88,15 +88,24 @@ impl Lease {
     }
 }
 
-/// Takes the lease when it is free, expired or its holder's session is gone. The token then.
-const TAKE: &str = "UPDATE serving_lease SET token = token + 1, holder = $1, \
-     holder_pid = pg_backend_pid(), holder_url = $3, \
-     holder_started = (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()), \
-     expires_at = clock_timestamp() + make_interval(secs => $2) \
-     WHERE id = 0 AND (holder IS NULL OR expires_at < clock_timestamp() OR NOT EXISTS \
-     (SELECT 1 FROM pg_stat_activity a WHERE a.pid = serving_lease.holder_pid \
-      AND a.backend_start = serving_lease.holder_started)) \
-     RETURNING token";
+/// Whether the holder's lease session is alive.
+const HOLDER_ALIVE: &str = "EXISTS (SELECT 1 FROM pg_stat_activity a \
+     WHERE a.pid = serving_lease.holder_pid AND a.backend_start = serving_lease.holder_started)";
+
+/// Takes the lease when it is free, expired or (when `$4`) its holder's session is gone. The
+/// token then.
+fn take() -> String {
+    format!(
+        "UPDATE serving_lease SET token = token + 1, holder = $1, \
+         holder_pid = pg_backend_pid(), holder_url = $3, \
+         holder_started = (SELECT backend_start FROM pg_stat_activity \
+                           WHERE pid = pg_backend_pid()), \
+         expires_at = clock_timestamp() + make_interval(secs => $2) \
+         WHERE id = 0 AND (holder IS NULL OR expires_at < clock_timestamp() \
+                           OR ($4 AND NOT {HOLDER_ALIVE})) \
+         RETURNING token"
+    )
+}
 
 /// Extends the lease of `token`'s holder, from this session (a new one after a reconnect).
 const RENEW: &str =
@@ -110,27 +119,36 @@ pub(super) async fn acquire(url: &PgConnectOptions, replica: &Replica) -> StoreR
     let secs = replica.lease.as_secs_f64();
     let mut conn = PgConnection::connect_with(url).await?;
     let mut standing_by = false;
+    // A holder's session gone means the holder is, unless this replica's own session was cut
+    // too: then PostgreSQL restarting (or the network) ended every session, the holder's
+    // included, and it is about to renew on a new one. Only its lease's expiry counts then,
+    // until its session is seen alive again.
+    let mut trust_sessions = true;
+    let (take, holder) = (
+        take(),
+        format!("SELECT holder, holder_url, {HOLDER_ALIVE} FROM serving_lease WHERE id = 0"),
+    );
     let (token, taken_at) = loop {
         let sent = Instant::now();
-        let taken = sqlx::query_scalar::<_, i64>(TAKE)
+        let taken = sqlx::query_scalar::<_, i64>(&take)
             .bind(&replica.name)
             .bind(secs)
             .bind(&replica.url)
+            .bind(trust_sessions)
             .fetch_optional(&mut conn)
             .await;
         let leader = match taken {
             Ok(Some(token)) => break (token, sent),
             Ok(None) => {
-                sqlx::query_as::<_, (Option<String>, Option<String>)>(
-                    "SELECT holder, holder_url FROM serving_lease WHERE id = 0",
-                )
-                .fetch_one(&mut conn)
-                .await
+                sqlx::query_as::<_, (Option<String>, Option<String>, bool)>(&holder)
+                    .fetch_one(&mut conn)
+                    .await
             }
             Err(err) => Err(err),
         };
         match leader {
-            Ok((holder, leader_url)) => {
+            Ok((holder, leader_url, alive)) => {
+                trust_sessions |= alive;
                 if !standing_by {
                     tracing::info!(
                         leader = holder.as_deref().unwrap_or("?"),
@@ -150,6 +168,7 @@ pub(super) async fn acquire(url: &PgConnectOptions, replica: &Replica) -> StoreR
                 tracing::warn!(%err, "cannot reach PostgreSQL to take the serving lease");
                 tokio::time::sleep(STANDBY_POLL).await;
                 conn = reconnect(url).await;
+                trust_sessions = false;
             }
         }
         tokio::time::sleep(STANDBY_POLL).await;

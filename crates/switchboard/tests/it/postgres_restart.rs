@@ -1,8 +1,12 @@
-//! PostgreSQL stopped for 1.5 s and started again under load (a cluster of the test's own): the server reconnects — its
-//! writer, its simulated world's journal, its lease — and every operation it answered with a
-//! task completes; the simulated world performed each of them once.
+//! PostgreSQL stopped for 1.5 s and started again under load (a cluster of the test's own): the
+//! leader reconnects — its writer, its simulated world's journal, its lease — and every
+//! operation it answered with a task completes; the simulated world performed each of them
+//! once. The restart ended every session, the leader's lease session too, yet the standby
+//! beside it does not take over (its own session was cut as well): the leader renews and leads
+//! on.
 
 use crate::common;
+use crate::postgres_replicas::{standby, KEY};
 
 use common::binary::{free_port, token, Server};
 use serde_json::{json, Value};
@@ -74,9 +78,11 @@ async fn every_answered_operation_completes_across_a_restart_of_postgresql() {
     let Some(cluster) = common::postgres::Private::start().await else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, other) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let db = ["--database-url", cluster.url.as_str()];
-    let server = Server::start_with(dir.path(), free_port(), &db).await;
+    let server = Server::launch(dir.path(), free_port(), &db, &[KEY]);
+    server.wait_up(Duration::from_secs(30)).await;
+    let standby = standby(other.path(), &db, &[KEY]).await;
     let tok = token(&server.base).await;
     let loops: Vec<_> = SERVICES
         .iter()
@@ -104,4 +110,13 @@ async fn every_answered_operation_completes_across_a_restart_of_postgresql() {
     ops.dedup();
     assert_eq!(ops.len(), log.len(), "an operation performed twice");
     eprintln!("{} operations answered and completed", answered.len());
+
+    // The same leader leads on; the standby stands by.
+    assert!(server.is_up().await, "the leader no longer serves");
+    assert!(
+        !standby.is_up().await,
+        "the standby took over from a live leader"
+    );
+    let log = std::fs::read_to_string(other.path().join("server.log")).unwrap();
+    assert!(!log.contains("took the serving lease over"), "{log}");
 }
