@@ -29,9 +29,14 @@ async fn the_next_replica_stands_by_until_the_leader_lets_go() {
         return;
     };
     let a = open(&url, &replica("a", "inv", "key")).await.unwrap();
+    // It would look again only after 30 s: the leader letting go tells it at once.
     let b = tokio::spawn({
         let url = url.clone();
-        async move { open(&url, &replica("b", "inv", "key")).await }
+        let slow_poll = Replica {
+            poll: Duration::from_secs(30),
+            ..replica("b", "inv", "key")
+        };
+        async move { open(&url, &slow_poll).await }
     });
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert!(!b.is_finished(), "two replicas lead at once");

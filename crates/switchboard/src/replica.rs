@@ -26,17 +26,15 @@ pub fn of(
     // Reachable by the others where it listens on a given address, or where it is told.
     let listening =
         (!config.listen.ip().is_unspecified()).then(|| format!("http://{}", config.listen));
+    let defaults = Replica::default();
     Replica {
-        name: config
-            .store
-            .replica
-            .clone()
-            .unwrap_or_else(|| Replica::default().name),
+        name: config.store.replica.clone().unwrap_or(defaults.name),
         lease: config.store.lease,
         inventory: Some(inventory),
         master_key: Some(master_key.fingerprint()),
         url: config.store.advertise_url.clone().or(listening),
         leader: progress.leader.clone(),
+        ..defaults
     }
 }
 

@@ -12,6 +12,7 @@ mod rows;
 mod serving;
 mod sim_journal;
 mod snapshot;
+mod standby;
 mod tasks;
 
 pub use serving::Replica;

@@ -20,6 +20,9 @@ pub struct Replica {
     pub name: String,
     /// A paused leader is taken over this long after its last renewal.
     pub lease: Duration,
+    /// How often a standby looks whether it can take over, unless told sooner (the leader
+    /// stopping announces it).
+    pub poll: Duration,
     /// What every replica must agree on; `None` is not checked.
     pub inventory: Option<String>,
     pub master_key: Option<String>,
@@ -39,6 +42,7 @@ impl Default for Replica {
         Replica {
             name: format!("{host}:{}", std::process::id()),
             lease: Duration::from_secs(10),
+            poll: STANDBY_POLL,
             inventory: None,
             master_key: None,
             url: None,
@@ -47,8 +51,8 @@ impl Default for Replica {
     }
 }
 
-/// How often a standby looks whether the lease can be taken over.
-const STANDBY_POLL: Duration = Duration::from_millis(200);
+/// How often a standby looks whether the lease can be taken over, unless told sooner.
+pub(super) const STANDBY_POLL: Duration = Duration::from_millis(200);
 
 pub(super) const LOST: &str = "another Switchboard replica took the database's serving lease \
      over (this one was paused or cut off past its lease); this replica writes nothing more";
@@ -88,25 +92,6 @@ impl Lease {
     }
 }
 
-/// Whether the holder's lease session is alive.
-const HOLDER_ALIVE: &str = "EXISTS (SELECT 1 FROM pg_stat_activity a \
-     WHERE a.pid = serving_lease.holder_pid AND a.backend_start = serving_lease.holder_started)";
-
-/// Takes the lease when it is free, expired or (when `$4`) its holder's session is gone. The
-/// token then.
-fn take() -> String {
-    format!(
-        "UPDATE serving_lease SET token = token + 1, holder = $1, \
-         holder_pid = pg_backend_pid(), holder_url = $3, \
-         holder_started = (SELECT backend_start FROM pg_stat_activity \
-                           WHERE pid = pg_backend_pid()), \
-         expires_at = clock_timestamp() + make_interval(secs => $2) \
-         WHERE id = 0 AND (holder IS NULL OR expires_at < clock_timestamp() \
-                           OR ($4 AND NOT {HOLDER_ALIVE})) \
-         RETURNING token"
-    )
-}
-
 /// Extends the lease of `token`'s holder, from this session (a new one after a reconnect).
 const RENEW: &str =
     "UPDATE serving_lease SET expires_at = clock_timestamp() + make_interval(secs => $2), \
@@ -116,63 +101,7 @@ const RENEW: &str =
 
 /// Waits until this replica holds the lease (a standby until then), then renews it.
 pub(super) async fn acquire(url: &PgConnectOptions, replica: &Replica) -> StoreResult<Lease> {
-    let secs = replica.lease.as_secs_f64();
-    let mut conn = PgConnection::connect_with(url).await?;
-    let mut standing_by = false;
-    // A holder's session gone means the holder is, unless this replica's own session was cut
-    // too: then PostgreSQL restarting (or the network) ended every session, the holder's
-    // included, and it is about to renew on a new one. Only its lease's expiry counts then,
-    // until its session is seen alive again.
-    let mut trust_sessions = true;
-    let (take, holder) = (
-        take(),
-        format!("SELECT holder, holder_url, {HOLDER_ALIVE} FROM serving_lease WHERE id = 0"),
-    );
-    let (token, taken_at) = loop {
-        let sent = Instant::now();
-        let taken = sqlx::query_scalar::<_, i64>(&take)
-            .bind(&replica.name)
-            .bind(secs)
-            .bind(&replica.url)
-            .bind(trust_sessions)
-            .fetch_optional(&mut conn)
-            .await;
-        let leader = match taken {
-            Ok(Some(token)) => break (token, sent),
-            Ok(None) => {
-                sqlx::query_as::<_, (Option<String>, Option<String>, bool)>(&holder)
-                    .fetch_one(&mut conn)
-                    .await
-            }
-            Err(err) => Err(err),
-        };
-        match leader {
-            Ok((holder, leader_url, alive)) => {
-                trust_sessions |= alive;
-                if !standing_by {
-                    tracing::info!(
-                        leader = holder.as_deref().unwrap_or("?"),
-                        "standing by: another replica serves this database"
-                    );
-                    standing_by = true;
-                    crate::metrics::leading(None);
-                }
-                let leader_url = Some(leader_url.unwrap_or_default());
-                replica.leader.send_if_modified(|known| {
-                    let changed = *known != leader_url;
-                    *known = leader_url;
-                    changed
-                });
-            }
-            Err(err) => {
-                tracing::warn!(%err, "cannot reach PostgreSQL to take the serving lease");
-                tokio::time::sleep(STANDBY_POLL).await;
-                conn = reconnect(url).await;
-                trust_sessions = false;
-            }
-        }
-        tokio::time::sleep(STANDBY_POLL).await;
-    };
+    let (conn, token, taken_at, standing_by) = super::standby::wait_for_lease(url, replica).await?;
     if standing_by {
         tracing::info!(token, "took the serving lease over: this replica leads now");
     }
@@ -200,7 +129,7 @@ pub(super) async fn acquire(url: &PgConnectOptions, replica: &Replica) -> StoreR
 }
 
 /// A connection, once PostgreSQL answers again.
-async fn reconnect(url: &PgConnectOptions) -> PgConnection {
+pub(super) async fn reconnect(url: &PgConnectOptions) -> PgConnection {
     loop {
         match PgConnection::connect_with(url).await {
             Ok(conn) => return conn,
@@ -254,12 +183,14 @@ impl Renewal {
         }
     }
 
-    /// A leader stopping hands the lease on at once.
+    /// A leader stopping hands the lease on at once, and tells the standbys.
     async fn release(self, mut conn: PgConnection) {
-        let _ = sqlx::query(
-            "UPDATE serving_lease SET holder = NULL, expires_at = '-infinity' \
-             WHERE id = 0 AND token = $1",
-        )
+        let _ = sqlx::query(&format!(
+            "WITH released AS (UPDATE serving_lease SET holder = NULL, \
+             expires_at = '-infinity' WHERE id = 0 AND token = $1 RETURNING token) \
+             SELECT pg_notify('{}', '') FROM released",
+            super::standby::CHANNEL
+        ))
         .bind(self.token)
         .execute(&mut conn)
         .await;
