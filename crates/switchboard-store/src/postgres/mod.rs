@@ -14,6 +14,7 @@ mod sim_journal;
 mod snapshot;
 mod standby;
 mod tasks;
+mod unnest;
 
 pub use serving::Replica;
 pub use sim_journal::PgSimJournal;

@@ -9,6 +9,7 @@
 //! in [`Grouped`].
 
 use super::json;
+use super::unnest::Statement;
 use crate::grouped::Grouped;
 use crate::{Event, StoreResult, Write};
 use sqlx::{Postgres, QueryBuilder};
@@ -31,10 +32,7 @@ pub(super) fn statement<'a>(
     events: &'a [Event],
     claim: &Claim,
 ) -> StoreResult<QueryBuilder<'a, Postgres>> {
-    let mut s = Statement {
-        q: QueryBuilder::new(""),
-        clauses: 0,
-    };
+    let mut s = Statement::default();
     insert_tasks(&mut s, g)?;
     insert_steps(&mut s, g)?;
     update_steps(&mut s, &g.step_updates);
@@ -58,54 +56,6 @@ pub(super) fn statement<'a>(
     args.push_bind(head_after);
     s.q.push(")");
     Ok(s.q)
-}
-
-struct Statement<'a> {
-    q: QueryBuilder<'a, Postgres>,
-    clauses: usize,
-}
-
-impl<'a> Statement<'a> {
-    /// Opens the next `WITH` clause with `sql`; the caller closes it with `)`.
-    fn clause(&mut self, sql: &str) {
-        self.q
-            .push(if self.clauses == 0 { "WITH " } else { ", " })
-            .push(format_args!("w{} AS (", self.clauses))
-            .push(sql);
-        self.clauses += 1;
-    }
-
-    /// `UNNEST(` … `)` of the columns `add` binds, each cast to its array type.
-    fn unnest(&mut self, add: impl FnOnce(&mut Columns<'_, 'a>)) {
-        self.q.push("UNNEST(");
-        add(&mut Columns {
-            q: &mut self.q,
-            first: true,
-        });
-        self.q.push(")");
-    }
-}
-
-struct Columns<'q, 'a> {
-    q: &'q mut QueryBuilder<'a, Postgres>,
-    first: bool,
-}
-
-impl<'a> Columns<'_, 'a> {
-    fn col<T>(&mut self, values: Vec<T>, sql_type: &str) -> &mut Self
-    where
-        Vec<T>: sqlx::Encode<'a, Postgres> + sqlx::Type<Postgres> + Send + 'a,
-    {
-        if !std::mem::take(&mut self.first) {
-            self.q.push(", ");
-        }
-        self.q
-            .push_bind(values)
-            .push("::")
-            .push(sql_type)
-            .push("[]");
-        self
-    }
 }
 
 fn insert_tasks<'a>(s: &mut Statement<'a>, g: &'a Grouped<'a>) -> StoreResult<()> {
