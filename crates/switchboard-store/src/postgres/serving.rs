@@ -2,8 +2,9 @@
 //! (`serving_lease`, one row), renews it on a session of its own, and every write it makes is
 //! conditional on the lease's fencing token, raised at each takeover. A standby takes the lease
 //! over when it expired (the leader paused, partitioned) or at once when the leader's lease
-//! session is gone (a `kill -9`): PostgreSQL ends the session with the process. A leader that
-//! finds its token replaced writes nothing more and says so ([`Lease::lost`]).
+//! session is gone (a `kill -9`): PostgreSQL ends the session with the process (see `standby`).
+//! A leader that finds its token replaced writes nothing more and says so ([`Lease::lost`]);
+//! it acts on real systems only while its lease surely holds ([`Lease::may_act`]).
 
 use crate::{StoreError, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
