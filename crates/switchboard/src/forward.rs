@@ -72,8 +72,11 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Response>,
 {
-    if request.headers().contains_key(FORWARDED) {
+    let unavailable = || {
         counted("unavailable");
+        unavailable()
+    };
+    if request.headers().contains_key(FORWARDED) {
         return unavailable().await;
     }
     let (parts, body) = request.into_parts();
@@ -102,23 +105,23 @@ where
         Ok(Ok(answer)) => answer,
         Ok(Err(err)) => {
             tracing::warn!(%err, "cannot pass a request on to the leading replica");
-            counted("unavailable");
             return unavailable().await;
         }
         Err(_) => {
             tracing::warn!("the leading replica did not answer a request passed on to it");
-            counted("unavailable");
             return unavailable().await;
         }
     };
-    counted("answered");
     let mut response = Response::builder().status(answer.status());
     if let Some(headers) = response.headers_mut() {
         *headers = answer.headers().clone();
         strip(headers);
     }
     match response.body(Body::from_stream(answer.bytes_stream())) {
-        Ok(response) => response,
+        Ok(response) => {
+            counted("answered");
+            response
+        }
         Err(_) => unavailable().await,
     }
 }

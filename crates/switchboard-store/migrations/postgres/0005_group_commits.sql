@@ -10,21 +10,29 @@ CREATE TABLE writer_commits (
 );
 INSERT INTO writer_commits (id, token, group_no) VALUES (0, 0, 0);
 
--- Called by every group's statement before its rows are written (PostgreSQL runs a statement's
--- data-modifying WITH clauses after its main query): holds the serving lease in share mode until
--- the commit, so a takeover waits for the group or the group sees the new token; claims the
--- group's number; moves the event numbers on from `head_before` to `head_after` (the leader
--- numbers its events itself: it alone writes them while it holds the lease).
--- SQLSTATE SB001: the lease was taken over; SB002: this group is already committed; SB003: the
--- event numbers are not where the leader expected them.
-CREATE FUNCTION switchboard_commit_group(
-    fence BIGINT, group_number BIGINT, head_before BIGINT, head_after BIGINT
-) RETURNS VOID LANGUAGE plpgsql AS $$
+-- Every write of the leader is fenced by this, first in its transaction: it holds the serving
+-- lease in share mode until the commit, so a takeover waits for the write or the write sees the
+-- new token. SQLSTATE SB001: the lease was taken over.
+CREATE FUNCTION switchboard_fence(fence BIGINT) RETURNS VOID LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM 1 FROM serving_lease WHERE id = 0 AND token = fence FOR SHARE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'the serving lease was taken over' USING ERRCODE = 'SB001';
     END IF;
+END
+$$;
+
+-- Called by every group's statement before its rows are written (PostgreSQL runs a statement's
+-- data-modifying WITH clauses after its main query): fences the group; claims the group's
+-- number; moves the event numbers on from `head_before` to `head_after` (the leader
+-- numbers its events itself: it alone writes them while it holds the lease).
+-- SQLSTATE SB002: this group is already committed; SB003: the event numbers are not where the
+-- leader expected them.
+CREATE FUNCTION switchboard_commit_group(
+    fence BIGINT, group_number BIGINT, head_before BIGINT, head_after BIGINT
+) RETURNS VOID LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM switchboard_fence(fence);
     UPDATE writer_commits SET token = fence, group_no = group_number
      WHERE id = 0 AND (token, group_no) < (fence, group_number);
     IF NOT FOUND THEN

@@ -17,7 +17,6 @@ const PRUNE_BATCH: i64 = 1024;
 /// How long the writer keeps trying to reach PostgreSQL before a group fails.
 const RECONNECT_FOR: Duration = Duration::from_secs(60);
 /// Raised by `switchboard_commit_group` (migration 0005).
-const LEASE_TAKEN_OVER: &str = "SB001";
 const ALREADY_COMMITTED: &str = "SB002";
 
 pub(super) struct PgGroups {
@@ -60,18 +59,11 @@ pub(super) async fn connect(url: &PgConnectOptions, relaxed: bool) -> StoreResul
 /// Whether `err` means the connection is gone (the server restarted, the session was ended,
 /// the network dropped), rather than that the group itself was refused.
 fn connection_lost(err: &StoreError) -> bool {
-    error_code(err).is_some_and(|c| c.starts_with("08") || c.starts_with("57P"))
+    super::error_code(err).is_some_and(|c| c.starts_with("08") || c.starts_with("57P"))
         || matches!(
             err,
             StoreError::Database(sqlx::Error::Io(_) | sqlx::Error::Protocol(_))
         )
-}
-
-fn error_code(err: &StoreError) -> Option<String> {
-    match err {
-        StoreError::Database(sqlx::Error::Database(e)) => e.code().map(|c| c.into_owned()),
-        _ => None,
-    }
 }
 
 #[async_trait::async_trait]
@@ -119,13 +111,14 @@ impl GroupCommit for PgGroups {
                     tried = true;
                     reconnecting.pause(&err, "a group").await
                 }
-                Err(err) if error_code(&err).as_deref() == Some(LEASE_TAKEN_OVER) => {
+                Err(err) if super::serving::fenced_out(&err) => {
                     return Err(super::serving::lost(&self.lose))
                 }
                 Err(err) => {
                     // An earlier try lost its connection while committing, or this one found
                     // the group's claim taken: whether it committed is in `writer_commits`.
-                    let maybe = tried || error_code(&err).as_deref() == Some(ALREADY_COMMITTED);
+                    let maybe =
+                        tried || super::error_code(&err).as_deref() == Some(ALREADY_COMMITTED);
                     if !(maybe && self.was_committed(&claim).await?) {
                         return Err(err);
                     }

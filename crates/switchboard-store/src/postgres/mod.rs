@@ -54,6 +54,14 @@ fn connect_options(url: &str, replica: &Replica) -> StoreResult<PgConnectOptions
     ]))
 }
 
+/// The SQLSTATE of a database error.
+fn error_code(err: &crate::StoreError) -> Option<String> {
+    match err {
+        crate::StoreError::Database(sqlx::Error::Database(e)) => e.code().map(|c| c.into_owned()),
+        _ => None,
+    }
+}
+
 /// Connections each replica keeps to the database for reads, besides the writer's own.
 const POOL_SIZE: u32 = 8;
 

@@ -199,20 +199,27 @@ impl Renewal {
     }
 }
 
-/// Inside a transaction: whether `token` still holds the lease. The row stays share-locked
-/// until the commit, so no takeover can slip in between the check and the writes.
+/// Inside a transaction: whether `token` still holds the lease (`switchboard_fence`, migration
+/// 0005, which every group commit runs too). The row stays share-locked until the commit, so no
+/// takeover can slip in between the check and the writes.
 pub(super) async fn check(
     conn: &mut PgConnection,
     token: i64,
     lose: &watch::Sender<bool>,
 ) -> StoreResult<()> {
-    let current: i64 = sqlx::query_scalar("SELECT token FROM serving_lease WHERE id = 0 FOR SHARE")
-        .fetch_one(&mut *conn)
-        .await?;
-    if current != token {
-        return Err(lost(lose));
+    let fenced = sqlx::query("SELECT switchboard_fence($1)")
+        .bind(token)
+        .execute(&mut *conn)
+        .await;
+    match fenced.map_err(StoreError::from) {
+        Err(err) if fenced_out(&err) => Err(lost(lose)),
+        other => other.map(drop),
     }
-    Ok(())
+}
+
+/// Whether `err` is `switchboard_fence`'s: another replica took the lease over.
+pub(super) fn fenced_out(err: &StoreError) -> bool {
+    super::error_code(err).as_deref() == Some("SB001")
 }
 
 /// Another replica holds the lease now: says so once, and tells the store to stop writing.
