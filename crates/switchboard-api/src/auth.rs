@@ -179,10 +179,17 @@ impl FromRequestParts<AppState> for Authenticated {
     }
 }
 
+/// The source address of a PROXY protocol header the connection began with (a standby replica
+/// or a load balancer passing it on), in the request's extensions. Believed only from a peer in
+/// `api.trusted_proxies`.
+#[derive(Debug, Clone, Copy)]
+pub struct ProxiedFrom(pub std::net::SocketAddr);
+
 /// The client's address, for the audit trail and the login limits: the TCP peer, or — when the
-/// peer is in `api.trusted_proxies` — the nearest `X-Forwarded-For` entry that is not itself a
-/// trusted proxy. Each proxy appends the address it saw, so entries left of the first untrusted
-/// one are the client's own words and are never believed.
+/// peer is in `api.trusted_proxies` — the address its PROXY header gave, then the nearest
+/// `X-Forwarded-For` entry that is not itself a trusted proxy. Each proxy appends the address it
+/// saw, so entries left of the first untrusted one are the client's own words and are never
+/// believed.
 pub struct Source(pub Option<String>);
 
 impl FromRequestParts<AppState> for Source {
@@ -192,10 +199,16 @@ impl FromRequestParts<AppState> for Source {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let peer = parts
+        let trusted = &state.config.trusted_proxies;
+        let tcp_peer = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip().to_canonical());
+        let proxied = parts.extensions.get::<ProxiedFrom>();
+        let peer = match (tcp_peer, proxied) {
+            (Some(tcp), Some(from)) if trusted.contains(&tcp) => Some(from.0.ip().to_canonical()),
+            _ => tcp_peer,
+        };
         // Every line, in order: some proxies add a line of their own rather than extend one.
         let forwarded: Vec<&str> = parts
             .headers
@@ -204,7 +217,7 @@ impl FromRequestParts<AppState> for Source {
             .filter_map(|v| v.to_str().ok())
             .collect();
         let forwarded = forwarded.join(",");
-        let client = client_ip(peer, &forwarded, &state.config.trusted_proxies);
+        let client = client_ip(peer, &forwarded, trusted);
         Ok(Source(client.map(|ip| ip.to_string())))
     }
 }

@@ -32,7 +32,7 @@ pub mod snapshot;
 mod time;
 pub mod transitions;
 
-pub use auth::AuthService;
+pub use auth::{AuthService, ProxiedFrom};
 
 /// Switchboard's version, as `/health` and `/ready` report it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -5,7 +5,6 @@ pub mod bootstrap;
 pub mod cli;
 pub mod config;
 pub mod data_dir;
-pub mod forward;
 pub mod http_server;
 pub mod metrics;
 pub mod replica;

@@ -52,7 +52,7 @@ fn install() -> Option<PrometheusHandle> {
     switchboard_api::metrics::describe();
     switchboard_engine::metrics::describe();
     switchboard_store::metrics::describe();
-    crate::forward::describe();
+    crate::http_server::describe_pass_on();
     metrics_process::Collector::default().describe();
     let upkeep = handle.clone();
     tokio::spawn(async move {

@@ -2,7 +2,7 @@
 //! The listener answers from the start: 503 until everything is built (see `startup`).
 
 use crate::config::Config;
-use crate::http_server::{self, App, Limits};
+use crate::http_server::{self, App, Limits, PassOn};
 use crate::startup::{self, Phase, Progress};
 use anyhow::{Context, Result};
 use std::collections::HashMap;
@@ -243,7 +243,13 @@ pub async fn run(mut config: Config) -> Result<()> {
     };
     let progress = Progress::default();
     let full = Arc::new(OnceLock::new());
-    let app = App::switching(startup::router(progress.clone()), full.clone());
+    let standing_by = progress.clone();
+    let pass_on = PassOn {
+        leader: progress.leader.clone(),
+        standing_by: Arc::new(move || standing_by.get() == Phase::StandingBy),
+        trusted: config.api.trusted_proxies.clone().into(),
+    };
+    let app = App::switching(startup::router(progress.clone()), full.clone()).passing_on(pass_on);
     let server = tokio::spawn(http_server::serve(listener, app, limits.clone(), stopped()));
     if let Some(metrics_listener) = metrics_listener {
         if let Some(exposition) = crate::metrics::exposition() {

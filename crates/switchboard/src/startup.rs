@@ -2,7 +2,8 @@
 //! fails at once), then the store is opened, the inventory synced and unfinished tasks resumed,
 //! which can take a while with a large inventory or many tasks. Meanwhile `/health` and
 //! `/ready` answer 503 with the phase, and every other request 503 in a neutral JSON body with
-//! `Retry-After`, instead of hanging; then the full API takes over (`http_server::App`).
+//! `Retry-After`, instead of hanging; then the full API takes over (`http_server::App`). A
+//! standby replica answers only `/health` and `/ready` itself, and what it cannot pass on.
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -49,7 +50,8 @@ impl Phase {
 }
 
 /// The current phase, shared by the start-up and the listener answering meanwhile; and, while
-/// this replica stands by, the leader's URL (empty when it gave none), where requests go.
+/// this replica stands by, the leader's URL (empty when it gave none), where connections go
+/// (`http_server::PassOn`).
 #[derive(Debug, Clone)]
 pub struct Progress {
     phase: Arc<AtomicU8>,
@@ -91,22 +93,8 @@ pub fn router(progress: Progress) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
-        .fallback(unavailable_or_forwarded)
+        .fallback(unavailable)
         .with_state(progress)
-}
-
-/// A standby passes requests on to the leader; otherwise they are answered 503.
-async fn unavailable_or_forwarded(
-    State(p): State<Progress>,
-    request: axum::extract::Request,
-) -> Response {
-    let leader = p.leader.borrow().clone().filter(|url| !url.is_empty());
-    match leader {
-        Some(leader) if p.get() == Phase::StandingBy => {
-            crate::forward::to(&leader, request, || unavailable(State(p.clone()))).await
-        }
-        _ => unavailable(State(p)).await,
-    }
 }
 
 const VERSION: &str = switchboard_api::VERSION;

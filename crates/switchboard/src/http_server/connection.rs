@@ -1,17 +1,20 @@
-//! One connection: hyper's HTTP/1.1 state machine, watched for the header-read and idle
-//! timeouts, with the peer address in every request's extensions (`ConnectInfo`).
+//! One connection: its opening (`opening`: a PROXY header taken off; on a standby, passed on),
+//! then hyper's HTTP/1.1 state machine, watched for the header-read and idle timeouts, with the
+//! peer address in every request's extensions (`ConnectInfo`, and `ProxiedFrom`).
 
 use super::body::DeadlineBody;
-use super::{App, Limits};
+use super::{opening, pass_on, App, Limits};
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
+use switchboard_api::ProxiedFrom;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::{watch, OwnedSemaphorePermit};
@@ -80,9 +83,10 @@ fn idle_limit(limits: &Limits, crowded: bool) -> Duration {
     }
 }
 
-/// Serves one connection until the client or the server ends it, or it times out.
+/// Serves one connection until the client or the server ends it, or it times out; or, on a
+/// standby, passes it on to the leader (`pass_on`).
 pub(super) async fn run(
-    stream: TcpStream,
+    mut stream: TcpStream,
     peer: SocketAddr,
     app: App,
     limits: Arc<Limits>,
@@ -95,6 +99,40 @@ pub(super) async fn run(
             since: Instant::now(),
         }),
     });
+    let opening = {
+        let reading = opening::read(&mut stream, || {
+            activity.set(|_| Phase::Head {
+                since: Instant::now(),
+            })
+        });
+        watched(reading, &activity, &limits, &mut stop, &mut crowded).await
+    };
+    let Some(Ok(opening)) = opening else {
+        return;
+    };
+    // The bytes behind a PROXY header are a new wait for a request.
+    activity.set(|_| Phase::Idle {
+        since: Instant::now(),
+    });
+    let proxied_from = opening.proxied_from.map(ProxiedFrom);
+    if let Some(pass) = app
+        .pass_on
+        .as_ref()
+        .filter(|_| !opening.passed_on && !opening.asks_health)
+    {
+        if let Some(leader) = app.pass_to() {
+            // The client as this replica believes it, for the leader.
+            let trusted = pass.trusted.contains(&peer.ip().to_canonical());
+            let source = match opening.proxied_from {
+                Some(from) if trusted => from,
+                _ => peer,
+            };
+            match pass_on::splice(stream, source, leader, pass, stop.clone()).await {
+                Ok(()) => return,
+                Err(back) => stream = back,
+            }
+        }
+    }
     let io = TokioIo::new(Watched {
         inner: stream,
         activity: activity.clone(),
@@ -107,6 +145,9 @@ pub(super) async fn run(
             let done = Done(activity.clone());
             let (mut parts, body) = req.into_parts();
             parts.extensions.insert(ConnectInfo(peer));
+            if let Some(from) = proxied_from {
+                parts.extensions.insert(from);
+            }
             let body = DeadlineBody::new(body, Instant::now() + body_timeout);
             let app = app.current();
             async move {
@@ -145,6 +186,34 @@ pub(super) async fn run(
                 stopping = true;
                 conn.as_mut().graceful_shutdown();
             }
+        }
+    }
+}
+
+/// Runs `work` under the connection's timeouts: `None` when it times out or the server stops
+/// first.
+async fn watched<T>(
+    work: impl Future<Output = T>,
+    activity: &Activity,
+    limits: &Limits,
+    stop: &mut watch::Receiver<()>,
+    crowded: &mut watch::Receiver<bool>,
+) -> Option<T> {
+    let mut work = std::pin::pin!(work);
+    let mut watching_crowd = true;
+    loop {
+        let crowd = *crowded.borrow_and_update();
+        let wake = activity.wake_at(limits, crowd, Instant::now());
+        tokio::select! {
+            done = work.as_mut() => return Some(done),
+            () = tokio::time::sleep_until(wake) => {
+                let expired = activity.deadline(limits, *crowded.borrow());
+                if expired.is_some_and(|d| d <= Instant::now()) {
+                    return None;
+                }
+            }
+            changed = crowded.changed(), if watching_crowd => watching_crowd = changed.is_ok(),
+            _ = stop.changed() => return None,
         }
     }
 }

@@ -18,6 +18,10 @@
 
 mod body;
 mod connection;
+mod opening;
+mod pass_on;
+
+pub use pass_on::{describe as describe_pass_on, PassOn};
 
 use axum::Router;
 use std::future::Future;
@@ -56,12 +60,31 @@ impl Limits {
 pub struct App {
     startup: Router,
     full: Arc<OnceLock<Router>>,
+    pass_on: Option<PassOn>,
 }
 
 impl App {
     /// Serves `startup` until a router is set in `full`, then that one.
     pub fn switching(startup: Router, full: Arc<OnceLock<Router>>) -> App {
-        App { startup, full }
+        App {
+            startup,
+            full,
+            pass_on: None,
+        }
+    }
+
+    /// Passes connections on to the leader while `pass` says so and the full router is unset.
+    pub fn passing_on(mut self, pass: PassOn) -> App {
+        self.pass_on = Some(pass);
+        self
+    }
+
+    /// Where a new connection is passed on to, if anywhere.
+    fn pass_to(&self) -> Option<String> {
+        if self.full.get().is_some() {
+            return None;
+        }
+        self.pass_on.as_ref().and_then(PassOn::target)
     }
 
     /// The router for the next request: one atomic load on top of the clone it always took.
@@ -75,6 +98,7 @@ impl From<Router> for App {
         App {
             startup: Router::new(),
             full: Arc::new(OnceLock::from(router)),
+            pass_on: None,
         }
     }
 }

@@ -70,6 +70,7 @@ mod policy_wildcards;
 mod postgres_conflicts;
 mod postgres_fencing;
 mod postgres_metrics;
+mod postgres_pass_on;
 mod postgres_replicas;
 mod postgres_restart;
 mod postgres_serve;

@@ -63,7 +63,7 @@ async fn each_replica_says_whether_it_leads_and_what_it_passed_on() {
         .parse()
         .unwrap();
     assert!(token >= 1);
-    let passed = r#"switchboard_forwarded_requests_total{outcome="answered"}"#;
+    let passed = r#"switchboard_forwarded_connections_total{outcome="passed"}"#;
     assert_eq!(value(&led, passed), None, "the leader passed nothing on");
 
     let stood = scrape(metrics_b).await;

@@ -1,0 +1,79 @@
+//! A standby passes each connection on to the leader whole, behind a PROXY protocol header: the
+//! leader sees the client's own address (the standby is a trusted proxy), a standby still
+//! answers its own `/health`, and a connection passed on once is never passed on again.
+
+use crate::common;
+use crate::forwarded::{proxy_header, raw};
+use crate::postgres_replicas::{pair, KEY};
+
+use common::binary::{get, token};
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn a_standby_passes_connections_on_with_the_clients_address() {
+    let Some(url) = common::postgres::database().await else {
+        return;
+    };
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    // Both replicas trust 127.0.0.1, the address a standby connects to the leader from.
+    let config = a.path().join("replicas.toml");
+    let trusting = switchboard::config::DEMO.replacen(
+        "[api]\n",
+        "[api]\ntrusted_proxies = [\"127.0.0.1\"]\n",
+        1,
+    );
+    assert_ne!(trusting, switchboard::config::DEMO);
+    std::fs::write(&config, trusting).unwrap();
+    let config = config.to_str().unwrap();
+    let (leader, standby) = pair(&url, a.path(), b.path(), &[KEY], &["--config", config]).await;
+
+    // A client on 127.0.0.2 starts ZooKeeper through the standby.
+    let client = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let tok = token(&leader.base).await;
+    let started = client
+        .post(format!(
+            "{}/web/v1/maintain/cluster/1/service/ZooKeeper/start",
+            standby.base
+        ))
+        .header("X-Auth-Token", &tok)
+        .json(&json!({"only_self": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 200, "{:?}", started.text().await);
+    let audit = get(&leader.base, &tok, "/switchboard/v1/audit?limit=10").await;
+    let record = audit["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["action"] == "mrs:service:start")
+        .cloned()
+        .unwrap_or_else(|| panic!("{audit}"));
+    assert_eq!(record["source"], "127.0.0.2", "{record}");
+
+    // The standby's own health, not the leader's.
+    let health = raw(
+        &standby.base,
+        b"",
+        "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(health.starts_with("HTTP/1.1 503"), "{health}");
+    assert!(health.contains("standing_by"), "{health}");
+    // Anything else is the leader's: no token, 401.
+    let tasks = "GET /switchboard/v1/tasks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    let passed = raw(&standby.base, b"", tasks).await;
+    assert!(passed.starts_with("HTTP/1.1 401"), "{passed}");
+    // So is a connection a load balancer put a PROXY header in front of.
+    let balanced = raw(&standby.base, &proxy_header(false), tasks).await;
+    assert!(balanced.starts_with("HTTP/1.1 401"), "{balanced}");
+    // One a replica already passed on is answered here: never passed round in a loop.
+    let looped = raw(&standby.base, &proxy_header(true), tasks).await;
+    assert!(looped.starts_with("HTTP/1.1 503"), "{looped}");
+    assert!(looped.contains("standing_by"), "{looped}");
+    let body: Value = serde_json::from_str(looped.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["error"]["phase"], "standing_by");
+}
