@@ -137,6 +137,10 @@ pub(super) async fn run(
         inner: stream,
         activity: activity.clone(),
     });
+    // A replica that may pass connections on later (starting, or standing by) closes the ones it
+    // answers itself: a client retrying after its 503 comes back on a new connection, which is
+    // passed on once a leader is known.
+    let keep_alive = app.pass_on.is_none() || app.is_full();
     let service = {
         let activity = activity.clone();
         let body_timeout = limits.body_read_timeout;
@@ -160,6 +164,7 @@ pub(super) async fn run(
     let conn = hyper::server::conn::http1::Builder::new()
         // Timed by the watchdog below instead (see the module documentation of `http_server`).
         .header_read_timeout(None)
+        .keep_alive(keep_alive)
         .serve_connection(io, service);
     let mut conn = std::pin::pin!(conn);
     let mut stopping = false;

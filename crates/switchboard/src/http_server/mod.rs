@@ -79,9 +79,14 @@ impl App {
         self
     }
 
+    /// Whether the full router serves (start-up is over).
+    fn is_full(&self) -> bool {
+        self.full.get().is_some()
+    }
+
     /// Where a new connection is passed on to, if anywhere.
     fn pass_to(&self) -> Option<String> {
-        if self.full.get().is_some() {
+        if self.is_full() {
             return None;
         }
         self.pass_on.as_ref().and_then(PassOn::target)
