@@ -10,12 +10,16 @@
 //!   `header_read_timeout` (slowloris), and one with no request in progress is closed after
 //!   `idle_timeout` without traffic. hyper's own header timer starts when it begins waiting for a
 //!   head, so it would close every keep-alive connection after the short header timeout; the two
-//!   are therefore timed here (`connection.rs`).
+//!   are therefore timed here (`activity.rs`).
 //! - A request body must arrive within `body_read_timeout` of its head (`body.rs`): reading it
 //!   later fails, the handler answers 400 in its family's format and hyper closes the connection.
 //! - What is served can change once (`App::switching`): the binary answers while it starts with
 //!   a start-up router, then with the full API from the next request on, connections kept.
+//! - A connection may begin with a PROXY protocol header, taken off before hyper reads
+//!   (`opening.rs`); a standby replica passes its connections on to the leader whole
+//!   (`pass_on.rs`, `App::passing_on`).
 
+mod activity;
 mod body;
 mod connection;
 mod opening;
