@@ -34,9 +34,11 @@ pub(super) async fn run(
         }),
     });
     let opening = {
-        let reading = opening::read(&mut stream, || {
-            activity.set(|_| Phase::Head {
-                since: Instant::now(),
+        let reading = opening::read(&mut stream, |arriving| {
+            let since = Instant::now();
+            activity.set(|_| match arriving {
+                true => Phase::Head { since },
+                false => Phase::Idle { since },
             })
         });
         watched(reading, &activity, &limits, &mut stop, &mut crowded).await
@@ -44,7 +46,7 @@ pub(super) async fn run(
     let Some(Ok(opening)) = opening else {
         return;
     };
-    // The bytes behind a PROXY header are a new wait for a request.
+    // Only peeked at: hyper's first read marks the head's start again.
     activity.set(|_| Phase::Idle {
         since: Instant::now(),
     });

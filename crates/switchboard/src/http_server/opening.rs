@@ -36,15 +36,15 @@ pub(super) struct Opening {
 }
 
 /// Reads a PROXY header off `stream` if one comes first, and peeks at the request behind it.
-/// Waits for the first bytes as long as the caller lets it; `on_bytes` is called when they come.
+/// Waits for bytes as long as the caller lets it; `arriving(true)` says bytes began to arrive,
+/// `arriving(false)` that a header was read and a request is awaited (the caller's timeouts).
 pub(super) async fn read(
     stream: &mut TcpStream,
-    mut on_bytes: impl FnMut(),
+    mut arriving: impl FnMut(bool),
 ) -> io::Result<Opening> {
     let mut opening = Opening::default();
     let mut first = [0u8; FIXED];
-    let seen = peek_past_signature(stream, &mut first).await?;
-    on_bytes();
+    let seen = peek_past_signature(stream, &mut first, &mut arriving).await?;
     if seen.starts_with(SIGNATURE) {
         let mut header = vec![0u8; FIXED];
         stream.read_exact(&mut header).await?;
@@ -56,7 +56,9 @@ pub(super) async fn read(
         stream.read_exact(&mut header[FIXED..]).await?;
         (opening.proxied_from, opening.passed_on) = parse(&header)?;
         // The request itself may come later (a load balancer writes the header on connecting).
+        arriving(false);
         let seen = peek(stream, &mut first).await?;
+        arriving(true);
         opening.asks_health = asks_health(seen);
     } else {
         opening.asks_health = asks_health(seen);
@@ -64,22 +66,21 @@ pub(super) async fn read(
     Ok(opening)
 }
 
-/// Peeks at the first bytes; while they are only the start of the signature, waits for more
-/// (a PROXY header comes in one piece in practice, so this is a short wait, not a loop).
+/// Peeks at the first bytes; while they are only the start of the signature, waits for more (a
+/// PROXY header comes in one piece in practice, so this is a short wait, under the head's
+/// timeout once `arriving` was told).
 async fn peek_past_signature<'b>(
     stream: &TcpStream,
     buf: &'b mut [u8; FIXED],
+    arriving: &mut impl FnMut(bool),
 ) -> io::Result<&'b [u8]> {
-    loop {
-        let n = stream.peek(buf).await?;
-        if n == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        if n >= SIGNATURE.len() || !SIGNATURE.starts_with(&buf[..n]) {
-            return Ok(&buf[..n]);
-        }
+    let mut n = peek(stream, buf).await?.len();
+    arriving(true);
+    while n < SIGNATURE.len() && SIGNATURE.starts_with(&buf[..n]) {
         tokio::time::sleep(Duration::from_millis(5)).await;
+        n = peek(stream, buf).await?.len();
     }
+    Ok(&buf[..n])
 }
 
 async fn peek<'b>(stream: &TcpStream, buf: &'b mut [u8; FIXED]) -> io::Result<&'b [u8]> {
