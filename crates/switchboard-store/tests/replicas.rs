@@ -50,6 +50,67 @@ async fn the_next_replica_stands_by_until_the_leader_lets_go() {
     assert!(b.token() > token, "a takeover raises the fencing token");
 }
 
+/// Sessions of this database listening for the lease's changes.
+async fn listening(url: &str) -> i64 {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+         AND query LIKE 'LISTEN %switchboard_serving_lease%'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap()
+}
+
+/// Waits up to 5 s for `listening` to be `n`.
+async fn until_listening(url: &str, n: i64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while listening(url).await != n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never {n} listening"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_poll_only_standby_never_listens_and_still_takes_over() {
+    let Some(url) = common::postgres_url().await else {
+        return;
+    };
+    let a = open(&url, &replica("a", "inv", "key")).await.unwrap();
+    let listens = tokio::spawn({
+        let url = url.clone();
+        async move { open(&url, &replica("b", "inv", "key")).await }
+    });
+    until_listening(&url, 1).await;
+    listens.abort();
+    until_listening(&url, 0).await;
+    // Behind PgBouncer in transaction mode: polling alone.
+    let polls = tokio::spawn({
+        let url = url.clone();
+        let poll_only = Replica {
+            listen: false,
+            poll: Duration::from_millis(300),
+            ..replica("c", "inv", "key")
+        };
+        async move { open(&url, &poll_only).await }
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(!polls.is_finished(), "two replicas lead at once");
+    assert_eq!(listening(&url).await, 0, "a poll-only standby listened");
+    let token = a.token();
+    drop(a);
+    let c = tokio::time::timeout(Duration::from_secs(5), polls)
+        .await
+        .expect("the poll-only standby never took over")
+        .unwrap()
+        .unwrap();
+    assert!(c.token() > token);
+}
+
 #[tokio::test]
 async fn a_replica_whose_lease_was_taken_over_writes_nothing() {
     let Some(url) = common::postgres_url().await else {

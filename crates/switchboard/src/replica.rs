@@ -30,6 +30,7 @@ pub fn of(
     Replica {
         name: config.store.replica.clone().unwrap_or(defaults.name),
         lease: config.store.lease,
+        listen: !config.store.poll_only,
         inventory: Some(inventory),
         master_key: Some(master_key.fingerprint()),
         url: config.store.advertise_url.clone().or(listening),

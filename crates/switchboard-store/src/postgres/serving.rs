@@ -24,10 +24,13 @@ pub struct Replica {
     /// How often a standby looks whether it can take over, unless told sooner (the leader
     /// stopping announces it).
     pub poll: Duration,
+    /// Whether a standby also `LISTEN`s for the lease changing hands (off behind PgBouncer in
+    /// transaction mode: polling alone then).
+    pub listen: bool,
     /// What every replica must agree on; `None` is not checked.
     pub inventory: Option<String>,
     pub master_key: Option<String>,
-    /// Where the other replicas reach this one while it leads (they forward requests there).
+    /// Where the other replicas reach this one while it leads (they pass connections on there).
     pub url: Option<String>,
     /// While this replica stands by: the leader's URL (empty if it gave none). `None` before.
     pub leader: Arc<watch::Sender<Option<String>>>,
@@ -44,6 +47,7 @@ impl Default for Replica {
             name: format!("{host}:{}", std::process::id()),
             lease: Duration::from_secs(10),
             poll: STANDBY_POLL,
+            listen: true,
             inventory: None,
             master_key: None,
             url: None,

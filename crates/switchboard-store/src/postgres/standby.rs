@@ -1,7 +1,8 @@
 //! A replica standing by until it can take the serving lease over: when the lease is free,
 //! expired, or its holder's session is gone. It polls (the truth) and listens (a hint): the
 //! lease changing hands is announced with `NOTIFY`, so a leader stopping hands over at once
-//! rather than at the next poll, and the other standbys learn the new leader's address.
+//! rather than at the next poll, and the other standbys learn the new leader's address; unless
+//! `Replica::listen` is off (behind PgBouncer in transaction mode): polling alone then.
 
 use super::serving::{reconnect, Replica, STANDBY_POLL};
 use crate::StoreResult;
@@ -85,7 +86,9 @@ pub(super) async fn wait_for_lease(
                     );
                     standing_by = true;
                     crate::metrics::leading(None);
-                    wakeups.listen(url).await;
+                    if replica.listen {
+                        wakeups.listen(url).await;
+                    }
                 }
                 let leader_url = Some(leader_url.unwrap_or_default());
                 replica.leader.send_if_modified(|known| {

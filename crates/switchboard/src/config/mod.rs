@@ -9,7 +9,6 @@ use switchboard_core::inventory::{ClusterSpec, DomainSpec, FlavorSpec, MemberSpe
 use switchboard_core::{Inventory, InventoryView, ResourceSpec};
 use switchboard_drivers::SimConfig;
 use switchboard_engine::EngineConfig;
-use switchboard_store::Synchronous;
 
 /// The built-in demo, which is also the commented example configuration.
 pub const DEMO: &str = include_str!("../../../../switchboard.example.toml");
@@ -211,26 +210,7 @@ impl Config {
                     .with_context(|| format!("SWITCHBOARD_ID_SEED={v:?} is not an integer"))?,
             );
         }
-        if let Some(v) = var("SWITCHBOARD_DATABASE_URL") {
-            self.store.database_url = Some(v);
-        }
-        if let Some(v) = var("SWITCHBOARD_LEASE") {
-            self.store.lease = humantime::parse_duration(&v)
-                .with_context(|| format!("SWITCHBOARD_LEASE={v:?} is not a duration"))?;
-        }
-        if let Some(v) = var("SWITCHBOARD_REPLICA") {
-            self.store.replica = Some(v);
-        }
-        if let Some(v) = var("SWITCHBOARD_ADVERTISE_URL") {
-            self.store.advertise_url = Some(v);
-        }
-        if let Some(v) = var("SWITCHBOARD_SYNCHRONOUS") {
-            self.store.synchronous = match v.as_str() {
-                "full" => Synchronous::Full,
-                "normal" => Synchronous::Normal,
-                _ => bail!("SWITCHBOARD_SYNCHRONOUS must be full or normal, not {v:?}"),
-            };
-        }
+        self.store.apply_env(&var)?;
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! `[store]`: where the state is kept (the data dir's SQLite file, or a PostgreSQL database
 //! that replicas share) and how a replica takes part.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use std::time::Duration;
 use switchboard_store::Synchronous;
@@ -21,6 +21,10 @@ pub struct StoreConfig {
     /// With a database URL: where the other replicas reach this one while it leads, to pass
     /// their requests on (`http://` and the listen address if that names one).
     pub advertise_url: Option<String>,
+    /// With a database URL: standbys look at the lease only by polling it, never `LISTEN` for
+    /// its changes (behind PgBouncer in transaction mode, where a session is not kept between
+    /// transactions). A leader stopping is then replaced at the next poll (200 ms).
+    pub poll_only: bool,
 }
 
 impl Default for StoreConfig {
@@ -31,11 +35,45 @@ impl Default for StoreConfig {
             lease: Duration::from_secs(10),
             replica: None,
             advertise_url: None,
+            poll_only: false,
         }
     }
 }
 
 impl StoreConfig {
+    /// `SWITCHBOARD_DATABASE_URL`, `_LEASE`, `_REPLICA`, `_ADVERTISE_URL`, `_POLL_ONLY` and
+    /// `_SYNCHRONOUS`.
+    pub(super) fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<()> {
+        if let Some(v) = var("SWITCHBOARD_DATABASE_URL") {
+            self.database_url = Some(v);
+        }
+        if let Some(v) = var("SWITCHBOARD_LEASE") {
+            self.lease = humantime::parse_duration(&v)
+                .with_context(|| format!("SWITCHBOARD_LEASE={v:?} is not a duration"))?;
+        }
+        if let Some(v) = var("SWITCHBOARD_REPLICA") {
+            self.replica = Some(v);
+        }
+        if let Some(v) = var("SWITCHBOARD_ADVERTISE_URL") {
+            self.advertise_url = Some(v);
+        }
+        if let Some(v) = var("SWITCHBOARD_POLL_ONLY") {
+            self.poll_only = match v.as_str() {
+                "1" | "true" => true,
+                "0" | "false" => false,
+                _ => bail!("SWITCHBOARD_POLL_ONLY must be true or false, not {v:?}"),
+            };
+        }
+        if let Some(v) = var("SWITCHBOARD_SYNCHRONOUS") {
+            self.synchronous = match v.as_str() {
+                "full" => Synchronous::Full,
+                "normal" => Synchronous::Normal,
+                _ => bail!("SWITCHBOARD_SYNCHRONOUS must be full or normal, not {v:?}"),
+            };
+        }
+        Ok(())
+    }
+
     /// Refuses a URL that names no PostgreSQL database (the URL itself is not repeated: it may
     /// hold a password).
     pub(super) fn check(&self) -> Result<()> {

@@ -98,6 +98,15 @@ fn a_replica_names_itself_and_its_lease_from_the_file_or_the_environment() {
     assert!(c
         .apply_env(|k| (k == "SWITCHBOARD_LEASE").then(|| "soon".into()))
         .is_err());
+    assert!(!c.store.poll_only);
+    c.apply_env(|k| (k == "SWITCHBOARD_POLL_ONLY").then(|| "true".into()))
+        .unwrap();
+    assert!(c.store.poll_only);
+    assert!(c
+        .apply_env(|k| (k == "SWITCHBOARD_POLL_ONLY").then(|| "sometimes".into()))
+        .is_err());
+    let file = Config::parse("[store]\npoll_only = true\n", "file").unwrap();
+    assert!(file.store.poll_only);
     let mut c = Config::parse(super::DEMO, "the demo").unwrap();
     assert_eq!(c.store.lease, Duration::from_secs(10));
     c.store.lease = Duration::from_millis(100);
