@@ -32,7 +32,8 @@ pub struct Replica {
     pub master_key: Option<String>,
     /// Where the other replicas reach this one while it leads (they pass connections on there).
     pub url: Option<String>,
-    /// While this replica stands by: the leader's URL (empty if it gave none). `None` before.
+    /// While this replica stands by: the leader's URL (empty if it gave none). `None` before,
+    /// and once it leads.
     pub leader: Arc<watch::Sender<Option<String>>>,
 }
 

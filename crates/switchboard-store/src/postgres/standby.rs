@@ -62,11 +62,14 @@ pub(super) async fn wait_for_lease(
             .await;
         let leader = match taken {
             Ok(Some(token)) => {
-                // The other standbys pass requests on to this replica from now on.
+                // The other standbys pass connections on to this replica from now on.
                 let _ = sqlx::query("SELECT pg_notify($1, '')")
                     .bind(CHANNEL)
                     .execute(&mut conn)
                     .await;
+                // No leader to pass on to any more: connections this replica passed on to the
+                // old one are cut (it may be cut off rather than dead, and hold them).
+                replica.leader.send_replace(None);
                 return Ok((conn, token, sent, standing_by));
             }
             Ok(None) => {

@@ -228,11 +228,22 @@ async fn a_leader_paused_past_its_lease_is_taken_over_and_acts_no_more() {
 
     let paused = Instant::now();
     leader.signal("STOP");
+    // Passed on to the paused leader (its kernel still accepts the connection): cut when the
+    // standby takes over, not left waiting for as long as the old leader stays paused.
+    let passed_on = tokio::spawn(
+        reqwest::Client::new()
+            .get(format!("{}/switchboard/v1/tasks", standby.base))
+            .header("X-Auth-Token", &tok)
+            .send(),
+    );
     standby.wait_up(Duration::from_secs(30)).await;
     eprintln!(
         "takeover of a paused leader (lease 2 s): {:?}",
         paused.elapsed()
     );
+    let ended = tokio::time::timeout(Duration::from_secs(5), passed_on).await;
+    let ended = ended.expect("a connection passed on to the paused leader was left hanging");
+    assert!(ended.unwrap().is_err(), "answered by the paused leader?");
     let done = finished(&standby.base, &tok, id, before).await;
     assert_eq!(done["state"], "COMPLETE", "{done}");
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
