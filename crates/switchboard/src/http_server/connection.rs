@@ -63,7 +63,8 @@ pub(super) async fn run(
                 Some(from) if trusted => from,
                 _ => peer,
             };
-            match pass_on::splice(stream, source, leader, pass, stop.clone()).await {
+            let (stop, crowded) = (stop.clone(), crowded.clone());
+            match pass_on::splice(stream, source, leader, pass, stop, crowded).await {
                 Ok(()) => return,
                 Err(back) => stream = back,
             }

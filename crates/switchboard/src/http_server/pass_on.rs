@@ -9,12 +9,17 @@
 //! most: a stale leader address cannot make replicas pass a connection round in a loop.
 
 use super::opening::PASSED_ON_TLV;
+use super::CROWDED_IDLE;
+use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 /// How long a leader may take to accept a connection before its client is answered 503.
 const CONNECT_WITHIN: Duration = Duration::from_secs(2);
@@ -81,14 +86,16 @@ fn v6(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// Passes `client` on to `leader` until either side closes, the leader changes, or `stop`
-/// fires. Gives the connection back when the leader cannot be reached, to be answered here.
+/// Passes `client` on to `leader` until either side closes, the leader changes, `stop` fires,
+/// or this replica is full and the connection idles (`Quiet`). Gives the connection back when
+/// the leader cannot be reached, to be answered here.
 pub(super) async fn splice(
-    mut client: TcpStream,
+    client: TcpStream,
     source: SocketAddr,
     leader: String,
     pass: &PassOn,
     mut stop: watch::Receiver<()>,
+    mut crowded: watch::Receiver<bool>,
 ) -> Result<(), TcpStream> {
     let mut upstream = match connect(&leader, &client, source).await {
         Ok(upstream) => upstream,
@@ -100,17 +107,101 @@ pub(super) async fn splice(
     };
     counted("passed");
     let mut leaders = pass.leader.subscribe();
-    tokio::select! {
-        copied = tokio::io::copy_bidirectional(&mut client, &mut upstream) => {
-            if let Err(err) = copied {
-                tracing::debug!(%err, %source, "a passed-on connection ended with an error");
+    let mut client = Quiet::new(client);
+    let quiet_since = client.since.clone();
+    let copying = tokio::io::copy_bidirectional(&mut client, &mut upstream);
+    let mut copying = std::pin::pin!(copying);
+    loop {
+        let crowd = *crowded.borrow_and_update();
+        tokio::select! {
+            copied = copying.as_mut() => {
+                if let Err(err) = copied {
+                    tracing::debug!(%err, %source, "a passed-on connection ended with an error");
+                }
+                break;
+            }
+            // A leader that was replaced may be cut off rather than dead: its clients would hang.
+            _ = leaders.wait_for(|now| now.as_deref() != Some(leader.as_str())) => break,
+            _ = stop.changed() => break,
+            changed = crowded.changed() => if changed.is_err() { break },
+            () = tokio::time::sleep(CROWDED_IDLE), if crowd => {
+                if quiet_since.idle_for() >= CROWDED_IDLE {
+                    break;
+                }
             }
         }
-        // A leader that was replaced may be cut off rather than dead: its clients would hang.
-        _ = leaders.wait_for(|now| now.as_deref() != Some(leader.as_str())) => {}
-        _ = stop.changed() => {}
     }
     Ok(())
+}
+
+/// The client's side of a passed-on connection, noting when it went quiet: an answer (or part
+/// of one) was sent to it and nothing came from it since. While this replica is full, a
+/// connection quiet for `CROWDED_IDLE` is closed to make room, as idle ones are when served
+/// here; one waiting for its answer is not.
+struct Quiet {
+    inner: TcpStream,
+    since: Arc<QuietSince>,
+}
+
+#[derive(Default)]
+struct QuietSince(std::sync::Mutex<Option<Instant>>);
+
+impl QuietSince {
+    fn set(&self, quiet: Option<Instant>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = quiet;
+    }
+
+    fn idle_for(&self) -> Duration {
+        let since = *self.0.lock().unwrap_or_else(|p| p.into_inner());
+        since.map_or(Duration::ZERO, |s| s.elapsed())
+    }
+}
+
+impl Quiet {
+    fn new(inner: TcpStream) -> Quiet {
+        // Its first request is still to be read (it was only peeked at).
+        Quiet {
+            inner,
+            since: Arc::default(),
+        }
+    }
+}
+
+impl AsyncRead for Quiet {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.since.set(None);
+        }
+        result
+    }
+}
+
+impl AsyncWrite for Quiet {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let result = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
+            self.since.set(Some(Instant::now()));
+        }
+        result
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
 }
 
 async fn connect(

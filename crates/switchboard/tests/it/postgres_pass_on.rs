@@ -1,13 +1,17 @@
 //! A standby passes each connection on to the leader whole, behind a PROXY protocol header: the
 //! leader sees the client's own address (the standby is a trusted proxy), a standby still
-//! answers its own `/health`, and a connection passed on once is never passed on again.
+//! answers its own `/health`, a connection passed on once is never passed on again, and a full
+//! standby makes room as a full leader does.
 
 use crate::common;
 use crate::forwarded::{proxy_header, raw};
-use crate::postgres_replicas::{pair, KEY};
+use crate::postgres_replicas::{pair, standby, KEY};
 
-use common::binary::{get, token};
+use common::binary::{free_port, get, token, Server};
+use common::launch;
 use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test]
 async fn a_standby_passes_connections_on_with_the_clients_address() {
@@ -77,4 +81,46 @@ async fn a_standby_passes_connections_on_with_the_clients_address() {
     assert!(looped.contains("standing_by"), "{looped}");
     let body: Value = serde_json::from_str(looped.split("\r\n\r\n").nth(1).unwrap()).unwrap();
     assert_eq!(body["error"]["phase"], "standing_by");
+}
+
+#[tokio::test]
+async fn a_full_standby_closes_idle_connections_it_passed_on() {
+    let Some(url) = common::postgres::database().await else {
+        return;
+    };
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let leader = Server::launch(a.path(), free_port(), &["--database-url", &url], &[KEY]);
+    leader.wait_up(Duration::from_secs(30)).await;
+    // The standby serves two connections at once, the leader many.
+    let config = launch::config_file(b.path(), "[server]\nmax_connections = 2");
+    let args = ["--database-url", &url, "--config", config.to_str().unwrap()];
+    let standby = standby(b.path(), &args, &[KEY]).await;
+
+    // Two clients ask once and keep their connections, silent.
+    let tasks = "GET /switchboard/v1/tasks HTTP/1.1\r\nHost: x\r\n\r\n";
+    let mut silent = Vec::new();
+    for _ in 0..2 {
+        let addr = standby.base.trim_start_matches("http://");
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(tasks.as_bytes()).await.unwrap();
+        let mut answer = [0u8; 12];
+        s.read_exact(&mut answer).await.unwrap();
+        assert_eq!(&answer, b"HTTP/1.1 401", "the leader's answer");
+        silent.push(s);
+    }
+    // A third gets in once one of them has been idle a second while the standby was full, not
+    // when the leader closes them (its idle timeout, 60 s).
+    let asked = Instant::now();
+    let third = reqwest::Client::new()
+        .get(format!("{}/switchboard/v1/tasks", standby.base))
+        .timeout(Duration::from_secs(20))
+        .send()
+        .await
+        .expect("a full standby kept its idle connections");
+    assert_eq!(third.status(), 401);
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        asked.elapsed()
+    );
 }
