@@ -40,6 +40,17 @@ impl Default for StoreConfig {
     }
 }
 
+/// `http://host[:port]` with no path, query or credentials: where a standby connects.
+fn names_a_listener(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| {
+        u.scheme() == "http"
+            && u.host().is_some()
+            && matches!(u.path(), "" | "/")
+            && u.query().is_none()
+            && u.username().is_empty()
+    })
+}
+
 impl StoreConfig {
     /// `SWITCHBOARD_DATABASE_URL`, `_LEASE`, `_REPLICA`, `_ADVERTISE_URL`, `_POLL_ONLY` and
     /// `_SYNCHRONOUS`.
@@ -87,9 +98,12 @@ impl StoreConfig {
             _ if self
                 .advertise_url
                 .as_deref()
-                .is_some_and(|u| !(u.starts_with("http://") || u.starts_with("https://"))) =>
+                .is_some_and(|u| !names_a_listener(u)) =>
             {
-                bail!("[store] advertise_url must start with http:// or https://")
+                bail!(
+                    "[store] advertise_url must be http://host:port, this replica's own listener \
+                     (standbys connect to it directly), with no path"
+                )
             }
             _ => Ok(()),
         }

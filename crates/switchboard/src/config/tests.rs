@@ -113,9 +113,18 @@ fn a_replica_names_itself_and_its_lease_from_the_file_or_the_environment() {
     let err = format!("{:#}", c.validate().unwrap_err());
     assert!(err.contains("lease"), "{err}");
     c.store.lease = Duration::from_secs(5);
-    c.store.advertise_url = Some("10.0.0.5:8080".into());
-    let err = format!("{:#}", c.validate().unwrap_err());
-    assert!(err.contains("advertise_url"), "{err}");
+    for wrong in [
+        "10.0.0.5:8080",
+        "https://10.0.0.5:8443",
+        "http://lb.example/switchboard-a",
+        "http://user:pw@10.0.0.5:8080",
+    ] {
+        c.store.advertise_url = Some(wrong.into());
+        let err = format!("{:#}", c.validate().unwrap_err());
+        assert!(err.contains("advertise_url"), "{wrong}: {err}");
+    }
+    c.store.advertise_url = Some("http://[fd00::5]:8080/".into());
+    c.validate().unwrap();
     c.apply_env(|k| (k == "SWITCHBOARD_ADVERTISE_URL").then(|| "http://10.0.0.5:8080".into()))
         .unwrap();
     c.validate().unwrap();

@@ -209,12 +209,7 @@ async fn connect(
     client: &TcpStream,
     source: SocketAddr,
 ) -> anyhow::Result<TcpStream> {
-    let url = url::Url::parse(leader)?;
-    let host = url.host_str().ok_or_else(|| anyhow::anyhow!("no host"))?;
-    let port = url
-        .port_or_known_default()
-        .ok_or_else(|| anyhow::anyhow!("no port"))?;
-    let connecting = TcpStream::connect((host, port));
+    let connecting = TcpStream::connect(address(leader)?);
     let mut upstream = tokio::time::timeout(CONNECT_WITHIN, connecting)
         .await
         .map_err(|_| anyhow::anyhow!("no answer within {CONNECT_WITHIN:?}"))??;
@@ -223,4 +218,33 @@ async fn connect(
         .write_all(&header(source, client.local_addr()?)?)
         .await?;
     Ok(upstream)
+}
+
+/// `host:port` of a leader's URL, for `connect` (an IPv6 address in brackets, as it parses).
+fn address(leader: &str) -> anyhow::Result<String> {
+    let url = url::Url::parse(leader)?;
+    let port = url
+        .port_or_known_default()
+        .ok_or_else(|| anyhow::anyhow!("no port in {leader}"))?;
+    Ok(match url.host() {
+        Some(url::Host::Domain(name)) => format!("{name}:{port}"),
+        Some(url::Host::Ipv4(ip)) => SocketAddr::new(ip.into(), port).to_string(),
+        Some(url::Host::Ipv6(ip)) => SocketAddr::new(ip.into(), port).to_string(),
+        None => anyhow::bail!("no host in {leader}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address;
+
+    #[test]
+    fn a_leaders_url_gives_the_address_to_connect_to() {
+        let at = |url: &str| address(url).unwrap();
+        assert_eq!(at("http://127.0.0.1:8081"), "127.0.0.1:8081");
+        assert_eq!(at("http://[::1]:8081/"), "[::1]:8081");
+        assert_eq!(at("http://replica-a:9000"), "replica-a:9000");
+        assert_eq!(at("http://replica-a"), "replica-a:80");
+        assert!(address("not a url").is_err());
+    }
 }
