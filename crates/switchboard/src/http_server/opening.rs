@@ -13,7 +13,7 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
 /// Where a PROXY header begins (the protocol's 12-byte signature).
-pub(super) const SIGNATURE: &[u8; 12] = b"\r\n\r\n\0\r\nQUIT\n";
+const SIGNATURE: &[u8; 12] = b"\r\n\r\n\0\r\nQUIT\n";
 /// The header's fixed part: the signature, version and command, family, and the length of what
 /// follows.
 const FIXED: usize = 16;
@@ -25,7 +25,7 @@ const LONGEST: usize = 536;
 pub(super) const PASSED_ON_TLV: u8 = 0xE5;
 
 /// What the first bytes said.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Default)]
 pub(super) struct Opening {
     /// The source address a PROXY header gave, if one came first.
     pub proxied_from: Option<SocketAddr>,
@@ -45,7 +45,7 @@ pub(super) async fn read(
     let mut opening = Opening::default();
     let mut first = [0u8; FIXED];
     let seen = peek_past_signature(stream, &mut first, &mut arriving).await?;
-    if seen.starts_with(SIGNATURE) {
+    let seen = if seen.starts_with(SIGNATURE) {
         let mut header = vec![0u8; FIXED];
         stream.read_exact(&mut header).await?;
         let length = usize::from(u16::from_be_bytes([header[14], header[15]]));
@@ -59,10 +59,11 @@ pub(super) async fn read(
         arriving(false);
         let seen = peek(stream, &mut first).await?;
         arriving(true);
-        opening.asks_health = asks_health(seen);
+        seen
     } else {
-        opening.asks_health = asks_health(seen);
-    }
+        seen
+    };
+    opening.asks_health = asks_health(seen);
     Ok(opening)
 }
 

@@ -26,8 +26,8 @@ const CONNECT_WITHIN: Duration = Duration::from_secs(2);
 
 const FORWARDED_TOTAL: &str = "switchboard_forwarded_connections_total";
 
-/// What a standby needs to pass connections on: the leader's URL (`None` while unknown), and
-/// whether it still stands by.
+/// What a standby needs to pass connections on: the leader's URL (`None` while unknown, and
+/// once this replica leads), and whether it still stands by.
 #[derive(Clone)]
 pub struct PassOn {
     pub leader: Arc<watch::Sender<Option<String>>>,
