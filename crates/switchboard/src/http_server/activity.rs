@@ -1,5 +1,6 @@
 //! A connection's timing: where it stands (idle, receiving a head, busy) and when that times
-//! out; the socket wrapper that notes the bytes arriving and leaving.
+//! out; the socket wrapper that notes the bytes arriving and leaving (`Noted`, which a passed-on
+//! connection uses too).
 
 use super::Limits;
 use std::io;
@@ -84,28 +85,55 @@ impl Drop for Done {
     }
 }
 
-/// The socket, noting when the first bytes of a request head arrive.
-pub(super) struct Watched {
-    pub(super) inner: TcpStream,
-    pub(super) activity: Arc<Activity>,
+/// What a socket wrapper (`Noted`) tells of the traffic it sees.
+pub(super) trait Notes {
+    /// Bytes came from the client.
+    fn received(&self);
+    /// Bytes went to the client.
+    fn sent(&self);
 }
 
-impl Watched {
-    /// An answer still being written to a client that reads it is not idle (hyper goes on
-    /// writing after the handler returned); one the client stops reading times out as idle.
-    fn wrote(&self, result: &Poll<io::Result<usize>>) {
+/// A connection's timing notes the first bytes of a request head arriving; and an answer still
+/// being written to a client that reads it is not idle (hyper goes on writing after the handler
+/// returned), while one the client stops reading times out as idle.
+impl Notes for Activity {
+    fn received(&self) {
+        self.set(|phase| match phase {
+            Phase::Idle { .. } => Phase::Head {
+                since: Instant::now(),
+            },
+            other => other,
+        });
+    }
+
+    fn sent(&self) {
+        self.set(|phase| match phase {
+            Phase::Idle { .. } => Phase::Idle {
+                since: Instant::now(),
+            },
+            other => other,
+        });
+    }
+}
+
+/// The client's socket, telling `notes` of its traffic.
+pub(super) struct Noted<N> {
+    pub(super) inner: TcpStream,
+    pub(super) notes: Arc<N>,
+}
+
+impl<N> Noted<N> {
+    fn wrote(&self, result: &Poll<io::Result<usize>>)
+    where
+        N: Notes,
+    {
         if matches!(result, Poll::Ready(Ok(n)) if *n > 0) {
-            self.activity.set(|phase| match phase {
-                Phase::Idle { .. } => Phase::Idle {
-                    since: Instant::now(),
-                },
-                other => other,
-            });
+            self.notes.sent();
         }
     }
 }
 
-impl AsyncRead for Watched {
+impl<N: Notes> AsyncRead for Noted<N> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -114,18 +142,13 @@ impl AsyncRead for Watched {
         let before = buf.filled().len();
         let result = Pin::new(&mut self.inner).poll_read(cx, buf);
         if buf.filled().len() > before {
-            self.activity.set(|phase| match phase {
-                Phase::Idle { .. } => Phase::Head {
-                    since: Instant::now(),
-                },
-                other => other,
-            });
+            self.notes.received();
         }
         result
     }
 }
 
-impl AsyncWrite for Watched {
+impl<N: Notes> AsyncWrite for Noted<N> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

@@ -2,7 +2,7 @@
 //! then hyper's HTTP/1.1 state machine, watched for the header-read and idle timeouts, with the
 //! peer address in every request's extensions (`ConnectInfo`, and `ProxiedFrom`).
 
-use super::activity::{Activity, Done, Phase, Watched};
+use super::activity::{Activity, Done, Noted, Phase};
 use super::body::DeadlineBody;
 use super::{opening, pass_on, App, Limits};
 use axum::extract::ConnectInfo;
@@ -70,9 +70,9 @@ pub(super) async fn run(
             }
         }
     }
-    let io = TokioIo::new(Watched {
+    let io = TokioIo::new(Noted {
         inner: stream,
-        activity: activity.clone(),
+        notes: activity.clone(),
     });
     // A replica that may pass connections on later (starting, or standing by) closes the ones it
     // answers itself: a client retrying after its 503 comes back on a new connection, which is

@@ -8,15 +8,13 @@
 //! `trusted_proxies`) and a mark (`opening::PASSED_ON_TLV`) so a connection is passed on once at
 //! most: a stale leader address cannot make replicas pass a connection round in a loop.
 
+use super::activity::{Noted, Notes};
 use super::opening::PASSED_ON_TLV;
 use super::CROWDED_IDLE;
-use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -87,7 +85,7 @@ fn v6(ip: IpAddr) -> IpAddr {
 }
 
 /// Passes `client` on to `leader` until either side closes, the leader changes, `stop` fires,
-/// or this replica is full and the connection idles (`Quiet`). Gives the connection back when
+/// or this replica is full and the connection idles (`QuietSince`). Gives the connection back when
 /// the leader cannot be reached, to be answered here.
 pub(super) async fn splice(
     client: TcpStream,
@@ -107,8 +105,12 @@ pub(super) async fn splice(
     };
     counted("passed");
     let mut leaders = pass.leader.subscribe();
-    let mut client = Quiet::new(client);
-    let quiet_since = client.since.clone();
+    // Its first request is still to be read (it was only peeked at): not quiet.
+    let quiet_since = Arc::new(QuietSince::default());
+    let mut client = Noted {
+        inner: client,
+        notes: quiet_since.clone(),
+    };
     let copying = tokio::io::copy_bidirectional(&mut client, &mut upstream);
     let mut copying = std::pin::pin!(copying);
     loop {
@@ -134,15 +136,10 @@ pub(super) async fn splice(
     Ok(())
 }
 
-/// The client's side of a passed-on connection, noting when it went quiet: an answer (or part
-/// of one) was sent to it and nothing came from it since. While this replica is full, a
-/// connection quiet for `CROWDED_IDLE` is closed to make room, as idle ones are when served
-/// here; one waiting for its answer is not.
-struct Quiet {
-    inner: TcpStream,
-    since: Arc<QuietSince>,
-}
-
+/// When the client's side of a passed-on connection went quiet: an answer (or part of one) was
+/// sent to it and nothing came from it since (`None` while it waits for its answer). While this
+/// replica is full, a connection quiet for `CROWDED_IDLE` is closed to make room, as idle ones
+/// are when served here; one waiting for its answer is not.
 #[derive(Default)]
 struct QuietSince(std::sync::Mutex<Option<Instant>>);
 
@@ -157,50 +154,13 @@ impl QuietSince {
     }
 }
 
-impl Quiet {
-    fn new(inner: TcpStream) -> Quiet {
-        // Its first request is still to be read (it was only peeked at).
-        Quiet {
-            inner,
-            since: Arc::default(),
-        }
-    }
-}
-
-impl AsyncRead for Quiet {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let before = buf.filled().len();
-        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if buf.filled().len() > before {
-            self.since.set(None);
-        }
-        result
-    }
-}
-
-impl AsyncWrite for Quiet {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let result = Pin::new(&mut self.inner).poll_write(cx, buf);
-        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
-            self.since.set(Some(Instant::now()));
-        }
-        result
+impl Notes for QuietSince {
+    fn received(&self) {
+        self.set(None);
     }
 
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+    fn sent(&self) {
+        self.set(Some(Instant::now()));
     }
 }
 
