@@ -124,3 +124,36 @@ async fn a_full_standby_closes_idle_connections_it_passed_on() {
         asked.elapsed()
     );
 }
+
+#[tokio::test]
+async fn a_slow_client_through_a_standby_meets_the_leaders_head_timeout() {
+    let Some(url) = common::postgres::database().await else {
+        return;
+    };
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let config = launch::config_file(a.path(), "[server]\nheader_read_timeout = \"1s\"");
+    let args = ["--database-url", &url, "--config", config.to_str().unwrap()];
+    let leader = Server::launch(a.path(), free_port(), &args, &[KEY]);
+    leader.wait_up(Duration::from_secs(30)).await;
+    let standby = standby(b.path(), &["--database-url", &url], &[KEY]).await;
+
+    // Half a request head, then nothing (slowloris), through the standby.
+    let addr = standby.base.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /switchboard/v1/tasks HTTP/1.1\r\nHost:")
+        .await
+        .unwrap();
+    let began = Instant::now();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(15), s.read_to_end(&mut rest)).await;
+    assert!(
+        closed.is_ok(),
+        "the standby kept a slow client's connection"
+    );
+    // The leader's 1 s, not the standby's 10 s default.
+    assert!(
+        began.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        began.elapsed()
+    );
+}
