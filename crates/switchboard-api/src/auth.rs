@@ -185,6 +185,21 @@ impl FromRequestParts<AppState> for Authenticated {
 #[derive(Debug, Clone, Copy)]
 pub struct ProxiedFrom(pub std::net::SocketAddr);
 
+impl ProxiedFrom {
+    /// Who is at the other end of a connection from `peer`: the header's address when `peer`
+    /// is a trusted proxy, `peer` otherwise.
+    pub fn believed(
+        peer: std::net::SocketAddr,
+        proxied: Option<ProxiedFrom>,
+        trusted: &[IpAddr],
+    ) -> std::net::SocketAddr {
+        match proxied {
+            Some(ProxiedFrom(from)) if trusted.contains(&peer.ip().to_canonical()) => from,
+            _ => peer,
+        }
+    }
+}
+
 /// The client's address, for the audit trail and the login limits: the TCP peer, or — when the
 /// peer is in `api.trusted_proxies` — the address its PROXY header gave, then the nearest
 /// `X-Forwarded-For` entry that is not itself a trusted proxy. Each proxy appends the address it
@@ -200,15 +215,15 @@ impl FromRequestParts<AppState> for Source {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let trusted = &state.config.trusted_proxies;
-        let tcp_peer = parts
+        let proxied = parts.extensions.get::<ProxiedFrom>().copied();
+        let peer = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_canonical());
-        let proxied = parts.extensions.get::<ProxiedFrom>();
-        let peer = match (tcp_peer, proxied) {
-            (Some(tcp), Some(from)) if trusted.contains(&tcp) => Some(from.0.ip().to_canonical()),
-            _ => tcp_peer,
-        };
+            .map(|c| {
+                ProxiedFrom::believed(c.0, proxied, trusted)
+                    .ip()
+                    .to_canonical()
+            });
         // Every line, in order: some proxies add a line of their own rather than extend one.
         let forwarded: Vec<&str> = parts
             .headers

@@ -243,10 +243,8 @@ pub async fn run(mut config: Config) -> Result<()> {
     };
     let progress = Progress::default();
     let full = Arc::new(OnceLock::new());
-    let standing_by = progress.clone();
     let pass_on = PassOn {
         leader: progress.leader.clone(),
-        standing_by: Arc::new(move || standing_by.get() == Phase::StandingBy),
         trusted: config.api.trusted_proxies.clone().into(),
     };
     let app = App::switching(startup::router(progress.clone()), full.clone()).passing_on(pass_on);

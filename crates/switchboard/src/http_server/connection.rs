@@ -51,23 +51,18 @@ pub(super) async fn run(
         since: Instant::now(),
     });
     let proxied_from = opening.proxied_from.map(ProxiedFrom);
-    if let Some(pass) = app
-        .pass_on
-        .as_ref()
+    // A standby passes the connection on, unless it was passed on already or asks for the
+    // standby's own health.
+    let passing = (app.pass_on.as_ref())
         .filter(|_| !opening.passed_on && !opening.asks_health)
-    {
-        if let Some(leader) = app.pass_to() {
-            // The client as this replica believes it, for the leader.
-            let trusted = pass.trusted.contains(&peer.ip().to_canonical());
-            let source = match opening.proxied_from {
-                Some(from) if trusted => from,
-                _ => peer,
-            };
-            let (stop, crowded) = (stop.clone(), crowded.clone());
-            match pass_on::splice(stream, source, leader, pass, stop, crowded).await {
-                Ok(()) => return,
-                Err(back) => stream = back,
-            }
+        .and_then(|pass| Some((pass, pass.target()?)));
+    if let Some((pass, leader)) = passing {
+        // The client as this replica believes it, for the leader.
+        let source = ProxiedFrom::believed(peer, proxied_from, &pass.trusted);
+        let (stop, crowded) = (stop.clone(), crowded.clone());
+        match pass_on::splice(stream, source, leader, pass, stop, crowded).await {
+            Ok(()) => return,
+            Err(back) => stream = back,
         }
     }
     let io = TokioIo::new(Noted {

@@ -77,7 +77,7 @@ impl App {
         }
     }
 
-    /// Passes connections on to the leader while `pass` says so and the full router is unset.
+    /// Passes connections on to the leader while `pass` names one.
     pub fn passing_on(mut self, pass: PassOn) -> App {
         self.pass_on = Some(pass);
         self
@@ -86,14 +86,6 @@ impl App {
     /// Whether the full router serves (start-up is over).
     fn is_full(&self) -> bool {
         self.full.get().is_some()
-    }
-
-    /// Where a new connection is passed on to, if anywhere.
-    fn pass_to(&self) -> Option<String> {
-        if self.is_full() {
-            return None;
-        }
-        self.pass_on.as_ref().and_then(PassOn::target)
     }
 
     /// The router for the next request: one atomic load on top of the clone it always took.

@@ -24,12 +24,11 @@ const CONNECT_WITHIN: Duration = Duration::from_secs(2);
 
 const FORWARDED_TOTAL: &str = "switchboard_forwarded_connections_total";
 
-/// What a standby needs to pass connections on: the leader's URL (`None` while unknown, and
-/// once this replica leads), and whether it still stands by.
+/// What a standby needs to pass connections on: the leader's URL, set only while this replica
+/// stands by (`None` before it knows one, on SQLite, and once it leads itself).
 #[derive(Clone)]
 pub struct PassOn {
     pub leader: Arc<watch::Sender<Option<String>>>,
-    pub standing_by: Arc<dyn Fn() -> bool + Send + Sync>,
     /// Proxies whose PROXY headers are believed (`[api] trusted_proxies`).
     pub trusted: Arc<[IpAddr]>,
 }
@@ -37,8 +36,7 @@ pub struct PassOn {
 impl PassOn {
     /// Where to pass a connection on to now.
     pub(super) fn target(&self) -> Option<String> {
-        let leader = self.leader.borrow().clone().filter(|url| !url.is_empty());
-        leader.filter(|_| (self.standing_by)())
+        self.leader.borrow().clone().filter(|url| !url.is_empty())
     }
 }
 
