@@ -3,11 +3,13 @@
 //! then runs through the drivers, every ready step at once, and resumes after a restart.
 
 mod batch;
+mod claimed;
 mod config;
 mod dag;
 mod edits;
 mod events;
 mod flavors;
+mod ids;
 mod images;
 mod index;
 pub mod metrics;
@@ -38,7 +40,6 @@ pub use view::{ResourceSnapshot, StepView, TaskView};
 pub use zones::ZoneHosts;
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicI64;
 use std::sync::{Arc, Mutex};
 use switchboard_core::inventory::resource_graph;
 use switchboard_core::{Driver, ResourceSpec, TaskId};
@@ -72,7 +73,8 @@ pub(crate) struct Inner {
     /// Drivers by name, for resources created at run time.
     registry: HashMap<String, Arc<dyn Driver>>,
     world: Mutex<World>,
-    next_id: AtomicI64,
+    /// New tasks' ids.
+    ids: ids::TaskIds,
     /// Bumped whenever a resource's state or claim changes; follow steps wait on it.
     changed: watch::Sender<u64>,
     /// Highest progress reported per task, so that estimates never go backwards.
@@ -126,13 +128,13 @@ impl Engine {
             }
             node_drivers.push(driver);
         }
-        let max_id = store.max_task_id().await?;
+        let ids = ids::TaskIds::reserve(store.as_ref()).await?;
         let inner = Arc::new(Inner {
             store,
             config,
             registry: drivers,
             world: Mutex::new(World::new(graph, specs, node_drivers, nodes)),
-            next_id: AtomicI64::new(max_id + 1),
+            ids,
             changed: watch::channel(0).0,
             progress_seen: Mutex::new(HashMap::new()),
             cancels: Mutex::new(HashMap::new()),

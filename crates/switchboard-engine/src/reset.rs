@@ -6,7 +6,6 @@
 use crate::world::{NodeState, World};
 use crate::{driver_for, events, Engine, EngineError, Inner};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use switchboard_core::inventory::resource_graph;
@@ -161,8 +160,8 @@ impl Engine {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
-        let max_id = inner.store.max_task_id().await?;
-        inner.next_id.store(max_id + 1, Ordering::Relaxed);
+        // The restored tasks' ids may be above this replica's block.
+        inner.ids.renew(inner.store.as_ref(), false).await?;
         crate::runner::recover(inner).await?;
         inner.notify_changed();
         Ok(stopping)

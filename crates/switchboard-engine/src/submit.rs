@@ -5,11 +5,13 @@
 use crate::preview::{decide, Planned};
 use crate::world::ActiveTask;
 use crate::{events, Engine, EngineError};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use switchboard_core::{now_millis, Action, ResourceSpec, StepMode, StepState, TaskId, TaskState};
-use switchboard_store::{AuditRecord, Priority, StepRecord, TaskRecord, Write};
+use switchboard_store::{AuditRecord, Priority, StepRecord, StoreError, TaskRecord, Write};
 use tokio::sync::{oneshot, watch};
+
+/// Most times an operation is decided again after a claim refused it in the database.
+const CLAIM_RACES: usize = 3;
 
 /// One requested lifecycle operation.
 #[derive(Debug, Clone)]
@@ -54,10 +56,21 @@ pub enum SubmitError {
 impl Engine {
     /// Accepts `op`: returns once its task is durable (or the identical in-flight task is).
     pub async fn submit(&self, op: Operation) -> Result<Submitted, SubmitError> {
+        let _gate = self.inner.gate.read().await;
+        // A claim of another replica's task, refusing the accept in the database, may have
+        // gone by the time it is looked at: the operation is then decided again.
+        for _ in 0..CLAIM_RACES {
+            if let Some(submitted) = self.submit_once(&op).await? {
+                return Ok(submitted);
+            }
+        }
+        Err(EngineError::Internal("the resources' claims kept changing".into()).into())
+    }
+
+    /// `submit`, or `None` to decide again.
+    async fn submit_once(&self, op: &Operation) -> Result<Option<Submitted>, SubmitError> {
         let inner = &self.inner;
-        let _gate = inner.gate.read().await;
-        let now = now_millis();
-        let decided = {
+        let decided = 'decided: {
             let mut guard = inner.lock();
             let world = &mut *guard;
             let (targets, planned) = decide(world, &op.targets, op.action, op.only_self)?;
@@ -65,7 +78,9 @@ impl Engine {
                 Planned::Existing(task_id, committed) => Decision::Existing(task_id, committed),
                 Planned::Refused(err) => Decision::Refused(err),
                 Planned::Steps(steps) => {
-                    let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
+                    let Some(id) = inner.ids.take() else {
+                        break 'decided Decision::NoIds;
+                    };
                     // Read with the id, under the lock: tasks are created in the order of
                     // their ids (a resource's history pages by id).
                     let now = now_millis();
@@ -167,24 +182,24 @@ impl Engine {
                     .await
                     .map(|c| *c == Some(true));
                 match ok {
-                    Ok(true) => Ok(Submitted {
+                    Ok(true) => Ok(Some(Submitted {
                         task_id,
                         state: TaskState::InProgress,
                         created: false,
-                    }),
+                    })),
                     _ => Err(SubmitError::Engine(EngineError::Store(
                         switchboard_store::StoreError::Closed,
                     ))),
                 }
             }
-            Decision::Refused(err) => {
-                let audit = audit_record(&op, now, None, format!("refused: {err}"));
+            Decision::Refused(err) => self.refuse(op, err).await,
+            Decision::NoIds => {
                 inner
-                    .store
-                    .commit(vec![Write::Audit(audit)], Priority::Answer)
+                    .ids
+                    .renew(inner.store.as_ref(), true)
                     .await
                     .map_err(EngineError::from)?;
-                Err(err)
+                Ok(None)
             }
             Decision::New(accepted) => {
                 let Accepted {
@@ -197,7 +212,7 @@ impl Engine {
                 } = *accepted;
                 announce(&task, &steps, &specs, errors, &mut writes);
                 writes.push(Write::Audit(audit_record(
-                    &op,
+                    op,
                     task.created_at,
                     Some(task.id),
                     "accepted".into(),
@@ -238,11 +253,14 @@ impl Engine {
                             state = %state.as_str(),
                             "task accepted"
                         );
-                        Ok(Submitted {
+                        Ok(Some(Submitted {
                             task_id,
                             state,
                             created: true,
-                        })
+                        }))
+                    }
+                    Ok(Err(StoreError::Claimed { resource, task })) => {
+                        self.claimed(op, resource, task).await
                     }
                     Ok(Err(err)) => Err(EngineError::from(err).into()),
                     Err(_) => {
@@ -258,6 +276,8 @@ enum Decision {
     Existing(TaskId, watch::Receiver<Option<bool>>),
     Refused(SubmitError),
     New(Box<Accepted>),
+    /// The block of task ids is used up: another is reserved, then the operation decided again.
+    NoIds,
 }
 
 /// A new task decided on, still to be made durable.
@@ -294,6 +314,23 @@ fn announce(
     }
     if steps.is_empty() {
         writes.push(events::task("task.finished", task, steps, name));
+    }
+}
+
+impl Engine {
+    /// Refuses `op` for `err`, on the audit trail first.
+    pub(crate) async fn refuse(
+        &self,
+        op: &Operation,
+        err: SubmitError,
+    ) -> Result<Option<Submitted>, SubmitError> {
+        let audit = audit_record(op, now_millis(), None, format!("refused: {err}"));
+        self.inner
+            .store
+            .commit(vec![Write::Audit(audit)], Priority::Answer)
+            .await
+            .map_err(EngineError::from)?;
+        Err(err)
     }
 }
 

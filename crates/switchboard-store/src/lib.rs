@@ -47,6 +47,9 @@ pub enum StoreError {
     /// A replica that does not agree with the database's other replicas (inventory, key).
     #[error("{0}")]
     Disagrees(String),
+    /// An accept refused by the database: another task (of any replica) holds `resource`.
+    #[error("{resource} is held by task {task}")]
+    Claimed { resource: String, task: TaskId },
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

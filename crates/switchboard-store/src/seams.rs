@@ -159,7 +159,11 @@ pub trait IdentityStore: Send + Sync {
 /// Tasks and their steps, as committed.
 #[async_trait::async_trait]
 pub trait TaskStore: Send + Sync {
-    async fn max_task_id(&self) -> StoreResult<TaskId>;
+    /// Ids for new tasks, above every id handed out before, to be handed out in order: SQLite
+    /// (one writer) counts on from the largest stored id; PostgreSQL hands each caller a block
+    /// of its own, so that replicas never share an id. Asked again when used up, or after a
+    /// restore.
+    async fn reserve_task_ids(&self) -> StoreResult<std::ops::Range<TaskId>>;
     async fn task(&self, id: TaskId) -> StoreResult<Option<TaskRecord>>;
     async fn steps(&self, task_id: TaskId) -> StoreResult<Vec<StepRecord>>;
     /// Tasks newest first, optionally of one project and state and older than `before`, at most

@@ -167,19 +167,28 @@ pub(crate) fn spawn(mut backend: impl GroupCommit) -> std::io::Result<WriterHand
                     backend.between_groups().await;
                 }
                 Err(err) if group.len() == 1 => {
-                    tracing::error!(%err, "write failed");
+                    if !matches!(err, StoreError::Claimed { .. }) {
+                        tracing::error!(%err, "write failed");
+                    }
                     if let Some(s) = group.pop() {
                         let _ = s.done.send(Err(err));
                     }
                 }
                 Err(err) => {
-                    tracing::warn!(%err, n = group.len(), "group commit failed; retrying one by one");
+                    if matches!(err, StoreError::Claimed { .. }) {
+                        tracing::info!(%err, n = group.len(), "a claim refused an accept; the group goes on one by one");
+                    } else {
+                        tracing::warn!(%err, n = group.len(), "group commit failed; retrying one by one");
+                    }
                     for mut s in group.drain(..) {
                         match backend.apply(std::slice::from_ref(&s)).await {
                             Ok(events) => {
                                 s.made_durable();
                                 backend.publish(events);
                                 let _ = s.done.send(Ok(()));
+                            }
+                            Err(err @ StoreError::Claimed { .. }) => {
+                                let _ = s.done.send(Err(err));
                             }
                             Err(err) => {
                                 tracing::error!(%err, "a submission failed on its own and was dropped");

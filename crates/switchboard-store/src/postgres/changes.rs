@@ -163,7 +163,10 @@ pub(super) async fn apply(conn: &mut PgConnection, w: &Write) -> StoreResult<()>
             .execute(conn)
             .await?;
         }
-        Write::ReplaceState(tables) => super::snapshot::replace(conn, tables).await?,
+        Write::ReplaceState(tables) => {
+            super::snapshot::replace(conn, tables).await?;
+            super::claims::rebuild(conn).await?;
+        }
         Write::InsertTask { .. }
         | Write::UpdateTask { .. }
         | Write::UpdateStep { .. }

@@ -116,11 +116,12 @@ impl GroupCommit for PgGroups {
                 }
                 Err(err) => {
                     // An earlier try lost its connection while committing, or this one found
-                    // the group's claim taken: whether it committed is in `writer_commits`.
+                    // the group's number taken: whether it committed is in `writer_commits`
+                    // (its resources' claims then refuse it too).
                     let maybe =
                         tried || super::error_code(&err).as_deref() == Some(ALREADY_COMMITTED);
                     if !(maybe && self.was_committed(&claim).await?) {
-                        return Err(err);
+                        return Err(super::claims::refused(&err).unwrap_or(err));
                     }
                     break;
                 }

@@ -3,6 +3,7 @@
 
 mod admin;
 mod changes;
+mod claims;
 mod cluster;
 mod groups;
 mod identity;

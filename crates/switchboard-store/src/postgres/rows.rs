@@ -1,7 +1,7 @@
 //! A group's rows on PostgreSQL as one statement: each kind of row is a data-modifying `WITH`
 //! clause over arrays (`UNNEST`), and the statement ends by claiming the group
 //! (`switchboard_commit_group`, migration 0005): fenced by the serving lease, committed once,
-//! its event numbers taken. One round trip and one plan per group, where a statement per kind
+//! its event numbers taken; its claims checked (`claims`). One round trip and one plan per group, where a statement per kind
 //! cost a round trip each, one after another. Only the kinds the group has are in it.
 //!
 //! The clauses see one snapshot, so none may depend on another's rows: a row is only ever
@@ -38,6 +38,7 @@ pub(super) fn statement<'a>(
     update_steps(&mut s, &g.step_updates);
     update_tasks(&mut s, &g.task_updates);
     update_resources(&mut s, &g.resource_updates);
+    let claims = super::claims::write(&mut s, g);
     insert_audits(&mut s, g);
     insert_events(&mut s, g, events);
     if let Some((after, to)) = claim.prune {
@@ -55,6 +56,9 @@ pub(super) fn statement<'a>(
     args.push_bind(claim.head);
     args.push_bind(head_after);
     s.q.push(")");
+    if let Some(taken) = claims {
+        super::claims::check(&mut s, taken);
+    }
     Ok(s.q)
 }
 

@@ -104,13 +104,18 @@ fn push_changed<'a>(
     .push_bind(at);
 }
 
+/// Task ids in a block of `task_id_blocks` (migration 0006).
+const TASK_ID_BLOCK: i64 = 1024;
+
 #[async_trait::async_trait]
 impl TaskStore for PgStore {
-    async fn max_task_id(&self) -> StoreResult<TaskId> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM tasks")
+    async fn reserve_task_ids(&self) -> StoreResult<std::ops::Range<TaskId>> {
+        let block: i64 = sqlx::query_scalar("SELECT nextval('task_id_blocks')")
             .fetch_one(&self.pool)
             .await?;
-        Ok(id.unwrap_or(0))
+        // Migration 0006: block b holds the ids (b - 1) * 1024 + 1 to b * 1024.
+        let first = (block - 1) * TASK_ID_BLOCK + 1;
+        Ok(first..first + TASK_ID_BLOCK)
     }
 
     async fn task(&self, id: TaskId) -> StoreResult<Option<TaskRecord>> {

@@ -18,13 +18,16 @@ impl Default for Statement<'_> {
 }
 
 impl<'a> Statement<'a> {
-    /// Opens the next `WITH` clause with `sql`; the caller closes it with `)`.
-    pub fn clause(&mut self, sql: &str) {
+    /// Opens the next `WITH` clause with `sql`; the caller closes it with `)`. Its name, for
+    /// reading what it returns.
+    pub fn clause(&mut self, sql: &str) -> String {
+        let name = format!("w{}", self.clauses);
         self.q
             .push(if self.clauses == 0 { "WITH " } else { ", " })
-            .push(format_args!("w{} AS (", self.clauses))
+            .push(format_args!("{name} AS ("))
             .push(sql);
         self.clauses += 1;
+        name
     }
 
     /// `UNNEST(` … `)` of the columns `add` binds, each cast to its array type.

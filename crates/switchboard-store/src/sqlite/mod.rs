@@ -105,8 +105,8 @@ impl InventoryStore for SqliteStore {
 
 #[async_trait::async_trait]
 impl TaskStore for SqliteStore {
-    async fn max_task_id(&self) -> StoreResult<TaskId> {
-        tasks::max_task_id(&self.pool).await
+    async fn reserve_task_ids(&self) -> StoreResult<std::ops::Range<TaskId>> {
+        Ok(tasks::max_task_id(&self.pool).await? + 1..TaskId::MAX)
     }
 
     async fn task(&self, id: TaskId) -> StoreResult<Option<TaskRecord>> {
