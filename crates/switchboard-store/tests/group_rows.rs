@@ -223,10 +223,14 @@ async fn every_row_kind_on(store: &dyn Backend) {
         ],
         Priority::Answer,
     );
+    // (On r2: r1 is still held by task `id`, as its last resource state above says.)
     let good = store.commit(
         vec![Write::InsertTask {
             task: task(2),
-            steps: vec![step(2, 0)],
+            steps: vec![StepRecord {
+                resource_id: "r2".into(),
+                ..step(2, 0)
+            }],
         }],
         Priority::Answer,
     );

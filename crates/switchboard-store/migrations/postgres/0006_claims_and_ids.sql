@@ -1,27 +1,28 @@
 -- Decisions every replica must agree on are the database's, not one replica's memory: which task
 -- holds a resource (its claim), and the ids of new tasks.
 
--- A resource is held by at most one task, from its accept until its end. The accept's group
--- statement inserts the claims of its tasks and their end deletes them; an accept whose
+-- A resource is held by at most one task, from its accept until its end: the task named by its
+-- `active_task_id`. The accept's group statement sets it where it is empty (a row update in
+-- place, its column unindexed) and the task's last resource states clear it; an accept whose
 -- resource another task holds is refused there (SQLSTATE SB004), whichever replica accepted it.
-CREATE TABLE claims (
-    resource_id TEXT PRIMARY KEY,
-    task_id     BIGINT NOT NULL
-);
-CREATE INDEX claims_task ON claims (task_id);
+-- Until now it was written from a task's first step end: the tasks in flight hold theirs now.
+UPDATE resources SET active_task_id = NULL
+ WHERE active_task_id IS NOT NULL
+   AND active_task_id NOT IN (SELECT id FROM tasks WHERE finished_at IS NULL);
+UPDATE resources r SET active_task_id = c.task_id
+  FROM (SELECT DISTINCT ON (s.resource_id) s.resource_id, s.task_id
+          FROM steps s JOIN tasks t ON t.id = s.task_id
+         WHERE t.finished_at IS NULL AND s.follow_task IS NULL
+         ORDER BY s.resource_id, s.task_id DESC) c
+ WHERE r.id = c.resource_id;
 
--- The claims of the tasks already in flight: every resource a step of theirs runs on.
-INSERT INTO claims (resource_id, task_id)
-SELECT DISTINCT ON (s.resource_id) s.resource_id, s.task_id
-  FROM steps s JOIN tasks t ON t.id = s.task_id
- WHERE t.finished_at IS NULL AND s.follow_task IS NULL
- ORDER BY s.resource_id, s.task_id DESC;
+CREATE TYPE switchboard_claim AS (resource_id TEXT, task_id BIGINT);
 
 -- Raised by a group statement whose claims did not all hold: `wanted` are the (resource, task)
--- pairs it claimed, `got` the rows it inserted. DETAIL names the first resource refused and
--- the task holding it, as JSON.
+-- pairs it claimed, `got` the ones it set. DETAIL names the first resource refused and the task
+-- holding it, as JSON.
 CREATE FUNCTION switchboard_claimed(
-    wanted_resources TEXT[], wanted_tasks BIGINT[], got claims[]
+    wanted_resources TEXT[], wanted_tasks BIGINT[], got switchboard_claim[]
 ) RETURNS VOID LANGUAGE plpgsql AS $$
 DECLARE
     refused TEXT;
@@ -34,7 +35,7 @@ BEGIN
       FROM unnest(wanted_resources, wanted_tasks) AS w(r, t)
      WHERE (w.r, w.t) NOT IN (SELECT g.resource_id, g.task_id FROM unnest(got) g)
      LIMIT 1;
-    SELECT task_id INTO holder FROM claims WHERE resource_id = refused;
+    SELECT active_task_id INTO holder FROM resources WHERE id = refused;
     RAISE EXCEPTION '% is held by task %', refused, holder USING ERRCODE = 'SB004',
         DETAIL = json_build_object('resource', refused, 'task', holder)::text;
 END
@@ -45,3 +46,7 @@ $$;
 -- next block when it runs out, so ids are never shared and an accept costs no round trip.
 CREATE SEQUENCE task_id_blocks;
 SELECT setval('task_id_blocks', (COALESCE(max(id), 0) + 1023) / 1024 + 1, false) FROM tasks;
+
+-- A resource's row is now updated once more per task (its claim), in place: more room on its
+-- page keeps each new version there (a HOT update, no index touched).
+ALTER TABLE resources SET (fillfactor = 50);

@@ -1,11 +1,12 @@
-//! Claims in a group's statement (migration 0006): the resources each new task runs a step on
-//! are inserted as its claims, and a task's end deletes its claims. A claim another task holds
-//! makes the statement fail with SB004, whichever replica holds it: the database, not one
-//! replica's memory, decides which of two conflicting accepts stands.
+//! Claims in a group's statement (migration 0006): each resource a new task runs a step on is
+//! set as held by it (`resources.active_task_id`), and the task's last resource states clear it.
+//! A resource another task holds makes the statement fail with SB004, whichever replica's task
+//! holds it: the database, not one replica's memory, decides which of two conflicting accepts
+//! stands.
 
 use super::unnest::Statement;
 use crate::grouped::Grouped;
-use crate::{StoreError, Write};
+use crate::{StepRecord, StoreError, StoreResult, Write};
 use sqlx::postgres::PgDatabaseError;
 use std::collections::HashSet;
 use switchboard_core::TaskId;
@@ -20,9 +21,12 @@ pub(super) struct Taken<'a> {
     clause: String,
 }
 
-/// Adds the clauses inserting the claims of `g`'s new tasks and deleting those of the tasks it
-/// ends; the claims taken, when there are any.
-pub(super) fn write<'a>(s: &mut Statement<'a>, g: &'a Grouped<'a>) -> Option<Taken<'a>> {
+/// Adds the clause setting the claims of `g`'s new tasks (their ends clear them with their
+/// resources' last states); the claims taken, when there are any.
+pub(super) fn write<'a>(
+    s: &mut Statement<'a>,
+    g: &'a Grouped<'a>,
+) -> StoreResult<Option<Taken<'a>>> {
     // A task written already ended (one with nothing to do) holds nothing.
     let unfinished: HashSet<TaskId> = g
         .tasks
@@ -30,51 +34,46 @@ pub(super) fn write<'a>(s: &mut Statement<'a>, g: &'a Grouped<'a>) -> Option<Tak
         .filter(|t| t.finished_at.is_none())
         .map(|t| t.id)
         .collect();
+    // Each (resource, task) once: a resource two tasks claim in one group holds for one only,
+    // and the other is refused.
     let mut seen = HashSet::new();
     let (mut resources, mut tasks) = (Vec::new(), Vec::new());
-    let holding =
-        |s: &&&crate::StepRecord| s.follow_task.is_none() && unfinished.contains(&s.task_id);
+    let holding = |s: &&&StepRecord| s.follow_task.is_none() && unfinished.contains(&s.task_id);
     for step in g.steps.iter().filter(holding) {
-        if seen.insert((step.task_id, step.resource_id.as_str())) {
+        if seen.insert((step.resource_id.as_str(), step.task_id)) {
             resources.push(step.resource_id.as_str());
             tasks.push(step.task_id);
         }
     }
-    let ended: Vec<TaskId> = g
-        .task_updates
-        .iter()
-        .filter_map(|w| match w {
-            Write::UpdateTask {
-                id,
-                finished_at: Some(_),
-                ..
-            } => Some(*id),
-            _ => None,
-        })
-        .collect();
-    if !ended.is_empty() {
-        // A resource claimed anew in the same group keeps the new claim (two changes of one row
-        // in one statement would be undefined); the engine never frees and claims in one group.
-        s.clause("DELETE FROM claims WHERE task_id = ANY(");
-        s.q.push_bind(ended)
-            .push("::bigint[]) AND resource_id <> ALL(")
-            .push_bind(resources.clone())
-            .push("::text[]))");
-    }
     if resources.is_empty() {
-        return None;
+        return Ok(None);
     }
-    let clause = s.clause("INSERT INTO claims (resource_id, task_id) SELECT * FROM ");
+    // Two changes of one row in one statement would be undefined. The engine never claims a
+    // resource in the group that frees it; should it, the writer tries each submission alone.
+    let claimed: HashSet<&str> = resources.iter().copied().collect();
+    let updated = g
+        .resource_updates
+        .iter()
+        .any(|w| matches!(w, Write::SetResource { id, .. } if claimed.contains(id.as_str())));
+    if updated {
+        return Err(StoreError::Corrupt(
+            "a resource claimed and updated in one group".into(),
+        ));
+    }
+    let clause = s.clause("UPDATE resources r SET active_task_id = v.task_id FROM ");
     s.unnest(|c| {
         c.col(resources.clone(), "text")
             .col(tasks.clone(), "bigint");
     });
-    s.q.push(" ON CONFLICT (resource_id) DO NOTHING RETURNING *)");
-    Some(Taken {
+    s.q.push(
+        " AS v(resource_id, task_id) WHERE r.id = v.resource_id AND r.active_task_id IS NULL \
+         RETURNING v.resource_id, v.task_id)",
+    );
+    Ok(Some(Taken {
         resources,
         tasks,
         clause,
-    })
+    }))
 }
 
 /// The statement's check that every claim in `taken` held, after its other calls.
@@ -84,7 +83,7 @@ pub(super) fn check<'a>(s: &mut Statement<'a>, taken: Taken<'a>) {
         .push("::text[], ")
         .push_bind(taken.tasks)
         .push(format_args!(
-            "::bigint[], ARRAY(SELECT ROW(resource_id, task_id)::claims FROM {}))",
+            "::bigint[], ARRAY(SELECT ROW(resource_id, task_id)::switchboard_claim FROM {}))",
             taken.clause
         ));
 }
@@ -105,18 +104,19 @@ pub(super) fn refused(err: &StoreError) -> Option<StoreError> {
     })
 }
 
-/// After a whole state was replaced (a restore): the claims are its unfinished tasks' again,
-/// and new ids start above its tasks'.
-pub(super) async fn rebuild(conn: &mut sqlx::PgConnection) -> crate::StoreResult<()> {
-    sqlx::query("DELETE FROM claims")
+/// After a whole state was replaced (a restore): its unfinished tasks hold their resources
+/// again, and new ids start above its tasks'.
+pub(super) async fn rebuild(conn: &mut sqlx::PgConnection) -> StoreResult<()> {
+    sqlx::query("UPDATE resources SET active_task_id = NULL WHERE active_task_id IS NOT NULL")
         .execute(&mut *conn)
         .await?;
     sqlx::query(
-        "INSERT INTO claims (resource_id, task_id) \
-         SELECT DISTINCT ON (s.resource_id) s.resource_id, s.task_id \
-         FROM steps s JOIN tasks t ON t.id = s.task_id \
-         WHERE t.finished_at IS NULL AND s.follow_task IS NULL \
-         ORDER BY s.resource_id, s.task_id DESC",
+        "UPDATE resources r SET active_task_id = c.task_id \
+         FROM (SELECT DISTINCT ON (s.resource_id) s.resource_id, s.task_id \
+               FROM steps s JOIN tasks t ON t.id = s.task_id \
+               WHERE t.finished_at IS NULL AND s.follow_task IS NULL \
+               ORDER BY s.resource_id, s.task_id DESC) c \
+         WHERE r.id = c.resource_id",
     )
     .execute(&mut *conn)
     .await?;

@@ -38,7 +38,7 @@ pub(super) fn statement<'a>(
     update_steps(&mut s, &g.step_updates);
     update_tasks(&mut s, &g.task_updates);
     update_resources(&mut s, &g.resource_updates);
-    let claims = super::claims::write(&mut s, g);
+    let claims = super::claims::write(&mut s, g)?;
     insert_audits(&mut s, g);
     insert_events(&mut s, g, events);
     if let Some((after, to)) = claim.prune {

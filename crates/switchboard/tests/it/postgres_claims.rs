@@ -72,7 +72,7 @@ async fn claims_and_task_ids_are_decided_by_the_database() {
     .execute(&mut db)
     .await
     .unwrap();
-    sqlx::query("INSERT INTO claims (resource_id, task_id) VALUES ($1, $2)")
+    sqlx::query("UPDATE resources SET active_task_id = $2 WHERE id = $1")
         .bind(&zk)
         .bind(FOREIGN)
         .execute(&mut db)
@@ -106,7 +106,7 @@ async fn claims_and_task_ids_are_decided_by_the_database() {
     .execute(&mut db)
     .await
     .unwrap();
-    sqlx::query("DELETE FROM claims WHERE task_id = $1")
+    sqlx::query("UPDATE resources SET active_task_id = NULL WHERE active_task_id = $1")
         .bind(FOREIGN)
         .execute(&mut db)
         .await
@@ -116,19 +116,13 @@ async fn claims_and_task_ids_are_decided_by_the_database() {
     let first = accepted["id"].as_i64().unwrap();
     assert!((1..=1024).contains(&first), "{accepted}");
     // Its claim is in the database while it runs, and gone with its end.
-    let holder: Option<i64> =
-        sqlx::query_scalar("SELECT task_id FROM claims WHERE resource_id = $1")
+    let holder = || {
+        sqlx::query_scalar::<_, Option<i64>>("SELECT active_task_id FROM resources WHERE id = $1")
             .bind(&zk)
-            .fetch_optional(&mut db)
-            .await
-            .unwrap();
-    assert_eq!(holder, Some(first));
+    };
+    assert_eq!(holder().fetch_one(&mut db).await.unwrap(), Some(first));
     crate::postgres_replicas::finished(&server.base, &tok, first, 0.0).await;
-    let claims: i64 = sqlx::query_scalar("SELECT count(*) FROM claims")
-        .fetch_one(&mut db)
-        .await
-        .unwrap();
-    assert_eq!(claims, 0);
+    assert_eq!(holder().fetch_one(&mut db).await.unwrap(), None);
 
     // A new process takes a new block: ids are never handed out twice, whoever hands them out.
     server.kill9();

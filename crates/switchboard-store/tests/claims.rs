@@ -1,0 +1,133 @@
+//! On PostgreSQL the database decides which task holds a resource and hands out task ids: a
+//! task whose resource another holds is refused by the commit itself (its neighbours in the
+//! group are kept), the holder's last resource state frees it, and ids come in blocks no two
+//! callers share.
+
+mod common;
+
+use switchboard_core::{Action, Lifecycle, StepState, TaskState};
+use switchboard_store::{
+    CommitStore, InventoryStore, Priority, StepRecord, StoreError, TaskRecord, TaskStore, Write,
+};
+
+fn accept(id: i64, resource: &str) -> Write {
+    Write::InsertTask {
+        task: TaskRecord {
+            id,
+            project_id: "p1".into(),
+            kind: "nova.server".into(),
+            action: Action::Start,
+            target_id: Some(resource.into()),
+            targets: vec![resource.into()],
+            only_self: true,
+            principal: "admin".into(),
+            request_id: format!("req-{id}"),
+            state: TaskState::InProgress,
+            progress: 0.0,
+            error: None,
+            created_at: 1,
+            updated_at: 1,
+            finished_at: None,
+            cancel_requested: false,
+        },
+        steps: vec![StepRecord {
+            task_id: id,
+            idx: 0,
+            resource_id: resource.into(),
+            action: Action::Start,
+            follow_task: None,
+            after: vec![],
+            state: StepState::Pending,
+            attempts: 0,
+            prior_state: Lifecycle::Stopped,
+            expected_ms: 50,
+            started_at: None,
+            finished_at: None,
+            error: None,
+            output: None,
+        }],
+    }
+}
+
+/// A task's end as the engine writes it: its resource's last state, which frees it, and the
+/// task's own end.
+fn end(id: i64, resource: &str) -> Vec<Write> {
+    vec![
+        Write::SetResource {
+            id: resource.into(),
+            state: Lifecycle::Running,
+            active_task: None,
+            last_error: None,
+            updated_at: 2,
+        },
+        Write::UpdateTask {
+            id,
+            state: TaskState::Complete,
+            progress: 100.0,
+            error: None,
+            updated_at: 2,
+            finished_at: Some(2),
+        },
+    ]
+}
+
+#[tokio::test]
+async fn a_resource_is_held_by_one_task_at_a_time_and_ids_are_never_shared() {
+    let Some(store) = common::postgres().await else {
+        return;
+    };
+    let resources = [common::server("r1", "a"), common::server("r2", "b")];
+    let projects = [("p1".to_string(), "p1".to_string(), "d1".to_string())];
+    let domains = [("d1".to_string(), "d1".to_string())];
+    store
+        .sync_inventory(&domains, &projects, &resources)
+        .await
+        .unwrap();
+    let holder = |id: &'static str| {
+        let store = &store;
+        async move {
+            let all = store.resources().await.unwrap();
+            all.into_iter()
+                .find(|r| r.spec.id == id)
+                .unwrap()
+                .active_task
+        }
+    };
+
+    store
+        .commit(vec![accept(1, "r1")], Priority::Answer)
+        .await
+        .unwrap();
+    assert_eq!(holder("r1").await, Some(1), "held from the accept on");
+
+    // A second task on r1 is refused, naming the holder; a neighbour on r2 sent at the same
+    // time is kept (in one group or its own).
+    let (refused, kept) = tokio::join!(
+        store.commit(vec![accept(2, "r1")], Priority::Answer),
+        store.commit(vec![accept(3, "r2")], Priority::Answer)
+    );
+    match refused {
+        Err(StoreError::Claimed { resource, task }) => {
+            assert_eq!((resource.as_str(), task), ("r1", 1))
+        }
+        other => panic!("{other:?}"),
+    }
+    kept.unwrap();
+    assert_eq!(store.task(2).await.unwrap(), None, "nothing of it kept");
+    assert_eq!(holder("r2").await, Some(3));
+
+    // The holder's end frees r1.
+    store.commit(end(1, "r1"), Priority::Answer).await.unwrap();
+    assert_eq!(holder("r1").await, None);
+    store
+        .commit(vec![accept(2, "r1")], Priority::Answer)
+        .await
+        .unwrap();
+    assert_eq!(holder("r1").await, Some(2));
+
+    // Blocks of ids, each above every earlier one.
+    let first = store.reserve_task_ids().await.unwrap();
+    let second = store.reserve_task_ids().await.unwrap();
+    assert_eq!(first.end - first.start, 1024);
+    assert_eq!(second.start, first.end);
+}
