@@ -14,7 +14,7 @@ use switchboard_core::TaskId;
 /// Raised by `switchboard_claimed` (migration 0006).
 const CLAIMED: &str = "SB004";
 
-/// The claims a group's statement takes: (resource, task) pairs, and the clause inserting them.
+/// The claims a group's statement takes: (resource, task) pairs, and the clause setting them.
 pub(super) struct Taken<'a> {
     resources: Vec<&'a str>,
     tasks: Vec<TaskId>,

@@ -4,6 +4,7 @@
 //! the same operation with the task holding it; ids come in blocks no two processes share.
 
 use crate::common;
+use crate::postgres_conflicts::maintain;
 use crate::postgres_replicas::KEY;
 
 use common::binary::{free_port, get, token, Server};
@@ -15,16 +16,7 @@ use std::time::Duration;
 const FOREIGN: i64 = 900_000;
 
 async fn start(base: &str, tok: &str, only_self: bool) -> (u16, Value) {
-    let answer = reqwest::Client::new()
-        .post(format!(
-            "{base}/web/v1/maintain/cluster/1/service/ZooKeeper/start"
-        ))
-        .header("X-Auth-Token", tok)
-        .json(&json!({"only_self": only_self}))
-        .send()
-        .await
-        .unwrap();
-    (answer.status().as_u16(), answer.json().await.unwrap())
+    maintain(base, tok, (1, "ZooKeeper"), "start", only_self).await
 }
 
 async fn zookeeper_state(base: &str, tok: &str) -> Value {

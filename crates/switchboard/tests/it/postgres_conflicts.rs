@@ -27,10 +27,18 @@ fn services() -> String {
     toml
 }
 
-async fn restart(base: &str, tok: &str, service: usize, only_self: bool) -> (u16, Value) {
+/// `command` (`start`, `restart`…) of `service` in `cluster`, asked of MRS on `base`: the status
+/// and the answer.
+pub(crate) async fn maintain(
+    base: &str,
+    tok: &str,
+    (cluster, service): (u32, &str),
+    command: &str,
+    only_self: bool,
+) -> (u16, Value) {
     let answer = reqwest::Client::new()
         .post(format!(
-            "{base}/web/v1/maintain/cluster/2/service/s{service}/restart"
+            "{base}/web/v1/maintain/cluster/{cluster}/service/{service}/{command}"
         ))
         .header("X-Auth-Token", tok)
         .json(&json!({"only_self": only_self}))
@@ -38,6 +46,11 @@ async fn restart(base: &str, tok: &str, service: usize, only_self: bool) -> (u16
         .await
         .unwrap();
     (answer.status().as_u16(), answer.json().await.unwrap())
+}
+
+async fn restart(base: &str, tok: &str, service: usize, only_self: bool) -> (u16, Value) {
+    let service = format!("s{service}");
+    maintain(base, tok, (2, &service), "restart", only_self).await
 }
 
 #[tokio::test]
