@@ -187,7 +187,10 @@ impl Engine {
                         state: TaskState::InProgress,
                         created: false,
                     })),
-                    _ => Err(SubmitError::Engine(EngineError::Store(
+                    // Its commit failed (a claim in the database refused it, say): decided
+                    // again, this operation may be the one accepted, or is refused on its own.
+                    Ok(false) => Ok(None),
+                    Err(_) => Err(SubmitError::Engine(EngineError::Store(
                         switchboard_store::StoreError::Closed,
                     ))),
                 }

@@ -166,6 +166,7 @@ pub(super) async fn apply(conn: &mut PgConnection, w: &Write) -> StoreResult<()>
         Write::ReplaceState(tables) => {
             super::snapshot::replace(conn, tables).await?;
             super::claims::rebuild(conn).await?;
+            super::cluster::forget_synced(conn).await?;
         }
         Write::InsertTask { .. }
         | Write::UpdateTask { .. }

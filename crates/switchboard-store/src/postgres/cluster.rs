@@ -4,10 +4,13 @@
 
 use super::serving::Replica;
 use crate::{StoreError, StoreResult};
-use sqlx::postgres::PgPool;
+use sqlx::postgres::{PgConnection, PgPool};
 
 const INVENTORY: &str = "inventory";
 const MASTER_KEY: &str = "master_key";
+/// The fingerprint of the inventory the resources were last synced with (in the sync's own
+/// transaction); gone when a restore replaced them.
+const SYNCED_INVENTORY: &str = "synced_inventory";
 
 /// The replica leading now, if one is alive (its lease unexpired and its session open).
 const LEADER: &str = "SELECT holder FROM serving_lease WHERE id = 0 AND holder IS NOT NULL \
@@ -97,5 +100,37 @@ pub(super) async fn settle(pool: &PgPool, replica: &Replica, waited: bool) -> St
     .bind(mine)
     .execute(pool)
     .await?;
+    Ok(())
+}
+
+/// The fingerprint of the inventory the database was last synced with, locked until `tx` ends.
+pub(super) async fn synced_inventory(tx: &mut PgConnection) -> StoreResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT value FROM cluster_meta WHERE key = $1 FOR UPDATE")
+            .bind(SYNCED_INVENTORY)
+            .fetch_optional(tx)
+            .await?,
+    )
+}
+
+/// Records, in the sync's transaction `tx`, that the resources are `inventory`'s.
+pub(super) async fn record_synced(tx: &mut PgConnection, inventory: &str) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO cluster_meta (key, value) VALUES ($1, $2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(SYNCED_INVENTORY)
+    .bind(inventory)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// After a restore replaced the resources: the next start syncs them with its inventory again.
+pub(super) async fn forget_synced(tx: &mut PgConnection) -> StoreResult<()> {
+    sqlx::query("DELETE FROM cluster_meta WHERE key = $1")
+        .bind(SYNCED_INVENTORY)
+        .execute(tx)
+        .await?;
     Ok(())
 }

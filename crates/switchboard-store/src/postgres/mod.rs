@@ -72,6 +72,8 @@ pub struct PgStore {
     events: EventHub,
     /// This replica's lease on the database (see `serving`).
     lease: serving::Lease,
+    /// The fingerprint of the inventory this replica runs with, when it was given one.
+    inventory: Option<String>,
 }
 
 impl PgStore {
@@ -132,6 +134,7 @@ impl PgStore {
             writer,
             events,
             lease,
+            inventory: replica.inventory.clone(),
         })
     }
 
