@@ -5,6 +5,7 @@
 use super::serving::Replica;
 use crate::{StoreError, StoreResult};
 use sqlx::postgres::{PgConnection, PgPool};
+use sqlx::PgExecutor;
 
 const INVENTORY: &str = "inventory";
 const MASTER_KEY: &str = "master_key";
@@ -92,13 +93,18 @@ pub(super) async fn settle(pool: &PgPool, replica: &Replica, waited: bool) -> St
         Some(_) => tracing::warn!("adopting a changed inventory: no other replica is alive"),
         None => {}
     }
+    put(pool, INVENTORY, mine).await
+}
+
+/// Sets `key` in `cluster_meta` to `value`.
+async fn put<'e>(db: impl PgExecutor<'e>, key: &str, value: &str) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO cluster_meta (key, value) VALUES ($1, $2) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )
-    .bind(INVENTORY)
-    .bind(mine)
-    .execute(pool)
+    .bind(key)
+    .bind(value)
+    .execute(db)
     .await?;
     Ok(())
 }
@@ -115,15 +121,7 @@ pub(super) async fn synced_inventory(tx: &mut PgConnection) -> StoreResult<Optio
 
 /// Records, in the sync's transaction `tx`, that the resources are `inventory`'s.
 pub(super) async fn record_synced(tx: &mut PgConnection, inventory: &str) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO cluster_meta (key, value) VALUES ($1, $2) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )
-    .bind(SYNCED_INVENTORY)
-    .bind(inventory)
-    .execute(tx)
-    .await?;
-    Ok(())
+    put(tx, SYNCED_INVENTORY, inventory).await
 }
 
 /// After a restore replaced the resources: the next start syncs them with its inventory again.
