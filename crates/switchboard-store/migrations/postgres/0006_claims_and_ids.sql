@@ -6,15 +6,37 @@
 -- place, its column unindexed) and the task's last resource states clear it; an accept whose
 -- resource another task holds is refused there (SQLSTATE SB004), whichever replica accepted it.
 -- Until now it was written from a task's first step end: the tasks in flight hold theirs now.
-UPDATE resources SET active_task_id = NULL
- WHERE active_task_id IS NOT NULL
-   AND active_task_id NOT IN (SELECT id FROM tasks WHERE finished_at IS NULL);
-UPDATE resources r SET active_task_id = c.task_id
-  FROM (SELECT DISTINCT ON (s.resource_id) s.resource_id, s.task_id
-          FROM steps s JOIN tasks t ON t.id = s.task_id
-         WHERE t.finished_at IS NULL AND s.follow_task IS NULL
-         ORDER BY s.resource_id, s.task_id DESC) c
- WHERE r.id = c.resource_id;
+
+-- Task ids come in blocks of 1,024, one block per `nextval`: block b holds the ids
+-- (b - 1) * 1024 + 1 to b * 1024. A replica hands out its block's ids in order and takes the
+-- next block when it runs out, so ids are never shared and an accept costs no round trip.
+CREATE SEQUENCE task_id_blocks;
+
+-- The claims and the next block as the tasks stored say: each unfinished task holds every
+-- resource a step of its runs on, and new ids start above every task's. Run here for the
+-- tasks already stored, and after a restore replaced them.
+CREATE FUNCTION switchboard_claims_and_ids_rebuilt() RETURNS VOID LANGUAGE plpgsql AS $$
+DECLARE
+    next_block   BIGINT;
+    needed_block BIGINT;
+BEGIN
+    UPDATE resources SET active_task_id = NULL WHERE active_task_id IS NOT NULL;
+    UPDATE resources r SET active_task_id = c.task_id
+      FROM (SELECT DISTINCT ON (s.resource_id) s.resource_id, s.task_id
+              FROM steps s JOIN tasks t ON t.id = s.task_id
+             WHERE t.finished_at IS NULL AND s.follow_task IS NULL
+             ORDER BY s.resource_id, s.task_id DESC) c
+     WHERE r.id = c.resource_id;
+    -- The next `nextval` must give a block above every stored id.
+    SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END INTO next_block
+      FROM task_id_blocks;
+    SELECT (COALESCE(max(id), 0) + 1023) / 1024 + 1 INTO needed_block FROM tasks;
+    IF needed_block > next_block THEN
+        PERFORM setval('task_id_blocks', needed_block, false);
+    END IF;
+END
+$$;
+SELECT switchboard_claims_and_ids_rebuilt();
 
 CREATE TYPE switchboard_claim AS (resource_id TEXT, task_id BIGINT);
 
@@ -41,11 +63,6 @@ BEGIN
 END
 $$;
 
--- Task ids come in blocks of 1,024, one block per `nextval`: block b holds the ids
--- (b - 1) * 1024 + 1 to b * 1024. A replica hands out its block's ids in order and takes the
--- next block when it runs out, so ids are never shared and an accept costs no round trip.
-CREATE SEQUENCE task_id_blocks;
-SELECT setval('task_id_blocks', (COALESCE(max(id), 0) + 1023) / 1024 + 1, false) FROM tasks;
 
 -- A resource's row is now updated once more per task (its claim), in place: more room on its
 -- page keeps each new version there (a HOT update, no index touched).

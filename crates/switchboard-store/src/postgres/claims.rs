@@ -105,26 +105,11 @@ pub(super) fn refused(err: &StoreError) -> Option<StoreError> {
 }
 
 /// After a whole state was replaced (a restore): its unfinished tasks hold their resources
-/// again, and new ids start above its tasks'.
+/// again, and new ids start above its tasks' (`switchboard_claims_and_ids_rebuilt`, migration
+/// 0006, which runs it for the tasks stored before it).
 pub(super) async fn rebuild(conn: &mut sqlx::PgConnection) -> StoreResult<()> {
-    sqlx::query("UPDATE resources SET active_task_id = NULL WHERE active_task_id IS NOT NULL")
-        .execute(&mut *conn)
+    sqlx::query("SELECT switchboard_claims_and_ids_rebuilt()")
+        .execute(conn)
         .await?;
-    sqlx::query(
-        "UPDATE resources r SET active_task_id = c.task_id \
-         FROM (SELECT DISTINCT ON (s.resource_id) s.resource_id, s.task_id \
-               FROM steps s JOIN tasks t ON t.id = s.task_id \
-               WHERE t.finished_at IS NULL AND s.follow_task IS NULL \
-               ORDER BY s.resource_id, s.task_id DESC) c \
-         WHERE r.id = c.resource_id",
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "SELECT setval('task_id_blocks', GREATEST((SELECT last_value FROM task_id_blocks), \
-         (COALESCE(max(id), 0) + 1023) / 1024)) FROM tasks",
-    )
-    .execute(&mut *conn)
-    .await?;
     Ok(())
 }
