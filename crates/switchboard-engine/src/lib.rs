@@ -2,6 +2,7 @@
 //! the resources' pending transition before the caller is answered; the plan (a DAG of steps)
 //! then runs through the drivers, every ready step at once, and resumes after a restart.
 
+mod adopt;
 mod batch;
 mod claimed;
 mod config;
@@ -9,6 +10,7 @@ mod dag;
 mod edits;
 mod events;
 mod flavors;
+mod follow;
 mod ids;
 mod images;
 mod index;
@@ -87,6 +89,9 @@ pub(crate) struct Inner {
     gate: tokio::sync::RwLock<()>,
     /// Held by one resource edit at a time, from its decision until it is visible.
     edits: Arc<tokio::sync::Mutex<()>>,
+    /// Whether this engine runs tasks (its own and, on a shared database, those other
+    /// replicas accepted); one that does not only accepts them, for an engine that does.
+    executes: bool,
 }
 
 fn driver_for(
@@ -110,6 +115,28 @@ impl Engine {
         drivers: HashMap<String, Arc<dyn Driver>>,
         config: EngineConfig,
     ) -> Result<Engine, EngineError> {
+        Self::open_with(store, drivers, config, true).await
+    }
+
+    /// An engine that accepts operations and leaves their execution to the engine of the
+    /// replica that executes (on a database other writers share: `PgStore::open_member`). Its
+    /// world follows what the others commit, the ends of its own tasks included.
+    pub async fn open_accepting(
+        store: Arc<dyn Store>,
+        drivers: HashMap<String, Arc<dyn Driver>>,
+        config: EngineConfig,
+    ) -> Result<Engine, EngineError> {
+        Self::open_with(store, drivers, config, false).await
+    }
+
+    async fn open_with(
+        store: Arc<dyn Store>,
+        drivers: HashMap<String, Arc<dyn Driver>>,
+        config: EngineConfig,
+        executes: bool,
+    ) -> Result<Engine, EngineError> {
+        // Read before the world: what others commit meanwhile is applied again, in order.
+        let followed = store.last_event_seq();
         let records = store.resources().await?;
         // Each record is split into its spec and its node: nothing is copied.
         let mut specs = Vec::with_capacity(records.len());
@@ -141,9 +168,13 @@ impl Engine {
             aborts: Mutex::new(HashMap::new()),
             gate: tokio::sync::RwLock::new(()),
             edits: Arc::new(tokio::sync::Mutex::new(())),
+            executes,
         });
-        runner::recover(&inner).await?;
-        monitor::spawn(&inner);
+        adopt::recover(&inner).await?;
+        if executes {
+            monitor::spawn(&inner);
+        }
+        follow::spawn(&inner, followed);
         Ok(Engine { inner })
     }
 

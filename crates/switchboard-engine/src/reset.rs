@@ -162,7 +162,7 @@ impl Engine {
             .clear();
         // The restored tasks' ids may be above this replica's block.
         inner.ids.renew(inner.store.as_ref(), false).await?;
-        crate::runner::recover(inner).await?;
+        crate::adopt::recover(inner).await?;
         inner.notify_changed();
         Ok(stopping)
     }

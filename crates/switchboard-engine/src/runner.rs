@@ -7,8 +7,7 @@ use crate::batch::Batch;
 use crate::dag::Dag;
 use crate::events;
 use crate::step;
-use crate::world::ActiveTask;
-use crate::{EngineError, Inner};
+use crate::Inner;
 use futures::stream::{FuturesUnordered, StreamExt};
 use std::sync::Arc;
 use switchboard_core::{now_millis, StepState, TaskId, TaskState};
@@ -319,64 +318,15 @@ pub(crate) fn abandon(inner: &Inner, task: &TaskRecord, steps: &[StepRecord]) {
     {
         let mut world = inner.lock();
         for s in steps.iter().filter(|s| s.follow_task.is_none()) {
-            if let Some(node) = world.index_of(&s.resource_id) {
+            let Some(node) = world.index_of(&s.resource_id) else {
+                continue;
+            };
+            // Another replica's task may hold it now (the claim that refused this one).
+            if world.nodes[node].claim.is_some_and(|c| c.0 == task.id) {
                 world.nodes[node].state = s.prior_state;
                 world.nodes[node].updated_at = switchboard_core::now_millis();
             }
         }
     }
     release(inner, task.id);
-}
-
-/// Resumes every accepted, unfinished task: claims are rebuilt, then each runs on.
-pub(crate) async fn recover(inner: &Arc<Inner>) -> Result<(), EngineError> {
-    let tasks = inner.store.unfinished_tasks().await?;
-    let mut resumed = Vec::with_capacity(tasks.len());
-    for task in tasks {
-        let steps = inner.store.steps(task.id).await?;
-        {
-            let mut world = inner.lock();
-            let mut claimed = Vec::new();
-            for s in steps.iter().filter(|s| s.follow_task.is_none()) {
-                if let Some(node) = world.index_of(&s.resource_id) {
-                    let n = &mut world.nodes[node];
-                    n.claim = Some((task.id, s.action));
-                    // The pending state shown since the accept is not stored: a step that has
-                    // not ended shows it again (an ended one's state was written when it did).
-                    if !s.state.is_finished() {
-                        n.state = s.action.pending_state();
-                        n.updated_at = n.updated_at.max(task.created_at);
-                    }
-                    claimed.push(node);
-                }
-            }
-            let targets = task
-                .targets
-                .iter()
-                .filter_map(|t| world.index_of(t))
-                .collect();
-            world.active.insert(
-                task.id,
-                ActiveTask {
-                    targets,
-                    claimed,
-                    action: task.action,
-                    only_self: task.only_self,
-                    committed: watch::channel(Some(true)).1,
-                },
-            );
-        }
-        resumed.push((task, steps));
-    }
-    for (task, steps) in resumed {
-        tracing::info!(
-            task = task.id,
-            request_id = %task.request_id,
-            action = %task.action.as_str(),
-            targets = %task.targets.join(","),
-            "resuming task after restart"
-        );
-        spawn(inner.clone(), task, steps);
-    }
-    Ok(())
 }

@@ -235,9 +235,10 @@ impl Engine {
                     }
                     let _ = committed.send(Some(true));
                     inner.notify_changed();
-                    // Cancellable before the caller hears of it.
-                    let signals =
-                        (!steps.is_empty()).then(|| crate::runner::register(&inner, task.id));
+                    // Cancellable before the caller hears of it. An engine that does not
+                    // execute holds the task's claims until the task's end reaches it.
+                    let runs = inner.executes && !steps.is_empty();
+                    let signals = runs.then(|| crate::runner::register(&inner, task.id));
                     let _ = reply.send(Ok(()));
                     if let Some(signals) = signals {
                         crate::runner::run(inner, task, steps, signals).await;

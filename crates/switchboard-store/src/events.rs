@@ -132,10 +132,18 @@ pub(crate) fn number(events: &[&EventRecord], first: i64) -> Vec<Event> {
 
 /// The stored JSON object with `seq` as its first member.
 fn with_seq(seq: i64, data: &str) -> String {
+    match members(data) {
+        "" => format!("{{\"seq\":{seq}}}"),
+        rest => format!("{{\"seq\":{seq},{rest}"),
+    }
+}
+
+/// The members of a stored JSON object and its closing brace, or `""` when it has none: what
+/// follows `"seq":N` (and a comma) once it is numbered.
+pub(crate) fn members(data: &str) -> &str {
     match data.strip_prefix('{').map(str::trim_start) {
-        Some(rest) if rest.starts_with('}') => format!("{{\"seq\":{seq}}}"),
-        Some(rest) => format!("{{\"seq\":{seq},{rest}"),
-        None => format!("{{\"seq\":{seq}}}"),
+        Some(rest) if !rest.starts_with('}') && !rest.is_empty() => rest,
+        _ => "",
     }
 }
 

@@ -248,6 +248,14 @@ pub struct Event {
     pub data: String,
 }
 
+/// The other writers' events up to a point of the event sequence.
+#[derive(Debug, Clone, Default)]
+pub struct Feed {
+    /// Every event up to this number has been read (the reader's own were left out).
+    pub through: i64,
+    pub events: Vec<Event>,
+}
+
 /// Which retained events to read back.
 #[derive(Debug, Clone, Default)]
 pub struct EventFilter {

@@ -204,6 +204,18 @@ pub trait EventStore: Send + Sync {
     ) -> StoreResult<Vec<Event>>;
     /// The oldest retained event's seq; `None` when none is.
     async fn oldest_event_seq(&self) -> StoreResult<Option<i64>>;
+    /// Whether other writers may commit to this database (replicas on PostgreSQL).
+    fn shared(&self) -> bool {
+        false
+    }
+    /// What the other writers of the database committed after event `after`: at most `limit`
+    /// of their events, oldest first. Nobody else writes to an embedded database.
+    async fn others_events(&self, after: i64, _limit: i64) -> StoreResult<crate::Feed> {
+        Ok(crate::Feed {
+            through: after,
+            events: Vec::new(),
+        })
+    }
 }
 
 /// The test team's controls of the simulated world: transitions, its clock, fault rules.

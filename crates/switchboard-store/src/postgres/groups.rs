@@ -1,6 +1,6 @@
 //! PostgreSQL's side of group commit: one statement per group on the writer's own connection
-//! (see `rows`), numbered and claimed so that it commits once however often it is tried, with
-//! its events numbered on from the newest this leader knows.
+//! (see `rows`), numbered and claimed so that it commits once however often it is tried; the
+//! database numbers its events, in commit order across every writer.
 
 use super::rows::{self, Claim};
 use crate::events::{number, EventHub};
@@ -8,7 +8,7 @@ use crate::grouped::Grouped;
 use crate::writer::{GroupCommit, Submission};
 use crate::{Event, StoreError, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
-use sqlx::Connection;
+use sqlx::{Connection, Row};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
@@ -16,7 +16,7 @@ use tokio::sync::watch;
 const PRUNE_BATCH: i64 = 1024;
 /// How long the writer keeps trying to reach PostgreSQL before a group fails.
 const RECONNECT_FOR: Duration = Duration::from_secs(60);
-/// Raised by `switchboard_commit_group` (migration 0005).
+/// Raised by `switchboard_write_group` (migration 0007).
 const ALREADY_COMMITTED: &str = "SB002";
 
 pub(super) struct PgGroups {
@@ -25,7 +25,8 @@ pub(super) struct PgGroups {
     pub url: PgConnectOptions,
     /// `synchronous_commit = off` on the writer's connection.
     pub relaxed: bool,
-    /// The serving lease's fencing token: every group is written only while it holds.
+    /// This writer's fencing token (the serving lease's): every group is written only while
+    /// its row in `writers` is there.
     pub token: i64,
     /// Told when another replica took the lease over: nothing more is written.
     pub lose: watch::Sender<bool>,
@@ -33,9 +34,10 @@ pub(super) struct PgGroups {
     pub retention: i64,
     /// Everything at or below this has been pruned (or never existed).
     pub pruned_to: i64,
-    /// The newest event number: only the lease's holder writes events.
+    /// The newest event number this writer knows of (its own last one, or the head it
+    /// started on): pruning counts from it.
     pub head: i64,
-    /// The last group this leader committed (numbered from 1 under its token).
+    /// The last group this writer committed (numbered from 1 under its token).
     pub committed: i64,
 }
 
@@ -78,17 +80,15 @@ impl GroupCommit for PgGroups {
             return Err(StoreError::InUse(super::serving::LOST));
         }
         let grouped = Grouped::new(group.iter().flat_map(|s| s.writes.iter()));
-        let events = number(&grouped.events, self.head + 1);
         let claim = Claim {
             token: self.token,
             group_no: self.committed + 1,
-            head: self.head,
-            prune: self.prune(events.len() as i64),
+            prune: self.prune(grouped.events.len() as i64),
         };
         let started = Instant::now();
         let mut reconnecting = Reconnecting::default();
         let mut tried = false;
-        loop {
+        let first = loop {
             let mut conn = match self.conn.take() {
                 Some(conn) => conn,
                 None => match connect(&self.url, self.relaxed).await {
@@ -100,13 +100,13 @@ impl GroupCommit for PgGroups {
                     Err(err) => return Err(err),
                 },
             };
-            let result = apply_group(&mut conn, &grouped, &events, &claim).await;
+            let result = apply_group(&mut conn, &grouped, &claim).await;
             let lost = result.as_ref().is_err_and(connection_lost);
             if !lost {
                 self.conn = Some(conn);
             }
             match result {
-                Ok(()) => break,
+                Ok(first) => break first,
                 Err(err) if lost && reconnecting.worth_it(&err) => {
                     tried = true;
                     reconnecting.pause(&err, "a group").await
@@ -116,19 +116,29 @@ impl GroupCommit for PgGroups {
                 }
                 Err(err) => {
                     // An earlier try lost its connection while committing, or this one found
-                    // the group's number taken: whether it committed is in `writer_commits`
-                    // (its resources' claims then refuse it too).
+                    // the group's number taken: whether it committed is in `writers` (its
+                    // resources' claims then refuse it too).
                     let maybe =
                         tried || super::error_code(&err).as_deref() == Some(ALREADY_COMMITTED);
-                    if !(maybe && self.was_committed(&claim).await?) {
-                        return Err(super::claims::refused(&err).unwrap_or(err));
+                    let committed = match maybe {
+                        true => self.committed_events(&claim).await?,
+                        false => None,
+                    };
+                    match committed {
+                        Some(first) => break first,
+                        None => return Err(super::claims::refused(&err).unwrap_or(err)),
                     }
-                    break;
                 }
             }
-        }
+        };
+        let events = match first {
+            Some(first) => {
+                self.head = self.head.max(first + grouped.events.len() as i64 - 1);
+                number(&grouped.events, first)
+            }
+            None => Vec::new(),
+        };
         self.committed = claim.group_no;
-        self.head += events.len() as i64;
         if let Some((_, to)) = claim.prune {
             self.pruned_to = to;
         }
@@ -155,41 +165,46 @@ impl PgGroups {
             .then_some((self.pruned_to, cutoff))
     }
 
-    /// Whether `claim`'s group is committed (read once no try of it can still be running).
-    async fn was_committed(&mut self, claim: &Claim) -> StoreResult<bool> {
+    /// Whether `claim`'s group is committed, and then where its events were numbered from
+    /// (read once no try of it can still be running): `None` when it is not.
+    async fn committed_events(&mut self, claim: &Claim) -> StoreResult<Option<Option<i64>>> {
         let conn = match &mut self.conn {
             Some(conn) => conn,
             None => self.conn.insert(connect(&self.url, self.relaxed).await?),
         };
         // FOR SHARE waits out a try still committing on a session PostgreSQL has not yet ended.
-        let (token, group_no): (i64, i64) =
-            sqlx::query_as("SELECT token, group_no FROM writer_commits WHERE id = 0 FOR SHARE")
-                .fetch_one(&mut *conn)
+        let row: Option<(i64, Option<i64>)> =
+            sqlx::query_as("SELECT group_no, first_event FROM writers WHERE token = $1 FOR SHARE")
+                .bind(claim.token)
+                .fetch_optional(&mut *conn)
                 .await?;
-        Ok((token, group_no) == (claim.token, claim.group_no))
+        match row {
+            Some((group_no, first)) => Ok((group_no == claim.group_no).then_some(first)),
+            None => Err(super::serving::lost(&self.lose)),
+        }
     }
 }
 
 /// One try at the group: one statement, or, with rare changes that are applied one by one
 /// (resources created, edited, deleted…), a transaction of them and the statement.
+/// The group's first event number, when it has events.
 async fn apply_group(
     conn: &mut PgConnection,
     grouped: &Grouped<'_>,
-    events: &[Event],
     claim: &Claim,
-) -> StoreResult<()> {
-    let mut statement = rows::statement(grouped, events, claim)?;
+) -> StoreResult<Option<i64>> {
+    let mut statement = rows::statement(grouped, claim)?;
     if grouped.resource_changes.is_empty() {
-        statement.build().execute(&mut *conn).await?;
-        return Ok(());
+        let first = statement.build().fetch_one(&mut *conn).await?;
+        return Ok(first.try_get(0)?);
     }
     let mut tx = conn.begin().await?;
     for w in &grouped.resource_changes {
         super::changes::apply(&mut tx, w).await?;
     }
-    statement.build().execute(&mut *tx).await?;
+    let first = statement.build().fetch_one(&mut *tx).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(first.try_get(0)?)
 }
 
 /// Attempts on lost connections (PostgreSQL restarting, the session ended, the network down):

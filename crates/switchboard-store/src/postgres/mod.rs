@@ -96,15 +96,53 @@ impl PgStore {
         options: &StoreOptions,
         replica: &Replica,
     ) -> StoreResult<PgStore> {
-        let url = &connect_options(url, replica)?;
+        let (url, pool) = Self::join(url, replica).await?;
+        let lease = serving::acquire(&url, replica).await?;
+        cluster::settle(&pool, replica, lease.waited).await?;
+        Self::writing(url, pool, options, replica, lease).await
+    }
+
+    /// A writer besides the leader, as the named replica, with a token of its own: it writes
+    /// (accepts, say) while the leader serves on, and is fenced by its row in `writers`. It
+    /// holds no lease, so it never acts on real systems ([`CommitStore::may_act`]).
+    pub async fn open_member(
+        url: &str,
+        options: &StoreOptions,
+        replica: &Replica,
+    ) -> StoreResult<PgStore> {
+        let (url, pool) = Self::join(url, replica).await?;
+        cluster::settle(&pool, replica, true).await?;
+        let token: i64 = sqlx::query_scalar(
+            "INSERT INTO writers (token) VALUES (nextval('writer_tokens')) RETURNING token",
+        )
+        .fetch_one(&pool)
+        .await?;
+        tracing::info!(token, "writing beside the leader");
+        Self::writing(url, pool, options, replica, serving::Lease::member(token)).await
+    }
+
+    /// Connects as `replica`, brings the schema up to date and checks that the replica agrees
+    /// with the database. Replicas starting together do not race: the migrator holds
+    /// PostgreSQL's advisory lock while it runs.
+    async fn join(url: &str, replica: &Replica) -> StoreResult<(PgConnectOptions, PgPool)> {
+        let url = connect_options(url, replica)?;
         let pool = PgPoolOptions::new()
             .max_connections(POOL_SIZE)
             .connect_with(url.clone())
             .await?;
         MIGRATOR.run(&pool).await?;
         cluster::check_joining(&pool, replica).await?;
-        let lease = serving::acquire(url, replica).await?;
-        cluster::settle(&pool, replica, lease.waited).await?;
+        Ok((url, pool))
+    }
+
+    /// The store writing under `lease`'s token.
+    async fn writing(
+        url: PgConnectOptions,
+        pool: PgPool,
+        options: &StoreOptions,
+        replica: &Replica,
+        lease: serving::Lease,
+    ) -> StoreResult<PgStore> {
         let head: i64 = sqlx::query_scalar("SELECT seq FROM event_head WHERE id = 0")
             .fetch_one(&pool)
             .await?;
@@ -117,8 +155,8 @@ impl PgStore {
         };
         let relaxed = options.synchronous == Synchronous::Normal;
         let groups = groups::PgGroups {
-            conn: Some(groups::connect(url, relaxed).await?),
-            url: url.clone(),
+            conn: Some(groups::connect(&url, relaxed).await?),
+            url,
             relaxed,
             token: lease.token,
             lose: lease.lose.clone(),
@@ -206,5 +244,13 @@ impl EventStore for PgStore {
 
     async fn oldest_event_seq(&self) -> StoreResult<Option<i64>> {
         reads::oldest_event_seq(&self.pool).await
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    async fn others_events(&self, after: i64, limit: i64) -> StoreResult<crate::Feed> {
+        reads::others_events(&self.pool, self.lease.token, after, limit).await
     }
 }

@@ -123,6 +123,37 @@ pub(super) async fn events_after(
     Ok(rows.into_iter().map(event).collect())
 }
 
+/// The events other writers than `writer` committed after `after`, up to the head as it is
+/// now (events are numbered in commit order: every one below the head is committed).
+pub(super) async fn others_events(
+    pool: &PgPool,
+    writer: i64,
+    after: i64,
+    limit: i64,
+) -> StoreResult<crate::Feed> {
+    let head: i64 = sqlx::query_scalar("SELECT seq FROM event_head WHERE id = 0")
+        .fetch_one(pool)
+        .await?;
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "SELECT seq, project_id, task_id, type, data FROM events \
+         WHERE seq > $1 AND seq <= $2 AND writer <> $3 ORDER BY seq LIMIT $4",
+    )
+    .bind(after)
+    .bind(head)
+    .bind(writer)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let through = match rows.last() {
+        Some(last) if rows.len() as i64 == limit => last.0,
+        _ => head.max(after),
+    };
+    Ok(crate::Feed {
+        through,
+        events: rows.into_iter().map(event).collect(),
+    })
+}
+
 /// The oldest retained event's seq; `None` when none is.
 pub(super) async fn oldest_event_seq(pool: &PgPool) -> StoreResult<Option<i64>> {
     Ok(sqlx::query_scalar("SELECT MIN(seq) FROM events")

@@ -1,8 +1,9 @@
 //! A group's rows on PostgreSQL as one statement: each kind of row is a data-modifying `WITH`
-//! clause over arrays (`UNNEST`), and the statement ends by claiming the group
-//! (`switchboard_commit_group`, migration 0005): fenced by the serving lease, committed once,
-//! its event numbers taken; its claims checked (`claims`). One round trip and one plan per group, where a statement per kind
-//! cost a round trip each, one after another. Only the kinds the group has are in it.
+//! clause over arrays (`UNNEST`), behind a first clause that claims the group
+//! (`switchboard_write_group`, migration 0007): fenced by its writer's row, committed once, its
+//! event numbers taken in commit order; its claims checked (`claims`). One round trip and one
+//! plan per group, where a statement per kind cost a round trip each, one after another. Only
+//! the kinds the group has are in it. The statement returns the group's first event number.
 //!
 //! The clauses see one snapshot, so none may depend on another's rows: a row is only ever
 //! updated after the commit that inserted it, and later changes to a row replace earlier ones
@@ -10,29 +11,34 @@
 
 use super::json;
 use super::unnest::Statement;
+use crate::events::members;
 use crate::grouped::Grouped;
-use crate::{Event, StoreResult, Write};
+use crate::{EventRecord, StoreResult, Write};
 use sqlx::{Postgres, QueryBuilder};
 
 /// What the statement claims besides the rows.
 pub(super) struct Claim {
+    /// The writer's fencing token.
     pub token: i64,
     pub group_no: i64,
-    /// The newest event number before the group.
-    pub head: i64,
     /// Events above the first number and up to the second are pruned with the group (those
     /// below are gone already: a bounded range does not walk the dead rows vacuum has not
     /// reclaimed yet, which made each prune slower than the last).
     pub prune: Option<(i64, i64)>,
 }
 
-/// The statement writing every row of `g`, its `events` (numbered from `claim.head`).
+/// The statement writing every row of `g`; it returns the first number of its events.
 pub(super) fn statement<'a>(
     g: &'a Grouped<'a>,
-    events: &'a [Event],
     claim: &Claim,
 ) -> StoreResult<QueryBuilder<'a, Postgres>> {
     let mut s = Statement::default();
+    let group = s.clause("SELECT switchboard_write_group(");
+    let mut args = s.q.separated(", ");
+    args.push_bind(claim.token);
+    args.push_bind(claim.group_no);
+    args.push_bind(g.events.len() as i32);
+    s.q.push(") AS first_event)");
     insert_tasks(&mut s, g)?;
     insert_steps(&mut s, g)?;
     update_steps(&mut s, &g.step_updates);
@@ -40,7 +46,7 @@ pub(super) fn statement<'a>(
     update_resources(&mut s, &g.resource_updates);
     let claims = super::claims::write(&mut s, g)?;
     insert_audits(&mut s, g);
-    insert_events(&mut s, g, events);
+    insert_events(&mut s, &g.events, claim.token, &group);
     if let Some((after, to)) = claim.prune {
         s.clause("DELETE FROM events WHERE seq > ");
         s.q.push_bind(after)
@@ -48,17 +54,11 @@ pub(super) fn statement<'a>(
             .push_bind(to)
             .push(")");
     }
-    let head_after = (!events.is_empty()).then_some(claim.head + events.len() as i64);
-    s.q.push(" SELECT switchboard_commit_group(");
-    let mut args = s.q.separated(", ");
-    args.push_bind(claim.token);
-    args.push_bind(claim.group_no);
-    args.push_bind(claim.head);
-    args.push_bind(head_after);
-    s.q.push(")");
+    s.q.push(" SELECT first_event");
     if let Some(taken) = claims {
         super::claims::check(&mut s, taken);
     }
+    s.q.push(format_args!(" FROM {group}"));
     Ok(s.q)
 }
 
@@ -282,22 +282,31 @@ fn insert_audits<'a>(s: &mut Statement<'a>, g: &'a Grouped<'a>) {
     s.q.push(")");
 }
 
-/// The events as numbered for the group (`numbered` in the order of `g.events`).
-fn insert_events<'a>(s: &mut Statement<'a>, g: &'a Grouped<'a>, numbered: &'a [Event]) {
-    if numbered.is_empty() {
+/// The events of the group, numbered from the group's first (`group`'s), each with `"seq"` as
+/// the first member of its JSON, as it is served.
+fn insert_events<'a>(s: &mut Statement<'a>, events: &[&'a EventRecord], writer: i64, group: &str) {
+    if events.is_empty() {
         return;
     }
-    s.clause("INSERT INTO events (seq, at, project_id, task_id, type, data) SELECT * FROM ");
+    s.clause(
+        "INSERT INTO events (seq, writer, at, project_id, task_id, type, data) \
+         SELECT g.first_event + v.n - 1, ",
+    );
+    s.q.push_bind(writer).push(
+        ", v.at, v.project_id, v.task_id, v.type, \
+         '{\"seq\":' || (g.first_event + v.n - 1) \
+         || CASE v.rest WHEN '' THEN '}' ELSE ',' || v.rest END FROM ",
+    );
+    s.q.push(group).push(" g, ");
     s.unnest(|c| {
-        c.col(numbered.iter().map(|e| e.seq).collect(), "bigint")
-            .col(g.events.iter().map(|e| e.at).collect(), "bigint")
+        c.col(events.iter().map(|e| e.at).collect(), "bigint")
             .col(
-                numbered.iter().map(|e| e.project_id.as_str()).collect(),
+                events.iter().map(|e| e.project_id.as_str()).collect(),
                 "text",
             )
-            .col(numbered.iter().map(|e| e.task_id).collect(), "bigint")
-            .col(g.events.iter().map(|e| e.kind).collect(), "text")
-            .col(numbered.iter().map(|e| e.data.as_str()).collect(), "text");
+            .col(events.iter().map(|e| e.task_id).collect(), "bigint")
+            .col(events.iter().map(|e| e.kind).collect(), "text")
+            .col(events.iter().map(|e| members(&e.data)).collect(), "text");
     });
-    s.q.push(")");
+    s.q.push(" WITH ORDINALITY AS v(at, project_id, task_id, type, rest, n))");
 }

@@ -74,14 +74,32 @@ pub(super) struct Lease {
     /// Until when the lease surely holds, on this process's clock: the last renewal's sending
     /// plus a lease (PostgreSQL counts its expiry from later, when it ran the renewal).
     held_until: watch::Receiver<Instant>,
-    _stop: oneshot::Sender<()>,
+    /// `None` for a writer beside the leader, which holds no lease and renews nothing.
+    renewals: Option<oneshot::Sender<()>>,
 }
 
 impl Lease {
+    /// A writer beside the leader (`PgStore::open_member`): fenced by its row in `writers`,
+    /// never acting on real systems.
+    pub fn member(token: i64) -> Lease {
+        let (lose, lost) = watch::channel(false);
+        Lease {
+            token,
+            waited: true,
+            lost,
+            lose,
+            held_until: watch::channel(Instant::now()).1,
+            renewals: None,
+        }
+    }
+
     /// See `CommitStore::may_act`. A replica paused past its lease finds, as it resumes, that
     /// its lease may be another's, before it acts; renewals stuck on a slow database hold its
     /// actions up until one goes through (or the lease turns out lost).
     pub async fn may_act(&self) -> bool {
+        if self.renewals.is_none() {
+            return false;
+        }
         let (mut held, mut lost) = (self.held_until.clone(), self.lost.clone());
         loop {
             if *lost.borrow_and_update() {
@@ -130,7 +148,7 @@ pub(super) async fn acquire(url: &PgConnectOptions, replica: &Replica) -> StoreR
         lost,
         lose,
         held_until,
-        _stop: stop,
+        renewals: Some(stop),
     })
 }
 

@@ -70,6 +70,7 @@ mod policy_wildcards;
 mod postgres_claims;
 mod postgres_conflicts;
 mod postgres_fencing;
+mod postgres_members;
 mod postgres_metrics;
 mod postgres_pass_on;
 mod postgres_replicas;

@@ -1,0 +1,174 @@
+//! A writer beside the leader (`PgStore::open_member`, an engine that only accepts): it accepts
+//! an operation with a token of its own; the leader's world learns of the task from the events
+//! the database numbered for it, shows its resource pending, refuses a conflicting request in
+//! MRS's words and runs the task, once; the member's world learns of the task's end the same
+//! way, and frees the resource for its next accept.
+
+use crate::common;
+use crate::postgres_replicas::KEY;
+
+use common::binary::{free_port, get, token, Server};
+use serde_json::Value;
+use sqlx::Connection;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use switchboard_core::{Action, Driver, TaskState};
+use switchboard_drivers::{ExecDriver, ProcessDriver, RedfishDriver, SimDriver};
+use switchboard_engine::{Engine, EngineConfig, Operation, SubmitError};
+use switchboard_store::{PgStore, Replica, Store, StoreOptions};
+
+/// An engine that only accepts, on a member writer of the database at `url`.
+async fn member(url: &str, dir: &std::path::Path) -> (Engine, i64) {
+    let replica = Replica {
+        name: "member".into(),
+        ..Replica::default()
+    };
+    let store = PgStore::open_member(url, &StoreOptions::default(), &replica)
+        .await
+        .unwrap();
+    let token = store.token();
+    let sim = SimDriver::open(&dir.join("sim"), Default::default()).unwrap();
+    let drivers: HashMap<String, Arc<dyn Driver>> = HashMap::from([
+        ("sim".to_string(), Arc::new(sim) as Arc<dyn Driver>),
+        ("exec".to_string(), Arc::new(ExecDriver) as Arc<dyn Driver>),
+        (
+            "redfish".to_string(),
+            Arc::new(RedfishDriver::default()) as Arc<dyn Driver>,
+        ),
+        (
+            "process".to_string(),
+            Arc::new(ProcessDriver::open(&dir.join("process")).unwrap()) as Arc<dyn Driver>,
+        ),
+    ]);
+    let store: Arc<dyn Store> = Arc::new(store);
+    let engine = Engine::open_accepting(store, drivers, EngineConfig::default())
+        .await
+        .unwrap();
+    (engine, token)
+}
+
+fn operation(project: &str, zk: &str, action: Action, request: &str) -> Operation {
+    Operation {
+        project_id: project.into(),
+        kind: "mrs.service".into(),
+        targets: vec![zk.into()],
+        action,
+        only_self: true,
+        principal: "member-test".into(),
+        request_id: request.into(),
+        source: None,
+        audit_action: format!("mrs:service:{}", action.as_str()),
+    }
+}
+
+async fn zookeeper(base: &str, tok: &str) -> Value {
+    let page = get(base, tok, "/switchboard/v1/resources?limit=1000").await;
+    let found = page["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "ZooKeeper");
+    found.cloned().unwrap_or_else(|| panic!("{page}"))
+}
+
+/// Waits until `check` holds, for up to 20 s.
+async fn until<F: std::future::Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !check().await {
+        assert!(Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_member_accepts_and_the_leader_runs_the_task() {
+    let Some(url) = common::postgres::database().await else {
+        return;
+    };
+    let (dir, member_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let args = ["--database-url", url.as_str()];
+    let leader = Server::launch(dir.path(), free_port(), &args, &[KEY]);
+    leader.wait_up(Duration::from_secs(30)).await;
+    let tok = token(&leader.base).await;
+    let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+    let (zk, project): (String, String) = sqlx::query_as(
+        "SELECT id, project_id FROM resources WHERE name = 'ZooKeeper' AND cluster_id = 1",
+    )
+    .fetch_one(&mut db)
+    .await
+    .unwrap();
+    assert_eq!(zookeeper(&leader.base, &tok).await["state"], "stopped");
+
+    let (engine, member_token) = member(&url, member_dir.path()).await;
+    let started = engine
+        .submit(operation(&project, &zk, Action::Start, "req-member-1"))
+        .await
+        .unwrap();
+    assert!(started.created);
+    assert_eq!(started.state, TaskState::InProgress);
+    let id = started.task_id;
+    assert!(
+        id > 1024,
+        "the member's ids are from a block of its own: {id}"
+    );
+
+    // The leader's world shows the pending state (never written to a row: it came with the
+    // events), and refuses another operation on ZooKeeper, naming the member's task.
+    until("the leader showed ZooKeeper starting", || async {
+        zookeeper(&leader.base, &tok).await["state"] == "starting"
+    })
+    .await;
+    let (status, refusal) =
+        crate::postgres_conflicts::maintain(&leader.base, &tok, (1, "ZooKeeper"), "stop", true)
+            .await;
+    assert_eq!(status, 409, "{refusal}");
+    assert!(refusal.to_string().contains(&id.to_string()), "{refusal}");
+
+    // The leader runs it to its end; the member's world hears of it and accepts a stop.
+    let path = format!("/switchboard/v1/tasks/{id}");
+    until("the task finished", || async {
+        get(&leader.base, &tok, &path).await["state"] != "IN_PROGRESS"
+    })
+    .await;
+    let task = get(&leader.base, &tok, &path).await;
+    assert_eq!(task["state"], "COMPLETE", "{task}");
+    assert_eq!(zookeeper(&leader.base, &tok).await["state"], "running");
+    let log = common::postgres::sim_log(&mut db).await;
+    assert_eq!(log.len(), 1, "ZooKeeper was started once: {log:?}");
+    let leader_token: i64 = sqlx::query_scalar("SELECT token FROM serving_lease")
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    assert_eq!(log[0].1, leader_token, "the leader performed it");
+    let writers: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT type, writer FROM events WHERE task_id = $1 AND type LIKE 'task.%' ORDER BY seq",
+    )
+    .bind(id)
+    .fetch_all(&mut db)
+    .await
+    .unwrap();
+    assert_eq!(
+        writers.first(),
+        Some(&("task.created".into(), member_token))
+    );
+    assert_eq!(
+        writers.last(),
+        Some(&("task.finished".into(), leader_token))
+    );
+
+    until("the member saw the task end", || async {
+        engine
+            .resource(&zk)
+            .is_some_and(|r| r.active_task.is_none())
+    })
+    .await;
+    let stopped = engine
+        .submit(operation(&project, &zk, Action::Stop, "req-member-2"))
+        .await;
+    assert!(
+        matches!(&stopped, Ok(s) if s.created),
+        "the member still held ZooKeeper: {:?}",
+        stopped.map_err(|e: SubmitError| e.to_string())
+    );
+}
