@@ -1,68 +1,85 @@
 //! Following the other writers of a shared database (replicas on PostgreSQL): the tasks they
 //! accepted, their resources' states and their tasks' ends reach this engine's world through
-//! the events they commit, which the database numbers in commit order
-//! (`EventStore::others_events`), read every [`POLL`]. An engine that executes runs the tasks
-//! the others accepted, as it resumes its own after a restart; one that only accepts holds
-//! their claims until their end reaches it.
+//! the events they commit, which the store publishes with its own, in the order the database
+//! numbered them (commit order). An engine that executes runs the tasks the others accepted,
+//! as it resumes its own after a restart; one that only accepts holds their claims until
+//! their end reaches it. Events missed (a receiver lagging behind, events pruned before they
+//! were read) are made up for by reading the world again from the tables.
 
-use crate::{adopt, runner, EngineError, Inner};
+use crate::{adopt, runner, Inner};
 use serde::Deserialize;
 use std::sync::{Arc, Weak};
-use std::time::Duration;
 use switchboard_core::Lifecycle;
 use switchboard_store::{Event, StoreError};
+use tokio::sync::broadcast::{error::RecvError, Receiver};
 
-/// How often the others' events are read.
-const POLL: Duration = Duration::from_millis(100);
-/// Events read at once; more are read at once after a full page.
-const PAGE: i64 = 1000;
-
-/// Follows the events committed after `after` by other writers, while the engine lives.
-pub(crate) fn spawn(inner: &Arc<Inner>, after: i64) {
-    if inner.store.shared() {
-        tokio::spawn(run(Arc::downgrade(inner), after));
-    }
+/// What the engine will follow, subscribed to before the world is read (what is published
+/// meanwhile is applied again, in order, after it: the world converges on the latest).
+pub(crate) struct Following {
+    events: Receiver<Arc<Event>>,
+    after: i64,
 }
 
-async fn run(engine: Weak<Inner>, mut after: i64) {
+pub(crate) fn subscribe(store: &dyn switchboard_store::Store) -> Option<Following> {
+    store.writer()?;
+    let events = store.subscribe_events();
+    Some(Following {
+        events,
+        after: store.last_event_seq(),
+    })
+}
+
+/// Follows the others' events while the engine lives.
+pub(crate) fn spawn(inner: &Arc<Inner>, following: Option<Following>) {
+    let (Some(following), Some(me)) = (following, inner.store.writer()) else {
+        return;
+    };
+    tokio::spawn(run(Arc::downgrade(inner), following, me));
+}
+
+async fn run(engine: Weak<Inner>, mut following: Following, me: i64) {
     loop {
+        let received = following.events.recv().await;
         let Some(inner) = engine.upgrade() else {
             return;
         };
-        let full = match follow(&inner, after).await {
-            Ok((through, full)) => {
-                after = through;
-                full
+        let mut behind = match received {
+            Ok(event) if event.seq > following.after + 1 => true,
+            Ok(event) => {
+                following.after = following.after.max(event.seq);
+                let applied = if event.writer == me {
+                    Ok(())
+                } else {
+                    apply(&inner, &event).await
+                };
+                applied
+                    .map_err(|err| tracing::warn!(%err, seq = event.seq, "cannot follow another replica's change"))
+                    .is_err()
             }
-            Err(err) => {
-                tracing::warn!(%err, "cannot read what the other replicas committed");
-                false
-            }
+            Err(RecvError::Lagged(_)) => true,
+            Err(RecvError::Closed) => return,
         };
-        drop(inner);
-        if !full {
-            tokio::time::sleep(POLL).await;
+        // A task another replica accepted must not go unrun: the world is read again until
+        // it can be.
+        while behind {
+            tracing::warn!(
+                after = following.after,
+                "missed changes of other replicas; reading the world again"
+            );
+            // What was published before the tables are read is in what they show.
+            let published = inner.store.last_event_seq();
+            match adopt::catch_up(&inner).await {
+                Ok(()) => {
+                    following.after = following.after.max(published);
+                    behind = false;
+                }
+                Err(err) => {
+                    tracing::warn!(%err, "cannot read the world again");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+            }
         }
     }
-}
-
-/// Applies one page of the others' events after `after`: how far it read, and whether the
-/// page was full.
-async fn follow(inner: &Arc<Inner>, after: i64) -> Result<(i64, bool), EngineError> {
-    let oldest = inner.store.oldest_event_seq().await?;
-    if oldest.is_some_and(|o| o > after + 1) {
-        // Pruned before they were read: the world is read again from the tables instead.
-        tracing::warn!(
-            after,
-            "the other replicas' events were pruned before they were read"
-        );
-        adopt::catch_up(inner).await?;
-    }
-    let feed = inner.store.others_events(after, PAGE).await?;
-    for event in &feed.events {
-        apply(inner, event).await?;
-    }
-    Ok((feed.through, feed.events.len() as i64 == PAGE))
 }
 
 async fn apply(inner: &Arc<Inner>, event: &Event) -> Result<(), StoreError> {

@@ -135,8 +135,7 @@ impl Engine {
         config: EngineConfig,
         executes: bool,
     ) -> Result<Engine, EngineError> {
-        // Read before the world: what others commit meanwhile is applied again, in order.
-        let followed = store.last_event_seq();
+        let following = follow::subscribe(store.as_ref());
         let records = store.resources().await?;
         // Each record is split into its spec and its node: nothing is copied.
         let mut specs = Vec::with_capacity(records.len());
@@ -174,7 +173,7 @@ impl Engine {
         if executes {
             monitor::spawn(&inner);
         }
-        follow::spawn(&inner, followed);
+        follow::spawn(&inner, following);
         Ok(Engine { inner })
     }
 

@@ -224,6 +224,7 @@ pub(crate) type EventRow = (i64, String, Option<i64>, String, String);
 pub(crate) fn event((seq, project_id, task_id, kind, data): EventRow) -> Event {
     Event {
         seq,
+        writer: 0,
         project_id,
         task_id,
         kind,

@@ -6,7 +6,7 @@ use crate::decode::{event, EventRow};
 use crate::{Event, EventFilter, EventRecord, StoreResult};
 use sqlx::{SqliteConnection, SqlitePool};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
 /// Rows over the retention that trigger a prune (fewer for a smaller retention): pruning in
@@ -19,6 +19,8 @@ pub(crate) struct EventHub {
     pub sender: broadcast::Sender<Arc<Event>>,
     /// The newest published seq, set before the event is sent.
     pub published: Arc<AtomicI64>,
+    /// Held by whoever publishes (on a shared database, the writer and the others' feed).
+    order: Arc<Mutex<()>>,
 }
 
 /// The writer's numbering and pruning state.
@@ -44,10 +46,7 @@ impl EventLog {
         let last = last.unwrap_or(0);
         let retention = retention.clamp(1, i64::MAX as u64) as i64;
         Ok(EventLog {
-            hub: EventHub {
-                sender: broadcast::channel(buffer.max(1)).0,
-                published: Arc::new(AtomicI64::new(last)),
-            },
+            hub: EventHub::new(buffer, last),
             next_seq: last + 1,
             pruned_to: oldest.map_or(last, |o| o - 1),
             retention,
@@ -65,7 +64,7 @@ impl EventLog {
         if events.is_empty() {
             return Ok(Vec::new());
         }
-        let numbered = number(events, self.next_seq);
+        let numbered = number(events, self.next_seq, 0);
         let rows: Vec<(&Event, &&EventRecord)> = numbered.iter().zip(events).collect();
         for (chunk, pad) in crate::bulk::padded_chunks(&rows) {
             let columns = "events (seq, at, project_id, task_id, type, data)";
@@ -105,9 +104,23 @@ impl EventLog {
 }
 
 impl EventHub {
-    /// Announces durable `events`, in order.
+    /// A hub keeping `buffer` events for slow receivers, with events up to `published` out.
+    pub fn new(buffer: usize, published: i64) -> EventHub {
+        EventHub {
+            sender: broadcast::channel(buffer.max(1)).0,
+            published: Arc::new(AtomicI64::new(published)),
+            order: Arc::default(),
+        }
+    }
+
+    /// Announces durable `events`, in order: the next ones after those published (a caller
+    /// publishing in order passes them from there); any published already are skipped.
     pub fn publish(&self, events: Vec<Event>) {
+        let _order = self.order.lock().unwrap_or_else(|p| p.into_inner());
         for e in events {
+            if e.seq <= self.published.load(Ordering::SeqCst) {
+                continue;
+            }
             self.published.store(e.seq, Ordering::SeqCst);
             // No receiver is not an error: nobody is listening.
             let _ = self.sender.send(Arc::new(e));
@@ -116,12 +129,13 @@ impl EventHub {
 }
 
 /// `events` numbered from `first`, each stored JSON object with its `seq` as first member.
-pub(crate) fn number(events: &[&EventRecord], first: i64) -> Vec<Event> {
+pub(crate) fn number(events: &[&EventRecord], first: i64, writer: i64) -> Vec<Event> {
     events
         .iter()
         .zip(first..)
         .map(|(e, seq)| Event {
             seq,
+            writer,
             project_id: e.project_id.clone(),
             task_id: e.task_id,
             kind: e.kind.to_string(),

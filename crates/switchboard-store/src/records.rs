@@ -241,19 +241,13 @@ pub struct EventRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub seq: i64,
+    /// The token of the writer that committed it (0 on an embedded database, which has one).
+    pub writer: i64,
     pub project_id: String,
     pub task_id: Option<TaskId>,
     pub kind: String,
     /// The JSON object as sent, `seq` first.
     pub data: String,
-}
-
-/// The other writers' events up to a point of the event sequence.
-#[derive(Debug, Clone, Default)]
-pub struct Feed {
-    /// Every event up to this number has been read (the reader's own were left out).
-    pub through: i64,
-    pub events: Vec<Event>,
 }
 
 /// Which retained events to read back.

@@ -204,17 +204,10 @@ pub trait EventStore: Send + Sync {
     ) -> StoreResult<Vec<Event>>;
     /// The oldest retained event's seq; `None` when none is.
     async fn oldest_event_seq(&self) -> StoreResult<Option<i64>>;
-    /// Whether other writers may commit to this database (replicas on PostgreSQL).
-    fn shared(&self) -> bool {
-        false
-    }
-    /// What the other writers of the database committed after event `after`: at most `limit`
-    /// of their events, oldest first. Nobody else writes to an embedded database.
-    async fn others_events(&self, after: i64, _limit: i64) -> StoreResult<crate::Feed> {
-        Ok(crate::Feed {
-            through: after,
-            events: Vec::new(),
-        })
+    /// This store's writer, when other writers may commit to its database too (replicas on
+    /// PostgreSQL): their events are published with its own, in order, each naming its writer.
+    fn writer(&self) -> Option<i64> {
+        None
     }
 }
 

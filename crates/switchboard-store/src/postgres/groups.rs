@@ -134,7 +134,9 @@ impl GroupCommit for PgGroups {
         let events = match first {
             Some(first) => {
                 self.head = self.head.max(first + grouped.events.len() as i64 - 1);
-                number(&grouped.events, first)
+                let mut events = self.others_before(first).await;
+                events.extend(number(&grouped.events, first, self.token));
+                events
             }
             None => Vec::new(),
         };
@@ -158,6 +160,31 @@ impl GroupCommit for PgGroups {
 }
 
 impl PgGroups {
+    /// The other writers' events committed before this writer's group starting at `first` and
+    /// not yet published, to publish ahead of the group's (`feed` publishes the rest).
+    async fn others_before(&mut self, first: i64) -> Vec<Event> {
+        let mut events = Vec::new();
+        let mut after = self.hub.published.load(std::sync::atomic::Ordering::SeqCst);
+        while after + 1 < first {
+            let Some(conn) = self.conn.as_mut() else {
+                break;
+            };
+            match super::reads::events_between(&mut *conn, after, first, super::feed::PAGE).await {
+                Ok(page) if !page.is_empty() => {
+                    after = page.last().map_or(after, |e| e.seq);
+                    events.extend(page);
+                }
+                Ok(_) => break,
+                Err(err) => {
+                    // The feed publishes them later; this group's events then wait for them.
+                    tracing::warn!(%err, "cannot read the other replicas' events");
+                    break;
+                }
+            }
+        }
+        events
+    }
+
     /// What to prune with a group of `new` events, once a batch is over the retention.
     fn prune(&self, new: i64) -> Option<(i64, i64)> {
         let cutoff = self.head + new - self.retention;

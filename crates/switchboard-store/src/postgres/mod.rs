@@ -5,6 +5,7 @@ mod admin;
 mod changes;
 mod claims;
 mod cluster;
+mod feed;
 mod groups;
 mod identity;
 mod inventory;
@@ -27,7 +28,7 @@ use crate::{
     Synchronous, Write,
 };
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
@@ -149,10 +150,13 @@ impl PgStore {
         let oldest: Option<i64> = sqlx::query_scalar("SELECT MIN(seq) FROM events")
             .fetch_one(&pool)
             .await?;
-        let events = EventHub {
-            sender: broadcast::channel(options.event_buffer.max(1)).0,
-            published: Arc::new(AtomicI64::new(head)),
-        };
+        let events = EventHub::new(options.event_buffer, head);
+        feed::spawn(
+            pool.clone(),
+            events.clone(),
+            lease.token,
+            lease.lost.clone(),
+        );
         let relaxed = options.synchronous == Synchronous::Normal;
         let groups = groups::PgGroups {
             conn: Some(groups::connect(&url, relaxed).await?),
@@ -246,11 +250,7 @@ impl EventStore for PgStore {
         reads::oldest_event_seq(&self.pool).await
     }
 
-    fn shared(&self) -> bool {
-        true
-    }
-
-    async fn others_events(&self, after: i64, limit: i64) -> StoreResult<crate::Feed> {
-        reads::others_events(&self.pool, self.lease.token, after, limit).await
+    fn writer(&self) -> Option<i64> {
+        Some(self.lease.token)
     }
 }

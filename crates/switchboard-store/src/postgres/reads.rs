@@ -123,35 +123,30 @@ pub(super) async fn events_after(
     Ok(rows.into_iter().map(event).collect())
 }
 
-/// The events other writers than `writer` committed after `after`, up to the head as it is
-/// now (events are numbered in commit order: every one below the head is committed).
-pub(super) async fn others_events(
-    pool: &PgPool,
-    writer: i64,
+/// Every writer's events after `after` and below `before`, oldest first, at most `limit`,
+/// with their writers.
+pub(super) async fn events_between<'e>(
+    db: impl sqlx::PgExecutor<'e>,
     after: i64,
+    before: i64,
     limit: i64,
-) -> StoreResult<crate::Feed> {
-    let head: i64 = sqlx::query_scalar("SELECT seq FROM event_head WHERE id = 0")
-        .fetch_one(pool)
-        .await?;
-    let rows: Vec<EventRow> = sqlx::query_as(
-        "SELECT seq, project_id, task_id, type, data FROM events \
-         WHERE seq > $1 AND seq <= $2 AND writer <> $3 ORDER BY seq LIMIT $4",
+) -> StoreResult<Vec<Event>> {
+    let rows: Vec<(i64, String, Option<i64>, String, String, i64)> = sqlx::query_as(
+        "SELECT seq, project_id, task_id, type, data, writer FROM events \
+         WHERE seq > $1 AND seq < $2 ORDER BY seq LIMIT $3",
     )
     .bind(after)
-    .bind(head)
-    .bind(writer)
+    .bind(before)
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
-    let through = match rows.last() {
-        Some(last) if rows.len() as i64 == limit => last.0,
-        _ => head.max(after),
-    };
-    Ok(crate::Feed {
-        through,
-        events: rows.into_iter().map(event).collect(),
-    })
+    Ok(rows
+        .into_iter()
+        .map(|(seq, project_id, task_id, kind, data, writer)| Event {
+            writer,
+            ..event((seq, project_id, task_id, kind, data))
+        })
+        .collect())
 }
 
 /// The oldest retained event's seq; `None` when none is.

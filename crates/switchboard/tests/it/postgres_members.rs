@@ -1,8 +1,9 @@
 //! A writer beside the leader (`PgStore::open_member`, an engine that only accepts): it accepts
 //! an operation with a token of its own; the leader's world learns of the task from the events
 //! the database numbered for it, shows its resource pending, refuses a conflicting request in
-//! MRS's words and runs the task, once; the member's world learns of the task's end the same
-//! way, and frees the resource for its next accept.
+//! MRS's words and runs the task, once; its event stream tells of the task live, in order. The
+//! member's world learns of the task's end the same way, and frees the resource for its next
+//! accept.
 
 use crate::common;
 use crate::postgres_replicas::KEY;
@@ -101,6 +102,7 @@ async fn a_member_accepts_and_the_leader_runs_the_task() {
     assert_eq!(zookeeper(&leader.base, &tok).await["state"], "stopped");
 
     let (engine, member_token) = member(&url, member_dir.path()).await;
+    let mut stream = common::sse::Events::open(&leader.base, &tok, "", None).await;
     let started = engine
         .submit(operation(&project, &zk, Action::Start, "req-member-1"))
         .await
@@ -124,6 +126,15 @@ async fn a_member_accepts_and_the_leader_runs_the_task() {
             .await;
     assert_eq!(status, 409, "{refusal}");
     assert!(refusal.to_string().contains(&id.to_string()), "{refusal}");
+
+    // The leader's event stream tells of the task live, from its acceptance by the member to
+    // its end, in the order the database numbered the events.
+    let told = stream.until_finished(id).await;
+    let ids: Vec<i64> = told.iter().map(|e| e.id).collect();
+    assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "{ids:?}");
+    let created = told.iter().find(|e| e.kind == "task.created").expect("task.created");
+    assert_eq!(created.data["task"]["id"], id, "{told:#?}");
+    assert_eq!(created.data["task"]["principal"], "member-test");
 
     // The leader runs it to its end; the member's world hears of it and accepts a stop.
     let path = format!("/switchboard/v1/tasks/{id}");
