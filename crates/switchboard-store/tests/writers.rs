@@ -8,7 +8,7 @@ mod common;
 
 use sqlx::{Connection, PgPool};
 use std::time::Duration;
-use switchboard_store::{CommitStore, EventRecord, EventStore, PgStore, Priority, Write};
+use switchboard_store::{CommitStore, EventRecord, EventStore, PgStore, Priority, Replica, Write};
 
 /// The token of the second writer (any token no serving lease has reached).
 const OTHER: i64 = 1_000_000;
@@ -191,5 +191,82 @@ fn code(err: &sqlx::Error) -> Option<String> {
     match err {
         sqlx::Error::Database(e) => e.code().map(|c| c.into_owned()),
         _ => None,
+    }
+}
+
+#[tokio::test]
+async fn a_member_whose_lease_expired_is_fenced_off_and_one_that_stops_leaves() {
+    let Some(url) = common::postgres_url().await else {
+        return;
+    };
+    let options = switchboard_store::StoreOptions::default();
+    let leader = PgStore::open_replica(&url, &options, &Replica::default())
+        .await
+        .unwrap();
+    let pool = leader.pool().clone();
+    let member = |name: &str| Replica {
+        name: name.into(),
+        lease: Duration::from_secs(60),
+        ..Replica::default()
+    };
+    let m = PgStore::open_member(&url, &options, &member("m"))
+        .await
+        .unwrap();
+    let row = || {
+        sqlx::query_scalar::<_, String>(
+            "SELECT name FROM writers WHERE token = $1 AND expires_at > clock_timestamp()",
+        )
+    };
+    let named = row().bind(m.token()).fetch_optional(&pool).await.unwrap();
+    assert_eq!(named.as_deref(), Some("m"));
+    m.commit(vec![event(0)], Priority::Answer).await.unwrap();
+    assert!(!m.may_act().await, "a writer beside the leader acted");
+
+    // Paused past its lease (its renewals are 20 s apart: its expiry is moved back instead),
+    // it is removed by the leader, and its next write is refused.
+    sqlx::query(
+        "UPDATE writers SET expires_at = clock_timestamp() - interval '1 second' WHERE token = $1",
+    )
+    .bind(m.token())
+    .execute(&pool)
+    .await
+    .unwrap();
+    gone(&pool, m.token()).await;
+    assert!(
+        m.commit(vec![event(1)], Priority::Answer).await.is_err(),
+        "a fenced writer wrote"
+    );
+    assert!(*m.lease_lost().unwrap().borrow());
+    leader
+        .commit(vec![event(2)], Priority::Answer)
+        .await
+        .unwrap();
+
+    // One that stops leaves at once.
+    let stopping = PgStore::open_member(&url, &options, &member("stopping"))
+        .await
+        .unwrap();
+    let token = stopping.token();
+    drop(stopping);
+    gone(&pool, token).await;
+}
+
+/// Waits (up to 5 s) until writer `token`'s row is gone.
+async fn gone(pool: &PgPool, token: i64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM writers WHERE token = $1")
+            .bind(token)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        if left == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "writer {token} is still there"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

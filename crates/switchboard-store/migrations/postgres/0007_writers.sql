@@ -6,13 +6,19 @@
 -- flight have committed (their row locks hold the removal up). The leader is the writer named
 -- by the serving lease's token: a takeover, which raises the token, removes the old leader's
 -- row and adds the new one's (the trigger below), so fencing a deposed leader works as before.
+-- A writer beside the leader holds a lease of its own (`expires_at`), which it renews; the
+-- leader removes the rows whose lease has expired.
 
 CREATE TABLE writers (
     token       BIGINT PRIMARY KEY,
     -- The writer's last committed group (numbered from 1 by the writer), and where that
     -- group's events were numbered from: a try that lost its connection finds both here.
     group_no    BIGINT NOT NULL DEFAULT 0,
-    first_event BIGINT
+    first_event BIGINT,
+    -- A writer beside the leader: its name, and until when its lease holds (NULL for the
+    -- leader's row, which the serving lease holds).
+    name        TEXT,
+    expires_at  TIMESTAMPTZ
 );
 INSERT INTO writers (token, group_no)
 SELECT l.token, COALESCE(w.group_no, 0)

@@ -9,6 +9,7 @@ mod feed;
 mod groups;
 mod identity;
 mod inventory;
+mod members;
 mod reads;
 mod rows;
 mod serving;
@@ -103,9 +104,10 @@ impl PgStore {
         Self::writing(url, pool, options, replica, lease).await
     }
 
-    /// A writer besides the leader, as the named replica, with a token of its own: it writes
-    /// (accepts, say) while the leader serves on, and is fenced by its row in `writers`. It
-    /// holds no lease, so it never acts on real systems ([`CommitStore::may_act`]).
+    /// A writer beside the leader, as the named replica, with a token of its own: it writes
+    /// (accepts, say) while the leader serves on, and is fenced by its row in `writers`, whose
+    /// lease it renews (the leader removes the row once that has expired; the store removes it
+    /// when dropped). It never acts on real systems ([`CommitStore::may_act`]).
     pub async fn open_member(
         url: &str,
         options: &StoreOptions,
@@ -113,13 +115,8 @@ impl PgStore {
     ) -> StoreResult<PgStore> {
         let (url, pool) = Self::join(url, replica).await?;
         cluster::settle(&pool, replica, true).await?;
-        let token: i64 = sqlx::query_scalar(
-            "INSERT INTO writers (token) VALUES (nextval('writer_tokens')) RETURNING token",
-        )
-        .fetch_one(&pool)
-        .await?;
-        tracing::info!(token, "writing beside the leader");
-        Self::writing(url, pool, options, replica, serving::Lease::member(token)).await
+        let lease = members::join(&url, replica).await?;
+        Self::writing(url, pool, options, replica, lease).await
     }
 
     /// Connects as `replica`, brings the schema up to date and checks that the replica agrees

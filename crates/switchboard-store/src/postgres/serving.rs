@@ -61,7 +61,8 @@ impl Default for Replica {
 pub(super) const STANDBY_POLL: Duration = Duration::from_millis(200);
 
 pub(super) const LOST: &str = "another Switchboard replica took the database's serving lease \
-     over (this one was paused or cut off past its lease); this replica writes nothing more";
+     over, or this writer's lease expired (this one was paused or cut off past its lease); this \
+     replica writes nothing more";
 
 /// Held by the store: dropping it ends the renewals (and, with its session, the lease).
 pub(super) struct Lease {
@@ -74,22 +75,28 @@ pub(super) struct Lease {
     /// Until when the lease surely holds, on this process's clock: the last renewal's sending
     /// plus a lease (PostgreSQL counts its expiry from later, when it ran the renewal).
     held_until: watch::Receiver<Instant>,
-    /// `None` for a writer beside the leader, which holds no lease and renews nothing.
-    renewals: Option<oneshot::Sender<()>>,
+    /// Whether this is the serving lease (a writer beside the leader never acts).
+    serving: bool,
+    _renewals: oneshot::Sender<()>,
 }
 
 impl Lease {
-    /// A writer beside the leader (`PgStore::open_member`): fenced by its row in `writers`,
-    /// never acting on real systems.
-    pub fn member(token: i64) -> Lease {
-        let (lose, lost) = watch::channel(false);
+    /// The lease of a writer beside the leader (`members`), renewed until `renewals` is
+    /// dropped.
+    pub fn member(
+        token: i64,
+        lose: watch::Sender<bool>,
+        lost: watch::Receiver<bool>,
+        renewals: oneshot::Sender<()>,
+    ) -> Lease {
         Lease {
             token,
             waited: true,
             lost,
             lose,
             held_until: watch::channel(Instant::now()).1,
-            renewals: None,
+            serving: false,
+            _renewals: renewals,
         }
     }
 
@@ -97,7 +104,7 @@ impl Lease {
     /// its lease may be another's, before it acts; renewals stuck on a slow database hold its
     /// actions up until one goes through (or the lease turns out lost).
     pub async fn may_act(&self) -> bool {
-        if self.renewals.is_none() {
+        if !self.serving {
             return false;
         }
         let (mut held, mut lost) = (self.held_until.clone(), self.lost.clone());
@@ -148,7 +155,8 @@ pub(super) async fn acquire(url: &PgConnectOptions, replica: &Replica) -> StoreR
         lost,
         lose,
         held_until,
-        renewals: Some(stop),
+        serving: true,
+        _renewals: stop,
     })
 }
 
@@ -190,6 +198,7 @@ impl Renewal {
             match renewed {
                 Ok(Some(_)) => {
                     let _ = self.held.send(sent + self.lease);
+                    super::members::remove_expired(&mut conn).await;
                 }
                 Ok(None) => {
                     lost(&self.lose);

@@ -132,7 +132,10 @@ async fn a_member_accepts_and_the_leader_runs_the_task() {
     let told = stream.until_finished(id).await;
     let ids: Vec<i64> = told.iter().map(|e| e.id).collect();
     assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "{ids:?}");
-    let created = told.iter().find(|e| e.kind == "task.created").expect("task.created");
+    let created = told
+        .iter()
+        .find(|e| e.kind == "task.created")
+        .expect("task.created");
     assert_eq!(created.data["task"]["id"], id, "{told:#?}");
     assert_eq!(created.data["task"]["principal"], "member-test");
 
