@@ -4,8 +4,10 @@
 //! when the group forms joins it, so bookkeeping (step progress, task ends and with them the
 //! release of claims) is never more than one group behind. When there is more of it than one
 //! transaction should carry, the next groups take few answers until it has caught up: accepts
-//! slow down rather than bookkeeping falling behind. A group that fails is retried one
-//! submission at a time so that one bad submission cannot fail its neighbours.
+//! slow down rather than bookkeeping falling behind. An accept a claim in the database refused
+//! is answered so and left out, and the rest of its group tried again together; a group that
+//! fails otherwise is retried one submission at a time so that one bad submission cannot fail
+//! its neighbours.
 
 use crate::{Event, OnDurable, Priority, StoreError, StoreResult, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -157,7 +159,7 @@ pub(crate) fn spawn(mut backend: impl GroupCommit) -> std::io::Result<WriterHand
             }
             behind = background >= MAX_BACKGROUND;
             backlog.fetch_sub(background, Ordering::Relaxed);
-            match backend.apply(&group).await {
+            match apply_but_refused(&mut backend, &mut group).await {
                 Ok(events) => {
                     group.iter_mut().for_each(Submission::made_durable);
                     backend.publish(events);
@@ -206,6 +208,42 @@ pub(crate) fn spawn(mut backend: impl GroupCommit) -> std::io::Result<WriterHand
         answers,
         background,
         queued,
+    })
+}
+
+/// Applies `group`. An accept a claim refuses (`StoreError::Claimed`) is answered so and left
+/// out, and the others are tried again together, as often as one is refused: a refusal costs
+/// its group one more try rather than a commit per submission. Any other failure is returned.
+async fn apply_but_refused(
+    backend: &mut impl GroupCommit,
+    group: &mut Vec<Submission>,
+) -> StoreResult<Vec<Event>> {
+    loop {
+        let err = match backend.apply(group).await {
+            Err(err @ StoreError::Claimed { .. }) if group.len() > 1 => err,
+            other => return other,
+        };
+        let StoreError::Claimed { resource, task } = &err else {
+            return Err(err);
+        };
+        let Some(refused) = group.iter().position(|s| claims(s, resource, *task)) else {
+            return Err(err);
+        };
+        tracing::debug!(%err, "a claim refused an accept; its group goes on without it");
+        let _ = group.remove(refused).done.send(Err(err));
+    }
+}
+
+/// Whether `s` accepts a task, other than `holder`, that runs a step on `resource`.
+fn claims(s: &Submission, resource: &str, holder: switchboard_core::TaskId) -> bool {
+    s.writes.iter().any(|w| match w {
+        Write::InsertTask { task, steps } => {
+            task.id != holder
+                && steps
+                    .iter()
+                    .any(|st| st.follow_task.is_none() && st.resource_id == resource)
+        }
+        _ => false,
     })
 }
 

@@ -131,3 +131,47 @@ async fn a_resource_is_held_by_one_task_at_a_time_and_ids_are_never_shared() {
     assert_eq!(first.end - first.start, 1024);
     assert_eq!(second.start, first.end);
 }
+
+#[tokio::test]
+async fn an_accept_a_claim_refuses_leaves_its_group_which_commits_without_it() {
+    let Some(store) = common::postgres().await else {
+        return;
+    };
+    let ids: Vec<String> = (0..=20).map(|n| format!("r{n}")).collect();
+    let resources: Vec<_> = ids.iter().map(|id| common::server(id, id)).collect();
+    let projects = [("p1".to_string(), "p1".to_string(), "d1".to_string())];
+    let domains = [("d1".to_string(), "d1".to_string())];
+    store
+        .sync_inventory(&domains, &projects, &resources)
+        .await
+        .unwrap();
+    store
+        .commit(vec![accept(1, "r0")], Priority::Answer)
+        .await
+        .unwrap();
+    let groups = || {
+        sqlx::query_scalar::<_, i64>("SELECT group_no FROM writers WHERE token = $1")
+            .bind(store.token())
+            .fetch_one(store.pool())
+    };
+    let before = groups().await.unwrap();
+
+    // Twenty accepts at once, the tenth on r0, which task 1 holds.
+    let accepts = (1..=20).map(|n| {
+        let resource = if n == 10 { "r0" } else { ids[n].as_str() };
+        store.commit(vec![accept(100 + n as i64, resource)], Priority::Answer)
+    });
+    let results = futures::future::join_all(accepts).await;
+    for (n, result) in (1..=20).zip(&results) {
+        match (n, result) {
+            (10, Err(StoreError::Claimed { resource, task })) => {
+                assert_eq!((resource.as_str(), *task), ("r0", 1))
+            }
+            (10, other) => panic!("{other:?}"),
+            (_, other) => assert!(other.is_ok(), "{n}: {other:?}"),
+        }
+    }
+    // The nineteen others went in a few groups, not in a commit each.
+    let committed = groups().await.unwrap() - before;
+    assert!(committed <= 5, "{committed} groups for 19 accepts");
+}
