@@ -45,6 +45,12 @@ impl Engine {
             attrs.extend(edit.attrs.clone());
         }
         let spec = Arc::new(spec);
+        let changed = crate::events::resource_event(
+            "resource.changed",
+            &spec,
+            current.state,
+            current.last_error.as_deref(),
+        );
         let writes = vec![
             Write::EditResource {
                 id: id.to_string(),
@@ -52,6 +58,7 @@ impl Engine {
                 attrs: edit.attrs,
                 at: now_millis(),
             },
+            changed,
             Write::Audit(audit),
         ];
         let applied = spec.clone();

@@ -183,6 +183,20 @@ pub(crate) fn step(kind: &'static str, project_id: &str, step: &StepRecord, name
     event(kind, project_id, Some(step.task_id), body)
 }
 
+/// `task.cancelling`: a cancel of the task was accepted (its end follows).
+pub(crate) fn cancelling(project_id: &str, task_id: TaskId) -> Write {
+    #[derive(Serialize)]
+    struct Body {
+        task_id: TaskId,
+    }
+    event(
+        "task.cancelling",
+        project_id,
+        Some(task_id),
+        Body { task_id },
+    )
+}
+
 /// `task.progress` in the unit of the task's `progress` (percent).
 pub(crate) fn progress(project_id: &str, task_id: TaskId, progress: f64) -> Write {
     #[derive(Serialize)]
@@ -198,9 +212,30 @@ pub(crate) fn progress(project_id: &str, task_id: TaskId, progress: f64) -> Writ
     )
 }
 
+/// `resource.created`, `resource.changed` or `resource.deleted`, with the resource as it is.
+pub(crate) fn resource_event(
+    kind: &'static str,
+    spec: &ResourceSpec,
+    state: Lifecycle,
+    error: Option<&str>,
+) -> Write {
+    resource_of(kind, spec, state, None, error, None)
+}
+
 /// `resource.state`: the resource's engine state (and its family's word for it), held by
 /// `active_task`, because of `cause`.
 pub(crate) fn resource(
+    spec: &ResourceSpec,
+    state: Lifecycle,
+    active_task: Option<TaskId>,
+    error: Option<&str>,
+    cause: Option<TaskId>,
+) -> Write {
+    resource_of("resource.state", spec, state, active_task, error, cause)
+}
+
+fn resource_of(
+    kind: &'static str,
     spec: &ResourceSpec,
     state: Lifecycle,
     active_task: Option<TaskId>,
@@ -233,5 +268,5 @@ pub(crate) fn resource(
         task_id: active_task,
         error,
     };
-    event("resource.state", &spec.project_id, cause, Body { resource })
+    event(kind, &spec.project_id, cause, Body { resource })
 }

@@ -6,11 +6,11 @@
 //! their end reaches it. Events missed (a receiver lagging behind, events pruned before they
 //! were read) are made up for by reading the world again from the tables.
 
-use crate::{adopt, runner, Inner};
+use crate::{adopt, runner, structure, EngineError, Inner};
 use serde::Deserialize;
 use std::sync::{Arc, Weak};
 use switchboard_core::Lifecycle;
-use switchboard_store::{Event, StoreError};
+use switchboard_store::Event;
 use tokio::sync::broadcast::{error::RecvError, Receiver};
 
 /// What the engine will follow, subscribed to before the world is read (what is published
@@ -82,7 +82,7 @@ async fn run(engine: Weak<Inner>, mut following: Following, me: i64) {
     }
 }
 
-async fn apply(inner: &Arc<Inner>, event: &Event) -> Result<(), StoreError> {
+async fn apply(inner: &Arc<Inner>, event: &Event) -> Result<(), EngineError> {
     match (event.kind.as_str(), event.task_id) {
         ("task.created", Some(id)) => {
             let Some(task) = inner.store.task(id).await? else {
@@ -102,10 +102,39 @@ async fn apply(inner: &Arc<Inner>, event: &Event) -> Result<(), StoreError> {
         }
         // A task this engine runs ends here, not by another's word.
         ("task.finished", Some(id)) if !adopt::runs(inner, id) => runner::release(inner, id),
+        ("task.cancelling", Some(id)) => {
+            if let Some(cancel) = inner
+                .cancels
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&id)
+            {
+                let _ = cancel.send(true);
+            }
+        }
         ("resource.state", _) => resource_state(inner, event),
+        ("resource.created" | "resource.changed" | "resource.deleted", _) => {
+            if let Some(id) = resource_id(event) {
+                structure::resource_changed(inner, &id).await?;
+            }
+        }
         _ => {}
     }
     Ok(())
+}
+
+/// The `resource.id` of a resource event.
+fn resource_id(event: &Event) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Named {
+        resource: Id,
+    }
+    #[derive(Deserialize)]
+    struct Id {
+        id: String,
+    }
+    let named: Result<Named, _> = serde_json::from_str(&event.data);
+    named.ok().map(|n| n.resource.id)
 }
 
 /// `resource.state`'s data, as far as the world keeps it.

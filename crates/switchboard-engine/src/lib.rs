@@ -23,6 +23,7 @@ mod resources;
 mod runner;
 mod settle;
 mod step;
+mod structure;
 mod submit;
 mod view;
 mod world;

@@ -1,7 +1,7 @@
 //! Resources created and deleted through the API (Live flows, DB O&M instances).
 
 use crate::world::NodeState;
-use crate::{Engine, EngineError, Inner};
+use crate::{events, Engine, EngineError, Inner};
 use std::sync::Arc;
 use switchboard_core::{now_millis, ResourceSpec, TaskId};
 use switchboard_store::{AuditRecord, Priority, Write};
@@ -29,34 +29,31 @@ impl Engine {
         let _gate = inner.gate.read().await;
         let driver = crate::driver_for(&inner.registry, &spec)?;
         driver.register(&spec).await.map_err(EngineError::from)?;
-        let node = {
-            let mut world = inner.lock();
-            let deps: Vec<&str> = spec.depends_on.iter().map(String::as_str).collect();
-            let node = world.graph.add_node(&spec.id, &deps).map_err(|e| match e {
+        // Hidden until durable.
+        let hidden = NodeState {
+            state: spec.initial_state,
+            claim: None,
+            last_error: None,
+            updated_at: switchboard_core::now_millis(),
+            deleted: true,
+            configured: false,
+        };
+        let node = inner
+            .lock()
+            .push(Arc::new(spec.clone()), driver, hidden)
+            .map_err(|e| match e {
                 switchboard_core::GraphError::Duplicate(id) => ResourceError::Exists(id),
                 other => ResourceError::Engine(EngineError::Inventory(other.to_string())),
             })?;
-            world.index.push(node, &spec);
-            world.specs.push(Arc::new(spec.clone()));
-            world.drivers.push(driver);
-            // Hidden until durable.
-            world.nodes.push(NodeState {
-                state: spec.initial_state,
-                claim: None,
-                last_error: None,
-                updated_at: switchboard_core::now_millis(),
-                deleted: true,
-                configured: false,
-            });
-            node
-        };
         let state = spec.initial_state;
+        let created = events::resource_event("resource.created", &spec, state, None);
         let writes = vec![
             Write::InsertResource {
                 spec,
                 state,
                 at: now_millis(),
             },
+            created,
             Write::Audit(audit),
         ];
         commit_then(inner, writes, move |inner, committed| {
@@ -83,13 +80,21 @@ impl Engine {
                 });
             }
             world.nodes[node].deleted = true;
-            node
+            let deleted = events::resource_event(
+                "resource.deleted",
+                &world.specs[node],
+                world.nodes[node].state,
+                None,
+            );
+            (node, deleted)
         };
+        let (node, deleted) = node;
         let writes = vec![
             Write::DeleteResource {
                 id: id.to_string(),
                 at: now_millis(),
             },
+            deleted,
             Write::Audit(audit),
         ];
         commit_then(inner, writes, move |inner, committed| {

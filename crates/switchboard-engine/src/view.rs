@@ -117,9 +117,10 @@ impl Engine {
             id,
             at: switchboard_core::now_millis(),
         };
+        let told = crate::events::cancelling(&task.project_id, id);
         self.inner
             .store
-            .commit(vec![request, Write::Audit(audit)], Priority::Answer)
+            .commit(vec![request, told, Write::Audit(audit)], Priority::Answer)
             .await?;
         if let Some(tx) = self
             .inner

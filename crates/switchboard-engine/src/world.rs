@@ -75,6 +75,22 @@ impl World {
         }
     }
 
+    /// Adds the node of a resource created at run time; its index.
+    pub fn push(
+        &mut self,
+        spec: Arc<ResourceSpec>,
+        driver: Arc<dyn Driver>,
+        node: NodeState,
+    ) -> Result<usize, switchboard_core::GraphError> {
+        let deps: Vec<&str> = spec.depends_on.iter().map(String::as_str).collect();
+        let n = self.graph.add_node(&spec.id, &deps)?;
+        self.index.push(n, &spec);
+        self.specs.push(spec);
+        self.drivers.push(driver);
+        self.nodes.push(node);
+        Ok(n)
+    }
+
     /// The node of a resource that exists (not deleted).
     pub fn index_of(&self, resource_id: &str) -> Option<usize> {
         self.graph

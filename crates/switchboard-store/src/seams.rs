@@ -82,6 +82,14 @@ pub trait InventoryStore: Send + Sync {
         resources: &[ResourceSpec],
     ) -> StoreResult<()>;
     async fn resources(&self) -> StoreResult<Vec<ResourceRecord>>;
+    /// One resource as [`InventoryStore::resources`] reads it (deleted ones too).
+    async fn resource(&self, id: &str) -> StoreResult<Option<ResourceRecord>> {
+        Ok(self
+            .resources()
+            .await?
+            .into_iter()
+            .find(|r| r.spec.id == id))
+    }
     /// A resource's stored metadata; `None` until first written (the inventory's applies).
     async fn metadata(&self, resource_id: &str) -> StoreResult<Option<Metadata>>;
     /// The stored metadata of each of `resource_ids` that has some.

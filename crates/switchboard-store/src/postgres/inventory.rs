@@ -21,6 +21,25 @@ fn encode(items: &Metadata) -> StoreResult<String> {
     serde_json::to_string(items).map_err(|e| StoreError::Corrupt(format!("metadata: {e}")))
 }
 
+/// Every resource with its edits, as the engine reads them.
+const RESOURCES: &str = "SELECT r.spec, r.state, r.active_task_id, r.deleted, r.configured, \
+     r.last_error, r.updated_at, e.name AS edited_name, e.attrs AS edited_attrs \
+     FROM resources r LEFT JOIN resource_edits e ON e.resource_id = r.id";
+
+fn stored(row: &sqlx::postgres::PgRow) -> StoreResult<StoredResource<'_>> {
+    Ok(StoredResource {
+        spec: row.try_get("spec")?,
+        edited_name: row.try_get("edited_name")?,
+        edited_attrs: row.try_get("edited_attrs")?,
+        state: row.try_get("state")?,
+        active_task: row.try_get("active_task_id")?,
+        deleted: row.try_get("deleted")?,
+        configured: row.try_get("configured")?,
+        last_error: row.try_get("last_error")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
 #[async_trait::async_trait]
 impl InventoryStore for PgStore {
     async fn sync_inventory(
@@ -113,27 +132,20 @@ impl InventoryStore for PgStore {
 
     async fn resources(&self) -> StoreResult<Vec<ResourceRecord>> {
         let mut out = Vec::new();
-        let mut rows = sqlx::query(
-            "SELECT r.spec, r.state, r.active_task_id, r.deleted, r.configured, r.last_error, \
-             r.updated_at, e.name AS edited_name, e.attrs AS edited_attrs FROM resources r \
-             LEFT JOIN resource_edits e ON e.resource_id = r.id ORDER BY r.ord",
-        )
-        .fetch(&self.pool);
+        let sql = format!("{RESOURCES} ORDER BY r.ord");
+        let mut rows = sqlx::query(&sql).fetch(&self.pool);
         while let Some(row) = rows.try_next().await? {
-            let record = StoredResource {
-                spec: row.try_get("spec")?,
-                edited_name: row.try_get("edited_name")?,
-                edited_attrs: row.try_get("edited_attrs")?,
-                state: row.try_get("state")?,
-                active_task: row.try_get("active_task_id")?,
-                deleted: row.try_get("deleted")?,
-                configured: row.try_get("configured")?,
-                last_error: row.try_get("last_error")?,
-                updated_at: row.try_get("updated_at")?,
-            };
-            out.push(record.record()?);
+            out.push(stored(&row)?.record()?);
         }
         Ok(out)
+    }
+
+    async fn resource(&self, id: &str) -> StoreResult<Option<ResourceRecord>> {
+        let row = sqlx::query(&format!("{RESOURCES} WHERE r.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| stored(&row)?.record()).transpose()
     }
 
     async fn metadata(&self, resource_id: &str) -> StoreResult<Option<Metadata>> {

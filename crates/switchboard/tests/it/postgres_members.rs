@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use switchboard_core::{Action, Driver, TaskState};
 use switchboard_drivers::{ExecDriver, ProcessDriver, RedfishDriver, SimDriver};
 use switchboard_engine::{Engine, EngineConfig, Operation, SubmitError};
-use switchboard_store::{PgStore, Replica, Store, StoreOptions};
+use switchboard_store::{AuditRecord, PgStore, Replica, Store, StoreOptions};
 
 /// An engine that only accepts, on a member writer of the database at `url`.
 async fn member(url: &str, dir: &std::path::Path) -> (Engine, i64) {
@@ -185,4 +185,109 @@ async fn a_member_accepts_and_the_leader_runs_the_task() {
         "the member still held ZooKeeper: {:?}",
         stopped.map_err(|e: SubmitError| e.to_string())
     );
+}
+
+fn audit(action: &str, target: &str) -> AuditRecord {
+    AuditRecord {
+        id: 0,
+        at: switchboard_core::now_millis(),
+        principal: "member-test".into(),
+        project_id: None,
+        action: action.into(),
+        target: Some(target.into()),
+        request_id: format!("req-{action}"),
+        source: None,
+        outcome: "accepted".into(),
+        detail: None,
+    }
+}
+
+async fn names(base: &str, tok: &str) -> Vec<String> {
+    let page = get(base, tok, "/switchboard/v1/resources?limit=1000").await;
+    let all = page["resources"].as_array().unwrap().iter();
+    all.map(|r| r["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn resources_a_member_creates_or_deletes_and_its_cancels_reach_the_leader() {
+    let Some(url) = common::postgres::database().await else {
+        return;
+    };
+    let (dir, member_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let args = ["--database-url", url.as_str()];
+    let leader = Server::launch(dir.path(), free_port(), &args, &[KEY]);
+    leader.wait_up(Duration::from_secs(30)).await;
+    let tok = token(&leader.base).await;
+    let (engine, _) = member(&url, member_dir.path()).await;
+
+    // A service the member creates (a copy of ZooKeeper's, on its own) is the leader's to show
+    // and to run.
+    let zk = engine.resources_named("ZooKeeper")[0].spec.clone();
+    let mut spec = (*zk).clone();
+    spec.id = "mrs.1.MemberMade".into();
+    spec.name = "MemberMade".into();
+    spec.depends_on.clear();
+    engine
+        .add_resource(spec.clone(), audit("create", "mrs.1.MemberMade"))
+        .await
+        .unwrap();
+    until("the leader showed the member's service", || async {
+        names(&leader.base, &tok).await.contains(&spec.name)
+    })
+    .await;
+    let (status, started) =
+        crate::postgres_conflicts::maintain(&leader.base, &tok, (1, "MemberMade"), "start", true)
+            .await;
+    assert_eq!(status, 200, "{started}");
+    let id = started["id"].as_i64().unwrap();
+    let done = crate::postgres_replicas::finished(&leader.base, &tok, id, 0.0).await;
+    assert_eq!(done["state"], "COMPLETE", "{done}");
+    let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+    let log = common::postgres::sim_log(&mut db).await;
+    assert!(
+        log.iter().any(|(e, _)| e.resource == "mrs.1.MemberMade"),
+        "{log:?}"
+    );
+
+    // A cancel the member accepts stops the task the leader runs.
+    let spark = engine.resources_named("Spark")[0].spec.clone();
+    let mut op = operation(&spark.project_id, &spark.id, Action::Start, "req-spark");
+    op.only_self = false;
+    let submitted = engine.submit(op).await.unwrap();
+    let path = format!("/switchboard/v1/tasks/{}", submitted.task_id);
+    // Running on the leader first: the cancel reaches it as an event, not with the task.
+    until("the leader ran a step", || async {
+        let task = get(&leader.base, &tok, &path).await;
+        let steps = task["steps"].as_array().cloned().unwrap_or_default();
+        steps.iter().any(|s| s["state"] == "RUNNING")
+    })
+    .await;
+    engine
+        .cancel(submitted.task_id, audit("cancel", &spark.id))
+        .await
+        .unwrap();
+    until("the task ended", || async {
+        get(&leader.base, &tok, &path).await["state"] != "IN_PROGRESS"
+    })
+    .await;
+    let task = get(&leader.base, &tok, &path).await;
+    assert_eq!(task["state"], "CANCELLED", "{task}");
+
+    // Once the member sees its service free again, it deletes it, and the leader no longer
+    // shows it.
+    until("the member saw the service free", || async {
+        engine
+            .resource("mrs.1.MemberMade")
+            .is_some_and(|r| r.active_task.is_none())
+    })
+    .await;
+    engine
+        .remove_resource("mrs.1.MemberMade", audit("delete", "mrs.1.MemberMade"))
+        .await
+        .unwrap();
+    until("the leader dropped the member's service", || async {
+        !names(&leader.base, &tok).await.contains(&spec.name)
+    })
+    .await;
 }
