@@ -5,7 +5,6 @@
 use crate::runner::spawn;
 use crate::world::ActiveTask;
 use crate::{EngineError, Inner};
-use std::collections::HashSet;
 use std::sync::Arc;
 use switchboard_store::{StepRecord, TaskRecord};
 use tokio::sync::watch;
@@ -84,44 +83,46 @@ pub(crate) fn runs(inner: &Inner, task: i64) -> bool {
         .contains_key(&task)
 }
 
-/// The world read again from the tables, for what it missed: the resources' states (but of
-/// those a task of this engine runs), the unfinished tasks it did not know (run, when this
-/// engine executes), and the end of those it knew that have finished.
+/// The world read again from the tables, for what it missed: the end of the tasks it knew that
+/// have finished, the unfinished tasks it did not know (run, when this engine executes), then
+/// the states of the resources no task holds (a held one shows its task's states).
 pub(crate) async fn catch_up(inner: &Arc<Inner>) -> Result<(), EngineError> {
+    // Each known task is looked up on its own: one being accepted here has no row yet, and
+    // one accepted since a list of the unfinished was read is unfinished all the same.
+    let known: Vec<i64> = {
+        let world = inner.lock();
+        world
+            .active
+            .keys()
+            .filter(|t| !runs(inner, **t))
+            .copied()
+            .collect()
+    };
+    for id in known {
+        let ended = inner.store.task(id).await?;
+        if ended.is_some_and(|t| t.state.is_terminal()) {
+            crate::runner::release(inner, id);
+        }
+    }
+    for task in inner.store.unfinished_tasks().await? {
+        let steps = inner.store.steps(task.id).await?;
+        if adopt(inner, &task, &steps) && inner.executes {
+            spawn(inner.clone(), task, steps);
+        }
+    }
     let records = inner.store.resources().await?;
-    let unfinished = inner.store.unfinished_tasks().await?;
     {
         let mut world = inner.lock();
         for r in &records {
             let Some(node) = world.index_of(&r.spec.id) else {
                 continue;
             };
-            if world.nodes[node].claim.is_some_and(|c| runs(inner, c.0)) {
-                continue;
-            }
             let n = &mut world.nodes[node];
-            n.state = r.state;
-            n.last_error = r.last_error.clone();
-            n.updated_at = r.updated_at;
-        }
-    }
-    let open: HashSet<i64> = unfinished.iter().map(|t| t.id).collect();
-    let ended: Vec<i64> = {
-        let world = inner.lock();
-        world
-            .active
-            .keys()
-            .filter(|t| !open.contains(t) && !runs(inner, **t))
-            .copied()
-            .collect()
-    };
-    for task in ended {
-        crate::runner::release(inner, task);
-    }
-    for task in unfinished {
-        let steps = inner.store.steps(task.id).await?;
-        if adopt(inner, &task, &steps) && inner.executes {
-            spawn(inner.clone(), task, steps);
+            if n.claim.is_none() {
+                n.state = r.state;
+                n.last_error = r.last_error.clone();
+                n.updated_at = r.updated_at;
+            }
         }
     }
     inner.notify_changed();
