@@ -145,18 +145,7 @@ pub async fn build_observed(
     // A rule the simulated world used up just before a crash, the store never heard of.
     let uses = sim.rule_uses();
     faults.retire_used(&|id| uses.get(id).copied().unwrap_or(0));
-    let drivers: HashMap<String, Arc<dyn Driver>> = HashMap::from([
-        ("sim".to_string(), Arc::new(sim) as Arc<dyn Driver>),
-        ("exec".to_string(), Arc::new(ExecDriver) as Arc<dyn Driver>),
-        (
-            "redfish".to_string(),
-            Arc::new(RedfishDriver::default()) as Arc<dyn Driver>,
-        ),
-        (
-            "process".to_string(),
-            Arc::new(ProcessDriver::open(&config.data_dir.join("process"))?) as Arc<dyn Driver>,
-        ),
-    ]);
+    let drivers = drivers(sim, &config.data_dir)?;
     progress.set(Phase::RecoveringTasks);
     let engine = Engine::open(store.clone(), drivers, config.engine.clone()).await?;
 
@@ -213,6 +202,25 @@ pub async fn build_observed(
     });
     let app = router(state.clone());
     Ok((state, app))
+}
+
+/// The drivers by the names an inventory gives them: `sim` as given, the others on `data_dir`.
+pub fn drivers(
+    sim: SimDriver,
+    data_dir: &std::path::Path,
+) -> Result<HashMap<String, Arc<dyn Driver>>> {
+    Ok(HashMap::from([
+        ("sim".to_string(), Arc::new(sim) as Arc<dyn Driver>),
+        ("exec".to_string(), Arc::new(ExecDriver) as Arc<dyn Driver>),
+        (
+            "redfish".to_string(),
+            Arc::new(RedfishDriver::default()) as Arc<dyn Driver>,
+        ),
+        (
+            "process".to_string(),
+            Arc::new(ProcessDriver::open(&data_dir.join("process"))?) as Arc<dyn Driver>,
+        ),
+    ]))
 }
 
 /// Lock the data dir, bind, build, serve: a second server on the same data dir, or one whose

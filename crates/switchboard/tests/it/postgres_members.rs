@@ -11,11 +11,10 @@ use crate::postgres_replicas::KEY;
 use common::binary::{free_port, get, token, Server};
 use serde_json::Value;
 use sqlx::Connection;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use switchboard_core::{Action, Driver, TaskState};
-use switchboard_drivers::{ExecDriver, ProcessDriver, RedfishDriver, SimDriver};
+use switchboard_core::{Action, TaskState};
+use switchboard_drivers::SimDriver;
 use switchboard_engine::{Engine, EngineConfig, Operation, SubmitError};
 use switchboard_store::{AuditRecord, PgStore, Replica, Store, StoreOptions};
 
@@ -30,23 +29,36 @@ async fn member(url: &str, dir: &std::path::Path) -> (Engine, i64) {
         .unwrap();
     let token = store.token();
     let sim = SimDriver::open(&dir.join("sim"), Default::default()).unwrap();
-    let drivers: HashMap<String, Arc<dyn Driver>> = HashMap::from([
-        ("sim".to_string(), Arc::new(sim) as Arc<dyn Driver>),
-        ("exec".to_string(), Arc::new(ExecDriver) as Arc<dyn Driver>),
-        (
-            "redfish".to_string(),
-            Arc::new(RedfishDriver::default()) as Arc<dyn Driver>,
-        ),
-        (
-            "process".to_string(),
-            Arc::new(ProcessDriver::open(&dir.join("process")).unwrap()) as Arc<dyn Driver>,
-        ),
-    ]);
+    let drivers = switchboard::serve::drivers(sim, dir).unwrap();
     let store: Arc<dyn Store> = Arc::new(store);
     let engine = Engine::open_accepting(store, drivers, EngineConfig::default())
         .await
         .unwrap();
     (engine, token)
+}
+
+/// A leader on the database at `url`, an admin token of it, and a member beside it.
+struct Pair {
+    leader: Server,
+    tok: String,
+    engine: Engine,
+    member_token: i64,
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+}
+
+async fn pair(url: &str) -> Pair {
+    let (dir, member_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let leader = Server::launch(dir.path(), free_port(), &["--database-url", url], &[KEY]);
+    leader.wait_up(Duration::from_secs(30)).await;
+    let tok = token(&leader.base).await;
+    let (engine, member_token) = member(url, member_dir.path()).await;
+    Pair {
+        leader,
+        tok,
+        engine,
+        member_token,
+        _dirs: (dir, member_dir),
+    }
 }
 
 fn operation(project: &str, zk: &str, action: Action, request: &str) -> Operation {
@@ -87,11 +99,13 @@ async fn a_member_accepts_and_the_leader_runs_the_task() {
     let Some(url) = common::postgres::database().await else {
         return;
     };
-    let (dir, member_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let args = ["--database-url", url.as_str()];
-    let leader = Server::launch(dir.path(), free_port(), &args, &[KEY]);
-    leader.wait_up(Duration::from_secs(30)).await;
-    let tok = token(&leader.base).await;
+    let Pair {
+        leader,
+        tok,
+        engine,
+        member_token,
+        _dirs,
+    } = pair(&url).await;
     let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
     let (zk, project): (String, String) = sqlx::query_as(
         "SELECT id, project_id FROM resources WHERE name = 'ZooKeeper' AND cluster_id = 1",
@@ -100,8 +114,6 @@ async fn a_member_accepts_and_the_leader_runs_the_task() {
     .await
     .unwrap();
     assert_eq!(zookeeper(&leader.base, &tok).await["state"], "stopped");
-
-    let (engine, member_token) = member(&url, member_dir.path()).await;
     let mut stream = common::sse::Events::open(&leader.base, &tok, "", None).await;
     let started = engine
         .submit(operation(&project, &zk, Action::Start, "req-member-1"))
@@ -214,12 +226,13 @@ async fn resources_a_member_creates_or_deletes_and_its_cancels_reach_the_leader(
     let Some(url) = common::postgres::database().await else {
         return;
     };
-    let (dir, member_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let args = ["--database-url", url.as_str()];
-    let leader = Server::launch(dir.path(), free_port(), &args, &[KEY]);
-    leader.wait_up(Duration::from_secs(30)).await;
-    let tok = token(&leader.base).await;
-    let (engine, _) = member(&url, member_dir.path()).await;
+    let Pair {
+        leader,
+        tok,
+        engine,
+        _dirs,
+        ..
+    } = pair(&url).await;
 
     // A service the member creates (a copy of ZooKeeper's, on its own) is the leader's to show
     // and to run.
