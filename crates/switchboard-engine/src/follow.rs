@@ -112,7 +112,13 @@ async fn apply(inner: &Arc<Inner>, event: &Event) -> Result<(), EngineError> {
                 let _ = cancel.send(true);
             }
         }
-        ("resource.state", _) => resource_state(inner, event),
+        ("resource.state", _) => {
+            // A resource this world does not show (a reset undid its deletion) is read again.
+            if let Some(id) = resource_id(event).filter(|id| inner.index_of(id).is_none()) {
+                structure::resource_changed(inner, &id).await?;
+            }
+            resource_state(inner, event);
+        }
         ("resource.created" | "resource.changed" | "resource.deleted", _) => {
             if let Some(id) = resource_id(event) {
                 structure::resource_changed(inner, &id).await?;

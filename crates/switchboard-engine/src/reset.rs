@@ -105,6 +105,9 @@ impl Engine {
                         id: spec.id.clone(),
                         at,
                     });
+                    let deleted =
+                        events::resource_event("resource.deleted", spec, node.state, None);
+                    writes.push(deleted);
                     reset_nodes.push(n);
                 }
             }

@@ -9,10 +9,11 @@ use crate::common;
 use crate::postgres_replicas::KEY;
 
 use common::binary::{free_port, get, token, Server};
-use serde_json::Value;
+use serde_json::{json, Value};
 use sqlx::Connection;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use switchboard_core::inventory::Inventory;
 use switchboard_core::{Action, TaskState};
 use switchboard_drivers::SimDriver;
 use switchboard_engine::{Engine, EngineConfig, Operation, SubmitError};
@@ -199,6 +200,9 @@ async fn a_member_accepts_and_the_leader_runs_the_task() {
     );
 }
 
+/// The id of the MRS service the member creates (`Inventory::service_id` of cluster 1).
+const MEMBER_MADE: &str = "mrs.1.MemberMade";
+
 fn audit(action: &str, target: &str) -> AuditRecord {
     AuditRecord {
         id: 0,
@@ -238,17 +242,24 @@ async fn resources_a_member_creates_or_deletes_and_its_cancels_reach_the_leader(
     // and to run.
     let zk = engine.resources_named("ZooKeeper")[0].spec.clone();
     let mut spec = (*zk).clone();
-    spec.id = "mrs.1.MemberMade".into();
+    spec.id = MEMBER_MADE.into();
     spec.name = "MemberMade".into();
     spec.depends_on.clear();
     engine
-        .add_resource(spec.clone(), audit("create", "mrs.1.MemberMade"))
+        .add_resource(spec.clone(), audit("create", MEMBER_MADE))
         .await
         .unwrap();
-    until("the leader showed the member's service", || async {
-        names(&leader.base, &tok).await.contains(&spec.name)
+    // (MRS's summary of a service is the leader's world's, where the listing is the table's.)
+    let held = |name: &'static str| {
+        let (base, tok) = (leader.base.clone(), tok.clone());
+        let path = format!("/web/v1/cluster/1/services/{name}");
+        async move { get(&base, &tok, &path).await["res_obj"].is_object() }
+    };
+    until("the leader's world held the member's service", || {
+        held("MemberMade")
     })
     .await;
+    assert!(names(&leader.base, &tok).await.contains(&spec.name));
     let (status, started) =
         crate::postgres_conflicts::maintain(&leader.base, &tok, (1, "MemberMade"), "start", true)
             .await;
@@ -259,7 +270,7 @@ async fn resources_a_member_creates_or_deletes_and_its_cancels_reach_the_leader(
     let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
     let log = common::postgres::sim_log(&mut db).await;
     assert!(
-        log.iter().any(|(e, _)| e.resource == "mrs.1.MemberMade"),
+        log.iter().any(|(e, _)| e.resource == MEMBER_MADE),
         "{log:?}"
     );
 
@@ -291,16 +302,45 @@ async fn resources_a_member_creates_or_deletes_and_its_cancels_reach_the_leader(
     // shows it.
     until("the member saw the service free", || async {
         engine
-            .resource("mrs.1.MemberMade")
+            .resource(MEMBER_MADE)
             .is_some_and(|r| r.active_task.is_none())
     })
     .await;
     engine
-        .remove_resource("mrs.1.MemberMade", audit("delete", "mrs.1.MemberMade"))
+        .remove_resource(MEMBER_MADE, audit("delete", MEMBER_MADE))
         .await
         .unwrap();
-    until("the leader dropped the member's service", || async {
-        !names(&leader.base, &tok).await.contains(&spec.name)
+    until(
+        "the leader's world dropped the member's service",
+        || async { !held("MemberMade").await },
+    )
+    .await;
+    assert!(!names(&leader.base, &tok).await.contains(&spec.name));
+
+    // A reset through the leader deletes what was created at run time and puts the inventory's
+    // resources back: the member's world follows, a service it created is gone, and Spark's
+    // dependencies show stopped again.
+    spec.id = Inventory::service_id(1, "MemberMade2");
+    spec.name = "MemberMade2".into();
+    engine
+        .add_resource(spec.clone(), audit("create", &spec.id))
+        .await
+        .unwrap();
+    until("the leader's world held the second service", || {
+        held("MemberMade2")
+    })
+    .await;
+    let reset =
+        common::binary::post(&leader.base, &tok, "/switchboard/v1/state/reset", json!({})).await;
+    assert!(reset["reset"]["resources"].as_u64() > Some(0), "{reset}");
+    until("the member saw the second service deleted", || async {
+        engine.resource(&spec.id).is_none()
+    })
+    .await;
+    until("the member saw ZooKeeper stopped", || async {
+        engine
+            .resource(&zk.id)
+            .is_some_and(|r| r.state == switchboard_core::Lifecycle::Stopped)
     })
     .await;
 }
