@@ -120,9 +120,10 @@ impl GroupCommit for PgGroups {
                     // resources' claims then refuse it too).
                     let maybe =
                         tried || super::error_code(&err).as_deref() == Some(ALREADY_COMMITTED);
-                    let committed = match maybe {
-                        true => self.committed_events(&claim).await?,
-                        false => None,
+                    let committed = if maybe {
+                        self.committed_events(&claim).await?
+                    } else {
+                        None
                     };
                     match committed {
                         Some(first) => break first,
@@ -161,13 +162,24 @@ impl GroupCommit for PgGroups {
 
 impl PgGroups {
     /// The other writers' events committed before this writer's group starting at `first` and
-    /// not yet published, to publish ahead of the group's (`feed` publishes the rest).
+    /// not yet published, to publish ahead of the group's (`feed` publishes the rest). Read on
+    /// the writer's connection, or a new one if that fails; should that fail too, the group's
+    /// events go out without them, and live subscribers miss them (a client resuming with
+    /// `Last-Event-ID` reads them back).
     async fn others_before(&mut self, first: i64) -> Vec<Event> {
         let mut events = Vec::new();
         let mut after = self.hub.published.load(std::sync::atomic::Ordering::SeqCst);
+        let mut failed = false;
         while after + 1 < first {
-            let Some(conn) = self.conn.as_mut() else {
-                break;
+            let conn = match self.conn.as_mut() {
+                Some(conn) => conn,
+                None => match connect(&self.url, self.relaxed).await {
+                    Ok(conn) => self.conn.insert(conn),
+                    Err(err) => {
+                        tracing::warn!(%err, "the other replicas' events before a group are not published");
+                        break;
+                    }
+                },
             };
             match super::reads::events_between(&mut *conn, after, first, super::feed::PAGE).await {
                 Ok(page) if !page.is_empty() => {
@@ -175,9 +187,13 @@ impl PgGroups {
                     events.extend(page);
                 }
                 Ok(_) => break,
+                Err(err) if !failed => {
+                    tracing::warn!(%err, "cannot read the other replicas' events; trying a new connection");
+                    failed = true;
+                    self.conn = None;
+                }
                 Err(err) => {
-                    // The feed publishes them later; this group's events then wait for them.
-                    tracing::warn!(%err, "cannot read the other replicas' events");
+                    tracing::warn!(%err, "the other replicas' events before a group are not published");
                     break;
                 }
             }
