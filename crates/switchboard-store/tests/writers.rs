@@ -84,21 +84,28 @@ async fn two_writers_events_are_numbered_in_commit_order() {
     let total = GROUPS as i64 * (2 + 3);
     let reader = tokio::spawn(follow(pool.clone(), total));
 
+    // The writers take turns once, then run at once: each has a group before the other's.
+    let (other_began, began) = tokio::sync::oneshot::channel();
+    let (leader_began, other_waits) = tokio::sync::oneshot::channel();
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
     let other = tokio::spawn(async move {
-        let mut firsts = Vec::new();
-        for group in 1..=GROUPS as i64 {
+        let mut firsts = vec![other_group(&mut conn, 1).await.unwrap()];
+        other_began.send(()).unwrap();
+        other_waits.await.unwrap();
+        for group in 2..=GROUPS as i64 {
             firsts.push(other_group(&mut conn, group).await.unwrap());
         }
         (conn, firsts)
     });
-    let leader = async {
-        for n in 0..GROUPS {
-            let writes = vec![event(2 * n), event(2 * n + 1)];
-            store.commit(writes, Priority::Answer).await.unwrap();
+    began.await.unwrap();
+    let mut leader_began = Some(leader_began);
+    for n in 0..GROUPS {
+        let writes = vec![event(2 * n), event(2 * n + 1)];
+        store.commit(writes, Priority::Answer).await.unwrap();
+        if let Some(began) = leader_began.take() {
+            began.send(()).unwrap();
         }
-    };
-    leader.await;
+    }
     let (mut conn, firsts) = other.await.unwrap();
     // The others' last events are published within the feed's poll.
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
