@@ -18,26 +18,29 @@ use tokio::sync::broadcast::{error::RecvError, Receiver};
 pub(crate) struct Following {
     events: Receiver<Arc<Event>>,
     after: i64,
+    /// This engine's writer: its own events are not the others'.
+    me: i64,
 }
 
+/// `None` on a database no other writer shares.
 pub(crate) fn subscribe(store: &dyn switchboard_store::Store) -> Option<Following> {
-    store.writer()?;
+    let me = store.writer()?;
     let events = store.subscribe_events();
     Some(Following {
         events,
         after: store.last_event_seq(),
+        me,
     })
 }
 
 /// Follows the others' events while the engine lives.
 pub(crate) fn spawn(inner: &Arc<Inner>, following: Option<Following>) {
-    let (Some(following), Some(me)) = (following, inner.store.writer()) else {
-        return;
-    };
-    tokio::spawn(run(Arc::downgrade(inner), following, me));
+    if let Some(following) = following {
+        tokio::spawn(run(Arc::downgrade(inner), following));
+    }
 }
 
-async fn run(engine: Weak<Inner>, mut following: Following, me: i64) {
+async fn run(engine: Weak<Inner>, mut following: Following) {
     loop {
         let received = following.events.recv().await;
         let Some(inner) = engine.upgrade() else {
@@ -47,7 +50,7 @@ async fn run(engine: Weak<Inner>, mut following: Following, me: i64) {
             Ok(event) if event.seq > following.after + 1 => true,
             Ok(event) => {
                 following.after = following.after.max(event.seq);
-                let applied = if event.writer == me {
+                let applied = if event.writer == following.me {
                     Ok(())
                 } else {
                     apply(&inner, &event).await
@@ -113,11 +116,18 @@ async fn apply(inner: &Arc<Inner>, event: &Event) -> Result<(), EngineError> {
             }
         }
         ("resource.state", _) => {
+            let parsed: ResourceState = match serde_json::from_str(&event.data) {
+                Ok(parsed) => parsed,
+                Err(err) => {
+                    tracing::warn!(seq = event.seq, %err, "an unreadable resource.state event");
+                    return Ok(());
+                }
+            };
             // A resource this world does not show (a reset undid its deletion) is read again.
-            if let Some(id) = resource_id(event).filter(|id| inner.index_of(id).is_none()) {
-                structure::resource_changed(inner, &id).await?;
+            if inner.index_of(&parsed.resource.id).is_none() {
+                structure::resource_changed(inner, &parsed.resource.id).await?;
             }
-            resource_state(inner, event);
+            resource_state(inner, parsed);
         }
         ("resource.created" | "resource.changed" | "resource.deleted", _) => {
             if let Some(id) = resource_id(event) {
@@ -139,8 +149,8 @@ fn resource_id(event: &Event) -> Option<String> {
     struct Id {
         id: String,
     }
-    let named: Result<Named, _> = serde_json::from_str(&event.data);
-    named.ok().map(|n| n.resource.id)
+    let named: Named = serde_json::from_str(&event.data).ok()?;
+    Some(named.resource.id)
 }
 
 /// `resource.state`'s data, as far as the world keeps it.
@@ -157,14 +167,7 @@ struct StateOf {
     error: Option<String>,
 }
 
-fn resource_state(inner: &Inner, event: &Event) {
-    let parsed: ResourceState = match serde_json::from_str(&event.data) {
-        Ok(parsed) => parsed,
-        Err(err) => {
-            tracing::warn!(seq = event.seq, %err, "an unreadable resource.state event");
-            return;
-        }
-    };
+fn resource_state(inner: &Inner, parsed: ResourceState) {
     let r = parsed.resource;
     {
         let mut world = inner.lock();

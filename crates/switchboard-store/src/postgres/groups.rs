@@ -34,9 +34,6 @@ pub(super) struct PgGroups {
     pub retention: i64,
     /// Everything at or below this has been pruned (or never existed).
     pub pruned_to: i64,
-    /// The newest event number this writer knows of (its own last one, or the head it
-    /// started on): pruning counts from it.
-    pub head: i64,
     /// The last group this writer committed (numbered from 1 under its token).
     pub committed: i64,
 }
@@ -134,7 +131,6 @@ impl GroupCommit for PgGroups {
         };
         let events = match first {
             Some(first) => {
-                self.head = self.head.max(first + grouped.events.len() as i64 - 1);
                 let mut events = self.others_before(first).await;
                 events.extend(number(&grouped.events, first, self.token));
                 events
@@ -203,7 +199,9 @@ impl PgGroups {
 
     /// What to prune with a group of `new` events, once a batch is over the retention.
     fn prune(&self, new: i64) -> Option<(i64, i64)> {
-        let cutoff = self.head + new - self.retention;
+        // The newest event published: pruning counts from it.
+        let head = self.hub.published.load(std::sync::atomic::Ordering::SeqCst);
+        let cutoff = head + new - self.retention;
         (cutoff >= self.pruned_to + PRUNE_BATCH.min(self.retention))
             .then_some((self.pruned_to, cutoff))
     }

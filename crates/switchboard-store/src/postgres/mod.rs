@@ -164,7 +164,6 @@ impl PgStore {
             hub: events.clone(),
             retention: options.event_retention.clamp(1, i64::MAX as u64) as i64,
             pruned_to: oldest.map_or(head, |o| o - 1),
-            head,
             committed: 0,
         };
         let writer = writer::spawn(groups).map_err(sqlx::Error::Io)?;

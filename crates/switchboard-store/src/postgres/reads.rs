@@ -2,7 +2,7 @@
 //! controls (transitions, the simulated clock, fault rules and firings), as SQLite reads them.
 
 use super::PgStore;
-use crate::decode::{event, firing, EventRow, FiringRow};
+use crate::decode::{event, firing, FiringRow};
 use crate::{
     AuditFilter, AuditRecord, AuditStore, ControlStore, Event, EventFilter, StoreError,
     StoreResult, TextMatch,
@@ -109,8 +109,8 @@ pub(super) async fn events_after(
     after: i64,
     limit: i64,
 ) -> StoreResult<Vec<Event>> {
-    let rows: Vec<EventRow> = sqlx::query_as(
-        "SELECT seq, project_id, task_id, type, data FROM events \
+    let rows: Vec<WrittenRow> = sqlx::query_as(
+        "SELECT seq, project_id, task_id, type, data, writer FROM events \
          WHERE project_id = $1 AND seq > $2 AND ($3::BIGINT IS NULL OR task_id = $3) \
          ORDER BY seq LIMIT $4",
     )
@@ -120,7 +120,17 @@ pub(super) async fn events_after(
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(event).collect())
+    Ok(rows.into_iter().map(written).collect())
+}
+
+/// An event's columns and its writer's token.
+type WrittenRow = (i64, String, Option<i64>, String, String, i64);
+
+fn written((seq, project_id, task_id, kind, data, writer): WrittenRow) -> Event {
+    Event {
+        writer,
+        ..event((seq, project_id, task_id, kind, data))
+    }
 }
 
 /// Every writer's events after `after` and below `before`, oldest first, at most `limit`,
@@ -131,7 +141,7 @@ pub(super) async fn events_between<'e>(
     before: i64,
     limit: i64,
 ) -> StoreResult<Vec<Event>> {
-    let rows: Vec<(i64, String, Option<i64>, String, String, i64)> = sqlx::query_as(
+    let rows: Vec<WrittenRow> = sqlx::query_as(
         "SELECT seq, project_id, task_id, type, data, writer FROM events \
          WHERE seq > $1 AND seq < $2 ORDER BY seq LIMIT $3",
     )
@@ -140,13 +150,7 @@ pub(super) async fn events_between<'e>(
     .bind(limit)
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(seq, project_id, task_id, kind, data, writer)| Event {
-            writer,
-            ..event((seq, project_id, task_id, kind, data))
-        })
-        .collect())
+    Ok(rows.into_iter().map(written).collect())
 }
 
 /// The oldest retained event's seq; `None` when none is.
