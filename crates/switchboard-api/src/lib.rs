@@ -28,6 +28,7 @@ mod ratelimit;
 mod request_id;
 pub mod requests;
 mod routes;
+pub mod shared;
 pub mod snapshot;
 mod time;
 pub mod transitions;

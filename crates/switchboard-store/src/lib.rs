@@ -57,6 +57,19 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Run by the writer once a commit is durable and before its events are published.
 pub type OnDurable = Box<dyn FnOnce() + Send + Sync>;
 
+/// Applies, on one replica, a change another announced ([`CommitStore::announce_shared`]).
+pub type SharedApply = std::sync::Arc<dyn Fn(SharedChange) + Send + Sync>;
+
+/// What the replicas share after the newest announced change: the principals cached for tokens
+/// are to be forgotten whatever it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedChange {
+    /// Whether the test team's controls (fault rules, transitions, the clock) are set.
+    pub controls: bool,
+    /// Resets and restores so far: a replica that saw fewer reads its world again.
+    pub reloads: i64,
+}
+
 /// Whether someone is waiting on a commit to answer a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Priority {

@@ -68,6 +68,18 @@ pub trait CommitStore: Send + Sync {
     async fn may_act(&self) -> bool {
         true
     }
+    /// Announces a change to what every replica keeps in memory (cached principals; with
+    /// `controls`, whether the test team's controls are set; with `reload`, a reset or restore
+    /// of the world) and returns once every live replica has applied it, or after a bound.
+    /// Nothing to do where no other replica runs (SQLite).
+    async fn announce_shared(&self, controls: Option<bool>, reload: bool) -> StoreResult<()> {
+        let _ = (controls, reload);
+        Ok(())
+    }
+    /// What applies the changes other replicas announce, here; set once.
+    fn on_shared(&self, apply: crate::SharedApply) {
+        let _ = apply;
+    }
 }
 
 /// The resources the inventory declares, with their state and metadata.

@@ -53,6 +53,7 @@ fn install() -> Option<PrometheusHandle> {
     switchboard_engine::metrics::describe();
     switchboard_store::metrics::describe();
     crate::http_server::describe_pass_on();
+    crate::member::describe();
     metrics_process::Collector::default().describe();
     let upkeep = handle.clone();
     tokio::spawn(async move {

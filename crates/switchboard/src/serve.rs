@@ -2,20 +2,15 @@
 //! The listener answers from the start: 503 until everything is built (see `startup`).
 
 use crate::config::Config;
-use crate::http_server::{self, App, Limits, PassOn};
+use crate::http_server::{self, App, Limits, MemberSlot, PassOn};
 use crate::startup::{self, Phase, Progress};
 use anyhow::{Context, Result};
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
-use switchboard_api::{
-    router, ApiConfig, AppState, AuthService, ClusterInfo, EventStreams, Shared,
-};
+use switchboard_api::{router, AppState, AuthService};
 use switchboard_core::faults::FaultBook;
 use switchboard_core::transitions::TransitionBook;
-use switchboard_core::Driver;
-use switchboard_drivers::{ExecDriver, ProcessDriver, RedfishDriver, SimDriver};
+use switchboard_drivers::SimDriver;
 use switchboard_engine::Engine;
-use switchboard_identity::Hasher;
 use switchboard_store::{SqliteStore, Store, StoreOptions};
 
 /// Everything `serve` builds before it listens; tests and benchmarks reuse it in-process.
@@ -52,24 +47,7 @@ pub async fn build_observed(
         event_retention: config.events.retention,
         event_buffer: config.events.buffer,
     };
-    let domains: Vec<(String, String)> = config
-        .domains
-        .iter()
-        .map(|d| (d.id.clone(), d.name.clone()))
-        .collect();
-    let projects: Vec<(String, String, String)> = config
-        .projects
-        .iter()
-        .map(|p| {
-            let domain = config
-                .domains
-                .iter()
-                .find(|d| d.name == p.domain)
-                .map(|d| d.id.clone())
-                .unwrap_or_default();
-            (p.id.clone(), p.name.clone(), domain)
-        })
-        .collect();
+    let (domains, projects) = crate::assemble::tenancy(config);
     let master_key = || {
         crate::bootstrap::master_key(
             &config.data_dir,
@@ -149,79 +127,28 @@ pub async fn build_observed(
     progress.set(Phase::RecoveringTasks);
     let engine = Engine::open(store.clone(), drivers, config.engine.clone()).await?;
 
-    let clusters = config
-        .clusters
-        .iter()
-        .map(|c| ClusterInfo {
-            id: c.id,
-            project_id: config
-                .projects
-                .iter()
-                .find(|p| p.name == c.project || p.id == c.project)
-                .map(|p| p.id.clone())
-                .unwrap_or_default(),
-            name: c.name.clone(),
-            version: c.version.clone(),
-        })
-        .collect();
-    let api_config = Arc::new(ApiConfig {
-        public_url: config.public_url.clone(),
-        token_ttl: config.auth.token_ttl,
-        max_body_bytes: config.api.max_body_bytes,
-        nova_action_status: config.api.nova_action_status,
-        live_wait: config.api.live_wait,
-        token_burst: config.auth.token_burst,
-        token_per_second: config.auth.token_per_second,
-        account_burst: config.auth.account_burst,
-        account_per_second: config.auth.account_per_second,
-        trusted_proxies: config.api.trusted_proxies.clone(),
-        console: config.console.enabled,
-        snapshot_max_bytes: config.api.snapshot_max_bytes,
-    });
-    let hasher = Hasher::new(config.auth.hash_workers, config.auth.hash_queue)?;
-    let state = AppState::from(Shared {
-        engine,
-        auth: Arc::new(AuthService::new(store.clone(), master_key)),
-        store,
-        config: api_config.clone(),
-        clusters: Arc::new(clusters),
-        flavors: Arc::new(config.view().flavors().context("invalid inventory")?),
-        logins: AppState::logins(&api_config, hasher),
-        faults,
-        requests: Arc::new(switchboard_api::requests::RequestLog::new(
-            config.requests.log,
-            config.requests.body_bytes,
-        )),
-        transitions,
-        events: Arc::new(EventStreams::new(
-            config.events.max_subscribers,
-            config.events.keep_alive,
-        )),
-        metrics: exposition.filter(|_| config.metrics.listen.is_none()),
-        ids: Arc::new(switchboard_api::ids::Ids::new(config.ids.seed)),
-    });
+    let state = crate::assemble::api_state(
+        config,
+        crate::assemble::Parts {
+            auth: Arc::new(AuthService::new(store.clone(), master_key)),
+            store,
+            engine,
+            faults,
+            transitions,
+            exposition,
+        },
+    )?;
+    // Replicas beside this one forget what they cached when told, and learn of the controls.
+    let auth = state.auth.clone();
+    state
+        .store
+        .on_shared(switchboard_api::shared::applier(auth, |_| {}));
+    switchboard_api::shared::keep_told(&state);
     let app = router(state.clone());
     Ok((state, app))
 }
 
-/// The drivers by the names an inventory gives them: `sim` as given, the others on `data_dir`.
-pub fn drivers(
-    sim: SimDriver,
-    data_dir: &std::path::Path,
-) -> Result<HashMap<String, Arc<dyn Driver>>> {
-    Ok(HashMap::from([
-        ("sim".to_string(), Arc::new(sim) as Arc<dyn Driver>),
-        ("exec".to_string(), Arc::new(ExecDriver) as Arc<dyn Driver>),
-        (
-            "redfish".to_string(),
-            Arc::new(RedfishDriver::default()) as Arc<dyn Driver>,
-        ),
-        (
-            "process".to_string(),
-            Arc::new(ProcessDriver::open(&data_dir.join("process"))?) as Arc<dyn Driver>,
-        ),
-    ]))
-}
+pub use crate::assemble::drivers;
 
 /// Lock the data dir, bind, build, serve: a second server on the same data dir, or one whose
 /// port is taken, stops before it has opened the database or resumed anything. While it builds,
@@ -255,7 +182,13 @@ pub async fn run(mut config: Config) -> Result<()> {
         leader: progress.leader.clone(),
         trusted: config.api.trusted_proxies.clone().into(),
     };
-    let app = App::switching(startup::router(progress.clone()), full.clone()).passing_on(pass_on);
+    // A standby passes connections on whole, or serves beside the leader (`member`).
+    let member_slot = MemberSlot::default();
+    let app = App::switching(startup::router(progress.clone()), full.clone());
+    let app = match crate::member::serves(&config) {
+        true => app.beside(member_slot.clone()),
+        false => app.passing_on(pass_on),
+    };
     let server = tokio::spawn(http_server::serve(listener, app, limits.clone(), stopped()));
     if let Some(metrics_listener) = metrics_listener {
         if let Some(exposition) = crate::metrics::exposition() {
@@ -272,6 +205,15 @@ pub async fn run(mut config: Config) -> Result<()> {
     }
     let password = std::env::var("SWITCHBOARD_ADMIN_PASSWORD").ok();
     let resources = config.resources.take();
+    let member = match crate::member::serves(&config) {
+        true => Some(crate::member::join(
+            &config,
+            resources.as_ref(),
+            &progress,
+            member_slot,
+        )?),
+        false => None,
+    };
     let built = tokio::select! {
         built = build_observed(&config, resources, password, &progress) => built?,
         () = stopped() => return Ok(()),
@@ -285,6 +227,7 @@ pub async fn run(mut config: Config) -> Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("snapshot {}: {e}", path.display()))?;
         tracing::info!(snapshot = %path.display(), %done, "started from a snapshot");
+        switchboard_api::shared::controls_changed(&state, true).await;
     }
     // Event streams never end on their own: end them, or the graceful shutdown would wait.
     let streams = state.events.clone();
@@ -294,6 +237,9 @@ pub async fn run(mut config: Config) -> Result<()> {
         streams.close();
     });
     let _ = full.set(app);
+    if let Some(member) = member {
+        member.end().await;
+    }
     progress.set(Phase::Ready);
     tracing::info!(
         %addr,

@@ -115,6 +115,7 @@ pub async fn revoke_token(
     let hash = token_hash(&token);
     state.store.delete_token(&hash).await?;
     state.auth.forget(&hash);
+    crate::shared::identity_changed(&state).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

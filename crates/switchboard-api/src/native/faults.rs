@@ -92,6 +92,7 @@ async fn commit(
             Priority::Answer,
         )
         .await?;
+    crate::shared::controls_changed(state, false).await;
     Ok(answer)
 }
 

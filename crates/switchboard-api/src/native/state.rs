@@ -139,6 +139,7 @@ pub async fn reset_state(
         })
         .await
         .map_err(NativeError::internal)?;
+    crate::shared::controls_changed(&state, true).await;
     let took_ms = started.elapsed().as_millis() as u64;
     tracing::info!(target = %target, took_ms, resources = outcome.resources,
         tasks = outcome.tasks_cancelled, "state reset");
@@ -213,6 +214,7 @@ pub async fn import_state(
         })?;
     let audit = lookup::audit(&who, source, snapshot::IMPORT, "snapshot", "done");
     let done = snapshot::restore(&state, &raw, audit).await?;
+    crate::shared::controls_changed(&state, true).await;
     Ok(Json(json!({"restored": {
         "resources": done.resources,
         "tasks": done.tasks,

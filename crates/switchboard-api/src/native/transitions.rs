@@ -152,6 +152,7 @@ pub async fn set_transitions(
             Priority::Answer,
         )
         .await?;
+    crate::shared::controls_changed(&state, false).await;
     let shown: Vec<Value> = made.iter().map(|s| shown(&state, s)).collect();
     Ok(Json(
         json!({"transitions": shown, "applies_to": APPLIES_TO}),
@@ -189,6 +190,7 @@ pub async fn delete_transitions(
             Priority::Answer,
         )
         .await?;
+    crate::shared::controls_changed(&state, false).await;
     let left: Vec<Value> = kept
         .iter()
         .filter(|s| sees(&scope, s))
@@ -255,6 +257,7 @@ pub async fn advance_clock(
         offset
     };
     tracing::info!(offset_ms = offset, "simulated clock advanced");
+    crate::shared::controls_changed(&state, false).await;
     // Answered once what the advance completed shows, so the next read is exact.
     let sim = |s: &switchboard_core::ResourceSpec| s.driver == "sim";
     state

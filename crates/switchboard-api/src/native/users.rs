@@ -118,6 +118,9 @@ pub(super) async fn changed(
     target: &str,
 ) {
     state.auth.forget_all();
+    if let Err(err) = crate::shared::identity_changed(state).await {
+        tracing::error!(%err, "cannot tell the other replicas to forget the principals they cached");
+    }
     if let Err(err) = state
         .engine
         .audit(lookup::audit(who, source, action, target, "done"))

@@ -3,12 +3,15 @@
 //! published are read, and the others' are published up to the first of this writer's own that
 //! is not out yet (the writer publishes those once their hooks have run). The writer itself
 //! publishes any of the others' committed before its group first (`groups`), so that its own
-//! never go out ahead of them.
+//! never go out ahead of them. Each round also applies the changes to what replicas keep in
+//! memory that another one announced (`shared`).
 
 use super::reads::events_between;
+use super::shared::Following;
 use crate::events::EventHub;
 use sqlx::PgPool;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -17,11 +20,19 @@ const POLL: Duration = Duration::from_millis(100);
 /// Events read at once; the next page follows at once after a full one.
 pub(super) const PAGE: i64 = 1000;
 
-/// Publishes the events of writers other than `writer` on `hub`, until the lease is lost or
-/// the hub has no sender left to serve.
-pub(super) fn spawn(pool: PgPool, hub: EventHub, writer: i64, mut lost: watch::Receiver<bool>) {
+/// Publishes the events of writers other than `writer` on `hub`, and applies the changes
+/// other replicas announced (`shared`), until the lease is lost.
+pub(super) fn spawn(
+    pool: PgPool,
+    hub: EventHub,
+    (writer, shared): (i64, Arc<Following>),
+    mut lost: watch::Receiver<bool>,
+) {
     tokio::spawn(async move {
         loop {
+            if let Err(err) = shared.look(&pool, writer).await {
+                tracing::warn!(%err, "cannot look for changes the other replicas announced");
+            }
             let full = match page(&pool, &hub, writer).await {
                 Ok(full) => full,
                 Err(err) => {

@@ -75,13 +75,15 @@ impl Renewal {
         }
     }
 
-    /// A writer stopping leaves: its row goes (once its writes in flight have committed).
+    /// A writer stopping leaves: its row goes (once its writes in flight have committed), and
+    /// it writes nothing more.
     async fn leave(self, mut conn: PgConnection) {
         let _ = sqlx::query("DELETE FROM writers WHERE token = $1")
             .bind(self.token)
             .execute(&mut conn)
             .await;
         let _ = conn.close().await;
+        self.lose.send_replace(true);
     }
 }
 

@@ -13,6 +13,7 @@ mod members;
 mod reads;
 mod rows;
 mod serving;
+mod shared;
 mod sim_journal;
 mod snapshot;
 mod standby;
@@ -76,6 +77,10 @@ pub struct PgStore {
     lease: serving::Lease,
     /// The fingerprint of the inventory this replica runs with, when it was given one.
     inventory: Option<String>,
+    /// Its following of the changes to what replicas keep in memory (see `shared`).
+    shared: Arc<shared::Following>,
+    /// How long an announced change waits for the other replicas: a lease.
+    announce_within: std::time::Duration,
 }
 
 impl PgStore {
@@ -148,10 +153,11 @@ impl PgStore {
             .fetch_one(&pool)
             .await?;
         let events = EventHub::new(options.event_buffer, head);
+        let shared = Arc::new(shared::Following::default());
         feed::spawn(
             pool.clone(),
             events.clone(),
-            lease.token,
+            (lease.token, shared.clone()),
             lease.lost.clone(),
         );
         let relaxed = options.synchronous == Synchronous::Normal;
@@ -173,6 +179,8 @@ impl PgStore {
             events,
             lease,
             inventory: replica.inventory.clone(),
+            shared,
+            announce_within: replica.lease,
         })
     }
 
@@ -192,6 +200,13 @@ impl PgStore {
     /// The fencing token this replica writes under.
     pub fn token(&self) -> i64 {
         self.lease.token
+    }
+
+    /// A writer beside the leader leaves now, as it does when dropped: its row goes once its
+    /// writes in flight have committed, and it writes nothing more. (The leader's lease ends
+    /// with its session.)
+    pub fn leave(&self) {
+        self.lease.end();
     }
 }
 
@@ -220,6 +235,15 @@ impl CommitStore for PgStore {
 
     async fn may_act(&self) -> bool {
         self.lease.may_act().await
+    }
+
+    async fn announce_shared(&self, controls: Option<bool>, reload: bool) -> StoreResult<()> {
+        let (pool, token) = (&self.pool, self.lease.token);
+        shared::announce(pool, token, (controls, reload), self.announce_within).await
+    }
+
+    fn on_shared(&self, apply: crate::SharedApply) {
+        self.shared.set(apply);
     }
 }
 

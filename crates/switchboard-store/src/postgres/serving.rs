@@ -77,7 +77,8 @@ pub(super) struct Lease {
     held_until: watch::Receiver<Instant>,
     /// Whether this is the serving lease (a writer beside the leader never acts).
     serving: bool,
-    _renewals: oneshot::Sender<()>,
+    /// Dropped (or sent on) to end the renewals.
+    renewals: std::sync::Mutex<Option<oneshot::Sender<()>>>,
 }
 
 impl Lease {
@@ -96,7 +97,15 @@ impl Lease {
             lose,
             held_until: watch::channel(Instant::now()).1,
             serving: false,
-            _renewals: renewals,
+            renewals: std::sync::Mutex::new(Some(renewals)),
+        }
+    }
+
+    /// Ends the renewals now, as dropping the lease would.
+    pub fn end(&self) {
+        let mut renewals = self.renewals.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(stop) = renewals.take() {
+            let _ = stop.send(());
         }
     }
 
@@ -156,7 +165,7 @@ pub(super) async fn acquire(url: &PgConnectOptions, replica: &Replica) -> StoreR
         lose,
         held_until,
         serving: true,
-        _renewals: stop,
+        renewals: std::sync::Mutex::new(Some(stop)),
     })
 }
 

@@ -344,7 +344,7 @@ pub use logging::LogFormat;
 pub use metrics::MetricsConfig;
 pub use requests::RequestsConfig;
 pub use server::{derived_cap, ServerConfig};
-pub use store::StoreConfig;
+pub use store::{Standbys, StoreConfig};
 
 #[cfg(test)]
 mod tests;

@@ -25,6 +25,20 @@ pub struct StoreConfig {
     /// its changes (behind PgBouncer in transaction mode, where a session is not kept between
     /// transactions). A leader stopping is then replaced at the next poll (200 ms).
     pub poll_only: bool,
+    /// With a database URL: what a replica does while another leads (`pass-on` or `serve`).
+    pub standbys: Standbys,
+}
+
+/// What a replica that does not lead does with the requests it receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Standbys {
+    /// Passes each connection on to the leader whole.
+    #[default]
+    PassOn,
+    /// Serves them itself as a writer beside the leader (which runs what it accepts), passing
+    /// on only what the leader alone keeps: the test team's controls (`member`).
+    Serve,
 }
 
 impl Default for StoreConfig {
@@ -36,6 +50,7 @@ impl Default for StoreConfig {
             replica: None,
             advertise_url: None,
             poll_only: false,
+            standbys: Standbys::default(),
         }
     }
 }
@@ -52,8 +67,8 @@ fn names_a_listener(url: &str) -> bool {
 }
 
 impl StoreConfig {
-    /// `SWITCHBOARD_DATABASE_URL`, `_LEASE`, `_REPLICA`, `_ADVERTISE_URL`, `_POLL_ONLY` and
-    /// `_SYNCHRONOUS`.
+    /// `SWITCHBOARD_DATABASE_URL`, `_LEASE`, `_REPLICA`, `_ADVERTISE_URL`, `_POLL_ONLY`,
+    /// `_STANDBYS` and `_SYNCHRONOUS`.
     pub(super) fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<()> {
         if let Some(v) = var("SWITCHBOARD_DATABASE_URL") {
             self.database_url = Some(v);
@@ -73,6 +88,13 @@ impl StoreConfig {
                 "1" | "true" => true,
                 "0" | "false" => false,
                 _ => bail!("SWITCHBOARD_POLL_ONLY must be true or false, not {v:?}"),
+            };
+        }
+        if let Some(v) = var("SWITCHBOARD_STANDBYS") {
+            self.standbys = match v.as_str() {
+                "pass-on" => Standbys::PassOn,
+                "serve" => Standbys::Serve,
+                _ => bail!("SWITCHBOARD_STANDBYS must be pass-on or serve, not {v:?}"),
             };
         }
         if let Some(v) = var("SWITCHBOARD_SYNCHRONOUS") {

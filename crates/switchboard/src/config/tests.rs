@@ -107,6 +107,17 @@ fn a_replica_names_itself_and_its_lease_from_the_file_or_the_environment() {
         .is_err());
     let file = Config::parse("[store]\npoll_only = true\n", "file").unwrap();
     assert!(file.store.poll_only);
+    use crate::config::Standbys;
+    assert_eq!(c.store.standbys, Standbys::PassOn);
+    c.apply_env(|k| (k == "SWITCHBOARD_STANDBYS").then(|| "serve".into()))
+        .unwrap();
+    assert_eq!(c.store.standbys, Standbys::Serve);
+    assert!(c
+        .apply_env(|k| (k == "SWITCHBOARD_STANDBYS").then(|| "proxy".into()))
+        .is_err());
+    let file = Config::parse("[store]\nstandbys = \"serve\"\n", "file").unwrap();
+    assert_eq!(file.store.standbys, Standbys::Serve);
+    assert!(Config::parse("[store]\nstandbys = \"both\"\n", "file").is_err());
     let mut c = Config::parse(super::DEMO, "the demo").unwrap();
     assert_eq!(c.store.lease, Duration::from_secs(10));
     c.store.lease = Duration::from_millis(100);

@@ -14,7 +14,8 @@
 //! - A request body must arrive within `body_read_timeout` of its head (`body.rs`): reading it
 //!   later fails, the handler answers 400 in its family's format and hyper closes the connection.
 //! - What is served can change once (`App::switching`): the binary answers while it starts with
-//!   a start-up router, then with the full API from the next request on, connections kept.
+//!   a start-up router, then with the full API from the next request on, connections kept. A
+//!   replica serving beside the leader serves the member's router meanwhile (`App::beside`).
 //! - A connection may begin with a PROXY protocol header, taken off before hyper reads
 //!   (`opening.rs`); a standby replica passes its connections on to the leader whole
 //!   (`pass_on.rs`, `App::passing_on`).
@@ -30,7 +31,7 @@ pub use pass_on::{describe as describe_pass_on, PassOn};
 use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{watch, Semaphore};
@@ -59,12 +60,16 @@ impl Limits {
     }
 }
 
+/// The router of a replica serving beside the leader, while it does (`crate::member`).
+pub type MemberSlot = Arc<RwLock<Option<Router>>>;
+
 /// The router a request is served by: a fixed one, or a start-up one until the full one is set.
 #[derive(Clone)]
 pub struct App {
     startup: Router,
     full: Arc<OnceLock<Router>>,
     pass_on: Option<PassOn>,
+    member: Option<MemberSlot>,
 }
 
 impl App {
@@ -74,7 +79,14 @@ impl App {
             startup,
             full,
             pass_on: None,
+            member: None,
         }
+    }
+
+    /// Serves the member's router, while `slot` holds one, until the full one is set.
+    pub fn beside(mut self, slot: MemberSlot) -> App {
+        self.member = Some(slot);
+        self
     }
 
     /// Passes connections on to the leader while `pass` names one.
@@ -88,9 +100,17 @@ impl App {
         self.full.get().is_some()
     }
 
-    /// The router for the next request: one atomic load on top of the clone it always took.
+    /// The router for the next request: one atomic load on top of the clone it always took
+    /// (and, until the full one is set, a read of the member's slot).
     fn current(&self) -> Router {
-        self.full.get().unwrap_or(&self.startup).clone()
+        if let Some(full) = self.full.get() {
+            return full.clone();
+        }
+        let member = self.member.as_ref().and_then(|slot| {
+            let router = slot.read().unwrap_or_else(|p| p.into_inner());
+            router.clone()
+        });
+        member.unwrap_or_else(|| self.startup.clone())
     }
 }
 
@@ -100,6 +120,7 @@ impl From<Router> for App {
             startup: Router::new(),
             full: Arc::new(OnceLock::from(router)),
             pass_on: None,
+            member: None,
         }
     }
 }

@@ -1,0 +1,244 @@
+//! A replica serving beside the leader (`[store] standbys = "serve"`). While another replica
+//! leads, this one opens the database as a writer of its own (`PgStore::open_member`) and
+//! serves the API itself: its engine accepts operations but does not run them (the leader runs
+//! them as it follows the database's events), and its world follows the other writers'. It
+//! passes on to the leader, request by request, only what the leader alone keeps (`forward`).
+//!
+//! - It forgets the principals it cached, and learns whether the leader has controls set,
+//!   from the changes replicas announce (`switchboard_api::shared`); after a reset or a
+//!   restore it reads its world again, passing every request on meanwhile.
+//! - Fenced off (paused or cut off past its lease), it joins again as a new writer.
+//! - Once it takes the lease over, `serve` builds the leading state and the member leaves
+//!   ([`Member::end`]): its row goes once its writes in flight have committed.
+
+mod forward;
+
+pub use forward::{describe, Forward};
+
+use crate::assemble::{self, Parts};
+use crate::config::Config;
+use crate::http_server::MemberSlot;
+use crate::startup::Progress;
+use anyhow::{Context, Result};
+use axum::Router;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use switchboard_api::{AppState, AuthService};
+use switchboard_core::faults::FaultBook;
+use switchboard_core::transitions::TransitionBook;
+use switchboard_core::ResourceSpec;
+use switchboard_drivers::SimDriver;
+use switchboard_engine::Engine;
+use switchboard_identity::secrets::MasterKey;
+use switchboard_store::{PgStore, Replica, SharedChange, Store, StoreOptions};
+use tokio::sync::watch;
+
+/// How long in-flight requests of the member may go on writing once this replica leads.
+const LEAVING_GRACE: Duration = Duration::from_millis(500);
+
+/// What a member needs to join: its configuration (inventory left out), the database, and this
+/// replica as the leader knows it (with its inventory's and key's fingerprints).
+struct Joining {
+    config: Config,
+    url: String,
+    replica: Replica,
+    master_key: MasterKey,
+    forward: Forward,
+    slot: MemberSlot,
+}
+
+/// Joins beside the leader, once it is known, as the replica `config` describes, whose
+/// inventory is `resources` (else `config`'s); serves through `slot`.
+pub fn join(
+    config: &Config,
+    resources: Option<&Vec<ResourceSpec>>,
+    progress: &Progress,
+    slot: MemberSlot,
+) -> Result<Member> {
+    let url = config.store.database_url.clone().context("no database URL")?;
+    let (domains, projects) = assemble::tenancy(config);
+    let inventory = match resources {
+        Some(r) => crate::replica::fingerprint(&(&domains, &projects, r))?,
+        None => {
+            let r = config.view().resources().context("invalid inventory")?;
+            crate::replica::fingerprint(&(&domains, &projects, &r))?
+        }
+    };
+    let env_key = std::env::var("SWITCHBOARD_MASTER_KEY").ok();
+    let master_key = crate::bootstrap::master_key(&config.data_dir, env_key)?;
+    let replica = crate::replica::of(config, inventory, &master_key, progress);
+    let mut config = config.clone();
+    config.forget_resources();
+    let forward = Forward {
+        leader: progress.leader.clone(),
+        controls: Arc::default(),
+        reloading: Arc::default(),
+        seeded: config.ids.seed.is_some(),
+        trusted: config.api.trusted_proxies.clone().into(),
+        client: Forward::client()?,
+    };
+    Ok(Member::spawn(Joining {
+        config,
+        url,
+        replica,
+        master_key,
+        forward,
+        slot,
+    }))
+}
+
+/// The member, serving until [`Member::end`].
+pub struct Member {
+    task: tokio::task::JoinHandle<()>,
+    serving: Arc<Mutex<Option<Serving>>>,
+}
+
+/// What serves now: the store (to leave) and the API's state (to close its event streams).
+struct Serving {
+    pg: Arc<PgStore>,
+    state: AppState,
+}
+
+impl Member {
+    fn spawn(joining: Joining) -> Member {
+        let serving = Arc::new(Mutex::new(None));
+        let task = tokio::spawn(run(joining, serving.clone()));
+        Member { task, serving }
+    }
+
+    /// This replica leads now: the member stops serving and leaves.
+    pub async fn end(self) {
+        self.task.abort();
+        let serving = self.serving.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(Serving { pg, state }) = serving {
+            state.events.close();
+            tokio::time::sleep(LEAVING_GRACE).await;
+            pg.leave();
+        }
+    }
+}
+
+async fn run(joining: Joining, serving: Arc<Mutex<Option<Serving>>>) {
+    let mut leader = joining.forward.leader.subscribe();
+    if leader.wait_for(Option::is_some).await.is_err() {
+        return;
+    }
+    let retry = joining.replica.lease;
+    loop {
+        match serve(&joining, &serving).await {
+            Ok(()) => tracing::warn!("fenced off beside the leader; joining again"),
+            Err(err) => {
+                tracing::warn!(err = format!("{err:#}"), "cannot serve beside the leader");
+                tokio::time::sleep(retry).await;
+            }
+        }
+        set_router(&joining.slot, None);
+        serving.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+}
+
+/// Joins as a writer and serves until fenced off.
+async fn serve(joining: &Joining, serving: &Mutex<Option<Serving>>) -> Result<()> {
+    let options = StoreOptions {
+        synchronous: joining.config.store.synchronous,
+        event_retention: joining.config.events.retention,
+        event_buffer: joining.config.events.buffer,
+    };
+    let pg = PgStore::open_member(&joining.url, &options, &joining.replica)
+        .await
+        .context("cannot join the database beside the leader")?;
+    let pg = Arc::new(pg);
+    let store: Arc<dyn Store> = pg.clone();
+    let auth = Arc::new(AuthService::new(
+        store.clone(),
+        joining.master_key.clone(),
+    ));
+    let (reloads, mut reloaded) = watch::channel(None);
+    let forward = joining.forward.clone();
+    let (controls, reloading) = (forward.controls.clone(), forward.reloading.clone());
+    store.on_shared(switchboard_api::shared::applier(
+        auth.clone(),
+        move |change: SharedChange| {
+            controls.store(change.controls, Ordering::SeqCst);
+            reloads.send_if_modified(|seen| match *seen {
+                Some(r) if change.reloads <= r => false,
+                Some(_) | None => {
+                    // The first look is where this world starts from, not a reload.
+                    if seen.is_some() {
+                        reloading.store(true, Ordering::SeqCst);
+                    }
+                    *seen = Some(change.reloads);
+                    true
+                }
+            });
+        },
+    ));
+    // The world is read after the first look, so no reset in between goes unseen.
+    reloaded.wait_for(Option::is_some).await?;
+    let mut lost = store.lease_lost().context("a member has a lease")?;
+    loop {
+        let state = api_state(&joining.config, store.clone(), auth.clone()).await?;
+        let router = switchboard_api::router(state.clone()).layer(
+            axum::middleware::from_fn_with_state(forward.clone(), forward::layer),
+        );
+        set_router(&joining.slot, Some(router));
+        forward.reloading.store(false, Ordering::SeqCst);
+        let before = serving.lock().unwrap_or_else(|p| p.into_inner()).replace(Serving {
+            pg: pg.clone(),
+            state,
+        });
+        if let Some(before) = before {
+            before.state.events.close();
+        }
+        tracing::info!(token = pg.token(), "serving beside the leader");
+        tokio::select! {
+            changed = reloaded.changed() => changed?,
+            _ = lost.wait_for(|l| *l) => return Ok(()),
+        }
+        tracing::info!("the world was reset or restored: reading it again");
+    }
+}
+
+/// The member's API state: an engine that only accepts, over the drivers of a directory of its
+/// own (they never act), and empty controls (the leader keeps them: while any is set, every
+/// request goes there).
+async fn api_state(
+    config: &Config,
+    store: Arc<dyn Store>,
+    auth: Arc<AuthService>,
+) -> Result<AppState> {
+    let dir = config.data_dir.join("member");
+    // What an earlier member left: its drivers' files are never read again.
+    let _ = std::fs::remove_dir_all(&dir);
+    let sim = SimDriver::open(&dir.join("sim"), config.sim.clone())?;
+    let drivers = assemble::drivers(sim, &dir)?;
+    let engine =
+        Engine::open_accepting(store.clone(), drivers, config.engine.clone()).await?;
+    let exposition = config
+        .metrics
+        .enabled
+        .then(crate::metrics::exposition)
+        .flatten();
+    assemble::api_state(
+        config,
+        Parts {
+            store,
+            engine,
+            auth,
+            faults: Arc::new(FaultBook::new(switchboard_identity::policy::matches)),
+            transitions: Arc::new(TransitionBook::new()),
+            exposition,
+        },
+    )
+}
+
+fn set_router(slot: &MemberSlot, router: Option<Router>) {
+    *slot.write().unwrap_or_else(|p| p.into_inner()) = router;
+}
+
+/// Whether a replica on this configuration serves beside the leader.
+pub fn serves(config: &Config) -> bool {
+    config.store.database_url.is_some()
+        && config.store.standbys == crate::config::Standbys::Serve
+}

@@ -1,0 +1,186 @@
+//! Standbys that serve (`[store] standbys = "serve"`): two `switchboard serve` processes on one
+//! database, the second serving beside the leader. It accepts operations itself (with ids from
+//! a block of its own) and the leader runs them; what only the leader keeps (fault rules, a
+//! reset) it passes on, and a rule set through it hits the very next request it serves; a token
+//! revoked through the leader is refused by it at once; when the leader is killed it takes
+//! over without a moment of not serving, and finishes the command it had accepted, no step
+//! performed twice.
+
+use crate::common;
+use crate::postgres_conflicts::maintain;
+use crate::postgres_replicas::KEY;
+
+use common::binary::{free_port, get, token, Server};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sqlx::Connection;
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const SERVE: (&str, &str) = ("SWITCHBOARD_STANDBYS", "serve");
+
+/// A replica in `dir` on the database at `url`, standbys serving.
+fn replica(dir: &Path, url: &str) -> Server {
+    Server::launch(dir, free_port(), &["--database-url", url], &[KEY, SERVE])
+}
+
+/// Waits until `check` holds, for up to 30 s.
+async fn until<F: std::future::Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !check().await {
+        assert!(Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn status(base: &str, tok: &str, method: reqwest::Method, path: &str) -> StatusCode {
+    reqwest::Client::new()
+        .request(method, format!("{base}{path}"))
+        .header("X-Auth-Token", tok)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn send(base: &str, tok: &str, method: reqwest::Method, path: &str, body: Value) -> Value {
+    let answer = reqwest::Client::new()
+        .request(method, format!("{base}{path}"))
+        .header("X-Auth-Token", tok)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success(), "{path}: {}", answer.status());
+    answer.json().await.unwrap()
+}
+
+async fn task_state(base: &str, tok: &str, id: i64) -> String {
+    let task = get(base, tok, &format!("/switchboard/v1/tasks/{id}")).await;
+    task["state"].as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn a_standby_serves_beside_the_leader_and_takes_over_without_a_pause() {
+    let Some(url) = common::postgres::database().await else {
+        return;
+    };
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let leader = replica(a.path(), &url);
+    leader.wait_up(Duration::from_secs(30)).await;
+    let member = replica(b.path(), &url);
+    member.wait_up(Duration::from_secs(30)).await;
+    let log = std::fs::read_to_string(b.path().join("server.log")).unwrap();
+    assert!(log.contains("serving beside the leader"), "{log}");
+    let tok = token(&member.base).await;
+    let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+
+    // It accepts itself: the task's id is from its own block, not the leader's.
+    let (code, started) = maintain(&member.base, &tok, (1, "ZooKeeper"), "start", true).await;
+    assert_eq!(code, 200, "{started}");
+    let id = started["id"].as_i64().unwrap();
+    assert!(id > 1024, "accepted by the member: {started}");
+    until("the leader ran the member's task", || async {
+        task_state(&member.base, &tok, id).await == "COMPLETE"
+    })
+    .await;
+    let lease: i64 = sqlx::query_scalar("SELECT token FROM serving_lease")
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    let log = common::postgres::sim_log(&mut db).await;
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0].1, lease, "the leader performed it");
+
+    // A fault rule set through the member is kept by the leader, and hits the member's very
+    // next request (it passes every request on while rules are set); gone, it serves again.
+    let rule = json!([{"family": "native", "operation": "list", "error": {"statusCode": 503}}]);
+    let rules = send(&member.base, &tok, reqwest::Method::POST, "/switchboard/v1/faults", rule).await;
+    let rule_id = rules[0]["id"].as_str().unwrap().to_string();
+    let kept = get(&leader.base, &tok, "/switchboard/v1/faults").await;
+    assert_eq!(kept[0]["id"], rule_id.as_str(), "{kept}");
+    let tasks = "/switchboard/v1/tasks?limit=1";
+    let faulted = status(&member.base, &tok, reqwest::Method::GET, tasks).await;
+    assert_eq!(faulted, 503, "the rule hit the member's next request");
+    let path = format!("/switchboard/v1/faults?id={rule_id}");
+    let removed = status(&member.base, &tok, reqwest::Method::DELETE, &path).await;
+    assert_eq!(removed, 200);
+    let served = status(&member.base, &tok, reqwest::Method::GET, tasks).await;
+    assert_eq!(served, 200);
+
+    // A token revoked through the leader is refused by the member at once, though it had
+    // cached it.
+    let other = token(&member.base).await;
+    assert_eq!(status(&member.base, &other, reqwest::Method::GET, tasks).await, 200);
+    let revoked = reqwest::Client::new()
+        .delete(format!("{}/v3/auth/tokens", leader.base))
+        .header("X-Auth-Token", &tok)
+        .header("X-Subject-Token", &other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 204);
+    assert_eq!(status(&member.base, &other, reqwest::Method::GET, tasks).await, 401);
+
+    // A reset through the member is the leader's; the member reads its world again.
+    let reset = json!({"resources": true, "tasks": true});
+    send(&member.base, &tok, reqwest::Method::POST, "/switchboard/v1/state/reset", reset).await;
+    until("the member read its world again", || async {
+        let log = std::fs::read_to_string(b.path().join("server.log")).unwrap();
+        log.contains("reading it again")
+    })
+    .await;
+    let zk = get(&member.base, &tok, "/web/v1/cluster/1/services/ZooKeeper").await;
+    let running = zk["res_obj"]["key_property"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["name"] == "Running Status"));
+    assert_eq!(running.map(|p| &p["value"]), Some(&json!("Stopped")), "{zk}");
+
+    // The member accepts a long command; the leader, running it, is killed. The member takes
+    // over, answering all along, and finishes the command, no step performed twice.
+    let (code, started) = maintain(&member.base, &tok, (1, "Spark"), "start", false).await;
+    assert_eq!(code, 200, "{started}");
+    let id = started["id"].as_i64().unwrap();
+    until("the leader ran a step", || async {
+        common::postgres::sim_log(&mut sqlx::PgConnection::connect(&url).await.unwrap())
+            .await
+            .len()
+            > 1
+    })
+    .await;
+    leader.kill9();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let ready = reqwest::get(format!("{}/ready", member.base)).await.unwrap();
+        assert_eq!(ready.status(), 200, "the member paused serving");
+        if task_state(&member.base, &tok, id).await == "COMPLETE" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the command never finished");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let log = std::fs::read_to_string(b.path().join("server.log")).unwrap();
+    assert!(log.contains("this replica leads now"), "{log}");
+    let ops: Vec<String> = common::postgres::sim_log(&mut db)
+        .await
+        .into_iter()
+        .map(|(e, _)| e.op)
+        .collect();
+    let once: HashSet<&String> = ops.iter().collect();
+    assert_eq!(once.len(), ops.len(), "a step was performed twice: {ops:?}");
+    // It left as a member: only the leader writes now.
+    until("the member left", || async {
+        let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+        let writers: Vec<i64> = sqlx::query_scalar("SELECT token FROM writers")
+            .fetch_all(&mut db)
+            .await
+            .unwrap();
+        let lease: i64 = sqlx::query_scalar("SELECT token FROM serving_lease")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+        writers == vec![lease]
+    })
+    .await;
+}
