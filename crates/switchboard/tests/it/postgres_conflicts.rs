@@ -1,15 +1,17 @@
 //! Conflicting requests at the same instant to two replicas of one database, 1,000 times: a
 //! restart of a service asked of the leader and, with another `only_self`, of the standby
-//! (which passes it on): exactly one is accepted, the other refused in MRS's words — never two.
+//! (which passes it on, or, serving, accepts it itself): exactly one is accepted, the other
+//! refused in MRS's words — never two.
 
 use crate::common;
 use crate::postgres_replicas::{pair, KEY};
 
-use common::binary::token;
+use common::binary::{free_port, token, Server};
 use common::launch;
 use futures::StreamExt;
 use serde_json::{json, Value};
 use sqlx::Connection;
+use std::time::Duration;
 
 const PAIRS: usize = 1000;
 
@@ -62,6 +64,30 @@ async fn conflicting_requests_to_two_replicas_are_one_accepted_one_refused_1000_
     let config = launch::config_file(a.path(), &services());
     let config = config.to_str().unwrap();
     let (leader, standby) = pair(&url, a.path(), b.path(), &[KEY], &["--config", config]).await;
+    one_accepted_one_refused(&url, &leader, &standby).await;
+}
+
+/// The same with standbys serving: the two requests meet in the database, each accepted by a
+/// writer of its own, and its claims decide.
+#[tokio::test]
+async fn conflicting_requests_to_two_serving_replicas_are_one_accepted_one_refused_1000_times() {
+    let Some(url) = common::postgres::database().await else {
+        return;
+    };
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let config = launch::config_file(a.path(), &services());
+    let args = ["--database-url", &url, "--config", config.to_str().unwrap()];
+    let serve = [KEY, ("SWITCHBOARD_STANDBYS", "serve")];
+    let leader = Server::launch(a.path(), free_port(), &args, &serve);
+    leader.wait_up(Duration::from_secs(30)).await;
+    let member = Server::launch(b.path(), free_port(), &args, &serve);
+    member.wait_up(Duration::from_secs(30)).await;
+    one_accepted_one_refused(&url, &leader, &member).await;
+}
+
+/// Restarts each service through both replicas at once: one accepted, the other refused in
+/// MRS's words, and one task per service in the database.
+async fn one_accepted_one_refused(url: &str, leader: &Server, standby: &Server) {
     let tok = token(&leader.base).await;
     let outcomes: Vec<(usize, [(u16, Value); 2])> = futures::stream::iter(0..PAIRS)
         .map(|i| {
@@ -92,7 +118,7 @@ async fn conflicting_requests_to_two_replicas_are_one_accepted_one_refused_1000_
         PAIRS - accepted_by_standby
     );
     // One task per service in the database.
-    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
     let (tasks, services): (i64, i64) = sqlx::query_as(
         "SELECT count(*), count(DISTINCT target_id) FROM tasks WHERE action = 'restart'",
     )
