@@ -1,6 +1,7 @@
 //! `accept-wrk --replicas N` on PostgreSQL: N−1 standbys beside the leader, each with a data
 //! dir and port of its own, and the load spread over all N (a standby passes its share on to
-//! the leader), one wrk process per replica on its own slice of the services.
+//! the leader, or, with `SWITCHBOARD_STANDBYS=serve`, accepts it itself), one wrk process per
+//! replica on its own slice of the services.
 
 use crate::real::{binary, free_port, MASTER_KEY, PASSWORD};
 use crate::wrk::{self, Load, Outcome};
@@ -21,8 +22,10 @@ impl Drop for Standby {
     }
 }
 
-/// Starts `count` standbys on `config`'s database; returns once each stands by.
+/// Starts `count` standbys on `config`'s database; returns once each stands by (or, with
+/// `SWITCHBOARD_STANDBYS=serve`, which they inherit, once each serves beside the leader).
 pub async fn start(config: &Path, dir: &Path, count: usize) -> Result<Vec<Standby>> {
+    let serving = std::env::var("SWITCHBOARD_STANDBYS").is_ok_and(|v| v == "serve");
     let mut standbys = Vec::new();
     for k in 1..=count {
         let port = free_port()?;
@@ -50,7 +53,8 @@ pub async fn start(config: &Path, dir: &Path, count: usize) -> Result<Vec<Standb
         loop {
             let health = http.get(format!("{}/health", s.base)).send().await;
             if let Ok(health) = health {
-                if health.text().await?.contains("standing_by") {
+                let up = health.status().is_success();
+                if (serving && up) || health.text().await?.contains("standing_by") {
                     break;
                 }
             }
