@@ -4,7 +4,7 @@ use crate::world::NodeState;
 use crate::{events, Engine, EngineError, Inner};
 use std::sync::Arc;
 use switchboard_core::{now_millis, ResourceSpec, TaskId};
-use switchboard_store::{AuditRecord, Priority, Write};
+use switchboard_store::{AuditRecord, Priority, StoreError, Write};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ResourceError {
@@ -97,12 +97,18 @@ impl Engine {
             deleted,
             Write::Audit(audit),
         ];
-        commit_then(inner, writes, move |inner, committed| {
+        let removed = commit_then(inner, writes, move |inner, committed| {
             if !committed {
                 inner.lock().nodes[node].deleted = false;
             }
+        });
+        // Another replica's task, not heard of here yet, may hold it in the database.
+        removed.await.map_err(|e| match e {
+            ResourceError::Engine(EngineError::Store(StoreError::Claimed { resource, task })) => {
+                ResourceError::Busy { resource, task }
+            }
+            e => e,
         })
-        .await
     }
 }
 

@@ -175,3 +175,49 @@ async fn an_accept_a_claim_refuses_leaves_its_group_which_commits_without_it() {
     let committed = groups().await.unwrap() - before;
     assert!(committed <= 5, "{committed} groups for 19 accepts");
 }
+
+/// A deletion or a reset from a writer that has not heard of the task holding the resource (a
+/// task another replica accepted an instant before) is refused as an accept would be, and the
+/// task keeps its resource; once it has ended, both go through.
+#[tokio::test]
+async fn a_resource_a_task_holds_is_neither_deleted_nor_reset_from_under_it() {
+    let Some(store) = common::postgres().await else {
+        return;
+    };
+    let resources = [common::server("r1", "a")];
+    let projects = [("p1".to_string(), "p1".to_string(), "d1".to_string())];
+    let domains = [("d1".to_string(), "d1".to_string())];
+    store
+        .sync_inventory(&domains, &projects, &resources)
+        .await
+        .unwrap();
+    store
+        .commit(vec![accept(1, "r1")], Priority::Answer)
+        .await
+        .unwrap();
+    let delete = || Write::DeleteResource {
+        id: "r1".into(),
+        at: 2,
+    };
+    let reset = || Write::ResetResource {
+        id: "r1".into(),
+        state: Lifecycle::Stopped,
+        at: 2,
+    };
+    for refused in [delete(), reset()] {
+        match store.commit(vec![refused], Priority::Answer).await {
+            Err(StoreError::Claimed { resource, task }) => {
+                assert_eq!((resource.as_str(), task), ("r1", 1))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let r1 = store.resource("r1").await.unwrap().unwrap();
+    assert!(!r1.deleted);
+    assert_eq!(r1.active_task, Some(1), "still held");
+
+    store.commit(end(1, "r1"), Priority::Answer).await.unwrap();
+    store.commit(vec![reset()], Priority::Answer).await.unwrap();
+    store.commit(vec![delete()], Priority::Answer).await.unwrap();
+    assert!(store.resource("r1").await.unwrap().unwrap().deleted);
+}

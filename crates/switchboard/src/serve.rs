@@ -138,7 +138,8 @@ pub async fn build_observed(
             exposition,
         },
     )?;
-    // Replicas beside this one forget what they cached when told, and learn of the controls.
+    // It forgets the principals it cached when another replica says so, and tells the
+    // replicas beside it whether the controls are set.
     let auth = state.auth.clone();
     state
         .store
@@ -238,7 +239,7 @@ pub async fn run(mut config: Config) -> Result<()> {
     });
     let _ = full.set(app);
     if let Some(member) = member {
-        member.end().await;
+        tokio::spawn(member.end());
     }
     progress.set(Phase::Ready);
     tracing::info!(

@@ -18,9 +18,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::Instant;
-use switchboard_engine::ResetScope;
+use switchboard_engine::{EngineError, ResetScope};
 use switchboard_identity::Principal;
-use switchboard_store::{Priority, Write};
+use switchboard_store::{Priority, StoreError, Write};
 
 const RESET: &str = "switchboard:state:reset";
 const EXPORT: &str = "switchboard:state:export";
@@ -138,7 +138,13 @@ pub async fn reset_state(
             audit
         })
         .await
-        .map_err(NativeError::internal)?;
+        .map_err(|e| match e {
+            // A task another replica accepted an instant before holds a resource it deletes.
+            EngineError::Store(StoreError::Claimed { resource, task }) => NativeError::conflict(
+                format!("task {task} of another replica holds {resource} now; reset again"),
+            ),
+            e => NativeError::internal(e),
+        })?;
     crate::shared::controls_changed(&state, true).await;
     let took_ms = started.elapsed().as_millis() as u64;
     tracing::info!(target = %target, took_ms, resources = outcome.resources,

@@ -62,18 +62,17 @@ pub(super) async fn apply(conn: &mut PgConnection, w: &Write) -> StoreResult<()>
             .await?;
         }
         Write::DeleteResource { id, at } => {
-            sqlx::query(
-                "UPDATE resources SET deleted = TRUE, active_task_id = NULL, updated_at = $1 \
-                 WHERE id = $2",
-            )
-            .bind(at)
-            .bind(id)
-            .execute(conn)
-            .await?;
+            unheld(conn, id).await?;
+            sqlx::query("UPDATE resources SET deleted = TRUE, updated_at = $1 WHERE id = $2")
+                .bind(at)
+                .bind(id)
+                .execute(conn)
+                .await?;
         }
         Write::ResetResource { id, state, at } => {
+            unheld(conn, id).await?;
             sqlx::query(
-                "UPDATE resources SET state = $1, active_task_id = NULL, last_error = NULL, \
+                "UPDATE resources SET state = $1, last_error = NULL, \
                  deleted = FALSE, updated_at = $2 WHERE id = $3",
             )
             .bind(state.as_str())
@@ -176,4 +175,22 @@ pub(super) async fn apply(conn: &mut PgConnection, w: &Write) -> StoreResult<()>
         | Write::Event(_) => {}
     }
     Ok(())
+}
+
+/// Locks resource `id`'s row; refuses (as a claim refuses an accept) when a task of any
+/// replica holds it, which the writer's memory may not know of yet: a deletion or a reset does
+/// not pull a resource from under a task.
+async fn unheld(conn: &mut PgConnection, id: &str) -> StoreResult<()> {
+    let held: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT active_task_id FROM resources WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    match held {
+        Some(Some(task)) => Err(crate::StoreError::Claimed {
+            resource: id.to_string(),
+            task,
+        }),
+        _ => Ok(()),
+    }
 }

@@ -116,8 +116,8 @@ async fn pass_on(forward: &Forward, leader: &str, req: Request) -> reqwest::Resu
     let client = believed_client(forward, &req);
     let (parts, body) = req.into_parts();
     let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    // `Host` stays the client's: links the leader renders name the replica the client asked.
     let mut headers = without_hop_by_hop(parts.headers);
-    headers.remove(header::HOST);
     if let Some(ip) = client {
         headers.append("x-forwarded-for", ip.to_string().parse().expect("an IP"));
     }

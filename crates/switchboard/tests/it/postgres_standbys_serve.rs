@@ -106,6 +106,15 @@ async fn a_standby_serves_beside_the_leader_and_takes_over_without_a_pause() {
     let path = format!("/switchboard/v1/faults?id={rule_id}");
     let removed = status(&member.base, &tok, reqwest::Method::DELETE, &path).await;
     assert_eq!(removed, 200);
+    // A request a replica passed on already is never passed on again (no loop).
+    let looped = reqwest::Client::new()
+        .get(format!("{}/switchboard/v1/faults", member.base))
+        .header("X-Auth-Token", &tok)
+        .header("X-Switchboard-Passed-On", "1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(looped.status(), 503);
     let served = status(&member.base, &tok, reqwest::Method::GET, tasks).await;
     assert_eq!(served, 200);
 
