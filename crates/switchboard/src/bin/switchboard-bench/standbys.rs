@@ -54,7 +54,8 @@ pub async fn start(config: &Path, dir: &Path, count: usize) -> Result<Vec<Standb
             let health = http.get(format!("{}/health", s.base)).send().await;
             if let Ok(health) = health {
                 let up = health.status().is_success();
-                if (serving && up) || health.text().await?.contains("standing_by") {
+                let standing_by = health.text().await?.contains("standing_by");
+                if (serving && up) || (!serving && standing_by) {
                     break;
                 }
             }
