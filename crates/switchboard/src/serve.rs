@@ -217,7 +217,13 @@ pub async fn run(mut config: Config) -> Result<()> {
     };
     let built = tokio::select! {
         built = build_observed(&config, resources, password, &progress) => built?,
-        () = stopped() => return Ok(()),
+        () = stopped() => {
+            // A member stopping leaves now, rather than when its lease runs out.
+            if let Some(member) = member {
+                member.end().await;
+            }
+            return Ok(());
+        }
     };
     config.forget_resources();
     let (state, app) = built;

@@ -31,7 +31,7 @@ use switchboard_core::ResourceSpec;
 use switchboard_drivers::SimDriver;
 use switchboard_engine::Engine;
 use switchboard_identity::secrets::MasterKey;
-use switchboard_store::{PgStore, Replica, SharedChange, Store, StoreOptions};
+use switchboard_store::{CommitStore, PgStore, Replica, SharedChange, Store, StoreOptions};
 use tokio::sync::watch;
 
 /// How long in-flight requests of the member may go on writing once this replica leads.
@@ -115,6 +115,11 @@ impl Member {
             state.events.close();
             tokio::time::sleep(LEAVING_GRACE).await;
             pg.leave();
+            // Gone once its row is (the process may be about to exit).
+            if let Some(mut left) = pg.lease_lost() {
+                let gone = left.wait_for(|l| *l);
+                let _ = tokio::time::timeout(Duration::from_secs(2), gone).await;
+            }
         }
     }
 }

@@ -193,3 +193,59 @@ async fn a_standby_serves_beside_the_leader_and_takes_over_without_a_pause() {
     })
     .await;
 }
+
+/// A member paused (SIGSTOP) past its lease is removed by the leader, and a change announced
+/// meanwhile does not wait for it beyond its lease; resumed, it finds itself fenced off, joins
+/// again as a new writer, and serves.
+#[tokio::test]
+async fn a_member_paused_past_its_lease_is_fenced_off_and_joins_again() {
+    let Some(url) = common::postgres::database().await else {
+        return;
+    };
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let args = ["--database-url", &url];
+    let env = [KEY, SERVE, ("SWITCHBOARD_LEASE", "2s")];
+    let leader = Server::launch(a.path(), free_port(), &args, &env);
+    leader.wait_up(Duration::from_secs(30)).await;
+    let member = Server::launch(b.path(), free_port(), &args, &env);
+    member.wait_up(Duration::from_secs(30)).await;
+    let tok = token(&leader.base).await;
+    let members = || async {
+        let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+        let tokens: Vec<i64> = sqlx::query_scalar("SELECT token FROM writers WHERE name IS NOT NULL")
+            .fetch_all(&mut db)
+            .await
+            .unwrap();
+        tokens
+    };
+    let first = members().await;
+    assert_eq!(first.len(), 1, "{first:?}");
+
+    member.signal("STOP");
+    until("the leader removed the paused member", || async {
+        members().await.is_empty()
+    })
+    .await;
+    let started = Instant::now();
+    let rule = json!([{"family": "native", "operation": "list", "latency_ms": 1}]);
+    send(&leader.base, &tok, reqwest::Method::POST, "/switchboard/v1/faults", rule).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "a change waited on a writer already removed: {:?}",
+        started.elapsed()
+    );
+
+    member.signal("CONT");
+    until("the member joined again", || async {
+        let now = members().await;
+        now.len() == 1 && now != first
+    })
+    .await;
+    let tasks = "/switchboard/v1/tasks?limit=1";
+    until("the member serves again", || async {
+        status(&member.base, &tok, reqwest::Method::GET, tasks).await == 200
+    })
+    .await;
+    let log = std::fs::read_to_string(b.path().join("server.log")).unwrap();
+    assert!(log.contains("joining again"), "{log}");
+}
