@@ -218,6 +218,9 @@ async fn a_resource_a_task_holds_is_neither_deleted_nor_reset_from_under_it() {
 
     store.commit(end(1, "r1"), Priority::Answer).await.unwrap();
     store.commit(vec![reset()], Priority::Answer).await.unwrap();
-    store.commit(vec![delete()], Priority::Answer).await.unwrap();
+    store
+        .commit(vec![delete()], Priority::Answer)
+        .await
+        .unwrap();
     assert!(store.resource("r1").await.unwrap().unwrap().deleted);
 }

@@ -37,11 +37,10 @@ impl Following {
     /// hook (no cache, no controls to follow) notes it all the same, so that no change waits
     /// on it.
     pub(super) async fn look(&self, pool: &PgPool, writer: i64) -> StoreResult<()> {
-        let (generation, controls, reloads): (i64, bool, i64) = sqlx::query_as(
-            "SELECT generation, controls, reloads FROM shared_changes WHERE id = 0",
-        )
-        .fetch_one(pool)
-        .await?;
+        let (generation, controls, reloads): (i64, bool, i64) =
+            sqlx::query_as("SELECT generation, controls, reloads FROM shared_changes WHERE id = 0")
+                .fetch_one(pool)
+                .await?;
         let fresh = self.fresh.swap(false, Ordering::SeqCst);
         if generation <= self.applied.load(Ordering::SeqCst) && !fresh {
             return Ok(());

@@ -124,7 +124,10 @@ async fn pass_on(forward: &Forward, leader: &str, req: Request) -> reqwest::Resu
     headers.insert(MARK, "1".parse().expect("a header value"));
     let answer = forward
         .client
-        .request(parts.method, format!("{}{path}", leader.trim_end_matches('/')))
+        .request(
+            parts.method,
+            format!("{}{path}", leader.trim_end_matches('/')),
+        )
         .headers(headers)
         .body(reqwest::Body::wrap_stream(body.into_data_stream()))
         .send()

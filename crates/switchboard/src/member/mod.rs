@@ -56,7 +56,11 @@ pub fn join(
     progress: &Progress,
     slot: MemberSlot,
 ) -> Result<Member> {
-    let url = config.store.database_url.clone().context("no database URL")?;
+    let url = config
+        .store
+        .database_url
+        .clone()
+        .context("no database URL")?;
     let (domains, projects) = assemble::tenancy(config);
     let inventory = match resources {
         Some(r) => crate::replica::fingerprint(&(&domains, &projects, r))?,
@@ -110,7 +114,11 @@ impl Member {
     /// This replica leads now: the member stops serving and leaves.
     pub async fn end(self) {
         self.task.abort();
-        let serving = self.serving.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let serving = self
+            .serving
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         if let Some(Serving { pg, state }) = serving {
             state.events.close();
             tokio::time::sleep(LEAVING_GRACE).await;
@@ -155,10 +163,7 @@ async fn serve(joining: &Joining, serving: &Mutex<Option<Serving>>) -> Result<()
         .context("cannot join the database beside the leader")?;
     let pg = Arc::new(pg);
     let store: Arc<dyn Store> = pg.clone();
-    let auth = Arc::new(AuthService::new(
-        store.clone(),
-        joining.master_key.clone(),
-    ));
+    let auth = Arc::new(AuthService::new(store.clone(), joining.master_key.clone()));
     let (reloads, mut reloaded) = watch::channel(None);
     let forward = joining.forward.clone();
     let (controls, reloading) = (forward.controls.clone(), forward.reloading.clone());
@@ -189,10 +194,13 @@ async fn serve(joining: &Joining, serving: &Mutex<Option<Serving>>) -> Result<()
         );
         set_router(&joining.slot, Some(router));
         forward.reloading.store(false, Ordering::SeqCst);
-        let before = serving.lock().unwrap_or_else(|p| p.into_inner()).replace(Serving {
-            pg: pg.clone(),
-            state,
-        });
+        let before = serving
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .replace(Serving {
+                pg: pg.clone(),
+                state,
+            });
         if let Some(before) = before {
             before.state.events.close();
         }
@@ -218,8 +226,7 @@ async fn api_state(
     let _ = std::fs::remove_dir_all(&dir);
     let sim = SimDriver::open(&dir.join("sim"), config.sim.clone())?;
     let drivers = assemble::drivers(sim, &dir)?;
-    let engine =
-        Engine::open_accepting(store.clone(), drivers, config.engine.clone()).await?;
+    let engine = Engine::open_accepting(store.clone(), drivers, config.engine.clone()).await?;
     let exposition = config
         .metrics
         .enabled
@@ -244,6 +251,5 @@ fn set_router(slot: &MemberSlot, router: Option<Router>) {
 
 /// Whether a replica on this configuration serves beside the leader.
 pub fn serves(config: &Config) -> bool {
-    config.store.database_url.is_some()
-        && config.store.standbys == crate::config::Standbys::Serve
+    config.store.database_url.is_some() && config.store.standbys == crate::config::Standbys::Serve
 }

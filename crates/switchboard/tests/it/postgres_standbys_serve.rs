@@ -96,7 +96,14 @@ async fn a_standby_serves_beside_the_leader_and_takes_over_without_a_pause() {
     // A fault rule set through the member is kept by the leader, and hits the member's very
     // next request (it passes every request on while rules are set); gone, it serves again.
     let rule = json!([{"family": "native", "operation": "list", "error": {"statusCode": 503}}]);
-    let rules = send(&member.base, &tok, reqwest::Method::POST, "/switchboard/v1/faults", rule).await;
+    let rules = send(
+        &member.base,
+        &tok,
+        reqwest::Method::POST,
+        "/switchboard/v1/faults",
+        rule,
+    )
+    .await;
     let rule_id = rules[0]["id"].as_str().unwrap().to_string();
     let kept = get(&leader.base, &tok, "/switchboard/v1/faults").await;
     assert_eq!(kept[0]["id"], rule_id.as_str(), "{kept}");
@@ -121,7 +128,10 @@ async fn a_standby_serves_beside_the_leader_and_takes_over_without_a_pause() {
     // A token revoked through the leader is refused by the member at once, though it had
     // cached it.
     let other = token(&member.base).await;
-    assert_eq!(status(&member.base, &other, reqwest::Method::GET, tasks).await, 200);
+    assert_eq!(
+        status(&member.base, &other, reqwest::Method::GET, tasks).await,
+        200
+    );
     let revoked = reqwest::Client::new()
         .delete(format!("{}/v3/auth/tokens", leader.base))
         .header("X-Auth-Token", &tok)
@@ -130,11 +140,21 @@ async fn a_standby_serves_beside_the_leader_and_takes_over_without_a_pause() {
         .await
         .unwrap();
     assert_eq!(revoked.status(), 204);
-    assert_eq!(status(&member.base, &other, reqwest::Method::GET, tasks).await, 401);
+    assert_eq!(
+        status(&member.base, &other, reqwest::Method::GET, tasks).await,
+        401
+    );
 
     // A reset through the member is the leader's; the member reads its world again.
     let reset = json!({"resources": true, "tasks": true});
-    send(&member.base, &tok, reqwest::Method::POST, "/switchboard/v1/state/reset", reset).await;
+    send(
+        &member.base,
+        &tok,
+        reqwest::Method::POST,
+        "/switchboard/v1/state/reset",
+        reset,
+    )
+    .await;
     until("the member read its world again", || async {
         let log = std::fs::read_to_string(b.path().join("server.log")).unwrap();
         log.contains("reading it again")
@@ -144,7 +164,11 @@ async fn a_standby_serves_beside_the_leader_and_takes_over_without_a_pause() {
     let running = zk["res_obj"]["key_property"]
         .as_array()
         .and_then(|p| p.iter().find(|p| p["name"] == "Running Status"));
-    assert_eq!(running.map(|p| &p["value"]), Some(&json!("Stopped")), "{zk}");
+    assert_eq!(
+        running.map(|p| &p["value"]),
+        Some(&json!("Stopped")),
+        "{zk}"
+    );
 
     // The member accepts a long command; the leader, running it, is killed. The member takes
     // over, answering all along, and finishes the command, no step performed twice.
@@ -161,7 +185,9 @@ async fn a_standby_serves_beside_the_leader_and_takes_over_without_a_pause() {
     leader.kill9();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let ready = reqwest::get(format!("{}/ready", member.base)).await.unwrap();
+        let ready = reqwest::get(format!("{}/ready", member.base))
+            .await
+            .unwrap();
         assert_eq!(ready.status(), 200, "the member paused serving");
         if task_state(&member.base, &tok, id).await == "COMPLETE" {
             break;
@@ -212,10 +238,11 @@ async fn a_member_paused_past_its_lease_is_fenced_off_and_joins_again() {
     let tok = token(&leader.base).await;
     let members = || async {
         let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
-        let tokens: Vec<i64> = sqlx::query_scalar("SELECT token FROM writers WHERE name IS NOT NULL")
-            .fetch_all(&mut db)
-            .await
-            .unwrap();
+        let tokens: Vec<i64> =
+            sqlx::query_scalar("SELECT token FROM writers WHERE name IS NOT NULL")
+                .fetch_all(&mut db)
+                .await
+                .unwrap();
         tokens
     };
     let first = members().await;
@@ -228,7 +255,14 @@ async fn a_member_paused_past_its_lease_is_fenced_off_and_joins_again() {
     .await;
     let started = Instant::now();
     let rule = json!([{"family": "native", "operation": "list", "latency_ms": 1}]);
-    send(&leader.base, &tok, reqwest::Method::POST, "/switchboard/v1/faults", rule).await;
+    send(
+        &leader.base,
+        &tok,
+        reqwest::Method::POST,
+        "/switchboard/v1/faults",
+        rule,
+    )
+    .await;
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "a change waited on a writer already removed: {:?}",
