@@ -71,18 +71,23 @@ fn end(id: i64, resource: &str) -> Vec<Write> {
     ]
 }
 
+/// `store` with `resources` in one project of one domain.
+async fn synced(store: &impl InventoryStore, resources: &[switchboard_core::ResourceSpec]) {
+    let projects = [("p1".to_string(), "p1".to_string(), "d1".to_string())];
+    let domains = [("d1".to_string(), "d1".to_string())];
+    store
+        .sync_inventory(&domains, &projects, resources)
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn a_resource_is_held_by_one_task_at_a_time_and_ids_are_never_shared() {
     let Some(store) = common::postgres().await else {
         return;
     };
     let resources = [common::server("r1", "a"), common::server("r2", "b")];
-    let projects = [("p1".to_string(), "p1".to_string(), "d1".to_string())];
-    let domains = [("d1".to_string(), "d1".to_string())];
-    store
-        .sync_inventory(&domains, &projects, &resources)
-        .await
-        .unwrap();
+    synced(&store, &resources).await;
     let holder = |id: &'static str| {
         let store = &store;
         async move {
@@ -139,12 +144,7 @@ async fn an_accept_a_claim_refuses_leaves_its_group_which_commits_without_it() {
     };
     let ids: Vec<String> = (0..=20).map(|n| format!("r{n}")).collect();
     let resources: Vec<_> = ids.iter().map(|id| common::server(id, id)).collect();
-    let projects = [("p1".to_string(), "p1".to_string(), "d1".to_string())];
-    let domains = [("d1".to_string(), "d1".to_string())];
-    store
-        .sync_inventory(&domains, &projects, &resources)
-        .await
-        .unwrap();
+    synced(&store, &resources).await;
     store
         .commit(vec![accept(1, "r0")], Priority::Answer)
         .await
@@ -185,12 +185,7 @@ async fn a_resource_a_task_holds_is_neither_deleted_nor_reset_from_under_it() {
         return;
     };
     let resources = [common::server("r1", "a")];
-    let projects = [("p1".to_string(), "p1".to_string(), "d1".to_string())];
-    let domains = [("d1".to_string(), "d1".to_string())];
-    store
-        .sync_inventory(&domains, &projects, &resources)
-        .await
-        .unwrap();
+    synced(&store, &resources).await;
     store
         .commit(vec![accept(1, "r1")], Priority::Answer)
         .await
