@@ -147,7 +147,10 @@ async fn run(joining: Joining, serving: Arc<Mutex<Option<Serving>>>) {
             }
         }
         set_router(&joining.slot, None);
-        serving.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let left = serving.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(left) = left {
+            left.state.events.close();
+        }
     }
 }
 
