@@ -277,3 +277,41 @@ async fn gone(pool: &PgPool, token: i64) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// A member whose renewals stall (its row locked by another session, as a database that
+/// stopped answering it would) says within a lease that its lease may no longer hold, and says
+/// so again once a renewal goes through: the member serves only meanwhile.
+#[tokio::test]
+async fn a_member_whose_renewals_stall_says_its_lease_may_not_hold() {
+    let Some(url) = common::postgres_url().await else {
+        return;
+    };
+    let options = switchboard_store::StoreOptions::default();
+    let leader = PgStore::open_replica(&url, &options, &Replica::default())
+        .await
+        .unwrap();
+    let member = Replica {
+        name: "stalled".into(),
+        lease: Duration::from_secs(1),
+        ..Replica::default()
+    };
+    let m = PgStore::open_member(&url, &options, &member).await.unwrap();
+    assert!(m.lease_surely_held());
+    let mut stall = leader.pool().begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM writers WHERE token = $1 FOR UPDATE")
+        .bind(m.token())
+        .execute(&mut *stall)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        !m.lease_surely_held(),
+        "a lease unrenewed for 1.5 s of 1 s held"
+    );
+    stall.rollback().await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !m.lease_surely_held() {
+        assert!(std::time::Instant::now() < deadline, "never renewed again");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

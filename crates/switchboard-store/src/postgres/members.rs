@@ -10,10 +10,12 @@ use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::Connection;
 use std::time::Duration;
 use tokio::sync::{oneshot, watch};
+use tokio::time::Instant;
 
 /// Joins as a writer with a new token and a lease, renewed until the lease is dropped.
 pub(super) async fn join(url: &PgConnectOptions, replica: &Replica) -> StoreResult<Lease> {
     let mut conn = PgConnection::connect_with(url).await?;
+    let sent = Instant::now();
     let token: i64 = sqlx::query_scalar(
         "INSERT INTO writers (token, name, expires_at) VALUES (nextval('writer_tokens'), $1, \
          clock_timestamp() + make_interval(secs => $2)) RETURNING token",
@@ -24,15 +26,17 @@ pub(super) async fn join(url: &PgConnectOptions, replica: &Replica) -> StoreResu
     .await?;
     tracing::info!(token, "writing beside the leader");
     let (lose, lost) = watch::channel(false);
+    let (held, held_until) = watch::channel(sent + replica.lease);
     let (stop, stopped) = oneshot::channel();
     let renewal = Renewal {
         url: url.clone(),
         token,
         lease: replica.lease,
         lose: lose.clone(),
+        held,
     };
     tokio::spawn(renewal.run(conn, stopped));
-    Ok(Lease::member(token, lose, lost, stop))
+    Ok(Lease::member(token, (lose, lost), held_until, stop))
 }
 
 struct Renewal {
@@ -40,6 +44,8 @@ struct Renewal {
     token: i64,
     lease: Duration,
     lose: watch::Sender<bool>,
+    /// Until when the lease surely holds: the last renewal's sending plus a lease.
+    held: watch::Sender<Instant>,
 }
 
 impl Renewal {
@@ -50,6 +56,7 @@ impl Renewal {
                 _ = &mut stopped => return self.leave(conn).await,
                 _ = tokio::time::sleep(every) => {}
             }
+            let sent = Instant::now();
             let renewed = sqlx::query_scalar::<_, i64>(
                 "UPDATE writers SET expires_at = clock_timestamp() + make_interval(secs => $2) \
                  WHERE token = $1 RETURNING token",
@@ -59,7 +66,9 @@ impl Renewal {
             .fetch_optional(&mut conn)
             .await;
             match renewed {
-                Ok(Some(_)) => {}
+                Ok(Some(_)) => {
+                    self.held.send_replace(sent + self.lease);
+                }
                 Ok(None) => {
                     lost(&self.lose);
                     return;

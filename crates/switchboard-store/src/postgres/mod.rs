@@ -208,6 +208,13 @@ impl PgStore {
     pub fn leave(&self) {
         self.lease.end();
     }
+
+    /// Whether this replica's lease surely holds now, on its own clock: a writer beside the
+    /// leader that cannot say so may have been fenced off, and what it keeps in memory may be
+    /// stale (a revoked token it cached).
+    pub fn lease_surely_held(&self) -> bool {
+        self.lease.surely_held()
+    }
 }
 
 #[async_trait::async_trait]

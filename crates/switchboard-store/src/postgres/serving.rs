@@ -86,8 +86,8 @@ impl Lease {
     /// dropped.
     pub fn member(
         token: i64,
-        lose: watch::Sender<bool>,
-        lost: watch::Receiver<bool>,
+        (lose, lost): (watch::Sender<bool>, watch::Receiver<bool>),
+        held_until: watch::Receiver<Instant>,
         renewals: oneshot::Sender<()>,
     ) -> Lease {
         Lease {
@@ -95,7 +95,7 @@ impl Lease {
             waited: true,
             lost,
             lose,
-            held_until: watch::channel(Instant::now()).1,
+            held_until,
             serving: false,
             renewals: std::sync::Mutex::new(Some(renewals)),
         }
@@ -107,6 +107,12 @@ impl Lease {
         if let Some(stop) = renewals.take() {
             let _ = stop.send(());
         }
+    }
+
+    /// Whether the lease surely holds now, on this process's clock: it was renewed less than a
+    /// lease ago (counted from the renewal's sending) and not lost.
+    pub fn surely_held(&self) -> bool {
+        !*self.lost.borrow() && Instant::now() < *self.held_until.borrow()
     }
 
     /// See `CommitStore::may_act`. A replica paused past its lease finds, as it resumes, that

@@ -247,6 +247,10 @@ async fn a_member_paused_past_its_lease_is_fenced_off_and_joins_again() {
     };
     let first = members().await;
     assert_eq!(first.len(), 1, "{first:?}");
+    // A token the member has cached, revoked while it is paused.
+    let tasks = "/switchboard/v1/tasks?limit=1";
+    let cached = token(&member.base).await;
+    assert_eq!(status(&member.base, &cached, reqwest::Method::GET, tasks).await, 200);
 
     member.signal("STOP");
     until("the leader removed the paused member", || async {
@@ -269,13 +273,24 @@ async fn a_member_paused_past_its_lease_is_fenced_off_and_joins_again() {
         started.elapsed()
     );
 
+    let revoked = reqwest::Client::new()
+        .delete(format!("{}/v3/auth/tokens", leader.base))
+        .header("X-Auth-Token", &tok)
+        .header("X-Subject-Token", &cached)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 204);
+
     member.signal("CONT");
+    // Resumed, it does not serve from what it kept (its lease lapsed): not the revoked token.
+    let resumed = status(&member.base, &cached, reqwest::Method::GET, tasks).await;
+    assert_ne!(resumed, 200, "a member resumed past its lease served a revoked token");
     until("the member joined again", || async {
         let now = members().await;
         now.len() == 1 && now != first
     })
     .await;
-    let tasks = "/switchboard/v1/tasks?limit=1";
     until("the member serves again", || async {
         status(&member.base, &tok, reqwest::Method::GET, tasks).await == 200
     })
