@@ -113,6 +113,21 @@ async fn a_standby_serves_beside_the_leader_and_takes_over_without_a_pause() {
     let path = format!("/switchboard/v1/faults?id={rule_id}");
     let removed = status(&member.base, &tok, reqwest::Method::DELETE, &path).await;
     assert_eq!(removed, 200);
+    // Counted: what it passed on (the rule set, the faulted list, the removal).
+    let metrics = reqwest::Client::new()
+        .get(format!("{}/metrics", member.base))
+        .header("X-Auth-Token", &tok)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let passed = metrics
+        .lines()
+        .find(|l| l.starts_with(r#"switchboard_forwarded_requests_total{outcome="passed"}"#))
+        .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok());
+    assert!(passed.is_some_and(|n| n >= 3.0), "{passed:?}");
     // A request a replica passed on already is never passed on again (no loop).
     let looped = reqwest::Client::new()
         .get(format!("{}/switchboard/v1/faults", member.base))
@@ -250,7 +265,10 @@ async fn a_member_paused_past_its_lease_is_fenced_off_and_joins_again() {
     // A token the member has cached, revoked while it is paused.
     let tasks = "/switchboard/v1/tasks?limit=1";
     let cached = token(&member.base).await;
-    assert_eq!(status(&member.base, &cached, reqwest::Method::GET, tasks).await, 200);
+    assert_eq!(
+        status(&member.base, &cached, reqwest::Method::GET, tasks).await,
+        200
+    );
 
     member.signal("STOP");
     until("the leader removed the paused member", || async {
@@ -285,7 +303,10 @@ async fn a_member_paused_past_its_lease_is_fenced_off_and_joins_again() {
     member.signal("CONT");
     // Resumed, it does not serve from what it kept (its lease lapsed): not the revoked token.
     let resumed = status(&member.base, &cached, reqwest::Method::GET, tasks).await;
-    assert_ne!(resumed, 200, "a member resumed past its lease served a revoked token");
+    assert_ne!(
+        resumed, 200,
+        "a member resumed past its lease served a revoked token"
+    );
     until("the member joined again", || async {
         let now = members().await;
         now.len() == 1 && now != first
