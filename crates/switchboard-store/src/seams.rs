@@ -68,6 +68,12 @@ pub trait CommitStore: Send + Sync {
     async fn may_act(&self) -> bool {
         true
     }
+    /// Whether this replica's lease surely holds now, on its own clock (`true` where there is
+    /// none: SQLite). Past it, another replica may have taken over or removed it, and changes
+    /// it did not apply may have made what it keeps in memory stale (a revoked token cached).
+    fn lease_surely_held(&self) -> bool {
+        true
+    }
     /// Announces a change to what every replica keeps in memory (cached principals; with
     /// `controls`, whether the test team's controls are set; with `reload`, a reset or restore
     /// of the world) and returns once every live replica has applied it, or after a bound.

@@ -74,11 +74,14 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The layers of a matched route, outermost first: the route template for the metrics, the
-/// request log's family and path project, the path's escapes, the read scope of transitions,
-/// fault rules. One layer rather than five: each axum layer costs its own clone of the inner
+/// The layers of a matched route, outermost first (after the check that this replica's lease
+/// holds): the route template for the metrics, the request log's family and path project, the
+/// path's escapes, the read scope of transitions, fault rules. One layer rather than five: each axum layer costs its own clone of the inner
 /// service and boxed futures on every request.
 async fn routed(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !state.store.lease_surely_held() && req.uri().path() != "/health" {
+        return lease_lapsed();
+    }
     crate::metrics::route(req, |req| {
         crate::requests::route(req, |req| {
             family::path_params(req, |req| {
@@ -89,6 +92,21 @@ async fn routed(State(state): State<AppState>, req: Request, next: Next) -> Resp
         })
     })
     .await
+}
+
+/// A replica whose lease may have lapsed (paused, or cut off from its database past it)
+/// answers nothing from what it keeps in memory, which changes it missed may have made stale:
+/// 503, but `/health`, until a renewal goes through or it stops.
+fn lease_lapsed() -> Response {
+    use axum::response::IntoResponse;
+    let body = serde_json::json!({"error": {"code": "lease_lapsed",
+        "message": "this replica cannot renew its lease on the database; retry shortly"}});
+    (
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        [(axum::http::header::RETRY_AFTER, "1")],
+        Json(body),
+    )
+        .into_response()
 }
 
 /// `group` under `prefix`, with `root` (its version document) at the bare prefix, its handlers

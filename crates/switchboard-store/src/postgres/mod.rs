@@ -208,13 +208,6 @@ impl PgStore {
     pub fn leave(&self) {
         self.lease.end();
     }
-
-    /// Whether this replica's lease surely holds now, on its own clock: a writer beside the
-    /// leader that cannot say so may have been fenced off, and what it keeps in memory may be
-    /// stale (a revoked token it cached).
-    pub fn lease_surely_held(&self) -> bool {
-        self.lease.surely_held()
-    }
 }
 
 #[async_trait::async_trait]
@@ -242,6 +235,10 @@ impl CommitStore for PgStore {
 
     async fn may_act(&self) -> bool {
         self.lease.may_act().await
+    }
+
+    fn lease_surely_held(&self) -> bool {
+        self.lease.surely_held()
     }
 
     async fn announce_shared(&self, controls: Option<bool>, reload: bool) -> StoreResult<()> {

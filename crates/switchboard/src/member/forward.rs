@@ -180,7 +180,7 @@ fn without_hop_by_hop(mut headers: HeaderMap) -> HeaderMap {
 }
 
 /// 503 with `Retry-After`, in the neutral body start-up answers with.
-pub(super) fn unavailable(message: &str) -> Response {
+fn unavailable(message: &str) -> Response {
     let body = json!({"error": {"code": "leader_unavailable", "message": message}});
     (
         StatusCode::SERVICE_UNAVAILABLE,

@@ -7,8 +7,8 @@
 //! - It forgets the principals it cached, and learns whether the leader has controls set,
 //!   from the changes replicas announce (`switchboard_api::shared`); after a reset or a
 //!   restore it reads its world again, passing every request on meanwhile.
-//! - It serves only while its lease surely holds; fenced off (paused or cut off past its
-//!   lease), it joins again as a new writer.
+//! - It serves only while its lease surely holds (as every replica: the API's routes check);
+//!   fenced off (paused or cut off past its lease), it joins again as a new writer.
 //! - Once it takes the lease over, `serve` builds the leading state and the member leaves
 //!   ([`Member::end`]): its row goes once its writes in flight have committed.
 
@@ -193,12 +193,9 @@ async fn serve(joining: &Joining, serving: &Mutex<Option<Serving>>) -> Result<()
     let mut lost = store.lease_lost().context("a member has a lease")?;
     loop {
         let state = api_state(&joining.config, store.clone(), auth.clone()).await?;
-        let router = switchboard_api::router(state.clone())
-            .layer(axum::middleware::from_fn_with_state(
-                forward.clone(),
-                forward::layer,
-            ))
-            .layer(axum::middleware::from_fn_with_state(pg.clone(), while_held));
+        let router = switchboard_api::router(state.clone()).layer(
+            axum::middleware::from_fn_with_state(forward.clone(), forward::layer),
+        );
         set_router(&joining.slot, Some(router));
         forward.reloading.store(false, Ordering::SeqCst);
         let before = serving
@@ -250,20 +247,6 @@ async fn api_state(
             exposition,
         },
     )
-}
-
-/// Serves only while the member's lease surely holds (on its own clock): past it, the leader
-/// may have removed it, and announced changes it did not apply (a revoked token it cached).
-/// `/health` stays its own.
-async fn while_held(
-    axum::extract::State(pg): axum::extract::State<Arc<PgStore>>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    if pg.lease_surely_held() || req.uri().path() == "/health" {
-        return next.run(req).await;
-    }
-    forward::unavailable("this replica cannot renew its lease on the database; retry shortly")
 }
 
 fn set_router(slot: &MemberSlot, router: Option<Router>) {
