@@ -203,13 +203,10 @@ fn code(err: &sqlx::Error) -> Option<String> {
 
 #[tokio::test]
 async fn a_member_whose_lease_expired_is_fenced_off_and_one_that_stops_leaves() {
-    let Some(url) = common::postgres_url().await else {
+    let Some((url, leader)) = leading().await else {
         return;
     };
     let options = switchboard_store::StoreOptions::default();
-    let leader = PgStore::open_replica(&url, &options, &Replica::default())
-        .await
-        .unwrap();
     let pool = leader.pool().clone();
     let member = |name: &str| Replica {
         name: name.into(),
@@ -258,6 +255,16 @@ async fn a_member_whose_lease_expired_is_fenced_off_and_one_that_stops_leaves() 
     gone(&pool, token).await;
 }
 
+/// A new database and its leader (`None` without PostgreSQL to test on).
+async fn leading() -> Option<(String, PgStore)> {
+    let url = common::postgres_url().await?;
+    let options = switchboard_store::StoreOptions::default();
+    let leader = PgStore::open_replica(&url, &options, &Replica::default())
+        .await
+        .unwrap();
+    Some((url, leader))
+}
+
 /// Waits (up to 5 s) until writer `token`'s row is gone.
 async fn gone(pool: &PgPool, token: i64) {
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
@@ -283,13 +290,10 @@ async fn gone(pool: &PgPool, token: i64) {
 /// so again once a renewal goes through: the member serves only meanwhile.
 #[tokio::test]
 async fn a_member_whose_renewals_stall_says_its_lease_may_not_hold() {
-    let Some(url) = common::postgres_url().await else {
+    let Some((url, leader)) = leading().await else {
         return;
     };
     let options = switchboard_store::StoreOptions::default();
-    let leader = PgStore::open_replica(&url, &options, &Replica::default())
-        .await
-        .unwrap();
     let member = Replica {
         name: "stalled".into(),
         lease: Duration::from_secs(1),

@@ -56,6 +56,18 @@ async fn send(base: &str, tok: &str, method: reqwest::Method, path: &str, body: 
     answer.json().await.unwrap()
 }
 
+/// Revokes `subject` through `base`, as `tok`.
+async fn revoke(base: &str, tok: &str, subject: &str) {
+    let revoked = reqwest::Client::new()
+        .delete(format!("{base}/v3/auth/tokens"))
+        .header("X-Auth-Token", tok)
+        .header("X-Subject-Token", subject)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 204);
+}
+
 async fn task_state(base: &str, tok: &str, id: i64) -> String {
     let task = get(base, tok, &format!("/switchboard/v1/tasks/{id}")).await;
     task["state"].as_str().unwrap_or_default().to_string()
@@ -147,14 +159,7 @@ async fn a_standby_serves_beside_the_leader_and_takes_over_without_a_pause() {
         status(&member.base, &other, reqwest::Method::GET, tasks).await,
         200
     );
-    let revoked = reqwest::Client::new()
-        .delete(format!("{}/v3/auth/tokens", leader.base))
-        .header("X-Auth-Token", &tok)
-        .header("X-Subject-Token", &other)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(revoked.status(), 204);
+    revoke(&leader.base, &tok, &other).await;
     assert_eq!(
         status(&member.base, &other, reqwest::Method::GET, tasks).await,
         401
@@ -291,14 +296,7 @@ async fn a_member_paused_past_its_lease_is_fenced_off_and_joins_again() {
         started.elapsed()
     );
 
-    let revoked = reqwest::Client::new()
-        .delete(format!("{}/v3/auth/tokens", leader.base))
-        .header("X-Auth-Token", &tok)
-        .header("X-Subject-Token", &cached)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(revoked.status(), 204);
+    revoke(&leader.base, &tok, &cached).await;
 
     member.signal("CONT");
     // Resumed, it does not serve from what it kept (its lease lapsed): not the revoked token.
