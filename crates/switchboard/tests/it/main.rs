@@ -67,6 +67,7 @@ mod paging_lists;
 mod permissions;
 mod plans;
 mod policy_wildcards;
+mod postgres_catch_up;
 mod postgres_claims;
 mod postgres_conflicts;
 mod postgres_fencing;
