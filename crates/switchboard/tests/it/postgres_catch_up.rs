@@ -6,9 +6,9 @@
 
 use crate::common;
 use crate::postgres_conflicts::maintain;
-use crate::postgres_replicas::KEY;
+use crate::postgres_standbys_serve::serving_pair;
 
-use common::binary::{free_port, get, token, Server};
+use common::binary::{get, token};
 use common::launch;
 use sqlx::Connection;
 use std::time::{Duration, Instant};
@@ -23,11 +23,7 @@ async fn followers_that_fall_behind_read_the_world_again_and_miss_nothing() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let config = launch::config_file(a.path(), "[events]\nbuffer = 1");
     let args = ["--database-url", &url, "--config", config.to_str().unwrap()];
-    let env = [KEY, ("SWITCHBOARD_STANDBYS", "serve")];
-    let leader = Server::launch(a.path(), free_port(), &args, &env);
-    leader.wait_up(Duration::from_secs(30)).await;
-    let member = Server::launch(b.path(), free_port(), &args, &env);
-    member.wait_up(Duration::from_secs(30)).await;
+    let (_leader, member) = serving_pair((a.path(), b.path()), &args, &[]).await;
     let tok = token(&member.base).await;
 
     for action in ["start", "stop", "start"] {

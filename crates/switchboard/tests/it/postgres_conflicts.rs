@@ -5,13 +5,13 @@
 
 use crate::common;
 use crate::postgres_replicas::{pair, KEY};
+use crate::postgres_standbys_serve::serving_pair;
 
-use common::binary::{free_port, token, Server};
+use common::binary::{token, Server};
 use common::launch;
 use futures::StreamExt;
 use serde_json::{json, Value};
 use sqlx::Connection;
-use std::time::Duration;
 
 const PAIRS: usize = 1000;
 
@@ -77,11 +77,7 @@ async fn conflicting_requests_to_two_serving_replicas_are_one_accepted_one_refus
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let config = launch::config_file(a.path(), &services());
     let args = ["--database-url", &url, "--config", config.to_str().unwrap()];
-    let serve = [KEY, ("SWITCHBOARD_STANDBYS", "serve")];
-    let leader = Server::launch(a.path(), free_port(), &args, &serve);
-    leader.wait_up(Duration::from_secs(30)).await;
-    let member = Server::launch(b.path(), free_port(), &args, &serve);
-    member.wait_up(Duration::from_secs(30)).await;
+    let (leader, member) = serving_pair((a.path(), b.path()), &args, &[]).await;
     one_accepted_one_refused(&url, &leader, &member).await;
 }
 

@@ -20,9 +20,22 @@ use std::time::{Duration, Instant};
 
 const SERVE: (&str, &str) = ("SWITCHBOARD_STANDBYS", "serve");
 
-/// A replica in `dir` on the database at `url`, standbys serving.
-fn replica(dir: &Path, url: &str) -> Server {
-    Server::launch(dir, free_port(), &["--database-url", url], &[KEY, SERVE])
+/// A leader in `a` and a standby serving beside it in `b`, on `args` (`--database-url` among
+/// them) and `env` (the shared key, and standbys serving, besides); both serve.
+pub(crate) async fn serving_pair(
+    (a, b): (&Path, &Path),
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (Server, Server) {
+    let env: Vec<(&str, &str)> = [KEY, SERVE]
+        .into_iter()
+        .chain(env.iter().copied())
+        .collect();
+    let leader = Server::launch(a, free_port(), args, &env);
+    leader.wait_up(Duration::from_secs(30)).await;
+    let member = Server::launch(b, free_port(), args, &env);
+    member.wait_up(Duration::from_secs(30)).await;
+    (leader, member)
 }
 
 /// Waits until `check` holds, for up to 30 s.
@@ -79,10 +92,8 @@ async fn a_standby_serves_beside_the_leader_and_takes_over_without_a_pause() {
         return;
     };
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let leader = replica(a.path(), &url);
-    leader.wait_up(Duration::from_secs(30)).await;
-    let member = replica(b.path(), &url);
-    member.wait_up(Duration::from_secs(30)).await;
+    let args = ["--database-url", &url];
+    let (leader, member) = serving_pair((a.path(), b.path()), &args, &[]).await;
     let log = std::fs::read_to_string(b.path().join("server.log")).unwrap();
     assert!(log.contains("serving beside the leader"), "{log}");
     let tok = token(&member.base).await;
@@ -250,11 +261,8 @@ async fn a_member_paused_past_its_lease_is_fenced_off_and_joins_again() {
     };
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let args = ["--database-url", &url];
-    let env = [KEY, SERVE, ("SWITCHBOARD_LEASE", "2s")];
-    let leader = Server::launch(a.path(), free_port(), &args, &env);
-    leader.wait_up(Duration::from_secs(30)).await;
-    let member = Server::launch(b.path(), free_port(), &args, &env);
-    member.wait_up(Duration::from_secs(30)).await;
+    let lease = [("SWITCHBOARD_LEASE", "2s")];
+    let (leader, member) = serving_pair((a.path(), b.path()), &args, &lease).await;
     let tok = token(&leader.base).await;
     let members = || async {
         let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
