@@ -5,6 +5,7 @@
 //! reads, in one place: see the binary's `member`); and resets and restores of the world.
 
 use crate::AppState;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use switchboard_store::{SharedApply, SharedChange, StoreError};
 
@@ -24,23 +25,42 @@ pub async fn controls_changed(state: &AppState, reload: bool) {
     }
 }
 
+/// The controls flag the replicas were last told, as this replica last applied it from the
+/// database (unknown before its first look): what the leader compares its controls with.
+#[derive(Default)]
+pub struct Told(AtomicU8);
+
+impl Told {
+    /// Notes the flag a change applied here carried.
+    pub fn applied(&self, change: &SharedChange) {
+        self.0
+            .store(1 + u8::from(change.controls), Ordering::SeqCst);
+    }
+
+    fn get(&self) -> Option<bool> {
+        match self.0.load(Ordering::SeqCst) {
+            0 => None,
+            n => Some(n == 2),
+        }
+    }
+}
+
 /// On the leader: keeps the other replicas told whether the controls are set, from now on and
-/// when a rule retires by its use (`times`), checking every second. A change through the API
-/// tells them at once ([`controls_changed`]); this covers what changes without a request.
-pub fn keep_told(state: &AppState) {
+/// when a rule retires by its use (`times`), checking every second against what they were
+/// last told (`told`, which the leader's own looks keep). A change through the API tells them
+/// at once ([`controls_changed`]); this covers what changes without a request.
+pub fn keep_told(state: &AppState, told: Arc<Told>) {
     // Only where other replicas may be, until this one is deposed.
     let (Some(_), Some(mut lost)) = (state.store.writer(), state.store.lease_lost()) else {
         return;
     };
     let state = state.clone();
     tokio::spawn(async move {
-        let mut told = None;
         while !*lost.borrow_and_update() {
             let set = controls_set(&state);
-            if told != Some(set) {
-                match state.store.announce_shared(Some(set), false).await {
-                    Ok(()) => told = Some(set),
-                    Err(err) => tracing::warn!(%err, "cannot tell the other replicas the controls"),
+            if told.get().is_some_and(|told| told != set) {
+                if let Err(err) = state.store.announce_shared(Some(set), false).await {
+                    tracing::warn!(%err, "cannot tell the other replicas the controls");
                 }
             }
             tokio::select! {

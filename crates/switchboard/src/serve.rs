@@ -140,11 +140,12 @@ pub async fn build_observed(
     )?;
     // It forgets the principals it cached when another replica says so, and tells the
     // replicas beside it whether the controls are set.
-    let auth = state.auth.clone();
-    state
-        .store
-        .on_shared(switchboard_api::shared::applier(auth, |_| {}));
-    switchboard_api::shared::keep_told(&state);
+    let told = Arc::new(switchboard_api::shared::Told::default());
+    let noted = told.clone();
+    let applier =
+        switchboard_api::shared::applier(state.auth.clone(), move |change| noted.applied(&change));
+    state.store.on_shared(applier);
+    switchboard_api::shared::keep_told(&state, told);
     let app = router(state.clone());
     Ok((state, app))
 }

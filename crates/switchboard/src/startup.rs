@@ -117,7 +117,7 @@ async fn unavailable(State(p): State<Progress>) -> Response {
 }
 
 /// 503 with `Retry-After: 1`.
-fn starting(body: impl IntoResponse) -> Response {
+pub(crate) fn starting(body: impl IntoResponse) -> Response {
     (
         StatusCode::SERVICE_UNAVAILABLE,
         [(header::RETRY_AFTER, "1")],

@@ -11,9 +11,9 @@
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, HeaderName, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::json;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -182,12 +182,7 @@ fn without_hop_by_hop(mut headers: HeaderMap) -> HeaderMap {
 /// 503 with `Retry-After`, in the neutral body start-up answers with.
 fn unavailable(message: &str) -> Response {
     let body = json!({"error": {"code": "leader_unavailable", "message": message}});
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        [(header::RETRY_AFTER, "1")],
-        axum::Json(body),
-    )
-        .into_response()
+    crate::startup::starting(axum::Json(body))
 }
 
 #[cfg(test)]
