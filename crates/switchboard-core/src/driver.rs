@@ -126,6 +126,13 @@ pub trait Driver: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Whether any replica on a shared database may run steps on this driver's resources,
+    /// because each reaches the same system (a BMC, commands that act on something outside the
+    /// machine); `false` for a world one replica keeps, which the leader runs.
+    fn runs_on_any_replica(&self) -> bool {
+        false
+    }
+
     /// How long `action` is expected to take, for progress estimates.
     fn expected_duration(&self, _resource: &ResourceSpec, _action: Action) -> Duration {
         Duration::from_secs(2)

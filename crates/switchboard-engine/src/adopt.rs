@@ -9,18 +9,20 @@ use std::sync::Arc;
 use switchboard_store::{StepRecord, TaskRecord};
 use tokio::sync::watch;
 
-/// Resumes every accepted, unfinished task: claims are rebuilt, then each runs on (when this
-/// engine executes tasks; one that only accepts them holds their claims meanwhile).
+/// Resumes every accepted, unfinished task: claims are rebuilt, then each this engine runs
+/// runs on, and those whose runner's lease expired (a leader's taken over) are claimed.
 pub(crate) async fn recover(inner: &Arc<Inner>) -> Result<(), EngineError> {
     let tasks = inner.store.unfinished_tasks().await?;
     let mut resumed = Vec::with_capacity(tasks.len());
+    let mut others = Vec::new();
     for task in tasks {
         let steps = inner.store.steps(task.id).await?;
         adopt(inner, &task, &steps);
-        resumed.push((task, steps));
-    }
-    if !inner.executes {
-        return Ok(());
+        if crate::executors::mine(inner, task.executor) {
+            resumed.push((task, steps));
+        } else if crate::executors::can_run(inner, &inner.lock(), &steps) {
+            others.push(task.id);
+        }
     }
     for (task, steps) in resumed {
         tracing::info!(
@@ -32,7 +34,7 @@ pub(crate) async fn recover(inner: &Arc<Inner>) -> Result<(), EngineError> {
         );
         spawn(inner.clone(), task, steps);
     }
-    Ok(())
+    crate::executors::claim(inner, others).await
 }
 
 /// Puts a committed, unfinished task into the world: it holds the resources its steps run on,
@@ -84,7 +86,7 @@ pub(crate) fn runs(inner: &Inner, task: i64) -> bool {
 }
 
 /// The world read again from the tables, for what it missed: the end of the tasks it knew that
-/// have finished, the unfinished tasks it did not know (run, when this engine executes), then
+/// have finished, the unfinished tasks it did not know (run, when this engine is theirs), then
 /// the states of the resources no task holds (a held one shows its task's states).
 pub(crate) async fn catch_up(inner: &Arc<Inner>) -> Result<(), EngineError> {
     // Each known task is looked up on its own: one being accepted here has no row yet, and
@@ -106,7 +108,7 @@ pub(crate) async fn catch_up(inner: &Arc<Inner>) -> Result<(), EngineError> {
     }
     for task in inner.store.unfinished_tasks().await? {
         let steps = inner.store.steps(task.id).await?;
-        if adopt(inner, &task, &steps) && inner.executes {
+        if adopt(inner, &task, &steps) && crate::executors::mine(inner, task.executor) {
             spawn(inner.clone(), task, steps);
         }
     }

@@ -1,8 +1,8 @@
 //! Following the other writers of a shared database (replicas on PostgreSQL): the tasks they
 //! accepted, their resources' states and their tasks' ends reach this engine's world through
 //! the events they commit, which the store publishes with its own, in the order the database
-//! numbered them (commit order). An engine that executes runs the tasks the others accepted,
-//! as it resumes its own after a restart; one that only accepts holds their claims until
+//! numbered them (commit order). An engine runs the tasks the others accepted for it to run
+//! (`executors`), as it resumes its own after a restart, and holds the others' claims until
 //! their end reaches it. Events missed (a receiver lagging behind, events pruned before they
 //! were read) are made up for by reading the world again from the tables.
 
@@ -95,7 +95,7 @@ async fn apply(inner: &Arc<Inner>, event: &Event) -> Result<(), EngineError> {
                 return Ok(());
             }
             let steps = inner.store.steps(id).await?;
-            if adopt::adopt(inner, &task, &steps) && inner.executes {
+            if adopt::adopt(inner, &task, &steps) && crate::executors::mine(inner, task.executor) {
                 tracing::info!(task = id, request_id = %task.request_id,
                     action = %task.action.as_str(), targets = %task.targets.join(","),
                     "running a task another replica accepted");

@@ -9,6 +9,7 @@ mod config;
 mod dag;
 mod edits;
 mod events;
+mod executors;
 mod flavors;
 mod follow;
 mod ids;
@@ -90,9 +91,9 @@ pub(crate) struct Inner {
     gate: tokio::sync::RwLock<()>,
     /// Held by one resource edit at a time, from its decision until it is visible.
     edits: Arc<tokio::sync::Mutex<()>>,
-    /// Whether this engine runs tasks (its own and, on a shared database, those other
-    /// replicas accepted); one that does not only accepts them, for an engine that does.
-    executes: bool,
+    /// Whether this engine can run any task (the leader, or the one server); one beside the
+    /// leader runs only tasks on resources every replica reaches (`executors`).
+    runs_all: bool,
 }
 
 fn driver_for(
@@ -119,10 +120,11 @@ impl Engine {
         Self::open_with(store, drivers, config, true).await
     }
 
-    /// An engine that accepts operations and leaves their execution to the engine of the
-    /// replica that executes (on a database other writers share: `PgStore::open_member`). Its
-    /// world follows what the others commit, the ends of its own tasks included.
-    pub async fn open_accepting(
+    /// An engine beside the leader's, on a database other writers share
+    /// (`PgStore::open_member`): it accepts operations, runs those whose resources every
+    /// replica reaches (and those it claims when their runner's lease expired), and leaves the
+    /// rest to the leader's engine. Its world follows what the others commit.
+    pub async fn open_beside(
         store: Arc<dyn Store>,
         drivers: HashMap<String, Arc<dyn Driver>>,
         config: EngineConfig,
@@ -134,7 +136,7 @@ impl Engine {
         store: Arc<dyn Store>,
         drivers: HashMap<String, Arc<dyn Driver>>,
         config: EngineConfig,
-        executes: bool,
+        runs_all: bool,
     ) -> Result<Engine, EngineError> {
         let following = follow::subscribe(store.as_ref());
         let records = store.resources().await?;
@@ -168,13 +170,14 @@ impl Engine {
             aborts: Mutex::new(HashMap::new()),
             gate: tokio::sync::RwLock::new(()),
             edits: Arc::new(tokio::sync::Mutex::new(())),
-            executes,
+            runs_all,
         });
         adopt::recover(&inner).await?;
-        if executes {
+        if runs_all {
             monitor::spawn(&inner);
         }
         follow::spawn(&inner, following);
+        executors::spawn(&inner);
         Ok(Engine { inner })
     }
 

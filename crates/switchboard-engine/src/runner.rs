@@ -68,6 +68,7 @@ pub(crate) async fn run(
     // A cancel accepted before a restart still holds.
     let mut cancelled = task.cancel_requested;
     let mut batch = Batch::default();
+    let mut lease = inner.store.lease_lost();
     tracing::info!(
         task = task.id,
         request_id = %task.request_id,
@@ -127,6 +128,14 @@ pub(crate) async fn run(
                     batch.writes.push(events::progress(&task.project_id, task.id, progress));
                 }
             }
+            // Fenced off (its lease expired, or another replica leads): nothing it writes will
+            // land, and the writer that claims the task next resumes it. Its running steps are
+            // dropped, so that it acts no more.
+            _ = lease_lost(&mut lease) => {
+                tracing::warn!(task = task.id, "stopped running the task: this replica's lease is lost");
+                release(&inner, task.id);
+                return;
+            }
             changed = cancel.changed(), if !cancelled => {
                 cancelled = changed.is_err() || *cancel.borrow();
             }
@@ -146,6 +155,16 @@ pub(crate) async fn run(
                 }
             }
         }
+    }
+}
+
+/// Resolves once the replica's lease is lost (never where there is none: SQLite).
+async fn lease_lost(lease: &mut Option<watch::Receiver<bool>>) {
+    match lease {
+        Some(lost) => {
+            let _ = lost.wait_for(|lost| *lost).await;
+        }
+        None => std::future::pending().await,
     }
 }
 

@@ -11,7 +11,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// How a step held by a `hang` fault ends: its task was cancelled.
 const CANCELLED_WHILE_HELD: &str = "cancelled while held by a hang fault";
-const LEASE_GONE: &str = "this replica lost the serving lease to another, which goes on with it";
+const LEASE_GONE: &str = "this replica's lease may have expired; a live replica goes on with it";
 
 /// Runs `step` of `task` (of `project`) until it is DONE or FAILED and returns it. The start
 /// of each attempt is queued before the driver is asked; the final state is left to the runner
@@ -291,7 +291,10 @@ pub(crate) async fn commit_retrying_then(
             .await
         {
             Ok(()) => return,
-            Err(switchboard_store::StoreError::Closed) => return,
+            // Fenced off: nothing it writes will land (another writer goes on with the task).
+            Err(
+                switchboard_store::StoreError::Closed | switchboard_store::StoreError::InUse(_),
+            ) => return,
             Err(err) => {
                 tracing::error!(%err, "store commit failed; retrying");
                 tokio::time::sleep(delay).await;

@@ -159,6 +159,7 @@ impl Engine {
                         updated_at: now,
                         finished_at: steps.is_empty().then_some(now),
                         cancel_requested: false,
+                        executor: crate::executors::executor_of(inner, world, &records),
                     };
                     let writes = vec![Write::InsertTask {
                         task: task.clone(),
@@ -235,9 +236,9 @@ impl Engine {
                     }
                     let _ = committed.send(Some(true));
                     inner.notify_changed();
-                    // Cancellable before the caller hears of it. An engine that does not
-                    // execute holds the task's claims until the task's end reaches it.
-                    let runs = inner.executes && !steps.is_empty();
+                    // Cancellable before the caller hears of it. An engine that does not run
+                    // it holds the task's claims until the task's end reaches it.
+                    let runs = crate::executors::mine(&inner, task.executor) && !steps.is_empty();
                     let signals = runs.then(|| crate::runner::register(&inner, task.id));
                     let _ = reply.send(Ok(()));
                     if let Some(signals) = signals {

@@ -69,6 +69,7 @@ fn transitive_task() -> Vec<Write> {
         updated_at: 1,
         finished_at: None,
         cancel_requested: false,
+        executor: None,
     };
     let steps: Vec<StepRecord> = CHAIN
         .iter()

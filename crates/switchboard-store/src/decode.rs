@@ -145,6 +145,7 @@ impl TaskColumns {
             updated_at,
             finished_at,
             cancel_requested,
+            executor: None,
         })
     }
 }

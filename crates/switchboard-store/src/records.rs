@@ -109,6 +109,9 @@ pub struct TaskRecord {
     pub finished_at: Option<Millis>,
     /// A cancel was accepted: no new step may start, also after a restart.
     pub cancel_requested: bool,
+    /// On a database several writers share, the writer (its token) that runs the task; `None`
+    /// where one server runs everything (SQLite), or while no writer has claimed it.
+    pub executor: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

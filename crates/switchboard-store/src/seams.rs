@@ -86,6 +86,22 @@ pub trait CommitStore: Send + Sync {
     fn on_shared(&self, apply: crate::SharedApply) {
         let _ = apply;
     }
+    /// On a database several writers share, the leader's writer (its token), which runs every
+    /// task no other writer can: this writer's own on the leader, the leader's as last seen
+    /// beside it. `None` where one server runs everything (SQLite).
+    fn leader(&self) -> Option<i64> {
+        None
+    }
+    /// Claims, for this writer, those of `tasks` that no live writer runs (their executor is
+    /// unset, or its lease expired and its row is gone), skipping any another claimer holds
+    /// locked; the ones claimed. Nothing where one server runs everything (SQLite).
+    async fn claim_tasks(
+        &self,
+        tasks: &[switchboard_core::TaskId],
+    ) -> StoreResult<Vec<switchboard_core::TaskId>> {
+        let _ = tasks;
+        Ok(Vec::new())
+    }
 }
 
 /// The resources the inventory declares, with their state and metadata.

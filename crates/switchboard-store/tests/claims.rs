@@ -5,49 +5,8 @@
 
 mod common;
 
-use switchboard_core::{Action, Lifecycle, StepState, TaskState};
-use switchboard_store::{
-    CommitStore, InventoryStore, Priority, StepRecord, StoreError, TaskRecord, TaskStore, Write,
-};
-
-fn accept(id: i64, resource: &str) -> Write {
-    Write::InsertTask {
-        task: TaskRecord {
-            id,
-            project_id: "p1".into(),
-            kind: "nova.server".into(),
-            action: Action::Start,
-            target_id: Some(resource.into()),
-            targets: vec![resource.into()],
-            only_self: true,
-            principal: "admin".into(),
-            request_id: format!("req-{id}"),
-            state: TaskState::InProgress,
-            progress: 0.0,
-            error: None,
-            created_at: 1,
-            updated_at: 1,
-            finished_at: None,
-            cancel_requested: false,
-        },
-        steps: vec![StepRecord {
-            task_id: id,
-            idx: 0,
-            resource_id: resource.into(),
-            action: Action::Start,
-            follow_task: None,
-            after: vec![],
-            state: StepState::Pending,
-            attempts: 0,
-            prior_state: Lifecycle::Stopped,
-            expected_ms: 50,
-            started_at: None,
-            finished_at: None,
-            error: None,
-            output: None,
-        }],
-    }
-}
+use switchboard_core::{Lifecycle, TaskState};
+use switchboard_store::{CommitStore, InventoryStore, Priority, StoreError, TaskStore, Write};
 
 /// A task's end as the engine writes it: its resource's last state, which frees it, and the
 /// task's own end.
@@ -100,7 +59,7 @@ async fn a_resource_is_held_by_one_task_at_a_time_and_ids_are_never_shared() {
     };
 
     store
-        .commit(vec![accept(1, "r1")], Priority::Answer)
+        .commit(vec![common::accept(1, "r1")], Priority::Answer)
         .await
         .unwrap();
     assert_eq!(holder("r1").await, Some(1), "held from the accept on");
@@ -108,8 +67,8 @@ async fn a_resource_is_held_by_one_task_at_a_time_and_ids_are_never_shared() {
     // A second task on r1 is refused, naming the holder; a neighbour on r2 sent at the same
     // time is kept (in one group or its own).
     let (refused, kept) = tokio::join!(
-        store.commit(vec![accept(2, "r1")], Priority::Answer),
-        store.commit(vec![accept(3, "r2")], Priority::Answer)
+        store.commit(vec![common::accept(2, "r1")], Priority::Answer),
+        store.commit(vec![common::accept(3, "r2")], Priority::Answer)
     );
     match refused {
         Err(StoreError::Claimed { resource, task }) => {
@@ -125,7 +84,7 @@ async fn a_resource_is_held_by_one_task_at_a_time_and_ids_are_never_shared() {
     store.commit(end(1, "r1"), Priority::Answer).await.unwrap();
     assert_eq!(holder("r1").await, None);
     store
-        .commit(vec![accept(2, "r1")], Priority::Answer)
+        .commit(vec![common::accept(2, "r1")], Priority::Answer)
         .await
         .unwrap();
     assert_eq!(holder("r1").await, Some(2));
@@ -146,7 +105,7 @@ async fn an_accept_a_claim_refuses_leaves_its_group_which_commits_without_it() {
     let resources: Vec<_> = ids.iter().map(|id| common::server(id, id)).collect();
     synced(&store, &resources).await;
     store
-        .commit(vec![accept(1, "r0")], Priority::Answer)
+        .commit(vec![common::accept(1, "r0")], Priority::Answer)
         .await
         .unwrap();
     let groups = || {
@@ -159,7 +118,10 @@ async fn an_accept_a_claim_refuses_leaves_its_group_which_commits_without_it() {
     // Twenty accepts at once, the tenth on r0, which task 1 holds.
     let accepts = (1..=20).map(|n| {
         let resource = if n == 10 { "r0" } else { ids[n].as_str() };
-        store.commit(vec![accept(100 + n as i64, resource)], Priority::Answer)
+        store.commit(
+            vec![common::accept(100 + n as i64, resource)],
+            Priority::Answer,
+        )
     });
     let results = futures::future::join_all(accepts).await;
     for (n, result) in (1..=20).zip(&results) {
@@ -187,7 +149,7 @@ async fn a_resource_a_task_holds_is_neither_deleted_nor_reset_from_under_it() {
     let resources = [common::server("r1", "a")];
     synced(&store, &resources).await;
     store
-        .commit(vec![accept(1, "r1")], Priority::Answer)
+        .commit(vec![common::accept(1, "r1")], Priority::Answer)
         .await
         .unwrap();
     let delete = || Write::DeleteResource {

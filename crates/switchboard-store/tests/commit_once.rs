@@ -96,6 +96,7 @@ fn task(id: i64) -> TaskRecord {
         updated_at: 1,
         finished_at: None,
         cancel_requested: false,
+        executor: None,
     }
 }
 

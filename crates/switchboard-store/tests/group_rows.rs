@@ -39,6 +39,7 @@ fn task(id: i64) -> TaskRecord {
         updated_at: 1_700_000_000_001,
         finished_at: None,
         cancel_requested: false,
+        executor: None,
     }
 }
 

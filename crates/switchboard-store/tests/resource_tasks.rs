@@ -26,6 +26,7 @@ fn task(id: i64, created_at: i64, updated_at: i64) -> TaskRecord {
         updated_at,
         finished_at: Some(updated_at),
         cancel_requested: false,
+        executor: None,
     }
 }
 

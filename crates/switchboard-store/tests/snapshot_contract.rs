@@ -49,6 +49,7 @@ async fn fill(store: &dyn Store) {
         updated_at: 2_000,
         finished_at: Some(2_000),
         cancel_requested: false,
+        executor: None,
     };
     let step = StepRecord {
         task_id: 7,

@@ -145,6 +145,7 @@ mod tests {
             updated_at: 2_000,
             finished_at: Some(2_000),
             cancel_requested: false,
+            executor: None,
         };
         let step = StepRecord {
             task_id: 7,

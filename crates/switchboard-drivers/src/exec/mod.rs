@@ -58,6 +58,12 @@ impl ExecDriver {
 
 #[async_trait::async_trait]
 impl Driver for ExecDriver {
+    /// Commands run on whichever replica runs the step: on several replicas, they must reach
+    /// the same system from each (the README says so).
+    fn runs_on_any_replica(&self) -> bool {
+        true
+    }
+
     async fn register(&self, resource: &ResourceSpec) -> Result<(), DriverError> {
         config(resource).map(|_| ())
     }

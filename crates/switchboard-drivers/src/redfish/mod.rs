@@ -59,6 +59,11 @@ fn state_of(power: &str) -> Lifecycle {
 
 #[async_trait::async_trait]
 impl Driver for RedfishDriver {
+    /// Every replica reaches the same BMC over the network.
+    fn runs_on_any_replica(&self) -> bool {
+        true
+    }
+
     async fn register(&self, resource: &ResourceSpec) -> Result<(), DriverError> {
         self.bmc(resource).map(|_| ())
     }

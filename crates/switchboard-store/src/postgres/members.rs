@@ -8,6 +8,8 @@ use super::serving::{lost, reconnect, Lease, Replica};
 use crate::StoreResult;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::Connection;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
@@ -16,9 +18,10 @@ use tokio::time::Instant;
 pub(super) async fn join(url: &PgConnectOptions, replica: &Replica) -> StoreResult<Lease> {
     let mut conn = PgConnection::connect_with(url).await?;
     let sent = Instant::now();
-    let token: i64 = sqlx::query_scalar(
+    let (token, leader): (i64, Option<i64>) = sqlx::query_as(
         "INSERT INTO writers (token, name, expires_at) VALUES (nextval('writer_tokens'), $1, \
-         clock_timestamp() + make_interval(secs => $2)) RETURNING token",
+         clock_timestamp() + make_interval(secs => $2)) \
+         RETURNING token, (SELECT token FROM serving_lease WHERE id = 0)",
     )
     .bind(&replica.name)
     .bind(replica.lease.as_secs_f64())
@@ -28,15 +31,22 @@ pub(super) async fn join(url: &PgConnectOptions, replica: &Replica) -> StoreResu
     let (lose, lost) = watch::channel(false);
     let (held, held_until) = watch::channel(sent + replica.lease);
     let (stop, stopped) = oneshot::channel();
+    let leader = Arc::new(AtomicI64::new(leader.unwrap_or(0)));
     let renewal = Renewal {
         url: url.clone(),
         token,
         lease: replica.lease,
         lose: lose.clone(),
         held,
+        leader: leader.clone(),
     };
     tokio::spawn(renewal.run(conn, stopped));
-    Ok(Lease::member(token, (lose, lost), held_until, stop))
+    Ok(Lease::member(
+        token,
+        (lose, lost),
+        (held_until, leader),
+        stop,
+    ))
 }
 
 struct Renewal {
@@ -46,6 +56,8 @@ struct Renewal {
     lose: watch::Sender<bool>,
     /// Until when the lease surely holds: the last renewal's sending plus a lease.
     held: watch::Sender<Instant>,
+    /// The serving lease's token, as each renewal reads it.
+    leader: Arc<AtomicI64>,
 }
 
 impl Renewal {
@@ -57,17 +69,20 @@ impl Renewal {
                 _ = tokio::time::sleep(every) => {}
             }
             let sent = Instant::now();
-            let renewed = sqlx::query_scalar::<_, i64>(
+            let renewed = sqlx::query_scalar::<_, Option<i64>>(
                 "UPDATE writers SET expires_at = clock_timestamp() + make_interval(secs => $2) \
-                 WHERE token = $1 RETURNING token",
+                 WHERE token = $1 RETURNING (SELECT token FROM serving_lease WHERE id = 0)",
             )
             .bind(self.token)
             .bind(self.lease.as_secs_f64())
             .fetch_optional(&mut conn)
             .await;
             match renewed {
-                Ok(Some(_)) => {
+                Ok(Some(leader)) => {
                     self.held.send_replace(sent + self.lease);
+                    if let Some(leader) = leader {
+                        self.leader.store(leader, Ordering::Relaxed);
+                    }
                 }
                 Ok(None) => {
                     lost(&self.lose);

@@ -5,6 +5,7 @@ mod admin;
 mod changes;
 mod claims;
 mod cluster;
+mod executors;
 mod feed;
 mod groups;
 mod identity;
@@ -248,6 +249,17 @@ impl CommitStore for PgStore {
 
     fn on_shared(&self, apply: crate::SharedApply) {
         self.shared.set(apply);
+    }
+
+    fn leader(&self) -> Option<i64> {
+        Some(self.lease.leader())
+    }
+
+    async fn claim_tasks(
+        &self,
+        tasks: &[switchboard_core::TaskId],
+    ) -> StoreResult<Vec<switchboard_core::TaskId>> {
+        executors::claim(&self.pool, &self.lease, tasks).await
     }
 }
 

@@ -73,7 +73,8 @@ fn insert_tasks<'a>(s: &mut Statement<'a>, g: &'a Grouped<'a>) -> StoreResult<()
         .collect::<StoreResult<Vec<_>>>()?;
     s.clause(
         "INSERT INTO tasks (id, project_id, kind, action, target_id, only_self, principal, \
-         request_id, state, progress, error, created_at, updated_at, finished_at, targets) \
+         request_id, state, progress, error, created_at, updated_at, finished_at, targets, \
+         executor) \
          SELECT * FROM ",
     );
     s.unnest(|c| {
@@ -91,7 +92,8 @@ fn insert_tasks<'a>(s: &mut Statement<'a>, g: &'a Grouped<'a>) -> StoreResult<()
             .col(t.iter().map(|t| t.created_at).collect(), "bigint")
             .col(t.iter().map(|t| t.updated_at).collect(), "bigint")
             .col(t.iter().map(|t| t.finished_at).collect(), "bigint")
-            .col(targets, "text");
+            .col(targets, "text")
+            .col(t.iter().map(|t| t.executor).collect(), "bigint");
     });
     s.q.push(")");
     Ok(())

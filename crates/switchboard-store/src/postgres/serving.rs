@@ -9,6 +9,7 @@
 use crate::{StoreError, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::Connection;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{oneshot, watch};
@@ -75,8 +76,9 @@ pub(super) struct Lease {
     /// Until when the lease surely holds, on this process's clock: the last renewal's sending
     /// plus a lease (PostgreSQL counts its expiry from later, when it ran the renewal).
     held_until: watch::Receiver<Instant>,
-    /// Whether this is the serving lease (a writer beside the leader never acts).
-    serving: bool,
+    /// The leader's writer: this one's token on the leader; beside it, the serving lease's
+    /// token as last seen.
+    leader: Arc<AtomicI64>,
     /// Dropped (or sent on) to end the renewals.
     renewals: std::sync::Mutex<Option<oneshot::Sender<()>>>,
 }
@@ -87,7 +89,7 @@ impl Lease {
     pub fn member(
         token: i64,
         (lose, lost): (watch::Sender<bool>, watch::Receiver<bool>),
-        held_until: watch::Receiver<Instant>,
+        (held_until, leader): (watch::Receiver<Instant>, Arc<AtomicI64>),
         renewals: oneshot::Sender<()>,
     ) -> Lease {
         Lease {
@@ -96,7 +98,7 @@ impl Lease {
             lost,
             lose,
             held_until,
-            serving: false,
+            leader,
             renewals: std::sync::Mutex::new(Some(renewals)),
         }
     }
@@ -115,13 +117,16 @@ impl Lease {
         !*self.lost.borrow() && Instant::now() < *self.held_until.borrow()
     }
 
-    /// See `CommitStore::may_act`. A replica paused past its lease finds, as it resumes, that
-    /// its lease may be another's, before it acts; renewals stuck on a slow database hold its
-    /// actions up until one goes through (or the lease turns out lost).
+    /// The leader's writer, as last seen.
+    pub fn leader(&self) -> i64 {
+        self.leader.load(Ordering::Relaxed)
+    }
+
+    /// See `CommitStore::may_act`. A writer paused past its lease finds, as it resumes, that
+    /// its lease may be another's (or its tasks another writer's), before it acts; renewals
+    /// stuck on a slow database hold its actions up until one goes through (or the lease turns
+    /// out lost).
     pub async fn may_act(&self) -> bool {
-        if !self.serving {
-            return false;
-        }
         let (mut held, mut lost) = (self.held_until.clone(), self.lost.clone());
         loop {
             if *lost.borrow_and_update() {
@@ -170,7 +175,7 @@ pub(super) async fn acquire(url: &PgConnectOptions, replica: &Replica) -> StoreR
         lost,
         lose,
         held_until,
-        serving: true,
+        leader: Arc::new(AtomicI64::new(token)),
         renewals: std::sync::Mutex::new(Some(stop)),
     })
 }

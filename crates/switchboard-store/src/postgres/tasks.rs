@@ -79,6 +79,23 @@ impl FromRow<'_, PgRow> for StepColumns {
     }
 }
 
+/// A row of [`TASK_COLUMNS`] and the task's executor, for the engine (the listings leave it
+/// out: they show no one which replica runs what).
+struct Executed(TaskColumns, Option<i64>);
+
+impl FromRow<'_, PgRow> for Executed {
+    fn from_row(r: &PgRow) -> Result<Self, sqlx::Error> {
+        Ok(Executed(TaskColumns::from_row(r)?, r.try_get(16)?))
+    }
+}
+
+impl Executed {
+    fn record(self) -> StoreResult<TaskRecord> {
+        let executor = self.1;
+        self.0.record().map(|t| TaskRecord { executor, ..t })
+    }
+}
+
 fn tasks_of(rows: Vec<TaskColumns>) -> StoreResult<Vec<TaskRecord>> {
     rows.into_iter().map(TaskColumns::record).collect()
 }
@@ -119,12 +136,12 @@ impl TaskStore for PgStore {
     }
 
     async fn task(&self, id: TaskId) -> StoreResult<Option<TaskRecord>> {
-        let sql = format!("SELECT {TASK_COLUMNS} FROM tasks t WHERE t.id = $1");
-        let row: Option<TaskColumns> = sqlx::query_as(&sql)
+        let sql = format!("SELECT {TASK_COLUMNS}, t.executor FROM tasks t WHERE t.id = $1");
+        let row: Option<Executed> = sqlx::query_as(&sql)
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(TaskColumns::record).transpose()
+        row.map(Executed::record).transpose()
     }
 
     async fn steps(&self, task_id: TaskId) -> StoreResult<Vec<StepRecord>> {
@@ -162,10 +179,11 @@ impl TaskStore for PgStore {
 
     async fn unfinished_tasks(&self) -> StoreResult<Vec<TaskRecord>> {
         let sql = format!(
-            "SELECT {TASK_COLUMNS} FROM tasks t WHERE t.state IN ('NEW', 'IN_PROGRESS') \
-             ORDER BY t.id"
+            "SELECT {TASK_COLUMNS}, t.executor FROM tasks t \
+             WHERE t.state IN ('NEW', 'IN_PROGRESS') ORDER BY t.id"
         );
-        tasks_of(sqlx::query_as(&sql).fetch_all(&self.pool).await?)
+        let rows: Vec<Executed> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+        rows.into_iter().map(Executed::record).collect()
     }
 
     async fn resource_tasks(

@@ -115,3 +115,64 @@ pub async fn backends(dir: &std::path::Path, resources: &[ResourceSpec]) -> Vec<
     }
     stores
 }
+
+/// The accept of task `id`: one step, a start of `resource`, run by no writer in particular.
+pub fn accept(id: i64, resource: &str) -> switchboard_store::Write {
+    switchboard_store::Write::InsertTask {
+        task: switchboard_store::TaskRecord {
+            id,
+            project_id: "p1".into(),
+            kind: "nova.server".into(),
+            action: switchboard_core::Action::Start,
+            target_id: Some(resource.into()),
+            targets: vec![resource.into()],
+            only_self: true,
+            principal: "admin".into(),
+            request_id: format!("req-{id}"),
+            state: switchboard_core::TaskState::InProgress,
+            progress: 0.0,
+            error: None,
+            created_at: 1,
+            updated_at: 1,
+            finished_at: None,
+            cancel_requested: false,
+            executor: None,
+        },
+        steps: vec![switchboard_store::StepRecord {
+            task_id: id,
+            idx: 0,
+            resource_id: resource.into(),
+            action: switchboard_core::Action::Start,
+            follow_task: None,
+            after: vec![],
+            state: switchboard_core::StepState::Pending,
+            attempts: 0,
+            prior_state: Lifecycle::Stopped,
+            expected_ms: 50,
+            started_at: None,
+            finished_at: None,
+            error: None,
+            output: None,
+        }],
+    }
+}
+
+/// Waits (up to 5 s) until writer `token`'s row is gone.
+pub async fn writer_gone(pool: &sqlx::PgPool, token: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM writers WHERE token = $1")
+            .bind(token)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        if left == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "writer {token} is still there"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -230,7 +230,7 @@ async fn api_state(
     let _ = std::fs::remove_dir_all(&dir);
     let sim = SimDriver::open(&dir.join("sim"), config.sim.clone())?;
     let drivers = assemble::drivers(sim, &dir)?;
-    let engine = Engine::open_accepting(store.clone(), drivers, config.engine.clone()).await?;
+    let engine = Engine::open_beside(store.clone(), drivers, config.engine.clone()).await?;
     let exposition = config
         .metrics
         .enabled

@@ -32,7 +32,7 @@ async fn member(url: &str, dir: &std::path::Path) -> (Engine, i64) {
     let sim = SimDriver::open(&dir.join("sim"), Default::default()).unwrap();
     let drivers = switchboard::serve::drivers(sim, dir).unwrap();
     let store: Arc<dyn Store> = Arc::new(store);
-    let engine = Engine::open_accepting(store, drivers, EngineConfig::default())
+    let engine = Engine::open_beside(store, drivers, EngineConfig::default())
         .await
         .unwrap();
     (engine, token)

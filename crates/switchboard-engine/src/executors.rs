@@ -1,0 +1,113 @@
+//! Which engine runs which task when several writers share a database (PostgreSQL replicas):
+//! the one its row names (`TaskRecord::executor`). A writer runs what it accepts when it can
+//! reach every resource the task acts on: the leader runs anything, a writer beside it only
+//! resources whose drivers every replica reaches (`Driver::runs_on_any_replica`); the rest is
+//! the leader's. A task whose executor's lease expired (the leader, as rescuer, removed its
+//! row) is claimed by a live writer that can run it, which resumes it as after a restart: a
+//! step found running re-observes its resource through the driver before acting again. Where
+//! one server runs everything (SQLite), every task is its own.
+
+use crate::world::World;
+use crate::{runner, Inner};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+use switchboard_core::TaskId;
+use switchboard_store::StepRecord;
+
+/// How often a writer looks for tasks no live writer runs. The takeover of a dead writer's
+/// tasks takes its lease, the leader's next renewal (at most a second) and up to this.
+const CLAIM_EVERY: Duration = Duration::from_millis(250);
+
+/// Whether this engine can run a task with `steps`: every resource it acts on is reachable
+/// from here.
+pub(crate) fn can_run(inner: &Inner, world: &World, steps: &[StepRecord]) -> bool {
+    inner.runs_all
+        || steps
+            .iter()
+            .filter(|s| s.follow_task.is_none())
+            .filter_map(|s| world.index_of(&s.resource_id))
+            .all(|n| world.drivers[n].runs_on_any_replica())
+}
+
+/// The executor of a task with `steps` accepted here: this writer when it can run it, else the
+/// leader's.
+pub(crate) fn executor_of(inner: &Inner, world: &World, steps: &[StepRecord]) -> Option<i64> {
+    if can_run(inner, world, steps) {
+        inner.store.writer()
+    } else {
+        inner.store.leader()
+    }
+}
+
+/// Whether this engine runs a task its row names `executor`.
+pub(crate) fn mine(inner: &Inner, executor: Option<i64>) -> bool {
+    executor == inner.store.writer()
+}
+
+/// Looks for tasks no live writer runs while the engine lives (only on a shared database).
+pub(crate) fn spawn(inner: &Arc<Inner>) {
+    if inner.store.writer().is_some() {
+        tokio::spawn(rescue(Arc::downgrade(inner)));
+    }
+}
+
+async fn rescue(engine: Weak<Inner>) {
+    loop {
+        tokio::time::sleep(CLAIM_EVERY).await;
+        let Some(inner) = engine.upgrade() else {
+            return;
+        };
+        if inner.store.lease_lost().is_some_and(|lost| *lost.borrow()) {
+            return;
+        }
+        if let Err(err) = claim(&inner, candidates(&inner)).await {
+            tracing::warn!(%err, "cannot claim the tasks of writers whose lease expired");
+        }
+    }
+}
+
+/// The tasks this engine knows of, runs not, and could run.
+fn candidates(inner: &Inner) -> Vec<TaskId> {
+    let world = inner.lock();
+    let mut ids: Vec<TaskId> = world
+        .active
+        .iter()
+        .filter(|(id, _)| !crate::adopt::runs(inner, **id))
+        .filter(|(_, a)| {
+            inner.runs_all
+                || a.claimed
+                    .iter()
+                    .all(|&n| world.drivers[n].runs_on_any_replica())
+        })
+        // One still being accepted here has no row yet.
+        .filter(|(_, a)| *a.committed.borrow() == Some(true))
+        .map(|(id, _)| *id)
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// Claims those of `tasks` no live writer runs and runs them.
+pub(crate) async fn claim(
+    inner: &Arc<Inner>,
+    tasks: Vec<TaskId>,
+) -> Result<(), crate::EngineError> {
+    if tasks.is_empty() {
+        return Ok(());
+    }
+    for id in inner.store.claim_tasks(&tasks).await? {
+        let (Some(task), steps) = (inner.store.task(id).await?, inner.store.steps(id).await?)
+        else {
+            continue;
+        };
+        crate::adopt::adopt(inner, &task, &steps);
+        if crate::adopt::runs(inner, id) || task.state.is_terminal() {
+            continue;
+        }
+        tracing::warn!(task = id, request_id = %task.request_id,
+            action = %task.action.as_str(), targets = %task.targets.join(","),
+            "running a task no live replica ran (its runner's lease expired)");
+        runner::spawn(inner.clone(), task, steps);
+    }
+    Ok(())
+}
