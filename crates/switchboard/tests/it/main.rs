@@ -70,6 +70,7 @@ mod policy_wildcards;
 mod postgres_catch_up;
 mod postgres_claims;
 mod postgres_conflicts;
+mod postgres_executors;
 mod postgres_fencing;
 mod postgres_members;
 mod postgres_metrics;
