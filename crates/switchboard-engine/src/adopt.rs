@@ -24,6 +24,8 @@ pub(crate) async fn recover(inner: &Arc<Inner>) -> Result<(), EngineError> {
             others.push(task.id);
         }
     }
+    // Those a replica that stopped ran (this one before a restart, a leader taken over).
+    resumed.extend(crate::executors::claim(inner, others).await?);
     for (task, steps) in resumed {
         tracing::info!(
             task = task.id,
@@ -34,7 +36,7 @@ pub(crate) async fn recover(inner: &Arc<Inner>) -> Result<(), EngineError> {
         );
         spawn(inner.clone(), task, steps);
     }
-    crate::executors::claim(inner, others).await
+    Ok(())
 }
 
 /// Puts a committed, unfinished task into the world: it holds the resources its steps run on,

@@ -12,7 +12,7 @@ use crate::{runner, Inner};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 use switchboard_core::TaskId;
-use switchboard_store::StepRecord;
+use switchboard_store::{StepRecord, TaskRecord};
 
 /// How often a writer looks for tasks no live writer runs. The takeover of a dead writer's
 /// tasks takes its lease, the leader's next renewal (at most a second) and up to this.
@@ -60,7 +60,7 @@ async fn rescue(engine: Weak<Inner>) {
         if inner.store.lease_lost().is_some_and(|lost| *lost.borrow()) {
             return;
         }
-        if let Err(err) = claim(&inner, candidates(&inner)).await {
+        if let Err(err) = rescue_once(&inner).await {
             tracing::warn!(%err, "cannot claim the tasks of writers whose lease expired");
         }
     }
@@ -87,13 +87,15 @@ fn candidates(inner: &Inner) -> Vec<TaskId> {
     ids
 }
 
-/// Claims those of `tasks` no live writer runs and runs them.
+/// Claims those of `tasks` no live writer runs; the ones claimed, which this engine does not
+/// run yet, for the caller to run.
 pub(crate) async fn claim(
     inner: &Arc<Inner>,
     tasks: Vec<TaskId>,
-) -> Result<(), crate::EngineError> {
+) -> Result<Vec<(TaskRecord, Vec<StepRecord>)>, crate::EngineError> {
+    let mut claimed = Vec::new();
     if tasks.is_empty() {
-        return Ok(());
+        return Ok(claimed);
     }
     for id in inner.store.claim_tasks(&tasks).await? {
         let (Some(task), steps) = (inner.store.task(id).await?, inner.store.steps(id).await?)
@@ -101,10 +103,17 @@ pub(crate) async fn claim(
             continue;
         };
         crate::adopt::adopt(inner, &task, &steps);
-        if crate::adopt::runs(inner, id) || task.state.is_terminal() {
-            continue;
+        if !crate::adopt::runs(inner, id) && !task.state.is_terminal() {
+            claimed.push((task, steps));
         }
-        tracing::warn!(task = id, request_id = %task.request_id,
+    }
+    Ok(claimed)
+}
+
+/// Claims and runs the tasks of writers whose lease expired.
+async fn rescue_once(inner: &Arc<Inner>) -> Result<(), crate::EngineError> {
+    for (task, steps) in claim(inner, candidates(inner)).await? {
+        tracing::warn!(task = task.id, request_id = %task.request_id,
             action = %task.action.as_str(), targets = %task.targets.join(","),
             "running a task no live replica ran (its runner's lease expired)");
         runner::spawn(inner.clone(), task, steps);

@@ -19,8 +19,9 @@ fn order(table: &str, sqlite_order: &'static str) -> &'static str {
     }
 }
 
-/// Columns only this store has.
-const HIDDEN: &[&str] = &["ord"];
+/// Columns only this store has; a task's `executor` is which replica runs it, not state (a
+/// restored task is claimed anew).
+const HIDDEN: &[&str] = &["ord", "executor"];
 
 /// The snapshot's kind of a PostgreSQL type.
 fn kind(data_type: &str) -> &'static str {
