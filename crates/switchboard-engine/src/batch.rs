@@ -96,6 +96,18 @@ impl Batch {
     }
 }
 
+impl Batch {
+    /// What the task wrote so far is made durable, and it leaves this engine: the writer that
+    /// claims it next goes on from there.
+    pub async fn hand_over(&mut self, inner: &Arc<Inner>, task: i64) {
+        let writes = self.writes(inner, task, false);
+        let states = std::mem::take(&mut self.states);
+        commit_retrying_then(inner, writes, Priority::Background, || Box::new(|| {})).await;
+        show(inner, states);
+        crate::runner::release(inner, task);
+    }
+}
+
 fn show(inner: &Inner, states: impl IntoIterator<Item = (usize, Lifecycle, Option<String>)>) {
     let mut world = inner.lock();
     let now = now_millis();

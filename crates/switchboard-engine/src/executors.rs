@@ -44,6 +44,32 @@ pub(crate) fn mine(inner: &Inner, executor: Option<i64>) -> bool {
     executor == inner.store.writer()
 }
 
+impl crate::Engine {
+    /// Hands this engine's tasks over, as its replica leaves (it leads now, with another
+    /// engine): no step starts any more, and once the steps under way have ended and been
+    /// written, each task is left for the writer that claims it next. Returns once every task
+    /// has stopped, or after `within` (the rest stop as the writer is fenced off).
+    pub async fn hand_over(&self, within: Duration) {
+        let inner = &self.inner;
+        inner.handing_over.send_replace(true);
+        let mut changed = inner.changed.subscribe();
+        let all_stopped = async {
+            while inner
+                .cancels
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .len()
+                > 0
+            {
+                if changed.changed().await.is_err() {
+                    return;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(within, all_stopped).await;
+    }
+}
+
 /// Looks for tasks no live writer runs while the engine lives (only on a shared database).
 pub(crate) fn spawn(inner: &Arc<Inner>) {
     if inner.store.writer().is_some() {
@@ -57,7 +83,9 @@ async fn rescue(engine: Weak<Inner>) {
         let Some(inner) = engine.upgrade() else {
             return;
         };
-        if inner.store.lease_lost().is_some_and(|lost| *lost.borrow()) {
+        if inner.store.lease_lost().is_some_and(|lost| *lost.borrow())
+            || *inner.handing_over.borrow()
+        {
             return;
         }
         if let Err(err) = rescue_once(&inner).await {

@@ -94,6 +94,9 @@ pub(crate) struct Inner {
     /// Whether this engine can run any task (the leader, or the one server); one beside the
     /// leader runs only tasks on resources every replica reaches (`executors`).
     runs_all: bool,
+    /// Set when this engine hands its tasks over (its replica leaves): no step starts, and
+    /// each task stops once its running steps have ended and been written (`executors`).
+    handing_over: watch::Sender<bool>,
 }
 
 fn driver_for(
@@ -171,6 +174,7 @@ impl Engine {
             gate: tokio::sync::RwLock::new(()),
             edits: Arc::new(tokio::sync::Mutex::new(())),
             runs_all,
+            handing_over: watch::channel(false).0,
         });
         adopt::recover(&inner).await?;
         if runs_all {

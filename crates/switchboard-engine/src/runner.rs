@@ -69,6 +69,7 @@ pub(crate) async fn run(
     let mut cancelled = task.cancel_requested;
     let mut batch = Batch::default();
     let mut lease = inner.store.lease_lost();
+    let mut handing_over = inner.handing_over.subscribe();
     tracing::info!(
         task = task.id,
         request_id = %task.request_id,
@@ -88,7 +89,18 @@ pub(crate) async fn run(
             cancelled,
             &mut batch,
         );
-        let ready = dag.take_ready(&steps, cancelled);
+        // Handed over: the steps under way end here, the rest where the task is claimed next.
+        let handing = *handing_over.borrow_and_update();
+        if handing && running.is_empty() {
+            batch.hand_over(&inner, task.id).await;
+            tracing::info!(task = task.id, "handed the task over");
+            return;
+        }
+        let ready = if handing {
+            Vec::new()
+        } else {
+            dag.take_ready(&steps, cancelled)
+        };
         let finishing = running.is_empty() && ready.is_empty();
         if finishing {
             finish_into(&inner, &task, &steps, cancelled, &mut batch);
@@ -136,6 +148,7 @@ pub(crate) async fn run(
                 release(&inner, task.id);
                 return;
             }
+            _ = handing_over.changed() => {}
             changed = cancel.changed(), if !cancelled => {
                 cancelled = changed.is_err() || *cancel.borrow();
             }

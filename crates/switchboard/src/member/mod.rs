@@ -1,12 +1,14 @@
 //! A replica serving beside the leader (`[store] standbys = "serve"`). While another replica
 //! leads, this one opens the database as a writer of its own (`PgStore::open_member`) and
-//! serves the API itself: its engine accepts operations but does not run them (the leader runs
-//! them as it follows the database's events), and its world follows the other writers'. It
-//! passes on to the leader, request by request, only what the leader alone keeps (`forward`).
+//! serves the API itself: its engine accepts operations and runs those on resources every
+//! replica reaches (`exec`, `redfish`), leaving the rest (the simulated world's) to the leader,
+//! and its world follows the other writers'. It passes on to the leader, request by request,
+//! only what the leader alone keeps (`forward`).
 //!
 //! - It forgets the principals it cached, and learns whether the leader has controls set,
 //!   from the changes replicas announce (`switchboard_api::shared`); after a reset or a
-//!   restore it reads its world again, passing every request on meanwhile.
+//!   restore it joins again as a new writer, which reads its world anew, passing every request
+//!   on meanwhile.
 //! - It serves only while its lease surely holds (as every replica: the API's routes check);
 //!   fenced off (paused or cut off past its lease), it joins again as a new writer.
 //! - Once it takes the lease over, `serve` builds the leading state and the member leaves
@@ -37,6 +39,9 @@ use tokio::sync::watch;
 
 /// How long in-flight requests of the member may go on writing once this replica leads.
 const LEAVING_GRACE: Duration = Duration::from_millis(500);
+/// How long the member's tasks get to end the steps under way before it leaves; the rest are
+/// stopped with it, and resumed (re-observed first) where they are claimed next.
+const HAND_OVER_WITHIN: Duration = Duration::from_secs(10);
 
 /// What a member needs to join: its configuration (inventory left out), the database, and this
 /// replica as the leader knows it (with its inventory's and key's fingerprints).
@@ -112,7 +117,9 @@ impl Member {
         Member { task, serving }
     }
 
-    /// This replica leads now: the member stops serving and leaves.
+    /// This replica leads now, or stops: the member stops serving, hands the tasks it runs
+    /// over at their next step's boundary, and leaves (the leader, or another replica, claims
+    /// them).
     pub async fn end(self) {
         self.task.abort();
         let serving = self
@@ -123,6 +130,7 @@ impl Member {
         if let Some(Serving { pg, state }) = serving {
             state.events.close();
             tokio::time::sleep(LEAVING_GRACE).await;
+            state.engine.hand_over(HAND_OVER_WITHIN).await;
             pg.leave();
             // Gone once its row is (the process may be about to exit).
             if let Some(mut left) = pg.lease_lost() {
@@ -141,7 +149,14 @@ async fn run(joining: Joining, serving: Arc<Mutex<Option<Serving>>>) {
     let retry = joining.replica.lease;
     loop {
         match serve(&joining, &serving).await {
-            Ok(()) => tracing::warn!("fenced off beside the leader; joining again"),
+            // The router it served goes on passing every request on until the next one serves.
+            Ok(Ended::Reloaded) => {
+                tracing::info!(
+                    "the world was reset or restored: reading it again, as a new writer"
+                );
+                continue;
+            }
+            Ok(Ended::Fenced) => tracing::warn!("fenced off beside the leader; joining again"),
             Err(err) => {
                 tracing::warn!(err = format!("{err:#}"), "cannot serve beside the leader");
                 tokio::time::sleep(retry).await;
@@ -155,8 +170,18 @@ async fn run(joining: Joining, serving: Arc<Mutex<Option<Serving>>>) {
     }
 }
 
-/// Joins as a writer and serves until fenced off.
-async fn serve(joining: &Joining, serving: &Mutex<Option<Serving>>) -> Result<()> {
+/// Why a member stopped serving.
+enum Ended {
+    /// It was fenced off (paused or cut off past its lease).
+    Fenced,
+    /// The world was reset or restored: it joins again as a new writer, whose engine reads the
+    /// world anew; the old one serves (passing every request on) until then, and then leaves
+    /// ([`retire`]): no two engines run tasks on one writer.
+    Reloaded,
+}
+
+/// Joins as a writer and serves until fenced off, or until the world was reset or restored.
+async fn serve(joining: &Joining, serving: &Mutex<Option<Serving>>) -> Result<Ended> {
     let options = StoreOptions {
         synchronous: joining.config.store.synchronous,
         event_retention: joining.config.events.retention,
@@ -191,35 +216,43 @@ async fn serve(joining: &Joining, serving: &Mutex<Option<Serving>>) -> Result<()
     // The world is read after the first look, so no reset in between goes unseen.
     reloaded.wait_for(Option::is_some).await?;
     let mut lost = store.lease_lost().context("a member has a lease")?;
-    loop {
-        let state = api_state(&joining.config, store.clone(), auth.clone()).await?;
-        let router = switchboard_api::router(state.clone()).layer(
-            axum::middleware::from_fn_with_state(forward.clone(), forward::layer),
-        );
-        set_router(&joining.slot, Some(router));
-        forward.reloading.store(false, Ordering::SeqCst);
-        let before = serving
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .replace(Serving {
-                pg: pg.clone(),
-                state,
-            });
-        if let Some(before) = before {
-            before.state.events.close();
-        }
-        tracing::info!(token = pg.token(), "serving beside the leader");
-        tokio::select! {
-            changed = reloaded.changed() => changed?,
-            _ = lost.wait_for(|l| *l) => return Ok(()),
-        }
-        tracing::info!("the world was reset or restored: reading it again");
+    let state = api_state(&joining.config, store.clone(), auth.clone()).await?;
+    let router = switchboard_api::router(state.clone()).layer(
+        axum::middleware::from_fn_with_state(forward.clone(), forward::layer),
+    );
+    set_router(&joining.slot, Some(router));
+    forward.reloading.store(false, Ordering::SeqCst);
+    let before = serving
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .replace(Serving {
+            pg: pg.clone(),
+            state,
+        });
+    if let Some(before) = before {
+        retire(before);
     }
+    tracing::info!(token = pg.token(), "serving beside the leader");
+    tokio::select! {
+        changed = reloaded.changed() => changed?,
+        _ = lost.wait_for(|l| *l) => return Ok(Ended::Fenced),
+    }
+    Ok(Ended::Reloaded)
 }
 
-/// The member's API state: an engine that only accepts, over the drivers of a directory of its
-/// own (they never act), and empty controls (the leader keeps them: while any is set, every
-/// request goes there).
+/// A member a newer one replaced: its event streams end, its tasks are handed over (in the
+/// background: the newer one serves meanwhile), and it leaves.
+fn retire(before: Serving) {
+    before.state.events.close();
+    tokio::spawn(async move {
+        before.state.engine.hand_over(HAND_OVER_WITHIN).await;
+        before.pg.leave();
+    });
+}
+
+/// The member's API state: an engine beside the leader's, over the drivers of a directory of
+/// its own (those of worlds one replica keeps never act here: the leader runs their tasks), and
+/// empty controls (the leader keeps them: while any is set, every request goes there).
 async fn api_state(
     config: &Config,
     store: Arc<dyn Store>,

@@ -4,7 +4,8 @@
 //! its lease, in the middle of a three-step plan, the leader (the rescuer) removes its row, a
 //! live replica claims the task and finishes it, re-observing the step that was under way
 //! rather than starting its service again; progress never goes back, no service is started
-//! twice, and the paused one, resumed, writes nothing more.
+//! twice, and the paused one, resumed, writes nothing more. A standby that takes the lead over
+//! hands its task over between two steps.
 
 use crate::common;
 use crate::postgres_conflicts::maintain;
@@ -207,4 +208,30 @@ async fn a_standby_paused_past_its_lease_writes_nothing_after_its_task_moved_on(
         "start a\nstart b\nstart c\n",
         "a service was started twice"
     );
+}
+
+/// The leader killed while the standby runs the plan: the standby leads now, with an engine of
+/// its own; the engine it served with hands the task over once the step under way has ended,
+/// and the leading one claims it and finishes it. The start under way is not cut short and run
+/// again.
+#[tokio::test]
+async fn a_standby_that_takes_over_hands_its_task_over_between_steps() {
+    let Some(mut r) = running_on_the_standby().await else {
+        return;
+    };
+    r.leader.kill9();
+    let done = finished(&r.member.base, &r.tok, r.task, 0.0).await;
+    assert_eq!(done["state"], "COMPLETE", "{done}");
+    assert_eq!(
+        journal(r.work.path()),
+        "start a\nstart b\nstart c\n",
+        "a service was started twice"
+    );
+    let leading: i64 = sqlx::query_scalar("SELECT token FROM serving_lease")
+        .fetch_one(&mut r.db)
+        .await
+        .unwrap();
+    assert_eq!(executor(&mut r.db, r.task).await, Some(leading));
+    let log = std::fs::read_to_string(r.dirs.1.path().join("server.log")).unwrap();
+    assert!(log.contains("handed the task over"), "{log}");
 }
