@@ -54,12 +54,11 @@ impl crate::Engine {
         inner.handing_over.send_replace(true);
         let mut changed = inner.changed.subscribe();
         let all_stopped = async {
-            while inner
+            while !inner
                 .cancels
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .len()
-                > 0
+                .is_empty()
             {
                 if changed.changed().await.is_err() {
                     return;

@@ -10,7 +10,8 @@
 //!   switchboard-bench inventory [--resources 100000]   (the scale inventory's TOML)
 //!   switchboard-bench hello [--listen 127.0.0.1:8099]   (the bare axum hello-world)
 //!   switchboard-bench actions [--actions 20000]   (a server's instance actions as history grows)
-//!   switchboard-bench takeover --database-url postgres://… [--kills 20]   (replicas, kill -9)
+//!   switchboard-bench takeover --database-url postgres://… [--kills 20] [--executor standby]
+//!     [--lease 10s]   (replicas, kill -9 of the replica running a command)
 
 mod accept;
 mod accept_wrk;
@@ -27,6 +28,7 @@ mod real;
 mod scale;
 mod standbys;
 mod takeover;
+mod takeover_standby;
 mod wrk;
 
 use anyhow::Result;

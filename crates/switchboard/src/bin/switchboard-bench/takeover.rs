@@ -1,7 +1,9 @@
 //! Takeover time on PostgreSQL: two replicas of the release binary on one database (the demo
 //! inventory, data dirs of their own), a command running on the leader, `kill -9` of the
 //! leader; the time until the standby serves (`/ready`), and until the command is COMPLETE.
-//! The killed replica comes back as the next standby, and the round repeats.
+//! The killed replica comes back as the next standby, and the round repeats. With
+//! `--executor standby`, the standby serves beside the leader and runs the command itself
+//! (`takeover_standby`).
 
 use crate::real::{binary, free_port, PASSWORD};
 use anyhow::{bail, Context, Result};
@@ -14,21 +16,37 @@ use std::time::{Duration, Instant};
 pub struct Options {
     /// The PostgreSQL database the replicas share (an empty one: the demo is created in it).
     #[arg(long, env = "SWITCHBOARD_DATABASE_URL")]
-    database_url: String,
+    pub database_url: String,
     /// Rounds: a command started on the leader, the leader killed mid-step.
     #[arg(long, default_value_t = 20)]
-    kills: usize,
+    pub kills: usize,
+    /// Which replica runs the command and is killed: the leader, or a standby that serves
+    /// beside it (on `exec` services: the leader claims the task once its lease expired).
+    #[arg(long, value_enum, default_value_t = Executor::Leader)]
+    executor: Executor,
+    /// The replicas' lease (`SWITCHBOARD_LEASE`).
+    #[arg(long, default_value = "10s")]
+    pub lease: String,
 }
 
-struct Replica {
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Executor {
+    Leader,
+    Standby,
+}
+
+pub(crate) struct Replica {
     child: Option<Child>,
-    base: String,
+    pub base: String,
     port: u16,
     data: PathBuf,
+    /// Arguments and environment besides the database's.
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
 }
 
 impl Replica {
-    fn spawn(&mut self, url: &str) -> Result<()> {
+    pub fn spawn(&mut self, url: &str) -> Result<()> {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -40,6 +58,8 @@ impl Replica {
             .args(["--database-url", url])
             .env("SWITCHBOARD_ADMIN_PASSWORD", PASSWORD)
             .env("SWITCHBOARD_MASTER_KEY", "switchboard-bench takeover")
+            .args(&self.args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()?;
@@ -47,12 +67,12 @@ impl Replica {
         Ok(())
     }
 
-    async fn ready(&self, http: &reqwest::Client) -> bool {
+    pub async fn ready(&self, http: &reqwest::Client) -> bool {
         let r = http.get(format!("{}/ready", self.base)).send().await;
         r.is_ok_and(|r| r.status() == 200)
     }
 
-    fn kill(&mut self) -> Result<()> {
+    pub fn kill(&mut self) -> Result<()> {
         if let Some(mut child) = self.child.take() {
             child.kill()?;
             child.wait()?;
@@ -61,20 +81,28 @@ impl Replica {
     }
 }
 
-fn replica(dir: &Path, name: &str) -> Result<Replica> {
+pub(crate) fn replica(dir: &Path, name: &str) -> Result<Replica> {
     let port = free_port()?;
     Ok(Replica {
         child: None,
         base: format!("http://127.0.0.1:{port}"),
         port,
         data: dir.join(name),
+        args: Vec::new(),
+        env: Vec::new(),
     })
 }
 
 pub async fn run(o: Options) -> Result<()> {
+    if o.executor == Executor::Standby {
+        return crate::takeover_standby::run(o).await;
+    }
     let dir = tempfile::tempdir()?;
     let http = reqwest::Client::new();
     let mut replicas = [replica(dir.path(), "a")?, replica(dir.path(), "b")?];
+    for r in &mut replicas {
+        r.env.push(("SWITCHBOARD_LEASE".into(), o.lease.clone()));
+    }
     replicas[0].spawn(&o.database_url)?;
     wait(|| replicas[0].ready(&http), "the first replica to serve").await?;
     replicas[1].spawn(&o.database_url)?;
@@ -143,7 +171,7 @@ pub async fn run(o: Options) -> Result<()> {
     Ok(())
 }
 
-async fn call(
+pub(crate) async fn call(
     http: &reqwest::Client,
     base: &str,
     token: &str,
@@ -164,7 +192,7 @@ async fn call(
         .await?)
 }
 
-async fn wait<F, Fut>(mut check: F, what: &str) -> Result<()>
+pub(crate) async fn wait<F, Fut>(mut check: F, what: &str) -> Result<()>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -179,11 +207,11 @@ where
     Ok(())
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn summary(what: &str, times: &mut [Duration]) {
+pub(crate) fn summary(what: &str, times: &mut [Duration]) {
     times.sort();
     let at = |q: f64| ms(times[((times.len() - 1) as f64 * q).round() as usize]);
     println!(
