@@ -13,6 +13,7 @@ const STEPS_IN_FLIGHT: &str = "switchboard_steps_in_flight";
 const STEP_DURATION: &str = "switchboard_step_duration_seconds";
 const STEP_RETRIES: &str = "switchboard_step_retries_total";
 const STEPS_FAILED: &str = "switchboard_steps_failed_total";
+const TASKS_TAKEN_OVER: &str = "switchboard_tasks_taken_over_total";
 
 /// Describes the engine's series (`# HELP` lines); call once the recorder is installed.
 pub fn describe() {
@@ -33,6 +34,21 @@ pub fn describe() {
     );
     metrics::describe_counter!(STEP_RETRIES, "Step attempts retried, by driver and action");
     metrics::describe_counter!(STEPS_FAILED, "Steps that failed, by driver and action");
+    metrics::describe_counter!(
+        TASKS_TAKEN_OVER,
+        "Tasks this replica claimed because no live replica ran them (the one running them died, \
+         paused or was cut off past its lease, or left; or it ran them itself before a restart)"
+    );
+}
+
+/// A task this replica claimed from one whose lease expired.
+pub(crate) fn task_taken_over() {
+    metrics::counter!(TASKS_TAKEN_OVER).increment(1);
+}
+
+/// A task stopped running here without an end: handed over, or this replica was fenced off.
+pub(crate) fn task_left() {
+    metrics::gauge!(TASKS_IN_FLIGHT).decrement(1.0);
 }
 
 /// A task starts (or resumes) running.

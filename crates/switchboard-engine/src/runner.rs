@@ -93,6 +93,7 @@ pub(crate) async fn run(
         let handing = *handing_over.borrow_and_update();
         if handing && running.is_empty() {
             batch.hand_over(&inner, task.id).await;
+            crate::metrics::task_left();
             tracing::info!(task = task.id, "handed the task over");
             return;
         }
@@ -145,6 +146,7 @@ pub(crate) async fn run(
             // dropped, so that it acts no more.
             _ = lease_lost(&mut lease) => {
                 tracing::warn!(task = task.id, "stopped running the task: this replica's lease is lost");
+                crate::metrics::task_left();
                 release(&inner, task.id);
                 return;
             }

@@ -154,6 +154,19 @@ async fn a_standby_killed_mid_plan_has_its_task_finished_by_a_live_replica() {
         .await
         .unwrap();
     assert_eq!(left, 0, "the dead writer's row was left");
+    let metrics = reqwest::Client::new()
+        .get(format!("{}/metrics", r.leader.base))
+        .header("X-Auth-Token", &r.tok)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("switchboard_tasks_taken_over_total 1\n"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
