@@ -78,13 +78,17 @@ pub async fn identity_changed(state: &AppState) -> Result<(), StoreError> {
 }
 
 /// What applies the others' changes on this replica: its cached principals are forgotten, then
-/// `then` sees the change.
+/// `then` sees the change. The store keeps it, and the authentication service keeps the store:
+/// it holds the service weakly, so that a store (a member's, left) is not kept alive by itself.
 pub fn applier(
-    auth: Arc<crate::AuthService>,
+    auth: &Arc<crate::AuthService>,
     then: impl Fn(SharedChange) + Send + Sync + 'static,
 ) -> SharedApply {
+    let auth = Arc::downgrade(auth);
     Arc::new(move |change| {
-        auth.forget_all();
+        if let Some(auth) = auth.upgrade() {
+            auth.forget_all();
+        }
         then(change);
     })
 }

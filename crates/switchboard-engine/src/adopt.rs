@@ -6,6 +6,7 @@ use crate::runner::spawn;
 use crate::world::ActiveTask;
 use crate::{EngineError, Inner};
 use std::sync::Arc;
+use switchboard_core::StepState;
 use switchboard_store::{StepRecord, TaskRecord};
 use tokio::sync::watch;
 
@@ -76,6 +77,31 @@ pub(crate) fn adopt(inner: &Inner, task: &TaskRecord, steps: &[StepRecord]) -> b
         },
     );
     true
+}
+
+/// Shows the resources of a task this engine is about to run as its steps, just read, left
+/// them: another engine ran it until now, and the states it wrote last may not have reached
+/// this world yet (once the task runs here, the others' states of its resources are ignored).
+pub(crate) fn show_steps(inner: &Inner, steps: &[StepRecord]) {
+    {
+        let mut world = inner.lock();
+        for s in steps.iter().filter(|s| s.follow_task.is_none()) {
+            let Some(node) = world.index_of(&s.resource_id) else {
+                continue;
+            };
+            let n = &mut world.nodes[node];
+            n.state = match s.state {
+                StepState::Done => s.action.target_state(),
+                StepState::Failed => s.action.failed_state(),
+                StepState::Skipped | StepState::Cancelled => s.prior_state,
+                StepState::Pending | StepState::Running => s.action.pending_state(),
+            };
+            if s.state == StepState::Failed {
+                n.last_error = s.error.clone();
+            }
+        }
+    }
+    inner.notify_changed();
 }
 
 /// Whether this engine runs the task (it is registered until its end).

@@ -131,6 +131,7 @@ pub(crate) async fn claim(
         };
         crate::adopt::adopt(inner, &task, &steps);
         if !crate::adopt::runs(inner, id) && !task.state.is_terminal() {
+            crate::adopt::show_steps(inner, &steps);
             crate::metrics::task_taken_over();
             claimed.push((task, steps));
         }

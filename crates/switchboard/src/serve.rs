@@ -143,7 +143,7 @@ pub async fn build_observed(
     let told = Arc::new(switchboard_api::shared::Told::default());
     let noted = told.clone();
     let applier =
-        switchboard_api::shared::applier(state.auth.clone(), move |change| noted.applied(&change));
+        switchboard_api::shared::applier(&state.auth, move |change| noted.applied(&change));
     state.store.on_shared(applier);
     switchboard_api::shared::keep_told(&state, told);
     let app = router(state.clone());

@@ -191,13 +191,16 @@ async fn serve(joining: &Joining, serving: &Mutex<Option<Serving>>) -> Result<En
         .await
         .context("cannot join the database beside the leader")?;
     let pg = Arc::new(pg);
+    // Until it serves, stopping here (an error; this replica leads now and the member ends)
+    // leaves at once: no writer stays behind that no one serves with.
+    let mut joined = Joined(Some(pg.clone()));
     let store: Arc<dyn Store> = pg.clone();
     let auth = Arc::new(AuthService::new(store.clone(), joining.master_key.clone()));
     let (reloads, mut reloaded) = watch::channel(None);
     let forward = joining.forward.clone();
     let (controls, reloading) = (forward.controls.clone(), forward.reloading.clone());
     store.on_shared(switchboard_api::shared::applier(
-        auth.clone(),
+        &auth,
         move |change: SharedChange| {
             controls.store(change.controls, Ordering::SeqCst);
             reloads.send_if_modified(|seen| match *seen {
@@ -229,6 +232,7 @@ async fn serve(joining: &Joining, serving: &Mutex<Option<Serving>>) -> Result<En
             pg: pg.clone(),
             state,
         });
+    joined.0 = None;
     if let Some(before) = before {
         retire(before);
     }
@@ -238,6 +242,17 @@ async fn serve(joining: &Joining, serving: &Mutex<Option<Serving>>) -> Result<En
         _ = lost.wait_for(|l| *l) => return Ok(Ended::Fenced),
     }
     Ok(Ended::Reloaded)
+}
+
+/// A writer joined and not yet serving: it leaves when dropped.
+struct Joined(Option<Arc<PgStore>>);
+
+impl Drop for Joined {
+    fn drop(&mut self) {
+        if let Some(pg) = self.0.take() {
+            pg.leave();
+        }
+    }
 }
 
 /// A member a newer one replaced: its event streams end, its tasks are handed over (in the

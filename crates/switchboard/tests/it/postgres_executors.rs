@@ -119,6 +119,18 @@ async fn running_on_the_standby() -> Option<Running> {
     })
 }
 
+/// Waits until the command finished on `base`, its progress never going back, and checks that
+/// every service was started once.
+async fn finished_once_each(base: &str, (tok, task): (&str, i64), work: &Path) {
+    let done = finished(base, tok, task, 0.0).await;
+    assert_eq!(done["state"], "COMPLETE", "{done}");
+    assert_eq!(
+        journal(work),
+        "start a\nstart b\nstart c\n",
+        "a service was started twice"
+    );
+}
+
 /// Waits until the task's executor is `to`; how long that took from `since`.
 async fn taken_over(db: &mut PgConnection, task: i64, to: i64, since: Instant) -> Duration {
     let deadline = since + Duration::from_secs(20);
@@ -141,28 +153,14 @@ async fn a_standby_killed_mid_plan_has_its_task_finished_by_a_live_replica() {
         "task taken over {} ms after kill -9 (lease 2 s)",
         took.as_millis()
     );
-    let done = finished(&r.leader.base, &r.tok, r.task, 0.0).await;
-    assert_eq!(done["state"], "COMPLETE", "{done}");
-    assert_eq!(
-        journal(r.work.path()),
-        "start a\nstart b\nstart c\n",
-        "a service was started twice"
-    );
+    finished_once_each(&r.leader.base, (&r.tok, r.task), r.work.path()).await;
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM writers WHERE token = $1")
         .bind(r.tokens.1)
         .fetch_one(&mut r.db)
         .await
         .unwrap();
     assert_eq!(left, 0, "the dead writer's row was left");
-    let metrics = reqwest::Client::new()
-        .get(format!("{}/metrics", r.leader.base))
-        .header("X-Auth-Token", &r.tok)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = common::binary::metrics(&r.leader.base, &r.tok).await;
     assert!(
         metrics.contains("switchboard_tasks_taken_over_total 1\n"),
         "{metrics}"
@@ -233,13 +231,7 @@ async fn a_standby_that_takes_over_hands_its_task_over_between_steps() {
         return;
     };
     r.leader.kill9();
-    let done = finished(&r.member.base, &r.tok, r.task, 0.0).await;
-    assert_eq!(done["state"], "COMPLETE", "{done}");
-    assert_eq!(
-        journal(r.work.path()),
-        "start a\nstart b\nstart c\n",
-        "a service was started twice"
-    );
+    finished_once_each(&r.member.base, (&r.tok, r.task), r.work.path()).await;
     let leading: i64 = sqlx::query_scalar("SELECT token FROM serving_lease")
         .fetch_one(&mut r.db)
         .await

@@ -137,15 +137,7 @@ async fn a_standby_serves_beside_the_leader_and_takes_over_without_a_pause() {
     let removed = status(&member.base, &tok, reqwest::Method::DELETE, &path).await;
     assert_eq!(removed, 200);
     // Counted: what it passed on (the rule set, the faulted list, the removal).
-    let metrics = reqwest::Client::new()
-        .get(format!("{}/metrics", member.base))
-        .header("X-Auth-Token", &tok)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = common::binary::metrics(&member.base, &tok).await;
     let passed = metrics
         .lines()
         .find(|l| l.starts_with(r#"switchboard_forwarded_requests_total{outcome="passed"}"#))

@@ -132,28 +132,18 @@ pub async fn run(o: Options) -> Result<()> {
         let id = r["id"]
             .as_i64()
             .with_context(|| format!("not accepted: {r}"))?;
-        let progress = format!("/web/v1/common/command/{id}/progress");
-        wait(
-            || async {
-                let p = call(http, &leading, token, &progress, false).await;
-                p.is_ok_and(|p| p.to_string().contains("\"RUNNING\""))
-            },
-            "a step to run",
-        )
-        .await?;
+        let command = Watched { http, token, id };
+        command
+            .until(&leading, Watched::running, "a step to run")
+            .await?;
         let killed = Instant::now();
         replicas[leader].kill()?;
         let standby_ready = &replicas[standby];
         wait(|| standby_ready.ready(http), "the standby to serve").await?;
         serving.push(killed.elapsed());
-        wait(
-            || async {
-                let p = call(http, &standing, token, &progress, false).await;
-                p.is_ok_and(|p| p["state"] == "COMPLETE")
-            },
-            "the command to finish",
-        )
-        .await?;
+        command
+            .until(&standing, Watched::complete, "the command to finish")
+            .await?;
         finished.push(killed.elapsed());
         println!(
             "kill {:>2}: serving after {:>6.0} ms, {action} finished after {:>6.0} ms",
@@ -169,6 +159,33 @@ pub async fn run(o: Options) -> Result<()> {
     summary("the standby serving", &mut serving);
     summary("the command finished", &mut finished);
     Ok(())
+}
+
+/// A command under way, watched through its progress.
+pub(crate) struct Watched<'a> {
+    pub http: &'a reqwest::Client,
+    pub token: &'a str,
+    pub id: i64,
+}
+
+impl Watched<'_> {
+    /// Waits until the command's progress on `base` satisfies `check`.
+    pub async fn until(&self, base: &str, check: fn(&Value) -> bool, what: &str) -> Result<()> {
+        let progress = format!("/web/v1/common/command/{}/progress", self.id);
+        let looked = || async {
+            let p = call(self.http, base, self.token, &progress, false).await;
+            p.is_ok_and(|p| check(&p))
+        };
+        wait(looked, what).await
+    }
+
+    pub fn running(progress: &Value) -> bool {
+        progress.to_string().contains("\"RUNNING\"")
+    }
+
+    pub fn complete(progress: &Value) -> bool {
+        progress["state"] == "COMPLETE"
+    }
 }
 
 pub(crate) async fn call(

@@ -6,7 +6,7 @@
 //! back beside the leader, and the round repeats.
 
 use crate::real::PASSWORD;
-use crate::takeover::{call, ms, replica, summary, wait, Options};
+use crate::takeover::{call, ms, replica, summary, wait, Options, Watched};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -77,26 +77,16 @@ pub async fn run(o: Options) -> Result<()> {
         let id = r["id"]
             .as_i64()
             .with_context(|| format!("not accepted: {r}"))?;
-        let progress = format!("/web/v1/common/command/{id}/progress");
-        let leading = leader.base.clone();
-        wait(
-            || async {
-                let p = call(http, &leading, token, &progress, false).await;
-                p.is_ok_and(|p| p.to_string().contains("\"RUNNING\""))
-            },
-            "a step to run",
-        )
-        .await?;
+        let command = Watched { http, token, id };
+        command
+            .until(&leader.base, Watched::running, "a step to run")
+            .await?;
         let killed = Instant::now();
         standby.kill()?;
-        wait(
-            || async {
-                let p = call(http, &leading, token, &progress, false).await;
-                p.is_ok_and(|p| p["state"] == "COMPLETE")
-            },
-            "the leader to finish the command",
-        )
-        .await?;
+        let finishing = "the leader to finish the command";
+        command
+            .until(&leader.base, Watched::complete, finishing)
+            .await?;
         finished.push(killed.elapsed());
         println!(
             "kill {:>2}: {action} finished by the leader {:>6.0} ms after the kill",

@@ -135,6 +135,17 @@ pub async fn get(base: &str, token: &str, path: &str) -> Value {
     r.json().await.unwrap()
 }
 
+/// The server's `/metrics` text, read with the token.
+pub async fn metrics(base: &str, token: &str) -> String {
+    let r = reqwest::Client::new()
+        .get(format!("{base}/metrics"))
+        .header("X-Auth-Token", token)
+        .send()
+        .await
+        .unwrap();
+    r.text().await.unwrap()
+}
+
 /// POST `body` as JSON with the token; the JSON answer.
 pub async fn post(base: &str, token: &str, path: &str, body: Value) -> Value {
     reqwest::Client::new()
