@@ -94,9 +94,7 @@ impl Batch {
         commit_retrying_then(inner, writes, Priority::Background, hook).await;
         end();
     }
-}
 
-impl Batch {
     /// What the task wrote so far is made durable, and it leaves this engine: the writer that
     /// claims it next goes on from there.
     pub async fn hand_over(&mut self, inner: &Arc<Inner>, task: i64) {

@@ -96,10 +96,11 @@ async fn rescue(engine: Weak<Inner>) {
 /// The tasks this engine knows of, runs not, and could run.
 fn candidates(inner: &Inner) -> Vec<TaskId> {
     let world = inner.lock();
+    let running = inner.cancels.lock().unwrap_or_else(|p| p.into_inner());
     let mut ids: Vec<TaskId> = world
         .active
         .iter()
-        .filter(|(id, _)| !crate::adopt::runs(inner, **id))
+        .filter(|(id, _)| !running.contains_key(id))
         .filter(|(_, a)| {
             inner.runs_all
                 || a.claimed

@@ -127,11 +127,8 @@ impl Member {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take();
-        if let Some(Serving { pg, state }) = serving {
-            state.events.close();
-            tokio::time::sleep(LEAVING_GRACE).await;
-            state.engine.hand_over(HAND_OVER_WITHIN).await;
-            pg.leave();
+        if let Some(serving) = serving {
+            let pg = serving.leave(LEAVING_GRACE).await;
             // Gone once its row is (the process may be about to exit).
             if let Some(mut left) = pg.lease_lost() {
                 let gone = left.wait_for(|l| *l);
@@ -255,14 +252,21 @@ impl Drop for Joined {
     }
 }
 
-/// A member a newer one replaced: its event streams end, its tasks are handed over (in the
-/// background: the newer one serves meanwhile), and it leaves.
+impl Serving {
+    /// Stops serving: its event streams end, its requests in flight get `grace`, its tasks are
+    /// handed over, and it leaves (its row goes once its writes in flight have committed).
+    async fn leave(self, grace: Duration) -> Arc<PgStore> {
+        self.state.events.close();
+        tokio::time::sleep(grace).await;
+        self.state.engine.hand_over(HAND_OVER_WITHIN).await;
+        self.pg.leave();
+        self.pg
+    }
+}
+
+/// A member a newer one replaced leaves in the background: the newer one serves meanwhile.
 fn retire(before: Serving) {
-    before.state.events.close();
-    tokio::spawn(async move {
-        before.state.engine.hand_over(HAND_OVER_WITHIN).await;
-        before.pg.leave();
-    });
+    tokio::spawn(before.leave(Duration::ZERO));
 }
 
 /// The member's API state: an engine beside the leader's, over the drivers of a directory of

@@ -106,15 +106,7 @@ pub async fn run(o: Options) -> Result<()> {
     replicas[0].spawn(&o.database_url)?;
     wait(|| replicas[0].ready(&http), "the first replica to serve").await?;
     replicas[1].spawn(&o.database_url)?;
-    let token = switchboard_client::login(&switchboard_client::Login {
-        url: &replicas[0].base,
-        user: "admin",
-        password: PASSWORD,
-        domain: "switchboard",
-        project: Some("local-1"),
-    })
-    .await?
-    .token;
+    let token = login(&replicas[0].base).await?;
     let (mut serving, mut finished) = (Vec::new(), Vec::new());
     for round in 0..o.kills {
         let (leader, standby) = (round % 2, (round + 1) % 2);
@@ -186,6 +178,18 @@ impl Watched<'_> {
     pub fn complete(progress: &Value) -> bool {
         progress["state"] == "COMPLETE"
     }
+}
+
+/// The admin's token, from the replica at `base`.
+pub(crate) async fn login(base: &str) -> Result<String> {
+    let login = switchboard_client::Login {
+        url: base,
+        user: "admin",
+        password: PASSWORD,
+        domain: "switchboard",
+        project: Some("local-1"),
+    };
+    Ok(switchboard_client::login(&login).await?.token)
 }
 
 pub(crate) async fn call(

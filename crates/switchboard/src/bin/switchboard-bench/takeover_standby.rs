@@ -5,8 +5,7 @@
 //! task (once the standby's lease expired) and finished the command. The killed standby comes
 //! back beside the leader, and the round repeats.
 
-use crate::real::PASSWORD;
-use crate::takeover::{call, ms, replica, summary, wait, Options, Watched};
+use crate::takeover::{call, login, ms, replica, summary, wait, Options, Watched};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -50,15 +49,7 @@ pub async fn run(o: Options) -> Result<()> {
     leader.spawn(&o.database_url)?;
     wait(|| leader.ready(&http), "the leader to serve").await?;
     standby.spawn(&o.database_url)?;
-    let token = switchboard_client::login(&switchboard_client::Login {
-        url: &leader.base,
-        user: "admin",
-        password: PASSWORD,
-        domain: "switchboard",
-        project: Some("local-1"),
-    })
-    .await?
-    .token;
+    let token = login(&leader.base).await?;
     let (http, token) = (&http, token.as_str());
     let mut finished = Vec::new();
     for round in 0..o.kills {
