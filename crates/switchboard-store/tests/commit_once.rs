@@ -187,13 +187,15 @@ async fn a_commit_whose_answer_was_lost_counts_once() {
     // action was performed), nor written twice.
     let (journal, _) = store.sim_journal().await.unwrap();
     *cutter.armed.lock().unwrap() = Some("COMMIT");
-    journal.append(1, "one".into()).await.unwrap().unwrap();
+    let answer = journal.append(0, "one".into()).await.unwrap().unwrap();
+    assert_eq!(*answer, [(1, "one".to_string())]);
     assert_eq!(
         cutter.cuts.load(Ordering::SeqCst),
         3,
         "no journal COMMIT was cut"
     );
-    journal.append(2, "two".into()).await.unwrap().unwrap();
+    let answer = journal.append(1, "two".into()).await.unwrap().unwrap();
+    assert_eq!(*answer, [(2, "two".to_string())]);
     let entries: Vec<String> = sqlx::query_scalar("SELECT entry FROM sim_journal ORDER BY seq")
         .fetch_all(store.pool())
         .await

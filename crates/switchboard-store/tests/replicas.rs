@@ -119,7 +119,7 @@ async fn a_replica_whose_lease_was_taken_over_writes_nothing() {
     let store = open(&url, &replica("a", "inv", "key")).await.unwrap();
     let (journal, contents) = store.sim_journal().await.unwrap();
     assert!(contents.snapshot.is_none() && contents.entries.is_empty());
-    journal.append(1, "one".into()).await.unwrap().unwrap();
+    journal.append(0, "one".into()).await.unwrap().unwrap();
     store
         .commit(vec![Write::SetClockOffset(5)], Priority::Answer)
         .await
@@ -131,7 +131,7 @@ async fn a_replica_whose_lease_was_taken_over_writes_nothing() {
         .execute(&pool)
         .await
         .unwrap();
-    let refused = journal.append(2, "two".into()).await.unwrap();
+    let refused = journal.append(1, "two".into()).await.unwrap();
     assert!(refused.is_err(), "the journal wrote without the lease");
     let commit = store
         .commit(vec![Write::SetClockOffset(9)], Priority::Answer)
@@ -160,7 +160,7 @@ async fn the_journal_keeps_its_entries_in_order_and_compacts_them_into_its_snaps
     let (journal, _) = store.sim_journal().await.unwrap();
     let mut answers = Vec::new();
     for seq in 1..=200u64 {
-        answers.push(journal.append(seq, format!("entry {seq}")));
+        answers.push(journal.append(seq - 1, format!("entry {seq}")));
         if seq == 150 {
             journal.compact(150, "snapshot at 150".into());
         }
@@ -171,7 +171,7 @@ async fn the_journal_keeps_its_entries_in_order_and_compacts_them_into_its_snaps
     drop(journal);
     let (_, contents) = store.sim_journal().await.unwrap();
     assert_eq!(contents.snapshot.as_deref(), Some("snapshot at 150"));
-    let expected: Vec<String> = (151..=200).map(|s| format!("entry {s}")).collect();
+    let expected: Vec<_> = (151..=200).map(|s| (s, format!("entry {s}"))).collect();
     assert_eq!(contents.entries, expected);
 }
 

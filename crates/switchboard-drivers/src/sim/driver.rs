@@ -22,11 +22,20 @@ impl Driver for SimDriver {
         action: Action,
         op: &str,
     ) -> Result<Option<String>, DriverError> {
+        // In a world replicas share, what another one did on the resource last is applied first.
+        self.catch_up().await?;
         let now = self.now();
-        let (durable, used, rule, effect) = {
+        let (durable, rule, effect) = {
             let mut w = self.lock();
             if w.performed_op(&resource.id, op) {
                 return Ok(None);
+            }
+            if let Some(pending) = w.pending.get(&resource.id) {
+                return if pending.op == op {
+                    Ok(None)
+                } else {
+                    Err(DriverError::Failed(format!("{} is busy", resource.name)))
+                };
             }
             let (state, _, _) = self.state_now(&mut w, resource)?;
             if state.is_transitional() {
@@ -57,7 +66,7 @@ impl Driver for SimDriver {
                     resource_id: resource.id.clone(),
                     resource_name: resource.name.clone(),
                 };
-                let used = |id: &str| w.rule_uses.get(id).copied().unwrap_or(0);
+                let used = |id: &str| w.rule_used(id);
                 self.book.check_step(&facts, &used)
             });
             let hit = hit.flatten();
@@ -111,16 +120,25 @@ impl Driver for SimDriver {
             let durable = w
                 .record(entry)
                 .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))?;
-            let used = rule
-                .as_ref()
-                .map_or(0, |id| w.rule_uses.get(id).copied().unwrap_or(0));
-            (durable, used, rule, effect)
+            if durable.is_some() {
+                let pending = journal::Pending {
+                    op: op.to_string(),
+                    rule: rule.clone(),
+                };
+                w.pending.insert(resource.id.clone(), pending);
+            }
+            (durable, rule, effect)
         };
-        // Performed only once durable: a journal refuses the entry of a replica that no
-        // longer leads, and then the step did not happen.
-        World::durable(durable)
-            .await
-            .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))?;
+        // Performed only once durable: a journal refuses the entry of a writer fenced off, and
+        // then the step did not happen.
+        let settled = self.settle(durable).await;
+        let used = {
+            let mut w = self.lock();
+            w.pending.remove(&resource.id);
+            rule.as_ref()
+                .map_or(0, |id| w.rule_uses.get(id).copied().unwrap_or(0))
+        };
+        settled?;
         if let Some(rule_id) = rule {
             // Durable in the action log first: a server killed now still counts this use.
             let actions = step_actions(resource.kind, action);
@@ -145,6 +163,7 @@ impl Driver for SimDriver {
     }
 
     async fn observe(&self, resource: &ResourceSpec) -> Result<Observed, DriverError> {
+        self.catch_up().await?;
         let (state, detail, _) = self.state_now(&mut self.lock(), resource)?;
         Ok(Observed { state, detail })
     }
@@ -225,15 +244,18 @@ impl Driver for SimDriver {
             w.record(entry)
                 .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))?
         };
-        World::durable(durable)
-            .await
-            .map_err(|e| DriverError::Failed(format!("sim log write failed: {e}")))
+        self.settle(durable).await
     }
 
     fn held(&self, resource: &ResourceSpec) -> bool {
         let w = self.lock();
         let last = w.resources.get(&resource.id).and_then(|r| r.last());
         last.is_some_and(|t| t.outcome == Outcome::Hang)
+    }
+
+    fn runs_on_any_replica(&self) -> bool {
+        let beside = self.beside.as_ref();
+        beside.is_some_and(|controls| !controls.load(std::sync::atomic::Ordering::SeqCst))
     }
 
     fn expected_duration(&self, resource: &ResourceSpec, action: Action) -> Duration {

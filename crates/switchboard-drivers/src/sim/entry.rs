@@ -15,6 +15,9 @@ pub enum Outcome {
 /// One line of `sim/actions.jsonl`: an action the simulated world performed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {
+    /// The entry's number. A journal's entry has it outside (the journal numbers its entries
+    /// in commit order across replicas).
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub seq: u64,
     pub at_ms: Millis,
     /// Left out in the snapshot, which keeps entries under their resource.
@@ -42,6 +45,10 @@ pub struct LogEntry {
     /// Not an action: the release of the manual action `op` names, which ended at `until_ms`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub release: bool,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// How many actions of each kind were performed.

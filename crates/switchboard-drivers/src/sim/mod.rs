@@ -7,6 +7,7 @@ mod config;
 mod console;
 mod driver;
 mod entry;
+mod journal;
 mod progress;
 mod snapshot;
 mod timer;
@@ -20,10 +21,11 @@ use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use switchboard_core::faults::{step_actions, FaultBook, FaultFiring, StepFacts, StepFault};
-use switchboard_core::sim_journal::{JournalContents, SimJournal};
+use switchboard_core::sim_journal::{Durable, JournalContents, SimJournal};
 use switchboard_core::transitions::TransitionBook;
 use switchboard_core::{Action, Driver, DriverError, Lifecycle, Millis, Observed, ResourceSpec};
 use world::{SimResource, World};
@@ -38,6 +40,10 @@ pub struct SimDriver {
     transitions: Arc<TransitionBook>,
     /// Ends the waits for transitions on time (tokio's timer is up to ~2 ms late).
     timer: timer::PreciseTimer,
+    /// The reads of a journal the world is kept in, shared with its follower.
+    follow: Arc<journal::Follow>,
+    /// Beside the leader: set while the leader has controls set (`Driver::runs_on_any_replica`).
+    beside: Option<Arc<AtomicBool>>,
 }
 
 impl SimDriver {
@@ -75,11 +81,13 @@ impl SimDriver {
             book: Arc::new(book),
             transitions: Arc::new(TransitionBook::new()),
             timer: timer::PreciseTimer::default(),
+            follow: Default::default(),
+            beside: None,
         })
     }
 
     /// Opens the simulated world a journal holds (`contents`, read from it), shared by the
-    /// replicas of one database.
+    /// replicas of one database; it follows what the others append while it lives.
     pub fn open_journal(
         journal: Arc<dyn SimJournal>,
         contents: JournalContents,
@@ -88,7 +96,35 @@ impl SimDriver {
         Self::check(&config)?;
         let world = World::open_journal(journal, contents, config.compact_log_bytes)
             .map_err(|e| DriverError::Permanent(format!("sim world: {e}")))?;
-        Self::with_world(world, config)
+        let sim = Self::with_world(world, config)?;
+        journal::spawn(Arc::downgrade(&sim.world), sim.follow.clone());
+        Ok(sim)
+    }
+
+    /// A world kept in a journal, on a replica beside the leader: it runs tasks while the
+    /// leader has no controls set (`controls`), for the fault rules, transitions and clock that
+    /// shape actions are the leader's alone.
+    pub fn beside_the_leader(mut self, controls: Arc<AtomicBool>) -> SimDriver {
+        self.beside = Some(controls);
+        self
+    }
+
+    /// Applies what the other replicas appended to the journal by now.
+    async fn catch_up(&self) -> Result<(), DriverError> {
+        journal::catch_up(&self.world, &self.follow)
+            .await
+            .map_err(|e| DriverError::Failed(format!("sim journal unreadable: {e}")))
+    }
+
+    /// Waits until a recorded entry is durable, and applies the journal up to it.
+    async fn settle(&self, durable: Option<Durable>) -> Result<(), DriverError> {
+        let failed = |e: std::io::Error| DriverError::Failed(format!("sim log write failed: {e}"));
+        if let Some(answer) = World::durable(durable).await.map_err(failed)? {
+            journal::apply_answer(&self.world, &self.follow, &answer)
+                .await
+                .map_err(failed)?;
+        }
+        Ok(())
     }
 
     /// Matches steps against `book` instead of the configured rules alone.

@@ -8,7 +8,7 @@ use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use switchboard_core::sim_journal::{Durable, JournalContents, SimJournal};
+use switchboard_core::sim_journal::{Durable, Numbered, SimJournal};
 use switchboard_core::{Lifecycle, Millis};
 
 #[derive(Debug, Clone)]
@@ -85,6 +85,9 @@ pub(crate) struct World {
     pub(super) shared: Option<std::sync::Weak<std::sync::Mutex<World>>>,
     /// The compaction writing in the background, if any.
     pub(super) compaction: Option<std::thread::JoinHandle<()>>,
+    /// This replica's actions not yet in the journal's answer, by resource (a world kept in a
+    /// journal: `super::journal`).
+    pub(super) pending: super::journal::PendingActions,
 }
 
 /// Where the world's entries go.
@@ -96,7 +99,7 @@ pub(super) enum Log {
 }
 
 impl World {
-    fn empty(log: Log, dir: PathBuf, log_bytes: u64, compact_after: u64) -> World {
+    pub(super) fn empty(log: Log, dir: PathBuf, log_bytes: u64, compact_after: u64) -> World {
         World {
             resources: HashMap::default(),
             rule_uses: HashMap::new(),
@@ -108,36 +111,8 @@ impl World {
             compact_after,
             shared: None,
             compaction: None,
+            pending: Default::default(),
         }
-    }
-
-    /// Opens the world a journal holds: its snapshot, then the entries after it.
-    pub fn open_journal(
-        journal: Arc<dyn SimJournal>,
-        contents: JournalContents,
-        compact_after: u64,
-    ) -> std::io::Result<World> {
-        let log_bytes = contents.entries.iter().map(|e| e.len() as u64 + 1).sum();
-        let mut world = World::empty(
-            Log::Journal(journal),
-            PathBuf::new(),
-            log_bytes,
-            compact_after,
-        );
-        if let Some(doc) = contents.snapshot {
-            let snapshot: snapshot::Snapshot =
-                serde_json::from_str(&doc).map_err(std::io::Error::other)?;
-            world.snapshot_bytes = doc.len() as u64;
-            snapshot.restore(&mut world);
-        }
-        let covered = world.seq;
-        for line in contents.entries {
-            let entry: LogEntry = serde_json::from_str(&line).map_err(std::io::Error::other)?;
-            if entry.seq > covered {
-                world.apply(entry);
-            }
-        }
-        Ok(world)
     }
 
     /// Opens the world kept in `dir`: its snapshot, then the log's entries after it. A log
@@ -172,7 +147,7 @@ impl World {
             .is_some_and(|r| r.history.iter().any(|e| e.op == op))
     }
 
-    fn apply(&mut self, mut entry: LogEntry) {
+    pub(super) fn apply(&mut self, mut entry: LogEntry) {
         self.seq = self.seq.max(entry.seq);
         if entry.release {
             if let Some(r) = self.resources.get_mut(&entry.resource) {
@@ -213,30 +188,35 @@ impl World {
         r.current = true;
     }
 
-    /// Writes the entry to the log (one `write`, so a killed server leaves whole lines) or
-    /// queues it on the journal, and applies it; then compacts the log if it has grown past its
-    /// bound. A journal's answer says, once in, that this entry and every one before it are
-    /// durable ([`World::durable`]).
-    pub fn record(&mut self, entry: LogEntry) -> std::io::Result<Option<Durable>> {
+    /// Writes the entry to the log (one `write`, so a killed server leaves whole lines) and
+    /// applies it, then compacts the log if it has grown past its bound. Or queues it on the
+    /// journal, whose answer says once in that it is durable, and brings it numbered with those
+    /// before it, to apply ([`super::journal`]; a release applies at once too).
+    pub fn record(&mut self, mut entry: LogEntry) -> std::io::Result<Option<Durable>> {
+        if let Log::Journal(journal) = &self.log {
+            // The journal numbers it.
+            entry.seq = 0;
+            let line = serde_json::to_string(&entry).map_err(std::io::Error::other)?;
+            let durable = journal.append(self.seq, line);
+            if entry.release {
+                self.apply(entry);
+            }
+            return Ok(Some(durable));
+        }
         let mut line = serde_json::to_string(&entry).map_err(std::io::Error::other)?;
         self.log_bytes += line.len() as u64 + 1;
-        let durable = match &mut self.log {
-            Log::File(file) => {
-                line.push('\n');
-                file.write_all(line.as_bytes())?;
-                None
-            }
-            Log::Journal(journal) => Some(journal.append(entry.seq, line)),
-        };
+        line.push('\n');
+        let mut file = self.log_file()?;
+        file.write_all(line.as_bytes())?;
         self.apply(entry);
         self.compact_if_due();
-        Ok(durable)
+        Ok(None)
     }
 
     /// Compacts once the log is larger than both the bound and the snapshot, so the work of
     /// compacting is paid for by at least as many bytes of log. A failed compaction leaves the
     /// log as it was (whole and still appended to) and is tried again later.
-    fn compact_if_due(&mut self) {
+    pub(super) fn compact_if_due(&mut self) {
         if self.log_bytes <= self.compact_after.max(self.snapshot_bytes) {
             return;
         }
@@ -277,14 +257,14 @@ impl World {
         }
     }
 
-    /// Waits until every entry recorded so far is durable (at once for a log file, which a
-    /// killed server leaves whole).
-    pub async fn durable(durable: Option<Durable>) -> std::io::Result<()> {
+    /// Waits until an entry recorded in a journal is durable; the journal's answer (none for a
+    /// log file, which a killed server leaves whole).
+    pub async fn durable(durable: Option<Durable>) -> std::io::Result<Option<Arc<Vec<Numbered>>>> {
         let Some(durable) = durable else {
-            return Ok(());
+            return Ok(None);
         };
         match durable.await {
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(answer)) => Ok(Some(answer)),
             Ok(Err(why)) => Err(std::io::Error::other(why)),
             Err(_) => Err(std::io::Error::other("the journal stopped")),
         }

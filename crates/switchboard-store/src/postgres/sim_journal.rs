@@ -1,37 +1,68 @@
 //! The simulated world's journal in PostgreSQL, so that every replica reaches the same world
-//! and one query proves what it performed. Entries are written in order by one task, as many
-//! per transaction as are queued, each transaction only while this replica holds the serving
-//! lease: a replica that lost it cannot act on the world any more.
+//! and one query proves what it performed. Each replica's entries are written in order by one
+//! task, as many per transaction as are queued, each transaction only while its writer is not
+//! fenced off, and numbered from the head the transaction holds until it commits: numbers
+//! follow commit order across replicas. A transaction also reads the others' entries before its
+//! own, so that its answer lets the replica's world apply everything up to its own in order.
 
 use super::groups::Reconnecting;
 use super::serving;
 use crate::{StoreError, StoreResult};
 use sqlx::postgres::PgPool;
-use switchboard_core::sim_journal::{Durable, JournalContents, SimJournal};
+use sqlx::PgConnection;
+use std::sync::Arc;
+use switchboard_core::sim_journal::{
+    Durable, Followed, Following, JournalContents, Numbered, SimJournal,
+};
 use tokio::sync::{mpsc, oneshot, watch};
 
 /// Entries written in one transaction at most.
 const BATCH: usize = 1024;
+/// Entries one read returns at most.
+const READ: i64 = switchboard_core::sim_journal::PAGE as i64;
 
 enum Op {
-    Append(i64, String, oneshot::Sender<Result<(), String>>),
-    Compact(i64, String),
+    Append(
+        u64,
+        String,
+        oneshot::Sender<Result<Arc<Vec<Numbered>>, String>>,
+    ),
+    Compact(u64, String),
 }
 
 pub struct PgSimJournal {
     queue: mpsc::UnboundedSender<Op>,
+    pool: PgPool,
 }
 
 impl SimJournal for PgSimJournal {
-    fn append(&self, seq: u64, line: String) -> Durable {
+    fn append(&self, after: u64, line: String) -> Durable {
         let (done, durable) = oneshot::channel();
         // A stopped journal drops `done`: the entry is then refused.
-        let _ = self.queue.send(Op::Append(seq as i64, line, done));
+        let _ = self.queue.send(Op::Append(after, line, done));
         durable
     }
 
     fn compact(&self, seq: u64, doc: String) {
-        let _ = self.queue.send(Op::Compact(seq as i64, doc));
+        let _ = self.queue.send(Op::Compact(seq, doc));
+    }
+
+    fn read_after(&self, after: u64) -> Followed {
+        let (done, followed) = oneshot::channel();
+        let pool = self.pool.clone();
+        tokio::spawn(async move {
+            let mut reconnecting = Reconnecting::default();
+            let read = loop {
+                match read_after(&pool, after).await {
+                    Err(err) if reconnecting.worth_it(&err) => {
+                        reconnecting.pause(&err, "the simulated world").await
+                    }
+                    read => break read,
+                }
+            };
+            let _ = done.send(read.map_err(|e| e.to_string()));
+        });
+        followed
     }
 }
 
@@ -41,22 +72,58 @@ pub(super) async fn open(
     token: i64,
     lose: watch::Sender<bool>,
 ) -> StoreResult<(PgSimJournal, JournalContents)> {
+    let contents = contents(pool).await?;
+    let (queue, ops) = mpsc::unbounded_channel();
+    tokio::spawn(write(pool.clone(), token, lose, ops));
+    let journal = PgSimJournal {
+        queue,
+        pool: pool.clone(),
+    };
+    Ok((journal, contents))
+}
+
+async fn contents(pool: &PgPool) -> StoreResult<JournalContents> {
     let snapshot: Option<(i64, String)> =
         sqlx::query_as("SELECT seq, doc FROM sim_snapshot WHERE id = 0")
             .fetch_optional(pool)
             .await?;
     let covered = snapshot.as_ref().map_or(0, |(seq, _)| *seq);
-    let entries = sqlx::query_scalar("SELECT entry FROM sim_journal WHERE seq > $1 ORDER BY seq")
+    let entries = sqlx::query_as("SELECT seq, entry FROM sim_journal WHERE seq > $1 ORDER BY seq")
         .bind(covered)
         .fetch_all(pool)
         .await?;
-    let (queue, ops) = mpsc::unbounded_channel();
-    tokio::spawn(write(pool.clone(), token, lose, ops));
-    let contents = JournalContents {
+    Ok(JournalContents {
         snapshot: snapshot.map(|(_, doc)| doc),
-        entries,
+        entries: numbered(entries),
+    })
+}
+
+fn numbered(rows: Vec<(i64, String)>) -> Vec<Numbered> {
+    rows.into_iter().map(|(s, e)| (s as u64, e)).collect()
+}
+
+/// The entries after `after`, or the whole journal when some of them were compacted away.
+async fn read_after(pool: &PgPool, after: u64) -> StoreResult<Following> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT seq, entry FROM sim_journal WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(after as i64)
+            .bind(READ)
+            .fetch_all(pool)
+            .await?;
+    let whole = match rows.first() {
+        Some((first, _)) => *first as u64 == after + 1,
+        // Nothing after it, unless the head is past it (those entries were compacted away).
+        None => {
+            let head: i64 = sqlx::query_scalar("SELECT seq FROM sim_head WHERE id = 0")
+                .fetch_one(pool)
+                .await?;
+            head as u64 <= after
+        }
     };
-    Ok((PgSimJournal { queue }, contents))
+    if whole {
+        return Ok(Following::Entries(numbered(rows)));
+    }
+    Ok(Following::Reopen(contents(pool).await?))
 }
 
 async fn write(
@@ -71,7 +138,7 @@ async fn write(
         if let Err(err) = &result {
             tracing::error!(%err, "the simulated world's journal refused entries");
         }
-        let answer = result.map_err(|e| e.to_string());
+        let answer = result.map(Arc::new).map_err(|e| e.to_string());
         for op in batch.drain(..) {
             if let Op::Append(_, _, done) = op {
                 let _ = done.send(answer.clone());
@@ -85,106 +152,164 @@ async fn write_retrying(
     token: i64,
     lose: &watch::Sender<bool>,
     batch: &[Op],
-) -> StoreResult<()> {
+) -> StoreResult<Vec<Numbered>> {
     let mut reconnecting = Reconnecting::default();
-    let mut tried = false;
     loop {
         match write_batch(pool, token, lose, batch).await {
             Err(err) if reconnecting.worth_it(&err) => {
-                tried = true;
-                reconnecting.pause(&err, "the simulated world").await
-            }
-            // An earlier try lost its connection while committing: if it did commit, this one
-            // failed on its entries, and the actions they record were performed.
-            Err(err) if tried && written(pool, token, batch).await? => {
-                tracing::info!(%err, "the journal's batch was committed by an earlier try");
-                return Ok(());
+                reconnecting.pause(&err, "the simulated world").await;
+                // The try may have committed before its connection went: the entries are then
+                // in, and writing them again would number them twice. The answer is read back.
+                let found = loop {
+                    match written(pool, token, batch).await {
+                        Err(err) if reconnecting.worth_it(&err) => {
+                            reconnecting.pause(&err, "the simulated world").await
+                        }
+                        found => break found?,
+                    }
+                };
+                if let Some(last) = found {
+                    tracing::info!(%err, "the journal's batch was committed by an earlier try");
+                    return entries_through(pool, after(batch), last).await;
+                }
             }
             result => return result,
         }
     }
 }
 
-/// Whether the batch's last entry is in the journal under `token` (or compacted into its
-/// snapshot): batches commit whole, in order.
-async fn written(pool: &PgPool, token: i64, batch: &[Op]) -> StoreResult<bool> {
-    let Some(last) = batch.iter().rev().find_map(|op| match op {
-        Op::Append(seq, _, _) => Some(*seq),
+/// Where the batch's answer starts: the first position any of its appenders had applied.
+fn after(batch: &[Op]) -> u64 {
+    let afters = batch.iter().filter_map(|op| match op {
+        Op::Append(after, _, _) => Some(*after),
         Op::Compact(..) => None,
-    }) else {
-        return Ok(false);
-    };
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM sim_journal WHERE seq = $1 AND token = $2) \
-         OR EXISTS (SELECT 1 FROM sim_snapshot WHERE seq >= $1)",
-    )
-    .bind(last)
-    .bind(token)
-    .fetch_one(pool)
-    .await?)
+    });
+    afters.min().unwrap_or(0)
 }
 
-/// One transaction: the appends in order, each compaction after the entries queued before it.
+/// The number of the batch's last entry if it is in the journal under `token` (batches commit
+/// whole, in order).
+async fn written(pool: &PgPool, token: i64, batch: &[Op]) -> StoreResult<Option<u64>> {
+    let Some(last) = batch.iter().rev().find_map(|op| match op {
+        Op::Append(_, line, _) => Some(line.as_str()),
+        Op::Compact(..) => None,
+    }) else {
+        return Ok(None);
+    };
+    let seq: Option<i64> =
+        sqlx::query_scalar("SELECT max(seq) FROM sim_journal WHERE token = $1 AND entry = $2")
+            .bind(token)
+            .bind(last)
+            .fetch_one(pool)
+            .await?;
+    Ok(seq.map(|s| s as u64))
+}
+
+async fn entries_through(pool: &PgPool, after: u64, last: u64) -> StoreResult<Vec<Numbered>> {
+    let rows = sqlx::query_as(
+        "SELECT seq, entry FROM sim_journal WHERE seq > $1 AND seq <= $2 ORDER BY seq",
+    )
+    .bind(after as i64)
+    .bind(last as i64)
+    .fetch_all(pool)
+    .await?;
+    Ok(numbered(rows))
+}
+
+/// One transaction: the appends numbered from the head, after the entries the others
+/// committed since the batch's position (read back for the answer); then the compactions.
 async fn write_batch(
     pool: &PgPool,
     token: i64,
     lose: &watch::Sender<bool>,
     batch: &[Op],
-) -> StoreResult<()> {
+) -> StoreResult<Vec<Numbered>> {
     if *lose.borrow() {
         return Err(StoreError::InUse(serving::LOST));
     }
     let mut tx = pool.begin().await?;
     serving::check(&mut tx, token, lose).await?;
-    let mut seqs = Vec::new();
-    let mut lines = Vec::new();
+    let lines: Vec<&str> = batch
+        .iter()
+        .filter_map(|op| match op {
+            Op::Append(_, line, _) => Some(line.as_str()),
+            Op::Compact(..) => None,
+        })
+        .collect();
+    let mut answer = Vec::new();
+    if !lines.is_empty() {
+        answer = append(&mut tx, token, after(batch), &lines).await?;
+    }
     for op in batch {
-        match op {
-            Op::Append(seq, line, _) => {
-                seqs.push(*seq);
-                lines.push(line.as_str());
-            }
-            Op::Compact(seq, doc) => {
-                insert(&mut tx, token, &mut seqs, &mut lines).await?;
-                sqlx::query(
-                    "INSERT INTO sim_snapshot (id, seq, doc) VALUES (0, $1, $2) \
-                     ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, doc = excluded.doc",
-                )
-                .bind(seq)
-                .bind(doc)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("DELETE FROM sim_journal WHERE seq <= $1")
-                    .bind(seq)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+        if let Op::Compact(seq, doc) = op {
+            compact(&mut tx, *seq, doc).await?;
         }
     }
-    insert(&mut tx, token, &mut seqs, &mut lines).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(answer)
 }
 
-async fn insert(
-    tx: &mut sqlx::PgConnection,
+/// Numbers and inserts `lines`; the entries from `after` through them.
+async fn append(
+    tx: &mut PgConnection,
     token: i64,
-    seqs: &mut Vec<i64>,
-    lines: &mut Vec<&str>,
-) -> StoreResult<()> {
-    if seqs.is_empty() {
-        return Ok(());
-    }
+    after: u64,
+    lines: &[&str],
+) -> StoreResult<Vec<Numbered>> {
+    let last: i64 =
+        sqlx::query_scalar("UPDATE sim_head SET seq = seq + $1 WHERE id = 0 RETURNING seq")
+            .bind(lines.len() as i64)
+            .fetch_one(&mut *tx)
+            .await?;
+    let first = last - lines.len() as i64 + 1;
+    // The head was locked after every earlier batch committed: all of them are seen here.
+    let mut answer: Vec<Numbered> = numbered(
+        sqlx::query_as(
+            "SELECT seq, entry FROM sim_journal WHERE seq > $1 AND seq < $2 ORDER BY seq",
+        )
+        .bind(after as i64)
+        .bind(first)
+        .fetch_all(&mut *tx)
+        .await?,
+    );
     sqlx::query(
         "INSERT INTO sim_journal (seq, token, entry) \
-         SELECT s, $3, e FROM UNNEST($1::bigint[], $2::text[]) AS t(s, e)",
+         SELECT $1 + n - 1, $3, e FROM UNNEST($2::text[]) WITH ORDINALITY AS t(e, n)",
     )
-    .bind(&*seqs)
-    .bind(&*lines)
+    .bind(first)
+    .bind(lines)
     .bind(token)
     .execute(&mut *tx)
     .await?;
-    seqs.clear();
-    lines.clear();
+    let own = lines.iter().enumerate();
+    answer.extend(own.map(|(i, line)| ((first + i as i64) as u64, line.to_string())));
+    Ok(answer)
+}
+
+/// Replaces the snapshot by a newer one; the entries the replaced one covered go (those since,
+/// which the new one covers too, stay for a replica still applying them).
+async fn compact(tx: &mut PgConnection, seq: u64, doc: &str) -> StoreResult<()> {
+    let replaced: Option<i64> =
+        sqlx::query_scalar("SELECT seq FROM sim_snapshot WHERE id = 0 FOR UPDATE")
+            .fetch_optional(&mut *tx)
+            .await?;
+    if replaced.is_some_and(|r| r >= seq as i64) {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO sim_snapshot (id, seq, doc) VALUES (0, $1, $2) \
+         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, doc = excluded.doc \
+         WHERE sim_snapshot.seq < excluded.seq",
+    )
+    .bind(seq as i64)
+    .bind(doc)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(replaced) = replaced {
+        sqlx::query("DELETE FROM sim_journal WHERE seq <= $1")
+            .bind(replaced)
+            .execute(&mut *tx)
+            .await?;
+    }
     Ok(())
 }
