@@ -126,6 +126,13 @@ pub trait Driver: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Brings what this replica knows of a system several replicas act on up to now. Called
+    /// as a task starts running here (accepted, or taken over), so that what another replica
+    /// did to its resources before (its task ended, or its lease expired) is seen first.
+    async fn catch_up(&self) -> Result<(), DriverError> {
+        Ok(())
+    }
+
     /// Whether any replica on a shared database may run steps on this driver's resources,
     /// because each reaches the same system (a BMC, commands that act on something outside the
     /// machine); `false` for a world one replica keeps, which the leader runs.

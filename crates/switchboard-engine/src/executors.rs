@@ -29,6 +29,31 @@ pub(crate) fn can_run(inner: &Inner, world: &World, steps: &[StepRecord]) -> boo
             .all(|n| world.drivers[n].runs_on_any_replica())
 }
 
+/// Whether this engine can still run a task with `steps` it runs (the simulated world's can
+/// stop being runnable beside the leader).
+pub(crate) fn can_run_now(inner: &Inner, steps: &[StepRecord]) -> bool {
+    inner.runs_all || can_run(inner, &inner.lock(), steps)
+}
+
+/// What another replica did to the task's resources before it runs here is seen first.
+pub(crate) async fn catch_up(inner: &Inner, steps: &[StepRecord]) {
+    let mut drivers: Vec<Arc<dyn switchboard_core::Driver>> = Vec::new();
+    {
+        let world = inner.lock();
+        for n in steps.iter().filter_map(|s| world.index_of(&s.resource_id)) {
+            let driver = &world.drivers[n];
+            if !drivers.iter().any(|d| Arc::ptr_eq(d, driver)) {
+                drivers.push(driver.clone());
+            }
+        }
+    }
+    for driver in drivers {
+        if let Err(err) = driver.catch_up().await {
+            tracing::warn!(%err, "cannot see what other replicas did before running a task");
+        }
+    }
+}
+
 /// The executor of a task with `steps` accepted here: this writer when it can run it, else the
 /// leader's.
 pub(crate) fn executor_of(inner: &Inner, world: &World, steps: &[StepRecord]) -> Option<i64> {

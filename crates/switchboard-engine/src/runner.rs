@@ -61,6 +61,7 @@ pub(crate) async fn run(
         mut cancel,
         mut abort,
     } = signals;
+    crate::executors::catch_up(&inner, &steps).await;
     let mut running = FuturesUnordered::new();
     let mut aborted = false;
     // Steps found RUNNING were interrupted by a restart and resume at once.
@@ -90,9 +91,18 @@ pub(crate) async fn run(
             &mut batch,
         );
         // Handed over: the steps under way end here, the rest where the task is claimed next.
-        let handing = *handing_over.borrow_and_update();
+        // So is a task this engine can no longer run (beside the leader, once it set controls
+        // that shape the simulated world's actions), and it is let go for one that can.
+        let leaving = *handing_over.borrow_and_update();
+        let letting_go = !leaving && !crate::executors::can_run_now(&inner, &steps);
+        let handing = leaving || letting_go;
         if handing && running.is_empty() {
             batch.hand_over(&inner, task.id).await;
+            if letting_go {
+                if let Err(err) = inner.store.let_go(task.id).await {
+                    tracing::warn!(task = task.id, %err, "cannot let the task go");
+                }
+            }
             crate::metrics::task_left();
             tracing::info!(task = task.id, "handed the task over");
             return;

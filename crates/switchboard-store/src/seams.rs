@@ -102,6 +102,12 @@ pub trait CommitStore: Send + Sync {
         let _ = tasks;
         Ok(Vec::new())
     }
+    /// Lets task `id`, which this writer runs, go to whichever writer can run it and claims it
+    /// next (its executor is unset). Nothing where one server runs everything (SQLite).
+    async fn let_go(&self, id: switchboard_core::TaskId) -> StoreResult<()> {
+        let _ = id;
+        Ok(())
+    }
 }
 
 /// The resources the inventory declares, with their state and metadata.

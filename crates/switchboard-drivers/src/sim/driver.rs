@@ -22,8 +22,6 @@ impl Driver for SimDriver {
         action: Action,
         op: &str,
     ) -> Result<Option<String>, DriverError> {
-        // In a world replicas share, what another one did on the resource last is applied first.
-        self.catch_up().await?;
         let now = self.now();
         let (durable, rule, effect) = {
             let mut w = self.lock();
@@ -163,7 +161,6 @@ impl Driver for SimDriver {
     }
 
     async fn observe(&self, resource: &ResourceSpec) -> Result<Observed, DriverError> {
-        self.catch_up().await?;
         let (state, detail, _) = self.state_now(&mut self.lock(), resource)?;
         Ok(Observed { state, detail })
     }
@@ -251,6 +248,13 @@ impl Driver for SimDriver {
         let w = self.lock();
         let last = w.resources.get(&resource.id).and_then(|r| r.last());
         last.is_some_and(|t| t.outcome == Outcome::Hang)
+    }
+
+    /// In a world replicas share, what the others appended by now is applied.
+    async fn catch_up(&self) -> Result<(), DriverError> {
+        journal::catch_up(&self.world, &self.follow)
+            .await
+            .map_err(|e| DriverError::Failed(format!("sim journal unreadable: {e}")))
     }
 
     fn runs_on_any_replica(&self) -> bool {

@@ -171,6 +171,8 @@ async fn replicas_sharing_a_journal_see_one_world() {
         .unwrap();
     let failed = a.wait_for(&hdfs, Lifecycle::Running, Duration::from_secs(5));
     assert_eq!(failed.await.unwrap().state, Lifecycle::StartFailed);
+    // As a task starts running on `b`.
+    b.catch_up().await.unwrap();
     assert_eq!(
         b.observe(&hdfs).await.unwrap().state,
         Lifecycle::StartFailed
@@ -180,6 +182,7 @@ async fn replicas_sharing_a_journal_see_one_world() {
         .unwrap();
     let started = b.wait_for(&hdfs, Lifecycle::Running, Duration::from_secs(5));
     assert_eq!(started.await.unwrap().state, Lifecycle::Running);
+    a.catch_up().await.unwrap();
     assert_eq!(a.observe(&hdfs).await.unwrap().state, Lifecycle::Running);
     assert_eq!(b.rule_uses().get("sim-fault-0"), Some(&1));
 
@@ -210,6 +213,7 @@ async fn replicas_sharing_a_journal_see_one_world() {
             .unwrap();
     }
     assert!(journal.kept.lock().unwrap().snapshot.is_some());
+    b.catch_up().await.unwrap();
     assert_eq!(b.observe(&yarn).await.unwrap().state, Lifecycle::Running);
     assert_eq!(b.lock().seq, journal.kept.lock().unwrap().head);
     let counts = |sim: &SimDriver| sim.lock().resources["mrs.1.Yarn"].performed;

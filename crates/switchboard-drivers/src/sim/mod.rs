@@ -109,13 +109,6 @@ impl SimDriver {
         self
     }
 
-    /// Applies what the other replicas appended to the journal by now.
-    async fn catch_up(&self) -> Result<(), DriverError> {
-        journal::catch_up(&self.world, &self.follow)
-            .await
-            .map_err(|e| DriverError::Failed(format!("sim journal unreadable: {e}")))
-    }
-
     /// Waits until a recorded entry is durable, and applies the journal up to it.
     async fn settle(&self, durable: Option<Durable>) -> Result<(), DriverError> {
         let failed = |e: std::io::Error| DriverError::Failed(format!("sim log write failed: {e}"));

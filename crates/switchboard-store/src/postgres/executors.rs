@@ -34,3 +34,16 @@ pub(super) async fn claim(
     tx.commit().await?;
     Ok(claimed)
 }
+
+/// Unsets the executor of task `id` if it is `lease`'s writer (fenced).
+pub(super) async fn let_go(pool: &PgPool, lease: &Lease, id: TaskId) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    serving::check(&mut tx, lease.token, &lease.lose).await?;
+    sqlx::query("UPDATE tasks SET executor = NULL WHERE id = $1 AND executor = $2")
+        .bind(id)
+        .bind(lease.token)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -261,6 +261,10 @@ impl CommitStore for PgStore {
     ) -> StoreResult<Vec<switchboard_core::TaskId>> {
         executors::claim(&self.pool, &self.lease, tasks).await
     }
+
+    async fn let_go(&self, id: switchboard_core::TaskId) -> StoreResult<()> {
+        executors::let_go(&self.pool, &self.lease, id).await
+    }
 }
 
 #[async_trait::async_trait]

@@ -102,26 +102,29 @@ fn numbered(rows: Vec<(i64, String)>) -> Vec<Numbered> {
     rows.into_iter().map(|(s, e)| (s as u64, e)).collect()
 }
 
-/// The entries after `after`, or the whole journal when some of them were compacted away.
+/// The entries after `after`, or the whole journal when some of them were compacted away. One
+/// statement: the head comes with them, to tell "nothing after it" from "compacted away".
 async fn read_after(pool: &PgPool, after: u64) -> StoreResult<Following> {
-    let rows: Vec<(i64, String)> =
-        sqlx::query_as("SELECT seq, entry FROM sim_journal WHERE seq > $1 ORDER BY seq LIMIT $2")
-            .bind(after as i64)
-            .bind(READ)
-            .fetch_all(pool)
-            .await?;
-    let whole = match rows.first() {
-        Some((first, _)) => *first as u64 == after + 1,
-        // Nothing after it, unless the head is past it (those entries were compacted away).
-        None => {
-            let head: i64 = sqlx::query_scalar("SELECT seq FROM sim_head WHERE id = 0")
-                .fetch_one(pool)
-                .await?;
-            head as u64 <= after
-        }
+    let rows: Vec<(i64, Option<i64>, Option<String>)> = sqlx::query_as(
+        "SELECT h.seq, j.seq, j.entry FROM sim_head h LEFT JOIN LATERAL \
+         (SELECT seq, entry FROM sim_journal WHERE seq > $1 ORDER BY seq LIMIT $2) j ON true \
+         WHERE h.id = 0 ORDER BY j.seq",
+    )
+    .bind(after as i64)
+    .bind(READ)
+    .fetch_all(pool)
+    .await?;
+    let head = rows.first().map_or(0, |r| r.0 as u64);
+    let entries: Vec<Numbered> = rows
+        .into_iter()
+        .filter_map(|(_, seq, entry)| Some((seq? as u64, entry?)))
+        .collect();
+    let whole = match entries.first() {
+        Some((first, _)) => *first == after + 1,
+        None => head <= after,
     };
     if whole {
-        return Ok(Following::Entries(numbered(rows)));
+        return Ok(Following::Entries(entries));
     }
     Ok(Following::Reopen(contents(pool).await?))
 }

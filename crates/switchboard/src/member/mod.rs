@@ -24,13 +24,14 @@ use crate::http_server::MemberSlot;
 use crate::startup::Progress;
 use anyhow::{Context, Result};
 use axum::Router;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use switchboard_api::{AppState, AuthService};
 use switchboard_core::faults::FaultBook;
 use switchboard_core::transitions::TransitionBook;
 use switchboard_core::ResourceSpec;
+use switchboard_drivers::sim::SimConfig;
 use switchboard_drivers::SimDriver;
 use switchboard_engine::Engine;
 use switchboard_identity::secrets::MasterKey;
@@ -216,7 +217,7 @@ async fn serve(joining: &Joining, serving: &Mutex<Option<Serving>>) -> Result<En
     // The world is read after the first look, so no reset in between goes unseen.
     reloaded.wait_for(Option::is_some).await?;
     let mut lost = store.lease_lost().context("a member has a lease")?;
-    let state = api_state(&joining.config, store.clone(), auth.clone()).await?;
+    let state = api_state(&joining.config, &pg, auth.clone(), &forward.controls).await?;
     let router = switchboard_api::router(state.clone()).layer(
         axum::middleware::from_fn_with_state(forward.clone(), forward::layer),
     );
@@ -269,19 +270,32 @@ fn retire(before: Serving) {
     tokio::spawn(before.leave(Duration::ZERO));
 }
 
-/// The member's API state: an engine beside the leader's, over the drivers of a directory of
-/// its own (those of worlds one replica keeps never act here: the leader runs their tasks), and
-/// empty controls (the leader keeps them: while any is set, every request goes there).
+/// The member's API state: an engine beside the leader's, over the simulated world the replicas
+/// share (the database's journal; the leader compacts it) and the drivers of a directory of its
+/// own (those of worlds one replica keeps never act here: the leader runs their tasks), and
+/// empty controls (the leader keeps them: while any is set, every request goes there, and so do
+/// the simulated world's tasks).
 async fn api_state(
     config: &Config,
-    store: Arc<dyn Store>,
+    pg: &Arc<PgStore>,
     auth: Arc<AuthService>,
+    controls: &Arc<AtomicBool>,
 ) -> Result<AppState> {
     let dir = config.data_dir.join("member");
     // What an earlier member left: its drivers' files are never read again.
     let _ = std::fs::remove_dir_all(&dir);
-    let sim = SimDriver::open(&dir.join("sim"), config.sim.clone())?;
+    let (journal, contents) = pg
+        .sim_journal()
+        .await
+        .context("cannot open the simulated world's journal")?;
+    let sim_config = SimConfig {
+        compact_log_bytes: u64::MAX,
+        ..config.sim.clone()
+    };
+    let sim = SimDriver::open_journal(Arc::new(journal), contents, sim_config)?
+        .beside_the_leader(controls.clone());
     let drivers = assemble::drivers(sim, &dir)?;
+    let store: Arc<dyn Store> = pg.clone();
     let engine = Engine::open_beside(store.clone(), drivers, config.engine.clone()).await?;
     let exposition = config
         .metrics

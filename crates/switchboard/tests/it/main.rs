@@ -78,6 +78,7 @@ mod postgres_pass_on;
 mod postgres_replicas;
 mod postgres_restart;
 mod postgres_serve;
+mod postgres_sim_anywhere;
 mod postgres_standbys_serve;
 mod probes;
 mod process_driver;
