@@ -1,8 +1,8 @@
 //! Followers that fall behind: with an event buffer of one (`[events] buffer = 1`), an engine's
 //! follower lags behind every page of two or more of the other writers' events (the store
 //! publishes a page at once), and reads the world again from the tables (`catch_up`). Nothing
-//! is missed: the leader runs each task a serving standby accepted, once, and the standby
-//! frees the resource at each task's end and accepts the next operation on it.
+//! is missed: each task a serving standby accepted runs once, and the standby frees the
+//! resource at each task's end and accepts the next operation on it.
 
 use crate::common;
 use crate::postgres_conflicts::maintain;

@@ -1,6 +1,6 @@
 //! Standbys that serve (`[store] standbys = "serve"`): two `switchboard serve` processes on one
 //! database, the second serving beside the leader. It accepts operations itself (with ids from
-//! a block of its own) and the leader runs them; what only the leader keeps (fault rules, a
+//! a block of its own) and runs them, in the simulated world the replicas share; what only the leader keeps (fault rules, a
 //! reset) it passes on, and a rule set through it hits the very next request it serves; a token
 //! revoked through the leader is refused by it at once; when the leader is killed it takes
 //! over without a moment of not serving, and finishes the command it had accepted, no step
@@ -104,17 +104,17 @@ async fn a_standby_serves_beside_the_leader_and_takes_over_without_a_pause() {
     assert_eq!(code, 200, "{started}");
     let id = started["id"].as_i64().unwrap();
     assert!(id > 1024, "accepted by the member: {started}");
-    until("the leader ran the member's task", || async {
+    until("the member ran its task", || async {
         task_state(&member.base, &tok, id).await == "COMPLETE"
     })
     .await;
-    let lease: i64 = sqlx::query_scalar("SELECT token FROM serving_lease")
+    let beside: i64 = sqlx::query_scalar("SELECT token FROM writers WHERE name IS NOT NULL")
         .fetch_one(&mut db)
         .await
         .unwrap();
     let log = common::postgres::sim_log(&mut db).await;
     assert_eq!(log.len(), 1, "{log:?}");
-    assert_eq!(log[0].1, lease, "the leader performed it");
+    assert_eq!(log[0].1, beside, "the member performed it in the shared world");
 
     // A fault rule set through the member is kept by the leader, and hits the member's very
     // next request (it passes every request on while rules are set); gone, it serves again.
@@ -193,12 +193,13 @@ async fn a_standby_serves_beside_the_leader_and_takes_over_without_a_pause() {
         "{zk}"
     );
 
-    // The member accepts a long command; the leader, running it, is killed. The member takes
-    // over, answering all along, and finishes the command, no step performed twice.
+    // The member accepts a long command and runs it; the leader is killed. The member takes
+    // over, answering all along, its serving engine hands the task to its leading one between
+    // steps, and the command finishes, no step performed twice.
     let (code, started) = maintain(&member.base, &tok, (1, "Spark"), "start", false).await;
     assert_eq!(code, 200, "{started}");
     let id = started["id"].as_i64().unwrap();
-    until("the leader ran a step", || async {
+    until("a step was performed", || async {
         common::postgres::sim_log(&mut sqlx::PgConnection::connect(&url).await.unwrap())
             .await
             .len()
