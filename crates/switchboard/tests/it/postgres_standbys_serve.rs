@@ -114,7 +114,10 @@ async fn a_standby_serves_beside_the_leader_and_takes_over_without_a_pause() {
         .unwrap();
     let log = common::postgres::sim_log(&mut db).await;
     assert_eq!(log.len(), 1, "{log:?}");
-    assert_eq!(log[0].1, beside, "the member performed it in the shared world");
+    assert_eq!(
+        log[0].1, beside,
+        "the member performed it in the shared world"
+    );
 
     // A fault rule set through the member is kept by the leader, and hits the member's very
     // next request (it passes every request on while rules are set); gone, it serves again.

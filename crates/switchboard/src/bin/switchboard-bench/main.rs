@@ -11,7 +11,7 @@
 //!   switchboard-bench hello [--listen 127.0.0.1:8099]   (the bare axum hello-world)
 //!   switchboard-bench actions [--actions 20000]   (a server's instance actions as history grows)
 //!   switchboard-bench takeover --database-url postgres://… [--kills 20] [--executor standby]
-//!     [--lease 10s]   (replicas, kill -9 of the replica running a command)
+//!     [--lease 10s] [--services exec|sim]   (replicas, kill -9 of the replica running a command)
 
 mod accept;
 mod accept_wrk;

@@ -3,7 +3,7 @@
 //! leader; the time until the standby serves (`/ready`), and until the command is COMPLETE.
 //! The killed replica comes back as the next standby, and the round repeats. With
 //! `--executor standby`, the standby serves beside the leader and runs the command itself
-//! (`takeover_standby`).
+//! (`takeover_standby`), on `exec` services or (`--services sim`) simulated ones.
 
 use crate::real::{binary, free_port, PASSWORD};
 use anyhow::{bail, Context, Result};
@@ -27,6 +27,16 @@ pub struct Options {
     /// The replicas' lease (`SWITCHBOARD_LEASE`).
     #[arg(long, default_value = "10s")]
     pub lease: String,
+    /// With `--executor standby`: the services' driver, `exec` (shell commands) or `sim` (the
+    /// simulated world the replicas share).
+    #[arg(long, value_enum, default_value_t = Services::Exec)]
+    pub services: Services,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Services {
+    Exec,
+    Sim,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
