@@ -54,6 +54,11 @@ pub(crate) async fn catch_up(inner: &Inner, steps: &[StepRecord]) {
     }
 }
 
+/// Whether this engine may act through `driver` now.
+pub(crate) fn acts_here(inner: &Inner, driver: &Arc<dyn switchboard_core::Driver>) -> bool {
+    inner.runs_all || driver.runs_on_any_replica()
+}
+
 /// The executor of a task with `steps` accepted here: this writer when it can run it, else the
 /// leader's.
 pub(crate) fn executor_of(inner: &Inner, world: &World, steps: &[StepRecord]) -> Option<i64> {

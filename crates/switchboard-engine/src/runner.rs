@@ -71,6 +71,8 @@ pub(crate) async fn run(
     let mut batch = Batch::default();
     let mut lease = inner.store.lease_lost();
     let mut handing_over = inner.handing_over.subscribe();
+    // Whether a step was left before it acted (this replica can no longer run the task).
+    let mut left = false;
     tracing::info!(
         task = task.id,
         request_id = %task.request_id,
@@ -94,7 +96,7 @@ pub(crate) async fn run(
         // So is a task this engine can no longer run (beside the leader, once it set controls
         // that shape the simulated world's actions), and it is let go for one that can.
         let leaving = *handing_over.borrow_and_update();
-        let letting_go = !leaving && !crate::executors::can_run_now(&inner, &steps);
+        let letting_go = !leaving && (left || !crate::executors::can_run_now(&inner, &steps));
         let handing = leaving || letting_go;
         if handing && running.is_empty() {
             batch.hand_over(&inner, task.id).await;
@@ -132,6 +134,12 @@ pub(crate) async fn run(
         tokio::select! {
             Some(done) = running.next() => {
                 let idx = done.idx;
+                if done.state == StepState::Running {
+                    // Left before it acted, to the replica that claims the task next.
+                    left = true;
+                    steps[idx] = done;
+                    continue;
+                }
                 tracing::debug!(task = task.id, step = idx, resource = %done.resource_id,
                     state = %done.state.as_str(), error = done.error.as_deref(), "step finished");
                 batch.writes.push(step::update(&done));

@@ -12,6 +12,10 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// How a step held by a `hang` fault ends: its task was cancelled.
 const CANCELLED_WHILE_HELD: &str = "cancelled while held by a hang fault";
 const LEASE_GONE: &str = "this replica's lease may have expired; a live replica goes on with it";
+/// A step left before it acted, beside the leader, once this replica can no longer act on its
+/// resource (the leader set controls that shape the simulated world's actions): it stays
+/// RUNNING, and the replica that claims the task next goes on with the same attempt.
+const LEFT: &str = "left to the replica that claims the task next";
 
 /// Runs `step` of `task` (of `project`) until it is DONE or FAILED and returns it. The start
 /// of each attempt is queued before the driver is asked; the final state is left to the runner
@@ -40,6 +44,10 @@ pub(crate) async fn run(
     };
     step.finished_at = Some(now_millis());
     match outcome {
+        Err(message) if message == LEFT => {
+            step.state = StepState::Running;
+            step.finished_at = None;
+        }
         Ok(()) => {
             step.state = StepState::Done;
             step.error = None;
@@ -172,6 +180,9 @@ async fn attempt(
             format!("{} {}: {LEASE_GONE}", action.as_str(), spec.name),
             false,
         ));
+    }
+    if !crate::executors::acts_here(inner, &driver) {
+        return Err((LEFT.into(), false));
     }
     let work = async {
         let output = driver.perform(spec, action, op_id).await?;

@@ -52,19 +52,18 @@ async fn starts(db: &mut PgConnection) -> Vec<(String, i64)> {
         .collect()
 }
 
-/// A leader and a standby serving beside it (2 s lease); the standby accepted the start of c
-/// and its dependencies, and runs it: it is starting b.
-struct Running {
+/// A leader and a standby serving beside it (2 s lease) on the cluster of [`config`].
+struct Pair {
     leader: Server,
     member: Server,
     tok: String,
-    task: i64,
     db: PgConnection,
+    /// The writer tokens of the leader and of the standby.
     tokens: (i64, i64),
     dirs: [tempfile::TempDir; 3],
 }
 
-async fn running_on_the_standby() -> Option<Running> {
+async fn pair() -> Option<Pair> {
     let url = common::postgres::database().await?;
     let dirs = [(); 3].map(|_| tempfile::tempdir().unwrap());
     let config = config(dirs[2].path());
@@ -77,74 +76,126 @@ async fn running_on_the_standby() -> Option<Running> {
     let leading: i64 = leading.fetch_one(&mut db).await.unwrap();
     let beside = sqlx::query_scalar("SELECT token FROM writers WHERE name IS NOT NULL");
     let beside: i64 = beside.fetch_one(&mut db).await.unwrap();
-    let (code, started) = maintain(&member.base, &tok, (2, "c"), "start", false).await;
-    assert_eq!(code, 200, "{started}");
-    let task = started["id"].as_i64().unwrap();
-    let executor = sqlx::query_scalar("SELECT executor FROM tasks WHERE id = $1").bind(task);
-    let executor: Option<i64> = executor.fetch_one(&mut db).await.unwrap();
-    assert_eq!(
-        executor,
-        Some(beside),
-        "a simulated task runs where accepted"
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while starts(&mut db).await.len() < 2 {
-        assert!(Instant::now() < deadline, "b never started");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let on_the_standby = [("a".to_string(), beside), ("b".to_string(), beside)];
-    assert_eq!(starts(&mut db).await, on_the_standby);
-    Some(Running {
+    Some(Pair {
         leader,
         member,
         tok,
-        task,
         db,
         tokens: (leading, beside),
         dirs,
     })
 }
 
+async fn executor(db: &mut PgConnection, task: i64) -> Option<i64> {
+    let executor = sqlx::query_scalar("SELECT executor FROM tasks WHERE id = $1").bind(task);
+    executor.fetch_one(db).await.unwrap()
+}
+
+/// Waits until the journal holds `n` starts.
+async fn until_started(db: &mut PgConnection, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while starts(db).await.len() < n {
+        assert!(Instant::now() < deadline, "never {n} starts");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// The [`pair`], the standby having accepted the start of c and its dependencies, and running
+/// it: it is starting b.
+struct Running {
+    pair: Pair,
+    task: i64,
+}
+
+async fn running_on_the_standby() -> Option<Running> {
+    let mut pair = pair().await?;
+    let (code, started) = maintain(&pair.member.base, &pair.tok, (2, "c"), "start", false).await;
+    assert_eq!(code, 200, "{started}");
+    let task = started["id"].as_i64().unwrap();
+    let beside = pair.tokens.1;
+    let runs = executor(&mut pair.db, task).await;
+    assert_eq!(runs, Some(beside), "a simulated task runs where accepted");
+    until_started(&mut pair.db, 2).await;
+    let on_the_standby = [("a".to_string(), beside), ("b".to_string(), beside)];
+    assert_eq!(starts(&mut pair.db).await, on_the_standby);
+    Some(Running { pair, task })
+}
+
+/// Sets a fault rule that fails c's every start (through the standby: the leader keeps it).
+async fn break_c(p: &Pair) {
+    let rule = json!([{"id": "c-breaks", "resource": "mrs.2.c", "operation": "start",
+        "driver": {"fail": "c broke"}}]);
+    post(&p.member.base, &p.tok, "/switchboard/v1/faults", rule).await;
+}
+
+/// Task `task` failed by the rule of [`break_c`], c's starts all the leader's, and the standby
+/// handed the task over.
+async fn failed_by_the_leader(p: &mut Pair, task: i64, before: &[(&str, i64)]) {
+    let done = finished(&p.leader.base, &p.tok, task, 0.0).await;
+    assert_eq!(done["state"], "FAILED", "{done}");
+    assert!(done.to_string().contains("c broke"), "{done}");
+    let all = starts(&mut p.db).await;
+    let before: Vec<(String, i64)> = before.iter().map(|(s, t)| (s.to_string(), *t)).collect();
+    assert_eq!(all[..before.len()], before, "{all:?}");
+    assert!(all.len() > before.len(), "{all:?}");
+    let rest = &all[before.len()..];
+    assert!(
+        rest.iter().all(|(s, t)| s == "c" && *t == p.tokens.0),
+        "{all:?}"
+    );
+    let log = std::fs::read_to_string(p.dirs[1].path().join("server.log")).unwrap();
+    assert!(log.contains("handed the task over"), "{log}");
+}
+
 #[tokio::test]
 async fn a_standby_killed_mid_plan_has_its_simulated_task_finished_once() {
-    let Some(mut r) = running_on_the_standby().await else {
+    let Some(Running { mut pair, task }) = running_on_the_standby().await else {
         return;
     };
     let killed = Instant::now();
-    r.member.kill9();
-    let done = finished(&r.leader.base, &r.tok, r.task, 0.0).await;
+    pair.member.kill9();
+    let done = finished(&pair.leader.base, &pair.tok, task, 0.0).await;
     assert_eq!(done["state"], "COMPLETE", "{done}");
     println!(
         "the command finished {} ms after kill -9 (lease 2 s)",
         killed.elapsed().as_millis()
     );
-    let (leading, beside) = r.tokens;
+    let (leading, beside) = pair.tokens;
     let expected = [("a", beside), ("b", beside), ("c", leading)];
     let expected = expected.map(|(s, t)| (s.to_string(), t));
-    assert_eq!(starts(&mut r.db).await, expected, "a step performed twice");
+    assert_eq!(
+        starts(&mut pair.db).await,
+        expected,
+        "a step performed twice"
+    );
 }
 
 #[tokio::test]
 async fn controls_set_on_the_leader_move_a_simulated_task_to_it_between_steps() {
-    let Some(mut r) = running_on_the_standby().await else {
+    let Some(Running { mut pair, task }) = running_on_the_standby().await else {
         return;
     };
-    let rule = json!([{"id": "c-breaks", "resource": "mrs.2.c", "operation": "start",
-        "driver": {"fail": "c broke"}}]);
-    post(&r.member.base, &r.tok, "/switchboard/v1/faults", rule).await;
-    let done = finished(&r.leader.base, &r.tok, r.task, 0.0).await;
-    assert_eq!(done["state"], "FAILED", "{done}");
-    assert!(done.to_string().contains("c broke"), "{done}");
-    // Each attempt at c's start is the leader's (the rule fails every one).
-    let (leading, beside) = r.tokens;
-    let all = starts(&mut r.db).await;
-    let on_the_standby = [("a", beside), ("b", beside)].map(|(s, t)| (s.to_string(), t));
-    assert_eq!(all[..2], on_the_standby, "{all:?}");
-    assert!(all.len() > 2, "{all:?}");
-    assert!(
-        all[2..].iter().all(|(s, t)| s == "c" && *t == leading),
-        "{all:?}"
-    );
-    let log = std::fs::read_to_string(r.dirs[1].path().join("server.log")).unwrap();
-    assert!(log.contains("handed the task over"), "{log}");
+    break_c(&pair).await;
+    let beside = pair.tokens.1;
+    failed_by_the_leader(&mut pair, task, &[("a", beside), ("b", beside)]).await;
+}
+
+/// A step that started before the controls were set, and waits (here for its dependency, which
+/// another task is starting), is left before it acts: the leader goes on with it.
+#[tokio::test]
+async fn a_waiting_step_is_left_to_the_leader_before_it_acts() {
+    let Some(mut pair) = pair().await else {
+        return;
+    };
+    let (base, tok) = (pair.leader.base.clone(), pair.tok.clone());
+    let (code, b) = maintain(&base, &tok, (2, "b"), "start", false).await;
+    assert_eq!(code, 200, "{b}");
+    until_started(&mut pair.db, 2).await;
+    let (code, c) = maintain(&pair.member.base, &tok, (2, "c"), "start", true).await;
+    assert_eq!(code, 200, "{c}");
+    let task = c["id"].as_i64().unwrap();
+    assert_eq!(executor(&mut pair.db, task).await, Some(pair.tokens.1));
+    break_c(&pair).await;
+    let leading = pair.tokens.0;
+    failed_by_the_leader(&mut pair, task, &[("a", leading), ("b", leading)]).await;
 }
