@@ -267,6 +267,10 @@ impl Engine {
                     Ok(Err(StoreError::Claimed { resource, task })) => {
                         self.claimed(op, resource, task).await
                     }
+                    // Another replica deleted it, which this one has not heard of yet.
+                    Ok(Err(StoreError::Deleted { resource })) => {
+                        Err(SubmitError::UnknownResource(resource))
+                    }
                     Ok(Err(err)) => Err(EngineError::from(err).into()),
                     Err(_) => {
                         Err(EngineError::Internal("the accepting task ended early".into()).into())

@@ -50,6 +50,19 @@ pub enum StoreError {
     /// An accept refused by the database: another task (of any replica) holds `resource`.
     #[error("{resource} is held by task {task}")]
     Claimed { resource: String, task: TaskId },
+    /// An accept refused by the database: `resource` was deleted (by any replica).
+    #[error("{resource} was deleted")]
+    Deleted { resource: String },
+}
+
+impl StoreError {
+    /// Whether the database refused an accept for a claim it cannot take (not a failure).
+    pub fn refuses_an_accept(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Claimed { .. } | StoreError::Deleted { .. }
+        )
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -169,7 +169,7 @@ pub(crate) fn spawn(mut backend: impl GroupCommit) -> std::io::Result<WriterHand
                     backend.between_groups().await;
                 }
                 Err(err) if group.len() == 1 => {
-                    if !matches!(err, StoreError::Claimed { .. }) {
+                    if !err.refuses_an_accept() {
                         tracing::error!(%err, "write failed");
                     }
                     if let Some(s) = group.pop() {
@@ -177,7 +177,7 @@ pub(crate) fn spawn(mut backend: impl GroupCommit) -> std::io::Result<WriterHand
                     }
                 }
                 Err(err) => {
-                    if matches!(err, StoreError::Claimed { .. }) {
+                    if err.refuses_an_accept() {
                         tracing::info!(%err, n = group.len(), "a claim refused an accept; the group goes on one by one");
                     } else {
                         tracing::warn!(%err, n = group.len(), "group commit failed; retrying one by one");
@@ -189,7 +189,7 @@ pub(crate) fn spawn(mut backend: impl GroupCommit) -> std::io::Result<WriterHand
                                 backend.publish(events);
                                 let _ = s.done.send(Ok(()));
                             }
-                            Err(err @ StoreError::Claimed { .. }) => {
+                            Err(err) if err.refuses_an_accept() => {
                                 let _ = s.done.send(Err(err));
                             }
                             Err(err) => {
@@ -211,8 +211,8 @@ pub(crate) fn spawn(mut backend: impl GroupCommit) -> std::io::Result<WriterHand
     })
 }
 
-/// Applies `group`. An accept a claim refuses (`StoreError::Claimed`) is answered so and left
-/// out, and the others are tried again together, as often as one is refused: a refusal costs
+/// Applies `group`. An accept a claim refuses (`StoreError::Claimed`, or `Deleted`) is answered
+/// so and left out, and the others are tried again together, as often as one is refused: a refusal costs
 /// its group one more try rather than a commit per submission. Any other failure is returned.
 async fn apply_but_refused(
     backend: &mut impl GroupCommit,
@@ -220,13 +220,15 @@ async fn apply_but_refused(
 ) -> StoreResult<Vec<Event>> {
     loop {
         let err = match backend.apply(group).await {
-            Err(err @ StoreError::Claimed { .. }) if group.len() > 1 => err,
+            Err(err) if err.refuses_an_accept() && group.len() > 1 => err,
             other => return other,
         };
-        let StoreError::Claimed { resource, task } = &err else {
-            return Err(err);
+        let (resource, holder) = match &err {
+            StoreError::Claimed { resource, task } => (resource, Some(*task)),
+            StoreError::Deleted { resource } => (resource, None),
+            _ => return Err(err),
         };
-        let Some(refused) = group.iter().position(|s| claims(s, resource, *task)) else {
+        let Some(refused) = group.iter().position(|s| claims(s, resource, holder)) else {
             return Err(err);
         };
         tracing::debug!(%err, "a claim refused an accept; its group goes on without it");
@@ -235,10 +237,10 @@ async fn apply_but_refused(
 }
 
 /// Whether `s` accepts a task, other than `holder`, that runs a step on `resource`.
-fn claims(s: &Submission, resource: &str, holder: switchboard_core::TaskId) -> bool {
+fn claims(s: &Submission, resource: &str, holder: Option<switchboard_core::TaskId>) -> bool {
     s.writes.iter().any(|w| match w {
         Write::InsertTask { task, steps } => {
-            task.id != holder
+            Some(task.id) != holder
                 && steps
                     .iter()
                     .any(|st| st.follow_task.is_none() && st.resource_id == resource)

@@ -108,6 +108,11 @@ async fn an_accept_a_claim_refuses_leaves_its_group_which_commits_without_it() {
         .commit(vec![common::accept(1, "r0")], Priority::Answer)
         .await
         .unwrap();
+    let deleted = Write::DeleteResource {
+        id: "r20".into(),
+        at: 2,
+    };
+    store.commit(vec![deleted], Priority::Answer).await.unwrap();
     let groups = || {
         sqlx::query_scalar::<_, i64>("SELECT group_no FROM writers WHERE token = $1")
             .bind(store.token())
@@ -115,7 +120,7 @@ async fn an_accept_a_claim_refuses_leaves_its_group_which_commits_without_it() {
     };
     let before = groups().await.unwrap();
 
-    // Twenty accepts at once, the tenth on r0, which task 1 holds.
+    // Twenty accepts at once, the tenth on r0, which task 1 holds, the last on r20, deleted.
     let accepts = (1..=20).map(|n| {
         let resource = if n == 10 { "r0" } else { ids[n].as_str() };
         store.commit(
@@ -129,20 +134,22 @@ async fn an_accept_a_claim_refuses_leaves_its_group_which_commits_without_it() {
             (10, Err(StoreError::Claimed { resource, task })) => {
                 assert_eq!((resource.as_str(), *task), ("r0", 1))
             }
-            (10, other) => panic!("{other:?}"),
+            (20, Err(StoreError::Deleted { resource })) => assert_eq!(resource, "r20"),
+            (10 | 20, other) => panic!("{other:?}"),
             (_, other) => assert!(other.is_ok(), "{n}: {other:?}"),
         }
     }
-    // The nineteen others went in a few groups, not in a commit each.
+    // The eighteen others went in a few groups, not in a commit each.
     let committed = groups().await.unwrap() - before;
-    assert!(committed <= 5, "{committed} groups for 19 accepts");
+    assert!(committed <= 5, "{committed} groups for 18 accepts");
 }
 
 /// A deletion or a reset from a writer that has not heard of the task holding the resource (a
 /// task another replica accepted an instant before) is refused as an accept would be, and the
 /// task keeps its resource; once it has ended, both go through.
 #[tokio::test]
-async fn a_resource_a_task_holds_is_neither_deleted_nor_reset_from_under_it() {
+async fn a_resource_a_task_holds_is_neither_deleted_nor_reset_from_under_it_and_a_deleted_one_is_claimed_by_none(
+) {
     let Some(store) = common::postgres().await else {
         return;
     };
@@ -180,4 +187,20 @@ async fn a_resource_a_task_holds_is_neither_deleted_nor_reset_from_under_it() {
         .await
         .unwrap();
     assert!(store.resource("r1").await.unwrap().unwrap().deleted);
+
+    // A replica that has not heard of the deletion accepts nothing on it: the database refuses.
+    match store
+        .commit(vec![common::accept(2, "r1")], Priority::Answer)
+        .await
+    {
+        Err(StoreError::Deleted { resource }) => assert_eq!(resource, "r1"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        store.task(2).await.unwrap(),
+        None,
+        "the refused task was kept"
+    );
+    let r1 = store.resource("r1").await.unwrap().unwrap();
+    assert_eq!(r1.active_task, None);
 }

@@ -11,8 +11,10 @@ use sqlx::postgres::PgDatabaseError;
 use std::collections::HashSet;
 use switchboard_core::TaskId;
 
-/// Raised by `switchboard_claimed` (migration 0006).
+/// Raised by `switchboard_claimed` (migration 0006): another task holds the resource.
 const CLAIMED: &str = "SB004";
+/// Raised by `switchboard_claimed` (migration 0011): the resource was deleted.
+const DELETED: &str = "SB005";
 
 /// The claims a group's statement takes: (resource, task) pairs, and the clause setting them.
 pub(super) struct Taken<'a> {
@@ -67,7 +69,7 @@ pub(super) fn write<'a>(
     });
     s.q.push(
         " AS v(resource_id, task_id) WHERE r.id = v.resource_id AND r.active_task_id IS NULL \
-         RETURNING v.resource_id, v.task_id)",
+         AND NOT r.deleted RETURNING v.resource_id, v.task_id)",
     );
     Ok(Some(Taken {
         resources,
@@ -88,20 +90,22 @@ pub(super) fn check<'a>(s: &mut Statement<'a>, taken: Taken<'a>) {
         ));
 }
 
-/// The claim that refused a group, from its SB004 error.
+/// The claim that refused a group, from its SB004 or SB005 error.
 pub(super) fn refused(err: &StoreError) -> Option<StoreError> {
     let StoreError::Database(sqlx::Error::Database(db)) = err else {
         return None;
     };
     let pg = db.try_downcast_ref::<PgDatabaseError>()?;
-    if pg.code() != CLAIMED {
-        return None;
-    }
     let detail: serde_json::Value = serde_json::from_str(pg.detail()?).ok()?;
-    Some(StoreError::Claimed {
-        resource: detail["resource"].as_str()?.to_string(),
-        task: detail["task"].as_i64()?,
-    })
+    let resource = detail["resource"].as_str()?.to_string();
+    match pg.code() {
+        CLAIMED => Some(StoreError::Claimed {
+            resource,
+            task: detail["task"].as_i64()?,
+        }),
+        DELETED => Some(StoreError::Deleted { resource }),
+        _ => None,
+    }
 }
 
 /// After a whole state was replaced (a restore): its unfinished tasks hold their resources
