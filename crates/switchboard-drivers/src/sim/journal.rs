@@ -7,10 +7,10 @@
 //! A replica's own action is decided on its world as it is, then applied with the journal's
 //! answer; meanwhile it is pending (an action on the same resource is refused or recognised,
 //! and its fault rule counts). The others' entries are applied as the answers bring them, as
-//! the follower reads them (every [`FOLLOW_EVERY`]), and before each action is decided: the
-//! previous replica to act on a resource (its claim since released, or its task taken over) has
-//! its entries durable by then. Releases of `manual` actions apply at once too (applying one
-//! again changes nothing).
+//! the follower reads them (every [`FOLLOW_EVERY`]), and as a task starts running here
+//! (`Driver::catch_up`): the previous replica to act on its resources (its claim since
+//! released, or its task taken over) has its entries durable by then. Releases of `manual`
+//! actions apply at once too (applying one again changes nothing).
 
 use super::entry::LogEntry;
 use super::snapshot;
@@ -43,7 +43,8 @@ impl World {
     }
 
     /// Replaces what the world holds by the journal's contents (a replica that fell behind a
-    /// compaction). Resources only registered here, which no entry names, stay.
+    /// compaction). What was registered here stays: the resources no entry names, and each
+    /// resource's initial state (the snapshot does not keep it).
     pub(super) fn load(&mut self, contents: JournalContents) -> std::io::Result<()> {
         let registered = std::mem::take(&mut self.resources);
         self.rule_uses.clear();
@@ -64,8 +65,9 @@ impl World {
             self.apply_line(seq, &line)?;
         }
         for (id, r) in registered {
-            self.resources
-                .entry(id)
+            let loaded = self.resources.entry(id);
+            loaded
+                .and_modify(|l| l.initial = r.initial)
                 .or_insert_with(|| SimResource::new(r.initial, r.seen_ms));
         }
         Ok(())
