@@ -16,6 +16,7 @@ mod rows;
 mod serving;
 mod shared;
 mod sim_journal;
+mod sim_reads;
 mod snapshot;
 mod standby;
 mod tasks;

@@ -7,19 +7,16 @@
 
 use super::groups::Reconnecting;
 use super::serving;
+use super::sim_reads::{contents, entries_through, numbered, read_after};
 use crate::{StoreError, StoreResult};
 use sqlx::postgres::PgPool;
 use sqlx::PgConnection;
 use std::sync::Arc;
-use switchboard_core::sim_journal::{
-    Durable, Followed, Following, JournalContents, Numbered, SimJournal,
-};
+use switchboard_core::sim_journal::{Durable, Followed, JournalContents, Numbered, SimJournal};
 use tokio::sync::{mpsc, oneshot, watch};
 
 /// Entries written in one transaction at most.
 const BATCH: usize = 1024;
-/// Entries one read returns at most.
-const READ: i64 = switchboard_core::sim_journal::PAGE as i64;
 
 enum Op {
     Append(
@@ -80,53 +77,6 @@ pub(super) async fn open(
         pool: pool.clone(),
     };
     Ok((journal, contents))
-}
-
-async fn contents(pool: &PgPool) -> StoreResult<JournalContents> {
-    let snapshot: Option<(i64, String)> =
-        sqlx::query_as("SELECT seq, doc FROM sim_snapshot WHERE id = 0")
-            .fetch_optional(pool)
-            .await?;
-    let covered = snapshot.as_ref().map_or(0, |(seq, _)| *seq);
-    let entries = sqlx::query_as("SELECT seq, entry FROM sim_journal WHERE seq > $1 ORDER BY seq")
-        .bind(covered)
-        .fetch_all(pool)
-        .await?;
-    Ok(JournalContents {
-        snapshot: snapshot.map(|(_, doc)| doc),
-        entries: numbered(entries),
-    })
-}
-
-fn numbered(rows: Vec<(i64, String)>) -> Vec<Numbered> {
-    rows.into_iter().map(|(s, e)| (s as u64, e)).collect()
-}
-
-/// The entries after `after`, or the whole journal when some of them were compacted away. One
-/// statement: the head comes with them, to tell "nothing after it" from "compacted away".
-async fn read_after(pool: &PgPool, after: u64) -> StoreResult<Following> {
-    let rows: Vec<(i64, Option<i64>, Option<String>)> = sqlx::query_as(
-        "SELECT h.seq, j.seq, j.entry FROM sim_head h LEFT JOIN LATERAL \
-         (SELECT seq, entry FROM sim_journal WHERE seq > $1 ORDER BY seq LIMIT $2) j ON true \
-         WHERE h.id = 0 ORDER BY j.seq",
-    )
-    .bind(after as i64)
-    .bind(READ)
-    .fetch_all(pool)
-    .await?;
-    let head = rows.first().map_or(0, |r| r.0 as u64);
-    let entries: Vec<Numbered> = rows
-        .into_iter()
-        .filter_map(|(_, seq, entry)| Some((seq? as u64, entry?)))
-        .collect();
-    let whole = match entries.first() {
-        Some((first, _)) => *first == after + 1,
-        None => head <= after,
-    };
-    if whole {
-        return Ok(Following::Entries(entries));
-    }
-    Ok(Following::Reopen(contents(pool).await?))
 }
 
 async fn write(
@@ -206,17 +156,6 @@ async fn written(pool: &PgPool, token: i64, batch: &[Op]) -> StoreResult<Option<
             .fetch_one(pool)
             .await?;
     Ok(seq.map(|s| s as u64))
-}
-
-async fn entries_through(pool: &PgPool, after: u64, last: u64) -> StoreResult<Vec<Numbered>> {
-    let rows = sqlx::query_as(
-        "SELECT seq, entry FROM sim_journal WHERE seq > $1 AND seq <= $2 ORDER BY seq",
-    )
-    .bind(after as i64)
-    .bind(last as i64)
-    .fetch_all(pool)
-    .await?;
-    Ok(numbered(rows))
 }
 
 /// One transaction: the appends numbered from the head, after the entries the others
