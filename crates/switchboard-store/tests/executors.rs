@@ -4,11 +4,8 @@
 
 mod common;
 
-use std::time::Duration;
 use switchboard_core::TaskState;
-use switchboard_store::{
-    CommitStore, InventoryStore, PgStore, Priority, Replica, StoreOptions, TaskStore, Write,
-};
+use switchboard_store::{CommitStore, InventoryStore, Priority, TaskStore, Write};
 
 /// Task `id`'s accept, run by `executor`.
 fn accept_for(id: i64, resource: &str, executor: i64) -> Write {
@@ -35,22 +32,10 @@ async fn a_dead_writers_task_is_claimed_by_one_live_writer_and_fenced_from_the_d
     let Some(url) = common::postgres_url().await else {
         return;
     };
-    let options = StoreOptions::default();
-    let leader = PgStore::open_replica(&url, &options, &Replica::default())
-        .await
-        .unwrap();
-    let member = |name: &str| Replica {
-        name: name.into(),
-        lease: Duration::from_secs(60),
-        ..Replica::default()
-    };
+    let leader = common::leader(&url).await;
     let (dying, other) = (
-        PgStore::open_member(&url, &options, &member("dying"))
-            .await
-            .unwrap(),
-        PgStore::open_member(&url, &options, &member("other"))
-            .await
-            .unwrap(),
+        common::member(&url, "dying").await,
+        common::member(&url, "other").await,
     );
     assert_eq!(
         dying.leader(),

@@ -7,23 +7,14 @@ mod common;
 
 use std::time::Duration;
 use switchboard_core::sim_journal::{Following, SimJournal};
-use switchboard_store::{PgStore, Replica, StoreOptions};
 
 #[tokio::test]
 async fn writers_share_one_numbered_journal() {
     let Some(url) = common::postgres_url().await else {
         return;
     };
-    let options = StoreOptions::default();
-    let leader = PgStore::open_replica(&url, &options, &Replica::default())
-        .await
-        .unwrap();
-    let beside = Replica {
-        name: "beside".into(),
-        lease: Duration::from_secs(60),
-        ..Replica::default()
-    };
-    let member = PgStore::open_member(&url, &options, &beside).await.unwrap();
+    let leader = common::leader(&url).await;
+    let member = common::member(&url, "beside").await;
     let (a, _) = leader.sim_journal().await.unwrap();
     let (b, _) = member.sim_journal().await.unwrap();
 

@@ -176,3 +176,22 @@ pub async fn writer_gone(pool: &sqlx::PgPool, token: i64) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// The leader of the database at `url` (default options).
+pub async fn leader(url: &str) -> PgStore {
+    let options = switchboard_store::StoreOptions::default();
+    PgStore::open_replica(url, &options, &switchboard_store::Replica::default())
+        .await
+        .unwrap()
+}
+
+/// A writer named `name` beside the leader of the database at `url`, with a lease of a minute.
+pub async fn member(url: &str, name: &str) -> PgStore {
+    let replica = switchboard_store::Replica {
+        name: name.into(),
+        lease: std::time::Duration::from_secs(60),
+        ..switchboard_store::Replica::default()
+    };
+    let options = switchboard_store::StoreOptions::default();
+    PgStore::open_member(url, &options, &replica).await.unwrap()
+}

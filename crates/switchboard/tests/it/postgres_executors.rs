@@ -29,16 +29,7 @@ fn config(dir: &Path) -> PathBuf {
              status = \"test -f {d}/{name}.up && exit 0 || exit 3\", timeout = \"10s\" }} }}"
         )
     };
-    let cluster = format!(
-        "[[clusters]]\nid = 2\nproject = \"local-1\"\nname = \"spread\"\nversion = \"3.1.0\"\n\
-         services = [ {}, {}, {} ]\n",
-        service("a", ""),
-        service("b", "\"a\""),
-        service("c", "\"b\"")
-    );
-    let path = dir.join("switchboard.toml");
-    std::fs::write(&path, format!("{}\n{cluster}", switchboard::config::DEMO)).unwrap();
-    path
+    common::binary::demo_with_chain(dir, service)
 }
 
 fn journal(dir: &Path) -> String {

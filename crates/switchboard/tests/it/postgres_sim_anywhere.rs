@@ -27,16 +27,7 @@ fn config(dir: &Path) -> PathBuf {
              config = {{ start = \"1s\" }} }}"
         )
     };
-    let cluster = format!(
-        "[[clusters]]\nid = 2\nproject = \"local-1\"\nname = \"simulated\"\nversion = \"3.1.0\"\n\
-         services = [ {}, {}, {} ]\n",
-        service("a", ""),
-        service("b", "\"a\""),
-        service("c", "\"b\"")
-    );
-    let path = dir.join("switchboard.toml");
-    std::fs::write(&path, format!("{}\n{cluster}", switchboard::config::DEMO)).unwrap();
-    path
+    common::binary::demo_with_chain(dir, service)
 }
 
 /// The simulated services started so far, in the journal's order, with the writer of each.

@@ -1,7 +1,7 @@
 //! The real `switchboard` binary on a loopback port, for crash tests (`kill -9`).
 
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -165,4 +165,19 @@ impl Server {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+}
+
+/// A configuration in `dir`: the demo plus cluster 2 of three services a ← b ← c, each written
+/// by `service(name, its dependencies)` as a TOML inline table.
+pub fn demo_with_chain(dir: &Path, service: impl Fn(&str, &str) -> String) -> PathBuf {
+    let cluster = format!(
+        "[[clusters]]\nid = 2\nproject = \"local-1\"\nname = \"chain\"\nversion = \"3.1.0\"\n\
+         services = [ {}, {}, {} ]\n",
+        service("a", ""),
+        service("b", "\"a\""),
+        service("c", "\"b\"")
+    );
+    let path = dir.join("switchboard.toml");
+    std::fs::write(&path, format!("{}\n{cluster}", switchboard::config::DEMO)).unwrap();
+    path
 }
