@@ -134,6 +134,7 @@ impl Engine {
         let _gate = inner.gate.write().await;
         let tasks: Vec<TaskId> = inner.lock().active.keys().copied().collect();
         let stopping = stop_tasks(inner, &tasks).await?;
+        fence_other_executors(inner).await?;
         inner.store.commit(writes, Priority::Answer).await?;
         let records = inner.store.resources().await?;
         let specs: Vec<ResourceSpec> = records.iter().map(|r| r.spec.clone()).collect();
@@ -206,6 +207,23 @@ async fn stop_tasks(inner: &Arc<Inner>, tasks: &[TaskId]) -> Result<Vec<TaskId>,
         }
         let _ = tokio::time::timeout_at(deadline, changed.changed()).await;
     }
+}
+
+/// Fences off the other writers still running a task (a standby's, this engine's cancel not
+/// heard of or its step not ended yet, or one it accepted an instant before): its writes would
+/// otherwise land in the state that replaces theirs. (The standby joins again as a new writer.)
+async fn fence_other_executors(inner: &Inner) -> Result<(), EngineError> {
+    let mut fenced = Vec::new();
+    for task in inner.store.unfinished_tasks().await? {
+        let Some(executor) = task.executor.filter(|e| Some(*e) != inner.store.writer()) else {
+            continue;
+        };
+        if !fenced.contains(&executor) {
+            inner.store.fence_writer(executor).await?;
+            fenced.push(executor);
+        }
+    }
+    Ok(())
 }
 
 /// Reads the reset resources back from the store and shows them: configured ones with their

@@ -108,6 +108,13 @@ pub trait CommitStore: Send + Sync {
         let _ = id;
         Ok(())
     }
+    /// Fences off writer `token` beside the leader now, as if its lease had expired: nothing it
+    /// writes from then on lands (its writes in flight commit first). Nothing where one server
+    /// runs everything (SQLite).
+    async fn fence_writer(&self, token: i64) -> StoreResult<()> {
+        let _ = token;
+        Ok(())
+    }
 }
 
 /// The resources the inventory declares, with their state and metadata.

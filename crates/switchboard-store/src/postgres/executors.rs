@@ -47,3 +47,25 @@ pub(super) async fn let_go(pool: &PgPool, lease: &Lease, id: TaskId) -> StoreRes
     tx.commit().await?;
     Ok(())
 }
+
+/// Removes the row of writer `token` beside the leader (fenced: only a writer still writing
+/// removes it). The removal waits for that writer's writes in flight, which lock its row.
+pub(super) async fn fence(pool: &PgPool, lease: &Lease, token: i64) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    serving::check(&mut tx, lease.token, &lease.lose).await?;
+    let removed: Option<Option<String>> = sqlx::query_scalar(
+        "DELETE FROM writers WHERE token = $1 AND name IS NOT NULL RETURNING name",
+    )
+    .bind(token)
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    if let Some(name) = removed {
+        tracing::warn!(
+            token,
+            name = name.as_deref().unwrap_or("?"),
+            "fenced off a writer beside the leader: a restore replaces the state its task was in"
+        );
+    }
+    Ok(())
+}

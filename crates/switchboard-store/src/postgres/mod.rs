@@ -266,6 +266,10 @@ impl CommitStore for PgStore {
     async fn let_go(&self, id: switchboard_core::TaskId) -> StoreResult<()> {
         executors::let_go(&self.pool, &self.lease, id).await
     }
+
+    async fn fence_writer(&self, token: i64) -> StoreResult<()> {
+        executors::fence(&self.pool, &self.lease, token).await
+    }
 }
 
 #[async_trait::async_trait]

@@ -11,20 +11,20 @@ use crate::postgres_conflicts::maintain;
 use crate::postgres_replicas::finished;
 use crate::postgres_standbys_serve::serving_pair;
 
-use common::binary::{post, token, Server};
+use common::binary::{get, post, token, Server};
 use serde_json::json;
 use sqlx::{Connection, PgConnection};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use switchboard_core::Action;
 
-/// The demo with a cluster of three stopped simulated services, a ← b ← c, each started in a
-/// second.
-fn config(dir: &Path) -> PathBuf {
+/// The demo with a cluster of three stopped simulated services, a ← b ← c, each started in
+/// `start`.
+fn config(dir: &Path, start: &str) -> PathBuf {
     let service = |name: &str, deps: &str| {
         format!(
             "{{ name = \"{name}\", state = \"stopped\", depends_on = [{deps}], \
-             config = {{ start = \"1s\" }} }}"
+             config = {{ start = \"{start}\" }} }}"
         )
     };
     common::binary::demo_with_chain(dir, service)
@@ -43,7 +43,8 @@ async fn starts(db: &mut PgConnection) -> Vec<(String, i64)> {
         .collect()
 }
 
-/// A leader and a standby serving beside it (2 s lease) on the cluster of [`config`].
+/// A leader and a standby serving beside it (2 s lease) on the cluster of [`config`], each
+/// service started in a second.
 struct Pair {
     leader: Server,
     member: Server,
@@ -55,9 +56,13 @@ struct Pair {
 }
 
 async fn pair() -> Option<Pair> {
+    pair_starting_in("1s").await
+}
+
+async fn pair_starting_in(start: &str) -> Option<Pair> {
     let url = common::postgres::database().await?;
     let dirs = [(); 3].map(|_| tempfile::tempdir().unwrap());
-    let config = config(dirs[2].path());
+    let config = config(dirs[2].path(), start);
     let args = ["--database-url", &url, "--config", config.to_str().unwrap()];
     let env = [("SWITCHBOARD_LEASE", "2s")];
     let (leader, member) = serving_pair((dirs[0].path(), dirs[1].path()), &args, &env).await;
@@ -189,4 +194,71 @@ async fn a_waiting_step_is_left_to_the_leader_before_it_acts() {
     break_c(&pair).await;
     let leading = pair.tokens.0;
     failed_by_the_leader(&mut pair, task, &[("a", leading), ("b", leading)]).await;
+}
+
+/// A restore while a standby runs a simulated step of 9 s: the standby's writer is fenced off
+/// before the state is replaced, so the step's end never lands in the restored state, and the
+/// standby joins again as a new writer.
+#[tokio::test]
+async fn a_restore_fences_off_a_standby_whose_step_outlasts_it() {
+    let Some(mut pair) = pair_starting_in("9s").await else {
+        return;
+    };
+    let (base, tok) = (pair.leader.base.clone(), pair.tok.clone());
+    let taken = get(&base, &tok, "/switchboard/v1/state/snapshot").await;
+    let (code, started) = maintain(&pair.member.base, &tok, (2, "a"), "start", true).await;
+    assert_eq!(code, 200, "{started}");
+    until_started(&mut pair.db, 1).await;
+    let ends_at = Instant::now() + Duration::from_secs(10);
+    // In the database (the leader's world may not have heard of it yet: either way, the
+    // restore finds it unfinished under the standby's writer).
+    let path = format!("/switchboard/v1/tasks/{}", started["id"]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while get(&base, &tok, &path).await["state"] != "IN_PROGRESS" {
+        assert!(
+            Instant::now() < deadline,
+            "the leader never heard of the task"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let restored = reqwest::Client::new()
+        .put(format!("{base}/switchboard/v1/state/snapshot"))
+        .header("X-Auth-Token", &tok)
+        .json(&taken)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(restored.status(), 200);
+    let restored: serde_json::Value = restored.json().await.unwrap();
+    let beside = pair.tokens.1;
+    let rows = sqlx::query_scalar("SELECT count(*) FROM writers WHERE token = $1").bind(beside);
+    let rows: i64 = rows.fetch_one(&mut pair.db).await.unwrap();
+    assert_eq!(
+        rows, 0,
+        "the standby's writer was not fenced off: {restored}"
+    );
+    let restored_at = sqlx::query_scalar("SELECT max(seq) FROM events");
+    let restored_at: i64 = restored_at.fetch_one(&mut pair.db).await.unwrap();
+
+    // Past the end a's start would have had, the standby serves again with a new token, and
+    // nothing its old writer wrote landed after the restore.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let rejoined = "SELECT count(*) FROM writers WHERE name IS NOT NULL AND token <> $1";
+    loop {
+        let rejoined = sqlx::query_scalar(rejoined).bind(beside);
+        let rejoined: i64 = rejoined.fetch_one(&mut pair.db).await.unwrap();
+        if rejoined == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the standby never joined again");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep_until(ends_at.into()).await;
+    let late = "SELECT count(*) FROM events WHERE writer = $1 AND seq > $2";
+    let late = sqlx::query_scalar(late).bind(beside).bind(restored_at);
+    let late: i64 = late.fetch_one(&mut pair.db).await.unwrap();
+    assert_eq!(
+        late, 0,
+        "the fenced writer's late writes landed in the restored state"
+    );
 }
