@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use switchboard_core::Action;
 
 /// The demo with a cluster of three stopped simulated services, a ← b ← c, each started in
-/// `start`.
+/// `start` of simulated time (a third of it: the test servers run at speed 3).
 fn config(dir: &Path, start: &str) -> PathBuf {
     let service = |name: &str, deps: &str| {
         format!(
@@ -44,7 +44,7 @@ async fn starts(db: &mut PgConnection) -> Vec<(String, i64)> {
 }
 
 /// A leader and a standby serving beside it (2 s lease) on the cluster of [`config`], each
-/// service started in a second.
+/// service started in a simulated second.
 struct Pair {
     leader: Server,
     member: Server,
@@ -196,12 +196,13 @@ async fn a_waiting_step_is_left_to_the_leader_before_it_acts() {
     failed_by_the_leader(&mut pair, task, &[("a", leading), ("b", leading)]).await;
 }
 
-/// A restore while a standby runs a simulated step of 9 s: the standby's writer is fenced off
-/// before the state is replaced, so the step's end never lands in the restored state, and the
+/// A restore while a standby runs a simulated step of about 10 s (longer than the 5 s the
+/// restore waits for tasks to stop): the standby's writer is fenced off before the state is
+/// replaced, so the step's end never lands in the restored state, and the
 /// standby joins again as a new writer.
 #[tokio::test]
 async fn a_restore_fences_off_a_standby_whose_step_outlasts_it() {
-    let Some(mut pair) = pair_starting_in("9s").await else {
+    let Some(mut pair) = pair_starting_in("30s").await else {
         return;
     };
     let (base, tok) = (pair.leader.base.clone(), pair.tok.clone());
@@ -209,7 +210,8 @@ async fn a_restore_fences_off_a_standby_whose_step_outlasts_it() {
     let (code, started) = maintain(&pair.member.base, &tok, (2, "a"), "start", true).await;
     assert_eq!(code, 200, "{started}");
     until_started(&mut pair.db, 1).await;
-    let ends_at = Instant::now() + Duration::from_secs(10);
+    // 30 s at the test servers' speed of 3, with a jitter of a quarter at most.
+    let ends_at = Instant::now() + Duration::from_secs(13);
     // In the database (the leader's world may not have heard of it yet: either way, the
     // restore finds it unfinished under the standby's writer).
     let path = format!("/switchboard/v1/tasks/{}", started["id"]);
