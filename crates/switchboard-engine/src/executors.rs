@@ -21,12 +21,11 @@ const CLAIM_EVERY: Duration = Duration::from_millis(250);
 /// Whether this engine can run a task with `steps`: every resource it acts on is reachable
 /// from here.
 pub(crate) fn can_run(inner: &Inner, world: &World, steps: &[StepRecord]) -> bool {
-    inner.runs_all
-        || steps
-            .iter()
-            .filter(|s| s.follow_task.is_none())
-            .filter_map(|s| world.index_of(&s.resource_id))
-            .all(|n| world.drivers[n].runs_on_any_replica())
+    steps
+        .iter()
+        .filter(|s| s.follow_task.is_none())
+        .filter_map(|s| world.index_of(&s.resource_id))
+        .all(|n| acts_here(inner, &world.drivers[n]))
 }
 
 /// Whether this engine can still run a task with `steps` it runs (the simulated world's can
@@ -54,7 +53,8 @@ pub(crate) async fn catch_up(inner: &Inner, steps: &[StepRecord]) {
     }
 }
 
-/// Whether this engine may act through `driver` now.
+/// Whether this engine may act through `driver` now: the leader (or the one server) acts on
+/// anything, a writer beside it on what every replica reaches.
 pub(crate) fn acts_here(inner: &Inner, driver: &Arc<dyn switchboard_core::Driver>) -> bool {
     inner.runs_all || driver.runs_on_any_replica()
 }
@@ -132,10 +132,9 @@ fn candidates(inner: &Inner) -> Vec<TaskId> {
         .iter()
         .filter(|(id, _)| !running.contains_key(id))
         .filter(|(_, a)| {
-            inner.runs_all
-                || a.claimed
-                    .iter()
-                    .all(|&n| world.drivers[n].runs_on_any_replica())
+            a.claimed
+                .iter()
+                .all(|&n| acts_here(inner, &world.drivers[n]))
         })
         // One still being accepted here has no row yet.
         .filter(|(_, a)| *a.committed.borrow() == Some(true))

@@ -125,25 +125,27 @@ pub async fn token(base: &str) -> String {
     switchboard_client::login(&login).await.unwrap().token
 }
 
-pub async fn get(base: &str, token: &str, path: &str) -> Value {
-    let r = reqwest::Client::new()
+/// GET `path` with the token.
+async fn get_with(base: &str, token: &str, path: &str) -> reqwest::Response {
+    reqwest::Client::new()
         .get(format!("{base}{path}"))
         .header("X-Auth-Token", token)
         .send()
         .await
-        .unwrap();
-    r.json().await.unwrap()
+        .unwrap()
+}
+
+pub async fn get(base: &str, token: &str, path: &str) -> Value {
+    get_with(base, token, path).await.json().await.unwrap()
 }
 
 /// The server's `/metrics` text, read with the token.
 pub async fn metrics(base: &str, token: &str) -> String {
-    let r = reqwest::Client::new()
-        .get(format!("{base}/metrics"))
-        .header("X-Auth-Token", token)
-        .send()
+    get_with(base, token, "/metrics")
         .await
-        .unwrap();
-    r.text().await.unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 /// POST `body` as JSON with the token; the JSON answer.
